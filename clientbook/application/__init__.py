@@ -1,0 +1,1 @@
+"""Application services: thin commands and queries over the one ClientBook log."""

@@ -1,0 +1,80 @@
+"""The one eventsourcing Application: every aggregate of a book writes to its one log."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Iterator, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Mapper
+
+from clientbook.domain.errors import ConflictError, NotFoundError
+
+A = TypeVar("A", bound=Aggregate)
+MapperBuilder = Callable[[Any, Any], Mapper[UUID]]  # (cipher, compressor) -> mapper
+
+MAX_EVENTS_PER_SAVE = 2000
+"""Bulk work saves many aggregates per call, but never a very large single insert."""
+
+
+class ClientBookApplication(Application[UUID]):
+    """The book's event store and its one totally ordered log (the notification log)."""
+
+    name = "ClientBook"
+
+    def __init__(self, env: dict[str, str] | None = None, *, mapper: MapperBuilder | None = None):
+        self._mapper_builder = mapper
+        super().__init__(env)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        if self._mapper_builder is None:
+            return super().construct_mapper()
+        return self._mapper_builder(self.factory.cipher(), self.factory.compressor())
+
+    def get(self, cls: type[A], aggregate_id: UUID, what: str, error: type[NotFoundError] = NotFoundError) -> A:
+        """Load an aggregate, or raise a domain error naming what was not found."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise error(f"{what} {aggregate_id} does not exist") from None
+        if not isinstance(aggregate, cls):
+            raise error(f"{aggregate_id} is a {type(aggregate).__name__}, not a {what}")
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self.repository
+
+    def save_all(self, *aggregates: Aggregate) -> int | None:
+        """Save atomically; a concurrent change to the same aggregate raises ConflictError."""
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
+            raise ConflictError(
+                f"{names} was changed by someone else at the same time; nothing of this "
+                "command was written: reload and try again"
+            ) from None
+        return recordings[-1].notification.id if recordings else None
+
+    def save_in_batches(self, aggregates: Iterable[Aggregate]) -> int:
+        """Save many aggregates, a bounded number of events per transaction; returns the count."""
+        saved = 0
+        for batch in _batches(aggregates):
+            self.save_all(*batch)
+            saved += len(batch)
+        return saved
+
+
+def _batches(aggregates: Iterable[Aggregate]) -> Iterator[list[Aggregate]]:
+    batch: list[Aggregate] = []
+    pending = 0
+    for aggregate in aggregates:
+        count = len(aggregate.pending_events)
+        if batch and pending + count > MAX_EVENTS_PER_SAVE:
+            yield batch
+            batch, pending = [], 0
+        batch.append(aggregate)
+        pending += count
+    if batch:
+        yield batch

@@ -1,0 +1,105 @@
+"""Close of business: daily steps run in order for each business date, exactly once per date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Protocol, Sequence
+from uuid import UUID
+
+from attrs import frozen
+
+from clientbook.application.app import ClientBookApplication
+from clientbook.application.policy import PolicyService
+from clientbook.domain.actor import Actor
+from clientbook.domain.business_day import BusinessCalendar
+from clientbook.domain.customer import Customer
+from clientbook.domain.policy import PolicySettings
+
+BATCH_ACTOR = Actor("system:close-of-business", roles={"batch"})
+
+
+class DailyStep(Protocol):
+    """One area's work for a business date; returns how many aggregates it changed."""
+
+    name: str
+
+    def run(self, on: date, policy: PolicySettings, by: Actor) -> int: ...
+
+
+@frozen
+class DayResult:
+    on: date
+    changes: dict[str, int]
+
+
+@frozen
+class CloseOfBusinessResult:
+    """The dates closed by one call (none when the date was already closed)."""
+
+    days: tuple[DayResult, ...]
+
+    @property
+    def changes(self) -> int:
+        return sum(sum(day.changes.values()) for day in self.days)
+
+
+class CloseOfBusiness:
+    """Runs the registered steps for every business date not yet closed, in date order."""
+
+    def __init__(self, app: ClientBookApplication, policy: PolicyService,
+                 refresh: Callable[[], None]) -> None:
+        self._app = app
+        self._policy = policy
+        self._refresh = refresh  # brings the views the steps query up to the head of the log
+        self.steps: list[DailyStep] = []
+
+    def run(self, on: date, *, by: Actor = BATCH_ACTOR) -> CloseOfBusinessResult:
+        calendar = self._calendar(by)
+        days = []
+        for day in calendar.next_dates(on):
+            settings = self._policy.in_force(day)
+            changes = {}
+            for step in self.steps:
+                self._refresh()
+                changes[step.name] = step.run(day, settings, by)
+            calendar.close_day(day, changes=changes, by=by.id)
+            self._app.save_all(calendar)
+            days.append(DayResult(day, changes))
+        return CloseOfBusinessResult(tuple(days))
+
+    def last_closed(self) -> date | None:
+        calendar_id = BusinessCalendar.create_id()
+        if not self._app.exists(calendar_id):
+            return None
+        return self._app.get(BusinessCalendar, calendar_id, "business calendar").last_closed
+
+    def _calendar(self, by: Actor) -> BusinessCalendar:
+        calendar_id = BusinessCalendar.create_id()
+        if self._app.exists(calendar_id):
+            return self._app.get(BusinessCalendar, calendar_id, "business calendar")
+        return BusinessCalendar(by=by.id)
+
+
+class LapseCandidates(Protocol):
+    """Customers whose lapse date has come by a business date (a view answers this)."""
+
+    def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]: ...
+
+
+class MarkLapsedCustomers:
+    """A customer not seen for the usual visit cycle plus the grace days becomes lapsed."""
+
+    name = "lapsed_customers"
+
+    def __init__(self, app: ClientBookApplication, candidates: LapseCandidates) -> None:
+        self._app = app
+        self._candidates = candidates
+
+    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
+        lapsing = []
+        for customer_id in self._candidates.lapse_candidates(on, policy.lapse_grace_days):
+            customer = self._app.get(Customer, customer_id, "customer")
+            if customer.is_lapsing(on, policy.lapse_grace_days):  # the aggregate decides
+                customer.mark_lapsed(grace_days=policy.lapse_grace_days, by=by.id, on=on)
+                lapsing.append(customer)
+        return self._app.save_in_batches(lapsing)

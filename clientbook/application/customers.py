@@ -1,0 +1,217 @@
+"""Customer commands and queries over the one log: load, give one command, save."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Callable, Protocol, Sequence
+from uuid import UUID
+
+from attrs import frozen
+
+from clientbook.application.app import ClientBookApplication
+from clientbook.domain.actor import Actor
+from clientbook.domain.customer import Customer, IdentityClaim, customer_id
+from clientbook.domain.errors import (
+    ConflictError,
+    CustomerNotFoundError,
+    DuplicateCustomerNumberError,
+    IdentityDocumentTakenError,
+)
+
+OpenItems = Callable[[UUID], Sequence[str]]
+"""Names the open credit lines, cards or complaints of a customer (later areas add theirs)."""
+
+
+class PersonalDataVault(Protocol):
+    """Where the keys to personal data live: forgetting a subject's key erases its data."""
+
+    def forget(self, subject: UUID) -> None: ...
+
+
+@frozen
+class CustomerRecord:
+    """A customer as it stands: an immutable copy, never the aggregate itself."""
+
+    id: UUID
+    version: int
+    number: str
+    kind: str
+    name: str
+    phone: str | None
+    email: str | None
+    address: str | None
+    document_number: str | None
+    manager: str
+    segment: str
+    tier: str
+    status: str
+    restricted: str | None
+    visit_cycle_days: int | None
+    registered_on: date
+    last_seen: date
+    last_contact: date | None
+    lapsed: bool
+    contacts: int
+    surveys: tuple[tuple[date, str, int], ...]
+    lost_reason: str | None
+    erased: bool
+
+    @classmethod
+    def of(cls, c: Customer) -> CustomerRecord:
+        return cls(
+            id=c.id, version=c.version, number=c.number, kind=c.kind, name=c.name, phone=c.phone,
+            email=c.email, address=c.address, document_number=c.document_number,
+            manager=c.manager, segment=c.segment, tier=c.tier, status=c.status,
+            restricted=c.restricted, visit_cycle_days=c.visit_cycle_days,
+            registered_on=c.registered_on, last_seen=c.last_seen, last_contact=c.last_contact,
+            lapsed=c.lapsed, contacts=c.contacts, surveys=tuple(c.surveys),
+            lost_reason=c.lost_reason, erased=c.erased,
+        )
+
+
+class Customers:
+    """Customer commands and queries, over the one ClientBook log."""
+
+    def __init__(self, app: ClientBookApplication, vault: PersonalDataVault) -> None:
+        self._app = app
+        self._vault = vault
+        self._open_items: list[OpenItems] = []
+
+    def add_open_items_check(self, check: OpenItems) -> None:
+        """Let another area say what a customer still has open (closing waits for it)."""
+        self._open_items.append(check)
+
+    # -- queries --------------------------------------------------------------------------
+
+    def get(self, customer: UUID) -> CustomerRecord:
+        return CustomerRecord.of(self._load(customer))
+
+    def id_of(self, number: str) -> UUID:
+        """The id of the customer with this number; raises CustomerNotFoundError if none."""
+        cid = customer_id(number)
+        if not self._app.exists(cid):
+            raise CustomerNotFoundError(f"there is no customer {number}")
+        return cid
+
+    # -- commands -------------------------------------------------------------------------
+
+    def register(
+        self, *, number: str, kind: str, name: str, manager: str, by: Actor, on: date,
+        phone: str | None = None, email: str | None = None, address: str | None = None,
+        document_number: str | None = None, segment: str = "potential", tier: str = "none",
+        visit_cycle_days: int | None = None,
+    ) -> UUID:
+        """Register a customer; its number and identity document must not be taken."""
+        customer = Customer.register(
+            number=number, kind=kind, name=name, manager=manager, by=by.id, on=on, phone=phone,
+            email=email, address=address, document_number=document_number, segment=segment,
+            tier=tier, visit_cycle_days=visit_cycle_days,
+        )
+        if self._app.exists(customer.id):
+            raise DuplicateCustomerNumberError(f"customer number {number} is taken")
+        claim = self._claim(document_number, customer.id, by) if document_number else None
+        try:
+            self._app.save_all(customer, *([claim] if claim else []))
+        except ConflictError:  # another writer registered the number or claimed the document
+            if self._app.exists(customer.id):
+                raise DuplicateCustomerNumberError(f"customer number {number} is taken") from None
+            raise IdentityDocumentTakenError(
+                f"identity document {document_number} was just registered to another customer"
+            ) from None
+        return customer.id
+
+    def record_identity_document(self, customer: UUID, document_number: str, *, by: Actor, on: date) -> None:
+        """Record (or replace) the identity document; the old one's claim is released."""
+        c = self._load(customer)
+        previous = c.record_identity_document(document_number, by=by.id, on=on)
+        claims = [self._claim(document_number, c.id, by)]
+        if previous is not None:
+            old = self._app.get(IdentityClaim, IdentityClaim.id_for(previous), "identity claim")
+            old.release(by=by.id)
+            claims.append(old)
+        self._app.save_all(c, *claims)
+
+    def update_profile(self, customer: UUID, *, by: Actor, on: date, name: str | None = None,
+                       phone: str | None = None, email: str | None = None,
+                       address: str | None = None) -> None:
+        self._do(customer, lambda c: c.update_profile(
+            by=by.id, on=on, name=name, phone=phone, email=email, address=address))
+
+    def reassign_manager(self, customer: UUID, manager: str, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.reassign_manager(manager, reason=reason, by=by.id, on=on))
+
+    def change_segment(self, customer: UUID, segment: str, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.change_segment(segment, reason=reason, by=by.id, on=on))
+
+    def change_tier(self, customer: UUID, tier: str, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.change_tier(tier, reason=reason, by=by.id, on=on))
+
+    def record_contact(self, customer: UUID, *, channel: str, purpose: str, outcome: str,
+                       by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.record_contact(
+            channel=channel, purpose=purpose, outcome=outcome, by=by.id, on=on))
+
+    def set_visit_cycle(self, customer: UUID, days: int | None, *, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.set_visit_cycle(days, by=by.id, on=on))
+
+    def record_survey(self, customer: UUID, *, channel: str, score: int, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.record_survey(channel=channel, score=score, by=by.id, on=on))
+
+    def activate(self, customer: UUID, *, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.activate(by=by.id, on=on))
+
+    def mark_dormant(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.mark_dormant(reason=reason, by=by.id, on=on))
+
+    def mark_lost(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.mark_lost(reason=reason, by=by.id, on=on))
+
+    def reactivate(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.reactivate(reason=reason, by=by.id, on=on))
+
+    def restrict(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.restrict(reason=reason, by=by.id, on=on))
+
+    def lift_restriction(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(customer, lambda c: c.lift_restriction(reason=reason, by=by.id, on=on))
+
+    def close(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        """Close the customer; refused while another area reports something still open."""
+        open_items = [item for check in self._open_items for item in check(customer)]
+        self._do(customer, lambda c: c.close(open_items=open_items, reason=reason, by=by.id, on=on))
+
+    def erase_personal_data(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+        """Erase a closed customer's personal data: its key is forgotten, the log stays intact."""
+        c = self._load(customer)
+        if not c.erased:
+            document = c.document_number
+            c.erase_personal_data(reason=reason, by=by.id, on=on)
+            claims = []
+            if document is not None:  # the document may be registered again, to a new customer
+                claim = self._app.get(IdentityClaim, IdentityClaim.id_for(document), "identity claim")
+                claim.release(by=by.id)
+                claims.append(claim)
+            self._app.save_all(c, *claims)
+        self._vault.forget(customer)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _load(self, customer: UUID) -> Customer:
+        return self._app.get(Customer, customer, "customer", CustomerNotFoundError)
+
+    def _do(self, customer: UUID, command: Callable[[Customer], object]) -> None:
+        c = self._load(customer)
+        command(c)
+        self._app.save_all(c)
+
+    def _claim(self, document_number: str, owner: UUID, by: Actor) -> IdentityClaim:
+        claim_id = IdentityClaim.id_for(document_number)
+        if not self._app.exists(claim_id):
+            return IdentityClaim(document_key=IdentityClaim.key_of(document_number), customer_id=owner, by=by.id)
+        claim = self._app.get(IdentityClaim, claim_id, "identity claim")
+        if claim.customer_id is not None:
+            raise IdentityDocumentTakenError(
+                f"identity document {document_number} already belongs to another customer"
+            )
+        claim.reclaim(owner, by=by.id)
+        return claim

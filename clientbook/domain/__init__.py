@@ -1,0 +1,1 @@
+"""The domain: aggregates, value objects, policies and errors. No I/O here."""

@@ -1,0 +1,67 @@
+"""The domain's errors: one small tree, one class per broken rule."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A command broke a business rule. Nothing was written."""
+
+
+class InvalidAmountError(DomainError, ValueError):
+    """An amount is not a whole number of cents, is negative where that makes no sense, or is a float."""
+
+
+class CurrencyMismatchError(DomainError, ValueError):
+    """Two amounts in different currencies were combined or compared."""
+
+
+class InvalidValueError(DomainError, ValueError):
+    """A command was given a value outside what the rule allows."""
+
+
+class NotFoundError(DomainError, LookupError):
+    """The thing named does not exist."""
+
+
+class CustomerNotFoundError(NotFoundError):
+    """No customer has that id or number."""
+
+
+class DuplicateCustomerNumberError(DomainError):
+    """A customer number is unique; this one is taken."""
+
+
+class IdentityDocumentTakenError(DomainError):
+    """An identity document number belongs to one customer only."""
+
+
+class InvalidTransitionError(DomainError):
+    """The step is not allowed from the current state."""
+
+
+class CustomerClosedError(InvalidTransitionError):
+    """A closed customer takes no further commands except erasure."""
+
+
+class OpenItemsError(DomainError):
+    """A customer with open credit lines, cards or complaints cannot be closed."""
+
+
+class ReasonRequiredError(DomainError, ValueError):
+    """The step must record why it was taken."""
+
+
+class FourEyesError(DomainError):
+    """The approver of a step must differ from the actor who proposed or prepared it."""
+
+
+class ApprovalAuthorityError(DomainError):
+    """The approver's role does not carry authority for the amount."""
+
+
+class PolicyError(DomainError, ValueError):
+    """A policy setting was given an unknown name or an unusable value."""
+
+
+class ConflictError(DomainError):
+    """Someone else changed the same record first; reload and try again."""

@@ -1,0 +1,102 @@
+"""Money: a Decimal amount in whole cents with a currency, never a float."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Union
+
+from attrs import field, frozen
+
+from clientbook.domain.errors import CurrencyMismatchError, InvalidAmountError
+
+CENT = Decimal("0.01")
+DEFAULT_CURRENCY = "CNY"
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+AmountLike = Union[Decimal, str, int]
+
+
+def to_amount(value: AmountLike) -> Decimal:
+    """Read an amount exactly: refuses floats, non-numbers and fractions of a cent."""
+    if isinstance(value, float) or isinstance(value, bool):
+        raise InvalidAmountError(f"amount {value!r} is a {type(value).__name__}; give a Decimal or a string such as '12.34'")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidAmountError(f"amount {value!r} is not a number") from None
+    if not amount.is_finite():
+        raise InvalidAmountError(f"amount {value!r} is not a finite number")
+    quantised = amount.quantize(CENT)
+    if quantised != amount:
+        raise InvalidAmountError(f"amount {value} has a fraction of a cent; amounts are in whole cents")
+    return quantised
+
+
+def _currency(value: str) -> str:
+    if not isinstance(value, str) or not _CURRENCY.match(value):
+        raise InvalidAmountError(f"currency {value!r} is not a three-letter ISO 4217 code such as 'CNY'")
+    return value
+
+
+@frozen(order=False)
+class Money:
+    """An amount in whole cents of one currency; arithmetic stays within one currency."""
+
+    amount: Decimal = field(converter=to_amount)
+    currency: str = field(default=DEFAULT_CURRENCY, validator=lambda _i, _a, v: _currency(v))
+
+    @classmethod
+    def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:
+        return cls(Decimal("0.00"), currency)
+
+    @property
+    def is_negative(self) -> bool:
+        return self.amount < 0
+
+    @property
+    def is_zero(self) -> bool:
+        return self.amount == 0
+
+    def _same(self, other: Money, verb: str) -> None:
+        if not isinstance(other, Money):
+            raise TypeError(f"cannot {verb} {self} and {other!r}")
+        if other.currency != self.currency:
+            raise CurrencyMismatchError(f"cannot {verb} {self} and {other}: currencies differ")
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other, "add")
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other, "subtract")
+        return Money(self.amount - other.amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money(-self.amount, self.currency)
+
+    def __lt__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount < other.amount
+
+    def __le__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount <= other.amount
+
+    def __gt__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount > other.amount
+
+    def __ge__(self, other: Money) -> bool:
+        self._same(other, "compare")
+        return self.amount >= other.amount
+
+    def __str__(self) -> str:
+        return f"{self.amount:,.2f} {self.currency}"
+
+
+def require_not_negative(money: Money, what: str) -> Money:
+    """Refuse a negative amount where a negative makes no sense."""
+    if money.is_negative:
+        raise InvalidAmountError(f"{what} cannot be negative; got {money}")
+    return money

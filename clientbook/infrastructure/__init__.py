@@ -1,0 +1,1 @@
+"""Infrastructure: serialisation, store URLs, SQL views and keys: the outside world, adapted."""

@@ -1,0 +1,236 @@
+"""The event mapper: msgspec JSON, decoded by each event class's own schema.
+
+Events are written as readable JSON and read back *typed*: a TypedDict derived from the event
+class's type hints lets msgspec restore and validate UUID, Decimal, date, datetime and attrs
+value objects. Older `class_version`s are decoded untyped, upcast, then converted. Personal
+fields are sealed with the subject's key (see keys.py) and read as `[erased]` once it is gone.
+Snapshots have no schema, so their state is written with small type tags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, NotRequired, TypedDict
+from uuid import UUID
+
+import attrs
+import msgspec
+from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
+from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
+
+from clientbook.domain.customer import ERASED
+from clientbook.infrastructure.keys import KeyStore
+
+_BASE_FIELDS = ("originator_id", "originator_version")
+
+
+class Sealed(msgspec.Struct):
+    fields: list[str]
+    data: str
+
+
+class _Version(msgspec.Struct):
+    class_version: int = 1
+
+
+class _Schema:
+    """How one event class is decoded: its typed decoder, its shape and its personal fields."""
+
+    def __init__(self, cls: type) -> None:
+        hints = typing.get_type_hints(cls)
+        self.personal = frozenset(getattr(cls, "personal_fields", ()))
+        fields: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name not in _BASE_FIELDS:
+                hint = hints.get(f.name, Any)
+                fields[f.name] = NotRequired[hint] if f.name in self.personal else hint
+        fields["class_version"] = NotRequired[int]
+        fields["_sealed"] = NotRequired[Sealed]
+        self.shape = TypedDict(f"{cls.__qualname__}State", fields)  # type: ignore[misc]
+        self.decoder = msgspec.json.Decoder(self.shape)
+        personal = {name: hints[name] for name in self.personal if name in fields}
+        self.personal_decoder = msgspec.json.Decoder(
+            TypedDict(f"{cls.__qualname__}Personal", personal, total=False)  # type: ignore[misc]
+        )
+        self.version = getattr(cls, "class_version", 1)
+
+
+class ClientBookMapper(Mapper[UUID]):
+    """Maps domain events to stored events and back; see the module's docstring."""
+
+    def __init__(self, keys: KeyStore, compressor: Any = None, cipher: Any = None) -> None:
+        super().__init__(transcoder=_NoTranscoder(), compressor=compressor, cipher=cipher)
+        self.keys = keys
+        self._encoder = msgspec.json.Encoder(decimal_format="string")
+        self._schemas: dict[type, _Schema] = {}
+        self._version = msgspec.json.Decoder(_Version)
+        self._untyped = msgspec.json.Decoder()
+
+    def schema(self, cls: type) -> _Schema:
+        schema = self._schemas.get(cls)
+        if schema is None:
+            schema = self._schemas[cls] = _Schema(cls)
+        return schema
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        cls = type(domain_event)
+        state = dict(vars(domain_event))
+        subject = state.pop("originator_id")
+        version = state.pop("originator_version")
+        if issubclass(cls, CanSnapshotAggregate):
+            state = {**state, "state": _tag(self._seal_snapshot(subject, state))}
+        else:
+            self._seal(subject, state, self.schema(cls).personal)
+            if getattr(cls, "class_version", 1) > 1:
+                state["class_version"] = cls.class_version
+        return StoredEvent(subject, version, get_topic(cls), self._pack(self._encoder.encode(state)))
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        cls = resolve_topic(stored_event.topic)
+        data = self._unpack(stored_event.state)
+        subject = stored_event.originator_id
+        assert isinstance(subject, UUID)
+        if issubclass(cls, CanSnapshotAggregate):
+            state = self._untyped.decode(data)
+            state["timestamp"] = datetime.fromisoformat(state["timestamp"])
+            state["state"] = self._open_snapshot(subject, _untag(state["state"]), state["topic"])
+        else:
+            state = self._typed(cls, data)
+            self._open(subject, state, cls)
+        state["originator_id"] = subject
+        state["originator_version"] = stored_event.originator_version
+        domain_event = object.__new__(cls)
+        object.__setattr__(domain_event, "__dict__", state)
+        return domain_event  # type: ignore[no-any-return]
+
+    def _typed(self, cls: type, data: bytes) -> dict[str, Any]:
+        schema = self.schema(cls)
+        if schema.version == 1 or self._version.decode(data).class_version == schema.version:
+            state: dict[str, Any] = schema.decoder.decode(data)
+            state.pop("class_version", None)
+            return state
+        state = self._untyped.decode(data)
+        stored = state.pop("class_version", 1)
+        for v in range(stored, schema.version):
+            getattr(cls, f"upcast_v{v}_v{v + 1}")(state)
+        return msgspec.convert(state, schema.shape, strict=False)  # type: ignore[no-any-return]
+
+    def _seal(self, subject: UUID, state: dict[str, Any], personal: frozenset[str]) -> None:
+        """Move the non-empty personal fields out of the clear state into one sealed blob."""
+        private = {name: state.pop(name) for name in sorted(personal) if state.get(name)}
+        if private:
+            sealed = self.keys.seal(subject, self._encoder.encode(private))
+            state["_sealed"] = Sealed(fields=sorted(private), data=sealed)
+
+    def _open(self, subject: UUID, state: dict[str, Any], cls: type) -> None:
+        sealed: Sealed | None = state.pop("_sealed", None)
+        if sealed is None:
+            return
+        plaintext = self.keys.open(subject, sealed.data)
+        if plaintext is None:
+            state.update(dict.fromkeys(sealed.fields, ERASED))
+        else:
+            state.update(self.schema(cls).personal_decoder.decode(plaintext))
+
+    def _seal_snapshot(self, subject: UUID, snapshot: dict[str, Any]) -> dict[str, Any]:
+        personal = _personal_of(snapshot["topic"])
+        state = dict(snapshot["state"])
+        private = {name: state.pop(name) for name in sorted(personal) if state.get(name)}
+        if private:
+            state["_sealed"] = self.keys.seal(subject, msgspec.json.encode(_tag(private)))
+        return state
+
+    def _open_snapshot(self, subject: UUID, state: dict[str, Any], topic: str) -> dict[str, Any]:
+        sealed = state.pop("_sealed", None)
+        if sealed is not None:
+            plaintext = self.keys.open(subject, sealed)
+            if plaintext is None:
+                state.update(dict.fromkeys(_personal_of(topic), ERASED))
+            else:
+                state.update(_untag(msgspec.json.decode(plaintext)))
+        return state
+
+    def _pack(self, data: bytes) -> bytes:
+        if self.compressor:
+            data = self.compressor.compress(data)
+        if self.cipher:
+            data = self.cipher.encrypt(data)
+        return data
+
+    def _unpack(self, data: bytes) -> bytes:
+        if self.cipher:
+            data = self.cipher.decrypt(data)
+        if self.compressor:
+            data = self.compressor.decompress(data)
+        return data
+
+
+def _personal_of(aggregate_topic: str) -> frozenset[str]:
+    aggregate = resolve_topic(aggregate_topic)
+    return frozenset(getattr(getattr(aggregate, "Event", None), "personal_fields", ()))
+
+
+class _NoTranscoder:
+    """The mapper encodes by itself; the library's transcoder slot stays unused."""
+
+    def encode(self, obj: Any) -> bytes:
+        raise TypeError("ClientBookMapper encodes events itself")
+
+    def decode(self, data: bytes) -> Any:
+        raise TypeError("ClientBookMapper decodes events itself")
+
+
+def _tag(value: Any) -> Any:
+    """Snapshot state as JSON-safe values with type tags (they have no schema to decode by)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, Decimal):
+        return {"$decimal": str(value)}
+    if isinstance(value, UUID):
+        return {"$uuid": str(value)}
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, dict):
+        return {"$dict": [[_tag(k), _tag(v)] for k, v in value.items()]}
+    if isinstance(value, tuple):
+        return {"$tuple": [_tag(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"$set": [_tag(v) for v in value]}
+    if isinstance(value, list):
+        return [_tag(v) for v in value]
+    if attrs.has(type(value)):
+        fields = {f.name: _tag(getattr(value, f.name)) for f in attrs.fields(type(value))}
+        return {"$attrs": get_topic(type(value)), "fields": fields}
+    raise TypeError(f"cannot snapshot a value of type {type(value).__name__}: {value!r}")
+
+
+_UNTAG = {
+    "$decimal": Decimal,
+    "$uuid": UUID,
+    "$datetime": datetime.fromisoformat,
+    "$date": date.fromisoformat,
+}
+
+
+def _untag(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_untag(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$attrs" in value:
+        cls = resolve_topic(value["$attrs"])
+        return cls(**{k: _untag(v) for k, v in value["fields"].items()})
+    if "$dict" in value:
+        return {_untag(k): _untag(v) for k, v in value["$dict"]}
+    if "$tuple" in value:
+        return tuple(_untag(v) for v in value["$tuple"])
+    if "$set" in value:
+        return {_untag(v) for v in value["$set"]}
+    (tag, raw), = value.items()
+    return _UNTAG[tag](raw)

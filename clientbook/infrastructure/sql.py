@@ -1,0 +1,108 @@
+"""One small SQL connection interface over SQLite and PostgreSQL, for views and keys.
+
+Statements use `?` placeholders and SQL that both dialects accept; the PostgreSQL adapter
+rewrites the placeholders. Views and the key store share the book's database: the SQLite file
+(its own connection) or the PostgreSQL schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from typing import Any, Iterator, Protocol, Sequence
+
+
+class Cursor(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+
+
+class SqlDatabase(ABC):
+    """A connection for views and keys; `transaction()` commits all or nothing."""
+
+    dialect: str
+
+    @abstractmethod
+    def transaction(self) -> Any:
+        """A context manager giving a cursor; it commits on success and rolls back on error."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        with self.transaction() as cursor:
+            cursor.execute(sql, params)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.transaction() as cursor:
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+
+class SqliteDatabase(SqlDatabase):
+    """SQLite: a file (WAL, shared with the event store) or an in-memory database."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self._connection = sqlite3.connect(
+            path, timeout=30, check_same_thread=False, isolation_level=None
+        )
+        if path != ":memory:":
+            self._connection.execute("PRAGMA journal_mode=WAL")
+        self._connection.execute("PRAGMA synchronous=NORMAL")
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Cursor]:
+        with self._lock:
+            cursor = self._connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    def close(self) -> None:
+        self._connection.close()
+
+
+class _PgCursor:
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._cursor.execute(sql.replace("?", "%s"), params)
+
+    def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+
+class PostgresDatabase(SqlDatabase):
+    """PostgreSQL through psycopg 3, in the book's schema."""
+
+    dialect = "postgresql"
+
+    def __init__(self, conninfo: str, schema: str) -> None:
+        import psycopg
+
+        self._connection = psycopg.connect(
+            conninfo, autocommit=True, options=f"-c search_path={schema}"
+        )
+        self._lock = threading.RLock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[_PgCursor]:
+        with self._lock, self._connection.transaction(), self._connection.cursor() as cursor:
+            yield _PgCursor(cursor)
+
+    def close(self) -> None:
+        self._connection.close()

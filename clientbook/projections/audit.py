@@ -1,0 +1,91 @@
+"""The audit trail: every event of the log, who did it, when, on which business date, what changed."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from attrs import frozen
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from clientbook.domain.customer import ERASED
+from clientbook.projections.view import TrackedView
+
+_NOT_CHANGES = frozenset(
+    {"originator_id", "originator_version", "timestamp", "originator_topic", "by", "on"}
+)
+ERASURE_EVENT = "PersonalDataErased"
+
+
+@frozen
+class AuditEntry:
+    """One event as an auditor reads it."""
+
+    position: int
+    recorded_at: datetime
+    business_date: date | None
+    actor: str
+    aggregate_type: str
+    aggregate_id: UUID
+    version: int
+    event_type: str
+    changes: dict[str, Any]
+
+    @property
+    def backdated(self) -> bool:
+        """Recorded after the business date it takes effect on."""
+        return self.business_date is not None and self.business_date < self.recorded_at.date()
+
+
+class AuditTrailView(TrackedView):
+    """Where the audit trail is kept, and how it is searched."""
+
+    @abstractmethod
+    def append(self, entry: AuditEntry) -> None: ...
+
+    @abstractmethod
+    def scrub(self, aggregate_id: UUID, fields: frozenset[str], marker: str) -> None:
+        """Replace the named personal fields of an aggregate's entries by the erasure marker."""
+
+    @abstractmethod
+    def entries(
+        self, *, aggregate: UUID | None = None, actor: str | None = None,
+        event_type: str | None = None, recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None, on_from: date | None = None,
+        on_to: date | None = None, limit: int | None = None,
+    ) -> list[AuditEntry]:
+        """Entries in log order, filtered by aggregate, actor, event type and period."""
+
+
+def entry_of(event: Any, position: int) -> AuditEntry:
+    """The audit entry of one domain event at its position in the log."""
+    kind = type(event).__qualname__
+    aggregate_type, _, event_type = kind.rpartition(".")
+    return AuditEntry(
+        position=position,
+        recorded_at=event.timestamp,
+        business_date=getattr(event, "on", None),
+        actor=getattr(event, "by", "?"),
+        aggregate_type=aggregate_type,
+        aggregate_id=event.originator_id,
+        version=event.originator_version,
+        event_type=event_type,
+        changes={k: v for k, v in vars(event).items() if k not in _NOT_CHANGES},
+    )
+
+
+class AuditTrailProjection(Projection[AuditTrailView]):
+    """Every event, in log order, into the audit trail."""
+
+    name = "audit_trail"
+    topics = ()
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        entry = entry_of(domain_event, tracking.notification_id)
+        self.view.append(entry)
+        if entry.event_type == ERASURE_EVENT:
+            fields = frozenset(getattr(type(domain_event), "personal_fields", ()))
+            self.view.scrub(entry.aggregate_id, fields, ERASED)

@@ -1,0 +1,71 @@
+"""The catch-up runner: brings each projection from its tracked position to the head of the log.
+
+eventsourcing 9.5 cannot subscribe to SQLite, so the runner pulls pages of notifications
+(`select_notifications`) on every backend, and commits each page's view changes together with
+the page's last position. `follow()` repeats this until told to stop.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Sequence
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from clientbook.projections.view import TrackedView
+
+PAGE = 500
+
+Progress = Callable[[str, int, int], None]  # (projection name, position, head)
+
+
+class ProjectionRunner:
+    """Catch-up and rebuild for the book's projections, all reading the one log."""
+
+    def __init__(self, app: Application[Any], projections: Sequence[Projection[TrackedView]]) -> None:
+        self._app = app
+        self.projections = list(projections)
+        self._lock = threading.Lock()
+
+    def position(self, projection: Projection[TrackedView]) -> int:
+        return projection.view.max_tracking_id(self._app.name) or 0
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Process every event not yet processed; returns the head position reached."""
+        with self._lock:
+            head = self._app.recorder.max_notification_id() or 0
+            for projection in self.projections:
+                self._catch_up(projection, head, progress)
+            return head
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Empty every view, then replay the whole log into it."""
+        with self._lock:
+            for projection in self.projections:
+                projection.view.reset()
+        return self.catch_up(progress)
+
+    def follow(self, stop: threading.Event, interval: float = 0.5) -> None:
+        """Keep the views up with new events until `stop` is set."""
+        while not stop.is_set():
+            self.catch_up()
+            stop.wait(interval)
+
+    def _catch_up(self, projection: Projection[TrackedView], head: int, progress: Progress | None) -> None:
+        position = self.position(projection)
+        mapper = self._app.mapper
+        while position < head:
+            page = self._app.recorder.select_notifications(
+                start=position, limit=PAGE, stop=head, topics=projection.topics,
+                inclusive_of_start=False,
+            )
+            last = page[-1].id if len(page) == PAGE else head
+            with projection.view.batch(Tracking(self._app.name, last)):
+                for notification in page:
+                    tracking = Tracking(self._app.name, notification.id)
+                    projection.process_event(mapper.to_domain_event(notification), tracking)
+            position = last
+            if progress is not None:
+                progress(projection.name, position, head)
