@@ -58,8 +58,12 @@ class SqliteDatabase(SqlDatabase):
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
+        """A transaction; one opened inside another (same thread) joins the outer one."""
         with self._lock:
             cursor = self._connection.cursor()
+            if self._connection.in_transaction:
+                yield cursor
+                return
             cursor.execute("BEGIN IMMEDIATE")
             try:
                 yield cursor

@@ -62,10 +62,10 @@ class ProjectionRunner:
                 inclusive_of_start=False,
             )
             last = page[-1].id if len(page) == PAGE else head
+            events = [(mapper.to_domain_event(n), Tracking(self._app.name, n.id)) for n in page]
             with projection.view.batch(Tracking(self._app.name, last)):
-                for notification in page:
-                    tracking = Tracking(self._app.name, notification.id)
-                    projection.process_event(mapper.to_domain_event(notification), tracking)
+                for event, tracking in events:
+                    projection.process_event(event, tracking)
             position = last
             if progress is not None:
                 progress(projection.name, position, head)

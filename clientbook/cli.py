@@ -1,0 +1,195 @@
+"""The `clientbook` command: the demo, the audit trail, the raw log, rebuilds and reports."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date, datetime
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from clientbook.book import ClientBook
+from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
+
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+
+
+@click.group()
+@click.option("--db", "url", default=DEFAULT_URL, show_default=True, envvar="CLIENTBOOK_DB",
+              help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory:")
+@click.pass_context
+def main(ctx: click.Context, url: str) -> None:
+    """clientbook: an event-sourced book of a bank's customers."""
+    ctx.obj = url
+
+
+def _open(ctx: click.Context) -> ClientBook:
+    return ClientBook.open(ctx.obj)
+
+
+@main.command()
+@click.option("--customers", default=150, show_default=True, help="Customers to register.")
+@click.option("--days", default=90, show_default=True, help="Business days to run.")
+@click.option("--managers", default=8, show_default=True, help="Relationship managers.")
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same book.")
+@click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
+@click.option("--reset", is_flag=True, help="Delete an existing SQLite store first.")
+@click.pass_context
+def demo(ctx: click.Context, customers: int, days: int, managers: int, seed: int, start: str,
+         reset: bool) -> None:
+    """Build a realistic book over business days, closing each day, then print the reports."""
+    from clientbook.demo import Demo
+
+    store = parse_store_url(ctx.obj)
+    if reset and store.sqlite_path:
+        import pathlib
+
+        for suffix in ("", "-wal", "-shm"):
+            pathlib.Path(store.sqlite_path + suffix).unlink(missing_ok=True)
+    with _open(ctx) as book:
+        if book.head:
+            raise click.ClickException(
+                f"{ctx.obj} already holds {book.head:,} events; run `clientbook demo --reset` "
+                "to start the demo again, or choose another store with --db"
+            )
+        first = date.fromisoformat(start)
+        with _progress() as bar:
+            task = bar.add_task("business days", total=days)
+            run = Demo(book, seed=seed, managers=managers, start=first)
+            last = run.run(customers=customers, days=days,
+                           progress=lambda done, _: bar.update(task, completed=done))
+        console.print(f"[bold]{book.head:,}[/] events in {ctx.obj}; "
+                      f"{run.refused} commands refused by the rules (nothing written for them)")
+        _print_managers(book, first, last)
+        _print_directory(book)
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["managers"]))
+@click.option("--from", "period_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "period_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.pass_context
+def report(ctx: click.Context, name: str, period_from: datetime, period_to: datetime) -> None:
+    """Print a report for a period."""
+    with _open(ctx) as book:
+        _print_managers(book, period_from.date(), period_to.date())
+
+
+@main.command()
+@click.option("--aggregate", help="An aggregate id, or a customer number such as C-000001.")
+@click.option("--actor", help="A user id: only what this actor did.")
+@click.option("--event-type", help="An event type such as ContactRecorded.")
+@click.option("--from", "on_from", type=click.DateTime(["%Y-%m-%d"]), help="Business date from.")
+@click.option("--to", "on_to", type=click.DateTime(["%Y-%m-%d"]), help="Business date to.")
+@click.option("--limit", type=int, default=None)
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table")
+@click.pass_context
+def trail(ctx: click.Context, aggregate: str | None, actor: str | None, event_type: str | None,
+          on_from: datetime | None, on_to: datetime | None, limit: int | None, fmt: str) -> None:
+    """The audit trail: every event with who, when recorded, business date and what changed."""
+    from uuid import UUID
+
+    with _open(ctx) as book:
+        aggregate_id = None
+        if aggregate:
+            aggregate_id = book.customers.id_of(aggregate) if aggregate.startswith("C-") else UUID(aggregate)
+        entries = book.audit.trail(
+            aggregate=aggregate_id, actor=actor, event_type=event_type,
+            on_from=on_from.date() if on_from else None, on_to=on_to.date() if on_to else None,
+            limit=limit,
+        )
+        rows = [{"position": e.position, "recorded_at": e.recorded_at.isoformat(),
+                 "business_date": e.business_date.isoformat() if e.business_date else "",
+                 "actor": e.actor, "aggregate": f"{e.aggregate_type} {e.aggregate_id}",
+                 "version": e.version, "event": e.event_type, "changes": e.changes}
+                for e in entries]
+        if fmt == "jsonl":
+            for row in rows:
+                click.echo(json.dumps(row, ensure_ascii=False, default=str))
+        elif fmt == "csv":
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["position"])
+            writer.writeheader()
+            writer.writerows({**r, "changes": json.dumps(r["changes"], ensure_ascii=False)} for r in rows)
+        else:
+            table = Table("pos", "recorded", "on", "actor", "aggregate", "v", "event", "changes")
+            for r in rows:
+                table.add_row(str(r["position"]), r["recorded_at"][:19], r["business_date"], r["actor"],
+                              r["aggregate"][:30], str(r["version"]), r["event"],
+                              json.dumps(r["changes"], ensure_ascii=False)[:80])
+            console.print(table)
+
+
+@main.command()
+@click.option("--after", default=0, show_default=True, help="Start after this log position.")
+@click.pass_context
+def events(ctx: click.Context, after: int) -> None:
+    """The raw log as JSON lines, exactly as stored (personal data stays sealed)."""
+    with _open(ctx) as book:
+        for record in book.events(after=after):
+            click.echo(json.dumps({
+                "position": record.position, "aggregate_id": str(record.aggregate_id),
+                "version": record.version, "topic": record.topic,
+                "state": json.loads(record.state),
+            }, ensure_ascii=False))
+
+
+@main.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Rebuild every projection from zero."""
+    with _open(ctx) as book, _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, position: int, head: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=head)
+            bar.update(tasks[name], completed=position)
+
+        head = book.projections.rebuild(progress)
+    console.print(f"rebuilt {len(book.projections.projections)} projections to position {head:,}")
+
+
+def _print_managers(book: ClientBook, period_from: date, period_to: date) -> None:
+    report = book.reports.managers(period_from=period_from, period_to=period_to)
+    table = Table(title=f"Relationship managers, {period_from} to {period_to} "
+                        f"(minimum {report.minimum} customers; log position {report.position:,})")
+    for column in ("manager", "customers", "lapsed", "contacts", "follow-ups", "surveys",
+                   "avg satisfaction"):
+        table.add_column(column, justify="left" if column == "manager" else "right")
+    for row in report.rows:
+        customers = f"[red]{row.customers} ▼[/]" if row.below_minimum else str(row.customers)
+        table.add_row(row.manager, customers, str(row.lapsed), str(row.contacts),
+                      str(row.follow_ups), str(row.surveys),
+                      "-" if row.average_satisfaction is None else str(row.average_satisfaction))
+    console.print(table)
+    if report.lost:
+        lost = Table(title="Lost customers and reasons")
+        for column in ("date", "customer", "manager", "reason"):
+            lost.add_column(column)
+        for item in report.lost:
+            lost.add_row(str(item.on), item.number, item.manager, item.reason)
+        console.print(lost)
+
+
+def _print_directory(book: ClientBook) -> None:
+    entries = book.directory.search()
+    by_status: dict[str, int] = {}
+    for entry in entries:
+        by_status[entry.status] = by_status.get(entry.status, 0) + 1
+    lapsed = sum(entry.lapsed for entry in entries)
+    console.print("Customers by status: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
+                  + f"; lapsed (to call back): {lapsed}")
+
+
+if __name__ == "__main__":
+    main()
