@@ -10,11 +10,11 @@ import base64
 import os
 from uuid import UUID
 
-from Crypto.Cipher import AES
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clientbook.infrastructure.sql import SqlDatabase
 
-_NONCE, _TAG = 12, 16
+_NONCE = 12
 
 
 class KeyStore:
@@ -22,20 +22,20 @@ class KeyStore:
 
     def __init__(self, database: SqlDatabase) -> None:
         self._database = database
-        self._cache: dict[UUID, bytes | None] = {}
+        self._cache: dict[UUID, AESGCM | None] = {}
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
-        database.execute(
+        database.create([
             "CREATE TABLE IF NOT EXISTS personal_data_keys "
             f"(subject TEXT PRIMARY KEY, key {blob} NOT NULL)"
-        )
+        ])
 
-    def key(self, subject: UUID, *, create: bool) -> bytes | None:
-        """The subject's key; with `create`, one is made (and stored) if there is none."""
-        key = self._cache.get(subject)
-        if key is None and (create or subject not in self._cache):
+    def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
+        """The subject's cipher; with `create`, a key is made (and stored) if there is none."""
+        cipher = self._cache.get(subject)
+        if cipher is None and (create or subject not in self._cache):
             key = self._load(subject, create)
-            self._cache[subject] = key
-        return key
+            cipher = self._cache[subject] = None if key is None else AESGCM(key)
+        return cipher
 
     def _load(self, subject: UUID, create: bool) -> bytes | None:
         with self._database.transaction() as cursor:
@@ -55,20 +55,15 @@ class KeyStore:
         self._cache[subject] = None
 
     def seal(self, subject: UUID, plaintext: bytes) -> str:
-        key = self.key(subject, create=True)
-        assert key is not None
+        cipher = self.cipher(subject, create=True)
+        assert cipher is not None
         nonce = os.urandom(_NONCE)
-        cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-        cipher.update(subject.bytes)
-        ciphertext, tag = cipher.encrypt_and_digest(plaintext)
-        return base64.b64encode(nonce + tag + ciphertext).decode()
+        return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
 
     def open(self, subject: UUID, sealed: str) -> bytes | None:
         """The plaintext, or None when the subject's key has been forgotten."""
-        key = self.key(subject, create=False)
-        if key is None:
+        cipher = self.cipher(subject, create=False)
+        if cipher is None:
             return None
         raw = base64.b64decode(sealed)
-        cipher = AES.new(key, AES.MODE_GCM, nonce=raw[:_NONCE])
-        cipher.update(subject.bytes)
-        return cipher.decrypt_and_verify(raw[_NONCE + _TAG :], raw[_NONCE : _NONCE + _TAG])
+        return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)

@@ -33,6 +33,14 @@ class SqlDatabase(ABC):
         with self.transaction() as cursor:
             cursor.execute(sql, params)
 
+    def create(self, statements: Sequence[str]) -> None:
+        """Create tables and indexes; safe when several processes open one store at once."""
+        with self.transaction() as cursor:
+            if self.dialect == "postgresql":
+                cursor.execute("SELECT pg_advisory_xact_lock(7238810041)")
+            for statement in statements:
+                cursor.execute(statement)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.transaction() as cursor:
             cursor.execute(sql, params)

@@ -52,9 +52,7 @@ class SqlTrackedView:
         self.database = database
         self.name = name or self.name
         self._tx: Any = None
-        with database.transaction() as cursor:
-            for statement in (_TRACKING, *self.schema):
-                cursor.execute(statement)
+        database.create((_TRACKING, *self.schema))
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[None]:
