@@ -1,0 +1,51 @@
+"""Our views pass the library's own tracking-recorder test suite: someone else's idea of correct."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from eventsourcing.tests import persistence as es_p  # the module, so pytest does not collect its bases
+
+from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
+from clientbook.infrastructure.store import parse_store_url
+from clientbook.infrastructure.views import SqlAuditTrailView
+from conftest import postgres_schema_url
+
+
+class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
+    def setUp(self) -> None:
+        self._dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self) -> None:
+        self._dir.cleanup()
+
+    def create_recorder(self) -> SqlAuditTrailView:
+        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")))
+
+
+class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
+    def setUp(self) -> None:
+        self._schema = postgres_schema_url()
+        self._url = next(self._schema)
+
+    def tearDown(self) -> None:
+        next(self._schema, None)
+
+    def create_recorder(self) -> SqlAuditTrailView:
+        store = parse_store_url(self._url)
+        assert store.postgres_conninfo is not None
+        return SqlAuditTrailView(PostgresDatabase(store.postgres_conninfo, store.postgres_schema))
+
+
+def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) -> None:
+    from eventsourcing.persistence import Tracking
+
+    from clientbook.infrastructure.views import SqlCustomerDirectoryView
+
+    database = SqliteDatabase(str(tmp_path / "views.db"))
+    audit, directory = SqlAuditTrailView(database), SqlCustomerDirectoryView(database)
+    audit.insert_tracking(Tracking("ClientBook", 7))
+    assert (audit.max_tracking_id("ClientBook"), directory.max_tracking_id("ClientBook")) == (7, None)
+    audit.reset()
+    assert audit.max_tracking_id("ClientBook") is None
