@@ -13,6 +13,7 @@ import dataclasses
 import typing
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any, NotRequired, TypedDict
 from uuid import UUID
 
@@ -188,6 +189,8 @@ def _tag(value: Any) -> Any:
     """Snapshot state as JSON-safe values with type tags (they have no schema to decode by)."""
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if isinstance(value, Enum):
+        return {"$enum": get_topic(type(value)), "value": _tag(value.value)}
     if isinstance(value, Decimal):
         return {"$decimal": str(value)}
     if isinstance(value, UUID):
@@ -223,6 +226,8 @@ def _untag(value: Any) -> Any:
         return [_untag(v) for v in value]
     if not isinstance(value, dict):
         return value
+    if "$enum" in value:
+        return resolve_topic(value["$enum"])(_untag(value["value"]))
     if "$attrs" in value:
         cls = resolve_topic(value["$attrs"])
         return cls(**{k: _untag(v) for k, v in value["fields"].items()})
