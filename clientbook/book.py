@@ -14,8 +14,10 @@ from clientbook.application.close_of_business import (
     CloseOfBusinessResult,
     MarkLapsedCustomers,
 )
+from clientbook.application.complaints import Complaints, MarkOverdueComplaints
 from clientbook.application.customers import Customers
 from clientbook.application.policy import PolicyService
+from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.store import parse_store_url
@@ -25,9 +27,11 @@ from clientbook.infrastructure.views import (
     SqlManagerReportView,
 )
 from clientbook.projections.audit import AuditTrailProjection
+from clientbook.projections.complaints import ComplaintCardsProjection
+from clientbook.projections.complaints_report import ComplaintFactsProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.managers import ManagerReportProjection
-from clientbook.projections.queries import AuditTrail, Directory, Reports
+from clientbook.projections.queries import AuditTrail, ComplaintQueries, Directory, Reports
 from clientbook.projections.runner import ProjectionRunner
 
 
@@ -56,22 +60,32 @@ class ClientBook:
         audit = SqlAuditTrailView(self._database)
         directory = SqlCustomerDirectoryView(self._database)
         managers = SqlManagerReportView(self._database)
+        cards = SqlComplaintCardsView(self._database)
+        facts = SqlComplaintFactsView(self._database)
         self.projections = ProjectionRunner(self.app, [
             AuditTrailProjection(audit),
             CustomerDirectoryProjection(directory),
             ManagerReportProjection(managers),
+            ComplaintCardsProjection(cards),
+            ComplaintFactsProjection(facts),
         ])
         refresh = self.projections.catch_up
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
         self.audit = AuditTrail(audit, refresh)
         self.directory = Directory(directory, refresh)
+        self.complaints = Complaints(self.app, self.policy)
+        self.complaint_cards = ComplaintQueries(cards, facts, refresh, self.app.name)
         self.reports = Reports(
             managers, lambda on: self.policy.in_force(on).manager_min_customers, refresh,
-            self.app.name,
+            self.app.name, self.complaint_cards,
         )
+        self.customers.add_open_items_check(self.complaint_cards.open_items)
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
-        self._close_of_business.steps.append(MarkLapsedCustomers(self.app, directory))
+        self._close_of_business.steps.extend([
+            MarkLapsedCustomers(self.app, directory),
+            MarkOverdueComplaints(self.app, self.complaint_cards),
+        ])
 
     @classmethod
     def open(cls, url: str | None = None) -> ClientBook:

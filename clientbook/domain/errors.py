@@ -65,3 +65,23 @@ class PolicyError(DomainError, ValueError):
 
 class ConflictError(DomainError):
     """Someone else changed the same record first; reload and try again."""
+
+
+class ComplaintNotFoundError(NotFoundError):
+    """No complaint has that id or number."""
+
+
+class ComplaintClosedError(InvalidTransitionError):
+    """A closed complaint takes no step but reopening."""
+
+
+class StepOrderError(InvalidTransitionError):
+    """The complaint procedure's steps happen in order; this one is not next."""
+
+
+class RoleRequiredError(DomainError):
+    """The step is taken by a particular role, which this actor does not have."""
+
+
+class IncompleteReportError(DomainError, ValueError):
+    """Every part of an investigation report is required."""

@@ -6,7 +6,20 @@ from datetime import date, datetime
 from typing import Callable
 from uuid import UUID
 
+from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.projections.audit import AuditEntry, AuditTrailView
+from clientbook.projections.cfpb import cfpb_rows
+from clientbook.projections.complaints import (
+    ComplaintCard,
+    ComplaintCardsView,
+    WorkItem,
+    worklist,
+)
+from clientbook.projections.complaints_report import (
+    ComplaintFactsView,
+    ComplaintsReport,
+    complaints_report,
+)
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.managers import ManagerReport, ManagerReportView
 
@@ -50,12 +63,62 @@ class Directory:
         return self._view.search(manager=manager, status=status, lapsed=lapsed, number=number)
 
 
+class ComplaintQueries:
+    """Record cards, the worklist, the complaints report and the CFPB-shaped export."""
+
+    def __init__(self, cards: ComplaintCardsView, facts: ComplaintFactsView,
+                 refresh: Callable[[], object], application_name: str) -> None:
+        self._cards = cards
+        self._facts = facts
+        self._refresh = refresh
+        self._application_name = application_name
+
+    def card(self, complaint_id: UUID) -> ComplaintCard:
+        self._refresh()
+        for card in self._cards.cards():
+            if card.complaint_id == complaint_id:
+                return card
+        raise ComplaintNotFoundError(f"complaint {complaint_id} does not exist")
+
+    def cards(self, *, open_only: bool = False, customer: UUID | None = None) -> list[ComplaintCard]:
+        self._refresh()
+        return self._cards.cards(open_only=open_only, customer_id=customer)
+
+    def worklist(self, as_of: date) -> list[WorkItem]:
+        return worklist(self.cards(open_only=True), as_of)
+
+    def open_items(self, customer: UUID) -> list[str]:
+        """The customer's open complaints, named (closing the customer waits for them)."""
+        return [f"complaint {c.number}" for c in self.cards(open_only=True, customer=customer)]
+
+    def overdue_candidates(self, on: date) -> list[UUID]:
+        """Open complaints past their deadline on `on` and not yet marked overdue."""
+        return [c.complaint_id for c in self.cards(open_only=True)
+                if c.deadline < on and not c.overdue]
+
+    def report(self, *, period_from: date, period_to: date, as_of: date | None = None,
+               position: int | None = None) -> ComplaintsReport:
+        """The complaints report for a period, as of a business date and/or a log position."""
+        self._refresh()
+        reflected = self._facts.max_tracking_id(self._application_name) or 0
+        if position is not None:
+            reflected = min(reflected, position)
+        return complaints_report(self._facts.facts(up_to_position=reflected),
+                                 period_from=period_from, period_to=period_to, as_of=as_of,
+                                 position=reflected)
+
+    def cfpb(self, company: str) -> list[dict[str, str]]:
+        return cfpb_rows(self.cards(), company)
+
+
 class Reports:
     """Reports derived from the log."""
 
     def __init__(self, managers: ManagerReportView, minimum: Callable[[date], int],
-                 refresh: Callable[[], object], application_name: str) -> None:
+                 refresh: Callable[[], object], application_name: str,
+                 complaints: ComplaintQueries) -> None:
         self._managers = managers
+        self.complaints = complaints.report
         self._minimum = minimum
         self._refresh = refresh
         self._application_name = application_name
