@@ -72,17 +72,63 @@ def demo(ctx: click.Context, customers: int, days: int, managers: int, seed: int
                       f"{run.refused} commands refused by the rules (nothing written for them)")
         _print_managers(book, first, last)
         _print_directory(book)
+        _print_complaints(book, first, last, None)
 
 
 @main.command()
-@click.argument("name", type=click.Choice(["managers"]))
+@click.argument("name", type=click.Choice(["managers", "complaints"]))
 @click.option("--from", "period_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--to", "period_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Business date the report is as of (default: the period's end).")
 @click.pass_context
-def report(ctx: click.Context, name: str, period_from: datetime, period_to: datetime) -> None:
+def report(ctx: click.Context, name: str, period_from: datetime, period_to: datetime,
+           as_of: datetime | None) -> None:
     """Print a report for a period."""
     with _open(ctx) as book:
-        _print_managers(book, period_from.date(), period_to.date())
+        if name == "managers":
+            _print_managers(book, period_from.date(), period_to.date())
+        else:
+            _print_complaints(book, period_from.date(), period_to.date(),
+                              as_of.date() if as_of else None)
+
+
+@main.command()
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.pass_context
+def worklist(ctx: click.Context, as_of: datetime) -> None:
+    """Open complaints by deadline, with days left or overdue on a business date."""
+    with _open(ctx) as book:
+        table = Table("complaint", "step", "department", "deadline", "days left")
+        for item in book.complaint_cards.worklist(as_of.date()):
+            left = f"[red]{item.days_left}[/]" if item.days_left < 0 else str(item.days_left)
+            table.add_row(item.number, item.step, item.department, str(item.deadline), left)
+        console.print(table)
+
+
+@main.group()
+def export() -> None:
+    """Export data in shapes other systems know."""
+
+
+@export.command("cfpb")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="CSV file (default: stdout).")
+@click.option("--company", default="clientbook institution", show_default=True)
+@click.pass_context
+def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
+    """The complaint log as a CSV with the US CFPB complaint database's columns."""
+    from clientbook.projections.cfpb import COLUMNS
+
+    with _open(ctx) as book:
+        rows = book.complaint_cards.cfpb(company)
+    stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        writer = csv.DictWriter(stream, fieldnames=list(COLUMNS))
+        writer.writeheader()
+        writer.writerows(rows)
+    finally:
+        if output:
+            stream.close()
 
 
 @main.command()
@@ -179,6 +225,30 @@ def _print_managers(book: ClientBook, period_from: date, period_to: date) -> Non
         for item in report.lost:
             lost.add_row(str(item.on), item.number, item.manager, item.reason)
         console.print(lost)
+
+
+def _print_complaints(book: ClientBook, period_from: date, period_to: date,
+                      as_of: date | None) -> None:
+    r = book.reports.complaints(period_from=period_from, period_to=period_to, as_of=as_of)
+    table = Table(title=f"Complaints, {period_from} to {period_to}, as of {r.as_of} "
+                        f"(log position {r.position:,})", show_header=False)
+    percent = "-" if r.closed_in_time_percent is None else f"{r.closed_in_time_percent}%"
+    average = "-" if r.average_days_to_close is None else f"{r.average_days_to_close}"
+    for label, value in (
+        ("received / accepted / rejected", f"{r.received} / {r.accepted} / {r.rejected}"),
+        ("closed (in time)", f"{r.closed} ({r.closed_in_time}, {percent})"),
+        ("open and overdue on the as-of date", str(r.open_overdue)),
+        ("reopened", str(r.reopened)),
+        ("days to close: average / maximum", f"{average} / {r.max_days_to_close or '-'}"),
+        ("compensation approved", ", ".join(map(str, r.compensation_approved)) or "-"),
+        ("compensation paid", ", ".join(map(str, r.compensation_paid)) or "-"),
+        ("average follow-up satisfaction", str(r.average_satisfaction or "-")),
+        ("by category", ", ".join(f"{k} {v}" for k, v in r.by_category) or "-"),
+        ("by channel", ", ".join(f"{k} {v}" for k, v in r.by_channel) or "-"),
+        ("by department", ", ".join(f"{k} {v}" for k, v in r.by_department) or "-"),
+    ):
+        table.add_row(label, value)
+    console.print(table)
 
 
 def _print_directory(book: ClientBook) -> None:

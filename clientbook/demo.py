@@ -13,7 +13,9 @@ from uuid import UUID
 
 from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
+from clientbook.domain.complaint import CATEGORIES, PRODUCTS
 from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
+from clientbook.domain.money import Money
 from clientbook.domain.errors import DomainError
 
 SURNAMES = ("Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu")
@@ -38,7 +40,14 @@ class Demo:
         self.supervisor = Actor("u-supervisor", {"supervisor"})
         self.start = start
         self.customers: list[UUID] = []
+        self.complaints: list[UUID] = []
+        self.slow: set[UUID] = set()
+        self.disputes: dict[UUID, date] = {}  # closed complaints the customer will dispute
         self.refused = 0
+        self.desk = Actor("u-desk", {"officer"})
+        self.investigator = Actor("u-investigator", {"officer"})
+        self.administration = Actor("u-admin", {"administration"})
+        self.general_manager = Actor("u-gm", {"general_manager"})
 
     def run(self, *, customers: int, days: int, progress: Progress | None = None) -> date:
         per_day = max(1, customers // max(1, days // 2))
@@ -49,6 +58,12 @@ class Demo:
                 self.register(day)
             for _ in range(self.rng.randint(2, 6) + len(self.customers) // 10):
                 self.act(day)
+            if self.customers and self.rng.random() < max(0.2, len(self.customers) / 300):
+                self.complain(day)
+            for complaint in self.complaints:
+                steps = 1 if complaint in self.slow else self.rng.choice((1, 2, 2, 3))
+                for _ in range(steps):
+                    self.handle(complaint, day)
             self.book.close_of_business(day)
             if progress:
                 progress(n + 1, days)
@@ -107,3 +122,87 @@ class Demo:
                 service.lift_restriction(customer, reason="bureau record cleared", by=self.supervisor, on=on)
         except DomainError:
             self.refused += 1  # a real desk gets refusals too: the rule said no, nothing written
+
+    # -- complaints -----------------------------------------------------------------------
+
+    def complain(self, on: date) -> None:
+        category = self.rng.choice(CATEGORIES)
+        complaint = self.book.complaints.receive(
+            customer=self.rng.choice(self.customers), category=category,
+            channel=self.rng.choice(COMPLAINT_CHANNELS), product=self.rng.choice(PRODUCTS),
+            request=REQUESTS[category], department=self.rng.choice(DEPARTMENTS),
+            claimed=Money(f"{self.rng.randint(1, 400) * 25}.00") if category == "damages" else None,
+            by=self.desk, on=on,
+        )
+        self.complaints.append(complaint)
+        if self.rng.random() < 0.2:
+            self.slow.add(complaint)  # some complaints stall and end up late
+
+    def handle(self, complaint: UUID, on: date) -> None:
+        """Take one complaint one step further, as a busy department would."""
+        record = self.book.complaints.get(complaint)
+        if self.rng.random() > (0.25 if complaint in self.slow else 0.9):
+            return
+        c, rng = self.book.complaints, self.rng
+        step = record.step
+        if step == "closed":
+            if self.disputes.get(complaint, date.max) <= on:
+                del self.disputes[complaint]
+                c.reopen(complaint, reason="the customer disputes the outcome", by=self.desk, on=on)
+        elif step == "received":
+            if rng.random() < 0.15:
+                c.reject(complaint, reply="the terms the customer signed cover this charge",
+                         by=self.desk, on=on)
+            else:
+                c.accept(complaint, by=self.desk, on=on)
+        elif step == "accepted":
+            c.assign(complaint, rng.choice(DEPARTMENTS), by=self.desk, on=on)
+        elif step == "assigned":
+            c.investigate(complaint, cause="a fee rule applied twice",
+                          course_of_events="the customer was charged on two statement dates",
+                          responsible_party=record.handling_department or record.department,
+                          conclusion="the complaint is justified",
+                          countermeasures="reverse the charge and apologise",
+                          prevention="a check for duplicate fees in the billing run",
+                          by=self.investigator, on=on)
+        elif step == "investigated" and rng.random() < 0.1:
+            c.return_for_rework(complaint, reason="the cause is not evidenced",
+                                by=self.supervisor, on=on)
+        elif step == "investigated":
+            c.review(complaint, by=self.supervisor, on=on)
+        elif step == "reviewed":
+            c.endorse(complaint, opinion="settle promptly and review the fee rule",
+                      by=self.administration, on=on)
+        elif step == "endorsed":
+            c.approve_report(complaint, by=self.general_manager, on=on)
+        elif step == "approved":
+            kind = rng.choice(("compensation", "refund", "discount", "explanation", "replacement"))
+            amount = None if kind in ("explanation", "replacement") else (
+                record.claimed or Money(f"{rng.randint(2, 80) * 25}.00"))
+            c.propose_resolution(complaint, kind=kind, text=f"we offer a {kind}", amount=amount,
+                                 by=self.investigator, on=on)
+        elif step == "resolution_proposed":
+            c.approve_resolution(complaint, by=self.supervisor, on=on)
+        elif step == "resolution_approved":
+            if record.approved_amount is not None and record.paid is None:
+                c.pay(complaint, record.approved_amount, by=self.desk, on=on)
+            c.reply(complaint, form=rng.choice(("written", "oral")), text="our answer, with apologies",
+                    by=self.desk, on=on)
+        elif step == "replied":
+            c.follow_up(complaint, satisfaction=rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 6, 4))[0],
+                        by=self.desk, on=on)
+        elif step == "followed_up":
+            c.close(complaint, by=self.desk, on=on)
+            if record.reopened == 0 and rng.random() < 0.08:
+                self.disputes[complaint] = on + timedelta(days=rng.randint(3, 20))
+
+
+COMPLAINT_CHANNELS = ("counter", "hotline", "hotline", "letter", "online", "online", "regulator")
+DEPARTMENTS = ("retail banking", "card centre", "credit department", "branch operations")
+REQUESTS = {
+    "price_reduction": "the annual fee is higher than I was told; reduce it",
+    "return": "I want to give back the card I did not ask for",
+    "exchange": "replace my damaged card with a new one",
+    "damages": "I lost money because the transfer was late; compensate me",
+    "criticism": "the queue at the branch was over an hour; do better",
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -43,6 +44,24 @@ def test_the_demo_builds_a_book_and_the_other_commands_read_it(tmp_path: Path) -
 
     report = run(db, "report", "managers", "--from", "2026-07-01", "--to", "2026-07-20")
     assert "minimum 15 customers" in report
+
+
+def test_complaints_reach_the_report_the_worklist_and_the_cfpb_export(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    run(db, "demo", "--customers", "40", "--days", "30", "--seed", "3")
+    with ClientBook.open(db) as book:
+        cards = book.complaint_cards.cards()
+        expected = book.reports.complaints(period_from=date(2026, 7, 1), period_to=date(2026, 7, 30),
+                                           as_of=date(2026, 7, 20))
+    assert cards, "the demo receives complaints"
+    report = run(db, "report", "complaints", "--from", "2026-07-01", "--to", "2026-07-30",
+                 "--as-of", "2026-07-20")
+    assert f"{expected.received} / {expected.accepted} / {expected.rejected}" in report
+    exported = list(csv.DictReader(io.StringIO(run(db, "export", "cfpb", "--company", "Demo Bank"))))
+    assert [row["Complaint ID"] for row in exported] == sorted(c.number for c in cards)
+    assert {row["Company"] for row in exported} == {"Demo Bank"}
+    work = run(db, "worklist", "--as-of", "2026-07-30")
+    assert all(c.number in work for c in cards if c.is_open)
 
 
 def test_the_demo_refuses_a_store_that_already_has_events(tmp_path: Path) -> None:
