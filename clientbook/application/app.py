@@ -42,6 +42,13 @@ class ClientBookApplication(Application[UUID]):
             raise error(f"{aggregate_id} is a {type(aggregate).__name__}, not a {what}")
         return aggregate
 
+    def change(self, cls: type[A], aggregate_id: UUID, what: str, error: type[NotFoundError],
+               command: Callable[[A], object]) -> None:
+        """Load, give one command, save: the shape of every single-aggregate command."""
+        aggregate = self.get(cls, aggregate_id, what, error)
+        command(aggregate)
+        self.save_all(aggregate)
+
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
 

@@ -170,9 +170,7 @@ class Complaints:
         return self._app.get(Complaint, complaint, "complaint", ComplaintNotFoundError)
 
     def _do(self, complaint: UUID, command: Callable[[Complaint], object]) -> None:
-        c = self._load(complaint)
-        command(c)
-        self._app.save_all(c)
+        self._app.change(Complaint, complaint, "complaint", ComplaintNotFoundError, command)
 
 
 class OverdueCandidates(Protocol):

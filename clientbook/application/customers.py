@@ -200,9 +200,7 @@ class Customers:
         return self._app.get(Customer, customer, "customer", CustomerNotFoundError)
 
     def _do(self, customer: UUID, command: Callable[[Customer], object]) -> None:
-        c = self._load(customer)
-        command(c)
-        self._app.save_all(c)
+        self._app.change(Customer, customer, "customer", CustomerNotFoundError, command)
 
     def _claim(self, document_number: str, owner: UUID, by: Actor) -> IdentityClaim:
         claim_id = IdentityClaim.id_for(document_number)
