@@ -64,6 +64,16 @@ class ClientBookApplication(Application[UUID]):
             ) from None
         return recordings[-1].notification.id if recordings else None
 
+    def command_each(self, cls: type[A], ids: Iterable[UUID], command: Callable[[A], bool]) -> int:
+        """Give each aggregate a command that says whether it changed; save the changed ones
+        in batches and return how many there were (the shape of a close-of-business step)."""
+        changed = []
+        for aggregate_id in ids:
+            aggregate = self.get(cls, aggregate_id, cls.__name__)
+            if command(aggregate):
+                changed.append(aggregate)
+        return self.save_in_batches(changed)
+
     def save_in_batches(self, aggregates: Iterable[Aggregate]) -> int:
         """Save many aggregates, a bounded number of events per transaction; returns the count."""
         saved = 0

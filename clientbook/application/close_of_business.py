@@ -96,10 +96,12 @@ class MarkLapsedCustomers:
         self._candidates = candidates
 
     def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        lapsing = []
-        for customer_id in self._candidates.lapse_candidates(on, policy.lapse_grace_days):
-            customer = self._app.get(Customer, customer_id, "customer")
-            if customer.is_lapsing(on, policy.lapse_grace_days):  # the aggregate decides
-                customer.mark_lapsed(grace_days=policy.lapse_grace_days, by=by.id, on=on)
-                lapsing.append(customer)
-        return self._app.save_in_batches(lapsing)
+        grace = policy.lapse_grace_days
+
+        def lapse(customer: Customer) -> bool:
+            if not customer.is_lapsing(on, grace):  # the view proposes, the aggregate decides
+                return False
+            customer.mark_lapsed(grace_days=grace, by=by.id, on=on)
+            return True
+
+        return self._app.command_each(Customer, self._candidates.lapse_candidates(on, grace), lapse)

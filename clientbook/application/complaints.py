@@ -189,10 +189,10 @@ class MarkOverdueComplaints:
         self._candidates = candidates
 
     def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        overdue = []
-        for complaint_id in self._candidates.overdue_candidates(on):
-            complaint = self._app.get(Complaint, complaint_id, "complaint")
-            if not complaint.overdue and complaint.is_overdue_on(on):  # the aggregate decides
-                complaint.mark_overdue(by=by.id, on=on)
-                overdue.append(complaint)
-        return self._app.save_in_batches(overdue)
+        def mark(complaint: Complaint) -> bool:
+            if complaint.overdue or not complaint.is_overdue_on(on):  # the aggregate decides
+                return False
+            complaint.mark_overdue(by=by.id, on=on)
+            return True
+
+        return self._app.command_each(Complaint, self._candidates.overdue_candidates(on), mark)
