@@ -15,9 +15,12 @@ from clientbook.application.close_of_business import (
     MarkLapsedCustomers,
 )
 from clientbook.application.complaints import Complaints, MarkOverdueComplaints
+from clientbook.application.credit import AgeCreditLines, Credit
+from clientbook.application.credit_reports import CreditReports
 from clientbook.application.customers import Customers
 from clientbook.application.policy import PolicyService
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
+from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.store import parse_store_url
@@ -30,8 +33,15 @@ from clientbook.projections.audit import AuditTrailProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
 from clientbook.projections.complaints_report import ComplaintFactsProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
+from clientbook.projections.exposure import ExposureProjection
 from clientbook.projections.managers import ManagerReportProjection
-from clientbook.projections.queries import AuditTrail, ComplaintQueries, Directory, Reports
+from clientbook.projections.queries import (
+    AuditTrail,
+    ComplaintQueries,
+    Directory,
+    ExposureQueries,
+    Reports,
+)
 from clientbook.projections.runner import ProjectionRunner
 
 
@@ -62,12 +72,14 @@ class ClientBook:
         managers = SqlManagerReportView(self._database)
         cards = SqlComplaintCardsView(self._database)
         facts = SqlComplaintFactsView(self._database)
+        exposure = SqlExposureView(self._database)
         self.projections = ProjectionRunner(self.app, [
             AuditTrailProjection(audit),
             CustomerDirectoryProjection(directory),
             ManagerReportProjection(managers),
             ComplaintCardsProjection(cards),
             ComplaintFactsProjection(facts),
+            ExposureProjection(exposure),
         ])
         refresh = self.projections.catch_up
         self.policy = PolicyService(self.app)
@@ -80,11 +92,16 @@ class ClientBook:
             managers, lambda on: self.policy.in_force(on).manager_min_customers, refresh,
             self.app.name, self.complaint_cards,
         )
+        self.credit = Credit(self.app, self.policy)
+        self.exposure = ExposureQueries(exposure, refresh)
+        self.credit_reports = CreditReports(self.app, self.policy, audit, refresh)
         self.customers.add_open_items_check(self.complaint_cards.open_items)
+        self.customers.add_open_items_check(self.exposure.open_items)
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
         self._close_of_business.steps.extend([
             MarkLapsedCustomers(self.app, directory),
             MarkOverdueComplaints(self.app, self.complaint_cards),
+            AgeCreditLines(self.credit, self.exposure),
         ])
 
     @classmethod

@@ -85,3 +85,47 @@ class RoleRequiredError(DomainError):
 
 class IncompleteReportError(DomainError, ValueError):
     """Every part of an investigation report is required."""
+
+
+class CreditLineNotFoundError(NotFoundError):
+    """No credit line has that id or number."""
+
+
+class CreditGroupNotFoundError(NotFoundError):
+    """No group customer has that id or name."""
+
+
+class InsufficientCreditError(DomainError):
+    """A drawdown larger than the available amount (limit minus outstanding)."""
+
+
+class LineFrozenError(DomainError):
+    """A frozen line (by the bank or by a group's cross-default) takes no new drawdowns."""
+
+
+class CustomerRestrictedError(DomainError):
+    """A restricted customer gets no new credit."""
+
+
+class OverRepaymentError(DomainError, ValueError):
+    """A repayment larger than the outstanding amount."""
+
+
+class ClassificationFloorError(DomainError):
+    """A line's classification is never better than the floor its days past due set."""
+
+
+class GroupLimitError(DomainError):
+    """Member allocations never exceed the group limit; the group limit never exceeds the cap."""
+
+
+class AllocationExceededError(DomainError):
+    """A group member's credit lines never exceed its allocation."""
+
+
+class ConcentrationCapError(GroupLimitError):
+    """The group limit is capped at a share of the institution's net capital."""
+
+
+class DuplicateNumberError(DomainError):
+    """A business number (credit line, group name) is unique; this one is taken."""

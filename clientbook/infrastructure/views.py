@@ -176,6 +176,24 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         ]
 
 
+    def versions(self, aggregate_type: str, *, on: date | None = None,
+                 position: int | None = None) -> dict[UUID, int]:
+        rows = self._rows(
+            "SELECT aggregate_id, version, business_date, position FROM audit_trail "
+            "WHERE aggregate_type = ? ORDER BY aggregate_id, version", (aggregate_type,)
+        )
+        versions: dict[UUID, int] = {}
+        stopped: set[str] = set()
+        for aggregate_id, version, business_date, at in rows:
+            late = (on is not None and business_date is not None and business_date > on.isoformat()) \
+                or (position is not None and int(at) > position)
+            if late:
+                stopped.add(aggregate_id)
+            elif aggregate_id not in stopped:
+                versions[UUID(aggregate_id)] = int(version)
+        return versions
+
+
 class SqlCustomerDirectoryView(SqlTrackedView, CustomerDirectoryView):
     name = "customer_directory"
     tables = ("customer_directory",)

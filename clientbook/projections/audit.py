@@ -60,6 +60,13 @@ class AuditTrailView(TrackedView):
         """Entries in log order, filtered by aggregate, actor, event type and period."""
 
 
+    @abstractmethod
+    def versions(self, aggregate_type: str, *, on: date | None = None,
+                 position: int | None = None) -> dict[UUID, int]:
+        """Each aggregate's version as of a business date and log position: the longest run of
+        its events all dated on or before `on` and recorded at or before `position`."""
+
+
 def entry_of(event: Any, position: int) -> AuditEntry:
     """The audit entry of one domain event at its position in the log."""
     kind = type(event).__qualname__

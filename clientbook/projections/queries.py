@@ -20,6 +20,7 @@ from clientbook.projections.complaints_report import (
     ComplaintsReport,
     complaints_report,
 )
+from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.managers import ManagerReport, ManagerReportView
 
@@ -109,6 +110,29 @@ class ComplaintQueries:
 
     def cfpb(self, company: str) -> list[dict[str, str]]:
         return cfpb_rows(self.cards(), company)
+
+
+class ExposureQueries:
+    """Credit exposure per line, customer and group."""
+
+    def __init__(self, view: ExposureView, refresh: Callable[[], object]) -> None:
+        self._view = view
+        self._refresh = refresh
+
+    def lines(self, on: date, *, customer: UUID | None = None, group: str | None = None,
+              open_only: bool = True) -> list[Exposure]:
+        """Each line's exposure on a date, in line-number order."""
+        self._refresh()
+        return [e for e in (exposure_of(i, doc, g, on) for i, doc, g in self._view.lines(open_only=open_only))
+                if (customer is None or e.customer_id == customer) and (group is None or e.group == group)]
+
+    def open_items(self, customer: UUID) -> list[str]:
+        """The customer's credit lines not yet closed (closing the customer waits for them)."""
+        return [f"credit line {e.number}" for e in self.lines(date.min, customer=customer)]
+
+    def lines_to_age(self, on: date) -> list[UUID]:
+        self._refresh()
+        return lines_to_age(self._view.lines(open_only=True), on)
 
 
 class Reports:
