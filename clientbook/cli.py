@@ -39,7 +39,7 @@ def _open(ctx: click.Context) -> ClientBook:
 
 @main.command()
 @click.option("--customers", default=150, show_default=True, help="Customers to register.")
-@click.option("--days", default=90, show_default=True, help="Business days to run.")
+@click.option("--days", default=130, show_default=True, help="Business days to run.")
 @click.option("--managers", default=8, show_default=True, help="Relationship managers.")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same book.")
 @click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
@@ -73,24 +73,45 @@ def demo(ctx: click.Context, customers: int, days: int, managers: int, seed: int
         _print_managers(book, first, last)
         _print_directory(book)
         _print_complaints(book, first, last, None)
+        _print_groups(book, last)
+        _print_classification(book, last)
+
+
+REPORTS = ("managers", "complaints", "groups", "classification", "migration", "aging")
 
 
 @main.command()
-@click.argument("name", type=click.Choice(["managers", "complaints"]))
-@click.option("--from", "period_from", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--to", "period_to", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.argument("name", type=click.Choice(REPORTS))
+@click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]),
+              help="Period start (managers, complaints, migration).")
+@click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]),
+              help="Period end (managers, complaints, migration).")
 @click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="Business date the report is as of (default: the period's end).")
+              help="Business date the report is as of (default: the period's end, or today).")
 @click.pass_context
-def report(ctx: click.Context, name: str, period_from: datetime, period_to: datetime,
-           as_of: datetime | None) -> None:
-    """Print a report for a period."""
+def report(ctx: click.Context, name: str, period_from: datetime | None,
+           period_to: datetime | None, as_of: datetime | None) -> None:
+    """Print a report: managers, complaints or migration for a period; groups, classification
+    or aging as of a date."""
+    needs_period = name in ("managers", "complaints", "migration")
+    if needs_period and (period_from is None or period_to is None):
+        raise click.UsageError(f"the {name} report needs --from and --to")
+    start = period_from.date() if period_from else None
+    end = period_to.date() if period_to else None
+    on = as_of.date() if as_of else (end or date.today())
     with _open(ctx) as book:
         if name == "managers":
-            _print_managers(book, period_from.date(), period_to.date())
+            _print_managers(book, start, end)  # type: ignore[arg-type]
+        elif name == "complaints":
+            _print_complaints(book, start, end, as_of.date() if as_of else None)  # type: ignore[arg-type]
+        elif name == "groups":
+            _print_groups(book, on)
+        elif name == "classification":
+            _print_classification(book, on)
+        elif name == "migration":
+            _print_migration(book, start, end)  # type: ignore[arg-type]
         else:
-            _print_complaints(book, period_from.date(), period_to.date(),
-                              as_of.date() if as_of else None)
+            _print_aging(book, on)
 
 
 @main.command()
@@ -248,6 +269,56 @@ def _print_complaints(book: ClientBook, period_from: date, period_to: date,
         ("by department", ", ".join(f"{k} {v}" for k, v in r.by_department) or "-"),
     ):
         table.add_row(label, value)
+    console.print(table)
+
+
+def _print_groups(book: ClientBook, on: date) -> None:
+    r = book.credit_reports.concentration(as_of=on)
+    table = Table(title=f"Group credit concentration as of {on} (cap {r.cap_percent}% of net "
+                        f"capital; large exposure ≥ {r.large_exposure_percent}% of Tier 1, limit "
+                        f"{r.large_exposure_limit_percent}%; log position {r.position:,})")
+    for column in ("group", "members", "limit", "allocated", "outstanding", "usage %",
+                   "% net capital", "% Tier 1", "class", "cross-default", "warnings"):
+        table.add_column(column)
+    for g in r.groups:
+        share = f"{g.share_of_net_capital_percent}" + ("" if g.within_cap in (None, True) else " ▲")
+        tier1 = "-" if g.tier1_percent is None else f"{g.tier1_percent}" + (
+            " large" if g.large_exposure else "")
+        table.add_row(g.name, ", ".join(m.number for m in g.members), str(g.limit), str(g.allocated),
+                      str(g.outstanding), str(g.usage_percent or "-"), share, tier1,
+                      g.classification, f"[red]{g.cross_default}[/]" if g.cross_default else "-",
+                      str(len(g.warnings)))
+    console.print(table)
+    found = book.credit_reports.detect_groups()
+    for a, b, kind in found.outside:
+        console.print(f"[yellow]connected but not grouped together:[/] {a} – {b} ({kind})")
+
+
+def _print_classification(book: ClientBook, on: date) -> None:
+    r = book.credit_reports.classification(as_of=on)
+    table = Table("classification", "lines", "outstanding",
+                  title=f"Five-category classification as of {on} (log position {r.position:,})")
+    for row in r.rows:
+        table.add_row(row.classification, str(row.lines), str(row.outstanding))
+    console.print(table)
+
+
+def _print_migration(book: ClientBook, start: date, end: date) -> None:
+    r = book.credit_reports.migration(from_date=start, to_date=end)
+    table = Table("from", "to", "lines", "outstanding", title=f"Classification migration {start} → {end}")
+    for cell in r.cells:
+        table.add_row(cell.from_class, cell.to_class, str(cell.lines), str(cell.outstanding))
+    console.print(table)
+
+
+def _print_aging(book: ClientBook, on: date) -> None:
+    r = book.credit_reports.aging(as_of=on)
+    buckets = [bucket for bucket, _ in r.totals]
+    table = Table("line", *buckets, title=f"Trade-credit receivables aging as of {on}")
+    for row in r.rows:
+        amounts = dict(row.buckets)
+        table.add_row(row.number, *(str(amounts[b].amount) for b in buckets))
+    table.add_row("[bold]total[/]", *(str(amount.amount) for _, amount in r.totals))
     console.print(table)
 
 

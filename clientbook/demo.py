@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Callable
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
 from clientbook.domain.complaint import CATEGORIES, PRODUCTS
 from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
+from clientbook.domain.group import Link
 from clientbook.domain.money import Money
 from clientbook.domain.errors import DomainError
 
@@ -43,7 +45,11 @@ class Demo:
         self.complaints: list[UUID] = []
         self.slow: set[UUID] = set()
         self.disputes: dict[UUID, date] = {}  # closed complaints the customer will dispute
+        self.open: set[UUID] = set()
         self.refused = 0
+        self.lines: list[tuple[UUID, list[tuple[date, Money]], bool]] = []
+        self.credit_officer = Actor("u-credit", {"credit_officer"})
+        self.credit_manager = Actor("u-credit-manager", {"manager"})
         self.desk = Actor("u-desk", {"officer"})
         self.investigator = Actor("u-investigator", {"officer"})
         self.administration = Actor("u-admin", {"administration"})
@@ -58,9 +64,17 @@ class Demo:
                 self.register(day)
             for _ in range(self.rng.randint(2, 6) + len(self.customers) // 10):
                 self.act(day)
+            if n == 0:
+                self.book.policy.change("net_capital", "2000000000.00", reason="audited 2025 accounts",
+                                        by=self.general_manager, on=day)
+                self.book.policy.change("tier1_capital", "1600000000.00", reason="audited 2025 accounts",
+                                        by=self.general_manager, on=day)
+            if n == 15:
+                self.grant_credit(day)
+            self.repay_instalments(day)
             if self.customers and self.rng.random() < max(0.2, len(self.customers) / 300):
                 self.complain(day)
-            for complaint in self.complaints:
+            for complaint in [c for c in self.complaints if c in self.open or c in self.disputes]:
                 steps = 1 if complaint in self.slow else self.rng.choice((1, 2, 2, 3))
                 for _ in range(steps):
                     self.handle(complaint, day)
@@ -123,6 +137,61 @@ class Demo:
         except DomainError:
             self.refused += 1  # a real desk gets refusals too: the rule said no, nothing written
 
+    # -- credit -----------------------------------------------------------------------------
+
+    def grant_credit(self, on: date) -> None:
+        """Form groups of connected firms and grant lines; one line will never be repaid."""
+        firms = [c for c in self.customers if self.book.customers.get(c).kind == "organisation"]
+        credit = self.book.credit
+        groups = [firms[i:i + 3] for i in range(0, min(len(firms), 9), 3) if len(firms[i:i + 3]) >= 2]
+        for g, members in enumerate(groups):
+            group = credit.form_group(name=f"{SURNAMES[g]} Holdings group", lead_branch="Head office",
+                                      lead_manager=self.managers[g % len(self.managers)],
+                                      limit=Money("30000000.00"), by=self.credit_manager, on=on)
+            for k, member in enumerate(members):
+                if k:
+                    credit.record_link(members[0], member, Link("control", "share register",
+                                       Decimal(self.rng.choice(("51", "65", "80")))), by=self.desk, on=on)
+                credit.add_member(group, member, link=Link("control", "share register", Decimal("60")),
+                                  allocation=Money("9000000.00"), by=self.credit_manager, on=on)
+        if len(firms) > 10:  # a connection nobody grouped: detection should find it
+            credit.record_link(firms[0], firms[10], Link("same_guarantor", "guarantee register"),
+                               by=self.desk, on=on)
+        for n, firm in enumerate(firms):
+            product = ("working_capital", "trade_credit", "overdraft")[n % 3]
+            limit = Money(f"{self.rng.randint(5, 40) * 100000}.00")
+            line = credit.propose_line(number=f"L-{n + 1:06d}", customer=firm, product=product,
+                                       limit=limit, rate=Decimal("4.35"), start=on,
+                                       maturity=on + timedelta(days=720), review=on + timedelta(days=180),
+                                       by=self.desk, on=on)
+            big = limit > Money("1000000.00")  # above a manager's authority: the general manager
+            credit.approve_line(line, by=self.general_manager if big else self.credit_manager, on=on)
+            credit.activate_line(line, by=self.desk, on=on)
+            drawn = Money(f"{limit.amount * Decimal('0.6'):.2f}")
+            sick = n == 0 and bool(groups)
+            first_due = on + timedelta(days=5 if sick else 30)
+            third = Money(f"{drawn.amount / 3:.2f}")
+            schedule = [(first_due + timedelta(days=30 * k), third) for k in range(3)]
+            if product == "trade_credit":
+                for due, amount in schedule:
+                    credit.draw(line, amount, by=self.desk, on=on, due=due)
+            else:
+                credit.draw(line, drawn, by=self.desk, on=on)
+                credit.schedule(line, schedule, by=self.desk, on=on)
+            self.lines.append((line, schedule, sick))
+
+
+    def repay_instalments(self, on: date) -> None:
+        """Borrowers pay their instalments on the due date, mostly; the sick one never does."""
+        for line, schedule, sick in self.lines:
+            for due, amount in schedule:
+                if due == on and not sick and self.rng.random() < 0.9:
+                    self.book.credit.repay(line, amount, by=self.desk, on=on)
+                elif due + timedelta(days=20) == on and not sick:
+                    record = self.book.credit.line(line)
+                    if record.days_past_due(on) > 0:  # a late payer catches up
+                        self.book.credit.repay(line, min(amount, record.outstanding), by=self.desk, on=on)
+
     # -- complaints -----------------------------------------------------------------------
 
     def complain(self, on: date) -> None:
@@ -135,6 +204,7 @@ class Demo:
             by=self.desk, on=on,
         )
         self.complaints.append(complaint)
+        self.open.add(complaint)
         if self.rng.random() < 0.2:
             self.slow.add(complaint)  # some complaints stall and end up late
 
@@ -148,9 +218,11 @@ class Demo:
         if step == "closed":
             if self.disputes.get(complaint, date.max) <= on:
                 del self.disputes[complaint]
+                self.open.add(complaint)
                 c.reopen(complaint, reason="the customer disputes the outcome", by=self.desk, on=on)
         elif step == "received":
             if rng.random() < 0.15:
+                self.open.discard(complaint)
                 c.reject(complaint, reply="the terms the customer signed cover this charge",
                          by=self.desk, on=on)
             else:
@@ -192,6 +264,7 @@ class Demo:
             c.follow_up(complaint, satisfaction=rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 6, 4))[0],
                         by=self.desk, on=on)
         elif step == "followed_up":
+            self.open.discard(complaint)
             c.close(complaint, by=self.desk, on=on)
             if record.reopened == 0 and rng.random() < 0.08:
                 self.disputes[complaint] = on + timedelta(days=rng.randint(3, 20))
@@ -206,3 +279,4 @@ REQUESTS = {
     "damages": "I lost money because the transfer was late; compensate me",
     "criticism": "the queue at the branch was over an hour; do better",
 }
+

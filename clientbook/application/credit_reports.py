@@ -205,8 +205,7 @@ class CreditReports:
     # -- helpers --------------------------------------------------------------------------
 
     def _current(self, cls: type[A], type_name: str) -> list[A]:
-        return [self._app.repository.get(aggregate_id)  # type: ignore[misc]
-                for aggregate_id in self._history.versions(type_name)]
+        return [self._app.get(cls, aggregate_id, type_name) for aggregate_id in self._history.versions(type_name)]
 
     def _group_row(self, g: CreditGroup, by_customer: dict[UUID, list[CreditLine]],
                    policy: PolicySettings) -> GroupRow:
@@ -252,8 +251,7 @@ class CreditReports:
 
     def _as_of(self, cls: type[A], type_name: str, on: date, position: int) -> list[A]:
         versions = self._history.versions(type_name, on=on, position=position)
-        return [self._app.repository.get(aggregate_id, version=version)  # type: ignore[misc]
-                for aggregate_id, version in versions.items()]
+        return [self._app.get_version(aggregate_id, version) for aggregate_id, version in versions.items()]
 
 
 def _sum(amounts: Iterable[Money], currency: str) -> Money:
