@@ -141,7 +141,8 @@ class Demo:
 
     def grant_credit(self, on: date) -> None:
         """Form groups of connected firms and grant lines; one line will never be repaid."""
-        firms = [c for c in self.customers if self.book.customers.get(c).kind == "organisation"]
+        records = [self.book.customers.get(c) for c in self.customers]
+        firms = [r.id for r in records if r.kind == "organisation" and r.restricted is None]
         credit = self.book.credit
         groups = [firms[i:i + 3] for i in range(0, min(len(firms), 9), 3) if len(firms[i:i + 3]) >= 2]
         for g, members in enumerate(groups):
