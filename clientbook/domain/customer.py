@@ -133,8 +133,8 @@ class Customer(BookAggregate):
         if name is not None:
             _required(name, "customer name")
         check_contact_details(phone, email)
-        changes = {k: v for k, v in dict(name=name, phone=phone, email=email, address=address).items()
-                   if v is not None and v != getattr(self, k)}
+        given = dict(name=name, phone=phone, email=email, address=address)
+        changes = {k: v for k, v in given.items() if v is not None and (v or None) != getattr(self, k)}
         if not changes:
             raise InvalidValueError(f"customer {self.number}: the profile update changes nothing")
         self._profile_updated(by=by, on=on, **{k: changes.get(k) for k in ("name", "phone", "email", "address")})
@@ -212,6 +212,7 @@ class Customer(BookAggregate):
         self.lapsed = False
 
     def set_visit_cycle(self, days: int | None, *, by: str, on: date) -> None:
+        """Set (or, with None, clear) the usual visit cycle; a lapse is judged again under it."""
         self._require_open("its visit cycle cannot be set")
         _check_cycle(days)
         if days == self.visit_cycle_days:
@@ -221,6 +222,7 @@ class Customer(BookAggregate):
     @event("VisitCycleSet")
     def _visit_cycle_set(self, days: int | None, by: str, on: date) -> None:
         self.visit_cycle_days = days
+        self.lapsed = False  # judged again under the new cycle at the next close of business
 
     def lapse_due(self, grace_days: int) -> date | None:
         """The first business date on which the customer counts as lapsed, if not seen by then."""

@@ -108,7 +108,7 @@ _CHANGES: dict[str, Any] = {
     "SegmentChanged": lambda e, _: {"segment": e.segment},
     "TierChanged": lambda e, _: {"tier": e.tier},
     "ContactRecorded": _contact,
-    "VisitCycleSet": lambda e, _: {"visit_cycle_days": e.days},
+    "VisitCycleSet": lambda e, _: {"visit_cycle_days": e.days, "lapsed": False},
     "Lapsed": lambda e, _: {"lapsed": True},
     "Activated": lambda e, _: {"status": "active"},
     "MadeDormant": lambda e, _: {"status": "dormant"},

@@ -86,7 +86,8 @@ class ManagerReportProjection(Projection[ManagerReportView]):
     name = "manager_report"
     topics = _topics(
         Customer.Registered, Customer.ManagerReassigned, Customer.ContactRecorded,
-        Customer.SurveyRecorded, Customer.Lapsed, Customer.Activated, Customer.MadeDormant,
+        Customer.SurveyRecorded, Customer.Lapsed, Customer.VisitCycleSet, Customer.Activated,
+        Customer.MadeDormant,
         Customer.Lost, Customer.Reactivated, Customer.Closed,
     )
 
@@ -108,6 +109,10 @@ class ManagerReportProjection(Projection[ManagerReportView]):
     @process_event.register
     def lapsed(self, event: Customer.Lapsed, tracking: Tracking) -> None:
         self.view.set_customer(event.originator_id, lapsed=True)
+
+    @process_event.register
+    def cycle_set(self, event: Customer.VisitCycleSet, tracking: Tracking) -> None:
+        self.view.set_customer(event.originator_id, lapsed=False)
 
     @process_event.register
     def contact(self, event: Customer.ContactRecorded, tracking: Tracking) -> None:

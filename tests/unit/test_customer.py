@@ -229,3 +229,16 @@ def test_every_event_records_the_actor_and_the_business_date() -> None:
     c.activate(by="u-other", on=D + timedelta(1))
     events = c.collect_events()
     assert [(e.by, e.on) for e in events] == [("u-other", D + timedelta(1))]
+
+
+def test_clearing_an_empty_detail_changes_nothing() -> None:
+    c = customer()
+    with pytest.raises(InvalidValueError, match="changes nothing"):
+        c.update_profile(by=BY, on=D, email="", address="")
+
+
+def test_a_new_visit_cycle_clears_the_lapse_until_judged_again() -> None:
+    c = customer(visit_cycle_days=7)
+    c.mark_lapsed(grace_days=3, by="batch", on=D + timedelta(10))
+    c.set_visit_cycle(None, by=BY, on=D + timedelta(11))
+    assert not c.lapsed and not c.is_lapsing(D + timedelta(100), 3)
