@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, Iterator
+from uuid import UUID
 
 from attrs import frozen
-from uuid import UUID
 
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.close_of_business import (
@@ -64,8 +64,10 @@ class ClientBook:
         self._database = self.store.open_database()
         self.keys = KeyStore(self._database)
         self.app = ClientBookApplication(
-            self.store.env, mapper=lambda cipher, compressor: ClientBookMapper(
-                self.keys, compressor=compressor, cipher=cipher)
+            self.store.env,
+            mapper=lambda cipher, compressor: ClientBookMapper(
+                self.keys, compressor=compressor, cipher=cipher
+            ),
         )
         audit = SqlAuditTrailView(self._database)
         directory = SqlCustomerDirectoryView(self._database)
@@ -73,14 +75,17 @@ class ClientBook:
         cards = SqlComplaintCardsView(self._database)
         facts = SqlComplaintFactsView(self._database)
         exposure = SqlExposureView(self._database)
-        self.projections = ProjectionRunner(self.app, [
-            AuditTrailProjection(audit),
-            CustomerDirectoryProjection(directory),
-            ManagerReportProjection(managers),
-            ComplaintCardsProjection(cards),
-            ComplaintFactsProjection(facts),
-            ExposureProjection(exposure),
-        ])
+        self.projections = ProjectionRunner(
+            self.app,
+            [
+                AuditTrailProjection(audit),
+                CustomerDirectoryProjection(directory),
+                ManagerReportProjection(managers),
+                ComplaintCardsProjection(cards),
+                ComplaintFactsProjection(facts),
+                ExposureProjection(exposure),
+            ],
+        )
         refresh = self.projections.catch_up
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
@@ -89,8 +94,11 @@ class ClientBook:
         self.complaints = Complaints(self.app, self.policy)
         self.complaint_cards = ComplaintQueries(cards, facts, refresh, self.app.name)
         self.reports = Reports(
-            managers, lambda on: self.policy.in_force(on).manager_min_customers, refresh,
-            self.app.name, self.complaint_cards,
+            managers,
+            lambda on: self.policy.in_force(on).manager_min_customers,
+            refresh,
+            self.app.name,
+            self.complaint_cards,
         )
         self.credit = Credit(self.app, self.policy)
         self.exposure = ExposureQueries(exposure, refresh)
@@ -98,11 +106,13 @@ class ClientBook:
         self.customers.add_open_items_check(self.complaint_cards.open_items)
         self.customers.add_open_items_check(self.exposure.open_items)
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
-        self._close_of_business.steps.extend([
-            MarkLapsedCustomers(self.app, directory),
-            MarkOverdueComplaints(self.app, self.complaint_cards),
-            AgeCreditLines(self.credit, self.exposure),
-        ])
+        self._close_of_business.steps.extend(
+            [
+                MarkLapsedCustomers(self.app, directory),
+                MarkOverdueComplaints(self.app, self.complaint_cards),
+                AgeCreditLines(self.credit, self.exposure),
+            ]
+        )
 
     @classmethod
     def open(cls, url: str | None = None) -> ClientBook:
@@ -126,7 +136,8 @@ class ClientBook:
         """The raw log from a position on, in order, as stored."""
         while True:
             notifications = self.app.recorder.select_notifications(
-                start=after, limit=page, inclusive_of_start=False)
+                start=after, limit=page, inclusive_of_start=False
+            )
             for n in notifications:
                 yield LogRecord(n.id, n.originator_id, n.originator_version, n.topic, n.state)  # type: ignore[arg-type]
             if len(notifications) < page:
@@ -137,7 +148,8 @@ class ClientBook:
         """The log from a position on, decoded into domain events."""
         mapper = self.app.mapper
         for notification in self.app.recorder.select_notifications(
-                start=after, limit=10**9, inclusive_of_start=False):
+            start=after, limit=10**9, inclusive_of_start=False
+        ):
             yield notification.id, mapper.to_domain_event(notification)
 
     def close(self) -> None:

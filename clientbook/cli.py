@@ -20,13 +20,25 @@ console = Console()
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=False)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 @click.group()
-@click.option("--db", "url", default=DEFAULT_URL, show_default=True, envvar="CLIENTBOOK_DB",
-              help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory:")
+@click.option(
+    "--db",
+    "url",
+    default=DEFAULT_URL,
+    show_default=True,
+    envvar="CLIENTBOOK_DB",
+    help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory:",
+)
 @click.pass_context
 def main(ctx: click.Context, url: str) -> None:
     """clientbook: an event-sourced book of a bank's customers."""
@@ -45,8 +57,9 @@ def _open(ctx: click.Context) -> ClientBook:
 @click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
 @click.option("--reset", is_flag=True, help="Delete an existing SQLite store first.")
 @click.pass_context
-def demo(ctx: click.Context, customers: int, days: int, managers: int, seed: int, start: str,
-         reset: bool) -> None:
+def demo(
+    ctx: click.Context, customers: int, days: int, managers: int, seed: int, start: str, reset: bool
+) -> None:
     """Build a realistic book over business days, closing each day, then print the reports."""
     from clientbook.demo import Demo
 
@@ -66,10 +79,15 @@ def demo(ctx: click.Context, customers: int, days: int, managers: int, seed: int
         with _progress() as bar:
             task = bar.add_task("business days", total=days)
             run = Demo(book, seed=seed, managers=managers, start=first)
-            last = run.run(customers=customers, days=days,
-                           progress=lambda done, _: bar.update(task, completed=done))
-        console.print(f"[bold]{book.head:,}[/] events in {ctx.obj}; "
-                      f"{run.refused} commands refused by the rules (nothing written for them)")
+            last = run.run(
+                customers=customers,
+                days=days,
+                progress=lambda done, _: bar.update(task, completed=done),
+            )
+        console.print(
+            f"[bold]{book.head:,}[/] events in {ctx.obj}; "
+            f"{run.refused} commands refused by the rules (nothing written for them)"
+        )
         _print_managers(book, first, last)
         _print_directory(book)
         _print_complaints(book, first, last, None)
@@ -82,15 +100,32 @@ REPORTS = ("managers", "complaints", "groups", "classification", "migration", "a
 
 @main.command()
 @click.argument("name", type=click.Choice(REPORTS))
-@click.option("--from", "period_from", type=click.DateTime(["%Y-%m-%d"]),
-              help="Period start (managers, complaints, migration).")
-@click.option("--to", "period_to", type=click.DateTime(["%Y-%m-%d"]),
-              help="Period end (managers, complaints, migration).")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="Business date the report is as of (default: the period's end, or today).")
+@click.option(
+    "--from",
+    "period_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Period start (managers, complaints, migration).",
+)
+@click.option(
+    "--to",
+    "period_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Period end (managers, complaints, migration).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Business date the report is as of (default: the period's end, or today).",
+)
 @click.pass_context
-def report(ctx: click.Context, name: str, period_from: datetime | None,
-           period_to: datetime | None, as_of: datetime | None) -> None:
+def report(
+    ctx: click.Context,
+    name: str,
+    period_from: datetime | None,
+    period_to: datetime | None,
+    as_of: datetime | None,
+) -> None:
     """Print a report: managers, complaints or migration for a period; groups, classification
     or aging as of a date."""
     needs_period = name in ("managers", "complaints", "migration")
@@ -161,38 +196,68 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
 @click.option("--limit", type=int, default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table")
 @click.pass_context
-def trail(ctx: click.Context, aggregate: str | None, actor: str | None, event_type: str | None,
-          on_from: datetime | None, on_to: datetime | None, limit: int | None, fmt: str) -> None:
+def trail(
+    ctx: click.Context,
+    aggregate: str | None,
+    actor: str | None,
+    event_type: str | None,
+    on_from: datetime | None,
+    on_to: datetime | None,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """The audit trail: every event with who, when recorded, business date and what changed."""
     from uuid import UUID
 
     with _open(ctx) as book:
         aggregate_id = None
         if aggregate:
-            aggregate_id = book.customers.id_of(aggregate) if aggregate.startswith("C-") else UUID(aggregate)
+            aggregate_id = (
+                book.customers.id_of(aggregate) if aggregate.startswith("C-") else UUID(aggregate)
+            )
         entries = book.audit.trail(
-            aggregate=aggregate_id, actor=actor, event_type=event_type,
-            on_from=on_from.date() if on_from else None, on_to=on_to.date() if on_to else None,
+            aggregate=aggregate_id,
+            actor=actor,
+            event_type=event_type,
+            on_from=on_from.date() if on_from else None,
+            on_to=on_to.date() if on_to else None,
             limit=limit,
         )
-        rows = [{"position": e.position, "recorded_at": e.recorded_at.isoformat(),
-                 "business_date": e.business_date.isoformat() if e.business_date else "",
-                 "actor": e.actor, "aggregate": f"{e.aggregate_type} {e.aggregate_id}",
-                 "version": e.version, "event": e.event_type, "changes": e.changes}
-                for e in entries]
+        rows = [
+            {
+                "position": e.position,
+                "recorded_at": e.recorded_at.isoformat(),
+                "business_date": e.business_date.isoformat() if e.business_date else "",
+                "actor": e.actor,
+                "aggregate": f"{e.aggregate_type} {e.aggregate_id}",
+                "version": e.version,
+                "event": e.event_type,
+                "changes": e.changes,
+            }
+            for e in entries
+        ]
         if fmt == "jsonl":
             for row in rows:
                 click.echo(json.dumps(row, ensure_ascii=False, default=str))
         elif fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["position"])
             writer.writeheader()
-            writer.writerows({**r, "changes": json.dumps(r["changes"], ensure_ascii=False)} for r in rows)
+            writer.writerows(
+                {**r, "changes": json.dumps(r["changes"], ensure_ascii=False)} for r in rows
+            )
         else:
             table = Table("pos", "recorded", "on", "actor", "aggregate", "v", "event", "changes")
             for r in rows:
-                table.add_row(str(r["position"]), r["recorded_at"][:19], r["business_date"], r["actor"],
-                              r["aggregate"][:30], str(r["version"]), r["event"],
-                              json.dumps(r["changes"], ensure_ascii=False)[:80])
+                table.add_row(
+                    str(r["position"]),
+                    r["recorded_at"][:19],
+                    r["business_date"],
+                    r["actor"],
+                    r["aggregate"][:30],
+                    str(r["version"]),
+                    r["event"],
+                    json.dumps(r["changes"], ensure_ascii=False)[:80],
+                )
             console.print(table)
 
 
@@ -203,11 +268,18 @@ def events(ctx: click.Context, after: int) -> None:
     """The raw log as JSON lines, exactly as stored (personal data stays sealed)."""
     with _open(ctx) as book:
         for record in book.events(after=after):
-            click.echo(json.dumps({
-                "position": record.position, "aggregate_id": str(record.aggregate_id),
-                "version": record.version, "topic": record.topic,
-                "state": json.loads(record.state),
-            }, ensure_ascii=False))
+            click.echo(
+                json.dumps(
+                    {
+                        "position": record.position,
+                        "aggregate_id": str(record.aggregate_id),
+                        "version": record.version,
+                        "topic": record.topic,
+                        "state": json.loads(record.state),
+                    },
+                    ensure_ascii=False,
+                )
+            )
 
 
 @main.command()
@@ -228,16 +300,31 @@ def rebuild(ctx: click.Context) -> None:
 
 def _print_managers(book: ClientBook, period_from: date, period_to: date) -> None:
     report = book.reports.managers(period_from=period_from, period_to=period_to)
-    table = Table(title=f"Relationship managers, {period_from} to {period_to} "
-                        f"(minimum {report.minimum} customers; log position {report.position:,})")
-    for column in ("manager", "customers", "lapsed", "contacts", "follow-ups", "surveys",
-                   "avg satisfaction"):
+    table = Table(
+        title=f"Relationship managers, {period_from} to {period_to} "
+        f"(minimum {report.minimum} customers; log position {report.position:,})"
+    )
+    for column in (
+        "manager",
+        "customers",
+        "lapsed",
+        "contacts",
+        "follow-ups",
+        "surveys",
+        "avg satisfaction",
+    ):
         table.add_column(column, justify="left" if column == "manager" else "right")
     for row in report.rows:
         customers = f"[red]{row.customers} ▼[/]" if row.below_minimum else str(row.customers)
-        table.add_row(row.manager, customers, str(row.lapsed), str(row.contacts),
-                      str(row.follow_ups), str(row.surveys),
-                      "-" if row.average_satisfaction is None else str(row.average_satisfaction))
+        table.add_row(
+            row.manager,
+            customers,
+            str(row.lapsed),
+            str(row.contacts),
+            str(row.follow_ups),
+            str(row.surveys),
+            "-" if row.average_satisfaction is None else str(row.average_satisfaction),
+        )
     console.print(table)
     if report.lost:
         lost = Table(title="Lost customers and reasons")
@@ -248,11 +335,15 @@ def _print_managers(book: ClientBook, period_from: date, period_to: date) -> Non
         console.print(lost)
 
 
-def _print_complaints(book: ClientBook, period_from: date, period_to: date,
-                      as_of: date | None) -> None:
+def _print_complaints(
+    book: ClientBook, period_from: date, period_to: date, as_of: date | None
+) -> None:
     r = book.reports.complaints(period_from=period_from, period_to=period_to, as_of=as_of)
-    table = Table(title=f"Complaints, {period_from} to {period_to}, as of {r.as_of} "
-                        f"(log position {r.position:,})", show_header=False)
+    table = Table(
+        title=f"Complaints, {period_from} to {period_to}, as of {r.as_of} "
+        f"(log position {r.position:,})",
+        show_header=False,
+    )
     percent = "-" if r.closed_in_time_percent is None else f"{r.closed_in_time_percent}%"
     average = "-" if r.average_days_to_close is None else f"{r.average_days_to_close}"
     for label, value in (
@@ -274,20 +365,45 @@ def _print_complaints(book: ClientBook, period_from: date, period_to: date,
 
 def _print_groups(book: ClientBook, on: date) -> None:
     r = book.credit_reports.concentration(as_of=on)
-    table = Table(title=f"Group credit concentration as of {on} (cap {r.cap_percent}% of net "
-                        f"capital; large exposure ≥ {r.large_exposure_percent}% of Tier 1, limit "
-                        f"{r.large_exposure_limit_percent}%; log position {r.position:,})")
-    for column in ("group", "members", "limit", "allocated", "outstanding", "usage %",
-                   "% net capital", "% Tier 1", "class", "cross-default", "warnings"):
+    table = Table(
+        title=f"Group credit concentration as of {on} (cap {r.cap_percent}% of net "
+        f"capital; large exposure ≥ {r.large_exposure_percent}% of Tier 1, limit "
+        f"{r.large_exposure_limit_percent}%; log position {r.position:,})"
+    )
+    for column in (
+        "group",
+        "members",
+        "limit",
+        "allocated",
+        "outstanding",
+        "usage %",
+        "% net capital",
+        "% Tier 1",
+        "class",
+        "cross-default",
+        "warnings",
+    ):
         table.add_column(column)
     for g in r.groups:
         share = f"{g.share_of_net_capital_percent}" + ("" if g.within_cap in (None, True) else " ▲")
-        tier1 = "-" if g.tier1_percent is None else f"{g.tier1_percent}" + (
-            " large" if g.large_exposure else "")
-        table.add_row(g.name, ", ".join(m.number for m in g.members), str(g.limit), str(g.allocated),
-                      str(g.outstanding), str(g.usage_percent or "-"), share, tier1,
-                      g.classification, f"[red]{g.cross_default}[/]" if g.cross_default else "-",
-                      str(len(g.warnings)))
+        tier1 = (
+            "-"
+            if g.tier1_percent is None
+            else f"{g.tier1_percent}" + (" large" if g.large_exposure else "")
+        )
+        table.add_row(
+            g.name,
+            ", ".join(m.number for m in g.members),
+            str(g.limit),
+            str(g.allocated),
+            str(g.outstanding),
+            str(g.usage_percent or "-"),
+            share,
+            tier1,
+            g.classification,
+            f"[red]{g.cross_default}[/]" if g.cross_default else "-",
+            str(len(g.warnings)),
+        )
     console.print(table)
     found = book.credit_reports.detect_groups()
     for a, b, kind in found.outside:
@@ -296,8 +412,12 @@ def _print_groups(book: ClientBook, on: date) -> None:
 
 def _print_classification(book: ClientBook, on: date) -> None:
     r = book.credit_reports.classification(as_of=on)
-    table = Table("classification", "lines", "outstanding",
-                  title=f"Five-category classification as of {on} (log position {r.position:,})")
+    table = Table(
+        "classification",
+        "lines",
+        "outstanding",
+        title=f"Five-category classification as of {on} (log position {r.position:,})",
+    )
     for row in r.rows:
         table.add_row(row.classification, str(row.lines), str(row.outstanding))
     console.print(table)
@@ -305,7 +425,9 @@ def _print_classification(book: ClientBook, on: date) -> None:
 
 def _print_migration(book: ClientBook, start: date, end: date) -> None:
     r = book.credit_reports.migration(from_date=start, to_date=end)
-    table = Table("from", "to", "lines", "outstanding", title=f"Classification migration {start} → {end}")
+    table = Table(
+        "from", "to", "lines", "outstanding", title=f"Classification migration {start} → {end}"
+    )
     for cell in r.cells:
         table.add_row(cell.from_class, cell.to_class, str(cell.lines), str(cell.outstanding))
     console.print(table)
@@ -328,8 +450,11 @@ def _print_directory(book: ClientBook) -> None:
     for entry in entries:
         by_status[entry.status] = by_status.get(entry.status, 0) + 1
     lapsed = sum(entry.lapsed for entry in entries)
-    console.print("Customers by status: " + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
-                  + f"; lapsed (to call back): {lapsed}")
+    console.print(
+        "Customers by status: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
+        + f"; lapsed (to call back): {lapsed}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,17 +16,28 @@ from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
 from clientbook.domain.complaint import CATEGORIES, PRODUCTS
 from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
+from clientbook.domain.errors import DomainError
 from clientbook.domain.group import Link
 from clientbook.domain.money import Money
-from clientbook.domain.errors import DomainError
 
 SURNAMES = ("Li", "Wang", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu")
 GIVEN = ("Lei", "Mei", "Hua", "Jun", "Ling", "Qiang", "Yan", "Tao", "Xin", "Bo")
 FIRMS = ("Trading", "Logistics", "Foods", "Textiles", "Machinery", "Pharma", "Energy")
-LOSS_REASONS = ("moved to a competitor's lower rate", "relocated abroad", "business wound up",
-                "unhappy with service at the branch", "consolidated accounts elsewhere")
-OUTCOMES = ("needs met", "asked about a loan", "will visit the branch", "no answer, retry",
-            "updated contact details", "interested in a premium card")
+LOSS_REASONS = (
+    "moved to a competitor's lower rate",
+    "relocated abroad",
+    "business wound up",
+    "unhappy with service at the branch",
+    "consolidated accounts elsewhere",
+)
+OUTCOMES = (
+    "needs met",
+    "asked about a loan",
+    "will visit the branch",
+    "no answer, retry",
+    "updated contact details",
+    "interested in a premium card",
+)
 
 Progress = Callable[[int, int], None]
 
@@ -65,10 +76,20 @@ class Demo:
             for _ in range(self.rng.randint(2, 6) + len(self.customers) // 10):
                 self.act(day)
             if n == 0:
-                self.book.policy.change("net_capital", "2000000000.00", reason="audited 2025 accounts",
-                                        by=self.general_manager, on=day)
-                self.book.policy.change("tier1_capital", "1600000000.00", reason="audited 2025 accounts",
-                                        by=self.general_manager, on=day)
+                self.book.policy.change(
+                    "net_capital",
+                    "2000000000.00",
+                    reason="audited 2025 accounts",
+                    by=self.general_manager,
+                    on=day,
+                )
+                self.book.policy.change(
+                    "tier1_capital",
+                    "1600000000.00",
+                    reason="audited 2025 accounts",
+                    by=self.general_manager,
+                    on=day,
+                )
             if n == 15:
                 self.grant_credit(day)
             self.repay_instalments(day)
@@ -86,14 +107,21 @@ class Demo:
     def register(self, on: date) -> None:
         number = f"C-{len(self.customers) + 1:06d}"
         organisation = self.rng.random() < 0.3
-        name = (f"{self.rng.choice(SURNAMES)} {self.rng.choice(FIRMS)} Co." if organisation
-                else f"{self.rng.choice(SURNAMES)} {self.rng.choice(GIVEN)}")
+        name = (
+            f"{self.rng.choice(SURNAMES)} {self.rng.choice(FIRMS)} Co."
+            if organisation
+            else f"{self.rng.choice(SURNAMES)} {self.rng.choice(GIVEN)}"
+        )
         manager = self.rng.choices(self.managers, weights=range(len(self.managers), 0, -1))[0]
         customer = self.book.customers.register(
-            number=number, kind="organisation" if organisation else "individual", name=name,
-            manager=manager, by=self.rng.choice(self.clerks), on=on,
+            number=number,
+            kind="organisation" if organisation else "individual",
+            name=name,
+            manager=manager,
+            by=self.rng.choice(self.clerks),
+            on=on,
             phone=f"+86 1{self.rng.randint(30, 89)} {self.rng.randint(1000, 9999)} "
-                  f"{self.rng.randint(1000, 9999)}",
+            f"{self.rng.randint(1000, 9999)}",
             document_number=f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}",
             visit_cycle_days=self.rng.choice((7, 14, 30, 30, 60, 90)),
             tier=self.rng.choice(TIERS),
@@ -111,29 +139,54 @@ class Demo:
         service = self.book.customers
         try:
             if roll < 0.55:
-                service.record_contact(customer, channel=self.rng.choice(CHANNELS),
-                                       purpose=self.rng.choice(("follow_up", "follow_up", "service", "sales")),
-                                       outcome=self.rng.choice(OUTCOMES), by=clerk, on=on)
+                service.record_contact(
+                    customer,
+                    channel=self.rng.choice(CHANNELS),
+                    purpose=self.rng.choice(("follow_up", "follow_up", "service", "sales")),
+                    outcome=self.rng.choice(OUTCOMES),
+                    by=clerk,
+                    on=on,
+                )
             elif roll < 0.75:
-                service.record_survey(customer, channel=self.rng.choice(SURVEY_CHANNELS),
-                                      score=self.rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 4, 8, 6))[0],
-                                      by=clerk, on=on)
+                service.record_survey(
+                    customer,
+                    channel=self.rng.choice(SURVEY_CHANNELS),
+                    score=self.rng.choices((1, 2, 3, 4, 5), weights=(1, 2, 4, 8, 6))[0],
+                    by=clerk,
+                    on=on,
+                )
             elif roll < 0.78:
-                service.mark_dormant(customer, reason="no transactions for a quarter", by=clerk, on=on)
+                service.mark_dormant(
+                    customer, reason="no transactions for a quarter", by=clerk, on=on
+                )
             elif roll < 0.795:
                 service.mark_lost(customer, reason=self.rng.choice(LOSS_REASONS), by=clerk, on=on)
             elif roll < 0.88:
                 service.reactivate(customer, reason="won back after a visit", by=clerk, on=on)
             elif roll < 0.92:
-                service.reassign_manager(customer, self.rng.choice(self.managers),
-                                         reason="portfolio rebalancing", by=self.supervisor, on=on)
+                service.reassign_manager(
+                    customer,
+                    self.rng.choice(self.managers),
+                    reason="portfolio rebalancing",
+                    by=self.supervisor,
+                    on=on,
+                )
             elif roll < 0.95:
-                service.change_segment(customer, self.rng.choice(("ordinary", "major", "premium")),
-                                       reason="annual contribution review", by=self.supervisor, on=on)
+                service.change_segment(
+                    customer,
+                    self.rng.choice(("ordinary", "major", "premium")),
+                    reason="annual contribution review",
+                    by=self.supervisor,
+                    on=on,
+                )
             elif roll < 0.97:
-                service.restrict(customer, reason="adverse credit bureau record", by=self.supervisor, on=on)
+                service.restrict(
+                    customer, reason="adverse credit bureau record", by=self.supervisor, on=on
+                )
             else:
-                service.lift_restriction(customer, reason="bureau record cleared", by=self.supervisor, on=on)
+                service.lift_restriction(
+                    customer, reason="bureau record cleared", by=self.supervisor, on=on
+                )
         except DomainError:
             self.refused += 1  # a real desk gets refusals too: the rule said no, nothing written
 
@@ -144,29 +197,66 @@ class Demo:
         records = [self.book.customers.get(c) for c in self.customers]
         firms = [r.id for r in records if r.kind == "organisation" and r.restricted is None]
         credit = self.book.credit
-        groups = [firms[i:i + 3] for i in range(0, min(len(firms), 9), 3) if len(firms[i:i + 3]) >= 2]
+        groups = [
+            firms[i : i + 3] for i in range(0, min(len(firms), 9), 3) if len(firms[i : i + 3]) >= 2
+        ]
         for g, members in enumerate(groups):
-            group = credit.form_group(name=f"{SURNAMES[g]} Holdings group", lead_branch="Head office",
-                                      lead_manager=self.managers[g % len(self.managers)],
-                                      limit=Money("30000000.00"), by=self.credit_manager, on=on)
+            group = credit.form_group(
+                name=f"{SURNAMES[g]} Holdings group",
+                lead_branch="Head office",
+                lead_manager=self.managers[g % len(self.managers)],
+                limit=Money("30000000.00"),
+                by=self.credit_manager,
+                on=on,
+            )
             for k, member in enumerate(members):
                 if k:
-                    credit.record_link(members[0], member, Link("control", "share register",
-                                       Decimal(self.rng.choice(("51", "65", "80")))), by=self.desk, on=on)
-                credit.add_member(group, member, link=Link("control", "share register", Decimal("60")),
-                                  allocation=Money("9000000.00"), by=self.credit_manager, on=on)
+                    credit.record_link(
+                        members[0],
+                        member,
+                        Link(
+                            "control",
+                            "share register",
+                            Decimal(self.rng.choice(("51", "65", "80"))),
+                        ),
+                        by=self.desk,
+                        on=on,
+                    )
+                credit.add_member(
+                    group,
+                    member,
+                    link=Link("control", "share register", Decimal("60")),
+                    allocation=Money("9000000.00"),
+                    by=self.credit_manager,
+                    on=on,
+                )
         if len(firms) > 10:  # a connection nobody grouped: detection should find it
-            credit.record_link(firms[0], firms[10], Link("same_guarantor", "guarantee register"),
-                               by=self.desk, on=on)
+            credit.record_link(
+                firms[0],
+                firms[10],
+                Link("same_guarantor", "guarantee register"),
+                by=self.desk,
+                on=on,
+            )
         for n, firm in enumerate(firms):
             product = ("working_capital", "trade_credit", "overdraft")[n % 3]
             limit = Money(f"{self.rng.randint(5, 40) * 100000}.00")
-            line = credit.propose_line(number=f"L-{n + 1:06d}", customer=firm, product=product,
-                                       limit=limit, rate=Decimal("4.35"), start=on,
-                                       maturity=on + timedelta(days=720), review=on + timedelta(days=180),
-                                       by=self.desk, on=on)
+            line = credit.propose_line(
+                number=f"L-{n + 1:06d}",
+                customer=firm,
+                product=product,
+                limit=limit,
+                rate=Decimal("4.35"),
+                start=on,
+                maturity=on + timedelta(days=720),
+                review=on + timedelta(days=180),
+                by=self.desk,
+                on=on,
+            )
             big = limit > Money("1000000.00")  # above a manager's authority: the general manager
-            credit.approve_line(line, by=self.general_manager if big else self.credit_manager, on=on)
+            credit.approve_line(
+                line, by=self.general_manager if big else self.credit_manager, on=on
+            )
             credit.activate_line(line, by=self.desk, on=on)
             drawn = Money(f"{limit.amount * Decimal('0.6'):.2f}")
             sick = n == 0 and bool(groups)
@@ -181,7 +271,6 @@ class Demo:
                 credit.schedule(line, schedule, by=self.desk, on=on)
             self.lines.append((line, schedule, sick))
 
-
     def repay_instalments(self, on: date) -> None:
         """Borrowers pay their instalments on the due date, mostly; the sick one never does."""
         for line, schedule, sick in self.lines:
@@ -191,18 +280,24 @@ class Demo:
                 elif due + timedelta(days=20) == on and not sick:
                     record = self.book.credit.line(line)
                     if record.days_past_due(on) > 0:  # a late payer catches up
-                        self.book.credit.repay(line, min(amount, record.outstanding), by=self.desk, on=on)
+                        self.book.credit.repay(
+                            line, min(amount, record.outstanding), by=self.desk, on=on
+                        )
 
     # -- complaints -----------------------------------------------------------------------
 
     def complain(self, on: date) -> None:
         category = self.rng.choice(CATEGORIES)
         complaint = self.book.complaints.receive(
-            customer=self.rng.choice(self.customers), category=category,
-            channel=self.rng.choice(COMPLAINT_CHANNELS), product=self.rng.choice(PRODUCTS),
-            request=REQUESTS[category], department=self.rng.choice(DEPARTMENTS),
+            customer=self.rng.choice(self.customers),
+            category=category,
+            channel=self.rng.choice(COMPLAINT_CHANNELS),
+            product=self.rng.choice(PRODUCTS),
+            request=REQUESTS[category],
+            department=self.rng.choice(DEPARTMENTS),
             claimed=Money(f"{self.rng.randint(1, 400) * 25}.00") if category == "damages" else None,
-            by=self.desk, on=on,
+            by=self.desk,
+            on=on,
         )
         self.complaints.append(complaint)
         self.open.add(complaint)
@@ -224,46 +319,77 @@ class Demo:
         elif step == "received":
             if rng.random() < 0.15:
                 self.open.discard(complaint)
-                c.reject(complaint, reply="the terms the customer signed cover this charge",
-                         by=self.desk, on=on)
+                c.reject(
+                    complaint,
+                    reply="the terms the customer signed cover this charge",
+                    by=self.desk,
+                    on=on,
+                )
             else:
                 c.accept(complaint, by=self.desk, on=on)
         elif step == "accepted":
             c.assign(complaint, rng.choice(DEPARTMENTS), by=self.desk, on=on)
         elif step == "assigned":
-            c.investigate(complaint, cause="a fee rule applied twice",
-                          course_of_events="the customer was charged on two statement dates",
-                          responsible_party=record.handling_department or record.department,
-                          conclusion="the complaint is justified",
-                          countermeasures="reverse the charge and apologise",
-                          prevention="a check for duplicate fees in the billing run",
-                          by=self.investigator, on=on)
+            c.investigate(
+                complaint,
+                cause="a fee rule applied twice",
+                course_of_events="the customer was charged on two statement dates",
+                responsible_party=record.handling_department or record.department,
+                conclusion="the complaint is justified",
+                countermeasures="reverse the charge and apologise",
+                prevention="a check for duplicate fees in the billing run",
+                by=self.investigator,
+                on=on,
+            )
         elif step == "investigated" and rng.random() < 0.1:
-            c.return_for_rework(complaint, reason="the cause is not evidenced",
-                                by=self.supervisor, on=on)
+            c.return_for_rework(
+                complaint, reason="the cause is not evidenced", by=self.supervisor, on=on
+            )
         elif step == "investigated":
             c.review(complaint, by=self.supervisor, on=on)
         elif step == "reviewed":
-            c.endorse(complaint, opinion="settle promptly and review the fee rule",
-                      by=self.administration, on=on)
+            c.endorse(
+                complaint,
+                opinion="settle promptly and review the fee rule",
+                by=self.administration,
+                on=on,
+            )
         elif step == "endorsed":
             c.approve_report(complaint, by=self.general_manager, on=on)
         elif step == "approved":
             kind = rng.choice(("compensation", "refund", "discount", "explanation", "replacement"))
-            amount = None if kind in ("explanation", "replacement") else (
-                record.claimed or Money(f"{rng.randint(2, 80) * 25}.00"))
-            c.propose_resolution(complaint, kind=kind, text=f"we offer a {kind}", amount=amount,
-                                 by=self.investigator, on=on)
+            amount = (
+                None
+                if kind in ("explanation", "replacement")
+                else (record.claimed or Money(f"{rng.randint(2, 80) * 25}.00"))
+            )
+            c.propose_resolution(
+                complaint,
+                kind=kind,
+                text=f"we offer a {kind}",
+                amount=amount,
+                by=self.investigator,
+                on=on,
+            )
         elif step == "resolution_proposed":
             c.approve_resolution(complaint, by=self.supervisor, on=on)
         elif step == "resolution_approved":
             if record.approved_amount is not None and record.paid is None:
                 c.pay(complaint, record.approved_amount, by=self.desk, on=on)
-            c.reply(complaint, form=rng.choice(("written", "oral")), text="our answer, with apologies",
-                    by=self.desk, on=on)
+            c.reply(
+                complaint,
+                form=rng.choice(("written", "oral")),
+                text="our answer, with apologies",
+                by=self.desk,
+                on=on,
+            )
         elif step == "replied":
-            c.follow_up(complaint, satisfaction=rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 6, 4))[0],
-                        by=self.desk, on=on)
+            c.follow_up(
+                complaint,
+                satisfaction=rng.choices((1, 2, 3, 4, 5), weights=(1, 1, 3, 6, 4))[0],
+                by=self.desk,
+                on=on,
+            )
         elif step == "followed_up":
             self.open.discard(complaint)
             c.close(complaint, by=self.desk, on=on)
@@ -280,4 +406,3 @@ REQUESTS = {
     "damages": "I lost money because the transfer was late; compensate me",
     "criticism": "the queue at the branch was over an hour; do better",
 }
-

@@ -40,7 +40,13 @@ class ClientBookApplication(Application[UUID]):
             return super().construct_mapper()
         return self._mapper_builder(self.factory.cipher(), self.factory.compressor())
 
-    def get(self, cls: type[A], aggregate_id: UUID, what: str, error: type[NotFoundError] = NotFoundError) -> A:
+    def get(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        error: type[NotFoundError] = NotFoundError,
+    ) -> A:
         """Load an aggregate, or raise a domain error naming what was not found."""
         try:
             aggregate = self.repository.get(aggregate_id, projector_func=replay)
@@ -50,8 +56,14 @@ class ClientBookApplication(Application[UUID]):
             raise error(f"{aggregate_id} is a {type(aggregate).__name__}, not a {what}")
         return aggregate
 
-    def change(self, cls: type[A], aggregate_id: UUID, what: str, error: type[NotFoundError],
-               command: Callable[[A], object]) -> None:
+    def change(
+        self,
+        cls: type[A],
+        aggregate_id: UUID,
+        what: str,
+        error: type[NotFoundError],
+        command: Callable[[A], object],
+    ) -> None:
         """Load, give one command, save: the shape of every single-aggregate command."""
         aggregate = self.get(cls, aggregate_id, what, error)
         command(aggregate)

@@ -46,8 +46,9 @@ class CloseOfBusinessResult:
 class CloseOfBusiness:
     """Runs the registered steps for every business date not yet closed, in date order."""
 
-    def __init__(self, app: ClientBookApplication, policy: PolicyService,
-                 refresh: Callable[[], None]) -> None:
+    def __init__(
+        self, app: ClientBookApplication, policy: PolicyService, refresh: Callable[[], None]
+    ) -> None:
         self._app = app
         self._policy = policy
         self._refresh = refresh  # brings the views the steps query up to the head of the log

@@ -86,8 +86,17 @@ class Complaints:
         return cid
 
     def receive(
-        self, *, customer: UUID, category: str, channel: str, request: str, department: str,
-        by: Actor, on: date, claimed: Money | None = None, product: str = "general",
+        self,
+        *,
+        customer: UUID,
+        category: str,
+        channel: str,
+        request: str,
+        department: str,
+        by: Actor,
+        on: date,
+        claimed: Money | None = None,
+        product: str = "general",
     ) -> UUID:
         """Register a complaint against an existing customer; it gets the year's next number."""
         self._app.get(Customer, customer, "customer", CustomerNotFoundError)
@@ -95,16 +104,26 @@ class Complaints:
         for _ in range(NUMBER_ATTEMPTS):
             numbers = self._numbers(on.year, by)
             complaint = Complaint.receive(
-                number=numbers.allocate(by=by.id), customer_id=customer, category=category,
-                channel=channel, request=request, department=department, claimed=claimed,
-                product=product, policy=policy, by=by.id, on=on,
+                number=numbers.allocate(by=by.id),
+                customer_id=customer,
+                category=category,
+                channel=channel,
+                request=request,
+                department=department,
+                claimed=claimed,
+                product=product,
+                policy=policy,
+                by=by.id,
+                on=on,
             )
             try:
                 self._app.save_all(numbers, complaint)
             except ConflictError:
                 continue  # another receipt took the number first: take the next one
             return complaint.id
-        raise ConflictError(f"could not allocate a complaint number after {NUMBER_ATTEMPTS} attempts; try again")
+        raise ConflictError(
+            f"could not allocate a complaint number after {NUMBER_ATTEMPTS} attempts; try again"
+        )
 
     def accept(self, complaint: UUID, *, by: Actor, on: date) -> None:
         self._do(complaint, lambda c: c.accept(by=by.id, on=on))
@@ -115,11 +134,22 @@ class Complaints:
     def assign(self, complaint: UUID, department: str, *, by: Actor, on: date) -> None:
         self._do(complaint, lambda c: c.assign(department, by=by.id, on=on))
 
-    def investigate(self, complaint: UUID, *, cause: str, course_of_events: str,
-                    responsible_party: str, conclusion: str, countermeasures: str,
-                    prevention: str, by: Actor, on: date) -> None:
-        report = InvestigationReport(cause, course_of_events, responsible_party, conclusion,
-                                     countermeasures, prevention)
+    def investigate(
+        self,
+        complaint: UUID,
+        *,
+        cause: str,
+        course_of_events: str,
+        responsible_party: str,
+        conclusion: str,
+        countermeasures: str,
+        prevention: str,
+        by: Actor,
+        on: date,
+    ) -> None:
+        report = InvestigationReport(
+            cause, course_of_events, responsible_party, conclusion, countermeasures, prevention
+        )
         self._do(complaint, lambda c: c.investigate(report, by=by.id, on=on))
 
     def review(self, complaint: UUID, *, by: Actor, on: date) -> None:
@@ -134,8 +164,16 @@ class Complaints:
     def return_for_rework(self, complaint: UUID, *, reason: str, by: Actor, on: date) -> None:
         self._do(complaint, lambda c: c.return_for_rework(reason=reason, by=by, on=on))
 
-    def propose_resolution(self, complaint: UUID, *, kind: str, text: str, by: Actor, on: date,
-                           amount: Money | None = None) -> None:
+    def propose_resolution(
+        self,
+        complaint: UUID,
+        *,
+        kind: str,
+        text: str,
+        by: Actor,
+        on: date,
+        amount: Money | None = None,
+    ) -> None:
         resolution = Resolution(kind, text, amount)
         self._do(complaint, lambda c: c.propose_resolution(resolution, by=by.id, on=on))
 
@@ -149,9 +187,12 @@ class Complaints:
     def reply(self, complaint: UUID, *, form: str, text: str, by: Actor, on: date) -> None:
         self._do(complaint, lambda c: c.reply(form=form, text=text, by=by.id, on=on))
 
-    def follow_up(self, complaint: UUID, *, satisfaction: int, by: Actor, on: date,
-                  note: str = "") -> None:
-        self._do(complaint, lambda c: c.follow_up(satisfaction=satisfaction, note=note, by=by.id, on=on))
+    def follow_up(
+        self, complaint: UUID, *, satisfaction: int, by: Actor, on: date, note: str = ""
+    ) -> None:
+        self._do(
+            complaint, lambda c: c.follow_up(satisfaction=satisfaction, note=note, by=by.id, on=on)
+        )
 
     def close(self, complaint: UUID, *, by: Actor, on: date) -> None:
         self._do(complaint, lambda c: c.close(by=by.id, on=on))

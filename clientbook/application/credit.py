@@ -41,15 +41,35 @@ class Credit:
 
     # -- credit lines ---------------------------------------------------------------------
 
-    def propose_line(self, *, number: str, customer: UUID, product: str, limit: Money,
-                     rate: Decimal, start: date, maturity: date, review: date, by: Actor,
-                     on: date) -> UUID:
+    def propose_line(
+        self,
+        *,
+        number: str,
+        customer: UUID,
+        product: str,
+        limit: Money,
+        rate: Decimal,
+        start: date,
+        maturity: date,
+        review: date,
+        by: Actor,
+        on: date,
+    ) -> UUID:
         self._unrestricted(customer, "proposed a credit line")
         if self._app.exists(credit_line_id(number)):
             raise DuplicateNumberError(f"credit line number {number} is taken")
-        line = CreditLine.propose(number=number, customer_id=customer, product=product,
-                                  limit=limit, rate=rate, start=start, maturity=maturity,
-                                  review=review, by=by.id, on=on)
+        line = CreditLine.propose(
+            number=number,
+            customer_id=customer,
+            product=product,
+            limit=limit,
+            rate=rate,
+            start=start,
+            maturity=maturity,
+            review=review,
+            by=by.id,
+            on=on,
+        )
         self._app.save_all(line)
         return line.id
 
@@ -68,7 +88,9 @@ class Credit:
     def activate_line(self, line_id: UUID, *, by: Actor, on: date) -> None:
         self._do(line_id, lambda line: line.activate(by=by.id, on=on))
 
-    def propose_limit_increase(self, line_id: UUID, new_limit: Money, *, by: Actor, on: date) -> None:
+    def propose_limit_increase(
+        self, line_id: UUID, new_limit: Money, *, by: Actor, on: date
+    ) -> None:
         self._do(line_id, lambda line: line.propose_limit_increase(new_limit, by=by.id, on=on))
 
     def approve_limit_increase(self, line_id: UUID, *, by: Actor, on: date) -> None:
@@ -81,11 +103,19 @@ class Credit:
         line.approve_limit_increase(by=by, policy=self._policy.in_force(on), on=on)
         self._save_line(line, borrower, group, by, on)
 
-    def decrease_limit(self, line_id: UUID, new_limit: Money, *, reason: str, by: Actor, on: date) -> None:
-        self._change_line(line_id, by, on, lambda line: line.decrease_limit(
-            new_limit, reason=reason, by=by.id, on=on))
+    def decrease_limit(
+        self, line_id: UUID, new_limit: Money, *, reason: str, by: Actor, on: date
+    ) -> None:
+        self._change_line(
+            line_id,
+            by,
+            on,
+            lambda line: line.decrease_limit(new_limit, reason=reason, by=by.id, on=on),
+        )
 
-    def draw(self, line_id: UUID, amount: Money, *, by: Actor, on: date, due: date | None = None) -> None:
+    def draw(
+        self, line_id: UUID, amount: Money, *, by: Actor, on: date, due: date | None = None
+    ) -> None:
         line = self._line(line_id)
         restricted = self._customer(line.customer_id).restricted is not None
         line.draw(amount, customer_restricted=restricted, by=by.id, on=on, due=due)
@@ -94,8 +124,9 @@ class Credit:
     def repay(self, line_id: UUID, amount: Money, *, by: Actor, on: date) -> None:
         self._do(line_id, lambda line: line.repay(amount, by=by.id, on=on))
 
-    def schedule(self, line_id: UUID, instalments: Sequence[tuple[date, Money]], *, by: Actor,
-                 on: date) -> None:
+    def schedule(
+        self, line_id: UUID, instalments: Sequence[tuple[date, Money]], *, by: Actor, on: date
+    ) -> None:
         self._do(line_id, lambda line: line.schedule(list(instalments), by=by.id, on=on))
 
     def freeze(self, line_id: UUID, *, reason: str, by: Actor, on: date) -> None:
@@ -104,11 +135,17 @@ class Credit:
     def unfreeze(self, line_id: UUID, *, reason: str, by: Actor, on: date) -> None:
         self._do(line_id, lambda line: line.unfreeze(reason=reason, by=by.id, on=on))
 
-    def classify(self, line_id: UUID, classification: str, *, reason: str, by: Actor, on: date) -> None:
+    def classify(
+        self, line_id: UUID, classification: str, *, reason: str, by: Actor, on: date
+    ) -> None:
         """A credit officer's classification; the group's follows, and a default cross-defaults it."""
         policy = self._policy.in_force(on)
-        self._change_line(line_id, by, on, lambda line: line.classify(
-            classification, reason=reason, by=by, policy=policy, on=on))
+        self._change_line(
+            line_id,
+            by,
+            on,
+            lambda line: line.classify(classification, reason=reason, by=by, policy=policy, on=on),
+        )
 
     def add_covenant(self, line_id: UUID, kind: str, *, by: Actor, on: date) -> None:
         self._do(line_id, lambda line: line.add_covenant(kind, by=by.id, on=on))
@@ -119,8 +156,9 @@ class Credit:
         line.record_breach(kind, detail=detail, by=by.id, on=on)
         _, group = self._borrower_and_group(line.customer_id, by)
         if group is not None:
-            group.raise_warning("covenant_breach", detail=f"{line.number}: {kind}: {detail}",
-                                by=by.id, on=on)
+            group.raise_warning(
+                "covenant_breach", detail=f"{line.number}: {kind}: {detail}", by=by.id, on=on
+            )
         self._app.save_all(line, *([group] if group else []))
 
     def set_review_date(self, line_id: UUID, review: date, *, by: Actor, on: date) -> None:
@@ -144,24 +182,39 @@ class Credit:
 
     # -- groups ---------------------------------------------------------------------------
 
-    def form_group(self, *, name: str, lead_branch: str, lead_manager: str, limit: Money,
-                   by: Actor, on: date) -> UUID:
+    def form_group(
+        self, *, name: str, lead_branch: str, lead_manager: str, limit: Money, by: Actor, on: date
+    ) -> UUID:
         if self._app.exists(group_id(name)):
             raise DuplicateNumberError(f"a group named {name} exists already")
-        group = CreditGroup.form(name=name, lead_branch=lead_branch, lead_manager=lead_manager,
-                                 limit=limit, policy=self._policy.in_force(on), by=by.id, on=on)
+        group = CreditGroup.form(
+            name=name,
+            lead_branch=lead_branch,
+            lead_manager=lead_manager,
+            limit=limit,
+            policy=self._policy.in_force(on),
+            by=by.id,
+            on=on,
+        )
         self._app.save_all(group)
         return group.id
 
-    def add_member(self, group_ref: UUID, customer: UUID, *, link: Link, allocation: Money,
-                   by: Actor, on: date) -> None:
+    def add_member(
+        self, group_ref: UUID, customer: UUID, *, link: Link, allocation: Money, by: Actor, on: date
+    ) -> None:
         """Add a member: its existing lines must fit its allocation; a group in default freezes them."""
         group = self._group(group_ref)
         self._customer(customer)
         borrower = self._borrower(customer, by)
         borrower.join(group.id, by=by.id, on=on)
-        group.add_member(customer, link=link, allocation=allocation,
-                         lines=borrower.total(group.limit.currency), by=by.id, on=on)
+        group.add_member(
+            customer,
+            link=link,
+            allocation=allocation,
+            lines=borrower.total(group.limit.currency),
+            by=by.id,
+            on=on,
+        )
         group.record_classification(customer, borrower.classification, by=by.id, on=on)
         policy = self._policy.in_force(on)
         lines = [self._line(line_id) for line_id in borrower.limits]
@@ -170,17 +223,24 @@ class Credit:
         frozen = self._freeze_group(group, by, on, extra=lines) if group.cross_default else []
         self._app.save_all(group, borrower, *frozen)
 
-    def remove_member(self, group_ref: UUID, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    def remove_member(
+        self, group_ref: UUID, customer: UUID, *, reason: str, by: Actor, on: date
+    ) -> None:
         """Remove a member; a group freeze no longer binds its lines."""
         group = self._group(group_ref)
         group.remove_member(customer, reason=reason, by=by.id, on=on)
         borrower = self._borrower(customer, by)
         borrower.leave(by=by.id, on=on)
-        released = [line for line in map(self._line, borrower.limits)
-                    if line.release_for_group(group_id=group.id, by=by.id, on=on)]
+        released = [
+            line
+            for line in map(self._line, borrower.limits)
+            if line.release_for_group(group_id=group.id, by=by.id, on=on)
+        ]
         self._app.save_all(group, borrower, *released)
 
-    def allocate(self, group_ref: UUID, customer: UUID, allocation: Money, *, by: Actor, on: date) -> None:
+    def allocate(
+        self, group_ref: UUID, customer: UUID, allocation: Money, *, by: Actor, on: date
+    ) -> None:
         group = self._group(group_ref)
         lines = self._borrower(customer, by).total(group.limit.currency)
         group.allocate(customer, allocation, lines=lines, by=by.id, on=on)
@@ -190,7 +250,9 @@ class Credit:
         policy = self._policy.in_force(on)
         self._do_group(group_ref, lambda g: g.change_limit(limit, policy=policy, by=by.id, on=on))
 
-    def raise_warning(self, group_ref: UUID, kind: str, *, detail: str, by: Actor, on: date) -> None:
+    def raise_warning(
+        self, group_ref: UUID, kind: str, *, detail: str, by: Actor, on: date
+    ) -> None:
         self._do_group(group_ref, lambda g: g.raise_warning(kind, detail=detail, by=by.id, on=on))
 
     def review_group(self, group_ref: UUID, *, findings: str, by: Actor, on: date) -> None:
@@ -200,8 +262,11 @@ class Credit:
         """✋ Release a reviewed group: its members' lines take drawdowns again."""
         group = self._group(group_ref)
         group.release(by=by, on=on)
-        released = [line for line in self._member_lines(group, by)
-                    if line.release_for_group(group_id=group.id, by=by.id, on=on)]
+        released = [
+            line
+            for line in self._member_lines(group, by)
+            if line.release_for_group(group_id=group.id, by=by.id, on=on)
+        ]
         self._app.save_all(group, *released)
 
     def group(self, group_ref: UUID) -> CreditGroup:
@@ -213,8 +278,11 @@ class Credit:
         return group_id(name)
 
     def borrower(self, customer: UUID) -> Borrower | None:
-        return self._app.get(Borrower, borrower_id(customer), "borrower") if self._app.exists(
-            borrower_id(customer)) else None
+        return (
+            self._app.get(Borrower, borrower_id(customer), "borrower")
+            if self._app.exists(borrower_id(customer))
+            else None
+        )
 
     # -- links between customers ----------------------------------------------------------
 
@@ -226,15 +294,21 @@ class Credit:
         link.check()
         lid = link_id(first, second)
         if self._app.exists(lid):
-            self._app.change(CustomerLink, lid, "link", NotFoundError,
-                             lambda l: l.revise(link, by=by.id, on=on))
+            self._app.change(
+                CustomerLink, lid, "link", NotFoundError, lambda l: l.revise(link, by=by.id, on=on)
+            )
         else:
             self._app.save_all(CustomerLink(first=first, second=second, link=link, by=by.id, on=on))
         return lid
 
     def end_link(self, first: UUID, second: UUID, *, reason: str, by: Actor, on: date) -> None:
-        self._app.change(CustomerLink, link_id(first, second), "link", NotFoundError,
-                         lambda l: l.end(reason=reason, by=by.id, on=on))
+        self._app.change(
+            CustomerLink,
+            link_id(first, second),
+            "link",
+            NotFoundError,
+            lambda l: l.end(reason=reason, by=by.id, on=on),
+        )
 
     # -- close of business ----------------------------------------------------------------
 
@@ -253,8 +327,9 @@ class Credit:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _save_line(self, line: CreditLine, borrower: Borrower, group: CreditGroup | None,
-                   by: Actor, on: date) -> None:
+    def _save_line(
+        self, line: CreditLine, borrower: Borrower, group: CreditGroup | None, by: Actor, on: date
+    ) -> None:
         """Save a changed line with what follows from it: the borrower's totals and the group's
         unified classification and cross-default (which freezes every member's lines)."""
         if line.status in COUNTED:
@@ -272,15 +347,22 @@ class Credit:
             others.append(group)
         self._app.save_all(line, borrower, *others)
 
-    def _freeze_group(self, group: CreditGroup, by: Actor, on: date,
-                      extra: Iterable[CreditLine] = ()) -> list[CreditLine]:
+    def _freeze_group(
+        self, group: CreditGroup, by: Actor, on: date, extra: Iterable[CreditLine] = ()
+    ) -> list[CreditLine]:
         lines = {line.id: line for line in [*self._member_lines(group, by), *extra]}
-        return [line for line in lines.values()
-                if line.freeze_for_group(group_id=group.id, by=by.id, on=on)]
+        return [
+            line
+            for line in lines.values()
+            if line.freeze_for_group(group_id=group.id, by=by.id, on=on)
+        ]
 
     def _member_lines(self, group: CreditGroup, by: Actor) -> list[CreditLine]:
-        return [self._line(line_id) for member in group.members
-                for line_id in self._borrower(member, by).limits]
+        return [
+            self._line(line_id)
+            for member in group.members
+            for line_id in self._borrower(member, by).limits
+        ]
 
     def _borrower_and_group(self, customer: UUID, by: Actor) -> tuple[Borrower, CreditGroup | None]:
         borrower = self._borrower(customer, by)
@@ -315,8 +397,9 @@ class Credit:
     def _do_group(self, group_ref: UUID, command: Callable[[CreditGroup], object]) -> None:
         self._app.change(CreditGroup, group_ref, "group", CreditGroupNotFoundError, command)
 
-    def _change_line(self, line_id: UUID, by: Actor, on: date,
-                     command: Callable[[CreditLine], object]) -> None:
+    def _change_line(
+        self, line_id: UUID, by: Actor, on: date, command: Callable[[CreditLine], object]
+    ) -> None:
         line = self._line(line_id)
         command(line)
         borrower, group = self._borrower_and_group(line.customer_id, by)
@@ -340,5 +423,7 @@ class AgeCreditLines:
         self._candidates = candidates
 
     def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        return sum(self._credit.age_line(line_id, policy=policy, by=by, on=on)
-                   for line_id in self._candidates.lines_to_age(on))
+        return sum(
+            self._credit.age_line(line_id, policy=policy, by=by, on=on)
+            for line_id in self._candidates.lines_to_age(on)
+        )

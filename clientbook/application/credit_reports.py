@@ -32,8 +32,9 @@ HUNDRED = Decimal(100)
 class History(Protocol):
     """Which version each aggregate had as of a date or position (the audit trail answers)."""
 
-    def versions(self, aggregate_type: str, *, on: date | None = None,
-                 position: int | None = None) -> dict[UUID, int]: ...
+    def versions(
+        self, aggregate_type: str, *, on: date | None = None, position: int | None = None
+    ) -> dict[UUID, int]: ...
 
     def max_tracking_id(self, application_name: str) -> int | None: ...
 
@@ -70,7 +71,9 @@ class MigrationReport:
     cells: tuple[MigrationCell, ...]
 
     def count(self, from_class: str, to_class: str) -> int:
-        return sum(c.lines for c in self.cells if (c.from_class, c.to_class) == (from_class, to_class))
+        return sum(
+            c.lines for c in self.cells if (c.from_class, c.to_class) == (from_class, to_class)
+        )
 
 
 @frozen
@@ -135,8 +138,13 @@ class AgingReport:
 class CreditReports:
     """The five-category, migration, group concentration and receivables aging reports."""
 
-    def __init__(self, app: ClientBookApplication, policy: PolicyService, history: History,
-                 refresh: Callable[[], object]) -> None:
+    def __init__(
+        self,
+        app: ClientBookApplication,
+        policy: PolicyService,
+        history: History,
+        refresh: Callable[[], object],
+    ) -> None:
         self._app = app
         self._policy = policy
         self._history = history
@@ -148,21 +156,35 @@ class CreditReports:
         rows = []
         for classification in CLASSES:
             chosen = [line for line in lines if line.classification == classification]
-            rows.append(ClassRow(classification, len(chosen),
-                                 _sum((l.outstanding for l in chosen), currency)))
+            rows.append(
+                ClassRow(
+                    classification, len(chosen), _sum((l.outstanding for l in chosen), currency)
+                )
+            )
         return ClassificationReport(as_of, reflected, tuple(rows))
 
-    def migration(self, *, from_date: date, to_date: date, position: int | None = None) -> MigrationReport:
+    def migration(
+        self, *, from_date: date, to_date: date, position: int | None = None
+    ) -> MigrationReport:
         reflected, before = self._lines(from_date, position)
         _, after = self._lines(to_date, reflected)
         start = {line.id: line.classification for line in before}
         cells: dict[tuple[str, str], list[CreditLine]] = defaultdict(list)
         for line in after:
             cells[(start.get(line.id, "new"), line.classification)].append(line)
-        return MigrationReport(from_date, to_date, reflected, tuple(
-            MigrationCell(f, t, len(ls), _sum((l.outstanding for l in ls), ls[0].limit.currency))
-            for (f, t), ls in sorted(cells.items(), key=lambda kv: (_order(kv[0][0]), _order(kv[0][1])))
-        ))
+        return MigrationReport(
+            from_date,
+            to_date,
+            reflected,
+            tuple(
+                MigrationCell(
+                    f, t, len(ls), _sum((l.outstanding for l in ls), ls[0].limit.currency)
+                )
+                for (f, t), ls in sorted(
+                    cells.items(), key=lambda kv: (_order(kv[0][0]), _order(kv[0][1]))
+                )
+            ),
+        )
 
     def concentration(self, *, as_of: date, position: int | None = None) -> ConcentrationReport:
         reflected, lines = self._lines(as_of, position)
@@ -171,22 +193,35 @@ class CreditReports:
         by_customer: dict[UUID, list[CreditLine]] = defaultdict(list)
         for line in lines:
             by_customer[line.customer_id].append(line)
-        rows = [self._group_row(g, by_customer, policy) for g in sorted(groups, key=lambda g: g.name)]
-        return ConcentrationReport(as_of, reflected, policy.concentration_cap_percent,
-                                   policy.large_exposure_percent,
-                                   policy.large_exposure_limit_percent, tuple(rows))
+        rows = [
+            self._group_row(g, by_customer, policy) for g in sorted(groups, key=lambda g: g.name)
+        ]
+        return ConcentrationReport(
+            as_of,
+            reflected,
+            policy.concentration_cap_percent,
+            policy.large_exposure_percent,
+            policy.large_exposure_limit_percent,
+            tuple(rows),
+        )
 
     def aging(self, *, as_of: date, position: int | None = None) -> AgingReport:
         reflected, lines = self._lines(as_of, position)
         rows = []
         totals: dict[str, Money] = {}
-        for line in sorted((l for l in lines if l.product == "trade_credit"), key=lambda l: l.number):
+        for line in sorted(
+            (l for l in lines if l.product == "trade_credit"), key=lambda l: l.number
+        ):
             buckets = line.aging(as_of)
             rows.append(AgingRow(line.number, line.customer_id, tuple(buckets.items())))
             for bucket, amount in buckets.items():
                 totals[bucket] = totals[bucket] + amount if bucket in totals else amount
-        return AgingReport(as_of, reflected, tuple(rows),
-                           tuple((b, totals[b]) for b in AGING_BUCKETS if b in totals))
+        return AgingReport(
+            as_of,
+            reflected,
+            tuple(rows),
+            tuple((b, totals[b]) for b in AGING_BUCKETS if b in totals),
+        )
 
     def detect_groups(self) -> GroupDetection:
         """Propose groups from the recorded links, and list connected customers left outside."""
@@ -198,26 +233,39 @@ class CreditReports:
             for l in self._current(CustomerLink, "CustomerLink")
             if not l.ended and l.link.qualifies(policy)
         ]
-        group_of = {number(member): g.name for g in self._current(CreditGroup, "CreditGroup")
-                    for member in g.members}
+        group_of = {
+            number(member): g.name
+            for g in self._current(CreditGroup, "CreditGroup")
+            for member in g.members
+        }
         return detect(links, group_of)
 
     # -- helpers --------------------------------------------------------------------------
 
     def _current(self, cls: type[A], type_name: str) -> list[A]:
-        return [self._app.get(cls, aggregate_id, type_name) for aggregate_id in self._history.versions(type_name)]
+        return [
+            self._app.get(cls, aggregate_id, type_name)
+            for aggregate_id in self._history.versions(type_name)
+        ]
 
-    def _group_row(self, g: CreditGroup, by_customer: dict[UUID, list[CreditLine]],
-                   policy: PolicySettings) -> GroupRow:
+    def _group_row(
+        self, g: CreditGroup, by_customer: dict[UUID, list[CreditLine]], policy: PolicySettings
+    ) -> GroupRow:
         currency = g.limit.currency
         members = []
         for customer_id, allocation in g.members.items():
             own = by_customer.get(customer_id, [])
-            members.append(MemberRow(
-                customer_id, self._app.get(Customer, customer_id, "customer").number,
-                g.links[customer_id].kind, allocation, _sum((l.limit for l in own), currency),
-                _sum((l.outstanding for l in own), currency),
-                g.member_classes.get(customer_id, "normal")))
+            members.append(
+                MemberRow(
+                    customer_id,
+                    self._app.get(Customer, customer_id, "customer").number,
+                    g.links[customer_id].kind,
+                    allocation,
+                    _sum((l.limit for l in own), currency),
+                    _sum((l.outstanding for l in own), currency),
+                    g.member_classes.get(customer_id, "normal"),
+                )
+            )
         members.sort(key=lambda m: m.number)
         committed = _sum((m.lines for m in members), currency)
         outstanding = _sum((m.outstanding for m in members), currency)
@@ -226,19 +274,31 @@ class CreditReports:
         tier1_percent = _percent(committed.amount, tier1)
         cross = g.cross_default
         return GroupRow(
-            name=g.name, lead_branch=g.lead_branch, lead_manager=g.lead_manager, limit=g.limit,
-            allocated=g.allocated, committed=committed, outstanding=outstanding,
+            name=g.name,
+            lead_branch=g.lead_branch,
+            lead_manager=g.lead_manager,
+            limit=g.limit,
+            allocated=g.allocated,
+            committed=committed,
+            outstanding=outstanding,
             usage_percent=_percent(outstanding.amount, g.limit.amount),
             share_of_net_capital_percent=_percent(g.limit.amount, net),
-            cap=cap, within_cap=None if cap is None else g.limit <= cap,
+            cap=cap,
+            within_cap=None if cap is None else g.limit <= cap,
             tier1_percent=tier1_percent,
-            large_exposure=None if tier1_percent is None else tier1_percent >= policy.large_exposure_percent,
-            over_large_exposure_limit=None if tier1_percent is None
+            large_exposure=None
+            if tier1_percent is None
+            else tier1_percent >= policy.large_exposure_percent,
+            over_large_exposure_limit=None
+            if tier1_percent is None
             else tier1_percent > policy.large_exposure_limit_percent,
             classification=g.classification,
-            cross_default=None if cross is None else next(
-                (m.number for m in members if m.customer_id == cross), str(cross)),
-            under_review=g.under_review, warnings=tuple(g.warnings), members=tuple(members),
+            cross_default=None
+            if cross is None
+            else next((m.number for m in members if m.customer_id == cross), str(cross)),
+            under_review=g.under_review,
+            warnings=tuple(g.warnings),
+            members=tuple(members),
         )
 
     def _lines(self, on: date, position: int | None) -> tuple[int, list[CreditLine]]:
@@ -251,7 +311,10 @@ class CreditReports:
 
     def _as_of(self, cls: type[A], type_name: str, on: date, position: int) -> list[A]:
         versions = self._history.versions(type_name, on=on, position=position)
-        return [self._app.get_version(aggregate_id, version) for aggregate_id, version in versions.items()]
+        return [
+            self._app.get_version(aggregate_id, version)
+            for aggregate_id, version in versions.items()
+        ]
 
 
 def _sum(amounts: Iterable[Money], currency: str) -> Money:
@@ -310,5 +373,7 @@ def detect(links: Iterable[tuple[str, str, str]], group_of: dict[str, str]) -> G
         inside = tuple(p for p in pairs if p[0] in members)
         groups = tuple(sorted({group_of[m] for m in members if m in group_of}))
         proposed.append(ProposedGroup(tuple(members), groups, inside))
-    outside = tuple(p for p in pairs if group_of.get(p[0]) is None or group_of.get(p[0]) != group_of.get(p[1]))
+    outside = tuple(
+        p for p in pairs if group_of.get(p[0]) is None or group_of.get(p[0]) != group_of.get(p[1])
+    )
     return GroupDetection(tuple(sorted(proposed, key=lambda g: g.customers)), outside)

@@ -59,13 +59,29 @@ class CustomerRecord:
     @classmethod
     def of(cls, c: Customer) -> CustomerRecord:
         return cls(
-            id=c.id, version=c.version, number=c.number, kind=c.kind, name=c.name, phone=c.phone,
-            email=c.email, address=c.address, document_number=c.document_number,
-            manager=c.manager, segment=c.segment, tier=c.tier, status=c.status,
-            restricted=c.restricted, visit_cycle_days=c.visit_cycle_days,
-            registered_on=c.registered_on, last_seen=c.last_seen, last_contact=c.last_contact,
-            lapsed=c.lapsed, contacts=c.contacts, surveys=tuple(c.surveys),
-            lost_reason=c.lost_reason, erased=c.erased,
+            id=c.id,
+            version=c.version,
+            number=c.number,
+            kind=c.kind,
+            name=c.name,
+            phone=c.phone,
+            email=c.email,
+            address=c.address,
+            document_number=c.document_number,
+            manager=c.manager,
+            segment=c.segment,
+            tier=c.tier,
+            status=c.status,
+            restricted=c.restricted,
+            visit_cycle_days=c.visit_cycle_days,
+            registered_on=c.registered_on,
+            last_seen=c.last_seen,
+            last_contact=c.last_contact,
+            lapsed=c.lapsed,
+            contacts=c.contacts,
+            surveys=tuple(c.surveys),
+            lost_reason=c.lost_reason,
+            erased=c.erased,
         )
 
 
@@ -96,16 +112,37 @@ class Customers:
     # -- commands -------------------------------------------------------------------------
 
     def register(
-        self, *, number: str, kind: str, name: str, manager: str, by: Actor, on: date,
-        phone: str | None = None, email: str | None = None, address: str | None = None,
-        document_number: str | None = None, segment: str = "potential", tier: str = "none",
+        self,
+        *,
+        number: str,
+        kind: str,
+        name: str,
+        manager: str,
+        by: Actor,
+        on: date,
+        phone: str | None = None,
+        email: str | None = None,
+        address: str | None = None,
+        document_number: str | None = None,
+        segment: str = "potential",
+        tier: str = "none",
         visit_cycle_days: int | None = None,
     ) -> UUID:
         """Register a customer; its number and identity document must not be taken."""
         customer = Customer.register(
-            number=number, kind=kind, name=name, manager=manager, by=by.id, on=on, phone=phone,
-            email=email, address=address, document_number=document_number, segment=segment,
-            tier=tier, visit_cycle_days=visit_cycle_days,
+            number=number,
+            kind=kind,
+            name=name,
+            manager=manager,
+            by=by.id,
+            on=on,
+            phone=phone,
+            email=email,
+            address=address,
+            document_number=document_number,
+            segment=segment,
+            tier=tier,
+            visit_cycle_days=visit_cycle_days,
         )
         if self._app.exists(customer.id):
             raise DuplicateCustomerNumberError(f"customer number {number} is taken")
@@ -120,7 +157,9 @@ class Customers:
             ) from None
         return customer.id
 
-    def record_identity_document(self, customer: UUID, document_number: str, *, by: Actor, on: date) -> None:
+    def record_identity_document(
+        self, customer: UUID, document_number: str, *, by: Actor, on: date
+    ) -> None:
         """Record (or replace) the identity document; the old one's claim is released."""
         c = self._load(customer)
         previous = c.record_identity_document(document_number, by=by.id, on=on)
@@ -131,30 +170,53 @@ class Customers:
             claims.append(old)
         self._app.save_all(c, *claims)
 
-    def update_profile(self, customer: UUID, *, by: Actor, on: date, name: str | None = None,
-                       phone: str | None = None, email: str | None = None,
-                       address: str | None = None) -> None:
-        self._do(customer, lambda c: c.update_profile(
-            by=by.id, on=on, name=name, phone=phone, email=email, address=address))
+    def update_profile(
+        self,
+        customer: UUID,
+        *,
+        by: Actor,
+        on: date,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        address: str | None = None,
+    ) -> None:
+        self._do(
+            customer,
+            lambda c: c.update_profile(
+                by=by.id, on=on, name=name, phone=phone, email=email, address=address
+            ),
+        )
 
-    def reassign_manager(self, customer: UUID, manager: str, *, reason: str, by: Actor, on: date) -> None:
+    def reassign_manager(
+        self, customer: UUID, manager: str, *, reason: str, by: Actor, on: date
+    ) -> None:
         self._do(customer, lambda c: c.reassign_manager(manager, reason=reason, by=by.id, on=on))
 
-    def change_segment(self, customer: UUID, segment: str, *, reason: str, by: Actor, on: date) -> None:
+    def change_segment(
+        self, customer: UUID, segment: str, *, reason: str, by: Actor, on: date
+    ) -> None:
         self._do(customer, lambda c: c.change_segment(segment, reason=reason, by=by.id, on=on))
 
     def change_tier(self, customer: UUID, tier: str, *, reason: str, by: Actor, on: date) -> None:
         self._do(customer, lambda c: c.change_tier(tier, reason=reason, by=by.id, on=on))
 
-    def record_contact(self, customer: UUID, *, channel: str, purpose: str, outcome: str,
-                       by: Actor, on: date) -> None:
-        self._do(customer, lambda c: c.record_contact(
-            channel=channel, purpose=purpose, outcome=outcome, by=by.id, on=on))
+    def record_contact(
+        self, customer: UUID, *, channel: str, purpose: str, outcome: str, by: Actor, on: date
+    ) -> None:
+        self._do(
+            customer,
+            lambda c: c.record_contact(
+                channel=channel, purpose=purpose, outcome=outcome, by=by.id, on=on
+            ),
+        )
 
     def set_visit_cycle(self, customer: UUID, days: int | None, *, by: Actor, on: date) -> None:
         self._do(customer, lambda c: c.set_visit_cycle(days, by=by.id, on=on))
 
-    def record_survey(self, customer: UUID, *, channel: str, score: int, by: Actor, on: date) -> None:
+    def record_survey(
+        self, customer: UUID, *, channel: str, score: int, by: Actor, on: date
+    ) -> None:
         self._do(customer, lambda c: c.record_survey(channel=channel, score=score, by=by.id, on=on))
 
     def activate(self, customer: UUID, *, by: Actor, on: date) -> None:
@@ -188,7 +250,9 @@ class Customers:
             c.erase_personal_data(reason=reason, by=by.id, on=on)
             claims = []
             if document is not None:  # the document may be registered again, to a new customer
-                claim = self._app.get(IdentityClaim, IdentityClaim.id_for(document), "identity claim")
+                claim = self._app.get(
+                    IdentityClaim, IdentityClaim.id_for(document), "identity claim"
+                )
                 claim.release(by=by.id)
                 claims.append(claim)
             self._app.save_all(c, *claims)
@@ -205,7 +269,9 @@ class Customers:
     def _claim(self, document_number: str, owner: UUID, by: Actor) -> IdentityClaim:
         claim_id = IdentityClaim.id_for(document_number)
         if not self._app.exists(claim_id):
-            return IdentityClaim(document_key=IdentityClaim.key_of(document_number), customer_id=owner, by=by.id)
+            return IdentityClaim(
+                document_key=IdentityClaim.key_of(document_number), customer_id=owner, by=by.id
+            )
         claim = self._app.get(IdentityClaim, claim_id, "identity claim")
         if claim.customer_id is not None:
             raise IdentityDocumentTakenError(

@@ -9,8 +9,17 @@ from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 
 ROLES = frozenset(
-    {"officer", "supervisor", "manager", "general_manager", "administration", "credit_officer",
-     "relationship_manager", "auditor", "batch"}
+    {
+        "officer",
+        "supervisor",
+        "manager",
+        "general_manager",
+        "administration",
+        "credit_officer",
+        "relationship_manager",
+        "auditor",
+        "batch",
+    }
 )
 
 
@@ -18,7 +27,9 @@ def _roles(value: object) -> frozenset[str]:
     roles = frozenset({value} if isinstance(value, str) else value)  # type: ignore[arg-type]
     unknown = sorted(roles - ROLES)
     if unknown:
-        raise InvalidValueError(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sorted(ROLES))}")
+        raise InvalidValueError(
+            f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sorted(ROLES))}"
+        )
     return roles
 
 

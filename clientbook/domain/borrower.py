@@ -48,12 +48,16 @@ class Borrower(BookAggregate):
             result = worse(result, classification)
         return result
 
-    def set_line(self, line_id: UUID, limit: Money, classification: str, *, by: str, on: date) -> None:
+    def set_line(
+        self, line_id: UUID, limit: Money, classification: str, *, by: str, on: date
+    ) -> None:
         if self.limits.get(line_id) != limit or self.classes.get(line_id) != classification:
             self._line_set(line_id, limit, classification, by, on)
 
     @event("LineSet")
-    def _line_set(self, line_id: UUID, limit: Money, classification: str, by: str, on: date) -> None:
+    def _line_set(
+        self, line_id: UUID, limit: Money, classification: str, by: str, on: date
+    ) -> None:
         self.limits[line_id] = limit
         self.classes[line_id] = classification
 

@@ -31,8 +31,18 @@ RESOLUTIONS = ("compensation", "discount", "refund", "replacement", "explanation
 MONEY_RESOLUTIONS = ("compensation", "discount", "refund")
 REPLY_FORMS = ("written", "oral")
 STEPS = (
-    "received", "accepted", "assigned", "investigated", "reviewed", "endorsed", "approved",
-    "resolution_proposed", "resolution_approved", "replied", "followed_up", "closed",
+    "received",
+    "accepted",
+    "assigned",
+    "investigated",
+    "reviewed",
+    "endorsed",
+    "approved",
+    "resolution_proposed",
+    "resolution_approved",
+    "replied",
+    "followed_up",
+    "closed",
 )
 REVIEW_STAGES = {
     # stage the report is at: (role that takes the next step, its name, the step it leads to)
@@ -71,8 +81,11 @@ class InvestigationReport:
     prevention: str
 
     def check(self) -> InvestigationReport:
-        missing = [f.name.replace("_", " ") for f in attrs.fields(type(self))
-                   if not str(getattr(self, f.name) or "").strip()]
+        missing = [
+            f.name.replace("_", " ")
+            for f in attrs.fields(type(self))
+            if not str(getattr(self, f.name) or "").strip()
+        ]
         if missing:
             raise IncompleteReportError(f"the investigation report lacks: {', '.join(missing)}")
         return self
@@ -128,9 +141,19 @@ class Complaint(BookAggregate):
 
     @classmethod
     def receive(
-        cls, *, number: str, customer_id: UUID, category: str, channel: str, request: str,
-        department: str, claimed: Money | None, product: str, policy: PolicySettings,
-        by: str, on: date,
+        cls,
+        *,
+        number: str,
+        customer_id: UUID,
+        category: str,
+        channel: str,
+        request: str,
+        department: str,
+        claimed: Money | None,
+        product: str,
+        policy: PolicySettings,
+        by: str,
+        on: date,
     ) -> Complaint:
         """Register the complaint record card: customer, request, received date and number."""
         _one_of(category, CATEGORIES, "complaint category")
@@ -140,16 +163,34 @@ class Complaint(BookAggregate):
             require_not_negative(claimed, "the amount claimed")
         deadline = on + timedelta(days=policy.complaint_deadline_days)
         return cls(
-            number=number, customer_id=customer_id, category=category, channel=channel,
-            request=_text(request, "the customer's request"), product=product,
-            department=_text(department, "the receiving department"), claimed=claimed,
-            deadline=deadline, by=by, on=on,
+            number=number,
+            customer_id=customer_id,
+            category=category,
+            channel=channel,
+            request=_text(request, "the customer's request"),
+            product=product,
+            department=_text(department, "the receiving department"),
+            claimed=claimed,
+            deadline=deadline,
+            by=by,
+            on=on,
         )
 
     @event("Received")
-    def __init__(self, number: str, customer_id: UUID, category: str, channel: str,
-                 request: str, product: str, department: str, claimed: Money | None,
-                 deadline: date, by: str, on: date) -> None:
+    def __init__(
+        self,
+        number: str,
+        customer_id: UUID,
+        category: str,
+        channel: str,
+        request: str,
+        product: str,
+        department: str,
+        claimed: Money | None,
+        deadline: date,
+        by: str,
+        on: date,
+    ) -> None:
         self.number, self.customer_id, self.category = number, customer_id, category
         self.channel, self.request, self.product = channel, request, product
         self.department, self.claimed = department, claimed
@@ -273,8 +314,11 @@ class Complaint(BookAggregate):
         assert self.resolution is not None and self.proposer is not None
         require_four_eyes(self.proposer, by.id, f"the resolution of complaint {self.number}")
         if self.resolution.amount is not None:
-            by.require_authority(self.resolution.amount, policy,
-                                 f"the {self.resolution.kind} of complaint {self.number}")
+            by.require_authority(
+                self.resolution.amount,
+                policy,
+                f"the {self.resolution.kind} of complaint {self.number}",
+            )
         self._resolution_approved(self.resolution.amount, by.id, on)
 
     @event("ResolutionApproved")
@@ -284,7 +328,10 @@ class Complaint(BookAggregate):
     def pay(self, amount: Money, *, by: str, on: date) -> None:
         """Record a payment of the approved compensation, refund or discount."""
         if self.approved_amount is None or self.step not in (
-                "resolution_approved", "replied", "followed_up"):
+            "resolution_approved",
+            "replied",
+            "followed_up",
+        ):
             raise StepOrderError(
                 f"complaint {self.number} has no approved amount to pay ({self.step})"
             )
@@ -314,7 +361,9 @@ class Complaint(BookAggregate):
         """A return visit: the customer's satisfaction with the handling, 1 to 5."""
         self._require("replied", "followed up")
         if isinstance(satisfaction, bool) or satisfaction not in (1, 2, 3, 4, 5):
-            raise InvalidValueError(f"satisfaction {satisfaction!r} is not a whole number from 1 to 5")
+            raise InvalidValueError(
+                f"satisfaction {satisfaction!r} is not a whole number from 1 to 5"
+            )
         self._followed_up(satisfaction, note.strip(), by, on)
 
     @event("FollowedUp")
@@ -333,11 +382,17 @@ class Complaint(BookAggregate):
     def reopen(self, *, reason: str, by: str, on: date, policy: PolicySettings) -> None:
         """The customer disputes the outcome: the procedure starts again with a new deadline."""
         if self.step != "closed":
-            raise InvalidTransitionError(f"complaint {self.number} is {self.step}; only a closed complaint can be reopened")
+            raise InvalidTransitionError(
+                f"complaint {self.number} is {self.step}; only a closed complaint can be reopened"
+            )
         if not reason.strip():
-            raise ReasonRequiredError(f"reopening complaint {self.number} needs the customer's dispute")
+            raise ReasonRequiredError(
+                f"reopening complaint {self.number} needs the customer's dispute"
+            )
         deadline = on + timedelta(days=policy.complaint_deadline_days)
-        self._reopened(reason.strip(), "received" if self.rejected else "accepted", deadline, by, on)
+        self._reopened(
+            reason.strip(), "received" if self.rejected else "accepted", deadline, by, on
+        )
 
     @event("Reopened")
     def _reopened(self, reason: str, step: str, deadline: date, by: str, on: date) -> None:
@@ -394,5 +449,6 @@ class Complaint(BookAggregate):
                 f"{self.number} is {step_name}"
             )
         assert self.investigator is not None
-        require_four_eyes(self.investigator, by.id, f"the investigation report of complaint {self.number}")
-
+        require_four_eyes(
+            self.investigator, by.id, f"the investigation report of complaint {self.number}"
+        )

@@ -27,8 +27,13 @@ from clientbook.domain.policy import PolicySettings
 
 PRODUCTS = ("working_capital", "overdraft", "trade_credit", "guarantee", "trade_finance")
 CLASSES = ("normal", "special_mention", "substandard", "doubtful", "loss")
-COVENANTS = ("asset_disposal", "change_of_shareholders", "external_guarantees", "dividends",
-             "cross_default")
+COVENANTS = (
+    "asset_disposal",
+    "change_of_shareholders",
+    "external_guarantees",
+    "dividends",
+    "cross_default",
+)
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
 
 
@@ -63,7 +68,9 @@ def aging_bucket(days_past_due: int) -> str:
     return ">90"
 
 
-def unpaid_instalments(instalments: list[tuple[date, Money]], repaid: Money) -> list[tuple[date, Money]]:
+def unpaid_instalments(
+    instalments: list[tuple[date, Money]], repaid: Money
+) -> list[tuple[date, Money]]:
     """What is left of each instalment after the repayments, which pay the oldest first."""
     left, result = repaid.amount, []
     for due, amount in sorted(instalments):
@@ -94,25 +101,58 @@ class CreditLine(BookAggregate):
         return credit_line_id(number)
 
     @classmethod
-    def propose(cls, *, number: str, customer_id: UUID, product: str, limit: Money,
-                rate: Decimal, start: date, maturity: date, review: date, by: str,
-                on: date) -> CreditLine:
+    def propose(
+        cls,
+        *,
+        number: str,
+        customer_id: UUID,
+        product: str,
+        limit: Money,
+        rate: Decimal,
+        start: date,
+        maturity: date,
+        review: date,
+        by: str,
+        on: date,
+    ) -> CreditLine:
         if product not in PRODUCTS:
             raise InvalidValueError(f"product {product!r} is not one of: {', '.join(PRODUCTS)}")
         _positive(limit, "a credit limit")
         if not isinstance(rate, Decimal) or rate < 0:
-            raise InvalidValueError(f"interest rate {rate!r} is not a non-negative Decimal (% a year)")
+            raise InvalidValueError(
+                f"interest rate {rate!r} is not a non-negative Decimal (% a year)"
+            )
         if not start < maturity or not start <= review <= maturity:
             raise InvalidValueError(
                 f"dates must run start {start} ≤ review {review} ≤ maturity {maturity}, start before maturity"
             )
-        return cls(number=number, customer_id=customer_id, product=product, limit=limit,
-                   rate=rate, start=start, maturity=maturity, review=review, by=by, on=on)
+        return cls(
+            number=number,
+            customer_id=customer_id,
+            product=product,
+            limit=limit,
+            rate=rate,
+            start=start,
+            maturity=maturity,
+            review=review,
+            by=by,
+            on=on,
+        )
 
     @event("Proposed")
-    def __init__(self, number: str, customer_id: UUID, product: str, limit: Money,
-                 rate: Decimal, start: date, maturity: date, review: date, by: str,
-                 on: date) -> None:
+    def __init__(
+        self,
+        number: str,
+        customer_id: UUID,
+        product: str,
+        limit: Money,
+        rate: Decimal,
+        start: date,
+        maturity: date,
+        review: date,
+        by: str,
+        on: date,
+    ) -> None:
         self.number, self.customer_id, self.product = number, customer_id, product
         self.limit, self.rate = limit, rate
         self.start, self.maturity, self.review = start, maturity, review
@@ -177,9 +217,15 @@ class CreditLine(BookAggregate):
     def approve_limit_increase(self, *, by: Actor, policy: PolicySettings, on: date) -> None:
         """✋ Another person approves the increase, within authority for the new limit."""
         if self.pending_limit is None or self.pending_limit_by is None:
-            raise InvalidTransitionError(f"credit line {self.number} has no limit increase to approve")
-        require_four_eyes(self.pending_limit_by, by.id, f"the limit increase of credit line {self.number}")
-        by.require_authority(self.pending_limit, policy, f"the new limit of credit line {self.number}")
+            raise InvalidTransitionError(
+                f"credit line {self.number} has no limit increase to approve"
+            )
+        require_four_eyes(
+            self.pending_limit_by, by.id, f"the limit increase of credit line {self.number}"
+        )
+        by.require_authority(
+            self.pending_limit, policy, f"the new limit of credit line {self.number}"
+        )
         self._limit_increased(self.pending_limit, by.id, on)
 
     @event("LimitIncreased")
@@ -204,8 +250,15 @@ class CreditLine(BookAggregate):
 
     # -- drawdowns and repayments ---------------------------------------------------------
 
-    def draw(self, amount: Money, *, customer_restricted: bool, by: str, on: date,
-             due: date | None = None) -> None:
+    def draw(
+        self,
+        amount: Money,
+        *,
+        customer_restricted: bool,
+        by: str,
+        on: date,
+        due: date | None = None,
+    ) -> None:
         """Draw within the available amount on an active, unfrozen line of an unrestricted customer."""
         _positive(amount, "a drawdown")
         if self.frozen is not None or self.group_frozen:
@@ -305,13 +358,18 @@ class CreditLine(BookAggregate):
 
     # -- classification -------------------------------------------------------------------
 
-    def classify(self, classification: str, *, reason: str, by: Actor, policy: PolicySettings,
-                 on: date) -> None:
+    def classify(
+        self, classification: str, *, reason: str, by: Actor, policy: PolicySettings, on: date
+    ) -> None:
         """A credit officer sets the five-category classification, never better than the floor."""
         if classification not in CLASSES:
-            raise InvalidValueError(f"classification {classification!r} is not one of: {', '.join(CLASSES)}")
+            raise InvalidValueError(
+                f"classification {classification!r} is not one of: {', '.join(CLASSES)}"
+            )
         if "credit_officer" not in by.roles:
-            raise RoleRequiredError(f"{by.id} is not a credit officer; a credit officer classifies lines")
+            raise RoleRequiredError(
+                f"{by.id} is not a credit officer; a credit officer classifies lines"
+            )
         floor = floor_for(self.days_past_due(on), policy)
         if worse(classification, floor) != classification:
             raise ClassificationFloorError(
@@ -320,8 +378,9 @@ class CreditLine(BookAggregate):
             )
         if classification == self.classification:
             raise InvalidValueError(f"credit line {self.number} is already {classification}")
-        self._classified(self.classification, classification, _reason(reason, "a classification"),
-                         by.id, on)
+        self._classified(
+            self.classification, classification, _reason(reason, "a classification"), by.id, on
+        )
 
     def apply_floor(self, *, policy: PolicySettings, by: str, on: date) -> bool:
         """Close of business: move the classification down to the floor its DPD sets."""
@@ -333,13 +392,17 @@ class CreditLine(BookAggregate):
         return True
 
     @event("Classified")
-    def _classified(self, previous: str, classification: str, reason: str, by: str, on: date) -> None:
+    def _classified(
+        self, previous: str, classification: str, reason: str, by: str, on: date
+    ) -> None:
         self.classification = classification
 
     def is_in_default(self, on: date, policy: PolicySettings) -> bool:
         """Substandard or worse, or more than the substandard DPD threshold past due."""
-        return (CLASSES.index(self.classification) >= CLASSES.index("substandard")
-                or self.days_past_due(on) > policy.credit_substandard_dpd)
+        return (
+            CLASSES.index(self.classification) >= CLASSES.index("substandard")
+            or self.days_past_due(on) > policy.credit_substandard_dpd
+        )
 
     # -- freezing, covenants, maturity, closing --------------------------------------------
 
@@ -402,7 +465,9 @@ class CreditLine(BookAggregate):
 
     def mark_matured(self, *, by: str, on: date) -> None:
         if on < self.maturity:
-            raise InvalidTransitionError(f"credit line {self.number} matures on {self.maturity}, not {on}")
+            raise InvalidTransitionError(
+                f"credit line {self.number} matures on {self.maturity}, not {on}"
+            )
         self._require(("active", "frozen"), "matured")
         self._matured(by, on)
 
@@ -438,5 +503,3 @@ class CreditLine(BookAggregate):
                 f"credit line {self.number} is {self.status}; it can be {what} only when "
                 f"{' or '.join(statuses)}"
             )
-
-

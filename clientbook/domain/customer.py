@@ -81,9 +81,20 @@ class Customer(BookAggregate):
 
     @classmethod
     def register(
-        cls, *, number: str, kind: str, name: str, manager: str, by: str, on: date,
-        phone: str | None = None, email: str | None = None, address: str | None = None,
-        document_number: str | None = None, segment: str = "potential", tier: str = "none",
+        cls,
+        *,
+        number: str,
+        kind: str,
+        name: str,
+        manager: str,
+        by: str,
+        on: date,
+        phone: str | None = None,
+        email: str | None = None,
+        address: str | None = None,
+        document_number: str | None = None,
+        segment: str = "potential",
+        tier: str = "none",
         visit_cycle_days: int | None = None,
     ) -> Customer:
         """Check a registration and create the customer (saved by the caller)."""
@@ -96,17 +107,37 @@ class Customer(BookAggregate):
         _check_cycle(visit_cycle_days)
         document = None if document_number is None else normalise_document(document_number)
         return cls(
-            number=number, kind=kind, name=_required(name, "customer name"),
-            manager=_required(manager, "relationship manager"), phone=phone, email=email,
-            address=address, document_number=document, segment=segment, tier=tier,
-            visit_cycle_days=visit_cycle_days, by=by, on=on,
+            number=number,
+            kind=kind,
+            name=_required(name, "customer name"),
+            manager=_required(manager, "relationship manager"),
+            phone=phone,
+            email=email,
+            address=address,
+            document_number=document,
+            segment=segment,
+            tier=tier,
+            visit_cycle_days=visit_cycle_days,
+            by=by,
+            on=on,
         )
 
     @event("Registered")
     def __init__(
-        self, number: str, kind: str, name: str, manager: str, phone: str | None,
-        email: str | None, address: str | None, document_number: str | None, segment: str,
-        tier: str, visit_cycle_days: int | None, by: str, on: date,
+        self,
+        number: str,
+        kind: str,
+        name: str,
+        manager: str,
+        phone: str | None,
+        email: str | None,
+        address: str | None,
+        document_number: str | None,
+        segment: str,
+        tier: str,
+        visit_cycle_days: int | None,
+        by: str,
+        on: date,
     ) -> None:
         self.number, self.kind, self.name, self.manager = number, kind, name, manager
         self.phone, self.email, self.address = phone, email, address
@@ -125,8 +156,14 @@ class Customer(BookAggregate):
     # -- profile -------------------------------------------------------------------------
 
     def update_profile(
-        self, *, by: str, on: date, name: str | None = None, phone: str | None = None,
-        email: str | None = None, address: str | None = None,
+        self,
+        *,
+        by: str,
+        on: date,
+        name: str | None = None,
+        phone: str | None = None,
+        email: str | None = None,
+        address: str | None = None,
     ) -> None:
         """Change the given personal details; None leaves a detail as it is, "" clears it."""
         self._require_open("its profile cannot be updated")
@@ -134,17 +171,31 @@ class Customer(BookAggregate):
             _required(name, "customer name")
         check_contact_details(phone, email)
         given = dict(name=name, phone=phone, email=email, address=address)
-        changes = {k: v for k, v in given.items() if v is not None and (v or None) != getattr(self, k)}
+        changes = {
+            k: v for k, v in given.items() if v is not None and (v or None) != getattr(self, k)
+        }
         if not changes:
             raise InvalidValueError(f"customer {self.number}: the profile update changes nothing")
-        self._profile_updated(by=by, on=on, **{k: changes.get(k) for k in ("name", "phone", "email", "address")})
+        self._profile_updated(
+            by=by, on=on, **{k: changes.get(k) for k in ("name", "phone", "email", "address")}
+        )
 
     @event("ProfileUpdated")
     def _profile_updated(
-        self, name: str | None, phone: str | None, email: str | None, address: str | None,
-        by: str, on: date,
+        self,
+        name: str | None,
+        phone: str | None,
+        email: str | None,
+        address: str | None,
+        by: str,
+        on: date,
     ) -> None:
-        for field, value in (("name", name), ("phone", phone), ("email", email), ("address", address)):
+        for field, value in (
+            ("name", name),
+            ("phone", phone),
+            ("email", email),
+            ("address", address),
+        ):
             if value is not None:
                 setattr(self, field, value or None)
 
@@ -172,7 +223,9 @@ class Customer(BookAggregate):
         self._manager_reassigned(self.manager, manager, _reason(reason, "a reassignment"), by, on)
 
     @event("ManagerReassigned")
-    def _manager_reassigned(self, previous: str, manager: str, reason: str, by: str, on: date) -> None:
+    def _manager_reassigned(
+        self, previous: str, manager: str, reason: str, by: str, on: date
+    ) -> None:
         self.manager = manager
 
     def change_segment(self, segment: str, *, reason: str, by: str, on: date) -> None:
@@ -197,7 +250,9 @@ class Customer(BookAggregate):
 
     # -- contacts, visit cycle, lapse, surveys --------------------------------------------
 
-    def record_contact(self, *, channel: str, purpose: str, outcome: str, by: str, on: date) -> None:
+    def record_contact(
+        self, *, channel: str, purpose: str, outcome: str, by: str, on: date
+    ) -> None:
         """Record a follow-up, visit, call or message; it clears a lapse."""
         self._require_open("a contact cannot be recorded")
         _one_of(channel, CHANNELS, "contact channel")
@@ -205,7 +260,9 @@ class Customer(BookAggregate):
         self._contact_recorded(channel, purpose, _required(outcome, "contact outcome"), by, on)
 
     @event("ContactRecorded")
-    def _contact_recorded(self, channel: str, purpose: str, outcome: str, by: str, on: date) -> None:
+    def _contact_recorded(
+        self, channel: str, purpose: str, outcome: str, by: str, on: date
+    ) -> None:
         self.contacts += 1
         self.last_contact = on if self.last_contact is None else max(self.last_contact, on)
         self.last_seen = max(self.last_seen, on)
@@ -216,7 +273,9 @@ class Customer(BookAggregate):
         self._require_open("its visit cycle cannot be set")
         _check_cycle(days)
         if days == self.visit_cycle_days:
-            raise InvalidValueError(f"customer {self.number} already has a visit cycle of {days} days")
+            raise InvalidValueError(
+                f"customer {self.number} already has a visit cycle of {days} days"
+            )
         self._visit_cycle_set(days, by, on)
 
     @event("VisitCycleSet")
@@ -251,7 +310,9 @@ class Customer(BookAggregate):
         self._require_open("a survey cannot be recorded")
         _one_of(channel, SURVEY_CHANNELS, "survey channel")
         if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
-            raise InvalidValueError(f"satisfaction score {score!r} is not a whole number from 1 to 5")
+            raise InvalidValueError(
+                f"satisfaction score {score!r} is not a whole number from 1 to 5"
+            )
         self._survey_recorded(channel, score, by, on)
 
     @event("SurveyRecorded")
@@ -298,7 +359,9 @@ class Customer(BookAggregate):
         """Restrict the customer: no new credit until the restriction is lifted."""
         self._require_open("it cannot be restricted")
         if self.restricted is not None:
-            raise InvalidTransitionError(f"customer {self.number} is already restricted: {self.restricted}")
+            raise InvalidTransitionError(
+                f"customer {self.number} is already restricted: {self.restricted}"
+            )
         self._restricted(_reason(reason, "a restriction"), by, on)
 
     @event("Restricted")
@@ -335,7 +398,9 @@ class Customer(BookAggregate):
                 f"customer {self.number} is {self.status}; personal data is erased only after closing"
             )
         if self.erased:
-            raise InvalidTransitionError(f"customer {self.number}'s personal data is already erased")
+            raise InvalidTransitionError(
+                f"customer {self.number}'s personal data is already erased"
+            )
         self._personal_data_erased(_reason(reason, "an erasure"), by, on)
 
     @event("PersonalDataErased")

@@ -23,10 +23,21 @@ from clientbook.domain.errors import (
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 
-LINK_KINDS = ("control", "common_control", "family_or_key_managers", "mutual_guarantee",
-              "same_guarantor", "economic_dependency")
-WARNINGS = ("overdraft_abuse", "overdue_bills", "collateral_withdrawn", "rating_downgrade",
-            "covenant_breach")
+LINK_KINDS = (
+    "control",
+    "common_control",
+    "family_or_key_managers",
+    "mutual_guarantee",
+    "same_guarantor",
+    "economic_dependency",
+)
+WARNINGS = (
+    "overdraft_abuse",
+    "overdue_bills",
+    "collateral_withdrawn",
+    "rating_downgrade",
+    "covenant_breach",
+)
 
 
 @frozen
@@ -56,8 +67,12 @@ class Link:
         if self.kind == "control":
             if percent > policy.control_majority_percent:
                 return True
-            significant = policy.control_significant_percent <= percent <= policy.control_majority_percent
-            return self.control_in_fact or (significant and (self.largest_shareholder or self.board_majority))
+            significant = (
+                policy.control_significant_percent <= percent <= policy.control_majority_percent
+            )
+            return self.control_in_fact or (
+                significant and (self.largest_shareholder or self.board_majority)
+            )
         if self.kind == "economic_dependency":
             return percent >= policy.economic_dependency_percent or self.large_non_trade_receivables
         return True  # common control, family or key managers, guarantees
@@ -120,19 +135,33 @@ class CreditGroup(BookAggregate):
         return group_id(name)
 
     @classmethod
-    def form(cls, *, name: str, lead_branch: str, lead_manager: str, limit: Money,
-             policy: PolicySettings, by: str, on: date) -> CreditGroup:
-        for value, what in ((name, "group name"), (lead_branch, "lead branch"),
-                            (lead_manager, "lead relationship manager")):
+    def form(
+        cls,
+        *,
+        name: str,
+        lead_branch: str,
+        lead_manager: str,
+        limit: Money,
+        policy: PolicySettings,
+        by: str,
+        on: date,
+    ) -> CreditGroup:
+        for value, what in (
+            (name, "group name"),
+            (lead_branch, "lead branch"),
+            (lead_manager, "lead relationship manager"),
+        ):
             if not value.strip():
                 raise InvalidValueError(f"the {what} is required")
         _check_cap(limit, policy, name)
-        return cls(name=name, lead_branch=lead_branch, lead_manager=lead_manager, limit=limit,
-                   by=by, on=on)
+        return cls(
+            name=name, lead_branch=lead_branch, lead_manager=lead_manager, limit=limit, by=by, on=on
+        )
 
     @event("Formed")
-    def __init__(self, name: str, lead_branch: str, lead_manager: str, limit: Money, by: str,
-                 on: date) -> None:
+    def __init__(
+        self, name: str, lead_branch: str, lead_manager: str, limit: Money, by: str, on: date
+    ) -> None:
         self.name, self.lead_branch, self.lead_manager = name, lead_branch, lead_manager
         self.limit = limit
         self.members: dict[UUID, Money] = {}
@@ -158,8 +187,9 @@ class CreditGroup(BookAggregate):
             result = worse(result, classification)
         return result
 
-    def add_member(self, customer_id: UUID, *, link: Link, allocation: Money, lines: Money,
-                   by: str, on: date) -> None:
+    def add_member(
+        self, customer_id: UUID, *, link: Link, allocation: Money, lines: Money, by: str, on: date
+    ) -> None:
         """Add a member with its link; its allocation fits the limit and covers its lines."""
         if customer_id in self.members:
             raise InvalidValueError(f"the customer is already a member of group {self.name}")
@@ -168,7 +198,9 @@ class CreditGroup(BookAggregate):
         self._member_added(customer_id, link, allocation, by, on)
 
     @event("MemberAdded")
-    def _member_added(self, customer_id: UUID, link: Link, allocation: Money, by: str, on: date) -> None:
+    def _member_added(
+        self, customer_id: UUID, link: Link, allocation: Money, by: str, on: date
+    ) -> None:
         self.members[customer_id] = allocation
         self.links[customer_id] = link
         self.member_classes.setdefault(customer_id, "normal")
@@ -184,7 +216,9 @@ class CreditGroup(BookAggregate):
         del self.members[customer_id], self.links[customer_id]
         self.member_classes.pop(customer_id, None)
 
-    def allocate(self, customer_id: UUID, allocation: Money, *, lines: Money, by: str, on: date) -> None:
+    def allocate(
+        self, customer_id: UUID, allocation: Money, *, lines: Money, by: str, on: date
+    ) -> None:
         self._require_member(customer_id)
         self._check_allocation(customer_id, allocation, lines)
         self._allocated(customer_id, allocation, by, on)
@@ -215,9 +249,14 @@ class CreditGroup(BookAggregate):
                 f"{allocation} in group {self.name}"
             )
 
-    def record_classification(self, customer_id: UUID, classification: str, *, by: str, on: date) -> bool:
+    def record_classification(
+        self, customer_id: UUID, classification: str, *, by: str, on: date
+    ) -> bool:
         """Keep the member's (worst line) classification, so the group's is the worst member's."""
-        if customer_id not in self.members or self.member_classes.get(customer_id) == classification:
+        if (
+            customer_id not in self.members
+            or self.member_classes.get(customer_id) == classification
+        ):
             return False
         self._member_classified(customer_id, classification, by, on)
         return True
@@ -262,7 +301,9 @@ class CreditGroup(BookAggregate):
     def release(self, *, by: Actor, on: date) -> None:
         """✋ Another person than the reviewer releases the group after its review."""
         if self.reviewed_by is None:
-            raise InvalidTransitionError(f"group {self.name} must be reviewed before it is released")
+            raise InvalidTransitionError(
+                f"group {self.name} must be reviewed before it is released"
+            )
         require_four_eyes(self.reviewed_by, by.id, f"the review of group {self.name}")
         self._released(by.id, on)
 
@@ -296,5 +337,3 @@ def _check_cap(limit: Money, policy: PolicySettings, name: str) -> None:
             f"group {name}'s limit of {limit} is above the concentration cap of {cap} "
             f"({policy.concentration_cap_percent}% of net capital)"
         )
-
-

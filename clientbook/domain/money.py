@@ -20,7 +20,9 @@ AmountLike = Union[Decimal, str, int]
 def to_amount(value: AmountLike) -> Decimal:
     """Read an amount exactly: refuses floats, non-numbers and fractions of a cent."""
     if isinstance(value, float) or isinstance(value, bool):
-        raise InvalidAmountError(f"amount {value!r} is a {type(value).__name__}; give a Decimal or a string such as '12.34'")
+        raise InvalidAmountError(
+            f"amount {value!r} is a {type(value).__name__}; give a Decimal or a string such as '12.34'"
+        )
     try:
         amount = Decimal(value)
     except (InvalidOperation, TypeError, ValueError):
@@ -29,13 +31,17 @@ def to_amount(value: AmountLike) -> Decimal:
         raise InvalidAmountError(f"amount {value!r} is not a finite number")
     quantised = amount.quantize(CENT)
     if quantised != amount:
-        raise InvalidAmountError(f"amount {value} has a fraction of a cent; amounts are in whole cents")
+        raise InvalidAmountError(
+            f"amount {value} has a fraction of a cent; amounts are in whole cents"
+        )
     return quantised
 
 
 def _currency(value: str) -> str:
     if not isinstance(value, str) or not _CURRENCY.match(value):
-        raise InvalidAmountError(f"currency {value!r} is not a three-letter ISO 4217 code such as 'CNY'")
+        raise InvalidAmountError(
+            f"currency {value!r} is not a three-letter ISO 4217 code such as 'CNY'"
+        )
     return value
 
 

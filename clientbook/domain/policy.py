@@ -52,32 +52,72 @@ class PolicySettings:
     """The settings in force: defaults as in DOMAIN.md; every change is a Policy event."""
 
     currency: str = setting("CNY", _currency, "default currency of amounts")
-    approval_limit_officer: Decimal | None = setting(Decimal("10000.00"), _limit, "officer's approval authority")
-    approval_limit_supervisor: Decimal | None = setting(Decimal("100000.00"), _limit, "supervisor's approval authority")
-    approval_limit_manager: Decimal | None = setting(Decimal("1000000.00"), _limit, "manager's approval authority")
-    approval_limit_general_manager: Decimal | None = setting(None, _limit, "general manager's approval authority")
-    manager_min_customers: int = setting(15, _days, "each manager should look after at least this many customers (1:15)")
-    lapse_grace_days: int = setting(3, _days, "a customer not seen for the usual cycle plus these days is lapsed")
+    approval_limit_officer: Decimal | None = setting(
+        Decimal("10000.00"), _limit, "officer's approval authority"
+    )
+    approval_limit_supervisor: Decimal | None = setting(
+        Decimal("100000.00"), _limit, "supervisor's approval authority"
+    )
+    approval_limit_manager: Decimal | None = setting(
+        Decimal("1000000.00"), _limit, "manager's approval authority"
+    )
+    approval_limit_general_manager: Decimal | None = setting(
+        None, _limit, "general manager's approval authority"
+    )
+    manager_min_customers: int = setting(
+        15, _days, "each manager should look after at least this many customers (1:15)"
+    )
+    lapse_grace_days: int = setting(
+        3, _days, "a customer not seen for the usual cycle plus these days is lapsed"
+    )
     complaint_deadline_days: int = setting(7, _days, "calendar days from received to closed")
-    credit_special_mention_dpd: int = setting(1, _days, "DPD at or above which a line is at least special mention")
-    credit_substandard_dpd: int = setting(90, _days, "DPD above which a line is at least substandard")
+    credit_special_mention_dpd: int = setting(
+        1, _days, "DPD at or above which a line is at least special mention"
+    )
+    credit_substandard_dpd: int = setting(
+        90, _days, "DPD above which a line is at least substandard"
+    )
     credit_doubtful_dpd: int = setting(270, _days, "DPD above which a line is at least doubtful")
     credit_loss_dpd: int = setting(360, _days, "DPD above which a line is loss")
-    concentration_cap_percent: Decimal = setting(Decimal("15"), _percent, "group limit cap, % of net capital")
-    large_exposure_percent: Decimal = setting(Decimal("10"), _percent, "Basel large exposure, % of Tier 1")
-    large_exposure_limit_percent: Decimal = setting(Decimal("25"), _percent, "Basel large-exposure limit, % of Tier 1")
-    control_majority_percent: Decimal = setting(Decimal("50"), _percent, "shares or votes above which one controls")
-    control_significant_percent: Decimal = setting(Decimal("20"), _percent, "lower bound of significant control")
-    economic_dependency_percent: Decimal = setting(Decimal("30"), _percent, "share of sales or purchases that makes dependency")
+    concentration_cap_percent: Decimal = setting(
+        Decimal("15"), _percent, "group limit cap, % of net capital"
+    )
+    large_exposure_percent: Decimal = setting(
+        Decimal("10"), _percent, "Basel large exposure, % of Tier 1"
+    )
+    large_exposure_limit_percent: Decimal = setting(
+        Decimal("25"), _percent, "Basel large-exposure limit, % of Tier 1"
+    )
+    control_majority_percent: Decimal = setting(
+        Decimal("50"), _percent, "shares or votes above which one controls"
+    )
+    control_significant_percent: Decimal = setting(
+        Decimal("20"), _percent, "lower bound of significant control"
+    )
+    economic_dependency_percent: Decimal = setting(
+        Decimal("30"), _percent, "share of sales or purchases that makes dependency"
+    )
     net_capital: Decimal | None = setting(None, _capital, "the institution's net capital")
     tier1_capital: Decimal | None = setting(None, _capital, "the institution's Tier 1 capital")
-    card_minimum_payment_percent: Decimal = setting(Decimal("10"), _percent, "minimum payment, % of statement balance")
-    card_minimum_payment_floor: Decimal = setting(Decimal("100.00"), to_amount, "minimum payment floor")
+    card_minimum_payment_percent: Decimal = setting(
+        Decimal("10"), _percent, "minimum payment, % of statement balance"
+    )
+    card_minimum_payment_floor: Decimal = setting(
+        Decimal("100.00"), to_amount, "minimum payment floor"
+    )
     card_payment_due_days: int = setting(25, _days, "days from statement to due date")
-    card_apr_notice_days: int = setting(45, _days, "days from notice before an APR increase takes effect")
-    card_dormant_months: int = setting(6, _days, "months without customer use before a card is dormant")
-    card_long_dormant_months: int = setting(18, _days, "months without use (zero balance) for long-term dormant")
-    card_long_dormant_ceiling_percent: Decimal = setting(Decimal("20"), _percent, "long-term dormant cards, max % of issued")
+    card_apr_notice_days: int = setting(
+        45, _days, "days from notice before an APR increase takes effect"
+    )
+    card_dormant_months: int = setting(
+        6, _days, "months without customer use before a card is dormant"
+    )
+    card_long_dormant_months: int = setting(
+        18, _days, "months without use (zero balance) for long-term dormant"
+    )
+    card_long_dormant_ceiling_percent: Decimal = setting(
+        Decimal("20"), _percent, "long-term dormant cards, max % of issued"
+    )
     card_visit_dpd: int = setting(60, _days, "DPD from which collection escalates to visits")
     card_legal_dpd: int = setting(120, _days, "DPD from which collection escalates to legal")
     card_write_off_dpd: int = setting(180, _days, "DPD at which a card account is written off")
@@ -95,7 +135,9 @@ class PolicySettings:
         """Read a setting from its text, or raise PolicyError saying what is wrong."""
         fields = attrs.fields_dict(cls)
         if name not in fields:
-            raise PolicyError(f"there is no policy setting {name!r}; known: {', '.join(cls.names())}")
+            raise PolicyError(
+                f"there is no policy setting {name!r}; known: {', '.join(cls.names())}"
+            )
         try:
             return fields[name].metadata["parse"](value.strip())
         except Exception as error:  # a parser's own message says what is wrong

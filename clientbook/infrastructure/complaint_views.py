@@ -27,8 +27,9 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
     )
 
     def card(self, complaint_id: UUID) -> dict[str, Any] | None:
-        rows = self._rows("SELECT document FROM complaint_cards WHERE complaint_id = ?",
-                          (str(complaint_id),))
+        rows = self._rows(
+            "SELECT document FROM complaint_cards WHERE complaint_id = ?", (str(complaint_id),)
+        )
         return msgspec.json.decode(rows[0][0]) if rows else None
 
     def put_card(self, complaint_id: UUID, document: dict[str, Any]) -> None:
@@ -37,9 +38,14 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
             "document) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (complaint_id) DO UPDATE SET "
             "is_open = excluded.is_open, deadline = excluded.deadline, "
             "document = excluded.document",
-            (str(complaint_id), document["number"], document["customer_id"],
-             int(document["step"] != "closed"), document["deadline"],
-             msgspec.json.encode(document).decode()),
+            (
+                str(complaint_id),
+                document["number"],
+                document["customer_id"],
+                int(document["step"] != "closed"),
+                document["deadline"],
+                msgspec.json.encode(document).decode(),
+            ),
         )
 
     def set_customer_name(self, customer_id: UUID, name: str) -> None:
@@ -49,9 +55,13 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
             (str(customer_id), name),
         )
 
-    def cards(self, *, open_only: bool = False, customer_id: UUID | None = None) -> list[ComplaintCard]:
-        conditions = [("c.is_open = ?", 1 if open_only else None),
-                      ("c.customer_id = ?", None if customer_id is None else str(customer_id))]
+    def cards(
+        self, *, open_only: bool = False, customer_id: UUID | None = None
+    ) -> list[ComplaintCard]:
+        conditions = [
+            ("c.is_open = ?", 1 if open_only else None),
+            ("c.customer_id = ?", None if customer_id is None else str(customer_id)),
+        ]
         used = [(sql, value) for sql, value in conditions if value is not None]
         rows = self._rows(
             "SELECT c.complaint_id, c.document, n.name FROM complaint_cards c "
@@ -76,8 +86,13 @@ class SqlComplaintFactsView(SqlTrackedView, ComplaintFactsView):
         self._exec(
             "INSERT INTO complaint_facts (position, complaint_id, event, business_date, data) "
             "VALUES (?, ?, ?, ?, ?)",
-            (fact.position, str(fact.complaint_id), fact.event, fact.on.isoformat(),
-             msgspec.json.encode(fact.data).decode()),
+            (
+                fact.position,
+                str(fact.complaint_id),
+                fact.event,
+                fact.on.isoformat(),
+                msgspec.json.encode(fact.data).decode(),
+            ),
         )
 
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
@@ -86,5 +101,7 @@ class SqlComplaintFactsView(SqlTrackedView, ComplaintFactsView):
             "WHERE position <= ? ORDER BY position",
             (up_to_position if up_to_position is not None else 2**62,),
         )
-        return [Fact(int(p), UUID(c), e, date.fromisoformat(d), msgspec.json.decode(x))
-                for p, c, e, d, x in rows]
+        return [
+            Fact(int(p), UUID(c), e, date.fromisoformat(d), msgspec.json.decode(x))
+            for p, c, e, d, x in rows
+        ]

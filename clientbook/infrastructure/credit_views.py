@@ -34,8 +34,13 @@ class SqlExposureView(SqlTrackedView, ExposureView):
             "INSERT INTO exposure_lines (line_id, number, customer_id, is_open, document) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (line_id) DO UPDATE SET "
             "is_open = excluded.is_open, document = excluded.document",
-            (str(line_id), document["number"], document["customer_id"],
-             int(document["status"] != "closed"), msgspec.json.encode(document).decode()),
+            (
+                str(line_id),
+                document["number"],
+                document["customer_id"],
+                int(document["status"] != "closed"),
+                msgspec.json.encode(document).decode(),
+            ),
         )
 
     def set_group(self, customer_id: UUID, group_id: UUID | None) -> None:
@@ -46,8 +51,9 @@ class SqlExposureView(SqlTrackedView, ExposureView):
         )
 
     def name_group(self, group_id: UUID, name: str) -> None:
-        self._exec("INSERT INTO exposure_group_names (group_id, name) VALUES (?, ?)",
-                   (str(group_id), name))
+        self._exec(
+            "INSERT INTO exposure_group_names (group_id, name) VALUES (?, ?)", (str(group_id), name)
+        )
 
     def lines(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any], str | None]]:
         rows = self._rows(

@@ -24,10 +24,12 @@ class KeyStore:
         self._database = database
         self._cache: dict[UUID, AESGCM | None] = {}
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
-        database.create([
-            "CREATE TABLE IF NOT EXISTS personal_data_keys "
-            f"(subject TEXT PRIMARY KEY, key {blob} NOT NULL)"
-        ])
+        database.create(
+            [
+                "CREATE TABLE IF NOT EXISTS personal_data_keys "
+                f"(subject TEXT PRIMARY KEY, key {blob} NOT NULL)"
+            ]
+        )
 
     def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
         """The subject's cipher; with `create`, a key is made (and stored) if there is none."""

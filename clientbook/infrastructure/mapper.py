@@ -88,7 +88,9 @@ class ClientBookMapper(Mapper[UUID]):
             self._seal(subject, state, self.schema(cls).personal)
             if getattr(cls, "class_version", 1) > 1:
                 state["class_version"] = cls.class_version
-        return StoredEvent(subject, version, get_topic(cls), self._pack(self._encoder.encode(state)))
+        return StoredEvent(
+            subject, version, get_topic(cls), self._pack(self._encoder.encode(state))
+        )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         cls = resolve_topic(stored_event.topic)
@@ -237,5 +239,5 @@ def _untag(value: Any) -> Any:
         return tuple(_untag(v) for v in value["$tuple"])
     if "$set" in value:
         return {_untag(v) for v in value["$set"]}
-    (tag, raw), = value.items()
+    ((tag, raw),) = value.items()
     return _UNTAG[tag](raw)

@@ -41,11 +41,14 @@ def parse_store_url(url: str | None) -> Store:
     if url in ("memory:", "memory://"):
         return Store(url, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, "memory")
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+        path = url[len("sqlite:///") :]
         if not path:
             raise StoreUrlError(f"{url!r} names no SQLite file; try sqlite:///clientbook.db")
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
-               "SQLITE_LOCK_TIMEOUT": "30"}
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "30",
+        }
         return Store(url, env, "sqlite", sqlite_path=path)
     if url.startswith(("postgresql://", "postgres://")):
         return _postgres(url)
@@ -71,8 +74,13 @@ def _postgres(url: str) -> Store:
         "POSTGRES_PASSWORD": password,
         "POSTGRES_SCHEMA": schema,
     }
-    conninfo = make_conninfo(host=parts.hostname, port=parts.port or 5432, dbname=database,
-                             user=user, **({"password": password} if password else {}))
+    conninfo = make_conninfo(
+        host=parts.hostname,
+        port=parts.port or 5432,
+        dbname=database,
+        user=user,
+        **({"password": password} if password else {}),
+    )
     _ensure_schema(conninfo, schema)
     return Store(url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema)
 

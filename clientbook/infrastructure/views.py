@@ -122,32 +122,51 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor, position)",
         "CREATE INDEX IF NOT EXISTS audit_trail_business_date ON audit_trail (business_date)",
     )
-    _COLUMNS = ("position, recorded_at, business_date, actor, aggregate_type, aggregate_id, "
-                "version, event_type, changes")
+    _COLUMNS = (
+        "position, recorded_at, business_date, actor, aggregate_type, aggregate_id, "
+        "version, event_type, changes"
+    )
 
     def append(self, entry: AuditEntry) -> None:
         self._exec(
             f"INSERT INTO audit_trail ({self._COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry.position, _iso(entry.recorded_at), _iso(entry.business_date), entry.actor,
-             entry.aggregate_type, str(entry.aggregate_id), entry.version, entry.event_type,
-             msgspec.json.encode(entry.changes).decode()),
+            (
+                entry.position,
+                _iso(entry.recorded_at),
+                _iso(entry.business_date),
+                entry.actor,
+                entry.aggregate_type,
+                str(entry.aggregate_id),
+                entry.version,
+                entry.event_type,
+                msgspec.json.encode(entry.changes).decode(),
+            ),
         )
 
     def scrub(self, aggregate_id: UUID, fields: frozenset[str], marker: str) -> None:
-        rows = self._rows("SELECT position, changes FROM audit_trail WHERE aggregate_id = ?",
-                          (str(aggregate_id),))
+        rows = self._rows(
+            "SELECT position, changes FROM audit_trail WHERE aggregate_id = ?", (str(aggregate_id),)
+        )
         for position, text in rows:
             changes = msgspec.json.decode(text)
             scrubbed = {k: marker if k in fields and v else v for k, v in changes.items()}
             if scrubbed != changes:
-                self._exec("UPDATE audit_trail SET changes = ? WHERE position = ?",
-                           (msgspec.json.encode(scrubbed).decode(), position))
+                self._exec(
+                    "UPDATE audit_trail SET changes = ? WHERE position = ?",
+                    (msgspec.json.encode(scrubbed).decode(), position),
+                )
 
     def entries(
-        self, *, aggregate: UUID | None = None, actor: str | None = None,
-        event_type: str | None = None, recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None, on_from: date | None = None,
-        on_to: date | None = None, limit: int | None = None,
+        self,
+        *,
+        aggregate: UUID | None = None,
+        actor: str | None = None,
+        event_type: str | None = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        on_from: date | None = None,
+        on_to: date | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
         conditions = [
             ("aggregate_id = ?", None if aggregate is None else str(aggregate)),
@@ -167,26 +186,33 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         )
         return [
             AuditEntry(
-                position=int(r[0]), recorded_at=datetime.fromisoformat(r[1]),
-                business_date=_day(r[2]), actor=r[3], aggregate_type=r[4],
-                aggregate_id=UUID(r[5]), version=int(r[6]), event_type=r[7],
+                position=int(r[0]),
+                recorded_at=datetime.fromisoformat(r[1]),
+                business_date=_day(r[2]),
+                actor=r[3],
+                aggregate_type=r[4],
+                aggregate_id=UUID(r[5]),
+                version=int(r[6]),
+                event_type=r[7],
                 changes=msgspec.json.decode(r[8]),
             )
             for r in rows
         ]
 
-
-    def versions(self, aggregate_type: str, *, on: date | None = None,
-                 position: int | None = None) -> dict[UUID, int]:
+    def versions(
+        self, aggregate_type: str, *, on: date | None = None, position: int | None = None
+    ) -> dict[UUID, int]:
         rows = self._rows(
             "SELECT aggregate_id, version, business_date, position FROM audit_trail "
-            "WHERE aggregate_type = ? ORDER BY aggregate_id, version", (aggregate_type,)
+            "WHERE aggregate_type = ? ORDER BY aggregate_id, version",
+            (aggregate_type,),
         )
         versions: dict[UUID, int] = {}
         stopped: set[str] = set()
         for aggregate_id, version, business_date, at in rows:
-            late = (on is not None and business_date is not None and business_date > on.isoformat()) \
-                or (position is not None and int(at) > position)
+            late = (
+                on is not None and business_date is not None and business_date > on.isoformat()
+            ) or (position is not None and int(at) > position)
             if late:
                 stopped.add(aggregate_id)
             elif aggregate_id not in stopped:
@@ -208,8 +234,10 @@ class SqlCustomerDirectoryView(SqlTrackedView, CustomerDirectoryView):
         "CREATE INDEX IF NOT EXISTS customer_directory_manager ON customer_directory (manager)",
         "CREATE INDEX IF NOT EXISTS customer_directory_seen_due ON customer_directory (seen_due)",
     )
-    _COLUMNS = ("customer_id, number, name, kind, segment, tier, manager, status, restricted, "
-                "registered_on, last_contact, last_seen, visit_cycle_days, lapsed")
+    _COLUMNS = (
+        "customer_id, number, name, kind, segment, tier, manager, status, restricted, "
+        "registered_on, last_contact, last_seen, visit_cycle_days, lapsed"
+    )
 
     def get(self, customer_id: UUID) -> DirectoryEntry | None:
         rows = self._select("customer_id = ?", [str(customer_id)])
@@ -225,25 +253,50 @@ class SqlCustomerDirectoryView(SqlTrackedView, CustomerDirectoryView):
             "last_contact = excluded.last_contact, last_seen = excluded.last_seen, "
             "visit_cycle_days = excluded.visit_cycle_days, lapsed = excluded.lapsed, "
             "seen_due = excluded.seen_due",
-            (str(entry.customer_id), entry.number, entry.name, entry.kind, entry.segment,
-             entry.tier, entry.manager, entry.status, int(entry.restricted),
-             _iso(entry.registered_on), _iso(entry.last_contact), _iso(entry.last_seen),
-             entry.visit_cycle_days, int(entry.lapsed), _iso(entry.seen_due)),
+            (
+                str(entry.customer_id),
+                entry.number,
+                entry.name,
+                entry.kind,
+                entry.segment,
+                entry.tier,
+                entry.manager,
+                entry.status,
+                int(entry.restricted),
+                _iso(entry.registered_on),
+                _iso(entry.last_contact),
+                _iso(entry.last_seen),
+                entry.visit_cycle_days,
+                int(entry.lapsed),
+                _iso(entry.seen_due),
+            ),
         )
 
-    def search(self, *, manager: str | None = None, status: str | None = None,
-               lapsed: bool | None = None, number: str | None = None) -> list[DirectoryEntry]:
-        conditions = [("manager = ?", manager), ("status = ?", status), ("number = ?", number),
-                      ("lapsed = ?", None if lapsed is None else int(lapsed))]
+    def search(
+        self,
+        *,
+        manager: str | None = None,
+        status: str | None = None,
+        lapsed: bool | None = None,
+        number: str | None = None,
+    ) -> list[DirectoryEntry]:
+        conditions = [
+            ("manager = ?", manager),
+            ("status = ?", status),
+            ("number = ?", number),
+            ("lapsed = ?", None if lapsed is None else int(lapsed)),
+        ]
         used = [(sql, value) for sql, value in conditions if value is not None]
-        return self._select(" AND ".join(sql for sql, _ in used) or "1 = 1",
-                            [value for _, value in used])
+        return self._select(
+            " AND ".join(sql for sql, _ in used) or "1 = 1", [value for _, value in used]
+        )
 
     def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]:
         cutoff = date.fromordinal(on.toordinal() - grace_days)
         rows = self._rows(
             "SELECT customer_id FROM customer_directory WHERE lapsed = 0 AND seen_due <= ? "
-            "ORDER BY number", (cutoff.isoformat(),),
+            "ORDER BY number",
+            (cutoff.isoformat(),),
         )
         return [UUID(r[0]) for r in rows]
 
@@ -253,11 +306,20 @@ class SqlCustomerDirectoryView(SqlTrackedView, CustomerDirectoryView):
         )
         return [
             DirectoryEntry(
-                customer_id=UUID(r[0]), number=r[1], name=r[2], kind=r[3], segment=r[4],
-                tier=r[5], manager=r[6], status=r[7], restricted=bool(r[8]),
-                registered_on=date.fromisoformat(r[9]), last_contact=_day(r[10]),
+                customer_id=UUID(r[0]),
+                number=r[1],
+                name=r[2],
+                kind=r[3],
+                segment=r[4],
+                tier=r[5],
+                manager=r[6],
+                status=r[7],
+                restricted=bool(r[8]),
+                registered_on=date.fromisoformat(r[9]),
+                last_contact=_day(r[10]),
                 last_seen=date.fromisoformat(r[11]),
-                visit_cycle_days=None if r[12] is None else int(r[12]), lapsed=bool(r[13]),
+                visit_cycle_days=None if r[12] is None else int(r[12]),
+                lapsed=bool(r[13]),
             )
             for r in rows
         ]
@@ -276,9 +338,15 @@ class SqlManagerReportView(SqlTrackedView, ManagerReportView):
         "CREATE INDEX IF NOT EXISTS rm_activity_date ON rm_activity (business_date)",
     )
 
-    def set_customer(self, customer_id: UUID, *, number: str | None = None,
-                     manager: str | None = None, status: str | None = None,
-                     lapsed: bool | None = None) -> None:
+    def set_customer(
+        self,
+        customer_id: UUID,
+        *,
+        number: str | None = None,
+        manager: str | None = None,
+        status: str | None = None,
+        lapsed: bool | None = None,
+    ) -> None:
         if number is not None:
             self._exec(
                 "INSERT INTO rm_customers (customer_id, number, manager, status, lapsed) "
@@ -286,8 +354,11 @@ class SqlManagerReportView(SqlTrackedView, ManagerReportView):
                 (str(customer_id), number, manager, status, int(bool(lapsed))),
             )
             return
-        changes = [("manager = ?", manager), ("status = ?", status),
-                   ("lapsed = ?", None if lapsed is None else int(lapsed))]
+        changes = [
+            ("manager = ?", manager),
+            ("status = ?", status),
+            ("lapsed = ?", None if lapsed is None else int(lapsed)),
+        ]
         used = [(sql, value) for sql, value in changes if value is not None]
         if used:
             self._exec(
@@ -296,51 +367,79 @@ class SqlManagerReportView(SqlTrackedView, ManagerReportView):
             )
 
     def customer(self, customer_id: UUID) -> tuple[str, str]:
-        (number, manager), = self._rows(
+        ((number, manager),) = self._rows(
             "SELECT number, manager FROM rm_customers WHERE customer_id = ?", (str(customer_id),)
         )
         return number, manager
 
-    def add_activity(self, position: int, kind: str, customer_id: UUID, manager: str, on: date,
-                     detail: str, score: int | None) -> None:
+    def add_activity(
+        self,
+        position: int,
+        kind: str,
+        customer_id: UUID,
+        manager: str,
+        on: date,
+        detail: str,
+        score: int | None,
+    ) -> None:
         self._exec(
             "INSERT INTO rm_activity (position, kind, customer_id, manager, business_date, "
             "detail, score) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (position, kind, str(customer_id), manager, on.isoformat(), detail, score),
         )
 
-    def report(self, period_from: date, period_to: date, minimum: int,
-               application_name: str) -> ManagerReport:
+    def report(
+        self, period_from: date, period_to: date, minimum: int, application_name: str
+    ) -> ManagerReport:
         looked_after = ", ".join(f"'{status}'" for status in LOOKED_AFTER)
-        book = {m: (int(n), int(l or 0)) for m, n, l in self._rows(
-            f"SELECT manager, SUM(CASE WHEN status IN ({looked_after}) THEN 1 ELSE 0 END), "
-            "SUM(lapsed) FROM rm_customers GROUP BY manager"
-        )}
+        book = {
+            m: (int(n), int(l or 0))
+            for m, n, l in self._rows(
+                f"SELECT manager, SUM(CASE WHEN status IN ({looked_after}) THEN 1 ELSE 0 END), "
+                "SUM(lapsed) FROM rm_customers GROUP BY manager"
+            )
+        }
         period = (period_from.isoformat(), period_to.isoformat())
-        activity = {m: (int(c), int(f), int(s), None if total is None else int(total))
-                    for m, c, f, s, total in self._rows(
-            "SELECT manager, SUM(CASE WHEN kind = 'contact' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN kind = 'contact' AND detail = 'follow_up' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN kind = 'survey' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN kind = 'survey' THEN score END) "
-            "FROM rm_activity WHERE business_date >= ? AND business_date <= ? GROUP BY manager",
-            period,
-        )}
+        activity = {
+            m: (int(c), int(f), int(s), None if total is None else int(total))
+            for m, c, f, s, total in self._rows(
+                "SELECT manager, SUM(CASE WHEN kind = 'contact' THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN kind = 'contact' AND detail = 'follow_up' THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN kind = 'survey' THEN 1 ELSE 0 END), "
+                "SUM(CASE WHEN kind = 'survey' THEN score END) "
+                "FROM rm_activity WHERE business_date >= ? AND business_date <= ? GROUP BY manager",
+                period,
+            )
+        }
         rows = []
         for manager in sorted(set(book) | set(activity)):
             customers, lapsed = book.get(manager, (0, 0))
             contacts, follow_ups, surveys, total = activity.get(manager, (0, 0, 0, None))
-            average = None if not surveys else (Decimal(total or 0) / surveys).quantize(
-                Decimal("0.01"), ROUND_HALF_UP)
-            rows.append(ManagerRow(manager, customers, customers < minimum, lapsed, contacts,
-                                   follow_ups, surveys, average))
+            average = (
+                None
+                if not surveys
+                else (Decimal(total or 0) / surveys).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            )
+            rows.append(
+                ManagerRow(
+                    manager,
+                    customers,
+                    customers < minimum,
+                    lapsed,
+                    contacts,
+                    follow_ups,
+                    surveys,
+                    average,
+                )
+            )
         lost = [
             LostCustomer(UUID(cid), number, manager, date.fromisoformat(on), reason)
             for cid, number, manager, on, reason in self._rows(
                 "SELECT a.customer_id, c.number, a.manager, a.business_date, a.detail "
                 "FROM rm_activity a JOIN rm_customers c ON c.customer_id = a.customer_id "
                 "WHERE a.kind = 'lost' AND a.business_date >= ? AND a.business_date <= ? "
-                "ORDER BY a.business_date, c.number", period,
+                "ORDER BY a.business_date, c.number",
+                period,
             )
         ]
         position = self.max_tracking_id(application_name) or 0

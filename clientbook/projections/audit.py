@@ -52,17 +52,23 @@ class AuditTrailView(TrackedView):
 
     @abstractmethod
     def entries(
-        self, *, aggregate: UUID | None = None, actor: str | None = None,
-        event_type: str | None = None, recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None, on_from: date | None = None,
-        on_to: date | None = None, limit: int | None = None,
+        self,
+        *,
+        aggregate: UUID | None = None,
+        actor: str | None = None,
+        event_type: str | None = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        on_from: date | None = None,
+        on_to: date | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
         """Entries in log order, filtered by aggregate, actor, event type and period."""
 
-
     @abstractmethod
-    def versions(self, aggregate_type: str, *, on: date | None = None,
-                 position: int | None = None) -> dict[UUID, int]:
+    def versions(
+        self, aggregate_type: str, *, on: date | None = None, position: int | None = None
+    ) -> dict[UUID, int]:
         """Each aggregate's version as of a business date and log position: the longest run of
         its events all dated on or before `on` and recorded at or before `position`."""
 

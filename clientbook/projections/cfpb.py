@@ -33,29 +33,55 @@ from typing import Iterable
 from clientbook.projections.complaints import ComplaintCard
 
 COLUMNS = (
-    "Date received", "Product", "Sub-product", "Issue", "Sub-issue",
-    "Consumer complaint narrative", "Company public response", "Company", "State", "ZIP code",
-    "Tags", "Consumer consent provided?", "Submitted via", "Date sent to company",
-    "Company response to consumer", "Timely response?", "Consumer disputed?", "Complaint ID",
+    "Date received",
+    "Product",
+    "Sub-product",
+    "Issue",
+    "Sub-issue",
+    "Consumer complaint narrative",
+    "Company public response",
+    "Company",
+    "State",
+    "ZIP code",
+    "Tags",
+    "Consumer consent provided?",
+    "Submitted via",
+    "Date sent to company",
+    "Company response to consumer",
+    "Timely response?",
+    "Consumer disputed?",
+    "Complaint ID",
 )
 PRODUCTS = {
-    "card": "Credit card or prepaid card", "account": "Checking or savings account",
+    "card": "Credit card or prepaid card",
+    "account": "Checking or savings account",
     "loan": "Payday loan, title loan, personal loan, or advance loan",
     "credit_line": "Business loan or line of credit",
     "payment": "Money transfer, virtual currency, or money service",
-    "general": "Bank service", "other": "Other financial service",
+    "general": "Bank service",
+    "other": "Other financial service",
 }
 ISSUES = {
-    "price_reduction": "Asked for a price reduction", "return": "Asked to return a purchase",
-    "exchange": "Asked for an exchange", "damages": "Claimed damages",
+    "price_reduction": "Asked for a price reduction",
+    "return": "Asked to return a purchase",
+    "exchange": "Asked for an exchange",
+    "damages": "Claimed damages",
     "criticism": "Criticism or suggestion",
 }
-SUBMITTED_VIA = {"hotline": "Phone", "letter": "Postal mail", "online": "Web",
-                 "regulator": "Referral", "counter": "In person"}
-RESPONSES = {"compensation": "Closed with monetary relief", "refund": "Closed with monetary relief",
-             "discount": "Closed with non-monetary relief",
-             "replacement": "Closed with non-monetary relief",
-             "explanation": "Closed with explanation"}
+SUBMITTED_VIA = {
+    "hotline": "Phone",
+    "letter": "Postal mail",
+    "online": "Web",
+    "regulator": "Referral",
+    "counter": "In person",
+}
+RESPONSES = {
+    "compensation": "Closed with monetary relief",
+    "refund": "Closed with monetary relief",
+    "discount": "Closed with non-monetary relief",
+    "replacement": "Closed with non-monetary relief",
+    "explanation": "Closed with explanation",
+}
 
 
 def cfpb_rows(cards: Iterable[ComplaintCard], company: str) -> list[dict[str, str]]:
@@ -74,11 +100,23 @@ def _response(card: ComplaintCard) -> str:
 
 def _row(card: ComplaintCard, company: str) -> dict[str, str]:
     values = (
-        card.received_on.isoformat(), PRODUCTS[card.product], card.category.replace("_", " "),
-        ISSUES[card.category], card.department, "", card.opinion or "", company, "", "",
-        "Reopened" if card.reopened else "", "Consent not provided", SUBMITTED_VIA[card.channel],
-        card.received_on.isoformat(), _response(card),
+        card.received_on.isoformat(),
+        PRODUCTS[card.product],
+        card.category.replace("_", " "),
+        ISSUES[card.category],
+        card.department,
+        "",
+        card.opinion or "",
+        company,
+        "",
+        "",
+        "Reopened" if card.reopened else "",
+        "Consent not provided",
+        SUBMITTED_VIA[card.channel],
+        card.received_on.isoformat(),
+        _response(card),
         "" if card.in_time is None else ("Yes" if card.in_time else "No"),
-        "Yes" if card.reopened else "No", card.number,
+        "Yes" if card.reopened else "No",
+        card.number,
     )
     return dict(zip(COLUMNS, values))

@@ -19,8 +19,10 @@ from clientbook.domain.money import Money
 from clientbook.projections.view import TrackedView
 
 COMPLAINT_EVENTS = tuple(
-    cls for cls in vars(Complaint).values()
-    if isinstance(cls, type) and issubclass(cls, Complaint.Event)
+    cls
+    for cls in vars(Complaint).values()
+    if isinstance(cls, type)
+    and issubclass(cls, Complaint.Event)
     and cls.__name__ not in ("Event", "Created")
 )
 
@@ -96,7 +98,9 @@ class ComplaintCardsView(TrackedView):
     def set_customer_name(self, customer_id: UUID, name: str) -> None: ...
 
     @abstractmethod
-    def cards(self, *, open_only: bool = False, customer_id: UUID | None = None) -> list[ComplaintCard]:
+    def cards(
+        self, *, open_only: bool = False, customer_id: UUID | None = None
+    ) -> list[ComplaintCard]:
         """Cards in order of deadline, then number."""
 
 
@@ -114,9 +118,15 @@ def _detail(event: Any) -> str:
     for key, value in vars(event).items():
         if key in skip or value is None:
             continue
-        text = str(value) if not attrs.has(type(value)) or isinstance(value, Money) else "; ".join(
-            f"{k.replace('_', ' ')}: {v}" for k, v in attrs.asdict(value, recurse=False).items()
-            if v is not None)
+        text = (
+            str(value)
+            if not attrs.has(type(value)) or isinstance(value, Money)
+            else "; ".join(
+                f"{k.replace('_', ' ')}: {v}"
+                for k, v in attrs.asdict(value, recurse=False).items()
+                if v is not None
+            )
+        )
         parts.append(f"{key.replace('_', ' ')}: {text}")
     return "; ".join(parts)
 
@@ -125,8 +135,9 @@ class ComplaintCardsProjection(Projection[ComplaintCardsView]):
     """Complaint events into record cards; customer names from customer events."""
 
     name = "complaint_cards"
-    topics = _topics(*COMPLAINT_EVENTS, Customer.Registered, Customer.ProfileUpdated,
-                     Customer.PersonalDataErased)
+    topics = _topics(
+        *COMPLAINT_EVENTS, Customer.Registered, Customer.ProfileUpdated, Customer.PersonalDataErased
+    )
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__
@@ -138,21 +149,38 @@ class ComplaintCardsProjection(Projection[ComplaintCardsView]):
         card = self._new(event) if kind == "Received" else self.view.card(event.originator_id)
         assert card is not None, f"no record card for complaint {event.originator_id}"
         card.update(_CARD_CHANGES.get(kind, lambda e, c: {})(event, card))
-        card["steps"].append([tracking.notification_id, kind, event.by,
-                              event.on.isoformat(), _detail(event)])
+        card["steps"].append(
+            [tracking.notification_id, kind, event.by, event.on.isoformat(), _detail(event)]
+        )
         self.view.put_card(event.originator_id, card)
 
     @staticmethod
     def _new(e: Any) -> dict[str, Any]:
         return {
-            "number": e.number, "customer_id": str(e.customer_id), "category": e.category,
-            "channel": e.channel, "product": e.product, "request": e.request,
-            "department": e.department, "handling_department": None,
-            "claimed": _money(e.claimed), "received_on": e.on.isoformat(),
-            "recorded_at": e.timestamp.isoformat(), "deadline": e.deadline.isoformat(),
-            "step": "received", "rejected": False, "opinion": None, "resolution": None,
-            "approved_amount": None, "paid": None, "satisfaction": None, "in_time": None,
-            "closed_on": None, "overdue": False, "reopened": 0, "steps": [],
+            "number": e.number,
+            "customer_id": str(e.customer_id),
+            "category": e.category,
+            "channel": e.channel,
+            "product": e.product,
+            "request": e.request,
+            "department": e.department,
+            "handling_department": None,
+            "claimed": _money(e.claimed),
+            "received_on": e.on.isoformat(),
+            "recorded_at": e.timestamp.isoformat(),
+            "deadline": e.deadline.isoformat(),
+            "step": "received",
+            "rejected": False,
+            "opinion": None,
+            "resolution": None,
+            "approved_amount": None,
+            "paid": None,
+            "satisfaction": None,
+            "in_time": None,
+            "closed_on": None,
+            "overdue": False,
+            "reopened": 0,
+            "steps": [],
         }
 
 
@@ -170,30 +198,44 @@ def _paid(e: Any, card: dict[str, Any]) -> dict[str, Any]:
 
 _CARD_CHANGES: dict[str, Any] = {
     "Accepted": lambda e, c: {"step": "accepted"},
-    "Rejected": lambda e, c: {**_closing(e, c), "rejected": True, "resolution": f"rejected: {e.reply}"},
+    "Rejected": lambda e, c: {
+        **_closing(e, c),
+        "rejected": True,
+        "resolution": f"rejected: {e.reply}",
+    },
     "Assigned": lambda e, c: {"step": "assigned", "handling_department": e.department},
     "Investigated": lambda e, c: {"step": "investigated"},
     "Reviewed": lambda e, c: {"step": "reviewed"},
     "Endorsed": lambda e, c: {"step": "endorsed", "opinion": e.opinion},
     "ReportApproved": lambda e, c: {"step": "approved"},
     "ReturnedForRework": lambda e, c: {"step": "assigned"},
-    "ResolutionProposed": lambda e, c: {"step": "resolution_proposed",
-                                        "resolution": f"{e.resolution.kind}: {e.resolution.text}"},
-    "ResolutionApproved": lambda e, c: {"step": "resolution_approved",
-                                        "approved_amount": _money(e.amount)},
+    "ResolutionProposed": lambda e, c: {
+        "step": "resolution_proposed",
+        "resolution": f"{e.resolution.kind}: {e.resolution.text}",
+    },
+    "ResolutionApproved": lambda e, c: {
+        "step": "resolution_approved",
+        "approved_amount": _money(e.amount),
+    },
     "CompensationPaid": _paid,
     "Replied": lambda e, c: {"step": "replied"},
     "FollowedUp": lambda e, c: {"step": "followed_up", "satisfaction": e.satisfaction},
     "Closed": _closing,
-    "Reopened": lambda e, c: {"step": e.step, "deadline": e.deadline.isoformat(),
-                              "reopened": c["reopened"] + 1, "overdue": False,
-                              "closed_on": None, "rejected": False},
+    "Reopened": lambda e, c: {
+        "step": e.step,
+        "deadline": e.deadline.isoformat(),
+        "reopened": c["reopened"] + 1,
+        "overdue": False,
+        "closed_on": None,
+        "rejected": False,
+    },
     "BecameOverdue": lambda e, c: {"overdue": True},
 }
 
 
 def card_of(complaint_id: UUID, doc: dict[str, Any], customer_name: str | None) -> ComplaintCard:
     """The immutable card from its stored document."""
+
     def money(value: Any) -> Money | None:
         return None if value is None else Money(value["amount"], value["currency"])
 
@@ -201,17 +243,31 @@ def card_of(complaint_id: UUID, doc: dict[str, Any], customer_name: str | None) 
         return None if value is None else date.fromisoformat(value)
 
     return ComplaintCard(
-        complaint_id=complaint_id, number=doc["number"], customer_id=UUID(doc["customer_id"]),
-        customer_name=customer_name or "", category=doc["category"], channel=doc["channel"],
-        product=doc["product"], request=doc["request"], department=doc["department"],
-        handling_department=doc["handling_department"], claimed=money(doc["claimed"]),
+        complaint_id=complaint_id,
+        number=doc["number"],
+        customer_id=UUID(doc["customer_id"]),
+        customer_name=customer_name or "",
+        category=doc["category"],
+        channel=doc["channel"],
+        product=doc["product"],
+        request=doc["request"],
+        department=doc["department"],
+        handling_department=doc["handling_department"],
+        claimed=money(doc["claimed"]),
         received_on=date.fromisoformat(doc["received_on"]),
         recorded_at=datetime.fromisoformat(doc["recorded_at"]),
-        deadline=date.fromisoformat(doc["deadline"]), step=doc["step"], rejected=doc["rejected"],
-        opinion=doc["opinion"], resolution=doc["resolution"],
-        approved_amount=money(doc["approved_amount"]), paid=money(doc["paid"]),
-        satisfaction=doc["satisfaction"], in_time=doc["in_time"], closed_on=day(doc["closed_on"]),
-        overdue=doc["overdue"], reopened=doc["reopened"],
+        deadline=date.fromisoformat(doc["deadline"]),
+        step=doc["step"],
+        rejected=doc["rejected"],
+        opinion=doc["opinion"],
+        resolution=doc["resolution"],
+        approved_amount=money(doc["approved_amount"]),
+        paid=money(doc["paid"]),
+        satisfaction=doc["satisfaction"],
+        in_time=doc["in_time"],
+        closed_on=day(doc["closed_on"]),
+        overdue=doc["overdue"],
+        reopened=doc["reopened"],
         steps=tuple(Step(p, e, b, day(o), d) for p, e, b, o, d in doc["steps"]),
     )
 
@@ -219,7 +275,14 @@ def card_of(complaint_id: UUID, doc: dict[str, Any], customer_name: str | None) 
 def worklist(cards: Sequence[ComplaintCard], as_of: date) -> list[WorkItem]:
     """Open complaints by deadline, with days left (or, negative, days overdue) on `as_of`."""
     return [
-        WorkItem(c.complaint_id, c.number, c.step, c.handling_department or c.department,
-                 c.deadline, (c.deadline - as_of).days)
-        for c in sorted(cards, key=lambda c: (c.deadline, c.number)) if c.is_open
+        WorkItem(
+            c.complaint_id,
+            c.number,
+            c.step,
+            c.handling_department or c.department,
+            c.deadline,
+            (c.deadline - as_of).days,
+        )
+        for c in sorted(cards, key=lambda c: (c.deadline, c.number))
+        if c.is_open
     ]

@@ -48,8 +48,13 @@ def _amount(money: Any) -> dict[str, str] | None:
 
 
 _FACT_DATA: dict[str, Any] = {
-    "Received": lambda e: {"category": e.category, "channel": e.channel, "product": e.product,
-                           "department": e.department, "deadline": e.deadline.isoformat()},
+    "Received": lambda e: {
+        "category": e.category,
+        "channel": e.channel,
+        "product": e.product,
+        "department": e.department,
+        "deadline": e.deadline.isoformat(),
+    },
     "Rejected": lambda e: {"in_time": e.in_time},
     "Closed": lambda e: {"in_time": e.in_time},
     "Assigned": lambda e: {"department": e.department},
@@ -67,7 +72,9 @@ class ComplaintFactsProjection(Projection[ComplaintFactsView]):
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__
         data = _FACT_DATA.get(kind, lambda e: {})(event)
-        self.view.add_fact(Fact(tracking.notification_id, event.originator_id, kind, event.on, data))
+        self.view.add_fact(
+            Fact(tracking.notification_id, event.originator_id, kind, event.on, data)
+        )
 
 
 @frozen
@@ -108,8 +115,14 @@ class _Complaint:
     in_time: bool | None = None
 
 
-def complaints_report(facts: Iterable[Fact], *, period_from: date, period_to: date,
-                      as_of: date | None = None, position: int = 0) -> ComplaintsReport:
+def complaints_report(
+    facts: Iterable[Fact],
+    *,
+    period_from: date,
+    period_to: date,
+    as_of: date | None = None,
+    position: int = 0,
+) -> ComplaintsReport:
     """Fold the facts recorded for business dates up to `as_of` into the period's figures."""
     as_of = as_of or period_to
     within = lambda day: period_from <= day <= period_to  # noqa: E731
@@ -124,7 +137,12 @@ def complaints_report(facts: Iterable[Fact], *, period_from: date, period_to: da
         if fact.event == "Received":
             d = fact.data
             complaints[fact.complaint_id] = _Complaint(
-                fact.on, d["category"], d["channel"], d["department"], date.fromisoformat(d["deadline"]))
+                fact.on,
+                d["category"],
+                d["channel"],
+                d["department"],
+                date.fromisoformat(d["deadline"]),
+            )
         c = complaints.get(fact.complaint_id)
         if c is None:  # received after the as-of date
             continue
@@ -143,9 +161,15 @@ def complaints_report(facts: Iterable[Fact], *, period_from: date, period_to: da
     in_time = sum(1 for c in closed if c.in_time)
     days = [(c.first_closed_on - c.received_on).days for c in closed if c.first_closed_on]
     return ComplaintsReport(
-        period_from=period_from, period_to=period_to, as_of=as_of, position=position,
-        received=len(received), accepted=counts["Accepted"], rejected=counts["Rejected"],
-        closed=len(closed), closed_in_time=in_time,
+        period_from=period_from,
+        period_to=period_to,
+        as_of=as_of,
+        position=position,
+        received=len(received),
+        accepted=counts["Accepted"],
+        rejected=counts["Rejected"],
+        closed=len(closed),
+        closed_in_time=in_time,
         closed_in_time_percent=_ratio(Decimal(100 * in_time), len(closed)),
         open_overdue=sum(1 for c in complaints.values() if c.open and c.deadline < as_of),
         reopened=counts["Reopened"],

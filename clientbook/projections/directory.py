@@ -55,8 +55,14 @@ class CustomerDirectoryView(TrackedView):
     def put(self, entry: DirectoryEntry) -> None: ...
 
     @abstractmethod
-    def search(self, *, manager: str | None = None, status: str | None = None,
-               lapsed: bool | None = None, number: str | None = None) -> list[DirectoryEntry]:
+    def search(
+        self,
+        *,
+        manager: str | None = None,
+        status: str | None = None,
+        lapsed: bool | None = None,
+        number: str | None = None,
+    ) -> list[DirectoryEntry]:
         """Entries in customer-number order."""
 
     @abstractmethod
@@ -73,11 +79,22 @@ class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
 
     name = "customer_directory"
     topics = _topics(
-        Customer.Registered, Customer.ProfileUpdated, Customer.ManagerReassigned,
-        Customer.SegmentChanged, Customer.TierChanged, Customer.ContactRecorded,
-        Customer.VisitCycleSet, Customer.Lapsed, Customer.Activated, Customer.MadeDormant,
-        Customer.Lost, Customer.Reactivated, Customer.Restricted, Customer.RestrictionLifted,
-        Customer.Closed, Customer.PersonalDataErased,
+        Customer.Registered,
+        Customer.ProfileUpdated,
+        Customer.ManagerReassigned,
+        Customer.SegmentChanged,
+        Customer.TierChanged,
+        Customer.ContactRecorded,
+        Customer.VisitCycleSet,
+        Customer.Lapsed,
+        Customer.Activated,
+        Customer.MadeDormant,
+        Customer.Lost,
+        Customer.Reactivated,
+        Customer.Restricted,
+        Customer.RestrictionLifted,
+        Customer.Closed,
+        Customer.PersonalDataErased,
     )
 
     @singledispatchmethod
@@ -89,12 +106,24 @@ class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
 
     @process_event.register
     def registered(self, event: Customer.Registered, tracking: Tracking) -> None:
-        self.view.put(DirectoryEntry(
-            customer_id=event.originator_id, number=event.number, name=event.name,
-            kind=event.kind, segment=event.segment, tier=event.tier, manager=event.manager,
-            status="prospect", restricted=False, registered_on=event.on, last_contact=None,
-            last_seen=event.on, visit_cycle_days=event.visit_cycle_days, lapsed=False,
-        ))
+        self.view.put(
+            DirectoryEntry(
+                customer_id=event.originator_id,
+                number=event.number,
+                name=event.name,
+                kind=event.kind,
+                segment=event.segment,
+                tier=event.tier,
+                manager=event.manager,
+                status="prospect",
+                restricted=False,
+                registered_on=event.on,
+                last_contact=None,
+                last_seen=event.on,
+                visit_cycle_days=event.visit_cycle_days,
+                lapsed=False,
+            )
+        )
 
 
 def _contact(event: Any, entry: DirectoryEntry) -> dict[str, Any]:

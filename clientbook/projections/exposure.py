@@ -19,8 +19,10 @@ from clientbook.domain.money import Money
 from clientbook.projections.view import TrackedView
 
 LINE_EVENTS = tuple(
-    cls for cls in vars(CreditLine).values()
-    if isinstance(cls, type) and issubclass(cls, CreditLine.Event)
+    cls
+    for cls in vars(CreditLine).values()
+    if isinstance(cls, type)
+    and issubclass(cls, CreditLine.Event)
     and cls.__name__ not in ("Event", "Created")
 )
 
@@ -72,25 +74,34 @@ def _unmoney(v: list[str]) -> Money:
 
 class ExposureProjection(Projection[ExposureView]):
     name = "exposure"
-    topics = tuple(get_topic(cls) for cls in (
-        *LINE_EVENTS, Borrower.JoinedGroup, Borrower.LeftGroup, CreditGroup.Formed))
+    topics = tuple(
+        get_topic(cls)
+        for cls in (*LINE_EVENTS, Borrower.JoinedGroup, Borrower.LeftGroup, CreditGroup.Formed)
+    )
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__
         if isinstance(event, Borrower.Event):
-            self.view.set_group(event.customer_id,
-                                event.group_id if kind == "JoinedGroup" else None)
+            self.view.set_group(
+                event.customer_id, event.group_id if kind == "JoinedGroup" else None
+            )
             return
         if isinstance(event, CreditGroup.Event):
             self.view.name_group(event.originator_id, event.name)
             return
         if kind == "Proposed":
             doc: dict[str, Any] = {
-                "number": event.number, "customer_id": str(event.customer_id),
-                "product": event.product, "status": "proposed", "limit": _money(event.limit),
+                "number": event.number,
+                "customer_id": str(event.customer_id),
+                "product": event.product,
+                "status": "proposed",
+                "limit": _money(event.limit),
                 "outstanding": _money(Money.zero(event.limit.currency)),
-                "repaid": _money(Money.zero(event.limit.currency)), "instalments": [],
-                "classification": "normal", "frozen": False, "group_frozen": False,
+                "repaid": _money(Money.zero(event.limit.currency)),
+                "instalments": [],
+                "classification": "normal",
+                "frozen": False,
+                "group_frozen": False,
                 "maturity": event.maturity.isoformat(),
             }
         else:
@@ -125,7 +136,8 @@ _LINE_CHANGES: dict[str, Any] = {
     "Drawn": _drawn,
     "Repaid": _repaid,
     "Scheduled": lambda e, d: d["instalments"].extend(
-        [due.isoformat(), *_money(amount)] for due, amount in e.instalments),
+        [due.isoformat(), *_money(amount)] for due, amount in e.instalments
+    ),
     "Classified": lambda e, d: d.update(classification=e.classification),
     "Frozen": lambda e, d: d.update(frozen=True, status="frozen"),
     "Unfrozen": lambda e, d: d.update(frozen=False, status="active"),
@@ -138,16 +150,27 @@ _LINE_CHANGES: dict[str, Any] = {
 
 def exposure_of(line_id: UUID, doc: dict[str, Any], group: str | None, on: date) -> Exposure:
     """A line's exposure on a date, from its view document."""
-    instalments = [(date.fromisoformat(due), Money(amount, currency))
-                   for due, amount, currency in doc["instalments"]]
+    instalments = [
+        (date.fromisoformat(due), Money(amount, currency))
+        for due, amount, currency in doc["instalments"]
+    ]
     unpaid = unpaid_instalments(instalments, _unmoney(doc["repaid"]))
     dpd = max(0, (on - unpaid[0][0]).days) if unpaid else 0
     limit, outstanding = _unmoney(doc["limit"]), _unmoney(doc["outstanding"])
     return Exposure(
-        line_id=line_id, number=doc["number"], customer_id=UUID(doc["customer_id"]), group=group,
-        product=doc["product"], status=doc["status"], limit=limit, outstanding=outstanding,
-        available=limit - outstanding, days_past_due=dpd, classification=doc["classification"],
-        frozen=doc["frozen"] or doc["group_frozen"], maturity=date.fromisoformat(doc["maturity"]),
+        line_id=line_id,
+        number=doc["number"],
+        customer_id=UUID(doc["customer_id"]),
+        group=group,
+        product=doc["product"],
+        status=doc["status"],
+        limit=limit,
+        outstanding=outstanding,
+        available=limit - outstanding,
+        days_past_due=dpd,
+        classification=doc["classification"],
+        frozen=doc["frozen"] or doc["group_frozen"],
+        maturity=date.fromisoformat(doc["maturity"]),
     )
 
 

@@ -62,9 +62,15 @@ class ManagerReportView(TrackedView):
     """What the manager report is computed from."""
 
     @abstractmethod
-    def set_customer(self, customer_id: UUID, *, number: str | None = None,
-                     manager: str | None = None, status: str | None = None,
-                     lapsed: bool | None = None) -> None:
+    def set_customer(
+        self,
+        customer_id: UUID,
+        *,
+        number: str | None = None,
+        manager: str | None = None,
+        status: str | None = None,
+        lapsed: bool | None = None,
+    ) -> None:
         """Insert or change the customer's row; None leaves a column as it is."""
 
     @abstractmethod
@@ -72,23 +78,39 @@ class ManagerReportView(TrackedView):
         """The customer's number and current manager."""
 
     @abstractmethod
-    def add_activity(self, position: int, kind: str, customer_id: UUID, manager: str, on: date,
-                     detail: str, score: int | None) -> None:
+    def add_activity(
+        self,
+        position: int,
+        kind: str,
+        customer_id: UUID,
+        manager: str,
+        on: date,
+        detail: str,
+        score: int | None,
+    ) -> None:
         """Record a contact, survey or loss, attributed to the manager at the time."""
 
     @abstractmethod
-    def report(self, period_from: date, period_to: date, minimum: int,
-               application_name: str) -> ManagerReport:
+    def report(
+        self, period_from: date, period_to: date, minimum: int, application_name: str
+    ) -> ManagerReport:
         """The report for a period, with the log position it reflects."""
 
 
 class ManagerReportProjection(Projection[ManagerReportView]):
     name = "manager_report"
     topics = _topics(
-        Customer.Registered, Customer.ManagerReassigned, Customer.ContactRecorded,
-        Customer.SurveyRecorded, Customer.Lapsed, Customer.VisitCycleSet, Customer.Activated,
+        Customer.Registered,
+        Customer.ManagerReassigned,
+        Customer.ContactRecorded,
+        Customer.SurveyRecorded,
+        Customer.Lapsed,
+        Customer.VisitCycleSet,
+        Customer.Activated,
         Customer.MadeDormant,
-        Customer.Lost, Customer.Reactivated, Customer.Closed,
+        Customer.Lost,
+        Customer.Reactivated,
+        Customer.Closed,
     )
 
     @singledispatchmethod
@@ -99,8 +121,13 @@ class ManagerReportProjection(Projection[ManagerReportView]):
 
     @process_event.register
     def registered(self, event: Customer.Registered, tracking: Tracking) -> None:
-        self.view.set_customer(event.originator_id, number=event.number, manager=event.manager,
-                               status="prospect", lapsed=False)
+        self.view.set_customer(
+            event.originator_id,
+            number=event.number,
+            manager=event.manager,
+            status="prospect",
+            lapsed=False,
+        )
 
     @process_event.register
     def reassigned(self, event: Customer.ManagerReassigned, tracking: Tracking) -> None:
@@ -128,10 +155,18 @@ class ManagerReportProjection(Projection[ManagerReportView]):
         self._activity(event, tracking, "lost", event.reason, None)
         self.view.set_customer(event.originator_id, status="lost", lapsed=False)
 
-    def _activity(self, event: Any, tracking: Tracking, kind: str, detail: str, score: int | None) -> None:
+    def _activity(
+        self, event: Any, tracking: Tracking, kind: str, detail: str, score: int | None
+    ) -> None:
         _, manager = self.view.customer(event.originator_id)
-        self.view.add_activity(tracking.notification_id, kind, event.originator_id, manager,
-                               event.on, detail, score)
+        self.view.add_activity(
+            tracking.notification_id, kind, event.originator_id, manager, event.on, detail, score
+        )
 
 
-_STATUS = {"Activated": "active", "MadeDormant": "dormant", "Reactivated": "active", "Closed": "closed"}
+_STATUS = {
+    "Activated": "active",
+    "MadeDormant": "dormant",
+    "Reactivated": "active",
+    "Closed": "closed",
+}

@@ -20,8 +20,8 @@ from clientbook.projections.complaints_report import (
     ComplaintsReport,
     complaints_report,
 )
-from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
+from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
 from clientbook.projections.managers import ManagerReport, ManagerReportView
 
 
@@ -33,16 +33,27 @@ class AuditTrail:
         self._refresh = refresh
 
     def trail(
-        self, *, aggregate: UUID | None = None, actor: str | None = None,
-        event_type: str | None = None, recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None, on_from: date | None = None,
-        on_to: date | None = None, limit: int | None = None,
+        self,
+        *,
+        aggregate: UUID | None = None,
+        actor: str | None = None,
+        event_type: str | None = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        on_from: date | None = None,
+        on_to: date | None = None,
+        limit: int | None = None,
     ) -> list[AuditEntry]:
         """Entries in log order; every filter given must match."""
         self._refresh()
         return self._view.entries(
-            aggregate=aggregate, actor=actor, event_type=event_type,
-            recorded_from=recorded_from, recorded_to=recorded_to, on_from=on_from, on_to=on_to,
+            aggregate=aggregate,
+            actor=actor,
+            event_type=event_type,
+            recorded_from=recorded_from,
+            recorded_to=recorded_to,
+            on_from=on_from,
+            on_to=on_to,
             limit=limit,
         )
 
@@ -58,8 +69,14 @@ class Directory:
         self._refresh()
         return self._view.get(customer_id)
 
-    def search(self, *, manager: str | None = None, status: str | None = None,
-               lapsed: bool | None = None, number: str | None = None) -> list[DirectoryEntry]:
+    def search(
+        self,
+        *,
+        manager: str | None = None,
+        status: str | None = None,
+        lapsed: bool | None = None,
+        number: str | None = None,
+    ) -> list[DirectoryEntry]:
         self._refresh()
         return self._view.search(manager=manager, status=status, lapsed=lapsed, number=number)
 
@@ -67,8 +84,13 @@ class Directory:
 class ComplaintQueries:
     """Record cards, the worklist, the complaints report and the CFPB-shaped export."""
 
-    def __init__(self, cards: ComplaintCardsView, facts: ComplaintFactsView,
-                 refresh: Callable[[], object], application_name: str) -> None:
+    def __init__(
+        self,
+        cards: ComplaintCardsView,
+        facts: ComplaintFactsView,
+        refresh: Callable[[], object],
+        application_name: str,
+    ) -> None:
         self._cards = cards
         self._facts = facts
         self._refresh = refresh
@@ -81,7 +103,9 @@ class ComplaintQueries:
                 return card
         raise ComplaintNotFoundError(f"complaint {complaint_id} does not exist")
 
-    def cards(self, *, open_only: bool = False, customer: UUID | None = None) -> list[ComplaintCard]:
+    def cards(
+        self, *, open_only: bool = False, customer: UUID | None = None
+    ) -> list[ComplaintCard]:
         self._refresh()
         return self._cards.cards(open_only=open_only, customer_id=customer)
 
@@ -94,19 +118,30 @@ class ComplaintQueries:
 
     def overdue_candidates(self, on: date) -> list[UUID]:
         """Open complaints past their deadline on `on` and not yet marked overdue."""
-        return [c.complaint_id for c in self.cards(open_only=True)
-                if c.deadline < on and not c.overdue]
+        return [
+            c.complaint_id for c in self.cards(open_only=True) if c.deadline < on and not c.overdue
+        ]
 
-    def report(self, *, period_from: date, period_to: date, as_of: date | None = None,
-               position: int | None = None) -> ComplaintsReport:
+    def report(
+        self,
+        *,
+        period_from: date,
+        period_to: date,
+        as_of: date | None = None,
+        position: int | None = None,
+    ) -> ComplaintsReport:
         """The complaints report for a period, as of a business date and/or a log position."""
         self._refresh()
         reflected = self._facts.max_tracking_id(self._application_name) or 0
         if position is not None:
             reflected = min(reflected, position)
-        return complaints_report(self._facts.facts(up_to_position=reflected),
-                                 period_from=period_from, period_to=period_to, as_of=as_of,
-                                 position=reflected)
+        return complaints_report(
+            self._facts.facts(up_to_position=reflected),
+            period_from=period_from,
+            period_to=period_to,
+            as_of=as_of,
+            position=reflected,
+        )
 
     def cfpb(self, company: str) -> list[dict[str, str]]:
         return cfpb_rows(self.cards(), company)
@@ -119,12 +154,24 @@ class ExposureQueries:
         self._view = view
         self._refresh = refresh
 
-    def lines(self, on: date, *, customer: UUID | None = None, group: str | None = None,
-              open_only: bool = True) -> list[Exposure]:
+    def lines(
+        self,
+        on: date,
+        *,
+        customer: UUID | None = None,
+        group: str | None = None,
+        open_only: bool = True,
+    ) -> list[Exposure]:
         """Each line's exposure on a date, in line-number order."""
         self._refresh()
-        return [e for e in (exposure_of(i, doc, g, on) for i, doc, g in self._view.lines(open_only=open_only))
-                if (customer is None or e.customer_id == customer) and (group is None or e.group == group)]
+        return [
+            e
+            for e in (
+                exposure_of(i, doc, g, on) for i, doc, g in self._view.lines(open_only=open_only)
+            )
+            if (customer is None or e.customer_id == customer)
+            and (group is None or e.group == group)
+        ]
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's credit lines not yet closed (closing the customer waits for them)."""
@@ -138,9 +185,14 @@ class ExposureQueries:
 class Reports:
     """Reports derived from the log."""
 
-    def __init__(self, managers: ManagerReportView, minimum: Callable[[date], int],
-                 refresh: Callable[[], object], application_name: str,
-                 complaints: ComplaintQueries) -> None:
+    def __init__(
+        self,
+        managers: ManagerReportView,
+        minimum: Callable[[date], int],
+        refresh: Callable[[], object],
+        application_name: str,
+        complaints: ComplaintQueries,
+    ) -> None:
         self._managers = managers
         self.complaints = complaints.report
         self._minimum = minimum
@@ -150,5 +202,6 @@ class Reports:
     def managers(self, *, period_from: date, period_to: date) -> ManagerReport:
         """Customers per manager against the minimum in force at the period's end."""
         self._refresh()
-        return self._managers.report(period_from, period_to, self._minimum(period_to),
-                                     self._application_name)
+        return self._managers.report(
+            period_from, period_to, self._minimum(period_to), self._application_name
+        )

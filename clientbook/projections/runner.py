@@ -24,7 +24,9 @@ Progress = Callable[[str, int, int], None]  # (projection name, position, head)
 class ProjectionRunner:
     """Catch-up and rebuild for the book's projections, all reading the one log."""
 
-    def __init__(self, app: Application[Any], projections: Sequence[Projection[TrackedView]]) -> None:
+    def __init__(
+        self, app: Application[Any], projections: Sequence[Projection[TrackedView]]
+    ) -> None:
         self._app = app
         self.projections = list(projections)
         self._lock = threading.Lock()
@@ -53,12 +55,17 @@ class ProjectionRunner:
             self.catch_up()
             stop.wait(interval)
 
-    def _catch_up(self, projection: Projection[TrackedView], head: int, progress: Progress | None) -> None:
+    def _catch_up(
+        self, projection: Projection[TrackedView], head: int, progress: Progress | None
+    ) -> None:
         position = self.position(projection)
         mapper = self._app.mapper
         while position < head:
             page = self._app.recorder.select_notifications(
-                start=position, limit=PAGE, stop=head, topics=projection.topics,
+                start=position,
+                limit=PAGE,
+                stop=head,
+                topics=projection.topics,
                 inclusive_of_start=False,
             )
             last = page[-1].id if len(page) == PAGE else head

@@ -34,19 +34,25 @@ def book(store_url: str) -> Iterator[ClientBook]:
 
 
 def register(book: ClientBook, number: str = "C-000001", **extra: object) -> UUID:
-    args: dict[str, object] = dict(number=number, kind="individual", name="Li Lei",
-                                   manager="m-007", by=CLERK, on=D)
+    args: dict[str, object] = dict(
+        number=number, kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D
+    )
     args.update(extra)
     return book.customers.register(**args)  # type: ignore[arg-type]
 
 
 def test_a_registered_customer_reloads_from_a_new_book_on_the_same_store(store_url: str) -> None:
     with ClientBook.open(store_url) as first:
-        cid = register(first, phone="+86 138 0000 0000", document_number="110101199001011234",
-                       visit_cycle_days=30)
+        cid = register(
+            first,
+            phone="+86 138 0000 0000",
+            document_number="110101199001011234",
+            visit_cycle_days=30,
+        )
         first.customers.activate(cid, by=CLERK, on=D)
-        first.customers.record_contact(cid, channel="visit", purpose="follow_up",
-                                       outcome="fine", by=CLERK, on=D + timedelta(1))
+        first.customers.record_contact(
+            cid, channel="visit", purpose="follow_up", outcome="fine", by=CLERK, on=D + timedelta(1)
+        )
         live = first.customers.get(cid)
     with ClientBook.open(store_url) as second:
         assert second.customers.get(cid) == live
@@ -147,7 +153,9 @@ def test_concurrent_registrations_of_one_number_create_one_customer(store_url: s
     assert sorted(outcomes) == ["ok", "taken", "taken", "taken"]
 
 
-def test_erasure_makes_personal_data_unreadable_everywhere_but_keeps_the_log(store_url: str) -> None:
+def test_erasure_makes_personal_data_unreadable_everywhere_but_keeps_the_log(
+    store_url: str,
+) -> None:
     with ClientBook.open(store_url) as book:
         cid = register(book, phone="+86 138 1111 2222", document_number="110101199001011234")
         book.customers.update_profile(cid, address="9 Nanjing Road", by=CLERK, on=D)
@@ -175,8 +183,9 @@ def test_erasure_makes_personal_data_unreadable_everywhere_but_keeps_the_log(sto
 def test_close_of_business_marks_lapsed_customers_once_and_in_date_order(book: ClientBook) -> None:
     seen = register(book, visit_cycle_days=7)
     quiet = register(book, number="C-000002", visit_cycle_days=7)
-    book.customers.record_contact(seen, channel="call", purpose="follow_up", outcome="ok",
-                                  by=CLERK, on=D + timedelta(8))
+    book.customers.record_contact(
+        seen, channel="call", purpose="follow_up", outcome="ok", by=CLERK, on=D + timedelta(8)
+    )
     first = book.close_of_business(D + timedelta(10))
     assert [day.on for day in first.days] == [D + timedelta(10)]
     assert first.changes == 1
@@ -195,7 +204,9 @@ def test_close_of_business_marks_lapsed_customers_once_and_in_date_order(book: C
     assert book.last_business_date_closed == D + timedelta(18)
 
 
-def test_a_policy_change_is_an_event_by_its_actor_and_steers_close_of_business(book: ClientBook) -> None:
+def test_a_policy_change_is_an_event_by_its_actor_and_steers_close_of_business(
+    book: ClientBook,
+) -> None:
     cid = register(book, visit_cycle_days=7)
     book.policy.change("lapse_grace_days", "10", reason="longer holidays", by=BOSS, on=D)
     assert book.policy.in_force(D).lapse_grace_days == 10
@@ -216,16 +227,22 @@ def test_the_views_follow_the_log(book: ClientBook) -> None:
     book.customers.activate(b, by=CLERK, on=D)
     book.customers.record_survey(a, channel="phone", score=4, by=CLERK, on=D)
     book.customers.record_survey(a, channel="phone", score=5, by=CLERK, on=D)
-    book.customers.record_contact(a, channel="visit", purpose="follow_up", outcome="ok", by=CLERK, on=D)
+    book.customers.record_contact(
+        a, channel="visit", purpose="follow_up", outcome="ok", by=CLERK, on=D
+    )
     book.customers.mark_lost(b, reason="relocated", by=CLERK, on=D + timedelta(3))
-    book.customers.reassign_manager(a, "m-008", reason="m-007 retired", by=BOSS, on=D + timedelta(4))
+    book.customers.reassign_manager(
+        a, "m-008", reason="m-007 retired", by=BOSS, on=D + timedelta(4)
+    )
     report = book.reports.managers(period_from=D, period_to=D + timedelta(30))
     rows = {row.manager: row for row in report.rows}
     assert rows["m-008"].customers == 1 and rows["m-008"].below_minimum
     assert rows["m-007"].customers == 0
     assert (rows["m-007"].surveys, str(rows["m-007"].average_satisfaction)) == (2, "4.50")
     assert rows["m-007"].follow_ups == 1
-    assert [(l.number, l.manager, l.reason) for l in report.lost] == [("C-000002", "m-008", "relocated")]
+    assert [(l.number, l.manager, l.reason) for l in report.lost] == [
+        ("C-000002", "m-008", "relocated")
+    ]
     assert report.position == book.head
     assert [e.number for e in book.directory.search(manager="m-008")] == ["C-000001", "C-000002"]
     assert [e.number for e in book.directory.search(status="lost")] == ["C-000002"]

@@ -18,29 +18,43 @@ INVESTIGATOR = Actor("u-investigator", {"officer"})
 SUPERVISOR = Actor("u-supervisor", {"supervisor"})
 ADMIN = Actor("u-admin", {"administration"})
 GM = Actor("u-gm", {"general_manager"})
-REPORT = dict(cause="fee charged twice", course_of_events="billing ran twice",
-              responsible_party="billing", conclusion="refund due",
-              countermeasures="reverse the fee", prevention="fix the billing rule")
+REPORT = dict(
+    cause="fee charged twice",
+    course_of_events="billing ran twice",
+    responsible_party="billing",
+    conclusion="refund due",
+    countermeasures="reverse the fee",
+    prevention="fix the billing rule",
+)
 
 
 @pytest.fixture
 def book(store_url: str) -> Iterator[ClientBook]:
     with ClientBook.open(store_url) as b:
-        b.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                             manager="m-007", by=DESK, on=D)
+        b.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-007", by=DESK, on=D
+        )
         yield b
 
 
 def receive(book: ClientBook, on: date = D, **extra: object) -> UUID:
-    args: dict[str, object] = dict(customer=customer_id("C-000001"), category="damages",
-                                   channel="hotline", request="refund the double fee",
-                                   department="branch 12", claimed=Money("300.00"), by=DESK, on=on)
+    args: dict[str, object] = dict(
+        customer=customer_id("C-000001"),
+        category="damages",
+        channel="hotline",
+        request="refund the double fee",
+        department="branch 12",
+        claimed=Money("300.00"),
+        by=DESK,
+        on=on,
+    )
     args.update(extra)
     return book.complaints.receive(**args)  # type: ignore[arg-type]
 
 
-def handle(book: ClientBook, cid: UUID, on: date, *, close_on: date | None = None,
-           amount: str = "300.00") -> None:
+def handle(
+    book: ClientBook, cid: UUID, on: date, *, close_on: date | None = None, amount: str = "300.00"
+) -> None:
     """Take a complaint through every step, from acceptance to the archive."""
     c = book.complaints
     c.accept(cid, by=DESK, on=on)
@@ -49,8 +63,9 @@ def handle(book: ClientBook, cid: UUID, on: date, *, close_on: date | None = Non
     c.review(cid, by=SUPERVISOR, on=on)
     c.endorse(cid, opinion="refund and apologise", by=ADMIN, on=on)
     c.approve_report(cid, by=GM, on=on)
-    c.propose_resolution(cid, kind="refund", text="we refund the fee", amount=Money(amount),
-                         by=INVESTIGATOR, on=on)
+    c.propose_resolution(
+        cid, kind="refund", text="we refund the fee", amount=Money(amount), by=INVESTIGATOR, on=on
+    )
     c.approve_resolution(cid, by=SUPERVISOR, on=on)
     c.pay(cid, Money(amount), by=DESK, on=on)
     c.reply(cid, form="written", text="refunded, with our apologies", by=DESK, on=on)
@@ -61,14 +76,19 @@ def handle(book: ClientBook, cid: UUID, on: date, *, close_on: date | None = Non
 def test_numbers_run_per_year_without_gaps(book: ClientBook) -> None:
     ids = [receive(book) for _ in range(3)] + [receive(book, on=date(2027, 1, 3))]
     assert [book.complaints.get(i).number for i in ids] == [
-        "CP-2026-000001", "CP-2026-000002", "CP-2026-000003", "CP-2027-000001"]
+        "CP-2026-000001",
+        "CP-2026-000002",
+        "CP-2026-000003",
+        "CP-2027-000001",
+    ]
     assert book.complaints.id_of("CP-2026-000002") == ids[1]
 
 
 def test_concurrent_receipts_never_share_or_skip_a_number(store_url: str) -> None:
     with ClientBook.open(store_url) as setup:
-        setup.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                 manager="m-007", by=DESK, on=D)
+        setup.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-007", by=DESK, on=D
+        )
     books = [ClientBook.open(store_url) for _ in range(4)]
     barrier = threading.Barrier(len(books), timeout=30)
     errors: list[BaseException] = []
@@ -115,13 +135,28 @@ def test_the_whole_procedure_reaches_the_record_card(book: ClientBook) -> None:
     handle(book, cid, D + timedelta(days=2))
     card = book.complaint_cards.card(cid)
     assert (card.number, card.customer_name, card.step, card.in_time) == (
-        "CP-2026-000001", "Li Lei", "closed", True)
+        "CP-2026-000001",
+        "Li Lei",
+        "closed",
+        True,
+    )
     assert card.opinion == "refund and apologise" and card.resolution == "refund: we refund the fee"
     assert card.paid == Money("300.00") and card.satisfaction == 4
     assert [s.event for s in card.steps] == [
-        "Received", "Accepted", "Assigned", "Investigated", "Reviewed", "Endorsed",
-        "ReportApproved", "ResolutionProposed", "ResolutionApproved", "CompensationPaid",
-        "Replied", "FollowedUp", "Closed"]
+        "Received",
+        "Accepted",
+        "Assigned",
+        "Investigated",
+        "Reviewed",
+        "Endorsed",
+        "ReportApproved",
+        "ResolutionProposed",
+        "ResolutionApproved",
+        "CompensationPaid",
+        "Replied",
+        "FollowedUp",
+        "Closed",
+    ]
     assert [s.by for s in card.steps][4:7] == ["u-supervisor", "u-admin", "u-gm"]
 
 
@@ -152,7 +187,9 @@ def test_the_report_counts_the_period_and_ignores_later_dates(book: ClientBook) 
     handle(book, on_time, D + timedelta(days=1))
     handle(book, late, D + timedelta(days=2), close_on=D + timedelta(days=10))
     book.complaints.reject(rejected, reply="contractual fee", by=DESK, on=D + timedelta(days=1))
-    book.complaints.reopen(on_time, reason="refund not received", by=DESK, on=D + timedelta(days=20))
+    book.complaints.reopen(
+        on_time, reason="refund not received", by=DESK, on=D + timedelta(days=20)
+    )
     receive(book, on=D + timedelta(days=40), category="criticism", channel="online")
 
     period = dict(period_from=D, period_to=D + timedelta(days=30))
@@ -169,7 +206,11 @@ def test_the_report_counts_the_period_and_ignores_later_dates(book: ClientBook) 
 
     earlier = book.reports.complaints(**period, as_of=D + timedelta(days=5))
     assert (earlier.closed, earlier.reopened, earlier.open_overdue, earlier.as_of) == (
-        2, 0, 0, D + timedelta(days=5))
+        2,
+        0,
+        0,
+        D + timedelta(days=5),
+    )
     at_start = book.reports.complaints(**period, position=1)
     assert at_start.received == 0 and at_start.position == 1
 
@@ -179,11 +220,17 @@ def test_the_report_rebuilt_from_zero_equals_the_live_one(book: ClientBook) -> N
     handle(book, first, D + timedelta(days=3))
     book.complaints.accept(second, by=DESK, on=D + timedelta(days=1))
     period = dict(period_from=D, period_to=D + timedelta(days=30))
-    live = (book.reports.complaints(**period), book.complaint_cards.cards(),
-            book.complaint_cards.cfpb("Example Bank"))
+    live = (
+        book.reports.complaints(**period),
+        book.complaint_cards.cards(),
+        book.complaint_cards.cfpb("Example Bank"),
+    )
     book.projections.rebuild()
-    assert (book.reports.complaints(**period), book.complaint_cards.cards(),
-            book.complaint_cards.cfpb("Example Bank")) == live
+    assert (
+        book.reports.complaints(**period),
+        book.complaint_cards.cards(),
+        book.complaint_cards.cfpb("Example Bank"),
+    ) == live
 
 
 def test_the_cfpb_export_maps_our_fields_to_theirs(book: ClientBook) -> None:

@@ -31,8 +31,14 @@ def book(store_url: str) -> Iterator[ClientBook]:
         b.policy.change("net_capital", "100000000.00", reason="audited accounts", by=ADMIN, on=D)
         b.policy.change("tier1_capital", "80000000.00", reason="audited accounts", by=ADMIN, on=D)
         for n in range(1, 5):
-            b.customers.register(number=f"C-{n:06d}", kind="organisation", name=f"Firm {n}",
-                                 manager="m-001", by=OFFICER, on=D)
+            b.customers.register(
+                number=f"C-{n:06d}",
+                kind="organisation",
+                name=f"Firm {n}",
+                manager="m-001",
+                by=OFFICER,
+                on=D,
+            )
         yield b
 
 
@@ -40,29 +46,59 @@ def cid(book: ClientBook, n: int) -> UUID:
     return book.customers.id_of(f"C-{n:06d}")
 
 
-def line(book: ClientBook, n: int, number: str, limit: str, product: str = "working_capital") -> UUID:
+def line(
+    book: ClientBook, n: int, number: str, limit: str, product: str = "working_capital"
+) -> UUID:
     line_id = book.credit.propose_line(
-        number=number, customer=cid(book, n), product=product, limit=Money(limit),
-        rate=Decimal("4.35"), start=D, maturity=D + timedelta(days=365),
-        review=D + timedelta(days=180), by=OFFICER, on=D)
+        number=number,
+        customer=cid(book, n),
+        product=product,
+        limit=Money(limit),
+        rate=Decimal("4.35"),
+        start=D,
+        maturity=D + timedelta(days=365),
+        review=D + timedelta(days=180),
+        by=OFFICER,
+        on=D,
+    )
     book.credit.approve_line(line_id, by=MANAGER, on=D)
     book.credit.activate_line(line_id, by=OFFICER, on=D)
     return line_id
 
 
-def test_a_member_s_lines_never_exceed_its_allocation_even_if_approved_before_joining(book: ClientBook) -> None:
+def test_a_member_s_lines_never_exceed_its_allocation_even_if_approved_before_joining(
+    book: ClientBook,
+) -> None:
     before = line(book, 1, "L-000001", "600000.00")
-    group = book.credit.form_group(name="Wang Group", lead_branch="Shanghai", lead_manager="m-001",
-                                   limit=Money("1000000.00"), by=MANAGER, on=D)
+    group = book.credit.form_group(
+        name="Wang Group",
+        lead_branch="Shanghai",
+        lead_manager="m-001",
+        limit=Money("1000000.00"),
+        by=MANAGER,
+        on=D,
+    )
     head = book.head
     with pytest.raises(AllocationExceededError):
-        book.credit.add_member(group, cid(book, 1), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D)
+        book.credit.add_member(
+            group, cid(book, 1), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D
+        )
     assert book.head == head
-    book.credit.add_member(group, cid(book, 1), link=CONTROL, allocation=Money("700000.00"), by=MANAGER, on=D)
+    book.credit.add_member(
+        group, cid(book, 1), link=CONTROL, allocation=Money("700000.00"), by=MANAGER, on=D
+    )
     second = book.credit.propose_line(
-        number="L-000002", customer=cid(book, 1), product="overdraft", limit=Money("100000.01"),
-        rate=Decimal("6"), start=D, maturity=D + timedelta(days=90), review=D + timedelta(days=30),
-        by=OFFICER, on=D)
+        number="L-000002",
+        customer=cid(book, 1),
+        product="overdraft",
+        limit=Money("100000.01"),
+        rate=Decimal("6"),
+        start=D,
+        maturity=D + timedelta(days=90),
+        review=D + timedelta(days=30),
+        by=OFFICER,
+        on=D,
+    )
     with pytest.raises(AllocationExceededError, match="would total 700,000.01 CNY"):
         book.credit.approve_line(second, by=MANAGER, on=D)
     book.credit.propose_limit_increase(before, Money("700000.00"), by=OFFICER, on=D)
@@ -79,17 +115,36 @@ def test_a_restricted_customer_gets_no_new_credit(book: ClientBook) -> None:
     with pytest.raises(CustomerRestrictedError):
         book.credit.draw(line_id, Money("1.00"), by=OFFICER, on=D)
     with pytest.raises(CustomerRestrictedError):
-        book.credit.propose_line(number="L-000010", customer=cid(book, 2), product="overdraft",
-                                 limit=Money("1.00"), rate=Decimal("1"), start=D,
-                                 maturity=D + timedelta(days=9), review=D, by=OFFICER, on=D)
+        book.credit.propose_line(
+            number="L-000010",
+            customer=cid(book, 2),
+            product="overdraft",
+            limit=Money("1.00"),
+            rate=Decimal("1"),
+            start=D,
+            maturity=D + timedelta(days=9),
+            review=D,
+            by=OFFICER,
+            on=D,
+        )
     assert book.head == head
 
 
-def test_a_member_in_default_freezes_the_whole_group_until_reviewed_and_released(book: ClientBook) -> None:
-    group = book.credit.form_group(name="Li Group", lead_branch="Beijing", lead_manager="m-002",
-                                   limit=Money("2000000.00"), by=MANAGER, on=D)
+def test_a_member_in_default_freezes_the_whole_group_until_reviewed_and_released(
+    book: ClientBook,
+) -> None:
+    group = book.credit.form_group(
+        name="Li Group",
+        lead_branch="Beijing",
+        lead_manager="m-002",
+        limit=Money("2000000.00"),
+        by=MANAGER,
+        on=D,
+    )
     for n in (1, 2, 3):
-        book.credit.add_member(group, cid(book, n), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D)
+        book.credit.add_member(
+            group, cid(book, n), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D
+        )
     sick = line(book, 1, "L-000001", "100000.00")
     healthy = line(book, 2, "L-000002", "100000.00")
     book.credit.draw(sick, Money("50000.00"), by=OFFICER, on=D, due=D + timedelta(days=30))
@@ -101,17 +156,30 @@ def test_a_member_in_default_freezes_the_whole_group_until_reviewed_and_released
         book.credit.draw(healthy, Money("1.00"), by=OFFICER, on=D + timedelta(days=121))
     late = line(book, 3, "L-000003", "1000.00")  # approved during the freeze: frozen too
     assert book.credit.line(late).group_frozen
-    book.credit.review_group(group, findings="isolated; collateral covers it", by=CREDIT, on=D + timedelta(days=122))
+    book.credit.review_group(
+        group, findings="isolated; collateral covers it", by=CREDIT, on=D + timedelta(days=122)
+    )
     book.credit.release_group(group, by=MANAGER, on=D + timedelta(days=123))
     book.credit.draw(healthy, Money("1.00"), by=OFFICER, on=D + timedelta(days=123))
     assert [e.event_type for e in book.audit.trail(aggregate=healthy)][-3:] == [
-        "FrozenByGroup", "ReleasedByGroup", "Drawn"]
+        "FrozenByGroup",
+        "ReleasedByGroup",
+        "Drawn",
+    ]
 
 
 def test_a_covenant_breach_raises_an_early_warning_on_the_group(book: ClientBook) -> None:
-    group = book.credit.form_group(name="Zhao Group", lead_branch="Xi'an", lead_manager="m-003",
-                                   limit=Money("1000000.00"), by=MANAGER, on=D)
-    book.credit.add_member(group, cid(book, 4), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D)
+    group = book.credit.form_group(
+        name="Zhao Group",
+        lead_branch="Xi'an",
+        lead_manager="m-003",
+        limit=Money("1000000.00"),
+        by=MANAGER,
+        on=D,
+    )
+    book.credit.add_member(
+        group, cid(book, 4), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D
+    )
     line_id = line(book, 4, "L-000004", "1000.00")
     book.credit.add_covenant(line_id, "dividends", by=OFFICER, on=D)
     book.credit.record_breach(line_id, "dividends", detail="paid 2025 dividend", by=OFFICER, on=D)
@@ -126,23 +194,38 @@ def test_a_customer_with_an_open_line_cannot_be_closed(book: ClientBook) -> None
 
 
 def test_reports_as_of_dates_and_their_rebuild(book: ClientBook) -> None:
-    group = book.credit.form_group(name="Wang Group", lead_branch="Shanghai", lead_manager="m-001",
-                                   limit=Money("9000000.00"), by=MANAGER, on=D)
-    book.credit.add_member(group, cid(book, 1), link=CONTROL, allocation=Money("5000000.00"), by=MANAGER, on=D)
+    group = book.credit.form_group(
+        name="Wang Group",
+        lead_branch="Shanghai",
+        lead_manager="m-001",
+        limit=Money("9000000.00"),
+        by=MANAGER,
+        on=D,
+    )
+    book.credit.add_member(
+        group, cid(book, 1), link=CONTROL, allocation=Money("5000000.00"), by=MANAGER, on=D
+    )
     trade = line(book, 1, "L-000001", "100000.00", product="trade_credit")
     book.credit.draw(trade, Money("30000.00"), by=OFFICER, on=D, due=D + timedelta(days=30))
     book.credit.draw(trade, Money("20000.00"), by=OFFICER, on=D, due=D + timedelta(days=120))
     other = line(book, 2, "L-000002", "8000.00")
     book.credit.draw(other, Money("8000.00"), by=OFFICER, on=D)
     book.close_of_business(D + timedelta(days=70))
-    book.credit.classify(other, "doubtful", reason="fraud at the firm", by=CREDIT, on=D + timedelta(days=80))
+    book.credit.classify(
+        other, "doubtful", reason="fraud at the firm", by=CREDIT, on=D + timedelta(days=80)
+    )
 
     five = book.credit_reports.classification(as_of=D + timedelta(days=75))
     counts = {r.classification: (r.lines, r.outstanding) for r in five.rows}
-    assert counts["special_mention"] == (1, Money("50000.00")) and counts["normal"] == (1, Money("8000.00"))
+    assert counts["special_mention"] == (1, Money("50000.00")) and counts["normal"] == (
+        1,
+        Money("8000.00"),
+    )
     later = book.credit_reports.classification(as_of=D + timedelta(days=80))
     assert {r.classification: r.lines for r in later.rows}["doubtful"] == 1
-    moves = book.credit_reports.migration(from_date=D + timedelta(days=10), to_date=D + timedelta(days=80))
+    moves = book.credit_reports.migration(
+        from_date=D + timedelta(days=10), to_date=D + timedelta(days=80)
+    )
     assert (moves.count("normal", "special_mention"), moves.count("normal", "doubtful")) == (1, 1)
 
     aging = book.credit_reports.aging(as_of=D + timedelta(days=75))
@@ -151,24 +234,40 @@ def test_reports_as_of_dates_and_their_rebuild(book: ClientBook) -> None:
 
     report = book.credit_reports.concentration(as_of=D + timedelta(days=75))
     (row,) = report.groups
-    assert (row.name, row.committed, row.outstanding) == ("Wang Group", Money("100000.00"), Money("50000.00"))
+    assert (row.name, row.committed, row.outstanding) == (
+        "Wang Group",
+        Money("100000.00"),
+        Money("50000.00"),
+    )
     assert (str(row.share_of_net_capital_percent), row.within_cap) == ("9.00", True)
     assert (str(row.tier1_percent), row.large_exposure) == ("0.13", False)
     assert row.members[0].number == "C-000001" and row.classification == "special_mention"
 
     live = (five, book.exposure.lines(D + timedelta(days=75)))
     book.projections.rebuild()
-    assert (book.credit_reports.classification(as_of=D + timedelta(days=75)),
-            book.exposure.lines(D + timedelta(days=75))) == live
+    assert (
+        book.credit_reports.classification(as_of=D + timedelta(days=75)),
+        book.exposure.lines(D + timedelta(days=75)),
+    ) == live
 
 
 def test_group_detection_finds_connected_customers_outside_the_group(book: ClientBook) -> None:
     one, two, three = cid(book, 1), cid(book, 2), cid(book, 3)
     book.credit.record_link(one, two, CONTROL, by=OFFICER, on=D)
-    book.credit.record_link(two, three, Link("economic_dependency", "sales ledger", Decimal("45")), by=OFFICER, on=D)
-    book.credit.record_link(three, cid(book, 4), Link("economic_dependency", "ledger", Decimal("5")), by=OFFICER, on=D)
-    group = book.credit.form_group(name="Wang Group", lead_branch="Shanghai", lead_manager="m-001",
-                                   limit=Money("1000000.00"), by=MANAGER, on=D)
+    book.credit.record_link(
+        two, three, Link("economic_dependency", "sales ledger", Decimal("45")), by=OFFICER, on=D
+    )
+    book.credit.record_link(
+        three, cid(book, 4), Link("economic_dependency", "ledger", Decimal("5")), by=OFFICER, on=D
+    )
+    group = book.credit.form_group(
+        name="Wang Group",
+        lead_branch="Shanghai",
+        lead_manager="m-001",
+        limit=Money("1000000.00"),
+        by=MANAGER,
+        on=D,
+    )
     book.credit.add_member(group, one, link=CONTROL, allocation=Money("1.00"), by=MANAGER, on=D)
     book.credit.add_member(group, two, link=CONTROL, allocation=Money("1.00"), by=MANAGER, on=D)
     found = book.credit_reports.detect_groups()

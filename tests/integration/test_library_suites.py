@@ -5,12 +5,14 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from eventsourcing.tests import persistence as es_p  # the module, so pytest does not collect its bases
+from conftest import postgres_schema_url
+from eventsourcing.tests import (
+    persistence as es_p,
+)  # the module, so pytest does not collect its bases
 
 from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.views import SqlAuditTrailView
-from conftest import postgres_schema_url
 
 
 class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
@@ -46,6 +48,9 @@ def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) 
     database = SqliteDatabase(str(tmp_path / "views.db"))
     audit, directory = SqlAuditTrailView(database), SqlCustomerDirectoryView(database)
     audit.insert_tracking(Tracking("ClientBook", 7))
-    assert (audit.max_tracking_id("ClientBook"), directory.max_tracking_id("ClientBook")) == (7, None)
+    assert (audit.max_tracking_id("ClientBook"), directory.max_tracking_id("ClientBook")) == (
+        7,
+        None,
+    )
     audit.reset()
     assert audit.max_tracking_id("ClientBook") is None

@@ -32,8 +32,18 @@ class Thing(BookAggregate):
         personal_fields: ClassVar[frozenset[str]] = frozenset({"secret"})
 
     @event("Made")
-    def __init__(self, amount: Money, ref: UUID, on: date, at: datetime, colour: Colour,
-                 rate: Decimal, tags: tuple[str, ...], secret: str | None, by: str) -> None:
+    def __init__(
+        self,
+        amount: Money,
+        ref: UUID,
+        on: date,
+        at: datetime,
+        colour: Colour,
+        rate: Decimal,
+        tags: tuple[str, ...],
+        secret: str | None,
+        by: str,
+    ) -> None:
         self.amount, self.colour, self.secret = amount, colour, secret
 
     class Renamed(BookAggregate.Event):
@@ -55,10 +65,17 @@ def mapper() -> ClientBookMapper:
 
 
 def made(secret: str | None = "top secret") -> Thing.Made:
-    thing = Thing(amount=Money("12.34", "EUR"), ref=uuid4(), on=date(2026, 11, 2),
-                  at=datetime(2026, 11, 2, 9, 30, tzinfo=timezone(timedelta(hours=8))),
-                  colour=Colour.AMBER, rate=Decimal("0.1875"), tags=("a", "b"), secret=secret,
-                  by="u-clerk")
+    thing = Thing(
+        amount=Money("12.34", "EUR"),
+        ref=uuid4(),
+        on=date(2026, 11, 2),
+        at=datetime(2026, 11, 2, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+        colour=Colour.AMBER,
+        rate=Decimal("0.1875"),
+        tags=("a", "b"),
+        secret=secret,
+        by="u-clerk",
+    )
     (created,) = thing.collect_events()
     return created  # type: ignore[return-value]
 
@@ -71,7 +88,9 @@ def test_every_payload_type_round_trips_typed(mapper: ClientBookMapper) -> None:
     assert copy.colour is Colour.AMBER and copy.at.utcoffset() == timedelta(hours=8)
 
 
-def test_the_stored_row_is_readable_json_with_personal_data_sealed(mapper: ClientBookMapper) -> None:
+def test_the_stored_row_is_readable_json_with_personal_data_sealed(
+    mapper: ClientBookMapper,
+) -> None:
     stored = mapper.to_stored_event(made())
     row = json.loads(stored.state)
     assert row["amount"] == {"amount": "12.34", "currency": "EUR"} and row["by"] == "u-clerk"
@@ -94,18 +113,32 @@ def test_a_forgotten_key_leaves_the_personal_fields_erased(mapper: ClientBookMap
 
 
 def test_an_old_version_of_an_event_is_upcast(mapper: ClientBookMapper) -> None:
-    v1 = StoredEvent(uuid4(), 2, get_topic(Thing.Renamed),
-                     b'{"timestamp":"2026-01-01T00:00:00+00:00","by":"u-1","name":"Li"}')
+    v1 = StoredEvent(
+        uuid4(),
+        2,
+        get_topic(Thing.Renamed),
+        b'{"timestamp":"2026-01-01T00:00:00+00:00","by":"u-1","name":"Li"}',
+    )
     renamed = mapper.to_domain_event(v1)
     assert (renamed.name, renamed.channel, renamed.by) == ("Li", "branch", "u-1")
     again = mapper.to_domain_event(mapper.to_stored_event(renamed))
-    assert again == renamed and json.loads(mapper.to_stored_event(renamed).state)["class_version"] == 2
+    assert (
+        again == renamed and json.loads(mapper.to_stored_event(renamed).state)["class_version"] == 2
+    )
 
 
 def test_a_snapshot_round_trips_with_personal_data_sealed(mapper: ClientBookMapper) -> None:
-    thing = Thing(amount=Money("1.00"), ref=uuid4(), on=date(2026, 11, 2),
-                  at=datetime(2026, 11, 2, tzinfo=timezone.utc), colour=Colour.RED,
-                  rate=Decimal("1"), tags=(), secret="top secret", by="u-clerk")
+    thing = Thing(
+        amount=Money("1.00"),
+        ref=uuid4(),
+        on=date(2026, 11, 2),
+        at=datetime(2026, 11, 2, tzinfo=timezone.utc),
+        colour=Colour.RED,
+        rate=Decimal("1"),
+        tags=(),
+        secret="top secret",
+        by="u-clerk",
+    )
     thing.collect_events()
     snapshot = Thing.Snapshot.take(thing)
     stored = mapper.to_stored_event(snapshot)

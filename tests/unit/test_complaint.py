@@ -30,16 +30,30 @@ SUPERVISOR = Actor("u-supervisor", {"supervisor"})
 ADMIN = Actor("u-admin", {"administration"})
 GM = Actor("u-gm", {"general_manager"})
 OFFICER = Actor("u-officer", {"officer"})
-REPORT = InvestigationReport("wrong fee", "fee charged twice", "billing", "refund due",
-                             "reverse the fee", "fix the billing rule")
+REPORT = InvestigationReport(
+    "wrong fee",
+    "fee charged twice",
+    "billing",
+    "refund due",
+    "reverse the fee",
+    "fix the billing rule",
+)
 
 
 def received(on: date = D, **overrides: object) -> Complaint:
-    args: dict[str, object] = dict(number="CP-2026-000017", customer_id=uuid4(),
-                                   category="damages", channel="hotline",
-                                   request="refund the double fee", department="branch 12",
-                                   claimed=Money("300.00"), product="card", policy=POLICY,
-                                   by=DESK, on=on)
+    args: dict[str, object] = dict(
+        number="CP-2026-000017",
+        customer_id=uuid4(),
+        category="damages",
+        channel="hotline",
+        request="refund the double fee",
+        department="branch 12",
+        claimed=Money("300.00"),
+        product="card",
+        policy=POLICY,
+        by=DESK,
+        on=on,
+    )
     args.update(overrides)
     return Complaint.receive(**args)  # type: ignore[arg-type]
 
@@ -53,8 +67,12 @@ def at(step: str, on: date = D) -> Complaint:
         ("reviewed", lambda: c.review(by=SUPERVISOR, on=on)),
         ("endorsed", lambda: c.endorse(opinion="refund it", by=ADMIN, on=on)),
         ("approved", lambda: c.approve_report(by=GM, on=on)),
-        ("resolution_proposed", lambda: c.propose_resolution(
-            Resolution("refund", "we refund the fee", Money("300.00")), by=INVESTIGATOR, on=on)),
+        (
+            "resolution_proposed",
+            lambda: c.propose_resolution(
+                Resolution("refund", "we refund the fee", Money("300.00")), by=INVESTIGATOR, on=on
+            ),
+        ),
         ("resolution_approved", lambda: c.approve_resolution(by=OFFICER, policy=POLICY, on=on)),
         ("replied", lambda: c.reply(form="written", text="refunded", by=DESK, on=on)),
         ("followed_up", lambda: c.follow_up(satisfaction=4, note="ok", by=DESK, on=on)),
@@ -76,13 +94,16 @@ def test_the_record_card_has_the_number_customer_request_and_deadline() -> None:
     assert c.id == Complaint.create_id("CP-2026-000017")
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("category", "anger", "complaint category 'anger'"),
-    ("channel", "pigeon", "complaint channel 'pigeon'"),
-    ("request", " ", "the customer's request is required"),
-    ("department", "", "the receiving department is required"),
-    ("product", "yacht", "product 'yacht'"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("category", "anger", "complaint category 'anger'"),
+        ("channel", "pigeon", "complaint channel 'pigeon'"),
+        ("request", " ", "the customer's request is required"),
+        ("department", "", "the receiving department is required"),
+        ("product", "yacht", "product 'yacht'"),
+    ],
+)
 def test_a_receipt_with_a_bad_field_is_refused(field: str, value: object, message: str) -> None:
     with pytest.raises(InvalidValueError, match=message):
         received(**{field: value})
@@ -101,13 +122,18 @@ def test_the_deadline_comes_from_the_policy() -> None:
 def test_numbers_are_allocated_in_sequence_per_year() -> None:
     numbers = ComplaintNumbers(year=2026, by=DESK)
     assert [numbers.allocate(by=DESK) for _ in range(3)] == [
-        "CP-2026-000001", "CP-2026-000002", "CP-2026-000003"]
+        "CP-2026-000001",
+        "CP-2026-000002",
+        "CP-2026-000003",
+    ]
     assert ComplaintNumbers.create_id(2026) != ComplaintNumbers.create_id(2027)
 
 
 def test_skipping_a_step_is_refused_and_records_nothing() -> None:
     c = received()
-    with pytest.raises(StepOrderError, match="is received; it can be assigned only when it is accepted"):
+    with pytest.raises(
+        StepOrderError, match="is received; it can be assigned only when it is accepted"
+    ):
         c.assign("card centre", by=DESK, on=D)
     c.collect_events()
     c = at("assigned")
@@ -132,13 +158,17 @@ def test_every_part_of_the_investigation_report_is_required() -> None:
         c.investigate(InvestigationReport("a", "b", "c", "d", "", " "), by=INVESTIGATOR, on=D)
 
 
-@pytest.mark.parametrize("stage,actor,step", [
-    ("investigated", SUPERVISOR, lambda c, a: c.review(by=a, on=D)),
-    ("reviewed", ADMIN, lambda c, a: c.endorse(opinion="fine", by=a, on=D)),
-    ("endorsed", GM, lambda c, a: c.approve_report(by=a, on=D)),
-])
+@pytest.mark.parametrize(
+    "stage,actor,step",
+    [
+        ("investigated", SUPERVISOR, lambda c, a: c.review(by=a, on=D)),
+        ("reviewed", ADMIN, lambda c, a: c.endorse(opinion="fine", by=a, on=D)),
+        ("endorsed", GM, lambda c, a: c.approve_report(by=a, on=D)),
+    ],
+)
 def test_each_review_needs_its_role_and_another_person_than_the_investigator(
-        stage: str, actor: Actor, step: object) -> None:
+    stage: str, actor: Actor, step: object
+) -> None:
     c = at(stage)
     with pytest.raises(RoleRequiredError, match="is not"):
         step(c, OFFICER)  # type: ignore[operator]
@@ -158,7 +188,11 @@ def test_a_reviewer_may_return_the_report_for_rework_with_a_reason() -> None:
     c.return_for_rework(reason="the cause is not shown", by=ADMIN, on=D)
     (event,) = c.collect_events()
     assert (event.stage, event.reason, c.step, c.reworks) == (
-        "reviewed", "the cause is not shown", "assigned", 1)
+        "reviewed",
+        "the cause is not shown",
+        "assigned",
+        1,
+    )
     with pytest.raises(StepOrderError, match="only a report under review"):
         c.return_for_rework(reason="again", by=ADMIN, on=D)
 
@@ -175,8 +209,9 @@ def test_a_money_resolution_needs_an_amount_and_an_explanation_has_none() -> Non
 
 def test_the_resolution_approver_is_not_its_proposer_and_stays_within_authority() -> None:
     c = at("approved")
-    c.propose_resolution(Resolution("compensation", "for the damage", Money("20000.00")),
-                         by="u-officer", on=D)
+    c.propose_resolution(
+        Resolution("compensation", "for the damage", Money("20000.00")), by="u-officer", on=D
+    )
     with pytest.raises(FourEyesError):
         c.approve_resolution(by=OFFICER, policy=POLICY, on=D)
     with pytest.raises(ApprovalAuthorityError, match="may approve up to 10,000.00 CNY"):
@@ -208,8 +243,14 @@ def test_in_time_is_decided_once_at_the_first_close_and_never_changes() -> None:
     assert late.in_time is False
     on_time = at("closed", on=D)
     assert on_time.in_time is True
-    on_time.reopen(reason="the refund never arrived", by=DESK, on=D + timedelta(days=30), policy=POLICY)
-    assert (on_time.step, on_time.reopened, on_time.deadline) == ("accepted", 1, D + timedelta(days=37))
+    on_time.reopen(
+        reason="the refund never arrived", by=DESK, on=D + timedelta(days=30), policy=POLICY
+    )
+    assert (on_time.step, on_time.reopened, on_time.deadline) == (
+        "accepted",
+        1,
+        D + timedelta(days=37),
+    )
     on_time.collect_events()
     on_time.assign("card centre", by=DESK, on=D + timedelta(31))
     assert on_time.in_time is True
@@ -217,7 +258,9 @@ def test_in_time_is_decided_once_at_the_first_close_and_never_changes() -> None:
 
 def test_a_closed_complaint_can_only_be_reopened() -> None:
     c = at("closed")
-    with pytest.raises(ComplaintClosedError, match="CP-2026-000017 is closed; it cannot be assigned"):
+    with pytest.raises(
+        ComplaintClosedError, match="CP-2026-000017 is closed; it cannot be assigned"
+    ):
         c.assign("x", by=DESK, on=D)
     with pytest.raises(ReasonRequiredError):
         c.reopen(reason="", by=DESK, on=D, policy=POLICY)

@@ -33,10 +33,18 @@ CREDIT_OFFICER = Actor("u-credit", {"credit_officer"})
 
 
 def proposed(limit: str = "1000.00", product: str = "working_capital") -> CreditLine:
-    line = CreditLine.propose(number="L-000001", customer_id=uuid4(), product=product,
-                              limit=Money(limit), rate=Decimal("4.35"), start=D,
-                              maturity=D + timedelta(days=365), review=D + timedelta(days=180),
-                              by="u-proposer", on=D)
+    line = CreditLine.propose(
+        number="L-000001",
+        customer_id=uuid4(),
+        product=product,
+        limit=Money(limit),
+        rate=Decimal("4.35"),
+        start=D,
+        maturity=D + timedelta(days=365),
+        review=D + timedelta(days=180),
+        by="u-proposer",
+        on=D,
+    )
     line.collect_events()
     return line
 
@@ -51,13 +59,33 @@ def active(limit: str = "1000.00", product: str = "working_capital") -> CreditLi
 
 def test_a_proposal_needs_a_known_product_a_positive_limit_and_ordered_dates() -> None:
     with pytest.raises(InvalidValueError, match="product 'mortgage'"):
-        CreditLine.propose(number="L-1", customer_id=uuid4(), product="mortgage", limit=Money("1.00"),
-                           rate=Decimal("1"), start=D, maturity=D + timedelta(1), review=D, by="u", on=D)
+        CreditLine.propose(
+            number="L-1",
+            customer_id=uuid4(),
+            product="mortgage",
+            limit=Money("1.00"),
+            rate=Decimal("1"),
+            start=D,
+            maturity=D + timedelta(1),
+            review=D,
+            by="u",
+            on=D,
+        )
     with pytest.raises(InvalidAmountError, match="more than zero"):
         proposed("0.00")
     with pytest.raises(InvalidValueError, match="dates must run"):
-        CreditLine.propose(number="L-1", customer_id=uuid4(), product="overdraft", limit=Money("1.00"),
-                           rate=Decimal("1"), start=D, maturity=D, review=D, by="u", on=D)
+        CreditLine.propose(
+            number="L-1",
+            customer_id=uuid4(),
+            product="overdraft",
+            limit=Money("1.00"),
+            rate=Decimal("1"),
+            start=D,
+            maturity=D,
+            review=D,
+            by="u",
+            on=D,
+        )
 
 
 def test_approval_is_four_eyes_and_within_authority() -> None:
@@ -79,7 +107,9 @@ def test_a_line_is_drawn_only_once_active() -> None:
 def test_drawing_beyond_the_available_amount_is_refused_and_records_nothing() -> None:
     line = active()
     line.draw(Money("600.00"), customer_restricted=False, by="u", on=D)
-    with pytest.raises(InsufficientCreditError, match="has 400.00 CNY available; cannot draw 400.01"):
+    with pytest.raises(
+        InsufficientCreditError, match="has 400.00 CNY available; cannot draw 400.01"
+    ):
         line.draw(Money("400.01"), customer_restricted=False, by="u", on=D)
     assert [type(e).__name__ for e in line.collect_events()] == ["Drawn"]
     assert line.available == Money("400.00")
@@ -127,7 +157,9 @@ def test_an_increase_is_proposed_and_approved_by_another_a_decrease_is_at_once()
 def test_unpaid_instalments_make_the_line_past_due_oldest_first() -> None:
     line = active()
     line.draw(Money("300.00"), customer_restricted=False, by="u", on=D)
-    line.schedule([(D + timedelta(10), Money("100.00")), (D + timedelta(40), Money("200.00"))], by="u", on=D)
+    line.schedule(
+        [(D + timedelta(10), Money("100.00")), (D + timedelta(40), Money("200.00"))], by="u", on=D
+    )
     with pytest.raises(InvalidAmountError, match="more than the 300.00 CNY outstanding"):
         line.schedule([(D + timedelta(50), Money("0.01"))], by="u", on=D)
     assert line.days_past_due(D + timedelta(10)) == 0
@@ -139,8 +171,15 @@ def test_unpaid_instalments_make_the_line_past_due_oldest_first() -> None:
 
 def test_the_classification_floor_follows_days_past_due() -> None:
     assert [floor_for(dpd, POLICY) for dpd in (0, 1, 90, 91, 270, 271, 360, 361)] == [
-        "normal", "special_mention", "special_mention", "substandard", "substandard",
-        "doubtful", "doubtful", "loss"]
+        "normal",
+        "special_mention",
+        "special_mention",
+        "substandard",
+        "substandard",
+        "doubtful",
+        "doubtful",
+        "loss",
+    ]
     assert worse("normal", "doubtful") == "doubtful"
 
 
@@ -150,7 +189,9 @@ def test_a_credit_officer_classifies_with_a_reason_never_better_than_the_floor()
     later = D + timedelta(days=100)
     with pytest.raises(RoleRequiredError):
         line.classify("doubtful", reason="x", by=OFFICER, policy=POLICY, on=later)
-    with pytest.raises(ClassificationFloorError, match="99 days past due; it cannot be better than substandard"):
+    with pytest.raises(
+        ClassificationFloorError, match="99 days past due; it cannot be better than substandard"
+    ):
         line.classify("special_mention", reason="x", by=CREDIT_OFFICER, policy=POLICY, on=later)
     line.classify("doubtful", reason="collateral lost", by=CREDIT_OFFICER, policy=POLICY, on=later)
     assert line.classification == "doubtful"
@@ -179,7 +220,15 @@ def test_a_covenant_breach_needs_the_covenant() -> None:
 
 def test_receivables_age_in_buckets() -> None:
     assert [aging_bucket(d) for d in (0, 1, 30, 31, 60, 61, 90, 91)] == [
-        "current", "1-30", "1-30", "31-60", "31-60", "61-90", "61-90", ">90"]
+        "current",
+        "1-30",
+        "1-30",
+        "31-60",
+        "31-60",
+        "61-90",
+        "61-90",
+        ">90",
+    ]
     line = active(product="trade_credit")
     line.draw(Money("100.00"), customer_restricted=False, by="u", on=D, due=D + timedelta(30))
     line.draw(Money("50.00"), customer_restricted=False, by="u", on=D, due=D + timedelta(90))

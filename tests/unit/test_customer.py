@@ -20,8 +20,9 @@ BY = "u-clerk"
 
 
 def customer(**overrides: object) -> Customer:
-    args: dict[str, object] = dict(number="C-000001", kind="individual", name="Li Lei",
-                                   manager="m-007", by=BY, on=D)
+    args: dict[str, object] = dict(
+        number="C-000001", kind="individual", name="Li Lei", manager="m-007", by=BY, on=D
+    )
     args.update(overrides)
     c = Customer.register(**args)  # type: ignore[arg-type]
     c.collect_events()
@@ -36,8 +37,14 @@ def active(**overrides: object) -> Customer:
 
 
 def test_registration_records_who_when_and_the_acquiring_manager() -> None:
-    c = Customer.register(number="C-000123", kind="organisation", name="Wang Trading Co.",
-                          manager="m-001", by=BY, on=D)
+    c = Customer.register(
+        number="C-000123",
+        kind="organisation",
+        name="Wang Trading Co.",
+        manager="m-001",
+        by=BY,
+        on=D,
+    )
     (event,) = c.collect_events()
     assert type(event) is Customer.Registered
     assert (event.by, event.on, event.manager) == (BY, D, "m-001")
@@ -49,18 +56,23 @@ def test_the_customer_id_comes_from_the_number() -> None:
     assert customer(number="C-000002").id != customer().id
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("number", "123", "form C-000123"),
-    ("kind", "person", "customer kind 'person'"),
-    ("name", "  ", "customer name is required"),
-    ("manager", "", "relationship manager is required"),
-    ("segment", "gold", "segment 'gold'"),
-    ("tier", "platinum", "service tier 'platinum'"),
-    ("phone", "call me", "not a phone number"),
-    ("email", "li.example.com", "not an e-mail address"),
-    ("visit_cycle_days", 0, "visit cycle 0"),
-])
-def test_a_registration_with_a_bad_field_is_refused(field: str, value: object, message: str) -> None:
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("number", "123", "form C-000123"),
+        ("kind", "person", "customer kind 'person'"),
+        ("name", "  ", "customer name is required"),
+        ("manager", "", "relationship manager is required"),
+        ("segment", "gold", "segment 'gold'"),
+        ("tier", "platinum", "service tier 'platinum'"),
+        ("phone", "call me", "not a phone number"),
+        ("email", "li.example.com", "not an e-mail address"),
+        ("visit_cycle_days", 0, "visit cycle 0"),
+    ],
+)
+def test_a_registration_with_a_bad_field_is_refused(
+    field: str, value: object, message: str
+) -> None:
     with pytest.raises(InvalidValueError, match=message):
         customer(**{field: value})
 
@@ -92,7 +104,11 @@ def test_reassigning_the_manager_needs_a_reason_and_another_manager() -> None:
         c.reassign_manager("m-007", reason="x", by=BY, on=D)
     c.reassign_manager("m-008", reason="m-007 left the bank", by=BY, on=D)
     (event,) = c.collect_events()
-    assert (event.previous, event.manager, event.reason) == ("m-007", "m-008", "m-007 left the bank")
+    assert (event.previous, event.manager, event.reason) == (
+        "m-007",
+        "m-008",
+        "m-007 left the bank",
+    )
     assert c.manager == "m-008"
 
 
@@ -162,7 +178,9 @@ def test_a_satisfaction_score_is_a_whole_number_from_1_to_5() -> None:
 
 def test_the_lifecycle_moves_prospect_active_dormant_lost_and_back() -> None:
     c = customer()
-    with pytest.raises(InvalidTransitionError, match="only a customer who is active can become dormant"):
+    with pytest.raises(
+        InvalidTransitionError, match="only a customer who is active can become dormant"
+    ):
         c.mark_dormant(reason="quiet", by=BY, on=D)
     c.activate(by=BY, on=D)
     c.mark_dormant(reason="no transactions", by=BY, on=D)

@@ -27,19 +27,35 @@ LINK = Link("control", "share register 2025", Decimal("60"))
 
 
 def group(limit: str = "1000000.00") -> CreditGroup:
-    g = CreditGroup.form(name="Wang Group", lead_branch="Shanghai", lead_manager="m-001",
-                         limit=Money(limit), policy=POLICY, by="u", on=D)
+    g = CreditGroup.form(
+        name="Wang Group",
+        lead_branch="Shanghai",
+        lead_manager="m-001",
+        limit=Money(limit),
+        policy=POLICY,
+        by="u",
+        on=D,
+    )
     g.collect_events()
     return g
 
 
 def test_the_group_limit_never_exceeds_the_concentration_cap() -> None:
     assert concentration_cap(POLICY) == Money("1500000.00")
-    with pytest.raises(ConcentrationCapError, match="above the concentration cap of 1,500,000.00 CNY"):
+    with pytest.raises(
+        ConcentrationCapError, match="above the concentration cap of 1,500,000.00 CNY"
+    ):
         group("1500000.01")
     with pytest.raises(ConcentrationCapError, match="no net capital"):
-        CreditGroup.form(name="X", lead_branch="b", lead_manager="m", limit=Money("1.00"),
-                         policy=PolicySettings(), by="u", on=D)
+        CreditGroup.form(
+            name="X",
+            lead_branch="b",
+            lead_manager="m",
+            limit=Money("1.00"),
+            policy=PolicySettings(),
+            by="u",
+            on=D,
+        )
     g = group()
     with pytest.raises(ConcentrationCapError):
         g.change_limit(Money("2000000.00"), policy=POLICY, by="u", on=D)
@@ -59,7 +75,9 @@ def test_allocations_never_exceed_the_group_limit() -> None:
 def test_a_member_s_lines_never_exceed_its_allocation() -> None:
     g = group()
     a = uuid4()
-    with pytest.raises(AllocationExceededError, match="lines total 500.00 CNY, above the allocation of 400.00"):
+    with pytest.raises(
+        AllocationExceededError, match="lines total 500.00 CNY, above the allocation of 400.00"
+    ):
         g.add_member(a, link=LINK, allocation=Money("400.00"), lines=Money("500.00"), by="u", on=D)
     g.add_member(a, link=LINK, allocation=Money("500.00"), lines=Money("500.00"), by="u", on=D)
     with pytest.raises(AllocationExceededError):
@@ -103,21 +121,24 @@ def test_an_early_warning_puts_the_group_under_review() -> None:
     assert g.under_review
 
 
-@pytest.mark.parametrize("link,qualifies", [
-    (Link("control", "e", Decimal("50.01")), True),
-    (Link("control", "e", Decimal("50")), False),
-    (Link("control", "e", Decimal("30"), largest_shareholder=True), True),
-    (Link("control", "e", Decimal("30"), board_majority=True), True),
-    (Link("control", "e", Decimal("19.99"), largest_shareholder=True), False),
-    (Link("control", "e", Decimal("5"), control_in_fact=True), True),
-    (Link("economic_dependency", "e", Decimal("30")), True),
-    (Link("economic_dependency", "e", Decimal("29.99")), False),
-    (Link("economic_dependency", "e", None, large_non_trade_receivables=True), True),
-    (Link("common_control", "e"), True),
-    (Link("family_or_key_managers", "e"), True),
-    (Link("mutual_guarantee", "e"), True),
-    (Link("same_guarantor", "e"), True),
-])
+@pytest.mark.parametrize(
+    "link,qualifies",
+    [
+        (Link("control", "e", Decimal("50.01")), True),
+        (Link("control", "e", Decimal("50")), False),
+        (Link("control", "e", Decimal("30"), largest_shareholder=True), True),
+        (Link("control", "e", Decimal("30"), board_majority=True), True),
+        (Link("control", "e", Decimal("19.99"), largest_shareholder=True), False),
+        (Link("control", "e", Decimal("5"), control_in_fact=True), True),
+        (Link("economic_dependency", "e", Decimal("30")), True),
+        (Link("economic_dependency", "e", Decimal("29.99")), False),
+        (Link("economic_dependency", "e", None, large_non_trade_receivables=True), True),
+        (Link("common_control", "e"), True),
+        (Link("family_or_key_managers", "e"), True),
+        (Link("mutual_guarantee", "e"), True),
+        (Link("same_guarantor", "e"), True),
+    ],
+)
 def test_the_link_rules_decide_who_is_one_risk(link: Link, qualifies: bool) -> None:
     assert link.qualifies(PolicySettings()) is qualifies
 

@@ -106,8 +106,9 @@ def test_policy_defaults_are_those_of_the_domain() -> None:
 
 def test_a_policy_change_applies_from_its_business_date_on() -> None:
     policy = Policy(settings=PolicySettings().as_text(), by="u-admin", on=D)
-    policy.change("complaint_deadline_days", "10", reason="regulator", by="u-admin",
-                  on=date(2026, 12, 1))
+    policy.change(
+        "complaint_deadline_days", "10", reason="regulator", by="u-admin", on=date(2026, 12, 1)
+    )
     assert policy.in_force(date(2026, 11, 30)).complaint_deadline_days == 7
     assert policy.in_force(date(2026, 12, 1)).complaint_deadline_days == 10
     assert policy.in_force().complaint_deadline_days == 10
