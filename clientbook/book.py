@@ -9,6 +9,7 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.cards import Cards, RunCardCycle
 from clientbook.application.close_of_business import (
     CloseOfBusiness,
     CloseOfBusinessResult,
@@ -19,6 +20,7 @@ from clientbook.application.credit import AgeCreditLines, Credit
 from clientbook.application.credit_reports import CreditReports
 from clientbook.application.customers import Customers
 from clientbook.application.policy import PolicyService
+from clientbook.infrastructure.card_views import SqlCardAccountsView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
@@ -30,6 +32,7 @@ from clientbook.infrastructure.views import (
     SqlManagerReportView,
 )
 from clientbook.projections.audit import AuditTrailProjection
+from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
 from clientbook.projections.complaints_report import ComplaintFactsProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
@@ -37,6 +40,7 @@ from clientbook.projections.exposure import ExposureProjection
 from clientbook.projections.managers import ManagerReportProjection
 from clientbook.projections.queries import (
     AuditTrail,
+    CardQueries,
     ComplaintQueries,
     Directory,
     ExposureQueries,
@@ -75,6 +79,7 @@ class ClientBook:
         cards = SqlComplaintCardsView(self._database)
         facts = SqlComplaintFactsView(self._database)
         exposure = SqlExposureView(self._database)
+        card_view = SqlCardAccountsView(self._database)
         self.projections = ProjectionRunner(
             self.app,
             [
@@ -84,6 +89,7 @@ class ClientBook:
                 ComplaintCardsProjection(cards),
                 ComplaintFactsProjection(facts),
                 ExposureProjection(exposure),
+            CardAccountsProjection(card_view),
             ],
         )
         refresh = self.projections.catch_up
@@ -104,13 +110,17 @@ class ClientBook:
         self.exposure = ExposureQueries(exposure, refresh)
         self.credit_reports = CreditReports(self.app, self.policy, audit, refresh)
         self.customers.add_open_items_check(self.complaint_cards.open_items)
+        self.cards = Cards(self.app, self.policy)
+        self.card_accounts = CardQueries(card_view, self.policy.in_force, refresh, self.app.name)
         self.customers.add_open_items_check(self.exposure.open_items)
+        self.customers.add_open_items_check(self.card_accounts.open_items)
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
         self._close_of_business.steps.extend(
             [
                 MarkLapsedCustomers(self.app, directory),
                 MarkOverdueComplaints(self.app, self.complaint_cards),
                 AgeCreditLines(self.credit, self.exposure),
+            RunCardCycle(self.app, self.card_accounts),
             ]
         )
 

@@ -9,6 +9,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper
 
+from clientbook.domain.card import CardAccount
 from clientbook.domain.errors import ConflictError, NotFoundError
 
 A = TypeVar("A", bound=Aggregate)
@@ -30,6 +31,8 @@ class ClientBookApplication(Application[UUID]):
     """The book's event store and its one totally ordered log (the notification log)."""
 
     name = "ClientBook"
+    snapshotting_intervals = {CardAccount: 100}
+    """Card accounts live for years and collect thousands of events: snapshot every 100."""
 
     def __init__(self, env: dict[str, str] | None = None, *, mapper: MapperBuilder | None = None):
         self._mapper_builder = mapper

@@ -129,3 +129,11 @@ class ConcentrationCapError(GroupLimitError):
 
 class DuplicateNumberError(DomainError):
     """A business number (credit line, group name) is unique; this one is taken."""
+
+
+class CardAccountNotFoundError(NotFoundError):
+    """No card account has that id or number."""
+
+
+class CardNumberError(DomainError, ValueError):
+    """A full card number is never stored: a token and the last four digits identify a card."""

@@ -121,6 +121,17 @@ class PolicySettings:
     card_visit_dpd: int = setting(60, _days, "DPD from which collection escalates to visits")
     card_legal_dpd: int = setting(120, _days, "DPD from which collection escalates to legal")
     card_write_off_dpd: int = setting(180, _days, "DPD at which a card account is written off")
+    card_late_fee: Decimal = setting(Decimal("50.00"), to_amount, "fee when a minimum payment is late")
+    card_over_limit_fee: Decimal = setting(
+        Decimal("50.00"), to_amount, "fee when a statement closes above the credit limit"
+    )
+    card_cash_advance_fee_percent: Decimal = setting(
+        Decimal("3"), _percent, "cash-advance fee, % of the advance"
+    )
+    card_cash_advance_fee_minimum: Decimal = setting(
+        Decimal("30.00"), to_amount, "smallest cash-advance fee"
+    )
+    card_minimum_age: int = setting(18, _days, "youngest age at which a card is granted")
 
     @classmethod
     def names(cls) -> tuple[str, ...]:

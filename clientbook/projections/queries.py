@@ -7,6 +7,15 @@ from typing import Callable
 from uuid import UUID
 
 from clientbook.domain.errors import ComplaintNotFoundError
+from clientbook.domain.policy import PolicySettings
+from clientbook.projections.cards import (
+    CardAccountsView,
+    CardView,
+    PortfolioReport,
+    due_on,
+    portfolio,
+    view_of,
+)
 from clientbook.projections.audit import AuditEntry, AuditTrailView
 from clientbook.projections.cfpb import cfpb_rows
 from clientbook.projections.complaints import (
@@ -180,6 +189,41 @@ class ExposureQueries:
     def lines_to_age(self, on: date) -> list[UUID]:
         self._refresh()
         return lines_to_age(self._view.lines(open_only=True), on)
+
+
+class CardQueries:
+    """Card accounts on a date, what the batch must look at, and the portfolio report."""
+
+    def __init__(self, view: CardAccountsView, policy: Callable[[date], PolicySettings],
+                 refresh: Callable[[], object], application_name: str) -> None:
+        self._view = view
+        self._policy = policy
+        self._refresh = refresh
+        self._application_name = application_name
+
+    def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True) -> list[CardView]:
+        self._refresh()
+        views = (view_of(i, doc, on) for i, doc in self._view.accounts(open_only=open_only))
+        return [v for v in views if customer is None or v.customer_id == customer]
+
+    def open_items(self, customer: UUID) -> list[str]:
+        """The customer's card accounts not yet closed (closing the customer waits for them)."""
+        return [f"card account {v.number}" for v in self.accounts(date.min, customer=customer)
+                if v.status not in ("declined", "closed")]
+
+    def cards_due(self, on: date) -> list[UUID]:
+        self._refresh()
+        policy = self._policy(on)
+        return due_on(self._view.accounts(open_only=True), on, policy.card_dormant_months,
+                      policy.card_long_dormant_months)
+
+    def portfolio(self, *, as_of: date, position: int | None = None) -> PortfolioReport:
+        self._refresh()
+        reflected = self._view.max_tracking_id(self._application_name) or 0
+        if position is not None:
+            reflected = min(reflected, position)
+        return portfolio(self._view.facts(up_to_position=reflected), as_of=as_of, position=reflected,
+                         ceiling_percent=self._policy(as_of).card_long_dormant_ceiling_percent)
 
 
 class Reports:

@@ -1,0 +1,144 @@
+"""Card-account commands over the one log, and the card close-of-business step."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Callable, Protocol, Sequence
+from uuid import UUID
+
+from clientbook.application.app import ClientBookApplication
+from clientbook.application.policy import PolicyService
+from clientbook.domain.actor import Actor
+from clientbook.domain.card import Applicant, CardAccount, DefaultScorecard, Scorecard, card_account_id
+from clientbook.domain.customer import Customer
+from clientbook.domain.errors import CardAccountNotFoundError, CustomerNotFoundError, DuplicateNumberError
+from clientbook.domain.money import Money
+from clientbook.domain.policy import PolicySettings
+
+
+class Cards:
+    """Card-account commands and queries, over the one ClientBook log."""
+
+    def __init__(self, app: ClientBookApplication, policy: PolicyService,
+                 scorecard: Scorecard | None = None) -> None:
+        self._app = app
+        self._policy = policy
+        self.scorecard: Scorecard = scorecard or DefaultScorecard()
+
+    def apply(self, *, number: str, customer: UUID, monthly_income: Money, age: int, by: Actor,
+              on: date) -> UUID:
+        """Record an application, scored by the scorecard; grades 4–5 are referred to a person."""
+        holder = self._app.get(Customer, customer, "customer", CustomerNotFoundError)
+        if self._app.exists(card_account_id(number)):
+            raise DuplicateNumberError(f"card account number {number} is taken")
+        applicant = Applicant(monthly_income, age, existing_customer=holder.status == "active")
+        account = CardAccount.apply_for(number=number, customer_id=customer, applicant=applicant,
+                                        score=self.scorecard.score(applicant),
+                                        policy=self._policy.in_force(on), by=by.id, on=on)
+        self._app.save_all(account)
+        return account.id
+
+    def decide(self, account: UUID, *, approve: bool, reason: str, by: Actor, on: date,
+               limit: Money | None = None) -> None:
+        self._do(account, lambda a: a.decide(approve=approve, limit=limit, reason=reason, by=by, on=on))
+
+    def issue(self, account: UUID, *, token: str, last4: str, apr: Decimal, annual_fee: Money,
+              expiry: date, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.issue(token=token, last4=last4, apr=apr, annual_fee=annual_fee,
+                                            expiry=expiry, by=by.id, on=on))
+
+    def activate(self, account: UUID, *, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.activate(by=by.id, on=on))
+
+    def authorise(self, account: UUID, *, kind: str, amount: Money, merchant: str, by: Actor,
+                  on: date) -> bool:
+        """True if approved; a decline is recorded with its reason and changes no balance."""
+        policy = self._policy.in_force(on)
+        outcome: list[bool] = []
+        self._do(account, lambda a: outcome.append(a.authorise(
+            kind=kind, amount=amount, merchant=merchant, policy=policy, by=by.id, on=on)))
+        return outcome[0]
+
+    def pay(self, account: UUID, amount: Money, *, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.pay(amount, by=by.id, on=on))
+
+    def charge_fee(self, account: UUID, kind: str, amount: Money, *, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.charge_fee(kind, amount, by=by.id, on=on))
+
+    def promise(self, account: UUID, amount: Money, *, by_date: date, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.promise(amount, by_date=by_date, by=by.id, on=on))
+
+    def agree_plan(self, account: UUID, instalments: Sequence[tuple[date, Money]], *,
+                   waive_fees: bool, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.agree_plan(list(instalments), waive_fees=waive_fees, by=by.id, on=on))
+
+    def approve_write_off(self, account: UUID, *, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.approve_write_off(by=by, on=on))
+
+    def recover(self, account: UUID, amount: Money, *, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.recover(amount, by=by.id, on=on))
+
+    def decrease_limit(self, account: UUID, limit: Money, *, reason: str, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.decrease_limit(limit, reason=reason, by=by.id, on=on))
+
+    def propose_limit_increase(self, account: UUID, limit: Money, *, reason: str, by: Actor,
+                               on: date) -> None:
+        self._do(account, lambda a: a.propose_limit_increase(limit, reason=reason, by=by.id, on=on))
+
+    def approve_limit_increase(self, account: UUID, *, by: Actor, on: date) -> None:
+        policy = self._policy.in_force(on)
+        self._do(account, lambda a: a.approve_limit_increase(by=by, policy=policy, on=on))
+
+    def reprice(self, account: UUID, apr: Decimal, *, notified_on: date, effective_on: date,
+                reason: str, by: Actor, on: date) -> None:
+        policy = self._policy.in_force(on)
+        self._do(account, lambda a: a.reprice(apr, notified_on=notified_on, effective_on=effective_on,
+                                              reason=reason, policy=policy, by=by.id, on=on))
+
+    def block(self, account: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.block(reason=reason, by=by.id, on=on))
+
+    def unblock(self, account: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.unblock(reason=reason, by=by.id, on=on))
+
+    def close(self, account: UUID, *, reason: str, by: Actor, on: date) -> None:
+        self._do(account, lambda a: a.close(reason=reason, by=by.id, on=on))
+
+    def account(self, account: UUID) -> CardAccount:
+        """The account as it stands (a copy: changing it changes nothing stored)."""
+        return self._app.get(CardAccount, account, "card account", CardAccountNotFoundError)
+
+    def _do(self, account: UUID, command: Callable[[CardAccount], object]) -> None:
+        self._app.change(CardAccount, account, "card account", CardAccountNotFoundError, command)
+
+
+class CardsDue(Protocol):
+    """Accounts with something due on a date: a statement, a due date, delinquency, dormancy,
+    expiry (a view answers, so the batch never loads every account)."""
+
+    def cards_due(self, on: date) -> Sequence[UUID]: ...
+
+
+class RunCardCycle:
+    """Close-of-business step: statements, late fees, buckets, collection stages, classification,
+    write-off proposals, dormancy and renewal, each change an event, once per date."""
+
+    name = "card_accounts"
+
+    def __init__(self, app: ClientBookApplication, due: CardsDue) -> None:
+        self._app = app
+        self._due = due
+
+    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
+        def cycle(account: CardAccount) -> bool:
+            changed = False
+            statement_due = account.next_statement is not None and account.next_statement <= on
+            if statement_due and account.status in ("active", "issued", "expired"):
+                account.close_statement(policy=policy, by=by.id, on=on)
+                changed = True
+            changed = account.age(policy=policy, by=by.id, on=on) or changed
+            changed = account.check_dormancy(policy=policy, by=by.id, on=on) or changed
+            return account.renew_or_expire(by=by.id, on=on) or changed
+
+        return self._app.command_each(CardAccount, self._due.cards_due(on), cycle)

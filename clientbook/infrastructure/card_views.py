@@ -1,0 +1,62 @@
+"""SQL view of card accounts: a document per account, and one fact per card event."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import msgspec
+
+from clientbook.infrastructure.views import SqlTrackedView
+from clientbook.projections.cards import CardAccountsView
+
+
+class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
+    name = "card_accounts"
+    tables = ("card_accounts", "card_facts")
+    schema = (
+        "CREATE TABLE IF NOT EXISTS card_accounts (account_id TEXT PRIMARY KEY, "
+        "number TEXT NOT NULL, customer_id TEXT NOT NULL, is_open INTEGER NOT NULL, "
+        "document TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS card_accounts_customer ON card_accounts (customer_id)",
+        "CREATE TABLE IF NOT EXISTS card_facts (position BIGINT PRIMARY KEY, "
+        "account_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
+        "data TEXT NOT NULL)",
+    )
+
+    def account(self, account_id: UUID) -> dict[str, Any] | None:
+        rows = self._rows("SELECT document FROM card_accounts WHERE account_id = ?", (str(account_id),))
+        return msgspec.json.decode(rows[0][0]) if rows else None
+
+    def put_account(self, account_id: UUID, document: dict[str, Any]) -> None:
+        self._exec(
+            "INSERT INTO card_accounts (account_id, number, customer_id, is_open, document) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
+            "is_open = excluded.is_open, document = excluded.document",
+            (str(account_id), document["number"], document["customer_id"],
+             int(document["status"] not in ("closed", "declined")),
+             msgspec.json.encode(document).decode()),
+        )
+
+    def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:
+        rows = self._rows(
+            "SELECT account_id, document FROM card_accounts "
+            f"{'WHERE is_open = 1 ' if open_only else ''}ORDER BY number"
+        )
+        return [(UUID(i), msgspec.json.decode(d)) for i, d in rows]
+
+    def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None:
+        self._exec(
+            "INSERT INTO card_facts (position, account_id, event, business_date, data) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (position, str(account_id), event, on.isoformat(), msgspec.json.encode(data).decode()),
+        )
+
+    def facts(self, *, up_to_position: int | None = None) -> list[tuple[int, UUID, str, date, dict[str, Any]]]:
+        rows = self._rows(
+            "SELECT position, account_id, event, business_date, data FROM card_facts "
+            "WHERE position <= ? ORDER BY position",
+            (up_to_position if up_to_position is not None else 2**62,),
+        )
+        return [(int(p), UUID(a), e, date.fromisoformat(d), msgspec.json.decode(x)) for p, a, e, d, x in rows]
