@@ -158,7 +158,8 @@ class CardAccount(BookAggregate):
         self.annual_fee = Money.zero(currency)
         self.expiry: date | None = None
         self.blocked: str | None = None
-        self.postings: dict[str, list[list[object]]] = {c: [] for c in COMPONENTS}
+        self.postings: dict[str, list[list[object]]] = {c: [] for c in COMPONENTS}  # FIFO, unpaid
+        self.totals: dict[str, Money] = {c: Money.zero(currency) for c in COMPONENTS}
         self.unpaid_minimums: list[list[object]] = []  # [due, amount left]
         self.statement: tuple[date, Money, Money, date] | None = None  # on, balance, min, due
         self.paid_since_statement = Money.zero(currency)
@@ -177,10 +178,7 @@ class CardAccount(BookAggregate):
     # -- balances -------------------------------------------------------------------------
 
     def component(self, name: str) -> Money:
-        total = Money.zero(self.limit.currency)
-        for _, _, left in self.postings[name]:
-            total += left  # type: ignore[operator]
-        return total
+        return self.totals[name]
 
     @property
     def balance(self) -> Money:
@@ -278,7 +276,7 @@ class CardAccount(BookAggregate):
 
     @event("Authorised")
     def _authorised(self, kind: str, amount: Money, merchant: str, by: str, on: date) -> None:
-        self.postings["principal"].append([on, kind, amount])
+        self._post("principal", kind, amount, on)
         self.last_use = max(self.last_use or on, on)
         self.dormancy = "none"
 
@@ -288,7 +286,11 @@ class CardAccount(BookAggregate):
 
     @event("Charged")
     def _charged(self, component: str, kind: str, amount: Money, by: str, on: date) -> None:
+        self._post(component, kind, amount, on)
+
+    def _post(self, component: str, kind: str, amount: Money, on: date) -> None:
         self.postings[component].append([on, kind, amount])
+        self.totals[component] += amount
 
     def charge_fee(self, kind: str, amount: Money, *, by: str, on: date) -> None:
         if kind not in ("annual", "late", "over_limit", "cash_advance"):
@@ -309,11 +311,16 @@ class CardAccount(BookAggregate):
     def _paid(self, amount: Money, by: str, on: date) -> None:
         left = amount.amount
         for name in COMPONENTS:
-            for posting in self.postings[name]:
-                take = min(left, posting[2].amount)  # type: ignore[attr-defined]
-                posting[2] = Money(posting[2].amount - take, amount.currency)  # type: ignore[attr-defined]
+            postings = self.postings[name]
+            while left > 0 and postings:
+                remaining: Money = postings[0][2]  # type: ignore[assignment]
+                take = min(left, remaining.amount)
                 left -= take
-            self.postings[name] = [p for p in self.postings[name] if not p[2].is_zero]  # type: ignore[attr-defined]
+                self.totals[name] -= Money(take, amount.currency)
+                if take == remaining.amount:
+                    postings.pop(0)
+                else:
+                    postings[0][2] = Money(remaining.amount - take, amount.currency)
         self.paid_since_statement += amount
         self._settle_minimums(amount.amount)
 
@@ -399,6 +406,7 @@ class CardAccount(BookAggregate):
     def _written_off(self, amount: Money, by: str, on: date) -> None:
         self.status, self.written_off = "written_off", amount
         self.postings = {c: [] for c in COMPONENTS}
+        self.totals = {c: Money.zero(amount.currency) for c in COMPONENTS}
         self.unpaid_minimums = []
 
     def recover(self, amount: Money, *, by: str, on: date) -> None:
@@ -431,6 +439,7 @@ class CardAccount(BookAggregate):
         self.plans.append((on, tuple(instalments)))
         if fees_waived is not None:
             self.postings["fees"] = []
+            self.totals["fees"] = Money.zero(fees_waived.currency)
 
     # -- limits, pricing, blocks, dormancy, renewal, closing ------------------------------
 

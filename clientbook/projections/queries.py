@@ -217,13 +217,17 @@ class CardQueries:
         return due_on(self._view.accounts(open_only=True), on, policy.card_dormant_months,
                       policy.card_long_dormant_months)
 
-    def portfolio(self, *, as_of: date, position: int | None = None) -> PortfolioReport:
+    def portfolio(self, *, as_of: date, period_from: date | None = None,
+                  position: int | None = None) -> PortfolioReport:
+        """The portfolio on `as_of`; write-offs and recoveries from `period_from` (default: the
+        first of the month) on; roll rates from the previous month-end."""
         self._refresh()
         reflected = self._view.max_tracking_id(self._application_name) or 0
         if position is not None:
             reflected = min(reflected, position)
         return portfolio(self._view.facts(up_to_position=reflected), as_of=as_of, position=reflected,
-                         ceiling_percent=self._policy(as_of).card_long_dormant_ceiling_percent)
+                         ceiling_percent=self._policy(as_of).card_long_dormant_ceiling_percent,
+                         period_from=period_from)
 
 
 class Reports:
