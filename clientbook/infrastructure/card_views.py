@@ -9,7 +9,7 @@ from uuid import UUID
 import msgspec
 
 from clientbook.infrastructure.views import SqlTrackedView
-from clientbook.projections.cards import CardAccountsView
+from clientbook.projections.cards import CardAccountsView, batch_columns
 
 
 class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
@@ -18,8 +18,12 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
     schema = (
         "CREATE TABLE IF NOT EXISTS card_accounts (account_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, customer_id TEXT NOT NULL, is_open INTEGER NOT NULL, "
-        "document TEXT NOT NULL)",
+        "next_action TEXT, delinquent INTEGER NOT NULL, dormancy TEXT NOT NULL, "
+        "last_use TEXT, zero_balance INTEGER NOT NULL, document TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS card_accounts_customer ON card_accounts (customer_id)",
+        "CREATE INDEX IF NOT EXISTS card_accounts_next_action ON card_accounts (next_action)",
+        "CREATE INDEX IF NOT EXISTS card_accounts_delinquent ON card_accounts (delinquent)",
+        "CREATE INDEX IF NOT EXISTS card_accounts_last_use ON card_accounts (dormancy, last_use)",
         "CREATE TABLE IF NOT EXISTS card_facts (position BIGINT PRIMARY KEY, "
         "account_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
         "data TEXT NOT NULL)",
@@ -30,14 +34,28 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         return msgspec.json.decode(rows[0][0]) if rows else None
 
     def put_account(self, account_id: UUID, document: dict[str, Any]) -> None:
+        batch = batch_columns(document)
         self._exec(
-            "INSERT INTO card_accounts (account_id, number, customer_id, is_open, document) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
-            "is_open = excluded.is_open, document = excluded.document",
+            "INSERT INTO card_accounts (account_id, number, customer_id, is_open, next_action, "
+            "delinquent, dormancy, last_use, zero_balance, document) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
+            "is_open = excluded.is_open, next_action = excluded.next_action, "
+            "delinquent = excluded.delinquent, dormancy = excluded.dormancy, "
+            "last_use = excluded.last_use, zero_balance = excluded.zero_balance, "
+            "document = excluded.document",
             (str(account_id), document["number"], document["customer_id"],
-             int(document["status"] not in ("closed", "declined")),
+             int(document["status"] not in ("closed", "declined")), *batch,
              msgspec.json.encode(document).decode()),
         )
+
+    def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
+        rows = self._rows(
+            "SELECT account_id FROM card_accounts WHERE is_open = 1 AND (next_action <= ? "
+            "OR delinquent = 1 OR (dormancy = 'none' AND last_use <= ?) "
+            "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?)) ORDER BY number",
+            (on.isoformat(), dormant_before.isoformat(), long_dormant_before.isoformat()),
+        )
+        return [UUID(r[0]) for r in rows]
 
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:
         rows = self._rows(

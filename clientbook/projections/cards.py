@@ -56,6 +56,10 @@ class CardAccountsView(TrackedView):
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]: ...
 
     @abstractmethod
+    def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
+        """Accounts with something due by `on`, in collections, or unused since the dates given."""
+
+    @abstractmethod
     def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None: ...
 
     @abstractmethod
@@ -166,27 +170,24 @@ def view_of(account_id: UUID, doc: dict[str, Any], on: date) -> CardView:
     )
 
 
-def due_on(rows: Sequence[tuple[UUID, dict[str, Any]]], on: date, dormant_months: int,
-           long_dormant_months: int) -> list[UUID]:
-    """Accounts the card batch must look at on `on`; the aggregates decide what changes."""
-    day = on.isoformat()
-    due = []
-    for account_id, doc in rows:
-        status = doc["status"]
-        if status in ("applied", "referred", "approved", "declined", "closed"):
-            continue
-        statement = doc["next_statement"] is not None and doc["next_statement"] <= day and status != "written_off"
-        delinquent = bool(doc["minimums"]) and doc["minimums"][0][0] < day
-        expiring = doc["expiry"] is not None and doc["expiry"] <= day and status not in ("expired", "written_off")
-        dormant = False
-        if doc["last_use"] is not None and status == "active":
-            last = date.fromisoformat(doc["last_use"])
-            dormant = (doc["dormancy"] == "none" and on >= add_months(last, dormant_months)) or (
-                doc["dormancy"] == "dormant" and on >= add_months(last, long_dormant_months)
-                and Decimal(doc["balance"]) == 0)
-        if statement or delinquent or expiring or dormant or doc["stage"] != "none":
-            due.append(account_id)
-    return due
+def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None, int]:
+    """What the card batch selects by, kept beside the document: the next date something falls
+    due (statement, the day after a due date, expiry), whether the account is in collections
+    (looked at daily), its dormancy, its last use and whether it owes nothing."""
+    status = doc["status"]
+    if status not in ("issued", "active", "expired", "written_off"):
+        return None, 0, "n/a", None, 0
+    dates = []
+    if doc["next_statement"] and status in ("issued", "active", "expired"):
+        dates.append(doc["next_statement"])
+    if doc["minimums"]:
+        dates.append((date.fromisoformat(doc["minimums"][0][0]) + timedelta(days=1)).isoformat())
+    if doc["expiry"] and status in ("issued", "active"):
+        dates.append(doc["expiry"])
+    delinquent = int(doc["stage"] != "none" and status != "written_off")
+    active = status == "active"
+    return (min(dates) if dates else None, delinquent, doc["dormancy"] if active else "n/a",
+            doc["last_use"], int(Decimal(doc["balance"]) == 0))
 
 
 # -- the portfolio report ------------------------------------------------------------------

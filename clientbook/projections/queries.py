@@ -6,13 +6,13 @@ from datetime import date, datetime
 from typing import Callable
 from uuid import UUID
 
+from clientbook.domain.card import add_months
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.cards import (
     CardAccountsView,
     CardView,
     PortfolioReport,
-    due_on,
     portfolio,
     view_of,
 )
@@ -212,10 +212,11 @@ class CardQueries:
                 if v.status not in ("declined", "closed")]
 
     def cards_due(self, on: date) -> list[UUID]:
+        """What the card batch must look at: selected by indexed columns, not every account."""
         self._refresh()
         policy = self._policy(on)
-        return due_on(self._view.accounts(open_only=True), on, policy.card_dormant_months,
-                      policy.card_long_dormant_months)
+        return self._view.due(on, add_months(on, -policy.card_dormant_months),
+                              add_months(on, -policy.card_long_dormant_months))
 
     def portfolio(self, *, as_of: date, period_from: date | None = None,
                   position: int | None = None) -> PortfolioReport:
