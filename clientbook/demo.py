@@ -328,7 +328,7 @@ class Demo:
             else:
                 c.accept(complaint, by=self.desk, on=on)
         elif step == "accepted":
-            c.assign(complaint, rng.choice(DEPARTMENTS), by=self.desk, on=on)
+            c.assign(complaint, rng.choice(DEPARTMENTS), by=self.administration, on=on)
         elif step == "assigned":
             c.investigate(
                 complaint,

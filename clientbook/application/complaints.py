@@ -132,7 +132,7 @@ class Complaints:
         self._do(complaint, lambda c: c.reject(reply=reply, by=by.id, on=on))
 
     def assign(self, complaint: UUID, department: str, *, by: Actor, on: date) -> None:
-        self._do(complaint, lambda c: c.assign(department, by=by.id, on=on))
+        self._do(complaint, lambda c: c.assign(department, by=by, on=on))
 
     def investigate(
         self,

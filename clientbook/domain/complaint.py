@@ -238,9 +238,14 @@ class Complaint(BookAggregate):
 
     # -- handling -------------------------------------------------------------------------
 
-    def assign(self, department: str, *, by: str, on: date) -> None:
+    def assign(self, department: str, *, by: Actor, on: date) -> None:
+        """Administration assigns the complaint to a handling department."""
         self._require("accepted", "assigned")
-        self._assigned(_text(department, "the handling department"), by, on)
+        if "administration" not in by.roles:
+            raise RoleRequiredError(
+                f"{by.id} is not administration; administration assigns complaint {self.number}"
+            )
+        self._assigned(_text(department, "the handling department"), by.id, on)
 
     @event("Assigned")
     def _assigned(self, department: str, by: str, on: date) -> None:
@@ -323,10 +328,13 @@ class Complaint(BookAggregate):
 
     @event("ResolutionApproved")
     def _resolution_approved(self, amount: Money | None, by: str, on: date) -> None:
-        self.step, self.approved_amount = "resolution_approved", amount
+        self.step = "resolution_approved"
+        if amount is not None:  # payments are made against everything approved, reopens too
+            self.approved_amount = amount if self.approved_amount is None else self.approved_amount + amount
 
     def pay(self, amount: Money, *, by: str, on: date) -> None:
         """Record a payment of the approved compensation, refund or discount."""
+        self._require_open("paid")
         if self.approved_amount is None or self.step not in (
             "resolution_approved",
             "replied",
@@ -360,7 +368,7 @@ class Complaint(BookAggregate):
     def follow_up(self, *, satisfaction: int, note: str, by: str, on: date) -> None:
         """A return visit: the customer's satisfaction with the handling, 1 to 5."""
         self._require("replied", "followed up")
-        if isinstance(satisfaction, bool) or satisfaction not in (1, 2, 3, 4, 5):
+        if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
             raise InvalidValueError(
                 f"satisfaction {satisfaction!r} is not a whole number from 1 to 5"
             )

@@ -24,6 +24,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
 from clientbook.domain.customer import ERASED
+from clientbook.domain.errors import InvalidValueError
 from clientbook.infrastructure.keys import KeyStore
 
 _BASE_FIELDS = ("originator_id", "originator_version")
@@ -88,9 +89,19 @@ class ClientBookMapper(Mapper[UUID]):
             self._seal(subject, state, self.schema(cls).personal)
             if getattr(cls, "class_version", 1) > 1:
                 state["class_version"] = cls.class_version
-        return StoredEvent(
-            subject, version, get_topic(cls), self._pack(self._encoder.encode(state))
-        )
+        data = self._encoder.encode(state)
+        if not issubclass(cls, CanSnapshotAggregate):
+            self._check_readable(cls, data)
+        return StoredEvent(subject, version, get_topic(cls), self._pack(data))
+
+    def _check_readable(self, cls: type, data: bytes) -> None:
+        """Refuse to store what could not be read back: a wrong type would break every load."""
+        try:
+            self.schema(cls).decoder.decode(data)
+        except msgspec.ValidationError as error:
+            raise InvalidValueError(
+                f"{cls.__qualname__} cannot be recorded: {error}; nothing was written"
+            ) from None
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         cls = resolve_topic(stored_event.topic)

@@ -189,11 +189,14 @@ def _closing(e: Any, card: dict[str, Any]) -> dict[str, Any]:
     return {"step": "closed", "closed_on": e.on.isoformat(), "in_time": in_time}
 
 
-def _paid(e: Any, card: dict[str, Any]) -> dict[str, Any]:
-    paid = Money(e.amount.amount, e.amount.currency)
-    if card["paid"] is not None:
-        paid = paid + Money(card["paid"]["amount"], card["paid"]["currency"])
-    return {"paid": _money(paid)}
+def _accumulate(amount: Money | None, card: dict[str, Any], key: str) -> dict[str, Any]:
+    """Add an amount to a running total on the card (payments, approvals across reopens)."""
+    if amount is None:
+        return {}
+    total = Money(amount.amount, amount.currency)
+    if card[key] is not None:
+        total = total + Money(card[key]["amount"], card[key]["currency"])
+    return {key: _money(total)}
 
 
 _CARD_CHANGES: dict[str, Any] = {
@@ -215,9 +218,9 @@ _CARD_CHANGES: dict[str, Any] = {
     },
     "ResolutionApproved": lambda e, c: {
         "step": "resolution_approved",
-        "approved_amount": _money(e.amount),
+        **_accumulate(e.amount, c, "approved_amount"),
     },
-    "CompensationPaid": _paid,
+    "CompensationPaid": lambda e, c: _accumulate(e.amount, c, "paid"),
     "Replied": lambda e, c: {"step": "replied"},
     "FollowedUp": lambda e, c: {"step": "followed_up", "satisfaction": e.satisfaction},
     "Closed": _closing,

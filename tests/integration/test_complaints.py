@@ -58,7 +58,7 @@ def handle(
     """Take a complaint through every step, from acceptance to the archive."""
     c = book.complaints
     c.accept(cid, by=DESK, on=on)
-    c.assign(cid, "card centre", by=DESK, on=on)
+    c.assign(cid, "card centre", by=ADMIN, on=on)
     c.investigate(cid, **REPORT, by=INVESTIGATOR, on=on)
     c.review(cid, by=SUPERVISOR, on=on)
     c.endorse(cid, opinion="refund and apologise", by=ADMIN, on=on)
@@ -124,7 +124,7 @@ def test_a_refused_step_writes_nothing(book: ClientBook) -> None:
     cid = receive(book)
     head = book.head
     with pytest.raises(DomainError):
-        book.complaints.assign(cid, "card centre", by=DESK, on=D)
+        book.complaints.assign(cid, "card centre", by=ADMIN, on=D)
     with pytest.raises(DomainError):
         book.complaints.review(cid, by=SUPERVISOR, on=D)
     assert book.head == head

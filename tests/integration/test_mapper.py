@@ -148,3 +148,12 @@ def test_a_snapshot_round_trips_with_personal_data_sealed(mapper: ClientBookMapp
     assert copy.mutate(None) == thing
     mapper.keys.forget(thing.id)
     assert mapper.to_domain_event(stored).mutate(None).secret == ERASED
+
+
+def test_an_event_that_could_not_be_read_back_is_refused(mapper: ClientBookMapper) -> None:
+    from clientbook import InvalidValueError
+
+    bad = made()
+    object.__setattr__(bad, "rate", "not a number")
+    with pytest.raises(InvalidValueError, match="cannot be recorded"):
+        mapper.to_stored_event(bad)

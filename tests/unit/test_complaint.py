@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 import pytest
@@ -62,7 +63,7 @@ def at(step: str, on: date = D) -> Complaint:
     c = received(on)
     script = [
         ("accepted", lambda: c.accept(by=DESK, on=on)),
-        ("assigned", lambda: c.assign("card centre", by=DESK, on=on)),
+        ("assigned", lambda: c.assign("card centre", by=ADMIN, on=on)),
         ("investigated", lambda: c.investigate(REPORT, by=INVESTIGATOR, on=on)),
         ("reviewed", lambda: c.review(by=SUPERVISOR, on=on)),
         ("endorsed", lambda: c.endorse(opinion="refund it", by=ADMIN, on=on)),
@@ -134,7 +135,7 @@ def test_skipping_a_step_is_refused_and_records_nothing() -> None:
     with pytest.raises(
         StepOrderError, match="is received; it can be assigned only when it is accepted"
     ):
-        c.assign("card centre", by=DESK, on=D)
+        c.assign("card centre", by=ADMIN, on=D)
     c.collect_events()
     c = at("assigned")
     with pytest.raises(StepOrderError):
@@ -252,7 +253,7 @@ def test_in_time_is_decided_once_at_the_first_close_and_never_changes() -> None:
         D + timedelta(days=37),
     )
     on_time.collect_events()
-    on_time.assign("card centre", by=DESK, on=D + timedelta(31))
+    on_time.assign("card centre", by=ADMIN, on=D + timedelta(31))
     assert on_time.in_time is True
 
 
@@ -261,7 +262,7 @@ def test_a_closed_complaint_can_only_be_reopened() -> None:
     with pytest.raises(
         ComplaintClosedError, match="CP-2026-000017 is closed; it cannot be assigned"
     ):
-        c.assign("x", by=DESK, on=D)
+        c.assign("x", by=ADMIN, on=D)
     with pytest.raises(ReasonRequiredError):
         c.reopen(reason="", by=DESK, on=D, policy=POLICY)
     with pytest.raises(InvalidTransitionError, match="only a closed complaint can be reopened"):
@@ -284,3 +285,41 @@ def test_an_open_complaint_past_its_deadline_becomes_overdue_once() -> None:
     with pytest.raises(InvalidTransitionError):
         c.mark_overdue(by="batch", on=D + timedelta(days=9))
     c.investigate(REPORT, by=INVESTIGATOR, on=D + timedelta(days=9))  # the deadline never blocks
+
+
+def test_administration_assigns_the_complaint() -> None:
+    c = at("accepted")
+    with pytest.raises(RoleRequiredError, match="administration assigns"):
+        c.assign("card centre", by=OFFICER, on=D)
+
+
+def test_a_satisfaction_that_is_not_a_whole_number_is_refused() -> None:
+    for score in (3.0, Decimal(3), "4"):
+        with pytest.raises(InvalidValueError, match="from 1 to 5"):
+            at("replied").follow_up(satisfaction=score, note="", by=DESK, on=D)  # type: ignore[arg-type]
+
+
+def test_a_payment_on_a_closed_complaint_says_it_is_closed() -> None:
+    with pytest.raises(ComplaintClosedError, match="cannot be paid"):
+        at("closed").pay(Money("1.00"), by=DESK, on=D)
+
+
+def test_payments_are_made_against_everything_approved_across_reopens() -> None:
+    c = at("closed")
+    c.reopen(reason="more damage found", by=DESK, on=D + timedelta(1), policy=POLICY)
+    c.assign("card centre", by=ADMIN, on=D + timedelta(1))
+    c.investigate(REPORT, by=INVESTIGATOR, on=D + timedelta(1))
+    c.review(by=SUPERVISOR, on=D + timedelta(1))
+    c.endorse(opinion="pay the rest", by=ADMIN, on=D + timedelta(1))
+    c.approve_report(by=GM, on=D + timedelta(1))
+    c.propose_resolution(Resolution("compensation", "the rest", Money("100.00")), by=INVESTIGATOR, on=D + timedelta(1))
+    c.approve_resolution(by=OFFICER, policy=POLICY, on=D + timedelta(1))
+    assert c.approved_amount == Money("400.00")
+    c.pay(Money("400.00"), by=DESK, on=D + timedelta(1))
+
+
+def test_a_business_date_must_be_a_date() -> None:
+    from datetime import datetime
+
+    with pytest.raises(InvalidValueError, match="business date must be a date"):
+        received().accept(by=DESK, on=datetime(2026, 11, 2, 10, 0))  # type: ignore[arg-type]
