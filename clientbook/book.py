@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterator
+from pathlib import Path
+from typing import Any, Callable, Iterator
 from uuid import UUID
 
 from attrs import frozen
@@ -19,6 +20,7 @@ from clientbook.application.complaints import Complaints, MarkOverdueComplaints
 from clientbook.application.credit import AgeCreditLines, Credit
 from clientbook.application.credit_reports import CreditReports
 from clientbook.application.customers import Customers
+from clientbook.application.uci_import import UciImport, read_holders
 from clientbook.application.policy import PolicyService
 from clientbook.infrastructure.card_views import SqlCardAccountsView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
@@ -132,6 +134,12 @@ class ClientBook:
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
         """Run the daily steps for every business date not yet closed, up to `on`."""
         return self._close_of_business.run(on)
+
+    def import_uci_cards(self, path: Path, *, rows: int | None = None,
+                         progress: Callable[[str, int, int], None] | None = None) -> int:
+        """Replay the UCI card data (see application/uci_import.py); returns events written."""
+        holders = list(read_holders(path, rows))
+        return UciImport(self.app, self.policy, self.close_of_business).run(holders, progress)
 
     @property
     def last_business_date_closed(self) -> date | None:

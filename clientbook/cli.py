@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clientbook.application.uci_import import LAST_DAY
 from clientbook.book import ClientBook
 from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
 
@@ -95,7 +96,7 @@ def demo(
         _print_classification(book, last)
 
 
-REPORTS = ("managers", "complaints", "groups", "classification", "migration", "aging")
+REPORTS = ("managers", "complaints", "groups", "classification", "migration", "aging", "portfolio")
 
 
 @main.command()
@@ -145,6 +146,8 @@ def report(
             _print_classification(book, on)
         elif name == "migration":
             _print_migration(book, start, end)  # type: ignore[arg-type]
+        elif name == "portfolio":
+            _print_portfolio(book, on)
         else:
             _print_aging(book, on)
 
@@ -160,6 +163,36 @@ def worklist(ctx: click.Context, as_of: datetime) -> None:
             left = f"[red]{item.days_left}[/]" if item.days_left < 0 else str(item.days_left)
             table.add_row(item.number, item.step, item.department, str(item.deadline), left)
         console.print(table)
+
+
+@main.group("import")
+def import_() -> None:
+    """Replay outside data through the real commands."""
+
+
+@import_.command("uci-cards")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--rows", type=int, default=None, help="Only the first N card holders.")
+@click.pass_context
+def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
+    """The UCI "default of credit card clients" data as card accounts over six business months."""
+    import pathlib
+    import time
+
+    with _open(ctx) as book, _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, done: int, total: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], completed=done)
+
+        started = time.perf_counter()
+        events = book.import_uci_cards(pathlib.Path(path), rows=rows, progress=progress)
+        seconds = time.perf_counter() - started
+    console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
+    with _open(ctx) as book:
+        _print_portfolio(book, LAST_DAY)
 
 
 @main.group()
@@ -442,6 +475,25 @@ def _print_aging(book: ClientBook, on: date) -> None:
         table.add_row(row.number, *(str(amounts[b].amount) for b in buckets))
     table.add_row("[bold]total[/]", *(str(amount.amount) for _, amount in r.totals))
     console.print(table)
+
+
+def _print_portfolio(book: ClientBook, on: date) -> None:
+    r = book.card_accounts.portfolio(as_of=on)
+    table = Table("bucket", "accounts", "balance", title=f"Card portfolio as of {on} "
+                  f"(log position {r.position:,}; {r.issued:,} cards issued)")
+    for bucket, count, balance in r.accounts_by_bucket:
+        table.add_row(bucket, f"{count:,}", f"{balance:,.2f}")
+    console.print(table)
+    console.print("by status: " + ", ".join(f"{s} {n:,}" for s, n, _ in r.accounts_by_status))
+    console.print("five-category balances: " + ", ".join(f"{c} {b:,.2f}" for c, b in r.balances_by_class))
+    rolls = ", ".join(f"{f}→{t} {n:,}" for f, t, n in r.roll_rates if f != t)
+    console.print(f"roll rates from last month-end: {rolls or 'none'}; cure rate "
+                  f"{r.cure_rate_percent if r.cure_rate_percent is not None else '-'}%")
+    ceiling = "within" if r.long_term_dormant_within_ceiling else "[red]above[/]"
+    console.print(f"activation {r.activation_rate_percent}%, dormant {r.dormant_percent}%, long-term "
+                  f"dormant {r.long_term_dormant_percent}% ({ceiling} the "
+                  f"{r.long_term_dormant_ceiling_percent}% ceiling); written off {r.written_off:,.2f}, "
+                  f"recovered {r.recovered:,.2f} this month")
 
 
 def _print_directory(book: ClientBook) -> None:

@@ -19,10 +19,11 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         "CREATE TABLE IF NOT EXISTS card_accounts (account_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, customer_id TEXT NOT NULL, is_open INTEGER NOT NULL, "
         "next_action TEXT, delinquent INTEGER NOT NULL, dormancy TEXT NOT NULL, "
-        "last_use TEXT, zero_balance INTEGER NOT NULL, document TEXT NOT NULL)",
+        "last_use TEXT, zero_balance INTEGER NOT NULL, oldest_due TEXT, document TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS card_accounts_customer ON card_accounts (customer_id)",
         "CREATE INDEX IF NOT EXISTS card_accounts_next_action ON card_accounts (next_action)",
         "CREATE INDEX IF NOT EXISTS card_accounts_delinquent ON card_accounts (delinquent)",
+        "CREATE INDEX IF NOT EXISTS card_accounts_oldest_due ON card_accounts (oldest_due)",
         "CREATE INDEX IF NOT EXISTS card_accounts_last_use ON card_accounts (dormancy, last_use)",
         "CREATE TABLE IF NOT EXISTS card_facts (position BIGINT PRIMARY KEY, "
         "account_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
@@ -37,25 +38,34 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         batch = batch_columns(document)
         self._exec(
             "INSERT INTO card_accounts (account_id, number, customer_id, is_open, next_action, "
-            "delinquent, dormancy, last_use, zero_balance, document) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
+            "delinquent, dormancy, last_use, zero_balance, oldest_due, document) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
             "is_open = excluded.is_open, next_action = excluded.next_action, "
             "delinquent = excluded.delinquent, dormancy = excluded.dormancy, "
             "last_use = excluded.last_use, zero_balance = excluded.zero_balance, "
-            "document = excluded.document",
+            "oldest_due = excluded.oldest_due, document = excluded.document",
             (str(account_id), document["number"], document["customer_id"],
              int(document["status"] not in ("closed", "declined")), *batch,
              msgspec.json.encode(document).decode()),
         )
 
-    def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
+    def due(self, on: date, dormant_before: date, long_dormant_before: date,
+            dpd_thresholds: frozenset[int]) -> list[UUID]:
+        day = on.isoformat()
         rows = self._rows(
-            "SELECT account_id FROM card_accounts WHERE is_open = 1 AND (next_action <= ? "
-            "OR delinquent = 1 OR (dormancy = 'none' AND last_use <= ?) "
-            "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?)) ORDER BY number",
-            (on.isoformat(), dormant_before.isoformat(), long_dormant_before.isoformat()),
+            "SELECT account_id, number, oldest_due FROM card_accounts WHERE is_open = 1 AND ("
+            "next_action <= ? OR oldest_due < ? OR (delinquent = 1 AND oldest_due IS NULL) "
+            "OR (dormancy = 'none' AND last_use <= ?) "
+            "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?))",
+            (day, day, dormant_before.isoformat(), long_dormant_before.isoformat()),
         )
-        return [UUID(r[0]) for r in rows]
+        due = []
+        for account_id, number, oldest in sorted(rows, key=lambda r: r[1]):
+            crossing = oldest is None or oldest >= day or (
+                (on - date.fromisoformat(oldest)).days in dpd_thresholds)
+            if crossing:  # a past-due account only on the days its bucket, stage or class moves
+                due.append(UUID(account_id))
+        return due
 
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:
         rows = self._rows(

@@ -16,6 +16,7 @@ from eventsourcing.utils import get_topic
 
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, add_months, settle_minimums
 from clientbook.domain.money import Money
+from clientbook.domain.policy import PolicySettings
 from clientbook.projections.view import TrackedView
 
 CARD_EVENTS = tuple(
@@ -56,8 +57,10 @@ class CardAccountsView(TrackedView):
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]: ...
 
     @abstractmethod
-    def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
-        """Accounts with something due by `on`, in collections, or unused since the dates given."""
+    def due(self, on: date, dormant_before: date, long_dormant_before: date,
+            dpd_thresholds: frozenset[int]) -> list[UUID]:
+        """Accounts with something due by `on`, past due by one of the thresholds, cured but
+        still in collections, or unused since the dates given."""
 
     @abstractmethod
     def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None: ...
@@ -170,13 +173,13 @@ def view_of(account_id: UUID, doc: dict[str, Any], on: date) -> CardView:
     )
 
 
-def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None, int]:
+def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None, int, str | None]:
     """What the card batch selects by, kept beside the document: the next date something falls
     due (statement, the day after a due date, expiry), whether the account is in collections
     (looked at daily), its dormancy, its last use and whether it owes nothing."""
     status = doc["status"]
     if status not in ("issued", "active", "expired", "written_off"):
-        return None, 0, "n/a", None, 0
+        return None, 0, "n/a", None, 0, None
     dates = []
     if doc["next_statement"] and status in ("issued", "active", "expired"):
         dates.append(doc["next_statement"])
@@ -186,8 +189,17 @@ def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None
         dates.append(doc["expiry"])
     delinquent = int(doc["stage"] != "none" and status != "written_off")
     active = status == "active"
+    oldest = doc["minimums"][0][0] if doc["minimums"] and status != "written_off" else None
     return (min(dates) if dates else None, delinquent, doc["dormancy"] if active else "n/a",
-            doc["last_use"], int(Decimal(doc["balance"]) == 0))
+            doc["last_use"], int(Decimal(doc["balance"]) == 0), oldest)
+
+
+def dpd_thresholds(policy: PolicySettings) -> frozenset[int]:
+    """The days past due at which a bucket, collection stage or classification moves."""
+    buckets = {1, 30, 60, 90, 120, 150, 180}
+    classes = {1, 91, 121, 181}
+    return frozenset(buckets | classes | {policy.card_visit_dpd, policy.card_legal_dpd,
+                                          policy.card_write_off_dpd})
 
 
 # -- the portfolio report ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from clientbook.projections.cards import (
     CardAccountsView,
     CardView,
     PortfolioReport,
+    dpd_thresholds,
     portfolio,
     view_of,
 )
@@ -216,7 +217,8 @@ class CardQueries:
         self._refresh()
         policy = self._policy(on)
         return self._view.due(on, add_months(on, -policy.card_dormant_months),
-                              add_months(on, -policy.card_long_dormant_months))
+                              add_months(on, -policy.card_long_dormant_months),
+                              dpd_thresholds(policy))
 
     def portfolio(self, *, as_of: date, period_from: date | None = None,
                   position: int | None = None) -> PortfolioReport:
