@@ -52,7 +52,7 @@ def _open(ctx: click.Context) -> ClientBook:
 
 @main.command()
 @click.option("--customers", default=150, show_default=True, help="Customers to register.")
-@click.option("--days", default=130, show_default=True, help="Business days to run.")
+@click.option("--days", default=365, show_default=True, help="Business days to run.")
 @click.option("--managers", default=8, show_default=True, help="Relationship managers.")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same book.")
 @click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
@@ -94,6 +94,7 @@ def demo(
         _print_complaints(book, first, last, None)
         _print_groups(book, last)
         _print_classification(book, last)
+        _print_portfolio(book, last)
 
 
 REPORTS = ("managers", "complaints", "groups", "classification", "migration", "aging", "portfolio")

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
+from clientbook.domain.card import add_months
 from clientbook.domain.complaint import CATEGORIES, PRODUCTS
 from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
 from clientbook.domain.errors import DomainError
@@ -59,6 +60,9 @@ class Demo:
         self.open: set[UUID] = set()
         self.refused = 0
         self.lines: list[tuple[UUID, list[tuple[date, Money]], bool]] = []
+        self.cards: dict[UUID, str] = {}  # account -> how its holder pays: full, minimum, never
+        self.card_holders: set[UUID] = set()
+        self.card_days: dict[UUID, int] = {}  # account -> day of the month its holder pays
         self.credit_officer = Actor("u-credit", {"credit_officer"})
         self.credit_manager = Actor("u-credit-manager", {"manager"})
         self.desk = Actor("u-desk", {"officer"})
@@ -92,6 +96,9 @@ class Demo:
                 )
             if n == 15:
                 self.grant_credit(day)
+            if n % 30 == 5:
+                self.open_cards(day)
+            self.use_cards(day)
             self.repay_instalments(day)
             if self.customers and self.rng.random() < max(0.2, len(self.customers) / 300):
                 self.complain(day)
@@ -284,6 +291,57 @@ class Demo:
                             line, min(amount, record.outstanding), by=self.desk, on=on
                         )
 
+    # -- cards --------------------------------------------------------------------------------
+
+    def open_cards(self, on: date) -> None:
+        """Some individuals apply; referrals go to a supervisor; approved cards are issued."""
+        cards, rng = self.book.cards, self.rng
+        for customer in self.customers:
+            record = self.book.customers.get(customer)
+            if customer in self.card_holders or record.kind != "individual" or rng.random() > 0.4:
+                continue
+            if record.status not in ("active", "prospect") or record.restricted:
+                continue
+            self.card_holders.add(customer)
+            account = cards.apply(number=f"K-{len(self.card_holders):06d}", customer=customer,
+                                  monthly_income=Money(f"{rng.randint(3, 40) * 1000}.00"),
+                                  age=rng.randint(19, 64), by=self.desk, on=on)
+            status = cards.account(account).status
+            if status == "referred":
+                approve = rng.random() < 0.7
+                cards.decide(account, approve=approve, limit=Money("5000.00") if approve else None,
+                             reason="income verified" if approve else "thin credit file",
+                             by=self.supervisor, on=on)
+                status = "approved" if approve else "declined"
+            if status != "approved":
+                continue
+            cards.issue(account, token=f"demo-token-{account.hex[:8]}", last4=f"{rng.randint(0, 9999):04d}",
+                        apr=Decimal("18.25"), annual_fee=Money("100.00"),
+                        expiry=add_months(on, 36), by=self.desk, on=on)
+            if rng.random() < 0.9:  # some cards are never activated
+                cards.activate(account, by=self.desk, on=on)
+                self.cards[account] = rng.choices(("full", "minimum", "never"), weights=(6, 3, 1))[0]
+                self.card_days[account] = (on + timedelta(days=23)).day  # before the due date
+
+    def use_cards(self, on: date) -> None:
+        """Holders buy and pay as their habits say; the batch does the rest."""
+        cards, rng = self.book.cards, self.rng
+        for account, habit in self.cards.items():
+            if rng.random() < 0.15 and habit != "never" or (habit == "never" and on.day == 7):
+                kind = "cash_advance" if rng.random() < 0.1 else "purchase"
+                cards.authorise(account, kind=kind, amount=Money(f"{rng.randint(2, 80) * 25}.00"),
+                                merchant=rng.choice(MERCHANTS), by=self.desk, on=on)
+            if on.day != self.card_days[account]:
+                continue  # statements close monthly; the holder looks at the account once a month
+            record = cards.account(account)
+            if record.statement is not None and habit != "never" and record.status == "active":
+                owed = record.statement[1] if habit == "full" else record.statement[2]
+                amount = min(owed, record.balance)
+                if amount.amount > 0:
+                    cards.pay(account, amount, by=self.desk, on=on)
+            if record.write_off_proposed_by is not None and record.status != "written_off":
+                cards.approve_write_off(account, by=self.general_manager, on=on)
+
     # -- complaints -----------------------------------------------------------------------
 
     def complain(self, on: date) -> None:
@@ -395,6 +453,9 @@ class Demo:
             c.close(complaint, by=self.desk, on=on)
             if record.reopened == 0 and rng.random() < 0.08:
                 self.disputes[complaint] = on + timedelta(days=rng.randint(3, 20))
+
+
+MERCHANTS = ("supermarket", "fuel station", "online shop", "restaurant", "pharmacy", "airline")
 
 
 COMPLAINT_CHANNELS = ("counter", "hotline", "hotline", "letter", "online", "online", "regulator")

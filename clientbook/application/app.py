@@ -31,6 +31,9 @@ class ClientBookApplication(Application[UUID]):
     """The book's event store and its one totally ordered log (the notification log)."""
 
     name = "ClientBook"
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    """Recently used aggregates stay in memory; each load still reads any newer events first
+    (fast-forward), so another process's writes are seen."""
     snapshotting_intervals = {CardAccount: 100}
     """Card accounts live for years and collect thousands of events: snapshot every 100."""
 
