@@ -342,7 +342,8 @@ class CardAccount(BookAggregate):
         balance = self.balance
         minimum = self.minimum_payment(balance, policy)
         due = on + timedelta(days=policy.card_payment_due_days)
-        self._statement_closed(balance, minimum, due, add_months(on, 1), by, on)
+        assert self.next_statement is not None
+        self._statement_closed(balance, minimum, due, add_months(self.next_statement, 1), by, on)
 
     def interest_due(self, on: date) -> Money | None:
         """A month's interest at the APR in force on the principal, unless the last statement was

@@ -52,20 +52,23 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
     def due(self, on: date, dormant_before: date, long_dormant_before: date,
             dpd_thresholds: frozenset[int]) -> list[UUID]:
         day = on.isoformat()
-        rows = self._rows(
-            "SELECT account_id, number, oldest_due FROM card_accounts WHERE is_open = 1 AND ("
-            "next_action <= ? OR oldest_due < ? OR (delinquent = 1 AND oldest_due IS NULL) "
+        scheduled = self._rows(
+            "SELECT account_id, number FROM card_accounts WHERE is_open = 1 AND ("
+            "next_action <= ? OR (delinquent = 1 AND oldest_due IS NULL) "
             "OR (dormancy = 'none' AND last_use <= ?) "
             "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?))",
-            (day, day, dormant_before.isoformat(), long_dormant_before.isoformat()),
+            (day, dormant_before.isoformat(), long_dormant_before.isoformat()),
         )
-        due = []
-        for account_id, number, oldest in sorted(rows, key=lambda r: r[1]):
-            crossing = oldest is None or oldest >= day or (
-                (on - date.fromisoformat(oldest)).days in dpd_thresholds)
-            if crossing:  # a past-due account only on the days its bucket, stage or class moves
-                due.append(UUID(account_id))
-        return due
+        past_due = self._rows(
+            "SELECT account_id, number, oldest_due FROM card_accounts "
+            "WHERE is_open = 1 AND oldest_due < ?", (day,),
+        )
+        crossing = [  # a past-due account only on the days its bucket, stage or class moves
+            (account_id, number) for account_id, number, oldest in past_due
+            if (on - date.fromisoformat(oldest)).days in dpd_thresholds
+        ]
+        due = dict(sorted([*scheduled, *crossing], key=lambda row: row[1]))
+        return [UUID(account_id) for account_id in due]
 
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:
         rows = self._rows(

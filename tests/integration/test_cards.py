@@ -102,3 +102,12 @@ def test_a_long_lived_account_loads_from_a_snapshot_equal_to_its_full_replay(boo
     assert from_snapshot == from_every_event
     # each round adds 1.00 net; each payment pays the last fee first, then the oldest purchases
     assert from_snapshot.balance == Money("3340.00") and from_snapshot.component("fees") == Money("1.00")
+
+
+def test_a_past_due_account_still_gets_its_statement_on_schedule(book: ClientBook) -> None:
+    account = open_card(book)
+    book.cards.authorise(account, kind="purchase", amount=Money("500.00"), merchant="m", by=CLERK, on=D)
+    for n in range(1, 100):
+        book.close_of_business(D + timedelta(days=n))
+    statements = [e.business_date for e in book.audit.trail(aggregate=account, event_type="StatementClosed")]
+    assert statements == [date(2026, 2, 5), date(2026, 3, 5), date(2026, 4, 5)]  # every month, on the day
