@@ -426,9 +426,17 @@ class Customer(BookAggregate):
             )
 
 
+MAX_VISIT_CYCLE_DAYS = 3660
+"""Ten years: a longer "usual" cycle means no cycle at all (and would overflow the calendar)."""
+
+
 def _check_cycle(days: int | None) -> None:
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
-        raise InvalidValueError(f"visit cycle {days!r} is not a whole number of days (1 or more)")
+    if days is not None and (
+        isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_VISIT_CYCLE_DAYS
+    ):
+        raise InvalidValueError(
+            f"visit cycle {days!r} is not a whole number of days from 1 to {MAX_VISIT_CYCLE_DAYS}"
+        )
 
 
 class IdentityClaim(BookAggregate):

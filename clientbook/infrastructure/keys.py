@@ -23,6 +23,7 @@ class KeyStore:
     def __init__(self, database: SqlDatabase) -> None:
         self._database = database
         self._cache: dict[UUID, AESGCM | None] = {}
+        self._forgotten: set[UUID] = set()
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [
@@ -32,12 +33,15 @@ class KeyStore:
         )
 
     def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
-        """The subject's cipher; with `create`, a key is made (and stored) if there is none."""
-        cipher = self._cache.get(subject)
-        if cipher is None and (create or subject not in self._cache):
+        """The subject's cipher; with `create`, a key is made (and stored) if there is none yet.
+        A forgotten subject has none, and never gets a new one."""
+        if subject not in self._cache or (create and self._cache[subject] is None
+                                          and subject not in self._forgotten):
             key = self._load(subject, create)
-            cipher = self._cache[subject] = None if key is None else AESGCM(key)
-        return cipher
+            if key == b"":
+                self._forgotten.add(subject)
+            self._cache[subject] = AESGCM(key) if key else None
+        return self._cache[subject]
 
     def _load(self, subject: UUID, create: bool) -> bytes | None:
         with self._database.transaction() as cursor:
@@ -52,20 +56,29 @@ class KeyStore:
         return None if row is None else bytes(row[0])
 
     def forget(self, subject: UUID) -> None:
-        """Delete the subject's key: every field sealed with it becomes unreadable for good."""
-        self._database.execute("DELETE FROM personal_data_keys WHERE subject = ?", (str(subject),))
+        """Destroy the subject's key, keeping an empty tombstone: every field sealed with it
+        becomes unreadable for good, and no new key is ever made for the subject."""
+        with self._database.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO personal_data_keys (subject, key) VALUES (?, ?) "
+                "ON CONFLICT (subject) DO UPDATE SET key = excluded.key",
+                (str(subject), b""),
+            )
         self._cache[subject] = None
+        self._forgotten.add(subject)
 
     def seal(self, subject: UUID, plaintext: bytes) -> str:
+        """The sealed text, or "" for a forgotten subject (its personal data is not kept)."""
         cipher = self.cipher(subject, create=True)
-        assert cipher is not None
+        if cipher is None:
+            return ""
         nonce = os.urandom(_NONCE)
         return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
 
     def open(self, subject: UUID, sealed: str) -> bytes | None:
         """The plaintext, or None when the subject's key has been forgotten."""
         cipher = self.cipher(subject, create=False)
-        if cipher is None:
+        if cipher is None or not sealed:
             return None
         raw = base64.b64decode(sealed)
         return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)

@@ -155,15 +155,16 @@ class ClientBookMapper(Mapper[UUID]):
         state = dict(snapshot["state"])
         private = {name: state.pop(name) for name in sorted(personal) if state.get(name)}
         if private:
-            state["_sealed"] = self.keys.seal(subject, msgspec.json.encode(_tag(private)))
+            sealed = self.keys.seal(subject, msgspec.json.encode(_tag(private)))
+            state["_sealed"] = {"fields": sorted(private), "data": sealed}
         return state
 
     def _open_snapshot(self, subject: UUID, state: dict[str, Any], topic: str) -> dict[str, Any]:
         sealed = state.pop("_sealed", None)
         if sealed is not None:
-            plaintext = self.keys.open(subject, sealed)
+            plaintext = self.keys.open(subject, sealed["data"])
             if plaintext is None:
-                state.update(dict.fromkeys(_personal_of(topic), ERASED))
+                state.update(dict.fromkeys(sealed["fields"], ERASED))
             else:
                 state.update(_untag(msgspec.json.decode(plaintext)))
         return state

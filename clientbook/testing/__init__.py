@@ -18,6 +18,14 @@ from clientbook.testing.strategies import (
 )
 
 __all__ = [
-    "METHODS", "CustomerCommand", "actors", "amounts", "business_dates", "customer_commands",
-    "customer_numbers", "customer_registrations", "money", "user_ids",
+    "METHODS",
+    "CustomerCommand",
+    "actors",
+    "amounts",
+    "business_dates",
+    "customer_commands",
+    "customer_numbers",
+    "customer_registrations",
+    "money",
+    "user_ids",
 ]

@@ -26,16 +26,16 @@ methods, valid and invalid ones mixed, that a test applies to a book of its own:
 from __future__ import annotations
 
 import string
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
-from typing import Any, Collection
+from typing import TYPE_CHECKING, Any
 
 from attrs import field, frozen
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
-from clientbook.book import ClientBook
 from clientbook.domain.actor import ROLES, Actor
 from clientbook.domain.customer import (
     CHANNELS,
@@ -48,9 +48,20 @@ from clientbook.domain.customer import (
 from clientbook.domain.errors import DomainError
 from clientbook.domain.money import Money, to_amount
 
+if TYPE_CHECKING:
+    from clientbook.book import ClientBook
+
 __all__ = [
-    "METHODS", "CustomerCommand", "actors", "amounts", "business_dates", "customer_commands",
-    "customer_numbers", "customer_registrations", "money", "user_ids",
+    "METHODS",
+    "CustomerCommand",
+    "actors",
+    "amounts",
+    "business_dates",
+    "customer_commands",
+    "customer_numbers",
+    "customer_registrations",
+    "money",
+    "user_ids",
 ]
 
 _BLANK = ("", "   ")
@@ -76,9 +87,14 @@ def amounts(
     return cents.map(lambda n: Decimal(n).scaleb(-2))
 
 
+_CNY = st.just("CNY")
+
+
 def money(
-    *, currencies: SearchStrategy[str] = st.just("CNY"),
-    min_value: Decimal | str = Decimal("0.00"), max_value: Decimal | str = Decimal("1000000.00"),
+    *,
+    currencies: SearchStrategy[str] = _CNY,
+    min_value: Decimal | str = Decimal("0.00"),
+    max_value: Decimal | str = Decimal("1000000.00"),
 ) -> SearchStrategy[Money]:
     """Money in whole cents of a currency drawn from `currencies` (three-letter ISO codes)."""
     return st.builds(Money, amounts(min_value=min_value, max_value=max_value), currencies)
@@ -90,7 +106,8 @@ def user_ids() -> SearchStrategy[str]:
 
 
 def actors(
-    *, ids: SearchStrategy[str] | None = None,
+    *,
+    ids: SearchStrategy[str] | None = None,
     roles: SearchStrategy[Collection[str]] | None = None,
 ) -> SearchStrategy[Actor]:
     """Actors with an id from `ids` and a set of known roles from `roles`."""
@@ -127,16 +144,21 @@ _NAMES = st.one_of(_words(_CJK, 1), _words(_LATIN))
 _TEXTS = _words(_LATIN + string.digits, 6)
 _PHONES = st.from_regex(r"\+?[0-9][0-9 ()-]{4,14}[0-9]", fullmatch=True)
 _EMAILS = st.builds(  # not st.emails(): its first draw in a process costs seconds
-    "{}@{}.{}".format, st.text(_LATIN + string.digits + "._-", min_size=1, max_size=12),
-    st.text(string.ascii_lowercase, min_size=1, max_size=10), st.sampled_from(["cn", "com"]),
+    "{}@{}.{}".format,
+    st.text(_LATIN + string.digits + "._-", min_size=1, max_size=12),
+    st.text(string.ascii_lowercase, min_size=1, max_size=10),
+    st.sampled_from(["cn", "com"]),
 )
 _DOCUMENTS = st.text(string.digits + "X", min_size=8, max_size=18)
 _CYCLES = st.integers(min_value=1, max_value=366)
 
 
 def customer_registrations(
-    *, numbers: SearchStrategy[str] | None = None, documents: SearchStrategy[str] | None = None,
-    managers: SearchStrategy[str] | None = None, dates: SearchStrategy[date] | None = None,
+    *,
+    numbers: SearchStrategy[str] | None = None,
+    documents: SearchStrategy[str] | None = None,
+    managers: SearchStrategy[str] | None = None,
+    dates: SearchStrategy[date] | None = None,
     actors: SearchStrategy[Actor] | None = None,
 ) -> SearchStrategy[dict[str, Any]]:
     """Keyword arguments for `book.customers.register(**registration)` that pass its checks.
@@ -153,9 +175,12 @@ def customer_registrations(
         "on": business_dates() if dates is None else dates,
     }
     optional = {
-        "phone": _PHONES, "email": _EMAILS, "address": _TEXTS,
+        "phone": _PHONES,
+        "email": _EMAILS,
+        "address": _TEXTS,
         "document_number": _DOCUMENTS if documents is None else documents,
-        "segment": st.sampled_from(SEGMENTS), "tier": st.sampled_from(TIERS),
+        "segment": st.sampled_from(SEGMENTS),
+        "tier": st.sampled_from(TIERS),
         "visit_cycle_days": _CYCLES,
     }
     return st.fixed_dictionaries(required, optional=optional)
@@ -208,10 +233,14 @@ _ARGUMENTS: dict[str, dict[str, SearchStrategy[Any]]] = {
     },
     "record_identity_document": {"document_number": _mostly(_DOCUMENTS, _BLANK)},
     "reassign_manager": {"manager": _mostly(user_ids(), _BLANK), "reason": _reasons()},
-    "change_segment": {"segment": _mostly(st.sampled_from(SEGMENTS), ("gold", "")),
-                       "reason": _reasons()},
-    "change_tier": {"tier": _mostly(st.sampled_from(TIERS), ("A", "platinum")),
-                    "reason": _reasons()},
+    "change_segment": {
+        "segment": _mostly(st.sampled_from(SEGMENTS), ("gold", "")),
+        "reason": _reasons(),
+    },
+    "change_tier": {
+        "tier": _mostly(st.sampled_from(TIERS), ("A", "platinum")),
+        "reason": _reasons(),
+    },
     "record_contact": {
         "channel": _mostly(st.sampled_from(CHANNELS), ("fax", "")),
         "purpose": _mostly(st.sampled_from(PURPOSES), ("gossip",)),
@@ -235,14 +264,23 @@ METHODS = ("register", *_ARGUMENTS)
 """The `book.customers` methods that `customer_commands()` calls."""
 
 _BAD_REGISTRATIONS = (
-    ("number", "C-12"), ("number", "000123"), ("kind", "person"), ("name", "  "),
-    ("manager", ""), ("phone", "12"), ("email", "li@"), ("segment", "gold"), ("tier", "A"),
-    ("visit_cycle_days", 0), ("document_number", " "),
+    ("number", "C-12"),
+    ("number", "000123"),
+    ("kind", "person"),
+    ("name", "  "),
+    ("manager", ""),
+    ("phone", "12"),
+    ("email", "li@"),
+    ("segment", "gold"),
+    ("tier", "A"),
+    ("visit_cycle_days", 0),
+    ("document_number", " "),
 )
 
 
-def _registration_commands(numbers: SearchStrategy[str], by: SearchStrategy[Actor],
-                           dates: SearchStrategy[date]) -> SearchStrategy[CustomerCommand]:
+def _registration_commands(
+    numbers: SearchStrategy[str], by: SearchStrategy[Actor], dates: SearchStrategy[date]
+) -> SearchStrategy[CustomerCommand]:
     def command(registration: dict[str, Any], bad: tuple[str, Any] | None) -> CustomerCommand:
         kwargs = dict(registration)
         if bad is not None:
@@ -255,8 +293,11 @@ def _registration_commands(numbers: SearchStrategy[str], by: SearchStrategy[Acto
 
 
 def customer_commands(
-    *, numbers: SearchStrategy[str] | None = None, actors: SearchStrategy[Actor] | None = None,
-    dates: SearchStrategy[date] | None = None, methods: Collection[str] = METHODS,
+    *,
+    numbers: SearchStrategy[str] | None = None,
+    actors: SearchStrategy[Actor] | None = None,
+    dates: SearchStrategy[date] | None = None,
+    methods: Collection[str] = METHODS,
 ) -> SearchStrategy[CustomerCommand]:
     """Commands for `book.customers`, valid and invalid arguments mixed, on customers `numbers`.
 

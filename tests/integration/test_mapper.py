@@ -157,3 +157,16 @@ def test_an_event_that_could_not_be_read_back_is_refused(mapper: ClientBookMappe
     object.__setattr__(bad, "rate", "not a number")
     with pytest.raises(InvalidValueError, match="cannot be recorded"):
         mapper.to_stored_event(bad)
+
+
+def test_a_forgotten_subject_never_gets_a_new_key(mapper: ClientBookMapper) -> None:
+    before = made()
+    stored_before = mapper.to_stored_event(before)
+    mapper.keys.forget(before.originator_id)
+    later = Thing.Renamed(originator_id=before.originator_id, originator_version=2,
+                          timestamp=before.timestamp, by="u", name="x", channel="c")
+    mapper.to_stored_event(later)  # writing again after erasure must not make a new key
+    assert mapper.to_domain_event(stored_before).secret == ERASED
+    again = made()
+    object.__setattr__(again, "originator_id", before.originator_id)
+    assert mapper.to_domain_event(mapper.to_stored_event(again)).secret == ERASED
