@@ -96,6 +96,7 @@ class Credit:
     def approve_limit_increase(self, line_id: UUID, *, by: Actor, on: date) -> None:
         """✋ Approve a proposed increase; the member's lines must still fit its allocation."""
         line = self._line(line_id)
+        self._unrestricted(line.customer_id, "given more credit")
         borrower, group = self._borrower_and_group(line.customer_id, by)
         if group is not None and line.pending_limit is not None:
             others = borrower.total(line.limit.currency) - borrower.limits.get(line.id, line.limit)
@@ -339,9 +340,10 @@ class Credit:
         others: list[Aggregate] = []
         if group is not None:
             group.record_classification(line.customer_id, borrower.classification, by=by.id, on=on)
-            if line.is_in_default(on, self._policy.in_force(on)):
+            counted = line.status in COUNTED  # a proposed or closed line neither defaults nor freezes
+            if counted and line.is_in_default(on, self._policy.in_force(on)):
                 group.trigger_cross_default(line.customer_id, by=by.id, on=on)
-            if group.cross_default is not None:
+            if counted and group.cross_default is not None:
                 line.freeze_for_group(group_id=group.id, by=by.id, on=on)
                 others = [l for l in self._freeze_group(group, by, on) if l.id != line.id]
             others.append(group)

@@ -340,7 +340,9 @@ class CardAccount(BookAggregate):
         if self.balance > self.limit:
             self._charged("fees", "over_limit", Money(policy.card_over_limit_fee, self.limit.currency), by, on)
         balance = self.balance
-        minimum = self.minimum_payment(balance, policy)
+        still_due = sum((m[1].amount for m in self.unpaid_minimums), Decimal(0))  # type: ignore[attr-defined]
+        headroom = Money(max(Decimal(0), balance.amount - still_due), balance.currency)
+        minimum = min(self.minimum_payment(balance, policy), headroom)  # never more than is owed
         due = on + timedelta(days=policy.card_payment_due_days)
         assert self.next_statement is not None
         self._statement_closed(balance, minimum, due, add_months(self.next_statement, 1), by, on)

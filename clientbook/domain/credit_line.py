@@ -216,6 +216,7 @@ class CreditLine(BookAggregate):
 
     def approve_limit_increase(self, *, by: Actor, policy: PolicySettings, on: date) -> None:
         """✋ Another person approves the increase, within authority for the new limit."""
+        self._require(("approved", "active", "frozen"), "given a limit increase")
         if self.pending_limit is None or self.pending_limit_by is None:
             raise InvalidTransitionError(
                 f"credit line {self.number} has no limit increase to approve"
@@ -362,6 +363,7 @@ class CreditLine(BookAggregate):
         self, classification: str, *, reason: str, by: Actor, policy: PolicySettings, on: date
     ) -> None:
         """A credit officer sets the five-category classification, never better than the floor."""
+        self._require(("approved", "active", "frozen", "matured"), "classified")
         if classification not in CLASSES:
             raise InvalidValueError(
                 f"classification {classification!r} is not one of: {', '.join(CLASSES)}"

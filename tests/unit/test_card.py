@@ -239,3 +239,13 @@ def test_a_card_closes_on_request_only_at_zero() -> None:
     account.pay(Money("1.00"), by="u-holder", on=D)
     account.close(reason="request", by=CLERK, on=D)
     assert account.status == "closed"
+
+
+def test_the_minimum_payments_due_never_exceed_what_is_owed() -> None:
+    account = active()
+    buy(account, "1000.00")
+    account.close_statement(policy=POLICY, by="batch", on=D + timedelta(days=31))
+    account.pay(Money("700.00"), by="u-holder", on=D + timedelta(days=60))
+    account.close_statement(policy=POLICY, by="batch", on=D + timedelta(days=62))
+    still_due = sum((m[1].amount for m in account.unpaid_minimums), Decimal(0))
+    assert still_due <= account.balance.amount

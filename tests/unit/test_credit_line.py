@@ -247,3 +247,14 @@ def test_a_line_closes_only_at_zero_and_matures_on_its_date() -> None:
     line.repay(Money("1.00"), by="u", on=D)
     line.close(reason="repaid", by="u", on=D)
     assert line.status == "closed"
+
+
+def test_only_a_granted_line_is_classified_or_given_an_increase() -> None:
+    line = proposed()
+    with pytest.raises(InvalidTransitionError, match="can be classified only when"):
+        line.classify("loss", reason="x", by=CREDIT_OFFICER, policy=POLICY, on=D)
+    granted = active()
+    granted.propose_limit_increase(Money("2000.00"), by="u-a", on=D)
+    granted.close(reason="done", by="u", on=D)
+    with pytest.raises(InvalidTransitionError, match="given a limit increase only when"):
+        granted.approve_limit_increase(by=SUPERVISOR, policy=POLICY, on=D)
