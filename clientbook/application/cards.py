@@ -74,7 +74,8 @@ class Cards:
         self._do(account, lambda a: a.agree_plan(list(instalments), waive_fees=waive_fees, by=by.id, on=on))
 
     def approve_write_off(self, account: UUID, *, by: Actor, on: date) -> None:
-        self._do(account, lambda a: a.approve_write_off(by=by, on=on))
+        policy = self._policy.in_force(on)
+        self._do(account, lambda a: a.approve_write_off(by=by, policy=policy, on=on))
 
     def recover(self, account: UUID, amount: Money, *, by: Actor, on: date) -> None:
         self._do(account, lambda a: a.recover(amount, by=by.id, on=on))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -64,7 +65,15 @@ def card_class_for(dpd: int) -> str:
     return "doubtful" if dpd <= 180 else "loss"
 
 
+def shift_months(day: date, months: int) -> date:
+    """The same day `months` later (or earlier), or the month's last day if it is shorter."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def add_months(day: date, months: int) -> date:
+    """Statement cycles: the same day of the month, held at the 28th so every month has it."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     return date(year, month, min(day.day, 28))
@@ -398,11 +407,18 @@ class CardAccount(BookAggregate):
     def _write_off_proposed(self, dpd: int, balance: Money, by: str, on: date) -> None:
         self.write_off_proposed_by = by
 
-    def approve_write_off(self, *, by: Actor, on: date) -> None:
-        """✋ A person approves the write-off the batch proposed (核销)."""
+    def approve_write_off(self, *, by: Actor, policy: PolicySettings, on: date) -> None:
+        """✋ A person approves the write-off the batch proposed (核销), within authority, while
+        the account is still 180 days past due."""
         if self.write_off_proposed_by is None or self.status == "written_off":
             raise InvalidTransitionError(f"card account {self.number} has no write-off to approve")
+        if self.days_past_due(on) < policy.card_write_off_dpd:
+            raise InvalidTransitionError(
+                f"card account {self.number} is {self.days_past_due(on)} days past due; it is "
+                f"written off only at {policy.card_write_off_dpd}"
+            )
         require_four_eyes(self.write_off_proposed_by, by.id, f"the write-off of card account {self.number}")
+        by.require_authority(self.balance, policy, f"the write-off of card account {self.number}")
         self._written_off(self.balance, by.id, on)
 
     @event("WrittenOff")
@@ -447,6 +463,8 @@ class CardAccount(BookAggregate):
     # -- limits, pricing, blocks, dormancy, renewal, closing ------------------------------
 
     def decrease_limit(self, limit: Money, *, reason: str, by: str, on: date) -> None:
+        if limit.is_negative:
+            raise InvalidAmountError(f"a credit limit cannot be negative; got {limit}")
         if not limit < self.limit:
             raise InvalidAmountError(f"{limit} is not below the limit of {self.limit}")
         self._limit_changed(limit, _reason(reason, "a limit change"), by, on)
@@ -513,10 +531,10 @@ class CardAccount(BookAggregate):
         """Close of business: no customer use for 6 months is dormant; 18 months at zero, long-term."""
         if self.status != "active" or self.last_use is None:
             return False
-        if self.dormancy == "none" and on >= add_months(self.last_use, policy.card_dormant_months):
+        if self.dormancy == "none" and on >= shift_months(self.last_use, policy.card_dormant_months):
             self._dormancy_changed("dormant", by, on)
             return True
-        long_term = on >= add_months(self.last_use, policy.card_long_dormant_months)
+        long_term = on >= shift_months(self.last_use, policy.card_long_dormant_months)
         if self.dormancy == "dormant" and long_term and self.balance.is_zero:
             self._dormancy_changed("long_term", by, on)
             return True

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Callable
 from uuid import UUID
 
-from clientbook.domain.card import add_months
+from clientbook.domain.card import shift_months
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.cards import (
@@ -216,8 +216,8 @@ class CardQueries:
         """What the card batch must look at: selected by indexed columns, not every account."""
         self._refresh()
         policy = self._policy(on)
-        return self._view.due(on, add_months(on, -policy.card_dormant_months),
-                              add_months(on, -policy.card_long_dormant_months),
+        return self._view.due(on, shift_months(on, -policy.card_dormant_months),
+                              shift_months(on, -policy.card_long_dormant_months),
                               dpd_thresholds(policy))
 
     def portfolio(self, *, as_of: date, period_from: date | None = None,

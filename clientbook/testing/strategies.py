@@ -246,7 +246,7 @@ _ARGUMENTS: dict[str, dict[str, SearchStrategy[Any]]] = {
         "purpose": _mostly(st.sampled_from(PURPOSES), ("gossip",)),
         "outcome": _mostly(_TEXTS, _BLANK),
     },
-    "set_visit_cycle": {"days": _mostly(st.one_of(st.none(), _CYCLES), (0, -7, True))},
+    "set_visit_cycle": {"days": _mostly(st.one_of(st.none(), _CYCLES), (0, -7, True, 10**5))},
     "record_survey": {
         "channel": _mostly(st.sampled_from(SURVEY_CHANNELS), ("pigeon",)),
         "score": _mostly(st.integers(1, 5), (-1, 0, 6, 10, True)),
@@ -274,6 +274,7 @@ _BAD_REGISTRATIONS = (
     ("segment", "gold"),
     ("tier", "A"),
     ("visit_cycle_days", 0),
+    ("visit_cycle_days", 10**5),
     ("document_number", " "),
 )
 

@@ -178,11 +178,11 @@ def test_write_off_is_proposed_at_180_days_and_approved_by_a_person() -> None:
     account.age(policy=POLICY, by="batch", on=due + timedelta(days=179))
     assert account.write_off_proposed_by is None
     with pytest.raises(InvalidTransitionError, match="no write-off"):
-        account.approve_write_off(by=Actor("u-boss", {"manager"}), on=due)
+        account.approve_write_off(by=Actor("u-boss", {"manager"}), policy=POLICY, on=due)
     account.age(policy=POLICY, by="batch", on=due + timedelta(days=180))
     with pytest.raises(FourEyesError):
-        account.approve_write_off(by=Actor("batch", {"batch"}), on=due)
-    account.approve_write_off(by=Actor("u-boss", {"manager"}), on=due + timedelta(days=181))
+        account.approve_write_off(by=Actor("batch", {"batch"}), policy=POLICY, on=due + timedelta(days=180))
+    account.approve_write_off(by=Actor("u-boss", {"manager"}), policy=POLICY, on=due + timedelta(days=181))
     # no late fee here: the batch did not run on the day after the due date
     assert (account.status, account.written_off, account.balance) == ("written_off", Money("1000.00"), Money.zero())
     account.recover(Money("950.00"), by=CLERK, on=due + timedelta(days=200))
