@@ -29,7 +29,7 @@ PURPOSES = ("follow_up", "courtesy", "sales", "service", "complaint", "collectio
 SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 ERASED = "[erased]"
 PERSONAL = frozenset({"name", "phone", "email", "address", "document_number"})
-_NUMBER = re.compile(r"^C-\d{6,}$")
+_NUMBER = re.compile(r"C-[0-9]{6,}")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,}$")
 
 
@@ -98,7 +98,7 @@ class Customer(BookAggregate):
         visit_cycle_days: int | None = None,
     ) -> Customer:
         """Check a registration and create the customer (saved by the caller)."""
-        if not isinstance(number, str) or not _NUMBER.match(number):
+        if not isinstance(number, str) or not _NUMBER.fullmatch(number):
             raise InvalidValueError(f"customer number {number!r} is not of the form C-000123")
         _one_of(kind, KINDS, "customer kind")
         _one_of(segment, SEGMENTS, "segment")
@@ -352,7 +352,7 @@ class Customer(BookAggregate):
 
     @event("Reactivated")
     def _reactivated(self, reason: str, by: str, on: date) -> None:
-        self.status, self.lost_reason = "active", None
+        self.status, self.lost_reason, self.lapsed = "active", None, False
         self.last_seen = max(self.last_seen, on)
 
     def restrict(self, *, reason: str, by: str, on: date) -> None:

@@ -24,6 +24,7 @@ class KeyStore:
         self._database = database
         self._cache: dict[UUID, AESGCM | None] = {}
         self._forgotten: set[UUID] = set()
+        self._ciphers: dict[bytes, AESGCM] = {}
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [
@@ -76,9 +77,15 @@ class KeyStore:
         return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
 
     def open(self, subject: UUID, sealed: str) -> bytes | None:
-        """The plaintext, or None when the subject's key has been forgotten."""
-        cipher = self.cipher(subject, create=False)
-        if cipher is None or not sealed:
+        """The plaintext, or None when the subject's key has been forgotten. The key is read
+        afresh each time, so an erasure by another process is honoured at once."""
+        if not sealed:
             return None
+        key = self._load(subject, create=False)
+        if not key:
+            return None
+        cipher = self._ciphers.get(key)
+        if cipher is None:
+            cipher = self._ciphers[key] = AESGCM(key)
         raw = base64.b64decode(sealed)
         return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)

@@ -115,8 +115,9 @@ class ManagerReportProjection(Projection[ManagerReportView]):
 
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
-        status = _STATUS.get(type(event).__name__)
-        lapsed = False if status in ("lost", "closed") else None
+        kind = type(event).__name__
+        status = _STATUS.get(kind)
+        lapsed = False if status in ("lost", "closed") or kind == "Reactivated" else None
         self.view.set_customer(event.originator_id, status=status, lapsed=lapsed)
 
     @process_event.register

@@ -1,21 +1,24 @@
 """A state machine over one book: random valid and invalid customer commands against a small model.
 
-After every step the customers reloaded from the store must equal the model, the store must keep
-the rules of DOMAIN.md (status transitions, one manager, scores 1-5, one owner per identity
-document) and a refused command must have written nothing.
+After every step the customers read back must equal the model (and, at random points, so must
+the customers replayed from the stored events past the aggregate cache, and the views); the
+store must keep the rules of DOMAIN.md (status transitions, one manager, scores 1-5, one owner
+per identity document, lapsed exactly when the rule says so after close of business); and a
+refused command must have written nothing.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 from uuid import UUID
 
 import attrs
 import pytest
 from attrs import define, field
-from hypothesis import given, settings
+from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
@@ -31,12 +34,14 @@ from clientbook import (
     InvalidValueError,
     ReasonRequiredError,
 )
-from clientbook.domain.customer import IdentityClaim, customer_id
+from clientbook.application.customers import CustomerRecord
+from clientbook.domain.customer import Customer, IdentityClaim, customer_id
 from clientbook.testing import actors, customer_numbers, customer_registrations
 
 # -- the model's own vocabulary (DOMAIN.md § Customer), independent of clientbook's constants ------
 
 GRACE_DAYS = 3  # policy default: lapsed when not seen for the usual cycle plus these days
+MAX_CYCLE_DAYS = 3660  # a usual visit cycle is at most ten years
 ERASED = "[erased]"
 START = date(2026, 1, 5)
 NUMBERS = ("C-000001", "C-000002", "C-000003")  # the first two are registered at the start
@@ -56,29 +61,46 @@ SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 OPEN = ("prospect", "active", "dormant", "lost")
 LOOKED_AFTER = ("prospect", "active", "dormant")
 ALLOWED_MOVES = {
-    ("prospect", "active"), ("active", "dormant"), ("active", "lost"), ("dormant", "lost"),
-    ("dormant", "active"), ("lost", "active"), *((status, "closed") for status in OPEN),
+    ("prospect", "active"),
+    ("active", "dormant"),
+    ("active", "lost"),
+    ("dormant", "lost"),
+    ("dormant", "active"),
+    ("lost", "active"),
+    *((status, "closed") for status in OPEN),
 }
 BLANK = ("", "   ")
 BAD_PHONES = ("12", "call me")
 BAD_EMAILS = ("no-at-sign", "li@")
 BAD_REGISTRATIONS = (
-    ("number", "C-12"), ("number", "c-000001"), ("kind", "person"), ("name", "  "),
-    ("manager", ""), ("phone", "12"), ("email", "@example.cn"), ("segment", "gold"),
-    ("tier", "A"), ("visit_cycle_days", 0), ("visit_cycle_days", True),
+    ("number", "C-12"),
+    ("number", "c-000001"),
+    ("kind", "person"),
+    ("name", "  "),
+    ("manager", ""),
+    ("phone", "12"),
+    ("email", "@example.cn"),
+    ("segment", "gold"),
+    ("tier", "A"),
+    ("visit_cycle_days", 0),
+    ("visit_cycle_days", True),
+    ("visit_cycle_days", 10**5),
     ("document_number", " "),
 )
 
 ACTORS = actors(ids=st.sampled_from(["u-clerk", "u-wang"]), roles=st.just({"officer"}))
 OFFSETS = st.integers(-2, 2)  # business dates around the machine's today, back-dated included
 TARGETS = st.sampled_from(NUMBERS)
+CHOICES = st.integers(0, 4 * len(NUMBERS) - 1)  # see CustomerMachine.pick
 REASONS = st.sampled_from(["the customer asked", "branch review", "annual review", *BLANK])
 
 
 def registrations(numbers: st.SearchStrategy[str]) -> st.SearchStrategy[dict[str, Any]]:
     return customer_registrations(
-        numbers=numbers, documents=st.sampled_from(sorted(DOCUMENTS)),
-        managers=st.sampled_from(MANAGERS), actors=ACTORS,
+        numbers=numbers,
+        documents=st.sampled_from(sorted(DOCUMENTS)),
+        managers=st.sampled_from(MANAGERS),
+        actors=ACTORS,
     )
 
 
@@ -117,8 +139,11 @@ class Expected:
 
     def lapses_on(self, day: date) -> bool:
         """The rule: not seen for the usual cycle plus the grace days (while looked after)."""
-        return (self.visit_cycle_days is not None and self.status in LOOKED_AFTER
-                and day >= self.last_seen + timedelta(days=self.visit_cycle_days + GRACE_DAYS))
+        return (
+            self.visit_cycle_days is not None
+            and self.status in LOOKED_AFTER
+            and day >= self.last_seen + timedelta(days=self.visit_cycle_days + GRACE_DAYS)
+        )
 
 
 def _blank(value: object) -> bool:
@@ -140,9 +165,10 @@ class CustomerMachine(RuleBasedStateMachine):
 
     # -- giving a command ----------------------------------------------------------------------
 
-    def give(self, command: Callable[[], object], refusal: type[DomainError] | None,
-             events: int = 1) -> bool:
-        """Give the command; the model says which refusal (or none) and how many events it writes."""
+    def give(
+        self, command: Callable[[], object], refusal: type[DomainError] | None, events: int = 1
+    ) -> bool:
+        """Give a command; the model says which refusal (or none) and how many events it writes."""
         head = self.book.head
         try:
             command()
@@ -168,17 +194,30 @@ class CustomerMachine(RuleBasedStateMachine):
 
     # -- registration and profile --------------------------------------------------------------
 
-    @initialize(first=registrations(st.just(NUMBERS[0])), second=registrations(st.just(NUMBERS[1])),
-                cycles=st.tuples(CYCLES, CYCLES))
-    def open_the_book(self, first: dict[str, Any], second: dict[str, Any],
-                      cycles: tuple[int | None, int | None]) -> None:
+    @initialize(
+        first=registrations(st.just(NUMBERS[0])),
+        second=registrations(st.just(NUMBERS[1])),
+        cycles=st.tuples(st.integers(1, 5), CYCLES),
+    )
+    def open_the_book(
+        self, first: dict[str, Any], second: dict[str, Any], cycles: tuple[int | None, int | None]
+    ) -> None:
         self.register(first, cycles[0], None, 0)
         self.register(second, cycles[1], None, 0)
 
-    @rule(registration=registrations(TARGETS), cycle=CYCLES, offset=OFFSETS,
-          bad=st.one_of(st.none(), st.sampled_from(BAD_REGISTRATIONS)))
-    def register(self, registration: dict[str, Any], cycle: int | None,
-                 bad: tuple[str, Any] | None, offset: int) -> None:
+    @rule(
+        registration=registrations(TARGETS),
+        cycle=CYCLES,
+        offset=OFFSETS,
+        bad=st.one_of(st.none(), st.sampled_from(BAD_REGISTRATIONS)),
+    )
+    def register(
+        self,
+        registration: dict[str, Any],
+        cycle: int | None,
+        bad: tuple[str, Any] | None,
+        offset: int,
+    ) -> None:
         kwargs = {**registration, "visit_cycle_days": cycle, "on": self.on(offset)}
         if bad is not None:
             kwargs[bad[0]] = bad[1]
@@ -195,22 +234,42 @@ class CustomerMachine(RuleBasedStateMachine):
         if self.give(lambda: self.book.customers.register(**kwargs), refusal, events):
             on = kwargs["on"]
             self.model[number] = Expected(
-                number=number, kind=kwargs["kind"], name=kwargs["name"],
-                manager=kwargs["manager"], phone=kwargs.get("phone"), email=kwargs.get("email"),
-                address=kwargs.get("address"), document_number=document,
-                segment=kwargs.get("segment", "potential"), tier=kwargs.get("tier", "none"),
-                visit_cycle_days=cycle, registered_on=on, last_seen=on,
+                number=number,
+                kind=kwargs["kind"],
+                name=kwargs["name"],
+                manager=kwargs["manager"],
+                phone=kwargs.get("phone"),
+                email=kwargs.get("email"),
+                address=kwargs.get("address"),
+                document_number=document,
+                segment=kwargs.get("segment", "potential"),
+                tier=kwargs.get("tier", "none"),
+                visit_cycle_days=cycle,
+                registered_on=on,
+                last_seen=on,
             )
             if document is not None:
                 self.claims[document] = number
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          name=st.one_of(st.none(), st.sampled_from(["Wang Fang", "王芳", *BLANK])),
-          phone=st.one_of(st.none(), st.sampled_from(["+86 10 8888 0000", "", *BAD_PHONES])),
-          email=st.one_of(st.none(), st.sampled_from(["wf@example.cn", "", *BAD_EMAILS])),
-          address=st.one_of(st.none(), st.sampled_from(["1 Jianguo Road", ""])))
-    def update_profile(self, number: str, offset: int, actor: Actor, name: str | None,
-                       phone: str | None, email: str | None, address: str | None) -> None:
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        name=st.one_of(st.none(), st.sampled_from(["Wang Fang", "王芳", *BLANK])),
+        phone=st.one_of(st.none(), st.sampled_from(["+86 10 8888 0000", "", *BAD_PHONES])),
+        email=st.one_of(st.none(), st.sampled_from(["wf@example.cn", "", *BAD_EMAILS])),
+        address=st.one_of(st.none(), st.sampled_from(["1 Jianguo Road", ""])),
+    )
+    def update_profile(
+        self,
+        number: str,
+        offset: int,
+        actor: Actor,
+        name: str | None,
+        phone: str | None,
+        email: str | None,
+        address: str | None,
+    ) -> None:
         customer, refusal = self.open_customer(number)
         given = {"name": name, "phone": phone, "email": email, "address": address}
         changes: dict[str, str | None] = {}
@@ -218,18 +277,26 @@ class CustomerMachine(RuleBasedStateMachine):
             if name is not None and _blank(name) or phone in BAD_PHONES or email in BAD_EMAILS:
                 refusal = InvalidValueError
             else:  # "" clears a detail: clearing one the customer does not have changes nothing
-                changes = {k: v or None for k, v in given.items()
-                           if v is not None and (v or None) != getattr(customer, k)}
+                changes = {
+                    k: v or None
+                    for k, v in given.items()
+                    if v is not None and (v or None) != getattr(customer, k)
+                }
                 refusal = None if changes else InvalidValueError
-        if self.give(lambda: self.book.customers.update_profile(
-                customer_id(number), by=actor, on=self.on(offset), **given), refusal):
+        if self.give(
+            lambda: self.book.customers.update_profile(
+                customer_id(number), by=actor, on=self.on(offset), **given
+            ),
+            refusal,
+        ):
             assert customer is not None
             for key, value in changes.items():
                 setattr(customer, key, value)
             customer.version += 1
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          raw=st.sampled_from([*sorted(DOCUMENTS), " "]))
+    @rule(
+        number=TARGETS, offset=OFFSETS, actor=ACTORS, raw=st.sampled_from([*sorted(DOCUMENTS), " "])
+    )
     def record_identity_document(self, number: str, offset: int, actor: Actor, raw: str) -> None:
         customer, refusal = self.open_customer(number)
         document = DOCUMENTS.get(raw)
@@ -240,8 +307,13 @@ class CustomerMachine(RuleBasedStateMachine):
                 refusal = IdentityDocumentTakenError
         previous = customer.document_number if customer is not None else None
         events = 2 if previous is None else 3
-        if self.give(lambda: self.book.customers.record_identity_document(
-                customer_id(number), raw, by=actor, on=self.on(offset)), refusal, events):
+        if self.give(
+            lambda: self.book.customers.record_identity_document(
+                customer_id(number), raw, by=actor, on=self.on(offset)
+            ),
+            refusal,
+            events,
+        ):
             assert customer is not None and document is not None
             if previous is not None:
                 self.claims[previous] = None
@@ -251,39 +323,84 @@ class CustomerMachine(RuleBasedStateMachine):
 
     # -- manager, segment, tier ----------------------------------------------------------------
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS,
-          manager=st.sampled_from([*MANAGERS, " u-li ", *BLANK]))
-    def reassign_manager(self, number: str, offset: int, actor: Actor, reason: str,
-                         manager: str) -> None:
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        reason=REASONS,
+        manager=st.sampled_from([*MANAGERS, " u-li ", *BLANK]),
+    )
+    def reassign_manager(
+        self, number: str, offset: int, actor: Actor, reason: str, manager: str
+    ) -> None:
         customer, refusal = self.open_customer(number)
         if refusal is None and customer is not None:
             if _blank(manager) or manager.strip() == customer.manager:
                 refusal = InvalidValueError
             elif _blank(reason):
                 refusal = ReasonRequiredError
-        if self.give(lambda: self.book.customers.reassign_manager(
-                customer_id(number), manager, reason=reason, by=actor, on=self.on(offset)),
-                refusal):
+        if self.give(
+            lambda: self.book.customers.reassign_manager(
+                customer_id(number), manager, reason=reason, by=actor, on=self.on(offset)
+            ),
+            refusal,
+        ):
             assert customer is not None
             customer.manager = manager.strip()
             customer.version += 1
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS,
-          segment=st.sampled_from([*SEGMENTS, "gold"]))
-    def change_segment(self, number: str, offset: int, actor: Actor, reason: str,
-                       segment: str) -> None:
-        self._change(number, "segment", segment, SEGMENTS, reason, lambda cid, on: (
-            self.book.customers.change_segment(cid, segment, reason=reason, by=actor, on=on)),
-            offset)
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        reason=REASONS,
+        segment=st.sampled_from([*SEGMENTS, "gold"]),
+    )
+    def change_segment(
+        self, number: str, offset: int, actor: Actor, reason: str, segment: str
+    ) -> None:
+        self._change(
+            number,
+            "segment",
+            segment,
+            SEGMENTS,
+            reason,
+            lambda cid, on: self.book.customers.change_segment(
+                cid, segment, reason=reason, by=actor, on=on
+            ),
+            offset,
+        )
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS,
-          tier=st.sampled_from([*TIERS, "A"]))
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        reason=REASONS,
+        tier=st.sampled_from([*TIERS, "A"]),
+    )
     def change_tier(self, number: str, offset: int, actor: Actor, reason: str, tier: str) -> None:
-        self._change(number, "tier", tier, TIERS, reason, lambda cid, on: (
-            self.book.customers.change_tier(cid, tier, reason=reason, by=actor, on=on)), offset)
+        self._change(
+            number,
+            "tier",
+            tier,
+            TIERS,
+            reason,
+            lambda cid, on: self.book.customers.change_tier(
+                cid, tier, reason=reason, by=actor, on=on
+            ),
+            offset,
+        )
 
-    def _change(self, number: str, what: str, value: str, allowed: tuple[str, ...], reason: str,
-                command: Callable[[UUID, date], None], offset: int) -> None:
+    def _change(
+        self,
+        number: str,
+        what: str,
+        value: str,
+        allowed: tuple[str, ...],
+        reason: str,
+        command: Callable[[UUID, date], None],
+        offset: int,
+    ) -> None:
         customer, refusal = self.open_customer(number)
         if refusal is None and customer is not None:
             if value not in allowed or value == getattr(customer, what):
@@ -297,68 +414,109 @@ class CustomerMachine(RuleBasedStateMachine):
 
     # -- contacts, visit cycle, surveys --------------------------------------------------------
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          channel=st.sampled_from([*CHANNELS, "fax"]), purpose=st.sampled_from([*PURPOSES, "gossip"]),
-          outcome=st.sampled_from(["will visit next week", *BLANK]))
-    def record_contact(self, number: str, offset: int, actor: Actor, channel: str, purpose: str,
-                       outcome: str) -> None:
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        channel=st.sampled_from([*CHANNELS, "fax"]),
+        purpose=st.sampled_from([*PURPOSES, "gossip"]),
+        outcome=st.sampled_from(["will visit next week", "left a message", "no answer", *BLANK]),
+    )
+    def record_contact(
+        self, number: str, offset: int, actor: Actor, channel: str, purpose: str, outcome: str
+    ) -> None:
         customer, refusal = self.open_customer(number)
-        if refusal is None and (channel not in CHANNELS or purpose not in PURPOSES
-                                or _blank(outcome)):
+        if refusal is None and (
+            channel not in CHANNELS or purpose not in PURPOSES or _blank(outcome)
+        ):
             refusal = InvalidValueError
         on = self.on(offset)
-        if self.give(lambda: self.book.customers.record_contact(
-                customer_id(number), channel=channel, purpose=purpose, outcome=outcome, by=actor,
-                on=on), refusal):
+        if self.give(
+            lambda: self.book.customers.record_contact(
+                customer_id(number),
+                channel=channel,
+                purpose=purpose,
+                outcome=outcome,
+                by=actor,
+                on=on,
+            ),
+            refusal,
+        ):
             assert customer is not None
             customer.contacts += 1
-            customer.last_contact = on if customer.last_contact is None else max(
-                customer.last_contact, on)
+            customer.last_contact = (
+                on if customer.last_contact is None else max(customer.last_contact, on)
+            )
             customer.last_seen = max(customer.last_seen, on)
             customer.lapsed = False
             customer.version += 1
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          days=st.one_of(CYCLES, st.sampled_from([0, -3, True])))
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        days=st.one_of(CYCLES, st.sampled_from([0, -3, True, MAX_CYCLE_DAYS + 1])),
+    )
     def set_visit_cycle(self, number: str, offset: int, actor: Actor, days: Any) -> None:
         customer, refusal = self.open_customer(number)
         if refusal is None and customer is not None:
-            valid = days is None or (type(days) is int and days >= 1)
+            valid = days is None or (type(days) is int and 1 <= days <= MAX_CYCLE_DAYS)
             if not valid or days == customer.visit_cycle_days:
                 refusal = InvalidValueError
-        if self.give(lambda: self.book.customers.set_visit_cycle(
-                customer_id(number), days, by=actor, on=self.on(offset)), refusal):
-            assert customer is not None
-            customer.visit_cycle_days = days
+        if self.give(
+            lambda: self.book.customers.set_visit_cycle(
+                customer_id(number), days, by=actor, on=self.on(offset)
+            ),
+            refusal,
+        ):
+            assert customer is not None  # a new cycle clears the lapse until judged again
+            customer.visit_cycle_days, customer.lapsed = days, False
             customer.version += 1
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          channel=st.sampled_from([*SURVEY_CHANNELS, "pigeon"]),
-          score=st.one_of(st.integers(-1, 7), st.just(True)))
-    def record_survey(self, number: str, offset: int, actor: Actor, channel: str,
-                      score: Any) -> None:
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        channel=st.sampled_from([*SURVEY_CHANNELS, "pigeon"]),
+        score=st.one_of(st.integers(1, 5), st.sampled_from([-1, 0, 6, 10, True])),
+    )
+    def record_survey(
+        self, number: str, offset: int, actor: Actor, channel: str, score: Any
+    ) -> None:
         customer, refusal = self.open_customer(number)
-        if refusal is None and (channel not in SURVEY_CHANNELS or type(score) is not int
-                                or not 1 <= score <= 5):
+        if refusal is None and (
+            channel not in SURVEY_CHANNELS or type(score) is not int or not 1 <= score <= 5
+        ):
             refusal = InvalidValueError
         on = self.on(offset)
-        if self.give(lambda: self.book.customers.record_survey(
-                customer_id(number), channel=channel, score=score, by=actor, on=on), refusal):
+        if self.give(
+            lambda: self.book.customers.record_survey(
+                customer_id(number), channel=channel, score=score, by=actor, on=on
+            ),
+            refusal,
+        ):
             assert customer is not None
             customer.surveys.append((on, channel, score))
             customer.version += 1
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def pick(self, data: st.DataObject, statuses: tuple[str, ...]) -> str:
-        """A customer number, mostly one of a customer in one of `statuses` (if any)."""
+    def pick(self, choice: int, statuses: tuple[str, ...]) -> str:
+        """A customer number from a choice: mostly one of a customer in one of `statuses`."""
         fitting = sorted(n for n, c in self.model.items() if c.status in statuses and not c.erased)
-        if not fitting or data.draw(st.integers(0, 3), label="any customer") == 3:
-            return data.draw(TARGETS, label="number")
-        return data.draw(st.sampled_from(fitting), label="number")
+        if not fitting or choice >= 3 * len(NUMBERS):
+            return NUMBERS[choice % len(NUMBERS)]
+        return fitting[choice % len(fitting)]
 
-    def _move(self, number: str, method: str, allowed: tuple[str, ...], reason: str | None,
-              offset: int, actor: Actor) -> Expected | None:
+    def _move(
+        self,
+        number: str,
+        method: str,
+        allowed: tuple[str, ...],
+        reason: str | None,
+        offset: int,
+        actor: Actor,
+    ) -> Expected | None:
         """A status change: refused from a status not allowed, or without a reason."""
         customer, refusal = self.open_customer(number)
         if refusal is None and customer is not None:
@@ -376,34 +534,34 @@ class CustomerMachine(RuleBasedStateMachine):
             return customer
         return None
 
-    @rule(data=st.data(), offset=OFFSETS, actor=ACTORS)
-    def activate(self, data: st.DataObject, offset: int, actor: Actor) -> None:
-        number = self.pick(data, ("prospect",))
+    @rule(choice=CHOICES, offset=OFFSETS, actor=ACTORS)
+    def activate(self, choice: int, offset: int, actor: Actor) -> None:
+        number = self.pick(choice, ("prospect",))
         customer = self._move(number, "activate", ("prospect",), None, offset, actor)
         if customer is not None:
             customer.status = "active"
 
-    @rule(data=st.data(), offset=OFFSETS, actor=ACTORS, reason=REASONS)
-    def mark_dormant(self, data: st.DataObject, offset: int, actor: Actor, reason: str) -> None:
-        number = self.pick(data, ("active",))
+    @rule(choice=CHOICES, offset=OFFSETS, actor=ACTORS, reason=REASONS)
+    def mark_dormant(self, choice: int, offset: int, actor: Actor, reason: str) -> None:
+        number = self.pick(choice, ("active",))
         customer = self._move(number, "mark_dormant", ("active",), reason, offset, actor)
         if customer is not None:
             customer.status = "dormant"
 
-    @rule(data=st.data(), offset=OFFSETS, actor=ACTORS, reason=REASONS)
-    def mark_lost(self, data: st.DataObject, offset: int, actor: Actor, reason: str) -> None:
-        number = self.pick(data, ("active", "dormant"))
+    @rule(choice=CHOICES, offset=OFFSETS, actor=ACTORS, reason=REASONS)
+    def mark_lost(self, choice: int, offset: int, actor: Actor, reason: str) -> None:
+        number = self.pick(choice, ("active", "dormant"))
         customer = self._move(number, "mark_lost", ("active", "dormant"), reason, offset, actor)
         if customer is not None:
             customer.status, customer.lost_reason, customer.lapsed = "lost", reason.strip(), False
 
-    @rule(data=st.data(), offset=OFFSETS, actor=ACTORS, reason=REASONS)
-    def reactivate(self, data: st.DataObject, offset: int, actor: Actor, reason: str) -> None:
-        number = self.pick(data, ("dormant", "lost"))
+    @rule(choice=CHOICES, offset=OFFSETS, actor=ACTORS, reason=REASONS)
+    def reactivate(self, choice: int, offset: int, actor: Actor, reason: str) -> None:
+        number = self.pick(choice, ("dormant", "lost"))
         customer = self._move(number, "reactivate", ("dormant", "lost"), reason, offset, actor)
         if customer is not None:
-            customer.status, customer.lost_reason = "active", None
-            customer.last_seen = max(customer.last_seen, self.on(offset))
+            customer.status, customer.lost_reason, customer.lapsed = "active", None, False
+            customer.last_seen = max(customer.last_seen, self.on(offset))  # seen: no longer lapsed
 
     @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS)
     def restrict(self, number: str, offset: int, actor: Actor, reason: str) -> None:
@@ -427,10 +585,9 @@ class CustomerMachine(RuleBasedStateMachine):
         if customer is not None:
             customer.status, customer.lapsed = "closed", False
 
-    @rule(data=st.data(), offset=OFFSETS, actor=ACTORS, reason=REASONS)
-    def erase_personal_data(self, data: st.DataObject, offset: int, actor: Actor,
-                            reason: str) -> None:
-        number = self.pick(data, ("closed",))
+    @rule(choice=CHOICES, offset=OFFSETS, actor=ACTORS, reason=REASONS)
+    def erase_personal_data(self, choice: int, offset: int, actor: Actor, reason: str) -> None:
+        number = self.pick(choice, ("closed",))
         customer = self.model.get(number)
         refusal: type[DomainError] | None = None
         events = 0  # erasing again does nothing, and is not refused
@@ -442,9 +599,16 @@ class CustomerMachine(RuleBasedStateMachine):
                 refusal = InvalidTransitionError
             elif _blank(reason):
                 refusal = ReasonRequiredError
-        if self.give(lambda: self.book.customers.erase_personal_data(
-                customer_id(number), reason=reason, by=actor, on=self.on(offset)), refusal,
-                events) and events:
+        if (
+            self.give(
+                lambda: self.book.customers.erase_personal_data(
+                    customer_id(number), reason=reason, by=actor, on=self.on(offset)
+                ),
+                refusal,
+                events,
+            )
+            and events
+        ):
             assert customer is not None
             if customer.document_number is not None:
                 self.claims[customer.document_number] = None
@@ -456,7 +620,7 @@ class CustomerMachine(RuleBasedStateMachine):
 
     # -- close of business ---------------------------------------------------------------------
 
-    @rule(days=st.integers(-2, 12))
+    @rule(days=st.integers(-1, 14))
     def close_of_business(self, days: int) -> None:
         through = self.today + timedelta(days=days)
         first = through if self.last_closed is None else self.last_closed + timedelta(days=1)
@@ -467,12 +631,14 @@ class CustomerMachine(RuleBasedStateMachine):
             for customer in lapsing:
                 customer.lapsed = True
                 customer.version += 1
-            expected.append((day, {"lapsed_customers": len(lapsing)}))
+            expected.append((day, len(lapsing)))
         head = self.book.head
         result = self.book.close_of_business(through)
-        assert [(day.on, day.changes) for day in result.days] == expected
+        assert [(day.on, day.changes["lapsed_customers"]) for day in result.days] == expected
+        lapses = sum(count for _, count in expected)
+        assert result.changes == lapses, "a book of customers only: no other step changes anything"
         opened = 1 if self.last_closed is None and dates else 0
-        assert self.book.head == head + opened + len(dates) + result.changes
+        assert self.book.head == head + opened + len(dates) + lapses
         if dates:
             self.last_closed, self.today = through, max(self.today, through)
             assert self.book.last_business_date_closed == through
@@ -481,8 +647,11 @@ class CustomerMachine(RuleBasedStateMachine):
     def _lapsed_iff_the_rule_says_so(self, day: date) -> None:
         for number in self.model:
             record = self.book.customers.get(customer_id(number))
-            due = None if record.visit_cycle_days is None else record.last_seen + timedelta(
-                days=record.visit_cycle_days + GRACE_DAYS)
+            due = (
+                None
+                if record.visit_cycle_days is None
+                else record.last_seen + timedelta(days=record.visit_cycle_days + GRACE_DAYS)
+            )
             rule_says = record.status in LOOKED_AFTER and due is not None and day >= due
             assert record.lapsed == rule_says, (
                 f"after close of business on {day}, {number} has lapsed={record.lapsed}, but it "
@@ -493,56 +662,65 @@ class CustomerMachine(RuleBasedStateMachine):
     # -- invariants ----------------------------------------------------------------------------
 
     @invariant()
-    def the_store_keeps_the_customer_rules(self) -> None:
+    def the_store_keeps_the_rules_and_equals_the_model(self) -> None:
+        owners: dict[str, str] = {}
         for number in NUMBERS:
+            cid = customer_id(number)
             if number not in self.model:
                 with pytest.raises(CustomerNotFoundError):
-                    self.book.customers.get(customer_id(number))
+                    self.book.customers.get(cid)
                 continue
-            record = self.book.customers.get(customer_id(number))
+            record = self.book.customers.get(cid)
             previous = self.statuses.get(number, record.status)
             assert previous == record.status or (previous, record.status) in ALLOWED_MOVES, (
-                f"{number} moved from {previous} to {record.status}")
+                f"{number} moved from {previous} to {record.status}"
+            )
             self.statuses[number] = record.status
-            assert record.manager.strip() == record.manager != ""
+            assert record.manager.strip() == record.manager != "", "one manager, named"
             assert all(type(score) is int and 1 <= score <= 5 for _, _, score in record.surveys)
-
-    @invariant()
-    def reloaded_customers_equal_the_model(self) -> None:
-        for number, expected in self.model.items():
-            cid = customer_id(number)
-            assert attrs.asdict(self.book.customers.get(cid)) == expected.as_record(cid)
+            document = record.document_number
+            if document is not None and document != ERASED:
+                assert document not in owners, f"{document}: {owners[document]} and {number}"
+                owners[document] = number
+            assert attrs.asdict(record) == self.model[number].as_record(cid)
 
     @invariant()
     def an_identity_document_belongs_to_one_customer_only(self) -> None:
-        owners: dict[str, str] = {}
-        for number in self.model:
-            document = self.book.customers.get(customer_id(number)).document_number
-            if document is not None and document != ERASED:
-                assert document not in owners, f"{document} is held by {owners[document]} and {number}"
-                owners[document] = number
-        held = {document: owner for document, owner in self.claims.items() if owner is not None}
-        assert owners == held
         for document, owner in self.claims.items():
-            claim = self.book.app.repository.get(IdentityClaim.id_for(document))
+            claim: IdentityClaim = self.book.app.repository.get(IdentityClaim.id_for(document))
             assert claim.customer_id == (None if owner is None else customer_id(owner))
 
-    @invariant()
-    def the_views_show_one_manager_per_customer(self) -> None:
+    @rule()  # a rule, not an invariant: reading everything afresh at random points costs less
+    def the_stored_events_and_the_views_agree_with_the_model(self) -> None:
+        for number, expected in self.model.items():
+            cid = customer_id(number)
+            # with a version the repository replays the stored events and skips its cache
+            replayed: Customer = self.book.app.repository.get(cid, version=2**62)
+            assert attrs.asdict(CustomerRecord.of(replayed)) == expected.as_record(cid)
         entries = self.book.directory.search()
         assert [entry.number for entry in entries] == sorted(self.model)
         for entry in entries:
             expected = self.model[entry.number]
             assert (entry.manager, entry.status, entry.lapsed, entry.name) == (
-                expected.manager, expected.status, expected.lapsed, expected.name)
-        report = self.book.reports.managers(period_from=date(2000, 1, 1),
-                                            period_to=date(2100, 1, 1))
+                expected.manager,
+                expected.status,
+                expected.lapsed,
+                expected.name,
+            )
+        report = self.book.reports.managers(
+            period_from=date(2000, 1, 1), period_to=date(2100, 1, 1)
+        )
         looked_after = Counter(c.manager for c in self.model.values() if c.status in LOOKED_AFTER)
         assert {row.manager: row.customers for row in report.rows if row.customers} == dict(
-            looked_after)
+            looked_after
+        )
 
 
-CustomerMachine.TestCase.settings = settings(stateful_step_count=50)
+CustomerMachine.TestCase.settings = settings(
+    stateful_step_count=50,
+    report_multiple_bugs=False,
+    phases=[p for p in Phase if p is not Phase.explain],  # explaining costs minutes here
+)
 TestCustomerMachine = CustomerMachine.TestCase
 
 
@@ -552,17 +730,27 @@ OFFICER = Actor("u-clerk", roles={"officer"})
 
 
 def _register(book: ClientBook, number: str = "C-000001", **extra: Any) -> UUID:
-    return book.customers.register(number=number, kind="individual", name="Li Lei",
-                                   manager="u-wang", by=OFFICER, on=START, **extra)
+    return book.customers.register(
+        number=number,
+        kind="individual",
+        name="Li Lei",
+        manager="u-wang",
+        by=OFFICER,
+        on=START,
+        **extra,
+    )
 
 
 def test_a_reactivated_customer_is_not_lapsed_after_the_next_close_of_business(
-        book: ClientBook) -> None:
+    book: ClientBook,
+) -> None:
     cid = _register(book, visit_cycle_days=1)
     book.customers.activate(cid, by=OFFICER, on=START)
     book.close_of_business(START + timedelta(days=10))  # not seen for 10 days: lapsed
     assert book.customers.get(cid).lapsed
-    book.customers.mark_dormant(cid, reason="no business", by=OFFICER, on=START + timedelta(days=11))
+    book.customers.mark_dormant(
+        cid, reason="no business", by=OFFICER, on=START + timedelta(days=11)
+    )
     book.customers.reactivate(cid, reason="came back", by=OFFICER, on=START + timedelta(days=12))
 
     book.close_of_business(START + timedelta(days=12))
@@ -572,8 +760,7 @@ def test_a_reactivated_customer_is_not_lapsed_after_the_next_close_of_business(
     assert not customer.lapsed, "seen today with a cycle of 1 day, yet still lapsed"
 
 
-def test_clearing_a_contact_detail_the_customer_does_not_have_is_refused(
-        book: ClientBook) -> None:
+def test_clearing_a_contact_detail_the_customer_does_not_have_is_refused(book: ClientBook) -> None:
     cid = _register(book)  # no phone
     head = book.head
     with pytest.raises(InvalidValueError, match="changes nothing"):
@@ -582,8 +769,10 @@ def test_clearing_a_contact_detail_the_customer_does_not_have_is_refused(
 
 
 @given(number=customer_numbers())
+@example(number="C-000001")
 def test_a_customer_number_is_refused_with_anything_after_it_or_non_ascii_digits(
-        number: str) -> None:
+    number: str,
+) -> None:
     arabic_indic = number.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
     with ClientBook.open("memory:") as book:
         for malformed in (number + "\n", arabic_indic):
