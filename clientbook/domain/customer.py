@@ -30,7 +30,7 @@ SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 ERASED = "[erased]"
 PERSONAL = frozenset({"name", "phone", "email", "address", "document_number"})
 _NUMBER = re.compile(r"C-[0-9]{6,}")
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,}$")
+_PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,}")
 
 
 def customer_id(number: str) -> UUID:
@@ -58,7 +58,7 @@ def _reason(reason: str, what: str) -> str:
 
 def check_contact_details(phone: str | None, email: str | None) -> None:
     """Refuse a phone number or e-mail address that cannot be used to reach anyone."""
-    if phone and not _PHONE.match(phone):
+    if phone and not _PHONE.fullmatch(phone):
         raise InvalidValueError(f"phone {phone!r} is not a phone number (digits, spaces, +, -, ())")
     if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
         raise InvalidValueError(f"e-mail {email!r} is not an e-mail address")

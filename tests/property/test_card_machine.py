@@ -82,6 +82,8 @@ APPROVERS = st.sampled_from([OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MA
 WRITE_OFF_APPROVERS = st.sampled_from([BATCH, OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
 REASONS = st.sampled_from(["risk review", "customer request", "  "])
 FRACTIONS = st.sampled_from([Decimal("0.1"), Decimal("0.5"), Decimal("0.9")])
+AMOUNTS = st.sampled_from(["small", "share", "all", "over", "big", "zero"])
+SMALL = st.sampled_from(["1.00", "49.99", "250.00", "999.99"])
 MONTHS = st.lists(st.integers(min_value=20, max_value=40), min_size=2, max_size=4)  # days per close
 
 
@@ -356,15 +358,22 @@ class CardMachine(RuleBasedStateMachine):
         self.horizon = START + timedelta(days=HORIZON_DAYS[pays])
         event("customer pays" if pays else "customer stops paying")
         if not pays:  # a purchase, then months of close of business without a payment
-            self.authorise(kind="purchase", how="share", small="1.00", fraction=spend)
+            self.authorise("purchase", "share", "1.00", spend)
             self.pass_days(*arrears)
 
     # -- use --------------------------------------------------------------------------------------
 
-    @rule(kind=st.sampled_from(["purchase", "purchase", "cash_advance"]),
-          how=st.sampled_from(["small", "share", "all", "over", "big", "zero"]),
-          small=st.sampled_from(["1.00", "49.99", "250.00", "999.99"]), fraction=FRACTIONS)
+    @rule(how=AMOUNTS, small=SMALL, fraction=FRACTIONS)
+    def purchase(self, how: str, small: str, fraction: Decimal) -> None:
+        self.authorise("purchase", how, small, fraction)
+
+    @rule(how=AMOUNTS, small=SMALL, fraction=FRACTIONS)
+    def cash_advance(self, how: str, small: str, fraction: Decimal) -> None:
+        self.authorise("cash_advance", how, small, fraction)
+
     def authorise(self, kind: str, how: str, small: str, fraction: Decimal) -> None:
+        """Approved within the available credit (a cash advance with its fee) on an active,
+        unblocked card; otherwise declined with one AuthorisationDeclined event and no change."""
         m, book = self.m, self.book
         available = m.available
         if how == "all" and kind == "cash_advance":

@@ -779,3 +779,14 @@ def test_a_customer_number_is_refused_with_anything_after_it_or_non_ascii_digits
             with pytest.raises(InvalidValueError, match="not of the form C-000123"):
                 _register(book, malformed)
         assert book.head == 0
+
+
+def test_a_phone_number_with_anything_after_it_is_refused(book: ClientBook) -> None:
+    cid = _register(book)
+    head = book.head
+    for phone in ("+86 10 8888 0000\n", "13800138000\n"):
+        with pytest.raises(InvalidValueError, match="is not a phone number"):
+            _register(book, "C-000002", phone=phone)
+        with pytest.raises(InvalidValueError, match="is not a phone number"):
+            book.customers.update_profile(cid, phone=phone, by=OFFICER, on=START)
+    assert book.head == head
