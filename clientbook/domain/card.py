@@ -14,14 +14,14 @@ from eventsourcing.domain import event
 
 from clientbook.domain.actor import Actor, require_four_eyes
 from clientbook.domain.base import BookAggregate, business_key_id
+from clientbook.domain.checks import require_positive as _positive
+from clientbook.domain.checks import require_reason as _reason
 from clientbook.domain.errors import (
     CardNumberError,
-    InsufficientCreditError,
     InvalidAmountError,
     InvalidTransitionError,
     InvalidValueError,
     OverRepaymentError,
-    ReasonRequiredError,
 )
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
@@ -116,18 +116,6 @@ def suggested_limit(applicant: Applicant, grade: int) -> Money:
     """Monthly income times 5, 4, 3, 2 or 1 by grade, in hundreds."""
     amount = applicant.monthly_income.amount * (6 - grade)
     return Money((amount // 100) * 100, applicant.monthly_income.currency)
-
-
-def _positive(amount: Money, what: str) -> Money:
-    if amount.amount <= 0:
-        raise InvalidAmountError(f"{what} must be more than zero; got {amount}")
-    return amount
-
-
-def _reason(reason: str, what: str) -> str:
-    if not reason or not reason.strip():
-        raise ReasonRequiredError(f"{what} needs a reason")
-    return reason.strip()
 
 
 class CardAccount(BookAggregate):

@@ -10,6 +10,8 @@ from eventsourcing.domain import event
 
 from clientbook.domain.actor import Actor, require_four_eyes
 from clientbook.domain.base import BookAggregate, business_key_id
+from clientbook.domain.checks import require_positive as _positive
+from clientbook.domain.checks import require_reason as _reason
 from clientbook.domain.errors import (
     ClassificationFloorError,
     CustomerRestrictedError,
@@ -19,7 +21,6 @@ from clientbook.domain.errors import (
     InvalidValueError,
     LineFrozenError,
     OverRepaymentError,
-    ReasonRequiredError,
     RoleRequiredError,
 )
 from clientbook.domain.money import Money
@@ -79,18 +80,6 @@ def unpaid_instalments(
         if paid < amount.amount:
             result.append((due, Money(amount.amount - paid, amount.currency)))
     return result
-
-
-def _positive(amount: Money, what: str) -> Money:
-    if amount.amount <= 0:
-        raise InvalidAmountError(f"{what} must be more than zero; got {amount}")
-    return amount
-
-
-def _reason(reason: str, what: str) -> str:
-    if not reason or not reason.strip():
-        raise ReasonRequiredError(f"{what} needs a reason")
-    return reason.strip()
 
 
 class CreditLine(BookAggregate):

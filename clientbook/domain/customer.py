@@ -11,13 +11,13 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from clientbook.domain.base import BookAggregate, business_key_id
+from clientbook.domain.checks import require_reason as _reason
 from clientbook.domain.errors import (
     CustomerClosedError,
     IdentityDocumentTakenError,
     InvalidTransitionError,
     InvalidValueError,
     OpenItemsError,
-    ReasonRequiredError,
 )
 
 KINDS = ("individual", "organisation")
@@ -48,12 +48,6 @@ def _required(value: str, what: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError(f"{what} is required")
     return value.strip()
-
-
-def _reason(reason: str, what: str) -> str:
-    if not isinstance(reason, str) or not reason.strip():
-        raise ReasonRequiredError(f"{what} needs a reason")
-    return reason.strip()
 
 
 def check_contact_details(phone: str | None, email: str | None) -> None:

@@ -6,7 +6,7 @@ from abc import abstractmethod
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable
 from uuid import UUID
 
 from attrs import define, frozen
@@ -14,7 +14,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
-from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, add_months, settle_minimums
+from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.view import TrackedView
