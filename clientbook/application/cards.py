@@ -140,6 +140,7 @@ class RunCardCycle:
                 changed = True
             changed = account.age(policy=policy, by=by.id, on=on) or changed
             changed = account.check_dormancy(policy=policy, by=by.id, on=on) or changed
+            changed = account.charge_annual_fee(by=by.id, on=on) or changed
             return account.renew_or_expire(by=by.id, on=on) or changed
 
         return self._app.command_each(CardAccount, self._due.cards_due(on), cycle)

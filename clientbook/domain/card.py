@@ -161,7 +161,7 @@ class CardAccount(BookAggregate):
         self.statement: tuple[date, Money, Money, date] | None = None  # on, balance, min, due
         self.paid_since_statement = Money.zero(currency)
         self.next_statement: date | None = None
-        self.anniversary: date | None = None
+        self.anniversary: date | None = None  # when the next annual fee falls due
         self.last_use: date | None = None
         self.dormancy = "none"  # none, dormant, long_term
         self.bucket, self.stage, self.classification = "current", "none", "normal"
@@ -225,7 +225,7 @@ class CardAccount(BookAggregate):
         self.status, self.token, self.last4 = "issued", token, last4
         self.limit, self.apr, self.annual_fee, self.expiry = limit, apr, annual_fee, expiry
         self.aprs = [(on, apr)]
-        self.next_statement, self.anniversary = next_statement, on
+        self.next_statement, self.anniversary = next_statement, shift_months(on, 12)
         self.last_use = on
 
     def activate(self, *, by: str, on: date) -> None:
@@ -531,6 +531,19 @@ class CardAccount(BookAggregate):
     @event("DormancyChanged")
     def _dormancy_changed(self, dormancy: str, by: str, on: date) -> None:
         self.dormancy = dormancy  # a flag beside the status: a dormant card still works
+
+    def charge_annual_fee(self, *, by: str, on: date) -> bool:
+        """Close of business: the annual fee on each anniversary of the issue, while active."""
+        if self.anniversary is None or on < self.anniversary or self.status != "active":
+            return False
+        self._annual_fee_charged(self.annual_fee, shift_months(self.anniversary, 12), by, on)
+        return True
+
+    @event("AnnualFeeCharged")
+    def _annual_fee_charged(self, amount: Money, next_anniversary: date, by: str, on: date) -> None:
+        if not amount.is_zero:
+            self._post("fees", "annual", amount, on)
+        self.anniversary = next_anniversary
 
     def renew_or_expire(self, *, by: str, on: date) -> bool:
         """At expiry: renewed for three years unless high risk (grade 4–5, delinquent, blocked)."""

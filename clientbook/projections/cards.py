@@ -14,7 +14,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
-from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums
+from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.view import TrackedView
@@ -78,6 +78,7 @@ _FACTS: dict[str, Any] = {
     "Decided": lambda e: {"decision": e.decision},
     "Authorised": lambda e: {"amount": _m(e.amount)},
     "Charged": lambda e: {"amount": _m(e.amount), "kind": e.kind},
+    "AnnualFeeCharged": lambda e: {"amount": _m(e.amount), "kind": "annual"},
     "Paid": lambda e: {"amount": _m(e.amount)},
     "RepaymentPlanAgreed": lambda e: {"amount": _m(e.fees_waived) if e.fees_waived else "0"},
     "DelinquencyMoved": lambda e: {"bucket": e.bucket, "classification": e.classification},
@@ -139,10 +140,12 @@ def _authorised(e: Any, doc: dict[str, Any]) -> None:
 _CHANGES: dict[str, Any] = {
     "Decided": lambda e, d: d.update(status=e.decision),
     "Issued": lambda e, d: d.update(status="issued", limit=_m(e.limit), expiry=e.expiry.isoformat(),
-                                    next_statement=e.next_statement.isoformat(), last_use=e.on.isoformat()),
+                                    next_statement=e.next_statement.isoformat(), last_use=e.on.isoformat(),
+                                    anniversary=shift_months(e.on, 12).isoformat()),
     "Activated": lambda e, d: d.update(status="active"),
     "Authorised": _authorised,
     "Charged": lambda e, d: _add(d, e.amount),
+    "AnnualFeeCharged": lambda e, d: (_add(d, e.amount), d.update(anniversary=e.next_anniversary.isoformat())),
     "Paid": _paid,
     "StatementClosed": _statement,
     "DelinquencyMoved": lambda e, d: d.update(bucket=e.bucket, stage=e.stage, classification=e.classification),
@@ -187,6 +190,8 @@ def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None
         dates.append((date.fromisoformat(doc["minimums"][0][0]) + timedelta(days=1)).isoformat())
     if doc["expiry"] and status in ("issued", "active"):
         dates.append(doc["expiry"])
+    if doc.get("anniversary") and status == "active":
+        dates.append(doc["anniversary"])
     delinquent = int(doc["stage"] != "none" and status != "written_off")
     active = status == "active"
     oldest = doc["minimums"][0][0] if doc["minimums"] and status != "written_off" else None
@@ -291,7 +296,7 @@ def _apply(a: _Account, kind: str, data: dict[str, Any]) -> None:
         a.status, a.issued = "issued", True
     elif kind == "Activated":
         a.status, a.activated = "active", True
-    elif kind in ("Authorised", "Charged"):
+    elif kind in ("Authorised", "Charged", "AnnualFeeCharged"):
         a.balance += Decimal(data["amount"])
         if kind == "Authorised":
             a.dormancy = "none"

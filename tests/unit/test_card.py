@@ -249,3 +249,11 @@ def test_the_minimum_payments_due_never_exceed_what_is_owed() -> None:
     account.close_statement(policy=POLICY, by="batch", on=D + timedelta(days=62))
     still_due = sum((m[1].amount for m in account.unpaid_minimums), Decimal(0))
     assert still_due <= account.balance.amount
+
+
+def test_the_annual_fee_falls_due_on_each_anniversary_of_the_issue() -> None:
+    account = active(annual_fee="200.00")  # charged once at activation
+    assert not account.charge_annual_fee(by="batch", on=date(2027, 1, 4))
+    assert account.charge_annual_fee(by="batch", on=date(2027, 1, 5))
+    assert not account.charge_annual_fee(by="batch", on=date(2027, 1, 6))
+    assert account.component("fees") == Money("400.00") and account.anniversary == date(2028, 1, 5)
