@@ -12,18 +12,13 @@ from uuid import UUID
 from attrs import define, frozen
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.utils import get_topic
 
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
-from clientbook.projections.view import TrackedView
+from clientbook.projections.view import TrackedView, events_of, topics
 
-CARD_EVENTS = tuple(
-    cls for cls in vars(CardAccount).values()
-    if isinstance(cls, type) and issubclass(cls, CardAccount.Event)
-    and cls.__name__ not in ("Event", "Created")
-)
+CARD_EVENTS = events_of(CardAccount)
 TWO = Decimal("0.01")
 
 
@@ -92,7 +87,7 @@ class CardAccountsProjection(Projection[CardAccountsView]):
     """Card events into the account view, and one fact per event for the portfolio report."""
 
     name = "card_accounts"
-    topics = tuple(get_topic(cls) for cls in CARD_EVENTS)
+    topics = topics(*CARD_EVENTS)
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__

@@ -11,20 +11,13 @@ import attrs
 from attrs import frozen
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.utils import get_topic
 
 from clientbook.domain.complaint import Complaint
 from clientbook.domain.customer import ERASED, Customer
 from clientbook.domain.money import Money
-from clientbook.projections.view import TrackedView
+from clientbook.projections.view import TrackedView, events_of, topics
 
-COMPLAINT_EVENTS = tuple(
-    cls
-    for cls in vars(Complaint).values()
-    if isinstance(cls, type)
-    and issubclass(cls, Complaint.Event)
-    and cls.__name__ not in ("Event", "Created")
-)
+COMPLAINT_EVENTS = events_of(Complaint)
 
 
 @frozen
@@ -104,10 +97,6 @@ class ComplaintCardsView(TrackedView):
         """Cards in order of deadline, then number."""
 
 
-def _topics(*classes: type) -> tuple[str, ...]:
-    return tuple(get_topic(cls) for cls in classes)
-
-
 def _money(value: Any) -> Any:
     return None if value is None else {"amount": str(value.amount), "currency": value.currency}
 
@@ -135,7 +124,7 @@ class ComplaintCardsProjection(Projection[ComplaintCardsView]):
     """Complaint events into record cards; customer names from customer events."""
 
     name = "complaint_cards"
-    topics = _topics(
+    topics = topics(
         *COMPLAINT_EVENTS, Customer.Registered, Customer.ProfileUpdated, Customer.PersonalDataErased
     )
 

@@ -19,8 +19,8 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from clientbook.domain.money import Money
-from clientbook.projections.complaints import COMPLAINT_EVENTS, _topics
-from clientbook.projections.view import TrackedView
+from clientbook.projections.complaints import COMPLAINT_EVENTS
+from clientbook.projections.view import TrackedView, topics
 
 TWO_PLACES = Decimal("0.01")
 
@@ -67,7 +67,7 @@ _FACT_DATA: dict[str, Any] = {
 
 class ComplaintFactsProjection(Projection[ComplaintFactsView]):
     name = "complaint_facts"
-    topics = _topics(*COMPLAINT_EVENTS)
+    topics = topics(*COMPLAINT_EVENTS)
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__

@@ -12,10 +12,9 @@ import attrs
 from attrs import frozen
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.utils import get_topic
 
 from clientbook.domain.customer import ERASED, Customer
-from clientbook.projections.view import TrackedView
+from clientbook.projections.view import TrackedView, topics
 
 
 @frozen
@@ -70,15 +69,11 @@ class CustomerDirectoryView(TrackedView):
         """Customers not lapsed whose usual cycle plus the grace days has passed by `on`."""
 
 
-def _topics(*classes: type) -> tuple[str, ...]:
-    return tuple(get_topic(cls) for cls in classes)
-
-
 class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
     """Customer events into the directory."""
 
     name = "customer_directory"
-    topics = _topics(
+    topics = topics(
         Customer.Registered,
         Customer.ProfileUpdated,
         Customer.ManagerReassigned,

@@ -10,21 +10,14 @@ from uuid import UUID
 from attrs import frozen
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
-from eventsourcing.utils import get_topic
 
 from clientbook.domain.borrower import Borrower
 from clientbook.domain.credit_line import CreditLine, unpaid_instalments
 from clientbook.domain.group import CreditGroup
 from clientbook.domain.money import Money
-from clientbook.projections.view import TrackedView
+from clientbook.projections.view import TrackedView, events_of, topics
 
-LINE_EVENTS = tuple(
-    cls
-    for cls in vars(CreditLine).values()
-    if isinstance(cls, type)
-    and issubclass(cls, CreditLine.Event)
-    and cls.__name__ not in ("Event", "Created")
-)
+LINE_EVENTS = events_of(CreditLine)
 
 
 @frozen
@@ -74,10 +67,7 @@ def _unmoney(v: list[str]) -> Money:
 
 class ExposureProjection(Projection[ExposureView]):
     name = "exposure"
-    topics = tuple(
-        get_topic(cls)
-        for cls in (*LINE_EVENTS, Borrower.JoinedGroup, Borrower.LeftGroup, CreditGroup.Formed)
-    )
+    topics = topics(*LINE_EVENTS, Borrower.JoinedGroup, Borrower.LeftGroup, CreditGroup.Formed)
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__

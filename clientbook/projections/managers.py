@@ -14,8 +14,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from clientbook.domain.customer import Customer
-from clientbook.projections.directory import _topics
-from clientbook.projections.view import TrackedView
+from clientbook.projections.view import TrackedView, topics
 
 LOOKED_AFTER = ("prospect", "active", "dormant")
 """Statuses in which a customer counts towards a manager's book (the 1:15 rule)."""
@@ -99,7 +98,7 @@ class ManagerReportView(TrackedView):
 
 class ManagerReportProjection(Projection[ManagerReportView]):
     name = "manager_report"
-    topics = _topics(
+    topics = topics(
         Customer.Registered,
         Customer.ManagerReassigned,
         Customer.ContactRecorded,

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.utils import get_topic
 
 
 class TrackedView(TrackingRecorder, ABC):
@@ -24,3 +25,17 @@ class TrackedView(TrackingRecorder, ABC):
     @abstractmethod
     def reset(self) -> None:
         """Remove every row and the tracking position: the view is rebuilt from zero next."""
+
+
+def topics(*classes: type) -> tuple[str, ...]:
+    """The topics a projection subscribes to, from the event classes it handles."""
+    return tuple(get_topic(cls) for cls in classes)
+
+
+def events_of(aggregate: type) -> tuple[type, ...]:
+    """Every event class an aggregate triggers (not its base `Event` or `Created`)."""
+    base = aggregate.Event  # type: ignore[attr-defined]
+    return tuple(
+        cls for cls in vars(aggregate).values()
+        if isinstance(cls, type) and issubclass(cls, base) and cls.__name__ not in ("Event", "Created")
+    )
