@@ -121,6 +121,8 @@ def suggested_limit(applicant: Applicant, grade: int) -> Money:
 class CardAccount(BookAggregate):
     """A card account over its life: every posting, statement and delinquency step an event."""
 
+    value_types = frozenset({Applicant})
+
     @staticmethod
     def create_id(number: str) -> UUID:
         return card_account_id(number)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date, timedelta
 from decimal import Decimal
 from uuid import uuid4
@@ -257,3 +258,19 @@ def test_the_annual_fee_falls_due_on_each_anniversary_of_the_issue() -> None:
     assert account.charge_annual_fee(by="batch", on=date(2027, 1, 5))
     assert not account.charge_annual_fee(by="batch", on=date(2027, 1, 6))
     assert account.component("fees") == Money("400.00") and account.anniversary == date(2028, 1, 5)
+
+
+def test_a_copy_of_an_account_shares_no_mutable_state_with_it() -> None:
+    """The repository's cache hands out copies (BookAggregate.__deepcopy__): a command given to
+    a copy must leave the cached original exactly as it was."""
+    account = active()
+    buy(account, "120.00")
+    account.close_statement(policy=POLICY, by="system", on=D + timedelta(days=31))
+    account.collect_events()
+    before = copy.deepcopy(account.__dict__)
+    clone = copy.deepcopy(account)
+    assert clone.__dict__ == account.__dict__ and clone is not account
+    buy(clone, "30.00", D + timedelta(days=32))
+    clone.pay(Money("50.00"), by="holder", on=D + timedelta(days=33))
+    assert clone.balance != account.balance
+    assert account.__dict__ == before
