@@ -20,13 +20,20 @@ from clientbook.application.complaints import Complaints, MarkOverdueComplaints
 from clientbook.application.credit import AgeCreditLines, Credit
 from clientbook.application.credit_reports import CreditReports
 from clientbook.application.customers import Customers
-from clientbook.application.uci_import import UciImport, read_holders
 from clientbook.application.policy import PolicyService
+from clientbook.application.uci_import import UciImport, read_holders
+from clientbook.domain.card import card_account_id
+from clientbook.domain.complaint import complaint_id
+from clientbook.domain.credit_line import credit_line_id
+from clientbook.domain.customer import customer_id
+from clientbook.domain.errors import InvalidValueError, NotFoundError
+from clientbook.domain.group import group_id
 from clientbook.infrastructure.card_views import SqlCardAccountsView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
+from clientbook.infrastructure.sql import SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.views import (
     SqlAuditTrailView,
@@ -62,6 +69,95 @@ class LogRecord:
     state: bytes
 
 
+class _ReadSide:
+    """The views, the runner that keeps them and the queries over them: the live book's in its
+    own database, or a past book's in a private in-memory one."""
+
+    def __init__(
+        self,
+        app: ClientBookApplication,
+        database: SqlDatabase,
+        policy: PolicyService,
+        *,
+        stop_at: int | None = None,
+        include: Callable[[Any], bool] | None = None,
+    ) -> None:
+        audit = SqlAuditTrailView(database)
+        self.directory_view = SqlCustomerDirectoryView(database)
+        managers = SqlManagerReportView(database)
+        cards = SqlComplaintCardsView(database)
+        facts = SqlComplaintFactsView(database)
+        exposure = SqlExposureView(database)
+        card_view = SqlCardAccountsView(database)
+        self.projections = ProjectionRunner(
+            app,
+            [
+                AuditTrailProjection(audit),
+                CustomerDirectoryProjection(self.directory_view),
+                ManagerReportProjection(managers),
+                ComplaintCardsProjection(cards),
+                ComplaintFactsProjection(facts),
+                ExposureProjection(exposure),
+                CardAccountsProjection(card_view),
+            ],
+            stop_at=stop_at,
+            include=include,
+        )
+        refresh = self.projections.catch_up
+        self.audit = AuditTrail(audit, refresh)
+        self.directory = Directory(self.directory_view, refresh)
+        self.complaint_cards = ComplaintQueries(cards, facts, refresh, app.name)
+        self.reports = Reports(
+            managers,
+            lambda on: policy.in_force(on).manager_min_customers,
+            refresh,
+            app.name,
+            self.complaint_cards,
+        )
+        self.exposure = ExposureQueries(exposure, refresh)
+        self.credit_reports = CreditReports(app, policy, audit, refresh)
+        self.card_accounts = CardQueries(card_view, policy.in_force, refresh, app.name)
+
+
+class PastBook:
+    """A read-only book as it stood at a log position (and, optionally, a business date):
+    `book.as_of(position=…, on=…)`. Its views are built afresh, in memory, from the log up to
+    that point, so every query answers exactly what it would have answered then."""
+
+    def __init__(self, app: ClientBookApplication, position: int, on: date | None) -> None:
+        self.position = position
+        self.on = on
+        self._database = SqliteDatabase(":memory:")
+        self.policy = PolicyService(app, up_to=position)
+        include = None if on is None else _dated_on_or_before(on)
+        read = _ReadSide(app, self._database, self.policy, stop_at=position, include=include)
+        self.projections = read.projections
+        self.audit = read.audit
+        self.directory = read.directory
+        self.complaint_cards = read.complaint_cards
+        self.reports = read.reports
+        self.exposure = read.exposure
+        self.credit_reports = read.credit_reports
+        self.card_accounts = read.card_accounts
+
+    def close(self) -> None:
+        self._database.close()
+
+    def __enter__(self) -> PastBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
+    def include(event: Any) -> bool:
+        dated = getattr(event, "on", None)
+        return dated is None or dated <= on
+
+    return include
+
+
 class ClientBook:
     """A book of customers: one event log, its services, its views and its reports."""
 
@@ -75,55 +171,56 @@ class ClientBook:
                 self.keys, compressor=compressor, cipher=cipher
             ),
         )
-        audit = SqlAuditTrailView(self._database)
-        directory = SqlCustomerDirectoryView(self._database)
-        managers = SqlManagerReportView(self._database)
-        cards = SqlComplaintCardsView(self._database)
-        facts = SqlComplaintFactsView(self._database)
-        exposure = SqlExposureView(self._database)
-        card_view = SqlCardAccountsView(self._database)
-        self.projections = ProjectionRunner(
-            self.app,
-            [
-                AuditTrailProjection(audit),
-                CustomerDirectoryProjection(directory),
-                ManagerReportProjection(managers),
-                ComplaintCardsProjection(cards),
-                ComplaintFactsProjection(facts),
-                ExposureProjection(exposure),
-            CardAccountsProjection(card_view),
-            ],
-        )
-        refresh = self.projections.catch_up
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
-        self.audit = AuditTrail(audit, refresh)
-        self.directory = Directory(directory, refresh)
+        self._read = _ReadSide(self.app, self._database, self.policy)
+        self.projections = self._read.projections
+        self.audit = self._read.audit
+        self.directory = self._read.directory
+        self.complaint_cards = self._read.complaint_cards
+        self.reports = self._read.reports
+        self.exposure = self._read.exposure
+        self.credit_reports = self._read.credit_reports
+        self.card_accounts = self._read.card_accounts
         self.complaints = Complaints(self.app, self.policy)
-        self.complaint_cards = ComplaintQueries(cards, facts, refresh, self.app.name)
-        self.reports = Reports(
-            managers,
-            lambda on: self.policy.in_force(on).manager_min_customers,
-            refresh,
-            self.app.name,
-            self.complaint_cards,
-        )
         self.credit = Credit(self.app, self.policy)
-        self.exposure = ExposureQueries(exposure, refresh)
-        self.credit_reports = CreditReports(self.app, self.policy, audit, refresh)
-        self.customers.add_open_items_check(self.complaint_cards.open_items)
         self.cards = Cards(self.app, self.policy)
-        self.card_accounts = CardQueries(card_view, self.policy.in_force, refresh, self.app.name)
+        self.customers.add_open_items_check(self.complaint_cards.open_items)
         self.customers.add_open_items_check(self.exposure.open_items)
         self.customers.add_open_items_check(self.card_accounts.open_items)
+        refresh = self.projections.catch_up
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
         self._close_of_business.steps.extend(
             [
-                MarkLapsedCustomers(self.app, directory),
+                MarkLapsedCustomers(self.app, self._read.directory_view),
                 MarkOverdueComplaints(self.app, self.complaint_cards),
                 AgeCreditLines(self.credit, self.exposure),
-            RunCardCycle(self.app, self.card_accounts),
+                RunCardCycle(self.app, self.card_accounts),
             ]
+        )
+
+    def as_of(self, *, on: date | None = None, position: int | None = None) -> PastBook:
+        """The book as it stood at a point of its history: its log up to `position` (default:
+        the head now), without the events dated after the business date `on`. Every view
+        query and report of the past book is computed from that part of the log alone."""
+        if position is not None and position < 0:
+            raise InvalidValueError(f"log position {position} is before the start of the log")
+        return PastBook(self.app, self.head if position is None else min(position, self.head), on)
+
+    def find(self, key: str) -> UUID:
+        """The aggregate a person names: an id, or a customer, card account, credit line or
+        complaint number, or a group's name."""
+        try:
+            return UUID(key)
+        except ValueError:
+            pass
+        for make_id in (customer_id, card_account_id, credit_line_id, complaint_id, group_id):
+            candidate = make_id(key)
+            if self.app.exists(candidate):
+                return candidate
+        raise NotFoundError(
+            f"nothing in this book is called {key!r}: give an id, or a customer, card account, "
+            "credit line or complaint number, or a group's name"
         )
 
     @classmethod

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import json
+import pathlib
 import sys
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 import click
 from rich.console import Console
@@ -15,7 +16,9 @@ from rich.table import Table
 
 from clientbook.application.uci_import import LAST_DAY
 from clientbook.book import ClientBook
+from clientbook.domain.errors import DomainError
 from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
+from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
 
 console = Console()
 
@@ -89,19 +92,14 @@ def demo(
             f"[bold]{book.head:,}[/] events in {ctx.obj}; "
             f"{run.refused} commands refused by the rules (nothing written for them)"
         )
-        _print_managers(book, first, last)
         _print_directory(book)
-        _print_complaints(book, first, last, None)
-        _print_groups(book, last)
-        _print_classification(book, last)
-        _print_portfolio(book, last)
-
-
-REPORTS = ("managers", "complaints", "groups", "classification", "migration", "aging", "portfolio")
+        for name in REPORTS:
+            SHOW[name](run_report(book, name, Parameters(last, first, last)).report)
+        _print_detected_groups(book)
 
 
 @main.command()
-@click.argument("name", type=click.Choice(REPORTS))
+@click.argument("name", type=click.Choice(list(REPORTS)))
 @click.option(
     "--from",
     "period_from",
@@ -118,7 +116,26 @@ REPORTS = ("managers", "complaints", "groups", "classification", "migration", "a
     "--as-of",
     "as_of",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Business date the report is as of (default: the period's end, or today).",
+    help="Business date the report is as of (default: the period's end, else the last "
+    "business date closed, else today).",
+)
+@click.option(
+    "--position",
+    type=int,
+    default=None,
+    help="Log position to cut the log at (default: the head now): later events are ignored.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False),
+    help="Write the report's manifest (position, log digest, policy, version, parameters, "
+    "rows) to this JSON file; `clientbook reproduce FILE` re-runs and compares it.",
+)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False),
+    help="Also write the self-contained HTML report (every chart) as of the same point.",
 )
 @click.pass_context
 def report(
@@ -127,30 +144,71 @@ def report(
     period_from: datetime | None,
     period_to: datetime | None,
     as_of: datetime | None,
+    position: int | None,
+    manifest: str | None,
+    html_file: str | None,
 ) -> None:
-    """Print a report: managers, complaints or migration for a period; groups, classification
-    or aging as of a date."""
-    needs_period = name in ("managers", "complaints", "migration")
-    if needs_period and (period_from is None or period_to is None):
-        raise click.UsageError(f"the {name} report needs --from and --to")
+    """Print a report: managers, complaints or migration for a period; groups, classification,
+    aging or portfolio as of a date. Any report can be cut at a past log position."""
     start = period_from.date() if period_from else None
     end = period_to.date() if period_to else None
-    on = as_of.date() if as_of else (end or date.today())
     with _open(ctx) as book:
-        if name == "managers":
-            _print_managers(book, start, end)  # type: ignore[arg-type]
-        elif name == "complaints":
-            _print_complaints(book, start, end, as_of.date() if as_of else None)  # type: ignore[arg-type]
-        elif name == "groups":
-            _print_groups(book, on)
-        elif name == "classification":
-            _print_classification(book, on)
-        elif name == "migration":
-            _print_migration(book, start, end)  # type: ignore[arg-type]
-        elif name == "portfolio":
-            _print_portfolio(book, on)
-        else:
-            _print_aging(book, on)
+        on = as_of.date() if as_of else (end or book.last_business_date_closed or date.today())
+        try:
+            run = run_report(book, name, Parameters(on, start, end), position=position)
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
+        SHOW[name](run.report)
+        if manifest:
+            text = json.dumps(run.manifest, indent=1, ensure_ascii=False)
+            pathlib.Path(manifest).write_text(text, encoding="utf-8")
+            console.print(f"manifest: {manifest} (log position {run.manifest['log']['position']:,},"
+                          f" {len(run.rows)} rows)")
+        if html_file:
+            _write_html(book, on, run.manifest["log"]["position"], html_file)
+
+
+@main.command("reproduce")
+@click.argument("manifest_file", type=click.Path(exists=True, dir_okay=False))
+@click.pass_context
+def reproduce_(ctx: click.Context, manifest_file: str) -> None:
+    """Re-run a report from its manifest and compare it row by row (exit status 1 if it
+    differs, or if the log up to its position has changed)."""
+    manifest = json.loads(pathlib.Path(manifest_file).read_text(encoding="utf-8"))
+    with _open(ctx) as book:
+        try:
+            result = reproduce(book, manifest)
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
+    console.print(f"{result.report} report at log position {result.position:,}: "
+                  f"{result.rows} rows compared")
+    if not result.log_unchanged:
+        console.print("[red]the log up to that position is not the one the report was made from "
+                      "(its digest differs)[/]")
+    if not result.policy_unchanged:
+        console.print("[red]the policy settings in force differ from the manifest's[/]")
+    if result.version_then != result.version_now:
+        console.print(
+            f"made by clientbook {result.version_then}, reproduced by {result.version_now}"
+        )
+    if result.differences:
+        table = Table("row", "in the manifest", "now", title="rows that differ")
+        for d in result.differences:
+            table.add_row(d.key, "(absent)" if d.expected is None else d.expected,
+                          "(absent)" if d.actual is None else d.actual)
+        console.print(table)
+    if result.identical:
+        console.print("[green]identical[/]: same log, same policy, same rows")
+    else:
+        ctx.exit(1)
+
+
+def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
+    from clientbook.html_report import collect, render_html
+
+    pathlib.Path(path).write_text(render_html(collect(book, as_of=on, position=position)),
+                                  encoding="utf-8")
+    console.print(f"HTML report: {path}")
 
 
 @main.command()
@@ -193,7 +251,7 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
         seconds = time.perf_counter() - started
     console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
     with _open(ctx) as book:
-        _print_portfolio(book, LAST_DAY)
+        _show_portfolio(book.card_accounts.portfolio(as_of=LAST_DAY))
 
 
 @main.group()
@@ -222,7 +280,11 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
 
 
 @main.command()
-@click.option("--aggregate", help="An aggregate id, or a customer number such as C-000001.")
+@click.option(
+    "--aggregate",
+    help="An aggregate id, or a customer, card account, credit line or complaint number, or a "
+    "group's name.",
+)
 @click.option("--actor", help="A user id: only what this actor did.")
 @click.option("--event-type", help="An event type such as ContactRecorded.")
 @click.option("--from", "on_from", type=click.DateTime(["%Y-%m-%d"]), help="Business date from.")
@@ -240,15 +302,13 @@ def trail(
     limit: int | None,
     fmt: str,
 ) -> None:
-    """The audit trail: every event with who, when recorded, business date and what changed."""
-    from uuid import UUID
-
+    """The audit trail: every event with who, when recorded, business date and what changed;
+    an approval under four eyes shows who proposed what it approves."""
     with _open(ctx) as book:
-        aggregate_id = None
-        if aggregate:
-            aggregate_id = (
-                book.customers.id_of(aggregate) if aggregate.startswith("C-") else UUID(aggregate)
-            )
+        try:
+            aggregate_id = book.find(aggregate) if aggregate else None
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
         entries = book.audit.trail(
             aggregate=aggregate_id,
             actor=actor,
@@ -266,6 +326,8 @@ def trail(
                 "aggregate": f"{e.aggregate_type} {e.aggregate_id}",
                 "version": e.version,
                 "event": e.event_type,
+                "proposed_by": e.proposed_by or "",
+                "proposal_position": e.proposal_position or "",
                 "changes": e.changes,
             }
             for e in entries
@@ -277,11 +339,19 @@ def trail(
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["position"])
             writer.writeheader()
             writer.writerows(
-                {**r, "changes": json.dumps(r["changes"], ensure_ascii=False)} for r in rows
+                {**r, "changes": json.dumps(r["changes"], ensure_ascii=False, default=str)}
+                for r in rows
             )
         else:
-            table = Table("pos", "recorded", "on", "actor", "aggregate", "v", "event", "changes")
+            table = Table(
+                "pos", "recorded", "on", "actor", "aggregate", "v", "event", "four eyes", "changes"
+            )
             for r in rows:
+                pair = (
+                    f"{r['proposed_by']} (#{r['proposal_position']}) → {r['actor']}"
+                    if r["proposed_by"]
+                    else ""
+                )
                 table.add_row(
                     str(r["position"]),
                     r["recorded_at"][:19],
@@ -290,7 +360,8 @@ def trail(
                     r["aggregate"][:30],
                     str(r["version"]),
                     r["event"],
-                    json.dumps(r["changes"], ensure_ascii=False)[:80],
+                    pair,
+                    json.dumps(r["changes"], ensure_ascii=False, default=str)[:80],
                 )
             console.print(table)
 
@@ -332,10 +403,9 @@ def rebuild(ctx: click.Context) -> None:
     console.print(f"rebuilt {len(book.projections.projections)} projections to position {head:,}")
 
 
-def _print_managers(book: ClientBook, period_from: date, period_to: date) -> None:
-    report = book.reports.managers(period_from=period_from, period_to=period_to)
+def _show_managers(report: Any) -> None:
     table = Table(
-        title=f"Relationship managers, {period_from} to {period_to} "
+        title=f"Relationship managers, {report.period_from} to {report.period_to} "
         f"(minimum {report.minimum} customers; log position {report.position:,})"
     )
     for column in (
@@ -369,12 +439,9 @@ def _print_managers(book: ClientBook, period_from: date, period_to: date) -> Non
         console.print(lost)
 
 
-def _print_complaints(
-    book: ClientBook, period_from: date, period_to: date, as_of: date | None
-) -> None:
-    r = book.reports.complaints(period_from=period_from, period_to=period_to, as_of=as_of)
+def _show_complaints(r: Any) -> None:
     table = Table(
-        title=f"Complaints, {period_from} to {period_to}, as of {r.as_of} "
+        title=f"Complaints, {r.period_from} to {r.period_to}, as of {r.as_of} "
         f"(log position {r.position:,})",
         show_header=False,
     )
@@ -397,10 +464,9 @@ def _print_complaints(
     console.print(table)
 
 
-def _print_groups(book: ClientBook, on: date) -> None:
-    r = book.credit_reports.concentration(as_of=on)
+def _show_groups(r: Any) -> None:
     table = Table(
-        title=f"Group credit concentration as of {on} (cap {r.cap_percent}% of net "
+        title=f"Group credit concentration as of {r.as_of} (cap {r.cap_percent}% of net "
         f"capital; large exposure ≥ {r.large_exposure_percent}% of Tier 1, limit "
         f"{r.large_exposure_limit_percent}%; log position {r.position:,})"
     )
@@ -439,38 +505,40 @@ def _print_groups(book: ClientBook, on: date) -> None:
             str(len(g.warnings)),
         )
     console.print(table)
+
+
+def _print_detected_groups(book: ClientBook) -> None:
     found = book.credit_reports.detect_groups()
     for a, b, kind in found.outside:
         console.print(f"[yellow]connected but not grouped together:[/] {a} – {b} ({kind})")
 
 
-def _print_classification(book: ClientBook, on: date) -> None:
-    r = book.credit_reports.classification(as_of=on)
+def _show_classification(r: Any) -> None:
     table = Table(
         "classification",
         "lines",
         "outstanding",
-        title=f"Five-category classification as of {on} (log position {r.position:,})",
+        title=f"Five-category classification as of {r.as_of} (log position {r.position:,})",
     )
     for row in r.rows:
         table.add_row(row.classification, str(row.lines), str(row.outstanding))
     console.print(table)
 
 
-def _print_migration(book: ClientBook, start: date, end: date) -> None:
-    r = book.credit_reports.migration(from_date=start, to_date=end)
+def _show_migration(r: Any) -> None:
     table = Table(
-        "from", "to", "lines", "outstanding", title=f"Classification migration {start} → {end}"
+        "from", "to", "lines", "outstanding",
+        title=f"Classification migration {r.from_date} → {r.to_date} (log position {r.position:,})",
     )
     for cell in r.cells:
         table.add_row(cell.from_class, cell.to_class, str(cell.lines), str(cell.outstanding))
     console.print(table)
 
 
-def _print_aging(book: ClientBook, on: date) -> None:
-    r = book.credit_reports.aging(as_of=on)
+def _show_aging(r: Any) -> None:
     buckets = [bucket for bucket, _ in r.totals]
-    table = Table("line", *buckets, title=f"Trade-credit receivables aging as of {on}")
+    table = Table("line", *buckets, title=f"Trade-credit receivables aging as of {r.as_of} "
+                  f"(log position {r.position:,})")
     for row in r.rows:
         amounts = dict(row.buckets)
         table.add_row(row.number, *(str(amounts[b].amount) for b in buckets))
@@ -478,9 +546,8 @@ def _print_aging(book: ClientBook, on: date) -> None:
     console.print(table)
 
 
-def _print_portfolio(book: ClientBook, on: date) -> None:
-    r = book.card_accounts.portfolio(as_of=on)
-    table = Table("bucket", "accounts", "balance", title=f"Card portfolio as of {on} "
+def _show_portfolio(r: Any) -> None:
+    table = Table("bucket", "accounts", "balance", title=f"Card portfolio as of {r.as_of} "
                   f"(log position {r.position:,}; {r.issued:,} cards issued)")
     for bucket, count, balance in r.accounts_by_bucket:
         table.add_row(bucket, f"{count:,}", f"{balance:,.2f}")
@@ -508,6 +575,17 @@ def _print_directory(book: ClientBook) -> None:
         + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
         + f"; lapsed (to call back): {lapsed}"
     )
+
+
+SHOW: dict[str, Callable[[Any], None]] = {
+    "managers": _show_managers,
+    "complaints": _show_complaints,
+    "groups": _show_groups,
+    "classification": _show_classification,
+    "migration": _show_migration,
+    "aging": _show_aging,
+    "portfolio": _show_portfolio,
+}
 
 
 if __name__ == "__main__":

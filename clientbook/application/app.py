@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -81,6 +81,14 @@ class ClientBookApplication(Application[UUID]):
 
     def exists(self, aggregate_id: UUID) -> bool:
         return aggregate_id in self.repository
+
+    def version_at(self, aggregate_id: UUID, topics: Sequence[str], position: int) -> int:
+        """How many of an aggregate's events the log held at a position (its version then);
+        `topics` are its event classes' topics, so only those notifications are read."""
+        notifications = self.recorder.select_notifications(
+            start=1, limit=10**9, stop=position, topics=topics
+        )
+        return sum(1 for n in notifications if n.originator_id == aggregate_id)
 
     def save_all(self, *aggregates: Aggregate) -> int | None:
         """Save atomically; a concurrent change to the same aggregate raises ConflictError."""

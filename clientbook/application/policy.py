@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
+from eventsourcing.utils import get_topic
+
 from clientbook.application.app import ClientBookApplication
 from clientbook.domain.actor import Actor
 from clientbook.domain.policy import Policy, PolicySettings
 
+POLICY_TOPICS = tuple(get_topic(cls) for cls in (Policy.Established, Policy.SettingChanged))  # type: ignore[attr-defined]
+
 
 class PolicyService:
-    """The book's policy settings; defaults as in DOMAIN.md until a change is recorded."""
+    """The book's policy settings; defaults as in DOMAIN.md until a change is recorded.
 
-    def __init__(self, app: ClientBookApplication) -> None:
+    With `up_to`, the settings as the log held them at that position: a change recorded later,
+    even one dated earlier, is not seen (what an as-of report and its manifest use)."""
+
+    def __init__(self, app: ClientBookApplication, *, up_to: int | None = None) -> None:
         self._app = app
+        self._up_to = up_to
 
     def in_force(self, on: date | None = None) -> PolicySettings:
         """The settings in force on a business date (the latest when no date is given)."""
         policy_id = Policy.create_id()
+        if self._up_to is not None:
+            version = self._app.version_at(policy_id, POLICY_TOPICS, self._up_to)
+            if version == 0:
+                return PolicySettings()
+            return self._app.get_version(policy_id, version).in_force(on)  # type: ignore[no-any-return]
         if not self._app.exists(policy_id):
             return PolicySettings()
         return self._app.get(Policy, policy_id, "policy").in_force(on)

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import attrs
 from attrs import frozen
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
@@ -33,6 +34,9 @@ class AuditEntry:
     version: int
     event_type: str
     changes: dict[str, Any]
+    proposed_by: str | None = None
+    """For an approval under four eyes: who made what it approves (see FOUR_EYES)."""
+    proposal_position: int | None = None
 
     @property
     def backdated(self) -> bool:
@@ -71,6 +75,40 @@ class AuditTrailView(TrackedView):
     ) -> dict[UUID, int]:
         """Each aggregate's version as of a business date and log position: the longest run of
         its events all dated on or before `on` and recorded at or before `position`."""
+
+
+FOUR_EYES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("CardAccount", "Decided"): ("Applied",),
+    ("CardAccount", "WrittenOff"): ("WriteOffProposed",),
+    ("CardAccount", "LimitChanged"): ("LimitIncreaseProposed",),
+    ("Complaint", "Reviewed"): ("Investigated",),
+    ("Complaint", "Endorsed"): ("Investigated",),
+    ("Complaint", "ReportApproved"): ("Investigated",),
+    ("Complaint", "ResolutionApproved"): ("ResolutionProposed",),
+    ("CreditLine", "Approved"): ("Proposed",),
+    ("CreditLine", "LimitIncreased"): ("LimitIncreaseProposed",),
+    ("CreditGroup", "Released"): ("Reviewed",),
+}
+"""Each event that approves under four eyes, and the events that made what it approves: the
+domain refuses the approval by the person who made those (`require_four_eyes`)."""
+
+INCREASE_APPROVED = "increase approved"
+"""A card's limit change approves a proposal only when it carries this reason (a decrease is
+made at once, by one person)."""
+
+
+def pair_four_eyes(entry: AuditEntry, history: list[AuditEntry]) -> AuditEntry:
+    """The entry with its proposer, when it approves under four eyes: the latest proposal of the
+    same aggregate before it (`history` is that aggregate's entries in log order)."""
+    proposals = FOUR_EYES.get((entry.aggregate_type, entry.event_type))
+    if proposals is None:
+        return entry
+    if entry.event_type == "LimitChanged" and entry.changes.get("reason") != INCREASE_APPROVED:
+        return entry
+    before = [e for e in history if e.position < entry.position and e.event_type in proposals]
+    if not before:
+        return entry
+    return attrs.evolve(entry, proposed_by=before[-1].actor, proposal_position=before[-1].position)
 
 
 def entry_of(event: Any, position: int) -> AuditEntry:

@@ -17,7 +17,7 @@ from clientbook.projections.cards import (
     portfolio,
     view_of,
 )
-from clientbook.projections.audit import AuditEntry, AuditTrailView
+from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
 from clientbook.projections.cfpb import cfpb_rows
 from clientbook.projections.complaints import (
     ComplaintCard,
@@ -54,9 +54,10 @@ class AuditTrail:
         on_to: date | None = None,
         limit: int | None = None,
     ) -> list[AuditEntry]:
-        """Entries in log order; every filter given must match."""
+        """Entries in log order; every filter given must match. An approval under four eyes
+        names its proposer (`proposed_by`, `proposal_position`)."""
         self._refresh()
-        return self._view.entries(
+        entries = self._view.entries(
             aggregate=aggregate,
             actor=actor,
             event_type=event_type,
@@ -66,6 +67,15 @@ class AuditTrail:
             on_to=on_to,
             limit=limit,
         )
+        histories: dict[UUID, list[AuditEntry]] = {}
+        paired = []
+        for entry in entries:
+            if (entry.aggregate_type, entry.event_type) in FOUR_EYES:
+                if entry.aggregate_id not in histories:
+                    histories[entry.aggregate_id] = self._view.entries(aggregate=entry.aggregate_id)
+                entry = pair_four_eyes(entry, histories[entry.aggregate_id])
+            paired.append(entry)
+        return paired
 
 
 class Directory:

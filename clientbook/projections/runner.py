@@ -22,22 +22,38 @@ Progress = Callable[[str, int, int], None]  # (projection name, position, head)
 
 
 class ProjectionRunner:
-    """Catch-up and rebuild for the book's projections, all reading the one log."""
+    """Catch-up and rebuild for the book's projections, all reading the one log.
+
+    A runner for a past book stops at a log position (`stop_at`) and may pass over events
+    (`include`, e.g. those dated after an as-of business date): its views then show the book
+    as it stood at that point, computed from the log up to it."""
 
     def __init__(
-        self, app: Application[Any], projections: Sequence[Projection[TrackedView]]
+        self,
+        app: Application[Any],
+        projections: Sequence[Projection[Any]],
+        *,
+        stop_at: int | None = None,
+        include: Callable[[Any], bool] | None = None,
     ) -> None:
         self._app = app
         self.projections = list(projections)
+        self._stop_at = stop_at
+        self._include = include
         self._lock = threading.Lock()
 
     def position(self, projection: Projection[TrackedView]) -> int:
         return projection.view.max_tracking_id(self._app.name) or 0
 
+    def head(self) -> int:
+        """The last position this runner reads up to."""
+        head = self._app.recorder.max_notification_id() or 0
+        return head if self._stop_at is None else min(head, self._stop_at)
+
     def catch_up(self, progress: Progress | None = None) -> int:
         """Process every event not yet processed; returns the head position reached."""
         with self._lock:
-            head = self._app.recorder.max_notification_id() or 0
+            head = self.head()
             for projection in self.projections:
                 self._catch_up(projection, head, progress)
             return head
@@ -70,6 +86,8 @@ class ProjectionRunner:
             )
             last = page[-1].id if len(page) == PAGE else head
             events = [(mapper.to_domain_event(n), Tracking(self._app.name, n.id)) for n in page]
+            if self._include is not None:
+                events = [(e, t) for e, t in events if self._include(e)]
             with projection.view.batch(Tracking(self._app.name, last)):
                 for event, tracking in events:
                     projection.process_event(event, tracking)

@@ -1,0 +1,308 @@
+"""Reports an auditor can reproduce: every report by name, cut at one log position, with a
+manifest that says what it reflects, and `reproduce`, which re-runs a manifest and compares.
+
+A manifest holds:
+- the report's name and parameters (period, as-of business date);
+- the log position the report reflects, and a SHA-256 digest of the log up to it (every
+  event's position, aggregate, version, topic and stored bytes), so that a log altered since
+  is detected rather than silently reported on;
+- the policy settings in force on the as-of date, as the log held them at that position;
+- the clientbook version that made it;
+- the report itself, flattened into rows `[key, value]` (see `rows_of`), and their digest.
+
+`reproduce(book, manifest)` checks the log digest, re-runs the report at the manifest's
+position with its parameters, and compares the rows one by one, naming each row that differs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Callable, Iterable
+from uuid import UUID
+
+import attrs
+from attrs import frozen
+
+from clientbook.application.policy import PolicyService
+from clientbook.book import ClientBook
+from clientbook.domain.errors import InvalidValueError
+from clientbook.domain.money import Money
+
+MANIFEST_FORMAT = 1
+
+Row = tuple[str, str]
+
+
+@frozen
+class Parameters:
+    """What a report is asked for: a period (some reports) and the as-of business date."""
+
+    as_of: date
+    period_from: date | None = None
+    period_to: date | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "as_of": self.as_of.isoformat(),
+            "from": _iso(self.period_from),
+            "to": _iso(self.period_to),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, str | None]) -> Parameters:
+        return cls(
+            as_of=date.fromisoformat(str(data["as_of"])),
+            period_from=_date(data.get("from")),
+            period_to=_date(data.get("to")),
+        )
+
+
+Runner = Callable[[ClientBook, Parameters, int], Any]
+
+
+def _period(p: Parameters, name: str) -> tuple[date, date]:
+    if p.period_from is None or p.period_to is None:
+        raise InvalidValueError(f"the {name} report needs a period: give --from and --to")
+    if p.period_from > p.period_to:
+        raise InvalidValueError(
+            f"the period of the {name} report starts {p.period_from}, after its end {p.period_to}"
+        )
+    return p.period_from, p.period_to
+
+
+def _managers(book: ClientBook, p: Parameters, position: int) -> Any:
+    """From the log up to the position, without events dated after the as-of date."""
+    start, end = _period(p, "managers")
+    with book.as_of(on=p.as_of, position=position) as past:
+        return past.reports.managers(period_from=start, period_to=end)
+
+
+def _complaints(book: ClientBook, p: Parameters, position: int) -> Any:
+    start, end = _period(p, "complaints")
+    return book.reports.complaints(
+        period_from=start, period_to=end, as_of=p.as_of, position=position
+    )
+
+
+def _migration(book: ClientBook, p: Parameters, position: int) -> Any:
+    start, end = _period(p, "migration")
+    return book.credit_reports.migration(from_date=start, to_date=end, position=position)
+
+
+REPORTS: dict[str, tuple[str, Runner]] = {
+    "managers": ("relationship managers: the 1:15 rule, lapsed, contacts, surveys", _managers),
+    "complaints": ("complaints received, closed in time, overdue, reopened", _complaints),
+    "groups": (
+        "group credit concentration against the cap",
+        lambda b, p, n: b.credit_reports.concentration(as_of=p.as_of, position=n),
+    ),
+    "classification": (
+        "five-category classification of credit lines",
+        lambda b, p, n: b.credit_reports.classification(as_of=p.as_of, position=n),
+    ),
+    "migration": ("five-category migration between two dates", _migration),
+    "aging": (
+        "trade-credit receivables aging",
+        lambda b, p, n: b.credit_reports.aging(as_of=p.as_of, position=n),
+    ),
+    "portfolio": (
+        "card portfolio: buckets, roll and cure rates, write-offs, dormancy",
+        lambda b, p, n: b.card_accounts.portfolio(as_of=p.as_of, position=n),
+    ),
+}
+
+
+@frozen
+class ReportRun:
+    """A report, the rows it flattens to, and its manifest."""
+
+    name: str
+    report: Any
+    rows: tuple[Row, ...]
+    manifest: dict[str, Any]
+
+
+def run_report(
+    book: ClientBook, name: str, parameters: Parameters, *, position: int | None = None
+) -> ReportRun:
+    """Run a report at a log position (default: the head now) and make its manifest."""
+    if name not in REPORTS:
+        raise InvalidValueError(f"there is no report {name!r}; known: {', '.join(REPORTS)}")
+    head = book.head
+    if position is None:
+        position = head
+    if not 0 <= position <= head:
+        raise InvalidValueError(
+            f"log position {position} is outside the log, which ends at position {head}"
+        )
+    report = REPORTS[name][1](book, parameters, position)
+    rows = tuple(rows_of(report))
+    policy = PolicyService(book.app, up_to=position).in_force(parameters.as_of)
+    from clientbook import __version__
+
+    manifest = {
+        "manifest": MANIFEST_FORMAT,
+        "report": name,
+        "parameters": parameters.as_json(),
+        "log": {"position": position, "digest": log_digest(book, position)},
+        "policy": policy.as_text(),
+        "clientbook_version": __version__,
+        "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "rows_digest": _digest_rows(rows),
+        "rows": [list(row) for row in rows],
+    }
+    return ReportRun(name, report, rows, manifest)
+
+
+@frozen
+class Difference:
+    """One row that differs: its key, the manifest's value and the value now (None = absent)."""
+
+    key: str
+    expected: str | None
+    actual: str | None
+
+
+@frozen
+class Reproduction:
+    """What `reproduce` found."""
+
+    report: str
+    position: int
+    log_unchanged: bool
+    policy_unchanged: bool
+    version_then: str
+    version_now: str
+    differences: tuple[Difference, ...]
+    rows: int
+
+    @property
+    def identical(self) -> bool:
+        return self.log_unchanged and self.policy_unchanged and not self.differences
+
+
+def reproduce(book: ClientBook, manifest: dict[str, Any]) -> Reproduction:
+    """Re-run a manifest's report at its log position with its parameters; compare row by row."""
+    if manifest.get("manifest") != MANIFEST_FORMAT or "report" not in manifest:
+        raise InvalidValueError("this file is not a clientbook report manifest (format 1)")
+    position = int(manifest["log"]["position"])
+    if position > book.head:
+        raise InvalidValueError(
+            f"the manifest reflects log position {position}, but this book's log ends at "
+            f"{book.head}: is it the same book?"
+        )
+    again = run_report(
+        book, manifest["report"], Parameters.from_json(manifest["parameters"]), position=position
+    )
+    return Reproduction(
+        report=manifest["report"],
+        position=position,
+        log_unchanged=again.manifest["log"]["digest"] == manifest["log"]["digest"],
+        policy_unchanged=again.manifest["policy"] == manifest["policy"],
+        version_then=str(manifest.get("clientbook_version")),
+        version_now=str(again.manifest["clientbook_version"]),
+        differences=tuple(compare([tuple(r) for r in manifest["rows"]], list(again.rows))),
+        rows=len(again.rows),
+    )
+
+
+def compare(expected: list[Row], actual: list[Row]) -> Iterable[Difference]:
+    """Rows that differ, are missing or are new, in the expected rows' order."""
+    now = dict(actual)
+    then = dict(expected)
+    for key, value in expected:
+        if now.get(key) != value:
+            yield Difference(key, value, now.get(key))
+    for key, value in actual:
+        if key not in then:
+            yield Difference(key, None, value)
+
+
+def log_digest(book: ClientBook, position: int) -> str:
+    """SHA-256 over every stored event up to a position, as stored."""
+    digest = hashlib.sha256()
+    for record in book.events():
+        if record.position > position:
+            break
+        digest.update(
+            f"{record.position}|{record.aggregate_id}|{record.version}|{record.topic}|".encode()
+        )
+        digest.update(record.state)
+        digest.update(b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def rows_of(value: Any, key: str = "") -> Iterable[Row]:
+    """A report flattened to rows `(key, value)`: one per scalar field, with keys such as
+    `groups[Alpha Group].outstanding` — an element of a list is named by its own first text
+    field(s) where it has one, so that a row added or removed shifts no other row's key."""
+    if attrs.has(type(value)) and not isinstance(value, Money):
+        for field in attrs.fields(type(value)):
+            yield from rows_of(getattr(value, field.name), _join(key, field.name))
+    elif isinstance(value, tuple) and value and all(_is_item(v) for v in value):
+        seen: dict[str, int] = {}
+        for item in value:
+            name = _name_of(item)
+            seen[name] = seen.get(name, 0) + 1
+            label = name if seen[name] == 1 else f"{name}#{seen[name]}"
+            yield from _item_rows(item, f"{key}[{label}]")
+    elif isinstance(value, tuple):
+        yield key, "; ".join(_text(v) for v in value)
+    else:
+        yield key, _text(value)
+
+
+def _item_rows(item: Any, key: str) -> Iterable[Row]:
+    if attrs.has(type(item)) and not isinstance(item, Money):
+        yield from rows_of(item, key)
+        return
+    names = [v for v in item if isinstance(v, str)][:2]
+    rest = [v for v in item if not (isinstance(v, str) and v in names)]
+    yield key, "; ".join(_text(v) for v in rest)
+
+
+def _is_item(value: Any) -> bool:
+    return (attrs.has(type(value)) and not isinstance(value, Money)) or isinstance(value, tuple)
+
+
+def _name_of(item: Any) -> str:
+    values = (
+        [getattr(item, f.name) for f in attrs.fields(type(item))]
+        if attrs.has(type(item))
+        else list(item)
+    )
+    texts = [v for v in values if isinstance(v, (str, date))][:2]
+    return " → ".join(_text(v) for v in texts) if texts else _text(values[0])
+
+
+def _join(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    if isinstance(value, (date, UUID, Decimal, int, str)):
+        return value.isoformat() if isinstance(value, date) else str(value)
+    if isinstance(value, tuple):
+        return "; ".join(_text(v) for v in value)
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _digest_rows(rows: Iterable[Row]) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps([list(r) for r in rows]).encode()).hexdigest()
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _date(value: str | None) -> date | None:
+    return None if value is None else date.fromisoformat(value)
