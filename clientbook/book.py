@@ -116,7 +116,7 @@ class _ReadSide:
         )
         self.exposure = ExposureQueries(exposure, refresh)
         self.credit_reports = CreditReports(app, policy, audit, refresh)
-        self.card_accounts = CardQueries(card_view, policy.in_force, refresh, app.name)
+        self.card_accounts = CardQueries(card_view, policy, refresh, app.name)
 
 
 class PastBook:

@@ -57,22 +57,43 @@ def _open(ctx: click.Context) -> ClientBook:
 @click.option("--customers", default=150, show_default=True, help="Customers to register.")
 @click.option("--days", default=365, show_default=True, help="Business days to run.")
 @click.option("--managers", default=8, show_default=True, help="Relationship managers.")
-@click.option("--seed", default=2026, show_default=True, help="Same seed, same book.")
+@click.option("--seed", default=2026, show_default=True, help="Same seed, same book and reports.")
 @click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
+@click.option(
+    "--cards-from",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Shape card applicants and their habits on real holders: the UCI card CSV.",
+)
+@click.option(
+    "--html",
+    "html_file",
+    default="clientbook-report.html",
+    show_default=True,
+    help="Where to write the self-contained HTML report ('' for none).",
+)
 @click.option("--reset", is_flag=True, help="Delete an existing SQLite store first.")
 @click.pass_context
 def demo(
-    ctx: click.Context, customers: int, days: int, managers: int, seed: int, start: str, reset: bool
+    ctx: click.Context,
+    customers: int,
+    days: int,
+    managers: int,
+    seed: int,
+    start: str,
+    cards_from: str | None,
+    html_file: str,
+    reset: bool,
 ) -> None:
-    """Build a realistic book over business days, closing each day, then print the reports."""
+    """Build a realistic book over a year of business days, closing each day; print the
+    headline of every report and write the HTML report."""
+    from clientbook.application.uci_import import read_holders
     from clientbook.demo import Demo
 
     store = parse_store_url(ctx.obj)
     if reset and store.sqlite_path:
-        import pathlib
-
         for suffix in ("", "-wal", "-shm"):
             pathlib.Path(store.sqlite_path + suffix).unlink(missing_ok=True)
+    profiles = list(read_holders(pathlib.Path(cards_from))) if cards_from else []
     with _open(ctx) as book:
         if book.head:
             raise click.ClickException(
@@ -82,7 +103,7 @@ def demo(
         first = date.fromisoformat(start)
         with _progress() as bar:
             task = bar.add_task("business days", total=days)
-            run = Demo(book, seed=seed, managers=managers, start=first)
+            run = Demo(book, seed=seed, managers=managers, start=first, card_profiles=profiles)
             last = run.run(
                 customers=customers,
                 days=days,
@@ -96,6 +117,8 @@ def demo(
         for name in REPORTS:
             SHOW[name](run_report(book, name, Parameters(last, first, last)).report)
         _print_detected_groups(book)
+        if html_file:
+            _write_html(book, last, book.head, html_file)
 
 
 @main.command()
@@ -317,7 +340,7 @@ def trail(
             on_to=on_to.date() if on_to else None,
             limit=limit,
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "position": e.position,
                 "recorded_at": e.recorded_at.isoformat(),

@@ -9,9 +9,12 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Callable
+from typing import Callable, Sequence
 from uuid import UUID
 
+from attrs import frozen
+
+from clientbook.application.uci_import import Holder
 from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
 from clientbook.domain.card import add_months
@@ -43,11 +46,42 @@ OUTCOMES = (
 Progress = Callable[[int, int], None]
 
 
+@frozen
+class CardProfile:
+    """A demo applicant shaped by a real card holder: age, income (the limit the issuer gave,
+    over five, as the UCI import reads it), a typical purchase (the average monthly bill over
+    four and a half purchases a month) and a payment habit (whole bills, part, or nothing)."""
+
+    age: int
+    income: int
+    purchase: int
+    habit: str
+
+    @classmethod
+    def of(cls, holder: Holder) -> CardProfile:
+        billed = sum(b for b in holder.bills if b > 0)
+        paid = sum(holder.payments)
+        months = sum(1 for b in holder.bills if b > 0) or 1
+        if billed > 0 and paid >= billed * Decimal("0.9"):
+            habit = "full"
+        elif holder.defaulted and paid < billed * Decimal("0.05"):
+            habit = "never"
+        else:
+            habit = "minimum"
+        purchase = int(Decimal(billed) / months / Decimal("4.5")) if billed > 0 else 0
+        return cls(holder.age, max(1, int(holder.limit / 5)), purchase, habit)
+
+
 class Demo:
     """Builds the demo book, one business day at a time."""
 
-    def __init__(self, book: ClientBook, *, seed: int, managers: int, start: date) -> None:
+    def __init__(self, book: ClientBook, *, seed: int, managers: int, start: date,
+                 card_profiles: Sequence[Holder] = ()) -> None:
+        """`card_profiles`: real card holders (the UCI data) whose age, limit, bills and payments
+        shape the demo's applicants and how they use and pay their cards."""
         self.book = book
+        self.card_profiles = list(card_profiles)
+        self.spend: dict[UUID, int] = {}  # account -> typical purchase, in whole units
         self.rng = random.Random(seed)
         self.managers = [f"m-{n:03d}" for n in range(1, managers + 1)]
         self.clerks = [Actor(f"u-clerk-{n}", {"officer"}) for n in range(1, 4)]
@@ -303,9 +337,12 @@ class Demo:
             if record.status not in ("active", "prospect") or record.restricted:
                 continue
             self.card_holders.add(customer)
+            profile = self._profile(len(self.card_holders))
+            income = profile.income if profile else rng.randint(3, 40) * 1000
             account = cards.apply(number=f"K-{len(self.card_holders):06d}", customer=customer,
-                                  monthly_income=Money(f"{rng.randint(3, 40) * 1000}.00"),
-                                  age=rng.randint(19, 64), by=self.desk, on=on)
+                                  monthly_income=Money(f"{income}.00"),
+                                  age=profile.age if profile else rng.randint(19, 64),
+                                  by=self.desk, on=on)
             status = cards.account(account).status
             if status == "referred":
                 approve = rng.random() < 0.7
@@ -320,7 +357,11 @@ class Demo:
                         expiry=add_months(on, 36), by=self.desk, on=on)
             if rng.random() < 0.9:  # some cards are never activated
                 cards.activate(account, by=self.desk, on=on)
-                self.cards[account] = rng.choices(("full", "minimum", "never"), weights=(6, 3, 1))[0]
+                self.cards[account] = (
+                    profile.habit if profile
+                    else rng.choices(("full", "minimum", "never"), weights=(6, 3, 1))[0]
+                )
+                self.spend[account] = profile.purchase if profile else 0
                 self.card_days[account] = (on + timedelta(days=23)).day  # before the due date
 
     def use_cards(self, on: date) -> None:
@@ -329,7 +370,10 @@ class Demo:
         for account, habit in self.cards.items():
             if rng.random() < 0.15 and habit != "never" or (habit == "never" and on.day == 7):
                 kind = "cash_advance" if rng.random() < 0.1 else "purchase"
-                cards.authorise(account, kind=kind, amount=Money(f"{rng.randint(2, 80) * 25}.00"),
+                typical = self.spend.get(account, 0)
+                units = (rng.randint(typical // 2, typical * 3 // 2) if typical
+                         else rng.randint(2, 80) * 25)
+                cards.authorise(account, kind=kind, amount=Money(f"{max(1, units)}.00"),
                                 merchant=rng.choice(MERCHANTS), by=self.desk, on=on)
             if on.day != self.card_days[account]:
                 continue  # statements close monthly; the holder looks at the account once a month
@@ -341,6 +385,11 @@ class Demo:
                     cards.pay(account, amount, by=self.desk, on=on)
             if record.write_off_proposed_by is not None and record.status != "written_off":
                 cards.approve_write_off(account, by=self.general_manager, on=on)
+
+    def _profile(self, n: int) -> CardProfile | None:
+        if not self.card_profiles:
+            return None
+        return CardProfile.of(self.card_profiles[(n - 1) % len(self.card_profiles)])
 
     # -- complaints -----------------------------------------------------------------------
 

@@ -230,7 +230,8 @@ def log_digest(book: ClientBook, position: int) -> str:
         digest.update(
             f"{record.position}|{record.aggregate_id}|{record.version}|{record.topic}|".encode()
         )
-        digest.update(record.state)
+        state = record.state
+        digest.update(state if isinstance(state, bytes) else str(state).encode())
         digest.update(b"\n")
     return "sha256:" + digest.hexdigest()
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 from uuid import UUID
 
 from attrs import frozen
@@ -47,7 +48,7 @@ class CloseOfBusiness:
     """Runs the registered steps for every business date not yet closed, in date order."""
 
     def __init__(
-        self, app: ClientBookApplication, policy: PolicyService, refresh: Callable[[], None]
+        self, app: ClientBookApplication, policy: PolicyService, refresh: Callable[[], object]
     ) -> None:
         self._app = app
         self._policy = policy

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Callable, Protocol, Sequence
+from typing import Protocol
 from uuid import UUID
 
 from attrs import frozen
@@ -65,7 +66,7 @@ class ComplaintRecord:
 
     @classmethod
     def of(cls, c: Complaint) -> ComplaintRecord:
-        names = [a for a in cls.__attrs_attrs__]  # type: ignore[attr-defined]
+        names = [a for a in cls.__attrs_attrs__]
         return cls(**{a.name: getattr(c, a.name) for a in names})
 
 

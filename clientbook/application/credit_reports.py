@@ -8,9 +8,10 @@ point (`repository.get(id, version=N)`); the audit trail says which version that
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Callable, Iterable, Protocol, TypeVar
+from typing import Protocol, TypeVar
 from uuid import UUID
 
 from attrs import frozen
@@ -152,7 +153,7 @@ class CreditReports:
 
     def classification(self, *, as_of: date, position: int | None = None) -> ClassificationReport:
         reflected, lines = self._lines(as_of, position)
-        currency = self._policy.in_force(as_of).currency
+        currency = self._policy.at(reflected).in_force(as_of).currency
         rows = []
         for classification in CLASSES:
             chosen = [line for line in lines if line.classification == classification]
@@ -188,7 +189,7 @@ class CreditReports:
 
     def concentration(self, *, as_of: date, position: int | None = None) -> ConcentrationReport:
         reflected, lines = self._lines(as_of, position)
-        policy = self._policy.in_force(as_of)
+        policy = self._policy.at(reflected).in_force(as_of)
         groups = self._as_of(CreditGroup, "CreditGroup", as_of, reflected)
         by_customer: dict[UUID, list[CreditLine]] = defaultdict(list)
         for line in lines:
@@ -227,12 +228,15 @@ class CreditReports:
         """Propose groups from the recorded links, and list connected customers left outside."""
         self._refresh()
         policy = self._policy.in_force()
-        number = lambda cid: self._app.get(Customer, cid, "customer").number  # noqa: E731
-        links = [
-            (*sorted((number(l.first), number(l.second))), l.link.kind)
-            for l in self._current(CustomerLink, "CustomerLink")
-            if not l.ended and l.link.qualifies(policy)
-        ]
+
+        def number(cid: UUID) -> str:
+            return self._app.get(Customer, cid, "customer").number
+
+        links: list[tuple[str, str, str]] = []
+        for l in self._current(CustomerLink, "CustomerLink"):
+            if not l.ended and l.link.qualifies(policy):
+                first, second = sorted((number(l.first), number(l.second)))
+                links.append((first, second, l.link.kind))
         group_of = {
             number(member): g.name
             for g in self._current(CreditGroup, "CreditGroup")

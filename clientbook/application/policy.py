@@ -23,6 +23,11 @@ class PolicyService:
         self._app = app
         self._up_to = up_to
 
+    def at(self, position: int) -> PolicyService:
+        """The settings as the log held them at a position (a report cut there uses these)."""
+        up_to = position if self._up_to is None else min(position, self._up_to)
+        return PolicyService(self._app, up_to=up_to)
+
     def in_force(self, on: date | None = None) -> PolicySettings:
         """The settings in force on a business date (the latest when no date is given)."""
         policy_id = Policy.create_id()
@@ -30,7 +35,7 @@ class PolicyService:
             version = self._app.version_at(policy_id, POLICY_TOPICS, self._up_to)
             if version == 0:
                 return PolicySettings()
-            return self._app.get_version(policy_id, version).in_force(on)  # type: ignore[no-any-return]
+            return self._app.get_version(policy_id, version).in_force(on)
         if not self._app.exists(policy_id):
             return PolicySettings()
         return self._app.get(Policy, policy_id, "policy").in_force(on)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from attrs import field, frozen
 
 from clientbook.domain.errors import ApprovalAuthorityError, FourEyesError, InvalidValueError
@@ -23,8 +25,8 @@ ROLES = frozenset(
 )
 
 
-def _roles(value: object) -> frozenset[str]:
-    roles = frozenset({value} if isinstance(value, str) else value)  # type: ignore[arg-type]
+def _roles(value: str | Iterable[str]) -> frozenset[str]:
+    roles = frozenset({value} if isinstance(value, str) else value)
     unknown = sorted(roles - ROLES)
     if unknown:
         raise InvalidValueError(

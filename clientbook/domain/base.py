@@ -27,7 +27,9 @@ def _check_business_date(kwargs: dict[str, Any]) -> None:
         raise InvalidValueError(f"a business date must be a date, not {on!r}")
 
 
-_SHARED = frozenset({str, int, float, bool, type(None), Decimal, date, datetime, UUID, Money})
+_SHARED: frozenset[type] = frozenset(
+    {str, int, float, bool, type(None), Decimal, date, datetime, UUID, Money}
+)
 """Immutable values a copy of an aggregate's state may share with the original."""
 
 

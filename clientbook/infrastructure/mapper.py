@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -20,7 +21,7 @@ from uuid import UUID
 import attrs
 import msgspec
 from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
 from clientbook.domain.customer import ERASED
@@ -52,11 +53,13 @@ class _Schema:
                 fields[f.name] = NotRequired[hint] if f.name in self.personal else hint
         fields["class_version"] = NotRequired[int]
         fields["_sealed"] = NotRequired[Sealed]
+        # The TypedDicts are made at run time from the event class's fields, which a type checker
+        # cannot follow: it wants literal names and fields.
         self.shape = TypedDict(f"{cls.__qualname__}State", fields)  # type: ignore[misc]
         self.decoder = msgspec.json.Decoder(self.shape)
         personal = {name: hints[name] for name in self.personal if name in fields}
         self.personal_decoder = msgspec.json.Decoder(
-            TypedDict(f"{cls.__qualname__}Personal", personal, total=False)  # type: ignore[misc]
+            TypedDict(f"{cls.__qualname__}Personal", personal, total=False)  # type: ignore[operator]
         )
         self.version = getattr(cls, "class_version", 1)
 
@@ -87,8 +90,9 @@ class ClientBookMapper(Mapper[UUID]):
             state = {**state, "state": _tag(self._seal_snapshot(subject, state))}
         else:
             self._seal(subject, state, self.schema(cls).personal)
-            if getattr(cls, "class_version", 1) > 1:
-                state["class_version"] = cls.class_version
+            class_version = getattr(cls, "class_version", 1)
+            if class_version > 1:
+                state["class_version"] = class_version
         data = self._encoder.encode(state)
         if not issubclass(cls, CanSnapshotAggregate):
             self._check_readable(cls, data)
@@ -119,7 +123,7 @@ class ClientBookMapper(Mapper[UUID]):
         state["originator_version"] = stored_event.originator_version
         domain_event = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
-        return domain_event  # type: ignore[no-any-return]
+        return domain_event
 
     def _typed(self, cls: type, data: bytes) -> dict[str, Any]:
         schema = self.schema(cls)
@@ -131,7 +135,7 @@ class ClientBookMapper(Mapper[UUID]):
         stored = state.pop("class_version", 1)
         for v in range(stored, schema.version):
             getattr(cls, f"upcast_v{v}_v{v + 1}")(state)
-        return msgspec.convert(state, schema.shape, strict=False)  # type: ignore[no-any-return]
+        return msgspec.convert(state, schema.shape, strict=False)
 
     def _seal(self, subject: UUID, state: dict[str, Any], personal: frozenset[str]) -> None:
         """Move the non-empty personal fields out of the clear state into one sealed blob."""
@@ -189,7 +193,7 @@ def _personal_of(aggregate_topic: str) -> frozenset[str]:
     return frozenset(getattr(getattr(aggregate, "Event", None), "personal_fields", ()))
 
 
-class _NoTranscoder:
+class _NoTranscoder(Transcoder):
     """The mapper encodes by itself; the library's transcoder slot stays unused."""
 
     def encode(self, obj: Any) -> bytes:
@@ -227,7 +231,7 @@ def _tag(value: Any) -> Any:
     raise TypeError(f"cannot snapshot a value of type {type(value).__name__}: {value!r}")
 
 
-_UNTAG = {
+_UNTAG: dict[str, Callable[[str], Any]] = {
     "$decimal": Decimal,
     "$uuid": UUID,
     "$datetime": datetime.fromisoformat,

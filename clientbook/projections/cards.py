@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable
+from typing import Any
 from uuid import UUID
 
 from attrs import define, frozen
@@ -118,13 +119,18 @@ def _paid(e: Any, doc: dict[str, Any]) -> None:
     _add(doc, e.amount, -1)
     minimums = [[date.fromisoformat(d), Money(a, doc["currency"])] for d, a in doc["minimums"]]
     doc["minimums"] = [[d.isoformat(), str(m.amount)]  # type: ignore[attr-defined]
-                       for d, m in settle_minimums(minimums, e.amount.amount)]  # type: ignore[arg-type]
+                       for d, m in settle_minimums(minimums, e.amount.amount)]
 
 
 def _statement(e: Any, doc: dict[str, Any]) -> None:
     doc.update(last_statement=e.on.isoformat(), next_statement=e.next_statement.isoformat())
     if not e.minimum.is_zero:
         doc["minimums"].append([e.due.isoformat(), str(e.minimum.amount)])
+
+
+def _annual_fee(e: Any, doc: dict[str, Any]) -> None:
+    _add(doc, e.amount)
+    doc.update(anniversary=e.next_anniversary.isoformat())
 
 
 def _authorised(e: Any, doc: dict[str, Any]) -> None:
@@ -140,7 +146,7 @@ _CHANGES: dict[str, Any] = {
     "Activated": lambda e, d: d.update(status="active"),
     "Authorised": _authorised,
     "Charged": lambda e, d: _add(d, e.amount),
-    "AnnualFeeCharged": lambda e, d: (_add(d, e.amount), d.update(anniversary=e.next_anniversary.isoformat())),
+    "AnnualFeeCharged": _annual_fee,
     "Paid": _paid,
     "StatementClosed": _statement,
     "DelinquencyMoved": lambda e, d: d.update(bucket=e.bucket, stage=e.stage, classification=e.classification),
@@ -160,7 +166,10 @@ def view_of(account_id: UUID, doc: dict[str, Any], on: date) -> CardView:
     limit, balance = Money(doc["limit"], currency), Money(doc["balance"], currency)
     dpd = max(0, (on - date.fromisoformat(doc["minimums"][0][0])).days) if doc["minimums"] else 0
     available = limit - balance
-    day = lambda v: None if v is None else date.fromisoformat(v)  # noqa: E731
+
+    def day(v: str | None) -> date | None:
+        return None if v is None else date.fromisoformat(v)
+
     return CardView(
         account_id=account_id, number=doc["number"], customer_id=UUID(doc["customer_id"]),
         status=doc["status"], limit=limit, balance=balance,

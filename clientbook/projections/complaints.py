@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -125,15 +126,14 @@ class ComplaintCardsProjection(Projection[ComplaintCardsView]):
 
     name = "complaint_cards"
     topics = topics(
-        *COMPLAINT_EVENTS, Customer.Registered, Customer.ProfileUpdated, Customer.PersonalDataErased
+        *COMPLAINT_EVENTS,
+        *events_of(Customer, "Registered", "ProfileUpdated", "PersonalDataErased"),
     )
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__
         if isinstance(event, Customer.Event):
-            name = ERASED if kind == "PersonalDataErased" else event.name
-            if name is not None:
-                self.view.set_customer_name(event.originator_id, name)
+            self._customer_name(event, kind)
             return
         card = self._new(event) if kind == "Received" else self.view.card(event.originator_id)
         assert card is not None, f"no record card for complaint {event.originator_id}"
@@ -142,6 +142,12 @@ class ComplaintCardsProjection(Projection[ComplaintCardsView]):
             [tracking.notification_id, kind, event.by, event.on.isoformat(), _detail(event)]
         )
         self.view.put_card(event.originator_id, card)
+
+    def _customer_name(self, event: Any, kind: str) -> None:
+        """A customer's name as the cards show it (the event classes are made at run time)."""
+        name = ERASED if kind == "PersonalDataErased" else event.name
+        if name is not None:
+            self.view.set_customer_name(event.originator_id, name)
 
     @staticmethod
     def _new(e: Any) -> dict[str, Any]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from datetime import date, timedelta
 from functools import singledispatchmethod
-from typing import Any, Sequence
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -14,7 +15,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from clientbook.domain.customer import ERASED, Customer
-from clientbook.projections.view import TrackedView, topics
+from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 
 @frozen
@@ -74,22 +75,25 @@ class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
 
     name = "customer_directory"
     topics = topics(
-        Customer.Registered,
-        Customer.ProfileUpdated,
-        Customer.ManagerReassigned,
-        Customer.SegmentChanged,
-        Customer.TierChanged,
-        Customer.ContactRecorded,
-        Customer.VisitCycleSet,
-        Customer.Lapsed,
-        Customer.Activated,
-        Customer.MadeDormant,
-        Customer.Lost,
-        Customer.Reactivated,
-        Customer.Restricted,
-        Customer.RestrictionLifted,
-        Customer.Closed,
-        Customer.PersonalDataErased,
+        *events_of(
+            Customer,
+            "Registered",
+            "ProfileUpdated",
+            "ManagerReassigned",
+            "SegmentChanged",
+            "TierChanged",
+            "ContactRecorded",
+            "VisitCycleSet",
+            "Lapsed",
+            "Activated",
+            "MadeDormant",
+            "Lost",
+            "Reactivated",
+            "Restricted",
+            "RestrictionLifted",
+            "Closed",
+            "PersonalDataErased",
+        )
     )
 
     @singledispatchmethod
@@ -99,8 +103,8 @@ class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
         changes = _CHANGES.get(type(event).__name__, lambda e, _: {})(event, entry)
         self.view.put(attrs.evolve(entry, **changes))
 
-    @process_event.register
-    def registered(self, event: Customer.Registered, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "Registered"))
+    def registered(self, event: Any, tracking: Tracking) -> None:
         self.view.put(
             DirectoryEntry(
                 customer_id=event.originator_id,

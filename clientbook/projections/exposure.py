@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from datetime import date
-from typing import Any, Sequence
+from typing import Any
 from uuid import UUID
 
 from attrs import frozen
@@ -67,17 +68,19 @@ def _unmoney(v: list[str]) -> Money:
 
 class ExposureProjection(Projection[ExposureView]):
     name = "exposure"
-    topics = topics(*LINE_EVENTS, Borrower.JoinedGroup, Borrower.LeftGroup, CreditGroup.Formed)
+    topics = topics(
+        *LINE_EVENTS,
+        *events_of(Borrower, "JoinedGroup", "LeftGroup"),
+        *events_of(CreditGroup, "Formed"),
+    )
 
     def process_event(self, event: Any, tracking: Tracking) -> None:
         kind = type(event).__name__
         if isinstance(event, Borrower.Event):
-            self.view.set_group(
-                event.customer_id, event.group_id if kind == "JoinedGroup" else None
-            )
+            self._membership(event, kind)
             return
         if isinstance(event, CreditGroup.Event):
-            self.view.name_group(event.originator_id, event.name)
+            self._group_formed(event)
             return
         if kind == "Proposed":
             doc: dict[str, Any] = {
@@ -100,6 +103,15 @@ class ExposureProjection(Projection[ExposureView]):
             doc = found
             _LINE_CHANGES.get(kind, lambda e, d: None)(event, doc)
         self.view.put_line(event.originator_id, doc)
+
+    # The borrower's and the group's event classes are made at run time by `@event`, so their
+    # fields are read off `Any`, as the credit line's are above.
+
+    def _membership(self, event: Any, kind: str) -> None:
+        self.view.set_group(event.customer_id, event.group_id if kind == "JoinedGroup" else None)
+
+    def _group_formed(self, event: Any) -> None:
+        self.view.name_group(event.originator_id, event.name)
 
 
 def _add(doc: dict[str, Any], key: str, amount: Money, sign: int = 1) -> None:

@@ -14,7 +14,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from clientbook.domain.customer import Customer
-from clientbook.projections.view import TrackedView, topics
+from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 LOOKED_AFTER = ("prospect", "active", "dormant")
 """Statuses in which a customer counts towards a manager's book (the 1:15 rule)."""
@@ -99,17 +99,20 @@ class ManagerReportView(TrackedView):
 class ManagerReportProjection(Projection[ManagerReportView]):
     name = "manager_report"
     topics = topics(
-        Customer.Registered,
-        Customer.ManagerReassigned,
-        Customer.ContactRecorded,
-        Customer.SurveyRecorded,
-        Customer.Lapsed,
-        Customer.VisitCycleSet,
-        Customer.Activated,
-        Customer.MadeDormant,
-        Customer.Lost,
-        Customer.Reactivated,
-        Customer.Closed,
+        *events_of(
+            Customer,
+            "Registered",
+            "ManagerReassigned",
+            "ContactRecorded",
+            "SurveyRecorded",
+            "Lapsed",
+            "VisitCycleSet",
+            "Activated",
+            "MadeDormant",
+            "Lost",
+            "Reactivated",
+            "Closed",
+        )
     )
 
     @singledispatchmethod
@@ -119,8 +122,8 @@ class ManagerReportProjection(Projection[ManagerReportView]):
         lapsed = False if status in ("lost", "closed") or kind == "Reactivated" else None
         self.view.set_customer(event.originator_id, status=status, lapsed=lapsed)
 
-    @process_event.register
-    def registered(self, event: Customer.Registered, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "Registered"))
+    def registered(self, event: Any, tracking: Tracking) -> None:
         self.view.set_customer(
             event.originator_id,
             number=event.number,
@@ -129,29 +132,29 @@ class ManagerReportProjection(Projection[ManagerReportView]):
             lapsed=False,
         )
 
-    @process_event.register
-    def reassigned(self, event: Customer.ManagerReassigned, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "ManagerReassigned"))
+    def reassigned(self, event: Any, tracking: Tracking) -> None:
         self.view.set_customer(event.originator_id, manager=event.manager)
 
-    @process_event.register
-    def lapsed(self, event: Customer.Lapsed, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "Lapsed"))
+    def lapsed(self, event: Any, tracking: Tracking) -> None:
         self.view.set_customer(event.originator_id, lapsed=True)
 
-    @process_event.register
-    def cycle_set(self, event: Customer.VisitCycleSet, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "VisitCycleSet"))
+    def cycle_set(self, event: Any, tracking: Tracking) -> None:
         self.view.set_customer(event.originator_id, lapsed=False)
 
-    @process_event.register
-    def contact(self, event: Customer.ContactRecorded, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "ContactRecorded"))
+    def contact(self, event: Any, tracking: Tracking) -> None:
         self._activity(event, tracking, "contact", event.purpose, None)
         self.view.set_customer(event.originator_id, lapsed=False)
 
-    @process_event.register
-    def survey(self, event: Customer.SurveyRecorded, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "SurveyRecorded"))
+    def survey(self, event: Any, tracking: Tracking) -> None:
         self._activity(event, tracking, "survey", event.channel, event.score)
 
-    @process_event.register
-    def lost(self, event: Customer.Lost, tracking: Tracking) -> None:
+    @process_event.register(event_class(Customer, "Lost"))
+    def lost(self, event: Any, tracking: Tracking) -> None:
         self._activity(event, tracking, "lost", event.reason, None)
         self.view.set_customer(event.originator_id, status="lost", lapsed=False)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Protocol
 from uuid import UUID
 
 from clientbook.domain.card import shift_months
@@ -202,10 +202,18 @@ class ExposureQueries:
         return lines_to_age(self._view.lines(open_only=True), on)
 
 
+class Policies(Protocol):
+    """The policy settings in force on a date, and as the log held them at a position."""
+
+    def in_force(self, on: date | None = None) -> PolicySettings: ...
+
+    def at(self, position: int) -> Policies: ...
+
+
 class CardQueries:
     """Card accounts on a date, what the batch must look at, and the portfolio report."""
 
-    def __init__(self, view: CardAccountsView, policy: Callable[[date], PolicySettings],
+    def __init__(self, view: CardAccountsView, policy: Policies,
                  refresh: Callable[[], object], application_name: str) -> None:
         self._view = view
         self._policy = policy
@@ -225,7 +233,7 @@ class CardQueries:
     def cards_due(self, on: date) -> list[UUID]:
         """What the card batch must look at: selected by indexed columns, not every account."""
         self._refresh()
-        policy = self._policy(on)
+        policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
                               shift_months(on, -policy.card_long_dormant_months),
                               dpd_thresholds(policy))
@@ -239,7 +247,8 @@ class CardQueries:
         if position is not None:
             reflected = min(reflected, position)
         return portfolio(self._view.facts(up_to_position=reflected), as_of=as_of, position=reflected,
-                         ceiling_percent=self._policy(as_of).card_long_dormant_ceiling_percent,
+                         ceiling_percent=self._policy.at(reflected).in_force(as_of)
+                         .card_long_dormant_ceiling_percent,
                          period_from=period_from)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.utils import get_topic
 
@@ -32,10 +33,25 @@ def topics(*classes: type) -> tuple[str, ...]:
     return tuple(get_topic(cls) for cls in classes)
 
 
-def events_of(aggregate: type) -> tuple[type, ...]:
-    """Every event class an aggregate triggers (not its base `Event` or `Created`)."""
-    base = aggregate.Event  # type: ignore[attr-defined]
+def events_of(aggregate: type[Aggregate], *names: str) -> tuple[type, ...]:
+    """Every event class an aggregate triggers (not its base `Event` or `Created`); given names,
+    only those classes, in the order named."""
+    if names:
+        return tuple(event_class(aggregate, name) for name in names)
+    base = aggregate.Event
     return tuple(
         cls for cls in vars(aggregate).values()
         if isinstance(cls, type) and issubclass(cls, base) and cls.__name__ not in ("Event", "Created")
     )
+
+
+def event_class(aggregate: type[Aggregate], name: str) -> type:
+    """The aggregate's event class of this name, such as `event_class(Customer, "Registered")`.
+
+    `@event("Registered")` makes `Customer.Registered` when the class is defined, so a type
+    checker cannot see it as an attribute; projections name such classes through here. An unknown
+    name fails on import, as the attribute would have."""
+    for cls in events_of(aggregate):
+        if cls.__name__ == name:
+            return cls
+    raise AttributeError(f"{aggregate.__qualname__} has no event class {name!r}")

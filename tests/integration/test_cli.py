@@ -8,15 +8,24 @@ import json
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from clientbook import ClientBook
+from clientbook.application.uci_import import read_holders
 from clientbook.cli import main
+from clientbook.reporting import REPORTS, Parameters, run_report
 
 
 def run(db: str, *args: str) -> str:
+    """Run a command; the demo writes its HTML report beside the database unless told where."""
+    html = Path(db.removeprefix("sqlite:///") + ".html")
+    if args[0] == "demo" and "--html" not in args:
+        args = (*args, "--html", str(html))
     result = CliRunner().invoke(main, ["--db", db, *args], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    if args[-2:] == ("--html", str(html)):
+        assert "<svg" in html.read_text(encoding="utf-8")
     return result.output
 
 
@@ -83,21 +92,47 @@ def test_complaints_reach_the_report_the_worklist_and_the_cfpb_export(tmp_path: 
 def test_the_demo_refuses_a_store_that_already_has_events(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     run(db, "demo", "--customers", "5", "--days", "3")
-    result = CliRunner().invoke(main, ["--db", db, "demo", "--customers", "5", "--days", "3"])
+    result = CliRunner().invoke(main, ["--db", db, "demo", "--customers", "5", "--days", "3",
+                                       "--html", ""])
     assert result.exit_code != 0 and "clientbook demo --reset" in result.output
     run(db, "demo", "--customers", "5", "--days", "3", "--reset")
 
 
-def test_the_same_seed_gives_the_same_book(tmp_path: Path) -> None:
-    books = []
-    for name in ("a.db", "b.db"):
+def test_the_same_seed_gives_the_same_reports_and_another_seed_other_ones(tmp_path: Path) -> None:
+    def demo(name: str, seed: str) -> tuple[list[object], dict[str, object]]:
         db = f"sqlite:///{tmp_path / name}"
-        run(db, "demo", "--customers", "20", "--days", "10", "--seed", "11")
+        html = tmp_path / f"{name}.html"
+        run(db, "demo", "--customers", "20", "--days", "40", "--seed", seed, "--html", str(html))
         with ClientBook.open(db) as book:
-            books.append(
-                [
-                    (e.event_type, e.aggregate_id, e.business_date, e.changes)
-                    for e in book.audit.trail()
-                ]
-            )
-    assert books[0] == books[1]
+            trail = [
+                (e.event_type, e.aggregate_id, e.business_date, e.changes)
+                for e in book.audit.trail()
+            ]
+            parameters = Parameters(date(2026, 8, 9), date(2026, 7, 1), date(2026, 8, 9))
+            reports = {n: run_report(book, n, parameters).rows for n in REPORTS}
+        return trail, {**reports, "html": html.read_text(encoding="utf-8")}
+
+    first, again, other = demo("a.db", "11"), demo("b.db", "11"), demo("c.db", "12")
+    assert first == again
+    assert first[0] != other[0]
+    differing = [name for name in first[1] if first[1][name] != other[1][name]]
+    assert {"managers", "complaints", "html"} <= set(differing), differing
+
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "uci-credit-card-default.csv"
+
+
+@pytest.mark.skipif(not DATA.exists(), reason=f"the shared card data is not at {DATA}")
+def test_the_demo_can_shape_its_card_holders_on_the_real_data(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cards.db'}"
+    data = DATA
+    run(db, "demo", "--customers", "30", "--days", "40", "--cards-from", str(data), "--html", "")
+    holders = list(read_holders(data, 5))
+    with ClientBook.open(db) as book:
+        trail = book.audit.trail(event_type="Applied")
+        applied = [book.cards.account(e.aggregate_id) for e in trail]
+    assert applied and all(a.applicant.monthly_income.currency == "CNY" for a in applied)
+    assert [(a.applicant.monthly_income.amount, a.applicant.age) for a in applied[:2]] == [
+        (h.limit / 5, h.age) for h in holders[:2]
+    ]
+    assert not (tmp_path / "clientbook-report.html").exists()
