@@ -1,54 +1,155 @@
 """clientbook: an event-sourced core for a bank's customers, complaints, credit and cards.
 
-The public API is what this module exports; everything else is private to the package.
+The public API is what this module exports; everything else is private to the package and may
+change without notice. An application opens a `ClientBook` and uses its services and queries:
+
+- commands: `book.customers`, `book.complaints`, `book.credit`, `book.cards`, `book.policy`,
+  `book.close_of_business(on)`, each taking keyword arguments, `by=Actor(...)` and `on=date`,
+  raising a `DomainError` subclass (and writing nothing) when a rule refuses;
+- queries: `book.directory`, `book.audit`, `book.complaint_cards`, `book.exposure`,
+  `book.card_accounts`, `book.reports`, `book.credit_reports`, returning immutable values;
+- the past: `book.as_of(position=…, on=…)` is a read-only `PastBook` with the same queries,
+  computed from the log up to that point;
+- reports an auditor can reproduce: `run_report(book, name, Parameters(…))` gives the report,
+  its rows and its manifest; `reproduce(book, manifest)` re-runs and compares;
+- `clientbook.testing`: hypothesis strategies for an embedder's own property tests.
 """
 
-from clientbook.book import ClientBook, LogRecord
-from clientbook.domain.actor import Actor
+from clientbook.application.close_of_business import CloseOfBusinessResult
+from clientbook.application.credit_reports import (
+    AgingReport,
+    ClassificationReport,
+    ConcentrationReport,
+    MigrationReport,
+)
+from clientbook.book import ClientBook, LogRecord, PastBook
+from clientbook.domain.actor import ROLES, Actor
+from clientbook.domain.card import Applicant, DefaultScorecard, Scorecard
+from clientbook.domain.complaint import InvestigationReport, Resolution
 from clientbook.domain.errors import (
+    AllocationExceededError,
     ApprovalAuthorityError,
+    CardAccountNotFoundError,
+    CardNumberError,
+    ClassificationFloorError,
+    ComplaintClosedError,
+    ComplaintNotFoundError,
+    ConcentrationCapError,
     ConflictError,
+    CreditGroupNotFoundError,
+    CreditLineNotFoundError,
     CurrencyMismatchError,
     CustomerClosedError,
     CustomerNotFoundError,
+    CustomerRestrictedError,
     DomainError,
     DuplicateCustomerNumberError,
+    DuplicateNumberError,
     FourEyesError,
+    GroupLimitError,
     IdentityDocumentTakenError,
+    IncompleteReportError,
+    InsufficientCreditError,
     InvalidAmountError,
     InvalidTransitionError,
     InvalidValueError,
+    LineFrozenError,
     NotFoundError,
     OpenItemsError,
+    OverRepaymentError,
     PolicyError,
     ReasonRequiredError,
+    RoleRequiredError,
+    StepOrderError,
 )
+from clientbook.domain.group import Link
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
+from clientbook.projections.audit import AuditEntry
+from clientbook.projections.cards import CardView, PortfolioReport
+from clientbook.projections.complaints import ComplaintCard, WorkItem
+from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.projections.directory import DirectoryEntry
+from clientbook.projections.exposure import Exposure
+from clientbook.projections.managers import ManagerReport
+from clientbook.reporting import (
+    REPORTS,
+    Parameters,
+    ReportRun,
+    Reproduction,
+    reproduce,
+    run_report,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Actor",
+    "AgingReport",
+    "AllocationExceededError",
+    "Applicant",
     "ApprovalAuthorityError",
+    "AuditEntry",
+    "CardAccountNotFoundError",
+    "CardNumberError",
+    "CardView",
+    "ClassificationFloorError",
+    "ClassificationReport",
     "ClientBook",
+    "CloseOfBusinessResult",
+    "ComplaintCard",
+    "ComplaintClosedError",
+    "ComplaintNotFoundError",
+    "ComplaintsReport",
+    "ConcentrationCapError",
+    "ConcentrationReport",
     "ConflictError",
+    "CreditGroupNotFoundError",
+    "CreditLineNotFoundError",
     "CurrencyMismatchError",
     "CustomerClosedError",
     "CustomerNotFoundError",
+    "CustomerRestrictedError",
+    "DefaultScorecard",
+    "DirectoryEntry",
     "DomainError",
     "DuplicateCustomerNumberError",
+    "DuplicateNumberError",
+    "Exposure",
     "FourEyesError",
+    "GroupLimitError",
     "IdentityDocumentTakenError",
+    "IncompleteReportError",
+    "InsufficientCreditError",
     "InvalidAmountError",
     "InvalidTransitionError",
     "InvalidValueError",
+    "InvestigationReport",
+    "LineFrozenError",
+    "Link",
     "LogRecord",
+    "ManagerReport",
+    "MigrationReport",
     "Money",
     "NotFoundError",
     "OpenItemsError",
+    "OverRepaymentError",
+    "Parameters",
+    "PastBook",
     "PolicyError",
     "PolicySettings",
+    "PortfolioReport",
+    "REPORTS",
+    "ROLES",
     "ReasonRequiredError",
+    "ReportRun",
+    "Reproduction",
+    "Resolution",
+    "RoleRequiredError",
+    "Scorecard",
+    "StepOrderError",
+    "WorkItem",
     "__version__",
+    "reproduce",
+    "run_report",
 ]
