@@ -6,7 +6,7 @@ import csv
 import json
 import pathlib
 import sys
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable
 
 import click
@@ -312,6 +312,16 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
 @click.option("--event-type", help="An event type such as ContactRecorded.")
 @click.option("--from", "on_from", type=click.DateTime(["%Y-%m-%d"]), help="Business date from.")
 @click.option("--to", "on_to", type=click.DateTime(["%Y-%m-%d"]), help="Business date to.")
+@click.option(
+    "--recorded-from",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Recorded at or after (UTC).",
+)
+@click.option(
+    "--recorded-to",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Recorded before (UTC; a date alone means its midnight).",
+)
 @click.option("--limit", type=int, default=None)
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table")
 @click.pass_context
@@ -322,6 +332,8 @@ def trail(
     event_type: str | None,
     on_from: datetime | None,
     on_to: datetime | None,
+    recorded_from: datetime | None,
+    recorded_to: datetime | None,
     limit: int | None,
     fmt: str,
 ) -> None:
@@ -338,6 +350,8 @@ def trail(
             event_type=event_type,
             on_from=on_from.date() if on_from else None,
             on_to=on_to.date() if on_to else None,
+            recorded_from=recorded_from.replace(tzinfo=timezone.utc) if recorded_from else None,
+            recorded_to=recorded_to.replace(tzinfo=timezone.utc) if recorded_to else None,
             limit=limit,
         )
         rows: list[dict[str, Any]] = [

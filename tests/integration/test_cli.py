@@ -51,6 +51,10 @@ def test_the_demo_builds_a_book_and_the_other_commands_read_it(tmp_path: Path) -
         rows[0]["event"] == "Registered" and json.loads(rows[0]["changes"])["number"] == "C-000001"
     )
 
+    everything = run(db, "trail", "--recorded-to", "2999-01-01", "--format", "jsonl")
+    assert len(everything.splitlines()) == head
+    assert run(db, "trail", "--recorded-from", "2999-01-01", "--format", "jsonl") == ""
+
     assert f"to position {head:,}" in run(db, "rebuild")
     with ClientBook.open(db) as book:
         assert book.directory.search() == customers
