@@ -103,20 +103,22 @@ class _ReadSide:
             stop_at=stop_at,
             include=include,
         )
-        refresh = self.projections.catch_up
-        self.audit = AuditTrail(audit, refresh)
-        self.directory = Directory(self.directory_view, refresh)
-        self.complaint_cards = ComplaintQueries(cards, facts, refresh, app.name)
+        refresh = self.projections.refresher
+        self.audit = AuditTrail(audit, refresh("audit_trail"))
+        self.directory = Directory(self.directory_view, refresh("customer_directory"))
+        self.complaint_cards = ComplaintQueries(
+            cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
+        )
         self.reports = Reports(
             managers,
             lambda on: policy.in_force(on).manager_min_customers,
-            refresh,
+            refresh("manager_report"),
             app.name,
             self.complaint_cards,
         )
-        self.exposure = ExposureQueries(exposure, refresh)
-        self.credit_reports = CreditReports(app, policy, audit, refresh)
-        self.card_accounts = CardQueries(card_view, policy, refresh, app.name)
+        self.exposure = ExposureQueries(exposure, refresh("exposure"))
+        self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
+        self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
 
 
 class PastBook:

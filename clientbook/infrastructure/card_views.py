@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -50,24 +51,32 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         )
 
     def due(self, on: date, dormant_before: date, long_dormant_before: date,
-            dpd_thresholds: frozenset[int]) -> list[UUID]:
+            dpd_thresholds: frozenset[int],
+            standing: Callable[[int], tuple[str, str, str]]) -> list[UUID]:
         day = on.isoformat()
         scheduled = self._rows(
             "SELECT account_id, number FROM card_accounts WHERE is_open = 1 AND ("
-            "next_action <= ? OR (delinquent = 1 AND oldest_due IS NULL) "
+            "next_action <= ? "
             "OR (dormancy = 'none' AND last_use <= ?) "
             "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?))",
             (day, dormant_before.isoformat(), long_dormant_before.isoformat()),
         )
-        past_due = self._rows(
-            "SELECT account_id, number, oldest_due FROM card_accounts "
-            "WHERE is_open = 1 AND oldest_due < ?", (day,),
+        in_collections = self._rows(  # past due now, or in collections until the batch says not
+            "SELECT account_id, number, oldest_due, document FROM card_accounts "
+            "WHERE is_open = 1 AND (oldest_due < ? OR delinquent = 1)", (day,),
         )
-        crossing = [  # a past-due account only on the days its bucket, stage or class moves
-            (account_id, number) for account_id, number, oldest in past_due
-            if (on - date.fromisoformat(oldest)).days in dpd_thresholds
-        ]
-        due = dict(sorted([*scheduled, *crossing], key=lambda row: row[1]))
+        moving = []
+        for account_id, number, oldest, document in in_collections:
+            dpd = max(0, (on - date.fromisoformat(oldest)).days) if oldest else 0
+            if dpd in dpd_thresholds:
+                moving.append((account_id, number))
+                continue
+            doc = msgspec.json.decode(document)
+            if doc["status"] != "written_off" and standing(dpd) != (
+                doc["bucket"], doc["stage"], doc["classification"]
+            ):
+                moving.append((account_id, number))
+        due = dict(sorted([*scheduled, *moving], key=lambda row: row[1]))
         return [UUID(account_id) for account_id in due]
 
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -54,9 +54,11 @@ class CardAccountsView(TrackedView):
 
     @abstractmethod
     def due(self, on: date, dormant_before: date, long_dormant_before: date,
-            dpd_thresholds: frozenset[int]) -> list[UUID]:
-        """Accounts with something due by `on`, past due by one of the thresholds, cured but
-        still in collections, or unused since the dates given."""
+            dpd_thresholds: frozenset[int],
+            standing: Callable[[int], tuple[str, str, str]]) -> list[UUID]:
+        """Accounts with something due by `on`, past due by one of the thresholds, whose
+        bucket, stage or class is no longer what their days past due say (`standing`; e.g. a
+        payment settled the oldest minimum), or unused since the dates given."""
 
     @abstractmethod
     def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None: ...

@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Callable, Protocol
 from uuid import UUID
 
-from clientbook.domain.card import shift_months
+from clientbook.domain.card import bucket_for, card_class_for, shift_months, stage_for
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
+from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
 from clientbook.projections.cards import (
     CardAccountsView,
     CardView,
@@ -17,7 +18,6 @@ from clientbook.projections.cards import (
     portfolio,
     view_of,
 )
-from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
 from clientbook.projections.cfpb import cfpb_rows
 from clientbook.projections.complaints import (
     ComplaintCard,
@@ -236,7 +236,9 @@ class CardQueries:
         policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
                               shift_months(on, -policy.card_long_dormant_months),
-                              dpd_thresholds(policy))
+                              dpd_thresholds(policy),
+                              lambda dpd: (bucket_for(dpd), stage_for(dpd, policy),
+                                           card_class_for(dpd)))
 
     def portfolio(self, *, as_of: date, period_from: date | None = None,
                   position: int | None = None) -> PortfolioReport:

@@ -52,9 +52,24 @@ class ProjectionRunner:
 
     def catch_up(self, progress: Progress | None = None) -> int:
         """Process every event not yet processed; returns the head position reached."""
+        return self._catch_up_these(self.projections, progress)
+
+    def refresher(self, *names: str) -> Callable[[], int]:
+        """A catch-up of the named projections only: what a query of their views calls first,
+        so that reading one view never waits for the others (a past book builds only what is
+        asked of it)."""
+        chosen = [p for p in self.projections if p.name in names]
+        unknown = set(names) - {p.name for p in chosen}
+        if unknown:
+            raise ValueError(f"no projection named {', '.join(sorted(unknown))}")
+        return lambda: self._catch_up_these(chosen, None)
+
+    def _catch_up_these(
+        self, projections: Sequence[Projection[Any]], progress: Progress | None
+    ) -> int:
         with self._lock:
             head = self.head()
-            for projection in self.projections:
+            for projection in projections:
                 self._catch_up(projection, head, progress)
             return head
 

@@ -111,3 +111,23 @@ def test_a_past_due_account_still_gets_its_statement_on_schedule(book: ClientBoo
         book.close_of_business(D + timedelta(days=n))
     statements = [e.business_date for e in book.audit.trail(aggregate=account, event_type="StatementClosed")]
     assert statements == [date(2026, 2, 5), date(2026, 3, 5), date(2026, 4, 5)]  # every month, on the day
+
+
+def test_paying_the_overdue_minimum_cures_the_account_at_the_next_close(book: ClientBook) -> None:
+    """The oldest minimum is paid while a newer one is not yet due: days past due fall to zero,
+    and the next close of business moves the account back to current, although no threshold
+    of days past due is crossed that day."""
+    account = open_card(book)
+    book.cards.authorise(account, kind="purchase", amount=Money("1000.00"), merchant="m", by=CLERK,
+                         on=D)
+    book.close_of_business(D + timedelta(days=31))  # the first statement
+    first_due = book.cards.account(account).statement[3]
+    book.close_of_business(first_due + timedelta(days=10))  # 10 days past due: 1-29, phone
+    owed = book.cards.account(account)
+    assert owed.bucket == "1-29" and len(owed.unpaid_minimums) == 2  # the second not yet due
+    assert owed.unpaid_minimums[1][0] > first_due + timedelta(days=12)
+    book.cards.pay(account, owed.unpaid_minimums[0][1], by=CLERK, on=first_due + timedelta(days=11))
+    assert book.cards.account(account).days_past_due(first_due + timedelta(days=12)) == 0
+    book.close_of_business(first_due + timedelta(days=12))
+    cured = book.cards.account(account)
+    assert (cured.bucket, cured.stage, cured.classification) == ("current", "none", "normal")
