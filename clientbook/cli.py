@@ -115,7 +115,7 @@ def demo(
         )
         _print_directory(book)
         for name in REPORTS:
-            SHOW[name](run_report(book, name, Parameters(last, first, last)).report)
+            SHOW[name](run_report(book, name, Parameters(last, first, last), digest=False).report)
         _print_detected_groups(book)
         if html_file:
             _write_html(book, last, book.head, html_file)
@@ -178,7 +178,8 @@ def report(
     with _open(ctx) as book:
         on = as_of.date() if as_of else (end or book.last_business_date_closed or date.today())
         try:
-            run = run_report(book, name, Parameters(on, start, end), position=position)
+            run = run_report(book, name, Parameters(on, start, end), position=position,
+                             digest=manifest is not None)
         except DomainError as error:
             raise click.UsageError(str(error)) from None
         SHOW[name](run.report)
