@@ -196,3 +196,22 @@ def test_rows_name_list_items_by_their_own_key() -> None:
         ("rows[loss].classification", "loss"), ("rows[loss].lines", "1"),
         ("rows[loss].outstanding", "5.00 CNY"),
     ]
+
+
+def test_manifests_and_past_books_on_every_backend(store_url: str) -> None:
+    """The same on SQLite and PostgreSQL (where log positions may have gaps)."""
+    with ClientBook.open(store_url) as live:
+        Demo(live, seed=9, managers=2, start=START).run(customers=10, days=40)
+        end = START + timedelta(days=39)
+        parameters = Parameters(as_of=end, period_from=START, period_to=end)
+        runs = {name: run_report(live, name, parameters) for name in REPORTS}
+        directory = live.directory.search()
+        position = live.head
+        live.customers.register(number="C-900002", kind="individual", name="Later", manager="m-001",
+                                by=CLERK, on=end)
+        live.close_of_business(end + timedelta(days=2))
+        for name, run in runs.items():
+            assert reproduce(live, run.manifest).identical, name
+        with live.as_of(position=position) as past:
+            assert past.directory.search() == directory
+        assert len(live.directory.search()) == len(directory) + 1
