@@ -45,13 +45,17 @@ class KeyStore:
         return self._cache[subject]
 
     def _load(self, subject: UUID, create: bool) -> bytes | None:
+        if not create:
+            rows = self._database.query(
+                "SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),)
+            )
+            return bytes(rows[0][0]) if rows else None
         with self._database.transaction() as cursor:
-            if create:
-                cursor.execute(
-                    "INSERT INTO personal_data_keys (subject, key) VALUES (?, ?) "
-                    "ON CONFLICT (subject) DO NOTHING",
-                    (str(subject), os.urandom(32)),
-                )
+            cursor.execute(
+                "INSERT INTO personal_data_keys (subject, key) VALUES (?, ?) "
+                "ON CONFLICT (subject) DO NOTHING",
+                (str(subject), os.urandom(32)),
+            )
             cursor.execute("SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),))
             row = cursor.fetchone()
         return None if row is None else bytes(row[0])

@@ -80,6 +80,14 @@ class SqliteDatabase(SqlDatabase):
                 raise
             cursor.execute("COMMIT")
 
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """A read: inside a transaction it joins it; outside, one statement reads a consistent
+        snapshot on its own, without the write lock `BEGIN IMMEDIATE` would take."""
+        with self._lock:
+            cursor = self._connection.cursor()
+            cursor.execute(sql, params)
+            return [tuple(row) for row in cursor.fetchall()]
+
     def close(self) -> None:
         self._connection.close()
 

@@ -69,8 +69,10 @@ class ProjectionRunner:
     ) -> int:
         with self._lock:
             head = self.head()
-            for projection in projections:
-                self._catch_up(projection, head, progress)
+            behind = [(p, self.position(p)) for p in projections]
+            behind = [(p, since) for p, since in behind if since < head]
+            if behind:
+                self._read_once(behind, head, progress)
             return head
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -86,26 +88,35 @@ class ProjectionRunner:
             self.catch_up()
             stop.wait(interval)
 
-    def _catch_up(
-        self, projection: Projection[TrackedView], head: int, progress: Progress | None
+    def _read_once(
+        self,
+        behind: list[tuple[Projection[Any], int]],
+        head: int,
+        progress: Progress | None,
     ) -> None:
-        position = self.position(projection)
+        """One pass over the log from the earliest position among `behind`: each page is read
+        and decoded once, then each projection processes the events of its topics after its
+        own position, and commits them with the page's last position in one transaction."""
+        wanted = [frozenset(p.topics) for p, _ in behind]
+        topics = () if any(not w for w in wanted) else tuple(sorted(frozenset().union(*wanted)))
+        position = min(since for _, since in behind)
         mapper = self._app.mapper
+        name = self._app.name
         while position < head:
             page = self._app.recorder.select_notifications(
-                start=position,
-                limit=PAGE,
-                stop=head,
-                topics=projection.topics,
-                inclusive_of_start=False,
+                start=position, limit=PAGE, stop=head, topics=topics, inclusive_of_start=False
             )
             last = page[-1].id if len(page) == PAGE else head
-            events = [(mapper.to_domain_event(n), Tracking(self._app.name, n.id)) for n in page]
+            decoded = [(n.id, n.topic, mapper.to_domain_event(n)) for n in page]
             if self._include is not None:
-                events = [(e, t) for e, t in events if self._include(e)]
-            with projection.view.batch(Tracking(self._app.name, last)):
-                for event, tracking in events:
-                    projection.process_event(event, tracking)
+                decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
+            for (projection, since), topics_of in zip(behind, wanted):
+                if last <= since:
+                    continue
+                with projection.view.batch(Tracking(name, last)):
+                    for notification_id, topic, event in decoded:
+                        if notification_id > since and (not topics_of or topic in topics_of):
+                            projection.process_event(event, Tracking(name, notification_id))
+                if progress is not None:
+                    progress(projection.name, last, head)
             position = last
-            if progress is not None:
-                progress(projection.name, position, head)
