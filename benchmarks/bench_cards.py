@@ -44,7 +44,7 @@ from clientbook.domain.card import CardAccount
 from clientbook.infrastructure.store import parse_store_url
 
 DATA = Path("/work/shared/data/uci-credit-card-default.csv")
-DEFAULT_ROWS = 2000  # ~3-4 minutes in all on a loaded 2-core machine (import 45-65 ms/row)
+DEFAULT_ROWS = 2000  # ~2-3 minutes in all on a loaded 2-core machine (import ~10-23 ms/row)
 BASELINE_REPEATS = 3  # raw-save runs: two right after the import, one after the close
 DAY = date(LAST_DAY.year + (LAST_DAY.month == 12), LAST_DAY.month % 12 + 1, 1)  # 2005-10-01
 
@@ -159,7 +159,7 @@ def run(tmp: str, path: Path, rows: int) -> tuple[list[Row], list[str]]:
 
         recorder.insert_events = counting_insert
         written: list[int] = []
-        say(f"importing {n:,} rows (about {n * 0.055 + 15:.0f} s on a loaded 2-core machine)")
+        say(f"importing {n:,} rows (about {n * 0.02 + 15:.0f} s on a loaded 2-core machine)")
         import_s = timed(lambda: written.append(book.import_uci_cards(path, rows=rows)))
         recorder.insert_events = insert_events
         events = written[0]
