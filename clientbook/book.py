@@ -153,9 +153,21 @@ class PastBook:
 
 
 def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
+    """The events an as-of-`on` book holds: each aggregate's events up to, not including, its
+    first event dated after `on` (the rule the credit reports follow too). An event recorded
+    later but dated earlier (back-dated) counts only if nothing dated after `on` came before it
+    in its aggregate: an aggregate's state is its events in order, never a selection of them."""
+    cut: dict[UUID, int] = {}  # aggregate -> its first version dated after `on`
+
     def include(event: Any) -> bool:
+        aggregate, version = event.originator_id, event.originator_version
+        if aggregate in cut and version >= cut[aggregate]:
+            return False
         dated = getattr(event, "on", None)
-        return dated is None or dated <= on
+        if dated is not None and dated > on:
+            cut[aggregate] = version
+            return False
+        return True
 
     return include
 
@@ -205,9 +217,12 @@ class ClientBook:
         """The book as it stood at a point of its history: its log up to `position` (default:
         the head now), without the events dated after the business date `on`. Every view
         query and report of the past book is computed from that part of the log alone."""
-        if position is not None and position < 0:
-            raise InvalidValueError(f"log position {position} is before the start of the log")
-        return PastBook(self.app, self.head if position is None else min(position, self.head), on)
+        head = self.head
+        if position is not None and not 0 <= position <= head:
+            raise InvalidValueError(
+                f"log position {position} is outside the log, which ends at position {head}"
+            )
+        return PastBook(self.app, head if position is None else position, on)
 
     def find(self, key: str) -> UUID:
         """The aggregate a person names: an id, or a customer, card account, credit line or

@@ -198,7 +198,10 @@ def report(
 def reproduce_(ctx: click.Context, manifest_file: str) -> None:
     """Re-run a report from its manifest and compare it row by row (exit status 1 if it
     differs, or if the log up to its position has changed)."""
-    manifest = json.loads(pathlib.Path(manifest_file).read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads(pathlib.Path(manifest_file).read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.UsageError(f"{manifest_file} is not a JSON report manifest: {error}") from None
     with _open(ctx) as book:
         try:
             result = reproduce(book, manifest)
@@ -206,7 +209,9 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
             raise click.UsageError(str(error)) from None
     console.print(f"{result.report} report at log position {result.position:,}: "
                   f"{result.rows} rows compared")
-    if not result.log_unchanged:
+    if result.log_unchanged is None:
+        console.print("[yellow]the manifest has no log digest: the log itself was not checked[/]")
+    elif not result.log_unchanged:
         console.print("[red]the log up to that position is not the one the report was made from "
                       "(its digest differs)[/]")
     if not result.policy_unchanged:

@@ -92,7 +92,20 @@ def _complaints(book: ClientBook, p: Parameters, position: int) -> Any:
 
 def _migration(book: ClientBook, p: Parameters, position: int) -> Any:
     start, end = _period(p, "migration")
+    if end > p.as_of:
+        raise InvalidValueError(
+            f"the migration report runs to {end}, after its as-of date {p.as_of}: give an "
+            "--as-of on or after --to, or leave it out"
+        )
     return book.credit_reports.migration(from_date=start, to_date=end, position=position)
+
+
+def _portfolio(book: ClientBook, p: Parameters, position: int) -> Any:
+    """Write-offs and recoveries from --from (default: the first of the as-of month)."""
+    if p.period_from is not None and p.period_from > p.as_of:
+        raise InvalidValueError(f"the portfolio's period starts {p.period_from}, after {p.as_of}")
+    return book.card_accounts.portfolio(as_of=p.as_of, period_from=p.period_from,
+                                        position=position)
 
 
 REPORTS: dict[str, tuple[str, Runner]] = {
@@ -113,7 +126,7 @@ REPORTS: dict[str, tuple[str, Runner]] = {
     ),
     "portfolio": (
         "card portfolio: buckets, roll and cure rates, write-offs, dormancy",
-        lambda b, p, n: b.card_accounts.portfolio(as_of=p.as_of, position=n),
+        _portfolio,
     ),
 }
 
@@ -182,7 +195,8 @@ class Reproduction:
 
     report: str
     position: int
-    log_unchanged: bool
+    log_unchanged: bool | None
+    """None when the manifest was made without a log digest (nothing to check against)."""
     policy_unchanged: bool
     version_then: str
     version_now: str
@@ -191,32 +205,48 @@ class Reproduction:
 
     @property
     def identical(self) -> bool:
-        return self.log_unchanged and self.policy_unchanged and not self.differences
+        return self.log_unchanged is not False and self.policy_unchanged and not self.differences
 
 
 def reproduce(book: ClientBook, manifest: dict[str, Any]) -> Reproduction:
     """Re-run a manifest's report at its log position with its parameters; compare row by row."""
-    if manifest.get("manifest") != MANIFEST_FORMAT or "report" not in manifest:
-        raise InvalidValueError("this file is not a clientbook report manifest (format 1)")
-    position = int(manifest["log"]["position"])
+    position, parameters, rows = _read_manifest(manifest)
     if position > book.head:
         raise InvalidValueError(
             f"the manifest reflects log position {position}, but this book's log ends at "
             f"{book.head}: is it the same book?"
         )
-    again = run_report(
-        book, manifest["report"], Parameters.from_json(manifest["parameters"]), position=position
-    )
+    again = run_report(book, manifest["report"], parameters, position=position)
+    digest = manifest["log"].get("digest")
     return Reproduction(
         report=manifest["report"],
         position=position,
-        log_unchanged=again.manifest["log"]["digest"] == manifest["log"]["digest"],
+        log_unchanged=None if digest is None else again.manifest["log"]["digest"] == digest,
         policy_unchanged=again.manifest["policy"] == manifest["policy"],
         version_then=str(manifest.get("clientbook_version")),
         version_now=str(again.manifest["clientbook_version"]),
-        differences=tuple(compare([tuple(r) for r in manifest["rows"]], list(again.rows))),
+        differences=tuple(compare(rows, list(again.rows))),
         rows=len(again.rows),
     )
+
+
+def _read_manifest(manifest: Any) -> tuple[int, Parameters, list[Row]]:
+    """The manifest's position, parameters and rows, or a message saying what is missing."""
+    if not isinstance(manifest, dict) or manifest.get("manifest") != MANIFEST_FORMAT:
+        raise InvalidValueError("this is not a clientbook report manifest (format 1)")
+    try:
+        position = int(manifest["log"]["position"])
+        parameters = Parameters.from_json(manifest["parameters"])
+        rows = [(str(key), str(value)) for key, value in manifest["rows"]]
+        name = manifest["report"]
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidValueError(
+            f"this report manifest is damaged or incomplete ({type(error).__name__}: {error}); "
+            "make it again with `clientbook report … --manifest FILE`"
+        ) from None
+    if name not in REPORTS:
+        raise InvalidValueError(f"the manifest names no known report: {name!r}")
+    return position, parameters, rows
 
 
 def compare(expected: list[Row], actual: list[Row]) -> Iterable[Difference]:
@@ -270,13 +300,18 @@ def _item_rows(item: Any, key: str) -> Iterable[Row]:
     if attrs.has(type(item)) and not isinstance(item, Money):
         yield from rows_of(item, key)
         return
-    names = [v for v in item if isinstance(v, str)][:2]
-    rest = [v for v in item if not (isinstance(v, str) and v in names)]
-    yield key, "; ".join(_text(v) for v in rest)
+    named = set(_key_positions(list(item)))
+    yield key, "; ".join(_text(v) for n, v in enumerate(item) if n not in named)
 
 
 def _is_item(value: Any) -> bool:
     return (attrs.has(type(value)) and not isinstance(value, Money)) or isinstance(value, tuple)
+
+
+def _key_positions(values: list[Any]) -> list[int]:
+    """Which values name an item: its first two texts or dates, else its first value."""
+    texts = [n for n, v in enumerate(values) if isinstance(v, (str, date))][:2]
+    return texts or [0]
 
 
 def _name_of(item: Any) -> str:
@@ -285,8 +320,7 @@ def _name_of(item: Any) -> str:
         if attrs.has(type(item))
         else list(item)
     )
-    texts = [v for v in values if isinstance(v, (str, date))][:2]
-    return " → ".join(_text(v) for v in texts) if texts else _text(values[0])
+    return " → ".join(_text(values[n]) for n in _key_positions(values))
 
 
 def _join(key: str, name: str) -> str:

@@ -63,7 +63,9 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         )
         in_collections = self._rows(  # past due now, or in collections until the batch says not
             "SELECT account_id, number, oldest_due, document FROM card_accounts "
-            "WHERE is_open = 1 AND (oldest_due < ? OR delinquent = 1)", (day,),
+            "WHERE is_open = 1 AND (oldest_due < ? OR delinquent = 1) "
+            "AND (next_action IS NULL OR next_action > ?)",  # the others are scheduled already
+            (day, day),
         )
         moving = []
         for account_id, number, oldest, document in in_collections:

@@ -208,14 +208,17 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
             (aggregate_type,),
         )
         versions: dict[UUID, int] = {}
+        reached: dict[str, int] = {}
         stopped: set[str] = set()
         for aggregate_id, version, business_date, at in rows:
             late = (
                 on is not None and business_date is not None and business_date > on.isoformat()
             ) or (position is not None and int(at) > position)
-            if late:
+            gap = int(version) != reached.get(aggregate_id, 0) + 1  # an event left out
+            if late or gap:
                 stopped.add(aggregate_id)
             elif aggregate_id not in stopped:
+                reached[aggregate_id] = int(version)
                 versions[UUID(aggregate_id)] = int(version)
         return versions
 

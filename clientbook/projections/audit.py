@@ -99,16 +99,24 @@ made at once, by one person)."""
 
 def pair_four_eyes(entry: AuditEntry, history: list[AuditEntry]) -> AuditEntry:
     """The entry with its proposer, when it approves under four eyes: the latest proposal of the
-    same aggregate before it (`history` is that aggregate's entries in log order)."""
+    same aggregate before it that no earlier approval of the same kind has already answered
+    (`history` is that aggregate's entries in log order)."""
     proposals = FOUR_EYES.get((entry.aggregate_type, entry.event_type))
     if proposals is None:
         return entry
     if entry.event_type == "LimitChanged" and entry.changes.get("reason") != INCREASE_APPROVED:
         return entry
-    before = [e for e in history if e.position < entry.position and e.event_type in proposals]
-    if not before:
+    proposal = None
+    for earlier in history:
+        if earlier.position >= entry.position:
+            break
+        if earlier.event_type in proposals:
+            proposal = earlier
+        elif earlier.event_type == entry.event_type:
+            proposal = None  # answered already: an approval needs a proposal of its own
+    if proposal is None:
         return entry
-    return attrs.evolve(entry, proposed_by=before[-1].actor, proposal_position=before[-1].position)
+    return attrs.evolve(entry, proposed_by=proposal.actor, proposal_position=proposal.position)
 
 
 def entry_of(event: Any, position: int) -> AuditEntry:

@@ -165,7 +165,7 @@ def test_a_past_book_answers_every_query_as_the_log_stood(book: ClientBook) -> N
         assert dated.complaint_cards.cards() and all(
             c.received_on <= cut_day for c in dated.complaint_cards.cards()
         )
-    with pytest.raises(InvalidValueError, match="before the start of the log"):
+    with pytest.raises(InvalidValueError, match="outside the log"):
         book.as_of(position=-1)
 
 
@@ -215,3 +215,38 @@ def test_manifests_and_past_books_on_every_backend(store_url: str) -> None:
         with live.as_of(position=position) as past:
             assert past.directory.search() == directory
         assert len(live.directory.search()) == len(directory) + 1
+
+
+def test_rows_keep_every_value_that_does_not_name_the_item() -> None:
+    warnings = ((date(2026, 8, 1), "overdue_interest", "interest 30 days late"),)
+    rows = dict(rows_of(warnings, "warnings"))
+    assert rows == {"warnings[2026-08-01 → overdue_interest]": "interest 30 days late"}
+
+
+def test_parameters_a_report_cannot_honour_are_refused(book: ClientBook) -> None:
+    with pytest.raises(InvalidValueError, match="after its as-of date"):
+        run_report(book, "migration", Parameters(as_of=START, period_from=START, period_to=LAST))
+    later = run_report(book, "portfolio", Parameters(as_of=LAST, period_from=START))
+    month = run_report(book, "portfolio", Parameters(as_of=LAST))
+    assert dict(later.rows)["written_off"] >= dict(month.rows)["written_off"]
+    assert later.report.as_of == LAST
+
+
+def test_a_damaged_manifest_is_refused_with_a_reason(book: ClientBook, tmp_path: Path) -> None:
+    manifest = run_report(book, "complaints", PARAMETERS).manifest
+    broken = {k: v for k, v in manifest.items() if k != "log"}
+    with pytest.raises(InvalidValueError, match="damaged or incomplete"):
+        reproduce(book, broken)
+    with pytest.raises(InvalidValueError, match="not a clientbook report manifest"):
+        reproduce(book, ["rows"])  # type: ignore[arg-type]
+    not_json = tmp_path / "x.json"
+    not_json.write_text("{not json")
+    code, output = cli(f"sqlite:///{book.store.sqlite_path}", "reproduce", str(not_json))
+    assert code == 2 and "not a JSON report manifest" in output
+
+
+def test_a_manifest_without_a_digest_says_the_log_was_not_checked(book: ClientBook) -> None:
+    run = run_report(book, "groups", PARAMETERS, digest=False)
+    assert run.manifest["log"]["digest"] is None
+    result = reproduce(book, run.manifest)
+    assert result.log_unchanged is None and result.identical

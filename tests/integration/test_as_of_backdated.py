@@ -1,0 +1,107 @@
+"""As-of answers when events are recorded late with earlier business dates (back-dated).
+
+One rule everywhere a book is read as of a business date: each aggregate's events up to, not
+including, its first event dated after that date. A back-dated event recorded after a later-dated
+one therefore does not count (an aggregate's state is its events in order, never a selection).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+
+from clientbook import Actor, ClientBook, Money
+
+D = date(2026, 3, 2)
+OFFICER = Actor("u-officer", {"officer"})
+MANAGER = Actor("u-manager", {"manager"})
+INVESTIGATOR = Actor("u-investigator", {"officer"})
+SECOND_INVESTIGATOR = Actor("u-investigator-2", {"officer"})
+SUPERVISOR = Actor("u-supervisor", {"supervisor"})
+ADMIN = Actor("u-admin", {"administration"})
+REPORT = dict(
+    cause="fee charged twice",
+    course_of_events="billing ran twice",
+    responsible_party="billing",
+    conclusion="refund due",
+    countermeasures="reverse the fee",
+    prevention="fix the billing rule",
+)
+
+
+@pytest.fixture
+def book() -> Iterator[ClientBook]:
+    with ClientBook.open("memory:") as opened:
+        customer = opened.customers.register(number="C-000001", kind="organisation",
+                                             name="Li Trading", manager="m-001", by=OFFICER, on=D)
+        opened.customers.activate(customer, by=OFFICER, on=D)
+        yield opened
+
+
+def _line(book: ClientBook) -> UUID:
+    line = book.credit.propose_line(
+        number="L-000001", customer=book.customers.id_of("C-000001"), product="working_capital",
+        limit=Money("1000000.00"), rate=Decimal("4.35"), start=D,
+        maturity=D + timedelta(days=365), review=D + timedelta(days=180), by=OFFICER, on=D,
+    )
+    book.credit.approve_line(line, by=MANAGER, on=D)
+    book.credit.activate_line(line, by=OFFICER, on=D)
+    return line
+
+
+def test_a_back_dated_drawing_after_a_later_one_is_not_counted_as_of_between(
+    book: ClientBook,
+) -> None:
+    line = _line(book)
+    book.credit.draw(line, Money("100.00"), by=OFFICER, on=D + timedelta(days=1))
+    book.credit.draw(line, Money("500.00"), by=OFFICER, on=D + timedelta(days=10))
+    book.credit.draw(line, Money("7.00"), by=OFFICER, on=D + timedelta(days=2))  # back-dated
+    on = D + timedelta(days=5)
+    live = book.credit_reports.classification(as_of=on)
+    with book.as_of(on=on) as past:
+        from_past = past.credit_reports.classification(as_of=on)
+        [exposure] = past.exposure.lines(on)
+    outstanding = {row.classification: row.outstanding for row in live.rows}["normal"]
+    assert outstanding == Money("100.00")
+    assert from_past.rows == live.rows
+    assert exposure.outstanding == Money("100.00")
+
+
+def test_an_event_dated_before_its_aggregate_began_does_not_break_a_past_book(
+    book: ClientBook,
+) -> None:
+    complaint = book.complaints.receive(
+        customer=book.customers.id_of("C-000001"), category="damages", channel="hotline",
+        request="refund the double fee", department="branch 12", claimed=Money("300.00"),
+        by=OFFICER, on=D + timedelta(days=5),
+    )
+    book.complaints.accept(complaint, by=OFFICER, on=D + timedelta(days=3))  # dated earlier
+    with book.as_of(on=D + timedelta(days=4)) as past:
+        assert past.complaint_cards.cards() == []
+    with book.as_of(on=D + timedelta(days=5)) as past:
+        [card] = past.complaint_cards.cards()
+        assert card.step == "accepted"
+
+
+def test_an_approval_after_rework_names_the_new_investigator(book: ClientBook) -> None:
+    c = book.complaints
+    complaint = c.receive(
+        customer=book.customers.id_of("C-000001"), category="damages", channel="hotline",
+        request="refund the double fee", department="branch 12", claimed=Money("300.00"),
+        by=OFFICER, on=D,
+    )
+    c.accept(complaint, by=OFFICER, on=D)
+    c.assign(complaint, "card centre", by=ADMIN, on=D)
+    c.investigate(complaint, **REPORT, by=INVESTIGATOR, on=D)
+    c.review(complaint, by=SUPERVISOR, on=D)
+    c.return_for_rework(complaint, reason="the cause is not shown", by=ADMIN, on=D)
+    c.investigate(complaint, **REPORT, by=SECOND_INVESTIGATOR, on=D)
+    c.review(complaint, by=SUPERVISOR, on=D)
+    first, second = book.audit.trail(aggregate=complaint, event_type="Reviewed")
+    assert first.proposed_by == INVESTIGATOR.id and second.proposed_by == SECOND_INVESTIGATOR.id
+    investigations = book.audit.trail(aggregate=complaint, event_type="Investigated")
+    assert second.proposal_position == investigations[1].position
