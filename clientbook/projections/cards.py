@@ -17,7 +17,7 @@ from eventsourcing.projection import Projection
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
-from clientbook.projections.view import TrackedView, events_of, topics
+from clientbook.projections.view import TrackedView, dated_prefix, events_of, topics
 
 CARD_EVENTS = events_of(CardAccount)
 TWO = Decimal("0.01")
@@ -257,9 +257,7 @@ def portfolio(facts: Iterable[tuple[int, UUID, str, date, dict[str, Any]]], *, a
     now: dict[UUID, _Account] = defaultdict(_Account)
     before: dict[UUID, str] = {}
     written_off = recovered = Decimal(0)
-    for _, account_id, kind, on, data in facts:
-        if on > as_of:
-            continue
+    for _, account_id, kind, on, data in dated_prefix(facts, as_of, lambda f: f[1], lambda f: f[3]):
         if on > month_end and account_id not in before:
             before[account_id] = now[account_id].bucket if account_id in now else "new"
         a = now[account_id]

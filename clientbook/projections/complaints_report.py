@@ -20,7 +20,7 @@ from eventsourcing.projection import Projection
 
 from clientbook.domain.money import Money
 from clientbook.projections.complaints import COMPLAINT_EVENTS
-from clientbook.projections.view import TrackedView, topics
+from clientbook.projections.view import TrackedView, dated_prefix, topics
 
 TWO_PLACES = Decimal("0.01")
 
@@ -131,9 +131,7 @@ def complaints_report(
     approved: defaultdict[str, Decimal] = defaultdict(Decimal)
     paid: defaultdict[str, Decimal] = defaultdict(Decimal)
     scores: list[int] = []
-    for fact in facts:
-        if fact.on > as_of:
-            continue
+    for fact in dated_prefix(facts, as_of, lambda f: f.complaint_id, lambda f: f.on):
         if fact.event == "Received":
             d = fact.data
             complaints[fact.complaint_id] = _Complaint(

@@ -105,3 +105,12 @@ def test_an_approval_after_rework_names_the_new_investigator(book: ClientBook) -
     assert first.proposed_by == INVESTIGATOR.id and second.proposed_by == SECOND_INVESTIGATOR.id
     investigations = book.audit.trail(aggregate=complaint, event_type="Investigated")
     assert second.proposal_position == investigations[1].position
+
+
+def test_the_dated_prefix_rule() -> None:
+    from clientbook.projections.view import dated_prefix
+
+    items = [("a", D), ("b", D), ("a", D + timedelta(days=9)), ("b", D + timedelta(days=1)),
+             ("a", D + timedelta(days=1))]  # the last: back-dated, after a later-dated one
+    kept = list(dated_prefix(items, D + timedelta(days=5), lambda i: i[0], lambda i: i[1]))
+    assert kept == [("a", D), ("b", D), ("b", D + timedelta(days=1))]

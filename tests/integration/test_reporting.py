@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 from click.testing import CliRunner
 
@@ -250,3 +251,18 @@ def test_a_manifest_without_a_digest_says_the_log_was_not_checked(book: ClientBo
     assert run.manifest["log"]["digest"] is None
     result = reproduce(book, run.manifest)
     assert result.log_unchanged is None and result.identical
+
+
+def test_reports_as_of_a_date_agree_with_the_book_as_of_that_date(book: ClientBook) -> None:
+    for on in (START + timedelta(days=20), START + timedelta(days=75), LAST):
+        with book.as_of(on=on) as past:
+            assert past.reports.complaints(period_from=START, period_to=on) == attrs.evolve(
+                book.reports.complaints(period_from=START, period_to=on, as_of=on),
+                position=past.position,
+            )
+            assert past.card_accounts.portfolio(as_of=on) == attrs.evolve(
+                book.card_accounts.portfolio(as_of=on), position=past.position
+            )
+            assert past.credit_reports.concentration(as_of=on).groups == (
+                book.credit_reports.concentration(as_of=on).groups
+            )
