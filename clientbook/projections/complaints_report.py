@@ -79,7 +79,9 @@ class ComplaintFactsProjection(Projection[ComplaintFactsView]):
 
 @frozen
 class ComplaintsReport:
-    """Complaint handling for a period, as it stood on the as-of date."""
+    """Complaint handling for a period, as it stood on the as-of date. Accepted, rejected and
+    reopened count complaints, not events: a complaint rejected, reopened and rejected again
+    in the period is one rejected complaint (and one reopened)."""
 
     period_from: date
     period_to: date
@@ -127,7 +129,7 @@ def complaints_report(
     as_of = as_of or period_to
     within = lambda day: period_from <= day <= period_to  # noqa: E731
     complaints: dict[UUID, _Complaint] = {}
-    counts: Counter[str] = Counter()
+    counted: defaultdict[str, set[UUID]] = defaultdict(set)  # event -> complaints, not events
     approved: defaultdict[str, Decimal] = defaultdict(Decimal)
     paid: defaultdict[str, Decimal] = defaultdict(Decimal)
     scores: list[int] = []
@@ -147,7 +149,7 @@ def complaints_report(
         if not within(fact.on):
             _apply(c, fact)
             continue
-        counts[fact.event] += 1
+        counted[fact.event].add(fact.complaint_id)
         if fact.event in ("ResolutionApproved", "CompensationPaid") and fact.data["amount"]:
             totals = approved if fact.event == "ResolutionApproved" else paid
             totals[fact.data["amount"]["currency"]] += Decimal(fact.data["amount"]["amount"])
@@ -164,13 +166,13 @@ def complaints_report(
         as_of=as_of,
         position=position,
         received=len(received),
-        accepted=counts["Accepted"],
-        rejected=counts["Rejected"],
+        accepted=len(counted["Accepted"]),
+        rejected=len(counted["Rejected"]),
         closed=len(closed),
         closed_in_time=in_time,
         closed_in_time_percent=_ratio(Decimal(100 * in_time), len(closed)),
         open_overdue=sum(1 for c in complaints.values() if c.open and c.deadline < as_of),
-        reopened=counts["Reopened"],
+        reopened=len(counted["Reopened"]),
         by_category=_count(c.category for c in received),
         by_channel=_count(c.channel for c in received),
         by_department=_count(c.department for c in received),

@@ -246,3 +246,15 @@ def test_the_cfpb_export_maps_our_fields_to_theirs(book: ClientBook) -> None:
     assert (second["Submitted via"], second["Timely response?"]) == ("Postal mail", "No")
     assert second["Company response to consumer"] == "Closed without relief"
     assert second["Consumer complaint narrative"] == "" and second["Company"] == "Example Bank"
+
+
+def test_the_report_counts_complaints_not_events(book: ClientBook) -> None:
+    twice = receive(book)
+    c = book.complaints
+    c.reject(twice, reply="contractual fee", by=DESK, on=D + timedelta(days=1))
+    c.reopen(twice, reason="new evidence", by=DESK, on=D + timedelta(days=2))
+    c.reject(twice, reply="still contractual", by=DESK, on=D + timedelta(days=3))
+    c.reopen(twice, reason="escalated", by=DESK, on=D + timedelta(days=4))
+    assert len(book.audit.trail(aggregate=twice, event_type="Rejected")) == 2
+    report = book.reports.complaints(period_from=D, period_to=D + timedelta(days=30))
+    assert (report.received, report.rejected, report.reopened) == (1, 1, 1)

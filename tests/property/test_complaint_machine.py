@@ -733,7 +733,10 @@ class ComplaintMachine(RuleBasedStateMachine):
             return day is not None and first <= day <= last
 
         received = [c for c in self.model if within(c.received_on)]
-        events = Counter(kind for day, _, kind, _ in self.facts if within(day))
+        complaints_by: defaultdict[str, set[int]] = defaultdict(set)  # complaints, not events
+        for day, index, kind, _ in self.facts:
+            if within(day):
+                complaints_by[kind].add(index)
         closed = [c for c in self.model if within(c.first_closed_on)]
         in_time = sum(1 for c in closed if c.in_time)
         days = [(c.first_closed_on - c.received_on).days for c in closed
@@ -745,8 +748,8 @@ class ComplaintMachine(RuleBasedStateMachine):
         scores = [data for day, _, kind, data in self.facts if within(day) and kind == "FollowedUp"]
         approved, paid = money["ResolutionApproved"], money["CompensationPaid"]
         return {
-            "received": len(received), "accepted": events["Accepted"],
-            "rejected": events["Rejected"], "reopened": events["Reopened"],
+            "received": len(received), "accepted": len(complaints_by["Accepted"]),
+            "rejected": len(complaints_by["Rejected"]), "reopened": len(complaints_by["Reopened"]),
             "closed": len(closed), "closed_in_time": in_time,
             "closed_in_time_percent": _ratio(Decimal(100 * in_time), len(closed)),
             "open_overdue": sum(1 for c in self.model if c.step != "closed" and c.deadline < last),
