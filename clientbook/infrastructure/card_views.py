@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 from uuid import UUID
 
 import msgspec
+from eventsourcing.persistence import Tracking
 
 from clientbook.infrastructure.views import SqlTrackedView
 from clientbook.projections.cards import CardAccountsView, batch_columns
@@ -31,11 +33,34 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         "data TEXT NOT NULL)",
     )
 
+    _page: dict[UUID, dict[str, Any]] | None = None
+    """Within a batch (a page of events), the documents read or written, written once at its
+    end: an account with several events in a page is read and stored once, not per event."""
+
+    @contextmanager
+    def batch(self, tracking: Tracking) -> Iterator[None]:
+        with super().batch(tracking):
+            self._page = {}
+            try:
+                yield
+                for account_id, document in self._page.items():
+                    self._store(account_id, document)
+            finally:
+                self._page = None
+
     def account(self, account_id: UUID) -> dict[str, Any] | None:
+        if self._page is not None and account_id in self._page:
+            return self._page[account_id]
         rows = self._rows("SELECT document FROM card_accounts WHERE account_id = ?", (str(account_id),))
         return msgspec.json.decode(rows[0][0]) if rows else None
 
     def put_account(self, account_id: UUID, document: dict[str, Any]) -> None:
+        if self._page is not None:
+            self._page[account_id] = document
+        else:
+            self._store(account_id, document)
+
+    def _store(self, account_id: UUID, document: dict[str, Any]) -> None:
         batch = batch_columns(document)
         self._exec(
             "INSERT INTO card_accounts (account_id, number, customer_id, is_open, next_action, "
