@@ -114,3 +114,22 @@ def test_the_dated_prefix_rule() -> None:
              ("a", D + timedelta(days=1))]  # the last: back-dated, after a later-dated one
     kept = list(dated_prefix(items, D + timedelta(days=5), lambda i: i[0], lambda i: i[1]))
     assert kept == [("a", D), ("b", D), ("b", D + timedelta(days=1))]
+
+
+def test_a_view_read_alone_applies_the_rule_to_events_it_does_not_subscribe_to(
+    book: ClientBook,
+) -> None:
+    """The manager report takes no profile updates; a later-dated update must still cut the
+    customer's later events from it, as from every other view of the past book, even when the
+    manager report is the first (and only) view read."""
+    customer = book.customers.id_of("C-000001")
+    book.customers.update_profile(customer, phone="13800000000", by=OFFICER,
+                                  on=D + timedelta(days=20))
+    book.customers.record_contact(customer, channel="call", purpose="follow_up",
+                                  outcome="needs met", by=OFFICER, on=D + timedelta(days=5))
+    with book.as_of(on=D + timedelta(days=10)) as past:
+        [row] = past.reports.managers(period_from=D, period_to=D + timedelta(days=10)).rows
+        assert row.contacts == 0
+    with book.as_of(on=D + timedelta(days=20)) as past:
+        [row] = past.reports.managers(period_from=D, period_to=D + timedelta(days=20)).rows
+        assert row.contacts == 1
