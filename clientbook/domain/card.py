@@ -457,7 +457,15 @@ class CardAccount(BookAggregate):
             raise InvalidAmountError(f"a credit limit cannot be negative; got {limit}")
         if not limit < self.limit:
             raise InvalidAmountError(f"{limit} is not below the limit of {self.limit}")
-        self._limit_changed(limit, _reason(reason, "a limit change"), by, on)
+        reason = _reason(reason, "a limit change")
+        if self.pending_limit is not None:  # said in the log, not dropped silently
+            self._limit_increase_withdrawn(self.pending_limit[0], "superseded by a limit decrease",
+                                           by, on)
+        self._limit_changed(limit, reason, by, on)
+
+    @event("LimitIncreaseWithdrawn")
+    def _limit_increase_withdrawn(self, limit: Money, reason: str, by: str, on: date) -> None:
+        self.pending_limit = None
 
     def propose_limit_increase(self, limit: Money, *, reason: str, by: str, on: date) -> None:
         if not limit > self.limit:

@@ -203,6 +203,19 @@ def test_limit_increases_are_four_eyes_within_authority_and_decreases_at_once() 
     assert account.limit == Money("5000.00")
 
 
+def test_a_decrease_withdraws_a_pending_increase_in_the_log() -> None:
+    account = active()
+    account.propose_limit_increase(Money("20000.00"), reason="good payer", by="u-a", on=D)
+    account.decrease_limit(Money("5000.00"), reason="risk review", by="u-c", on=D)
+    proposed, withdrawn, changed = account.collect_events()
+    assert type(proposed).__name__ == "LimitIncreaseProposed"
+    assert type(withdrawn).__name__ == "LimitIncreaseWithdrawn"
+    assert (withdrawn.limit, withdrawn.by) == (Money("20000.00"), "u-c")  # type: ignore[attr-defined]
+    assert type(changed).__name__ == "LimitChanged" and account.pending_limit is None
+    with pytest.raises(InvalidTransitionError):
+        account.approve_limit_increase(by=Actor("u-b", {"supervisor"}), policy=POLICY, on=D)
+
+
 def test_an_apr_increase_takes_effect_no_sooner_than_45_days_after_notice() -> None:
     account = active()
     with pytest.raises(InvalidValueError, match="at the soonest"):
