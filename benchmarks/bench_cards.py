@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from _report import show_table  # benchmarks/_report.py
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
@@ -232,32 +233,7 @@ def print_table(rows: list[Row], notes: list[str], header: str) -> None:
             "notes")
     data = [(r.what, f"{r.count:,}", r.unit, f"{r.ours_rate:,.0f}", f"{r.base_rate:,.0f}",
              f"{r.ratio:.3f}", f"{min(r.pairs):.3f}-{max(r.pairs):.3f}", r.note) for r in rows]
-    right = {1, 3, 4, 5, 6}
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        Console = None  # type: ignore[assignment,misc]
-    if Console is not None:
-        table = Table(title=header, title_justify="left")
-        for i, c in enumerate(cols):
-            table.add_column(c, justify="right" if i in right else "left",
-                             no_wrap=c != "notes", overflow="fold")
-        for d in data:
-            table.add_row(*d)
-        console = Console(width=max(200, Console().width))
-        console.print(table)
-        for n in notes:
-            console.print(n, highlight=False)
-        return
-    widths = [max(len(c), *(len(d[i]) for d in data)) for i, c in enumerate(cols)]
-    print(header)
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    for d in data:
-        print("  ".join(x.rjust(w) if i in right else x.ljust(w)
-                        for i, (x, w) in enumerate(zip(d, widths))))
-    for n in notes:
-        print(n)
+    show_table(header, cols, data, {1, 3, 4, 5, 6}, notes)
 
 
 def main(argv: list[str] | None = None) -> int:

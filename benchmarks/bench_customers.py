@@ -31,6 +31,7 @@ from datetime import date, timedelta
 from typing import Any, Callable, Iterator
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from _report import show_table  # benchmarks/_report.py
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder, Transcoding
@@ -559,30 +560,7 @@ def print_table(rows: list[Row], notes: list[str], header: str) -> None:
     data = [(r.what, r.backend, f"{r.events:,}", f"{r.ours_rate:,.0f}", f"{r.base_rate:,.0f}",
              f"{r.ratio:.2f}", f"{min(r.pairs):.2f}-{max(r.pairs):.2f}" if r.pairs else "",
              verdict(r), r.note) for r in rows]
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        Console = None  # noqa: N806
-    if Console is not None:
-        table = Table(title=header, title_justify="left")
-        for i, c in enumerate(cols):
-            table.add_column(c, justify="right" if 2 <= i <= 6 else "left", no_wrap=True)
-        for d in data:
-            table.add_row(*d)
-        console = Console(width=max(200, Console().width))
-        console.print(table)
-        for n in notes:
-            console.print(n, highlight=False)
-        return
-    widths = [max(len(c), *(len(d[i]) for d in data)) for i, c in enumerate(cols)]
-    print(header)
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    for d in data:
-        print("  ".join(x.rjust(w) if 2 <= i <= 6 else x.ljust(w)
-                        for i, (x, w) in enumerate(zip(d, widths))))
-    for n in notes:
-        print(n)
+    show_table(header, cols, data, {2, 3, 4, 5, 6}, notes)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -41,6 +41,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from _report import show_table  # benchmarks/_report.py
+
 from clientbook.application.uci_import import LAST_DAY, OPENED
 from clientbook.book import ClientBook
 from clientbook.demo import Demo
@@ -314,35 +316,6 @@ def cards_log(tmp: str, data: Path, rows: int) -> tuple[ClientBook, date, date]:
 # --------------------------------------------------------------------------------------------
 
 
-def print_table(title: str, cols: tuple[str, ...], data: list[tuple[str, ...]],
-                right: set[int], notes: list[str]) -> None:
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        Console = None  # type: ignore[assignment,misc]
-    if Console is not None:
-        table = Table(title=title, title_justify="left")
-        for i, c in enumerate(cols):
-            table.add_column(c, justify="right" if i in right else "left",
-                             no_wrap=True, overflow="fold")
-        for d in data:
-            table.add_row(*d)
-        console = Console(width=max(200, Console().width))
-        console.print(table)
-        for n in notes:
-            console.print(n, highlight=False)
-        return
-    widths = [max(len(c), *(len(d[i]) for d in data)) for i, c in enumerate(cols)]
-    print(title)
-    print("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    for d in data:
-        print("  ".join(x.rjust(w) if i in right else x.ljust(w)
-                        for i, (x, w) in enumerate(zip(d, widths))))
-    for n in notes:
-        print(n)
-
-
 def rate(events: int, seconds: list[float]) -> str:
     return f"{events / statistics.median(seconds):,.0f}" if events else "-"
 
@@ -357,7 +330,7 @@ def report(results: list[Result], header: str, notes: list[str]) -> None:
         data.append((r.log, f"{r.events:,}", str(r.projections), rate(r.events, r.ours),
                      rate(r.events, r.raw), f"{q:.3f}", f"{lo:.3f}-{hi:.3f}",
                      rate(r.events, r.per_proj), f"{qp:.3f}", r.check))
-    print_table(header, cols, data, {1, 2, 3, 4, 5, 6, 7, 8},
+    show_table(header, cols, data, {1, 2, 3, 4, 5, 6, 7, 8},
                 [n for r in results for n in r.notes] + notes)
     for r in results:
         print()
@@ -371,7 +344,7 @@ def report(results: list[Result], header: str, notes: list[str]) -> None:
             data.append((name, {-1: "", 0: "all"}.get(topics, str(topics)), f"{n:,}" if n else "-",
                          f"{t_ours:.3f}", f"{t_ours / total:.0%}", rate(n, ours), rate(n, raw),
                          f"{q:.3f}" if n else "-"))
-        print_table(f"{r.log}: where the rebuild's time goes (medians over the repeats)", cols,
+        show_table(f"{r.log}: where the rebuild's time goes (medians over the repeats)", cols,
                     data, {2, 3, 4, 5, 6, 7},
                     ["ours s: from the rebuild's progress callback (end of one projection's last "
                      "page to the next's; the resets timed by wrapping each view's reset); raw: "
