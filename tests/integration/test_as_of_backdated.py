@@ -19,18 +19,6 @@ from clientbook import Actor, ClientBook, Money
 D = date(2026, 3, 2)
 OFFICER = Actor("u-officer", {"officer"})
 MANAGER = Actor("u-manager", {"manager"})
-INVESTIGATOR = Actor("u-investigator", {"officer"})
-SECOND_INVESTIGATOR = Actor("u-investigator-2", {"officer"})
-SUPERVISOR = Actor("u-supervisor", {"supervisor"})
-ADMIN = Actor("u-admin", {"administration"})
-REPORT = dict(
-    cause="fee charged twice",
-    course_of_events="billing ran twice",
-    responsible_party="billing",
-    conclusion="refund due",
-    countermeasures="reverse the fee",
-    prevention="fix the billing rule",
-)
 
 
 @pytest.fixture
@@ -69,42 +57,6 @@ def test_a_back_dated_drawing_after_a_later_one_is_not_counted_as_of_between(
     assert outstanding == Money("100.00")
     assert from_past.rows == live.rows
     assert exposure.outstanding == Money("100.00")
-
-
-def test_an_event_dated_before_its_aggregate_began_does_not_break_a_past_book(
-    book: ClientBook,
-) -> None:
-    complaint = book.complaints.receive(
-        customer=book.customers.id_of("C-000001"), category="damages", channel="hotline",
-        request="refund the double fee", department="branch 12", claimed=Money("300.00"),
-        by=OFFICER, on=D + timedelta(days=5),
-    )
-    book.complaints.accept(complaint, by=OFFICER, on=D + timedelta(days=3))  # dated earlier
-    with book.as_of(on=D + timedelta(days=4)) as past:
-        assert past.complaint_cards.cards() == []
-    with book.as_of(on=D + timedelta(days=5)) as past:
-        [card] = past.complaint_cards.cards()
-        assert card.step == "accepted"
-
-
-def test_an_approval_after_rework_names_the_new_investigator(book: ClientBook) -> None:
-    c = book.complaints
-    complaint = c.receive(
-        customer=book.customers.id_of("C-000001"), category="damages", channel="hotline",
-        request="refund the double fee", department="branch 12", claimed=Money("300.00"),
-        by=OFFICER, on=D,
-    )
-    c.accept(complaint, by=OFFICER, on=D)
-    c.assign(complaint, "card centre", by=ADMIN, on=D)
-    c.investigate(complaint, **REPORT, by=INVESTIGATOR, on=D)
-    c.review(complaint, by=SUPERVISOR, on=D)
-    c.return_for_rework(complaint, reason="the cause is not shown", by=ADMIN, on=D)
-    c.investigate(complaint, **REPORT, by=SECOND_INVESTIGATOR, on=D)
-    c.review(complaint, by=SUPERVISOR, on=D)
-    first, second = book.audit.trail(aggregate=complaint, event_type="Reviewed")
-    assert first.proposed_by == INVESTIGATOR.id and second.proposed_by == SECOND_INVESTIGATOR.id
-    investigations = book.audit.trail(aggregate=complaint, event_type="Investigated")
-    assert second.proposal_position == investigations[1].position
 
 
 def test_the_dated_prefix_rule() -> None:

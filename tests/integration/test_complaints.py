@@ -258,3 +258,31 @@ def test_the_report_counts_complaints_not_events(book: ClientBook) -> None:
     assert len(book.audit.trail(aggregate=twice, event_type="Rejected")) == 2
     report = book.reports.complaints(period_from=D, period_to=D + timedelta(days=30))
     assert (report.received, report.rejected, report.reopened) == (1, 1, 1)
+
+
+def test_an_event_dated_before_its_aggregate_began_does_not_break_a_past_book(
+    book: ClientBook,
+) -> None:
+    complaint = receive(book, on=D + timedelta(days=5))
+    book.complaints.accept(complaint, by=DESK, on=D + timedelta(days=3))  # dated earlier
+    with book.as_of(on=D + timedelta(days=4)) as past:
+        assert past.complaint_cards.cards() == []
+    with book.as_of(on=D + timedelta(days=5)) as past:
+        [card] = past.complaint_cards.cards()
+        assert card.step == "accepted"
+
+
+def test_an_approval_after_rework_names_the_new_investigator(book: ClientBook) -> None:
+    c = book.complaints
+    complaint = receive(book)
+    c.accept(complaint, by=DESK, on=D)
+    c.assign(complaint, "card centre", by=ADMIN, on=D)
+    c.investigate(complaint, **REPORT, by=INVESTIGATOR, on=D)
+    c.review(complaint, by=SUPERVISOR, on=D)
+    c.return_for_rework(complaint, reason="the cause is not shown", by=ADMIN, on=D)
+    c.investigate(complaint, **REPORT, by=Actor("u-investigator-2", {"officer"}), on=D)
+    c.review(complaint, by=SUPERVISOR, on=D)
+    first, second = book.audit.trail(aggregate=complaint, event_type="Reviewed")
+    assert first.proposed_by == INVESTIGATOR.id and second.proposed_by == "u-investigator-2"
+    investigations = book.audit.trail(aggregate=complaint, event_type="Investigated")
+    assert second.proposal_position == investigations[1].position
