@@ -70,8 +70,8 @@ class LogRecord:
 
 
 class _ReadSide:
-    """The views, the runner that keeps them and the queries over them: the live book's in its
-    own database, or a past book's in a private in-memory one."""
+    """The views, the runner that keeps them and the queries over them: the base of the live
+    book (views in its own database) and of a past book (views in a private in-memory one)."""
 
     def __init__(
         self,
@@ -83,7 +83,7 @@ class _ReadSide:
         include: Callable[[Any], bool] | None = None,
     ) -> None:
         audit = SqlAuditTrailView(database)
-        self.directory_view = SqlCustomerDirectoryView(database)
+        self._directory_view = SqlCustomerDirectoryView(database)
         managers = SqlManagerReportView(database)
         cards = SqlComplaintCardsView(database)
         facts = SqlComplaintFactsView(database)
@@ -93,7 +93,7 @@ class _ReadSide:
             app,
             [
                 AuditTrailProjection(audit),
-                CustomerDirectoryProjection(self.directory_view),
+                CustomerDirectoryProjection(self._directory_view),
                 ManagerReportProjection(managers),
                 ComplaintCardsProjection(cards),
                 ComplaintFactsProjection(facts),
@@ -105,7 +105,7 @@ class _ReadSide:
         )
         refresh = self.projections.refresher
         self.audit = AuditTrail(audit, refresh("audit_trail"))
-        self.directory = Directory(self.directory_view, refresh("customer_directory"))
+        self.directory = Directory(self._directory_view, refresh("customer_directory"))
         self.complaint_cards = ComplaintQueries(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )
@@ -121,7 +121,7 @@ class _ReadSide:
         self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
 
 
-class PastBook:
+class PastBook(_ReadSide):
     """A read-only book as it stood at a log position (and, optionally, a business date):
     `book.as_of(position=…, on=…)`. Its views are built afresh, in memory, from the log up to
     that point, so every query answers exactly what it would have answered then."""
@@ -132,15 +132,7 @@ class PastBook:
         self._database = SqliteDatabase(":memory:")
         self.policy = PolicyService(app, up_to=position)
         include = None if on is None else _dated_on_or_before(on)
-        read = _ReadSide(app, self._database, self.policy, stop_at=position, include=include)
-        self.projections = read.projections
-        self.audit = read.audit
-        self.directory = read.directory
-        self.complaint_cards = read.complaint_cards
-        self.reports = read.reports
-        self.exposure = read.exposure
-        self.credit_reports = read.credit_reports
-        self.card_accounts = read.card_accounts
+        super().__init__(app, self._database, self.policy, stop_at=position, include=include)
 
     def close(self) -> None:
         self._database.close()
@@ -172,7 +164,7 @@ def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
     return include
 
 
-class ClientBook:
+class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
     def __init__(self, url: str | None = None) -> None:
@@ -187,15 +179,7 @@ class ClientBook:
         )
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
-        self._read = _ReadSide(self.app, self._database, self.policy)
-        self.projections = self._read.projections
-        self.audit = self._read.audit
-        self.directory = self._read.directory
-        self.complaint_cards = self._read.complaint_cards
-        self.reports = self._read.reports
-        self.exposure = self._read.exposure
-        self.credit_reports = self._read.credit_reports
-        self.card_accounts = self._read.card_accounts
+        super().__init__(self.app, self._database, self.policy)
         self.complaints = Complaints(self.app, self.policy)
         self.credit = Credit(self.app, self.policy)
         self.cards = Cards(self.app, self.policy)
@@ -206,7 +190,7 @@ class ClientBook:
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
         self._close_of_business.steps.extend(
             [
-                MarkLapsedCustomers(self.app, self._read.directory_view),
+                MarkLapsedCustomers(self.app, self._directory_view),
                 MarkOverdueComplaints(self.app, self.complaint_cards),
                 AgeCreditLines(self.credit, self.exposure),
                 RunCardCycle(self.app, self.card_accounts),

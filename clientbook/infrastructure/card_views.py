@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -75,36 +75,17 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
              msgspec.json.encode(document).decode()),
         )
 
-    def due(self, on: date, dormant_before: date, long_dormant_before: date,
-            dpd_thresholds: frozenset[int],
-            standing: Callable[[int], tuple[str, str, str]]) -> list[UUID]:
+    def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
         day = on.isoformat()
-        scheduled = self._rows(
-            "SELECT account_id, number FROM card_accounts WHERE is_open = 1 AND ("
+        rows = self._rows(
+            "SELECT account_id FROM card_accounts WHERE is_open = 1 AND ("
             "next_action <= ? "
+            "OR (delinquent = 1 AND (oldest_due IS NULL OR oldest_due >= ?)) "
             "OR (dormancy = 'none' AND last_use <= ?) "
-            "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?))",
-            (day, dormant_before.isoformat(), long_dormant_before.isoformat()),
+            "OR (dormancy = 'dormant' AND zero_balance = 1 AND last_use <= ?)) ORDER BY number",
+            (day, day, dormant_before.isoformat(), long_dormant_before.isoformat()),
         )
-        in_collections = self._rows(  # past due now, or in collections until the batch says not
-            "SELECT account_id, number, oldest_due, document FROM card_accounts "
-            "WHERE is_open = 1 AND (oldest_due < ? OR delinquent = 1) "
-            "AND (next_action IS NULL OR next_action > ?)",  # the others are scheduled already
-            (day, day),
-        )
-        moving = []
-        for account_id, number, oldest, document in in_collections:
-            dpd = max(0, (on - date.fromisoformat(oldest)).days) if oldest else 0
-            if dpd in dpd_thresholds:
-                moving.append((account_id, number))
-                continue
-            doc = msgspec.json.decode(document)
-            if doc["status"] != "written_off" and standing(dpd) != (
-                doc["bucket"], doc["stage"], doc["classification"]
-            ):
-                moving.append((account_id, number))
-        due = dict(sorted([*scheduled, *moving], key=lambda row: row[1]))
-        return [UUID(account_id) for account_id in due]
+        return [UUID(account_id) for (account_id,) in rows]
 
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:
         rows = self._rows(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -16,7 +16,6 @@ from eventsourcing.projection import Projection
 
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
-from clientbook.domain.policy import PolicySettings
 from clientbook.projections.view import TrackedView, dated_prefix, events_of, topics
 
 CARD_EVENTS = events_of(CardAccount)
@@ -53,12 +52,11 @@ class CardAccountsView(TrackedView):
     def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]: ...
 
     @abstractmethod
-    def due(self, on: date, dormant_before: date, long_dormant_before: date,
-            dpd_thresholds: frozenset[int],
-            standing: Callable[[int], tuple[str, str, str]]) -> list[UUID]:
-        """Accounts with something due by `on`, past due by one of the thresholds, whose
-        bucket, stage or class is no longer what their days past due say (`standing`; e.g. a
-        payment settled the oldest minimum), or unused since the dates given."""
+    def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
+        """Accounts with something due by `on` (`batch_columns`: a statement, the day after an
+        unpaid minimum's due date — so every account past due, daily —, expiry, an anniversary),
+        still in collections although nothing is past due any more (a payment settled the
+        overdue minimum), or unused since the dates given."""
 
     @abstractmethod
     def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None: ...
@@ -203,14 +201,6 @@ def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None
     oldest = doc["minimums"][0][0] if doc["minimums"] and status != "written_off" else None
     return (min(dates) if dates else None, delinquent, doc["dormancy"] if active else "n/a",
             doc["last_use"], int(Decimal(doc["balance"]) == 0), oldest)
-
-
-def dpd_thresholds(policy: PolicySettings) -> frozenset[int]:
-    """The days past due at which a bucket, collection stage or classification moves."""
-    buckets = {1, 30, 60, 90, 120, 150, 180}
-    classes = {1, 91, 121, 181}
-    return frozenset(buckets | classes | {policy.card_visit_dpd, policy.card_legal_dpd,
-                                          policy.card_write_off_dpd})
 
 
 # -- the portfolio report ------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Callable, Protocol
 from uuid import UUID
 
-from clientbook.domain.card import bucket_for, card_class_for, shift_months, stage_for
+from clientbook.domain.card import shift_months
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
@@ -14,7 +14,6 @@ from clientbook.projections.cards import (
     CardAccountsView,
     CardView,
     PortfolioReport,
-    dpd_thresholds,
     portfolio,
     view_of,
 )
@@ -235,10 +234,7 @@ class CardQueries:
         self._refresh()
         policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
-                              shift_months(on, -policy.card_long_dormant_months),
-                              dpd_thresholds(policy),
-                              lambda dpd: (bucket_for(dpd), stage_for(dpd, policy),
-                                           card_class_for(dpd)))
+                              shift_months(on, -policy.card_long_dormant_months))
 
     def portfolio(self, *, as_of: date, period_from: date | None = None,
                   position: int | None = None) -> PortfolioReport:
