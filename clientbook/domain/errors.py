@@ -137,3 +137,21 @@ class CardAccountNotFoundError(NotFoundError):
 
 class CardNumberError(DomainError, ValueError):
     """A full card number is never stored: a token and the last four digits identify a card."""
+
+
+class ServiceError(Exception):
+    """The book could not do this now, though nothing about the request was wrong: retry later."""
+
+
+class StoreUnavailable(ServiceError):
+    """The store (the SQLite file or the PostgreSQL server) did not answer within the timeout."""
+
+
+class ViewBehind(ServiceError):
+    """A view has not reached the log position a query asked for (or stopped before it)."""
+
+    def __init__(self, message: str, *, projection: str, position: int, wanted: int) -> None:
+        super().__init__(message)
+        self.projection = projection
+        self.position = position
+        self.wanted = wanted

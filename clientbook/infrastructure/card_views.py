@@ -11,7 +11,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import Tracking
 
-from clientbook.infrastructure.views import SqlTrackedView
+from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.cards import CardAccountsView, batch_columns
 
 
@@ -38,15 +38,17 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
     end: an account with several events in a page is read and stored once, not per event."""
 
     @contextmanager
-    def batch(self, tracking: Tracking) -> Iterator[None]:
-        with super().batch(tracking):
-            self._page = {}
-            try:
-                yield
-                for account_id, document in self._page.items():
-                    self._store(account_id, document)
-            finally:
-                self._page = None
+    def batch(self, tracking: Tracking) -> Iterator[int]:
+        self._page = {}
+        with super().batch(tracking) as since:
+            yield since
+
+    def _flush(self, cursor: Any) -> None:
+        for account_id, document in (self._page or {}).items():
+            self._store(account_id, document)
+
+    def _discard(self) -> None:
+        self._page = None
 
     def account(self, account_id: UUID) -> dict[str, Any] | None:
         if self._page is not None and account_id in self._page:

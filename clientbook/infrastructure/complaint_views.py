@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.views import SqlTrackedView
+from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.complaints import ComplaintCard, ComplaintCardsView, card_of
 from clientbook.projections.complaints_report import ComplaintFactsView, Fact
 

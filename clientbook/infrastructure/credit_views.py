@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.views import SqlTrackedView
+from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.exposure import ExposureView
 
 

@@ -15,7 +15,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import IntegrityError, Tracking
 
-from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.audit import AuditEntry, AuditTrailView
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.managers import (
@@ -26,88 +26,12 @@ from clientbook.projections.managers import (
     ManagerRow,
 )
 
-_TRACKING = (
-    "CREATE TABLE IF NOT EXISTS projection_tracking (projection TEXT NOT NULL, "
-    "application_name TEXT NOT NULL, notification_id BIGINT NOT NULL, "
-    "PRIMARY KEY (projection, application_name))"
-)
-
-
 def _day(value: str | None) -> date | None:
     return None if value is None else date.fromisoformat(value)
 
 
 def _iso(value: date | datetime | None) -> str | None:
     return None if value is None else value.isoformat()
-
-
-class SqlTrackedView:
-    """Tracking and transactions shared by the SQL views; subclasses name their tables."""
-
-    name = ""
-    tables: tuple[str, ...] = ()
-    schema: tuple[str, ...] = ()
-
-    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
-        self.database = database
-        self.name = name or self.name
-        self._tx: Any = None
-        database.create((_TRACKING, *self.schema))
-
-    @contextmanager
-    def batch(self, tracking: Tracking) -> Iterator[None]:
-        with self.database.transaction() as cursor:
-            self._tx = cursor
-            try:
-                yield
-                self._insert_tracking(cursor, tracking)
-            finally:
-                self._tx = None
-
-    def insert_tracking(self, tracking: Tracking) -> None:
-        with self.database.transaction() as cursor:
-            self._insert_tracking(cursor, tracking)
-
-    def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
-        cursor.execute(
-            "INSERT INTO projection_tracking (projection, application_name, notification_id) "
-            "VALUES (?, ?, ?) ON CONFLICT (projection, application_name) DO UPDATE "
-            "SET notification_id = excluded.notification_id "
-            "WHERE projection_tracking.notification_id < excluded.notification_id "
-            "RETURNING notification_id",
-            (self.name, tracking.application_name, tracking.notification_id),
-        )
-        if cursor.fetchone() is None:
-            raise IntegrityError(
-                f"{self.name} has already processed {tracking.application_name} "
-                f"position {tracking.notification_id}"
-            )
-
-    def max_tracking_id(self, application_name: str) -> int | None:
-        rows = self._rows(
-            "SELECT notification_id FROM projection_tracking "
-            "WHERE projection = ? AND application_name = ?",
-            (self.name, application_name),
-        )
-        return int(rows[0][0]) if rows else None
-
-    def reset(self) -> None:
-        with self.database.transaction() as cursor:
-            for table in self.tables:
-                cursor.execute(f"DELETE FROM {table}")
-            cursor.execute("DELETE FROM projection_tracking WHERE projection = ?", (self.name,))
-
-    def _exec(self, sql: str, params: Sequence[Any] = ()) -> None:
-        if self._tx is not None:
-            self._tx.execute(sql, params)
-        else:
-            self.database.execute(sql, params)
-
-    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        if self._tx is not None:
-            self._tx.execute(sql, params)
-            return [tuple(row) for row in self._tx.fetchall()]
-        return self.database.query(sql, params)
 
 
 class SqlAuditTrailView(SqlTrackedView, AuditTrailView):

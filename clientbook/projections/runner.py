@@ -115,9 +115,9 @@ class ProjectionRunner:
             for (projection, since), topics_of in zip(behind, wanted):
                 if last <= since:
                     continue
-                with projection.view.batch(Tracking(name, last)):
+                with projection.view.batch(Tracking(name, last)) as locked:
                     for notification_id, topic, event in decoded:
-                        if notification_id > since and (not topics_of or topic in topics_of):
+                        if notification_id > locked and (not topics_of or topic in topics_of):
                             projection.process_event(event, Tracking(name, notification_id))
                 if progress is not None:
                     progress(projection.name, last, head)

@@ -25,8 +25,9 @@ class TrackedView(TrackingRecorder, ABC):
     name: str
 
     @abstractmethod
-    def batch(self, tracking: Tracking) -> AbstractContextManager[None]:
-        """Changes made inside the block commit together with `tracking`, or not at all."""
+    def batch(self, tracking: Tracking) -> AbstractContextManager[int]:
+        """A page's transaction, with the view's position locked: yields the position the view
+        stood at; changes made inside commit together with `tracking` if that is further on."""
 
     @abstractmethod
     def reset(self) -> None:

@@ -1,0 +1,124 @@
+"""What every SQL view shares: its tracking position, and the transaction a page commits in.
+
+A page of events is processed inside `batch(tracking)`. The batch opens the view's transaction
+and, before anything else, locks the view's tracking row and reads the position it stands at
+(PostgreSQL: `SELECT … FOR UPDATE`; SQLite: `BEGIN IMMEDIATE` holds the file's write lock). It
+yields that position: the runner processes only the events after it. So when several processes
+catch the same view up at once, each page is applied by exactly one of them; the others find
+the position already advanced and write nothing — never a uniqueness error.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator, Sequence
+
+from eventsourcing.persistence import IntegrityError, Tracking
+
+from clientbook.infrastructure.sql import SqlDatabase
+
+TRACKING_TABLE = (
+    "CREATE TABLE IF NOT EXISTS projection_tracking (projection TEXT NOT NULL, "
+    "application_name TEXT NOT NULL, notification_id BIGINT NOT NULL, "
+    "PRIMARY KEY (projection, application_name))"
+)
+
+
+class SqlTrackedView:
+    """Tracking and transactions shared by the SQL views; subclasses name their tables.
+
+    `tables` lists every table the view writes and `schema` the statements that create them
+    (and their indexes): a rebuild without downtime builds the same tables elsewhere, then
+    swaps them in. A view that buffers a page's changes writes them in `_flush(cursor)`, which
+    runs at the end of a batch, before the tracking position."""
+
+    name = ""
+    tables: tuple[str, ...] = ()
+    schema: tuple[str, ...] = ()
+
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        self.database = database
+        self.name = name or self.name
+        self._tx: Any = None
+        database.create((TRACKING_TABLE, *self.schema))
+
+    @contextmanager
+    def batch(self, tracking: Tracking) -> Iterator[int]:
+        """A page's transaction. Yields the position the view stood at when it was locked; the
+        changes made inside commit with `tracking` if that is further on, else not at all."""
+        with self.database.transaction() as cursor:
+            self._tx = cursor
+            try:
+                since = self._lock_tracking(cursor, tracking.application_name)
+                yield since
+                if tracking.notification_id > since:
+                    self._flush(cursor)
+                    self._insert_tracking(cursor, tracking)
+            finally:
+                self._tx = None
+                self._discard()
+
+    def _flush(self, cursor: Any) -> None:
+        """Write what the page buffered (views that buffer override this)."""
+
+    def _discard(self) -> None:
+        """Forget what the page buffered, written or not (views that buffer override this)."""
+
+    def _lock_tracking(self, cursor: Any, application_name: str) -> int:
+        cursor.execute(
+            "INSERT INTO projection_tracking (projection, application_name, notification_id) "
+            "VALUES (?, ?, 0) ON CONFLICT (projection, application_name) DO NOTHING",
+            (self.name, application_name),
+        )
+        lock = " FOR UPDATE" if self.database.dialect == "postgresql" else ""
+        cursor.execute(
+            "SELECT notification_id FROM projection_tracking "
+            f"WHERE projection = ? AND application_name = ?{lock}",
+            (self.name, application_name),
+        )
+        return int(cursor.fetchone()[0])
+
+    def insert_tracking(self, tracking: Tracking) -> None:
+        with self.database.transaction() as cursor:
+            self._insert_tracking(cursor, tracking)
+
+    def _insert_tracking(self, cursor: Any, tracking: Tracking) -> None:
+        cursor.execute(
+            "INSERT INTO projection_tracking (projection, application_name, notification_id) "
+            "VALUES (?, ?, ?) ON CONFLICT (projection, application_name) DO UPDATE "
+            "SET notification_id = excluded.notification_id "
+            "WHERE projection_tracking.notification_id < excluded.notification_id "
+            "RETURNING notification_id",
+            (self.name, tracking.application_name, tracking.notification_id),
+        )
+        if cursor.fetchone() is None:
+            raise IntegrityError(
+                f"{self.name} has already processed {tracking.application_name} "
+                f"position {tracking.notification_id}"
+            )
+
+    def max_tracking_id(self, application_name: str) -> int | None:
+        rows = self._rows(
+            "SELECT notification_id FROM projection_tracking "
+            "WHERE projection = ? AND application_name = ?",
+            (self.name, application_name),
+        )
+        return int(rows[0][0]) or None if rows else None
+
+    def reset(self) -> None:
+        with self.database.transaction() as cursor:
+            for table in self.tables:
+                cursor.execute(f"DELETE FROM {table}")
+            cursor.execute("DELETE FROM projection_tracking WHERE projection = ?", (self.name,))
+
+    def _exec(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if self._tx is not None:
+            self._tx.execute(sql, params)
+        else:
+            self.database.execute(sql, params)
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        if self._tx is not None:
+            self._tx.execute(sql, params)
+            return [tuple(row) for row in self._tx.fetchall()]
+        return self.database.query(sql, params)
