@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import threading
+from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from attrs import frozen
 
@@ -33,7 +37,14 @@ from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, Sql
 from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
-from clientbook.infrastructure.sql import SqlDatabase, SqliteDatabase
+from clientbook.infrastructure.read_side import (
+    PostgresWakeup,
+    SqlReadSideRecords,
+    SqlShadows,
+    hold,
+    leases_for,
+)
+from clientbook.infrastructure.sql import TRANSIENT_ERRORS, SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.views import (
     SqlAuditTrailView,
@@ -55,7 +66,26 @@ from clientbook.projections.queries import (
     ExposureQueries,
     Reports,
 )
+from clientbook.projections.operations import Wakeup
 from clientbook.projections.runner import ProjectionRunner
+
+
+class _Sleep:
+    """A wake-up that never comes early: the worker polls."""
+
+    def __init__(self) -> None:
+        self._never = threading.Event()
+
+    def wait(self, timeout: float) -> None:
+        self._never.wait(timeout)
+
+    def close(self) -> None:
+        pass
+
+
+def _holder() -> str:
+    """Who holds a lease, as the status shows it: host, process and a random tag."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
 
 
 @frozen
@@ -81,6 +111,7 @@ class _ReadSide:
         *,
         stop_at: int | None = None,
         include: Callable[[Any], bool] | None = None,
+        operations: dict[str, Any] | None = None,
     ) -> None:
         audit = SqlAuditTrailView(database)
         self._directory_view = SqlCustomerDirectoryView(database)
@@ -102,6 +133,7 @@ class _ReadSide:
             ],
             stop_at=stop_at,
             include=include,
+            **(operations or {}),
         )
         refresh = self.projections.refresher
         self.audit = AuditTrail(audit, refresh("audit_trail"))
@@ -179,7 +211,16 @@ class ClientBook(_ReadSide):
         )
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
-        super().__init__(self.app, self._database, self.policy)
+        self.leases = leases_for(self.store, self._database, holder=_holder())
+        self.exclusive_wait = 3600.0
+        """How long close of business or an import waits for another process's run."""
+        super().__init__(self.app, self._database, self.policy, operations=dict(
+            records=SqlReadSideRecords(self._database),
+            leases=self.leases,
+            shadows=None if self.store.kind == "memory" else SqlShadows(self.store),
+            wakeup=self._wakeup,
+            transient=TRANSIENT_ERRORS,
+        ))
         self.complaints = Complaints(self.app, self.policy)
         self.credit = Credit(self.app, self.policy)
         self.cards = Cards(self.app, self.policy)
@@ -187,7 +228,7 @@ class ClientBook(_ReadSide):
         self.customers.add_open_items_check(self.exposure.open_items)
         self.customers.add_open_items_check(self.card_accounts.open_items)
         refresh = self.projections.catch_up
-        self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh)
+        self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh, self.exclusive)
         self._close_of_business.steps.extend(
             [
                 MarkLapsedCustomers(self.app, self._directory_view),
@@ -196,6 +237,20 @@ class ClientBook(_ReadSide):
                 RunCardCycle(self.app, self.card_accounts),
             ]
         )
+
+    def _wakeup(self) -> Wakeup:
+        """What a worker waits on between rounds: the log's NOTIFY on PostgreSQL, else its
+        polling interval alone."""
+        if self.store.kind == "postgresql":
+            assert self.store.postgres_conninfo is not None
+            return PostgresWakeup(self.store.postgres_conninfo, "clientbook_events")
+        return _Sleep()
+
+    @property
+    def last_written(self) -> int:
+        """The log position of the last event this thread wrote through this book (0 if none):
+        give it to a query as `at_least=` to read your own writes."""
+        return self.app.last_written
 
     def as_of(self, *, on: date | None = None, position: int | None = None) -> PastBook:
         """The book as it stood at a point of its history: its log up to `position` (default:
@@ -237,7 +292,14 @@ class ClientBook(_ReadSide):
                          progress: Callable[[str, int, int], None] | None = None) -> int:
         """Replay the UCI card data (see application/uci_import.py); returns events written."""
         holders = list(read_holders(path, rows))
-        return UciImport(self.app, self.policy, self.close_of_business).run(holders, progress)
+        with self.exclusive("import"):
+            return UciImport(self.app, self.policy, self.close_of_business).run(holders, progress)
+
+    def exclusive(self, name: str, wait: float | None = None) -> AbstractContextManager[None]:
+        """Held by one process (one book) at a time: waits up to `wait` seconds (default
+        `exclusive_wait`) for another holder to finish, then raises `BusyError`."""
+        return hold(self.leases, f"exclusive:{name}",
+                    self.exclusive_wait if wait is None else wait)
 
     @property
     def last_business_date_closed(self) -> date | None:
@@ -269,6 +331,7 @@ class ClientBook(_ReadSide):
             yield notification.id, mapper.to_domain_event(notification)
 
     def close(self) -> None:
+        self.leases.close()
         self.app.close()
         self._database.close()
 

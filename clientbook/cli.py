@@ -633,3 +633,143 @@ SHOW: dict[str, Callable[[Any], None]] = {
 
 if __name__ == "__main__":
     main()
+
+
+@main.group()
+def projections() -> None:
+    """The read side: run workers, see where each projection stands, rebuild, retry, skip."""
+
+
+@projections.command("run")
+@click.argument("names", nargs=-1)
+@click.option("--poll", default=1.0, show_default=True,
+              help="Seconds between polls of the log (PostgreSQL also wakes on NOTIFY).")
+@click.option("--no-listen", is_flag=True, help="Poll only; do not LISTEN for notifications.")
+@click.pass_context
+def projections_run(ctx: click.Context, names: tuple[str, ...], poll: float,
+                    no_listen: bool) -> None:
+    """Keep the named projections (default: all) current until Ctrl-C or SIGTERM, which stop
+    the worker after the page in hand. One worker advances each projection (a lease); another
+    takes over when it stops or dies."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with _open(ctx) as book:
+        try:
+            book.projections.named(names)
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
+        held: list[str] = []
+
+        def on_round(now: list[str]) -> None:
+            if now != held:
+                click.echo(f"{datetime.now(timezone.utc):%H:%M:%S} {book.leases.holder} holds "
+                           f"{', '.join(now) or 'no projection'}", err=True)
+                held[:] = now
+
+        book.projections.run(names, stop=stop, poll=poll, listen=not no_listen,
+                             on_round=on_round)
+        click.echo("worker stopped", err=True)
+
+
+@projections.command("status")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def projections_status(ctx: click.Context, fmt: str) -> None:
+    """Per projection: version, position, head, lag, state, last error, lease holder."""
+    with _open(ctx) as book:
+        rows = book.projections.status()
+    if fmt == "json":
+        click.echo(json.dumps([_status_json(row) for row in rows], indent=1, ensure_ascii=False))
+        return
+    table = Table("projection", "version", "position", "lag (events)", "lag (s)", "state",
+                  "worker", "last error or decision")
+    for row in rows:
+        version = f"{row.stored_version or '-'}" + (f" → {row.version}" if row.needs_rebuild
+                                                      else "")
+        state = row.state + (" (needs rebuild)" if row.needs_rebuild else "")
+        note = (f"at {row.failure.position}: {row.failure.event_type}: {row.failure.error}"
+                if row.failure else _decision_text(row.last_decision))
+        table.add_row(row.name, version, f"{row.position:,}", f"{row.lag_events:,}",
+                      f"{row.lag_seconds:.1f}", state, row.holder or "", note)
+    console.print(table)
+
+
+def _decision_text(decision: Any) -> str:
+    if decision is None:
+        return ""
+    where = f" at {decision.position}" if decision.position is not None else ""
+    return f"{decision.decision}{where} by {decision.actor}: {decision.reason}"
+
+
+def _status_json(row: Any) -> dict[str, Any]:
+    import attrs
+
+    def plain(value: Any) -> Any:
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    return attrs.asdict(row, value_serializer=lambda _, __, value: plain(value))
+
+
+@projections.command("rebuild")
+@click.argument("names", nargs=-1)
+@click.pass_context
+def projections_rebuild(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Rebuild the named projections (default: all) from the log, without downtime: the new
+    tables fill while the old ones answer, and replace them in one transaction."""
+    with _open(ctx) as book, _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(name: str, position: int, head: int) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=head)
+            bar.update(tasks[name], completed=position)
+
+        try:
+            head = book.projections.rebuild(progress, names)
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
+    console.print(f"rebuilt {', '.join(names) or 'every projection'} to position {head:,}")
+
+
+def _operator() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+@projections.command("retry")
+@click.argument("name")
+@click.option("--by", "actor", default=_operator, help="Who decides (default: this OS user).")
+@click.option("--reason", default="", help="Why (recorded with the decision).")
+@click.pass_context
+def projections_retry(ctx: click.Context, name: str, actor: str, reason: str) -> None:
+    """Clear a stopped projection's failure and process from where it stopped."""
+    with _open(ctx) as book:
+        try:
+            position = book.projections.retry(name, by=actor, reason=reason)
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
+    console.print(f"{name} retried by {actor}; it stands at position {position:,}")
+
+
+@projections.command("skip")
+@click.argument("name")
+@click.option("--position", type=int, required=True, help="The position it stopped at.")
+@click.option("--reason", required=True, help="Why the event may be passed over.")
+@click.option("--by", "actor", default=_operator, help="Who decides (default: this OS user).")
+@click.pass_context
+def projections_skip(ctx: click.Context, name: str, position: int, reason: str,
+                     actor: str) -> None:
+    """Pass over the one event a projection stopped at: an operator's decision, recorded with
+    who made it and why, shown in the status."""
+    with _open(ctx) as book:
+        try:
+            book.projections.skip(name, position=position, reason=reason, by=actor)
+        except DomainError as error:
+            raise click.UsageError(str(error)) from None
+    console.print(f"{name}: position {position:,} skipped by {actor}")

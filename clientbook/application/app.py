@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from uuid import UUID
 
@@ -39,7 +40,13 @@ class ClientBookApplication(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, *, mapper: MapperBuilder | None = None):
         self._mapper_builder = mapper
+        self._written = threading.local()
         super().__init__(env)
+
+    @property
+    def last_written(self) -> int:
+        """The position of the last event this thread saved (0 if none)."""
+        return getattr(self._written, "position", 0)
 
     def construct_mapper(self) -> Mapper[UUID]:
         if self._mapper_builder is None:
@@ -100,7 +107,11 @@ class ClientBookApplication(Application[UUID]):
                 f"{names} was changed by someone else at the same time; nothing of this "
                 "command was written: reload and try again"
             ) from None
-        return recordings[-1].notification.id if recordings else None
+        if not recordings:
+            return None
+        position = max(r.notification.id for r in recordings)
+        self._written.position = max(position, self.last_written)
+        return position
 
     def command_each(self, cls: type[A], ids: Iterable[UUID], command: Callable[[A], bool]) -> int:
         """Give each aggregate a command that says whether it changed; save the changed ones

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import Protocol
 from uuid import UUID
@@ -17,6 +18,10 @@ from clientbook.domain.customer import Customer
 from clientbook.domain.policy import PolicySettings
 
 BATCH_ACTOR = Actor("system:close-of-business", roles={"batch"})
+
+Exclusive = Callable[[str], AbstractContextManager[object]]
+"""`exclusive(name)`: held by one process at a time; waits for another holder, or raises
+`BusyError` when it waited too long."""
 
 
 class DailyStep(Protocol):
@@ -48,14 +53,25 @@ class CloseOfBusiness:
     """Runs the registered steps for every business date not yet closed, in date order."""
 
     def __init__(
-        self, app: ClientBookApplication, policy: PolicyService, refresh: Callable[[], object]
+        self,
+        app: ClientBookApplication,
+        policy: PolicyService,
+        refresh: Callable[[], object],
+        exclusive: Exclusive = lambda name: nullcontext(),
     ) -> None:
         self._app = app
         self._policy = policy
         self._refresh = refresh  # brings the views the steps query up to the head of the log
+        self._exclusive = exclusive
         self.steps: list[DailyStep] = []
 
     def run(self, on: date, *, by: Actor = BATCH_ACTOR) -> CloseOfBusinessResult:
+        """Close every date up to `on` not closed yet. One process closes at a time: another
+        that asks meanwhile waits for it, then finds those dates closed (and no work left)."""
+        with self._exclusive("close_of_business"):
+            return self._run(on, by)
+
+    def _run(self, on: date, by: Actor) -> CloseOfBusinessResult:
         calendar = self._calendar(by)
         days = []
         for day in calendar.next_dates(on):

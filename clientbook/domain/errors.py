@@ -155,3 +155,7 @@ class ViewBehind(ServiceError):
         self.projection = projection
         self.position = position
         self.wanted = wanted
+
+
+class BusyError(ServiceError):
+    """Work that runs once at a time (close of business, an import) is running elsewhere."""

@@ -14,6 +14,16 @@ from contextlib import contextmanager
 from typing import Any, Iterator, Protocol, Sequence
 
 
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
+"""Errors of the store itself, not of an event: a projection retries them, never stops on them."""
+try:
+    import psycopg as _psycopg
+
+    TRANSIENT_ERRORS += (_psycopg.OperationalError, _psycopg.InterfaceError)
+except ImportError:  # pragma: no cover - psycopg is a dependency
+    pass
+
+
 class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
     def fetchall(self) -> list[Any]: ...
@@ -87,6 +97,15 @@ class SqliteDatabase(SqlDatabase):
             cursor = self._connection.cursor()
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
+
+    def attach(self, path: str, alias: str) -> None:
+        """Attach another database file under `alias` (outside any transaction)."""
+        with self._lock:
+            self._connection.execute(f"ATTACH DATABASE ? AS {alias}", (path,))
+
+    def detach(self, alias: str) -> None:
+        with self._lock:
+            self._connection.execute(f"DETACH DATABASE {alias}")
 
     def close(self) -> None:
         self._connection.close()

@@ -10,9 +10,11 @@ the position already advanced and write nothing — never a uniqueness error.
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
 
+import psycopg
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from clientbook.infrastructure.sql import SqlDatabase
@@ -40,7 +42,15 @@ class SqlTrackedView:
         self.database = database
         self.name = name or self.name
         self._tx: Any = None
-        database.create((TRACKING_TABLE, *self.schema))
+        self.stale_schema = False
+        """Tables from an older version of the view are in the way: it needs a rebuild."""
+        database.create((TRACKING_TABLE,))
+        try:
+            database.create(self.schema)
+        except (sqlite3.OperationalError, psycopg.ProgrammingError) as error:
+            if "column" not in str(error):  # an index on a column the old tables lack
+                raise
+            self.stale_schema = True
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[int]:
@@ -65,15 +75,13 @@ class SqlTrackedView:
         """Forget what the page buffered, written or not (views that buffer override this)."""
 
     def _lock_tracking(self, cursor: Any, application_name: str) -> int:
+        """Lock the view's tracking row (made if missing) and read its position: one statement,
+        which on PostgreSQL holds the row lock until the transaction ends."""
         cursor.execute(
             "INSERT INTO projection_tracking (projection, application_name, notification_id) "
-            "VALUES (?, ?, 0) ON CONFLICT (projection, application_name) DO NOTHING",
-            (self.name, application_name),
-        )
-        lock = " FOR UPDATE" if self.database.dialect == "postgresql" else ""
-        cursor.execute(
-            "SELECT notification_id FROM projection_tracking "
-            f"WHERE projection = ? AND application_name = ?{lock}",
+            "VALUES (?, ?, 0) ON CONFLICT (projection, application_name) DO UPDATE "
+            "SET notification_id = projection_tracking.notification_id "
+            "RETURNING notification_id",
             (self.name, application_name),
         )
         return int(cursor.fetchone()[0])

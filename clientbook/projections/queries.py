@@ -1,4 +1,10 @@
-"""Read-side queries: each brings its view up to the head of the log, then answers."""
+"""Read-side queries over the views.
+
+Each query first calls its views' `refresh(at_least)` (projections/runner.py): with no worker
+the views are caught up to the head here; with one, a query reads them as they stand, or, given
+`at_least=position` (say `book.last_written`), waits until they reach it or raises `ViewBehind`.
+What a command decides on (open items before closing a customer, the daily batch's work)
+asks for the head of the log (`LATEST`), worker or not."""
 
 from __future__ import annotations
 
@@ -32,12 +38,13 @@ from clientbook.projections.complaints_report import (
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
 from clientbook.projections.managers import ManagerReport, ManagerReportView
+from clientbook.projections.runner import LATEST, Refresh
 
 
 class AuditTrail:
     """Every event with who, when recorded, business date and what changed."""
 
-    def __init__(self, view: AuditTrailView, refresh: Callable[[], object]) -> None:
+    def __init__(self, view: AuditTrailView, refresh: Refresh) -> None:
         self._view = view
         self._refresh = refresh
 
@@ -52,10 +59,11 @@ class AuditTrail:
         on_from: date | None = None,
         on_to: date | None = None,
         limit: int | None = None,
+        at_least: int | None = None,
     ) -> list[AuditEntry]:
         """Entries in log order; every filter given must match. An approval under four eyes
         names its proposer (`proposed_by`, `proposal_position`)."""
-        self._refresh()
+        self._refresh(at_least)
         entries = self._view.entries(
             aggregate=aggregate,
             actor=actor,
@@ -80,12 +88,12 @@ class AuditTrail:
 class Directory:
     """The customer directory."""
 
-    def __init__(self, view: CustomerDirectoryView, refresh: Callable[[], object]) -> None:
+    def __init__(self, view: CustomerDirectoryView, refresh: Refresh) -> None:
         self._view = view
         self._refresh = refresh
 
-    def customer(self, customer_id: UUID) -> DirectoryEntry | None:
-        self._refresh()
+    def customer(self, customer_id: UUID, *, at_least: int | None = None) -> DirectoryEntry | None:
+        self._refresh(at_least)
         return self._view.get(customer_id)
 
     def search(
@@ -95,8 +103,9 @@ class Directory:
         status: str | None = None,
         lapsed: bool | None = None,
         number: str | None = None,
+        at_least: int | None = None,
     ) -> list[DirectoryEntry]:
-        self._refresh()
+        self._refresh(at_least)
         return self._view.search(manager=manager, status=status, lapsed=lapsed, number=number)
 
 
@@ -107,7 +116,7 @@ class ComplaintQueries:
         self,
         cards: ComplaintCardsView,
         facts: ComplaintFactsView,
-        refresh: Callable[[], object],
+        refresh: Refresh,
         application_name: str,
     ) -> None:
         self._cards = cards
@@ -115,30 +124,34 @@ class ComplaintQueries:
         self._refresh = refresh
         self._application_name = application_name
 
-    def card(self, complaint_id: UUID) -> ComplaintCard:
-        self._refresh()
+    def card(self, complaint_id: UUID, *, at_least: int | None = None) -> ComplaintCard:
+        self._refresh(at_least)
         for card in self._cards.cards():
             if card.complaint_id == complaint_id:
                 return card
         raise ComplaintNotFoundError(f"complaint {complaint_id} does not exist")
 
     def cards(
-        self, *, open_only: bool = False, customer: UUID | None = None
+        self, *, open_only: bool = False, customer: UUID | None = None,
+        at_least: int | None = None,
     ) -> list[ComplaintCard]:
-        self._refresh()
+        self._refresh(at_least)
         return self._cards.cards(open_only=open_only, customer_id=customer)
 
-    def worklist(self, as_of: date) -> list[WorkItem]:
-        return worklist(self.cards(open_only=True), as_of)
+    def worklist(self, as_of: date, *, at_least: int | None = None) -> list[WorkItem]:
+        return worklist(self.cards(open_only=True, at_least=at_least), as_of)
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's open complaints, named (closing the customer waits for them)."""
-        return [f"complaint {c.number}" for c in self.cards(open_only=True, customer=customer)]
+        return [f"complaint {c.number}" for c in self.cards(open_only=True, customer=customer,
+                                                               at_least=LATEST)]
 
     def overdue_candidates(self, on: date) -> list[UUID]:
         """Open complaints past their deadline on `on` and not yet marked overdue."""
         return [
-            c.complaint_id for c in self.cards(open_only=True) if c.deadline < on and not c.overdue
+            c.complaint_id
+            for c in self.cards(open_only=True, at_least=LATEST)
+            if c.deadline < on and not c.overdue
         ]
 
     def report(
@@ -148,9 +161,10 @@ class ComplaintQueries:
         period_to: date,
         as_of: date | None = None,
         position: int | None = None,
+        at_least: int | None = None,
     ) -> ComplaintsReport:
         """The complaints report for a period, as of a business date and/or a log position."""
-        self._refresh()
+        self._refresh(at_least)
         reflected = self._facts.max_tracking_id(self._application_name) or 0
         if position is not None:
             reflected = min(reflected, position)
@@ -169,7 +183,7 @@ class ComplaintQueries:
 class ExposureQueries:
     """Credit exposure per line, customer and group."""
 
-    def __init__(self, view: ExposureView, refresh: Callable[[], object]) -> None:
+    def __init__(self, view: ExposureView, refresh: Refresh) -> None:
         self._view = view
         self._refresh = refresh
 
@@ -180,9 +194,10 @@ class ExposureQueries:
         customer: UUID | None = None,
         group: str | None = None,
         open_only: bool = True,
+        at_least: int | None = None,
     ) -> list[Exposure]:
         """Each line's exposure on a date, in line-number order."""
-        self._refresh()
+        self._refresh(at_least)
         return [
             e
             for e in (
@@ -194,10 +209,11 @@ class ExposureQueries:
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's credit lines not yet closed (closing the customer waits for them)."""
-        return [f"credit line {e.number}" for e in self.lines(date.min, customer=customer)]
+        return [f"credit line {e.number}" for e in self.lines(date.min, customer=customer,
+                                                                   at_least=LATEST)]
 
     def lines_to_age(self, on: date) -> list[UUID]:
-        self._refresh()
+        self._refresh(LATEST)
         return lines_to_age(self._view.lines(open_only=True), on)
 
 
@@ -213,34 +229,35 @@ class CardQueries:
     """Card accounts on a date, what the batch must look at, and the portfolio report."""
 
     def __init__(self, view: CardAccountsView, policy: Policies,
-                 refresh: Callable[[], object], application_name: str) -> None:
+                 refresh: Refresh, application_name: str) -> None:
         self._view = view
         self._policy = policy
         self._refresh = refresh
         self._application_name = application_name
 
-    def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True) -> list[CardView]:
-        self._refresh()
+    def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True,
+                 at_least: int | None = None) -> list[CardView]:
+        self._refresh(at_least)
         views = (view_of(i, doc, on) for i, doc in self._view.accounts(open_only=open_only))
         return [v for v in views if customer is None or v.customer_id == customer]
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's card accounts not yet closed (closing the customer waits for them)."""
-        return [f"card account {v.number}" for v in self.accounts(date.min, customer=customer)
+        return [f"card account {v.number}" for v in self.accounts(date.min, customer=customer, at_least=LATEST)
                 if v.status not in ("declined", "closed")]
 
     def cards_due(self, on: date) -> list[UUID]:
         """What the card batch must look at: selected by indexed columns, not every account."""
-        self._refresh()
+        self._refresh(LATEST)
         policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
                               shift_months(on, -policy.card_long_dormant_months))
 
     def portfolio(self, *, as_of: date, period_from: date | None = None,
-                  position: int | None = None) -> PortfolioReport:
+                  position: int | None = None, at_least: int | None = None) -> PortfolioReport:
         """The portfolio on `as_of`; write-offs and recoveries from `period_from` (default: the
         first of the month) on; roll rates from the previous month-end."""
-        self._refresh()
+        self._refresh(at_least)
         reflected = self._view.max_tracking_id(self._application_name) or 0
         if position is not None:
             reflected = min(reflected, position)
@@ -257,7 +274,7 @@ class Reports:
         self,
         managers: ManagerReportView,
         minimum: Callable[[date], int],
-        refresh: Callable[[], object],
+        refresh: Refresh,
         application_name: str,
         complaints: ComplaintQueries,
     ) -> None:
@@ -267,9 +284,11 @@ class Reports:
         self._refresh = refresh
         self._application_name = application_name
 
-    def managers(self, *, period_from: date, period_to: date) -> ManagerReport:
+    def managers(
+        self, *, period_from: date, period_to: date, at_least: int | None = None
+    ) -> ManagerReport:
         """Customers per manager against the minimum in force at the period's end."""
-        self._refresh()
+        self._refresh(at_least)
         return self._managers.report(
             period_from, period_to, self._minimum(period_to), self._application_name
         )

@@ -1,32 +1,78 @@
-"""The catch-up runner: brings each projection from its tracked position to the head of the log.
+"""The runner: keeps the book's projections current from the one log, in one process or many.
 
 eventsourcing 9.5 cannot subscribe to SQLite, so the runner pulls pages of notifications
-(`select_notifications`) on every backend, and commits each page's view changes together with
-the page's last position. `follow()` repeats this until told to stop.
+(`select_notifications`) on every backend and commits each projection's page of view changes
+with the page's last position in one transaction. The view locks its tracking row first and
+the runner applies only the events after the position it finds there, so any number of
+processes may catch the same view up at once: each event is applied exactly once, and a
+catch-up that finds the work done writes nothing.
+
+- `catch_up()` brings every projection to the head in this process (what a book with no
+  worker does before answering a query);
+- `run()` is a worker: it takes a lease per projection, so one worker advances each, wakes on
+  the store's notifications and polls as well (a notification is a hint, never the only
+  trigger), and rebuilds a projection whose code is newer than its stored version;
+- a handler that raises stops its projection only, at that event; `retry` and `skip` are an
+  operator's recorded decisions;
+- `rebuild()` builds views afresh in shadow tables while the old ones answer, then swaps them
+  in, in one transaction.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Sequence
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timezone
+from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from clientbook.projections.view import TrackedView
+from clientbook.domain.errors import InvalidValueError, ServiceError, ViewBehind
+from clientbook.projections.operations import (
+    Decision,
+    Failure,
+    Leases,
+    ProjectionStatus,
+    ReadSideRecords,
+    Shadows,
+    Wakeup,
+)
 
 PAGE = 500
 
 Progress = Callable[[str, int, int], None]  # (projection name, position, head)
+Refresh = Callable[..., int]  # refresh(at_least=None) -> the head it brought the views to
+LATEST = -1
+"""`at_least=LATEST`: the head of the log as it is now (what a command that decides on a view
+needs, whether or not a worker keeps it)."""
+
+
+def version_of(projection: Projection[Any]) -> int:
+    """The version a projection's code declares (1 unless it says otherwise)."""
+    return int(getattr(projection, "version", 1))
+
+
+def lease_of(name: str) -> str:
+    return f"projection:{name}"
+
+
+class _Poisoned(Exception):
+    """A handler raised on one event: the projection stops there."""
+
+    def __init__(self, position: int, event: Any, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.position, self.event, self.error = position, event, error
 
 
 class ProjectionRunner:
-    """Catch-up and rebuild for the book's projections, all reading the one log.
+    """Catch-up, workers, rebuilds and the operator's decisions for the book's projections.
 
     A runner for a past book stops at a log position (`stop_at`) and may pass over events
-    (`include`, e.g. those dated after an as-of business date): its views then show the book
-    as it stood at that point, computed from the log up to it."""
+    (`include`, e.g. those dated after an as-of business date); it has no records, leases or
+    shadows: its views are private to it, built in memory."""
 
     def __init__(
         self,
@@ -35,90 +81,412 @@ class ProjectionRunner:
         *,
         stop_at: int | None = None,
         include: Callable[[Any], bool] | None = None,
+        records: ReadSideRecords | None = None,
+        leases: Leases | None = None,
+        shadows: Shadows | None = None,
+        wakeup: Callable[[], Wakeup] | None = None,
+        transient: tuple[type[BaseException], ...] = (),
+        wait_timeout: float = 10.0,
     ) -> None:
         self._app = app
         self.projections = list(projections)
         self._stop_at = stop_at
         self._include = include
-        self._lock = threading.Lock()
+        self._records = records
+        self._leases = leases
+        self._shadows = shadows
+        self._wakeup = wakeup
+        self._transient: tuple[type[BaseException], ...] = (ServiceError, *transient)
+        self.wait_timeout = wait_timeout
+        """How long a query with `at_least` waits for a worker to reach that position."""
+        self._lock = threading.RLock()
+        self._current_versions: set[str] = set()
+        self._live = set(self.projections)
 
-    def position(self, projection: Projection[TrackedView]) -> int:
+    # -- positions -------------------------------------------------------------------------
+
+    def position(self, projection: Projection[Any]) -> int:
         return projection.view.max_tracking_id(self._app.name) or 0
+
+    def _positions(self, projections: Sequence[Projection[Any]]) -> list[int]:
+        """Where each stands: the book's own views in one query, any other view on its own."""
+        if self._records is None or not all(p in self._live for p in projections):
+            return [self.position(p) for p in projections]
+        known = self._records.positions(self._app.name)
+        return [known.get(p.name, 0) for p in projections]
 
     def head(self) -> int:
         """The last position this runner reads up to."""
         head = self._app.recorder.max_notification_id() or 0
         return head if self._stop_at is None else min(head, self._stop_at)
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Process every event not yet processed; returns the head position reached."""
-        return self._catch_up_these(self.projections, progress)
-
-    def refresher(self, *names: str) -> Callable[[], int]:
-        """A catch-up of the named projections only: what a query of their views calls first,
-        so that reading one view never waits for the others (a past book builds only what is
-        asked of it)."""
-        chosen = [p for p in self.projections if p.name in names]
+    def named(self, names: Iterable[str]) -> list[Projection[Any]]:
+        """The projections of these names (all of them for none), or a clear error."""
+        names = list(names)
+        chosen = [p for p in self.projections if not names or p.name in names]
         unknown = set(names) - {p.name for p in chosen}
         if unknown:
-            raise ValueError(f"no projection named {', '.join(sorted(unknown))}")
-        return lambda: self._catch_up_these(chosen, None)
+            known = ", ".join(p.name for p in self.projections)
+            raise InvalidValueError(f"no projection named {', '.join(sorted(unknown))}: "
+                                    f"the projections are {known}")
+        return chosen
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def catch_up(self, progress: Progress | None = None) -> int:
+        """Bring every projection to the head in this process; returns the head reached."""
+        return self._catch_up_these(self.projections, progress)
+
+    def refresher(self, *names: str) -> Refresh:
+        """What a query of the named projections' views calls first: `refresh(at_least=N)`.
+
+        With a worker keeping them (another process, or a thread of this one), the query reads
+        the views as they stand; given `at_least`, it waits (up to `wait_timeout`) until they
+        have reached that position, else raises `ViewBehind`. With no worker, the views are
+        caught up here first, as far as the head, so the answer is current."""
+        chosen = self.named(names)
+        return lambda at_least=None: self.ensure(chosen, at_least)
+
+    def ensure(self, projections: Sequence[Projection[Any]], at_least: int | None) -> int:
+        if at_least == LATEST:
+            at_least = self.head()
+        if self._worker_keeps(projections):
+            if at_least is not None:
+                self._wait_for(projections, at_least)
+            return at_least or 0
+        head = self._catch_up_these(projections, None)
+        self._check_reached(projections, head if at_least is None else at_least)
+        return head
+
+    def _worker_keeps(self, projections: Sequence[Projection[Any]]) -> bool:
+        leases = self._leases
+        return leases is not None and all(leases.taken(lease_of(p.name)) for p in projections)
+
+    def _wait_for(self, projections: Sequence[Projection[Any]], wanted: int) -> None:
+        deadline = time.monotonic() + self.wait_timeout
+        while True:
+            behind = [p for p in projections if self.position(p) < wanted]
+            if not behind:
+                return
+            failures = self._failures()
+            if any(p.name in failures for p in behind) or time.monotonic() >= deadline:
+                raise self._behind(behind[0], wanted, failures)
+            time.sleep(0.02)
+
+    def _check_reached(self, projections: Sequence[Projection[Any]], wanted: int) -> None:
+        for projection in projections:
+            if self.position(projection) < wanted:
+                raise self._behind(projection, wanted, self._failures())
+
+    def _behind(
+        self, projection: Projection[Any], wanted: int, failures: dict[str, Failure]
+    ) -> ViewBehind:
+        position = self.position(projection)
+        message = f"the {projection.name} view stands at position {position}, not yet {wanted}"
+        failure = failures.get(projection.name)
+        if failure is not None:
+            message += (
+                f": it stopped at position {failure.position} ({failure.event_type}: "
+                f"{failure.error}); fix the cause, then `clientbook projections retry "
+                f"{projection.name}`, or skip that event"
+            )
+        else:
+            message += f" (waited {self.wait_timeout:g} s for its worker)"
+        return ViewBehind(message, projection=projection.name, position=position, wanted=wanted)
+
+    def _failures(self) -> dict[str, Failure]:
+        return {} if self._records is None else self._records.failures()
+
+    # -- catching up -----------------------------------------------------------------------
 
     def _catch_up_these(
-        self, projections: Sequence[Projection[Any]], progress: Progress | None
+        self,
+        projections: Sequence[Projection[Any]],
+        progress: Progress | None,
+        *,
+        going: Callable[[], bool] = lambda: True,
+        record_failures: bool = True,
     ) -> int:
         with self._lock:
             head = self.head()
-            behind = [(p, self.position(p)) for p in projections]
-            behind = [(p, since) for p, since in behind if since < head]
+            failures = self._failures() if record_failures else {}
+            todo = [p for p in projections if p.name not in failures]
+            for projection in todo:
+                if record_failures and self._needs_rebuild(projection):
+                    self._rebuild_one(projection, progress)
+            positions = self._positions(todo)
+            behind = [(p, since) for p, since in zip(todo, positions) if since < head]
             if behind:
-                self._read_once(behind, head, progress)
+                self._read_once(behind, head, progress, going, record_failures)
             return head
-
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Empty every view, then replay the whole log into it."""
-        with self._lock:
-            for projection in self.projections:
-                projection.view.reset()
-        return self.catch_up(progress)
-
-    def follow(self, stop: threading.Event, interval: float = 0.5) -> None:
-        """Keep the views up with new events until `stop` is set."""
-        while not stop.is_set():
-            self.catch_up()
-            stop.wait(interval)
 
     def _read_once(
         self,
         behind: list[tuple[Projection[Any], int]],
         head: int,
         progress: Progress | None,
+        going: Callable[[], bool],
+        record_failures: bool,
     ) -> None:
         """One pass over the log from the earliest position among `behind`: each page is read
         and decoded once, then each projection processes the events of its topics after its
         own position, and commits them with the page's last position in one transaction."""
-        wanted = [frozenset(p.topics) for p, _ in behind]
-        topics = () if any(not w for w in wanted) else tuple(sorted(frozenset().union(*wanted)))
-        if self._include is not None:
-            topics = ()  # `include` may judge an event by the events before it: it sees them all
+        wanted = {p.name: frozenset(p.topics) for p, _ in behind}
+        every = any(not w for w in wanted.values()) or self._include is not None
+        # `include` may judge an event by the events before it: it sees them all
+        topics = () if every else tuple(sorted(frozenset().union(*wanted.values())))
         position = min(since for _, since in behind)
-        mapper = self._app.mapper
+        live = dict(behind)
         name = self._app.name
-        while position < head:
+        while position < head and live and going():
             page = self._app.recorder.select_notifications(
                 start=position, limit=PAGE, stop=head, topics=topics, inclusive_of_start=False
             )
             last = page[-1].id if len(page) == PAGE else head
-            decoded = [(n.id, n.topic, mapper.to_domain_event(n)) for n in page]
+            decoded = [(n.id, n.topic, self._app.mapper.to_domain_event(n)) for n in page]
             if self._include is not None:
                 decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
-            for (projection, since), topics_of in zip(behind, wanted):
-                if last <= since:
+            for projection in [p for p, since in live.items() if since < last]:
+                mine = [d for d in decoded if not wanted[projection.name] or d[1] in
+                        wanted[projection.name]]
+                try:
+                    self._apply(projection, mine, last)
+                except self._transient:
+                    raise
+                except Exception:
+                    if not record_failures or self._records is None:
+                        raise
+                    self._stop_at_poison(projection, mine, last)
+                    del live[projection]
                     continue
-                with projection.view.batch(Tracking(name, last)) as locked:
-                    for notification_id, topic, event in decoded:
-                        if notification_id > locked and (not topics_of or topic in topics_of):
-                            projection.process_event(event, Tracking(name, notification_id))
+                live[projection] = last
                 if progress is not None:
                     progress(projection.name, last, head)
             position = last
+
+    def _apply(self, projection: Projection[Any], events: list[tuple[int, str, Any]],
+               last: int) -> None:
+        name = self._app.name
+        with projection.view.batch(Tracking(name, last)) as locked:
+            for notification_id, _, event in events:
+                if notification_id > locked:
+                    try:
+                        projection.process_event(event, Tracking(name, notification_id))
+                    except self._transient:
+                        raise
+                    except Exception as error:
+                        raise _Poisoned(notification_id, event, error) from error
+
+    def _stop_at_poison(self, projection: Projection[Any], events: list[tuple[int, str, Any]],
+                        last: int) -> None:
+        """A page failed: apply its events one at a time (each in its own transaction), so that
+        every event before the bad one counts and the projection stops exactly at it."""
+        assert self._records is not None
+        for notification_id, topic, event in events:
+            try:
+                self._apply(projection, [(notification_id, topic, event)], notification_id)
+            except self._transient:
+                raise
+            except Exception as failed:
+                cause = failed.error if isinstance(failed, _Poisoned) else failed
+                self._records.fail(projection.name, Failure(
+                    position=notification_id,
+                    event_type=type(event).__qualname__,
+                    error=f"{type(cause).__name__}: {cause}",
+                    at=_now(),
+                ))
+                return
+        self._apply(projection, [], last)  # each went through on its own: the page is done
+
+    # -- versions and rebuilds -------------------------------------------------------------
+
+    def _needs_rebuild(self, projection: Projection[Any]) -> bool:
+        if projection.name in self._current_versions or self._records is None:
+            return False
+        stored = self._records.versions().get(projection.name)
+        if stored is None and self.position(projection) == 0:
+            self._records.set_version(projection.name, version_of(projection))
+            stored = version_of(projection)
+        stale = getattr(projection.view, "stale_schema", False)
+        if not stale and (stored or 1) >= version_of(projection):
+            self._current_versions.add(projection.name)
+            return False
+        return True
+
+    def rebuild(self, progress: Progress | None = None, names: Iterable[str] = ()) -> int:
+        """Build the named projections (default: all) afresh from the log: in shadow tables
+        while the old ones answer, swapped in when caught up (a book in memory simply empties
+        and refills them). Returns the head reached."""
+        with self._lock:
+            for projection in self.named(names):
+                self._rebuild_one(projection, progress)
+            return self.head()
+
+    def _rebuild_one(self, projection: Projection[Any], progress: Progress | None) -> None:
+        if self._shadows is None or self._records is None:
+            projection.view.reset()
+            self._catch_up_these([projection], progress, record_failures=False)
+            self._finished_rebuild(projection)
+            return
+        lease = f"rebuild:{projection.name}"
+        if self._leases is not None and not self._leases.acquire(lease):
+            return  # another process is rebuilding it; the old tables answer meanwhile
+        shadows, records = self._shadows, self._records
+        records.set_rebuilding(projection.name, _now())
+        shadow = shadows.open(projection.view)
+        try:
+            built = type(projection)(shadow)
+            self._catch_up_these([built], progress, record_failures=False)
+            shadows.swap(projection.view, shadow, self._app.name,
+                         lambda: self._catch_up_these([built], None, record_failures=False))
+            self._finished_rebuild(projection)
+        finally:
+            shadows.discard(shadow)
+            records.set_rebuilding(projection.name, None)
+            if self._leases is not None:
+                self._leases.release(lease)
+
+    def _finished_rebuild(self, projection: Projection[Any]) -> None:
+        if self._records is not None:
+            self._records.set_version(projection.name, version_of(projection))
+            self._records.clear_failure(projection.name)
+        self._current_versions.add(projection.name)
+
+    # -- workers ---------------------------------------------------------------------------
+
+    def run(
+        self,
+        names: Iterable[str] = (),
+        *,
+        stop: threading.Event | None = None,
+        poll: float = 1.0,
+        listen: bool = True,
+        on_round: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        """A worker: keep the named projections (default: all) current until `stop` is set.
+
+        Each round it takes the lease of every projection it can, advances those, and waits
+        for a notification of new events or `poll` seconds, whichever comes first. It stops
+        after the page in hand when `stop` is set. `on_round` is told which it held."""
+        chosen = self.named(names)
+        stop = stop or threading.Event()
+        leases = self._leases
+        wakeup = self._wakeup() if listen and self._wakeup is not None else None
+        try:
+            while not stop.is_set():
+                held = [p for p in chosen if leases is None or leases.acquire(lease_of(p.name))]
+                if held:
+                    self._catch_up_these(held, None, going=lambda: not stop.is_set()
+                                         and all(leases is None or leases.owns(lease_of(p.name))
+                                                 for p in held))
+                if on_round is not None:
+                    on_round([p.name for p in held])
+                if stop.is_set():
+                    break
+                if wakeup is not None:
+                    wakeup.wait(poll)
+                else:
+                    stop.wait(poll)
+        finally:
+            if leases is not None:
+                for projection in chosen:
+                    leases.release(lease_of(projection.name))
+            if wakeup is not None:
+                wakeup.close()
+
+    def follow(self, stop: threading.Event, interval: float = 0.5) -> None:
+        """Keep every view up with new events until `stop` is set (a worker in a thread)."""
+        self.run(stop=stop, poll=interval)
+
+    # -- operations ------------------------------------------------------------------------
+
+    def status(self) -> list[ProjectionStatus]:
+        head = self.head()
+        failures = self._failures()
+        versions = {} if self._records is None else self._records.versions()
+        rebuilding = {} if self._records is None else self._records.rebuilding()
+        decisions = [] if self._records is None else self._records.decisions()
+        rows = []
+        for projection in self.projections:
+            name = projection.name
+            position = self.position(projection)
+            holder = None if self._leases is None else self._leases.holder_of(lease_of(name))
+            stored = versions.get(name) or (1 if position else None)
+            failure = failures.get(name)
+            state = ("failed" if failure else "rebuilding" if name in rebuilding
+                     else "running" if holder else "idle")
+            rows.append(ProjectionStatus(
+                name=name,
+                version=version_of(projection),
+                stored_version=stored,
+                position=position,
+                head=head,
+                lag_events=self._count_after(position, head, projection),
+                lag_seconds=self._age_of_next(position, head),
+                state=state,
+                needs_rebuild=(stored is not None and stored < version_of(projection))
+                or bool(getattr(projection.view, "stale_schema", False)),
+                failure=failure,
+                holder=holder,
+                last_decision=next((d for d in reversed(decisions) if d.projection == name), None),
+            ))
+        return rows
+
+    def _count_after(self, position: int, head: int, projection: Projection[Any]) -> int:
+        if position >= head:
+            return 0
+        notifications = self._app.recorder.select_notifications(
+            start=position, limit=10**9, stop=head, topics=tuple(projection.topics),
+            inclusive_of_start=False,
+        )
+        return len(notifications)
+
+    def _age_of_next(self, position: int, head: int) -> float:
+        if position >= head:
+            return 0.0
+        (first,) = self._app.recorder.select_notifications(
+            start=position, limit=1, inclusive_of_start=False
+        )
+        recorded: datetime = getattr(self._app.mapper.to_domain_event(first), "timestamp")
+        return max(0.0, (_now() - recorded).total_seconds())
+
+    def retry(self, name: str, *, by: str, reason: str = "") -> int:
+        """Clear a projection's failure and catch it up again; returns its position after."""
+        (projection,) = self.named([name])
+        failure = self._failure_of(name)
+        assert self._records is not None
+        self._records.decide(Decision(name, "retry", failure.position, by, reason, _now()))
+        self._records.clear_failure(name)
+        if not self._worker_keeps([projection]):
+            self._catch_up_these([projection], None)
+        return self.position(projection)
+
+    def skip(self, name: str, *, position: int, reason: str, by: str) -> None:
+        """Pass over the one event a projection stopped at, as an operator decided (recorded
+        with who and why); the projection goes on after it."""
+        (projection,) = self.named([name])
+        failure = self._failure_of(name)
+        if failure.position != position:
+            raise InvalidValueError(
+                f"{name} stopped at position {failure.position}, not {position}: "
+                "skip names the position it stopped at"
+            )
+        if not reason.strip():
+            raise InvalidValueError("a skip needs a reason: say why the event may be passed over")
+        assert self._records is not None
+        with projection.view.batch(Tracking(self._app.name, position)):
+            self._records.decide(Decision(name, "skip", position, by, reason, _now()))
+            self._records.clear_failure(name)
+
+    def _failure_of(self, name: str) -> Failure:
+        failure = self._failures().get(name)
+        if failure is None:
+            raise InvalidValueError(f"{name} has not stopped on a failure: nothing to retry or skip")
+        return failure
+
+    def decisions(self, name: str | None = None) -> list[Decision]:
+        return [] if self._records is None else self._records.decisions(name)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)

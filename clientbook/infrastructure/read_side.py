@@ -1,0 +1,492 @@
+"""The read side's own records, leases, wake-ups and shadow rebuilds, in the book's database.
+
+- `SqlReadSideRecords`: projection versions, failures, rebuilds and operators' decisions, in
+  tables beside the views (the decisions are the audit of the read side).
+- Leases: on PostgreSQL a session advisory lock per name, on a connection of the holder's own,
+  so a holder that dies (kill -9 included) releases it with its connection; on SQLite an
+  exclusive `flock` on a file per name beside the database file, which the kernel releases
+  when the process dies; in memory, a lock per book. Who holds a lease is noted in
+  `projection_leases` for the status; the lock itself is the truth.
+- `PostgresWakeup`: LISTEN on the log's channel, waited on with a timeout (a notification is a
+  hint; the worker polls too).
+- `SqlShadows`: a rebuild's new tables in a schema (PostgreSQL) or file (SQLite) of their own,
+  copied over the old ones in one transaction.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import hashlib
+import os
+import threading
+import time
+from contextlib import contextmanager, suppress
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from clientbook.domain.errors import BusyError
+from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
+from clientbook.infrastructure.store import Store
+from clientbook.infrastructure.tracking import TRACKING_TABLE, SqlTrackedView
+from clientbook.projections.operations import Decision, Failure
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS projection_state (projection TEXT PRIMARY KEY, "
+    "version INTEGER, failed_position BIGINT, failed_event TEXT, failure TEXT, "
+    "failed_at TEXT, rebuilding_since TEXT)",
+    "CREATE TABLE IF NOT EXISTS projection_decisions (projection TEXT NOT NULL, "
+    "decided_at TEXT NOT NULL, decision TEXT NOT NULL, position BIGINT, actor TEXT NOT NULL, "
+    "reason TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS projection_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, "
+    "since TEXT NOT NULL)",
+)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+class SqlReadSideRecords:
+    """Versions, failures, rebuilds and decisions of the projections."""
+
+    def __init__(self, database: SqlDatabase) -> None:
+        self._database = database
+        database.create((TRACKING_TABLE, *_SCHEMA))
+
+    def _set(self, projection: str, assignments: str, values: tuple[Any, ...]) -> None:
+        with self._database.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO projection_state (projection) VALUES (?) "
+                "ON CONFLICT (projection) DO NOTHING",
+                (projection,),
+            )
+            cursor.execute(
+                f"UPDATE projection_state SET {assignments} WHERE projection = ?",
+                (*values, projection),
+            )
+
+    def positions(self, application_name: str) -> dict[str, int]:
+        rows = self._database.query(
+            "SELECT projection, notification_id FROM projection_tracking "
+            "WHERE application_name = ?",
+            (application_name,),
+        )
+        return {name: int(position) for name, position in rows}
+
+    def versions(self) -> dict[str, int]:
+        rows = self._database.query(
+            "SELECT projection, version FROM projection_state WHERE version IS NOT NULL"
+        )
+        return {name: int(version) for name, version in rows}
+
+    def set_version(self, projection: str, version: int) -> None:
+        self._set(projection, "version = ?", (version,))
+
+    def failures(self) -> dict[str, Failure]:
+        rows = self._database.query(
+            "SELECT projection, failed_position, failed_event, failure, failed_at "
+            "FROM projection_state WHERE failed_position IS NOT NULL"
+        )
+        return {
+            name: Failure(int(position), event, error, datetime.fromisoformat(at))
+            for name, position, event, error, at in rows
+        }
+
+    def fail(self, projection: str, failure: Failure) -> None:
+        self._set(
+            projection,
+            "failed_position = ?, failed_event = ?, failure = ?, failed_at = ?",
+            (failure.position, failure.event_type, failure.error[:2000], failure.at.isoformat()),
+        )
+
+    def clear_failure(self, projection: str) -> None:
+        self._set(
+            projection,
+            "failed_position = NULL, failed_event = NULL, failure = NULL, failed_at = NULL",
+            (),
+        )
+
+    def decide(self, decision: Decision) -> None:
+        self._database.execute(
+            "INSERT INTO projection_decisions (projection, decided_at, decision, position, "
+            "actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
+            (decision.projection, decision.at.isoformat(), decision.decision, decision.position,
+             decision.actor, decision.reason),
+        )
+
+    def decisions(self, projection: str | None = None) -> list[Decision]:
+        rows = self._database.query(
+            "SELECT projection, decision, position, actor, reason, decided_at "
+            "FROM projection_decisions ORDER BY decided_at"
+        )
+        return [
+            Decision(name, decision, None if position is None else int(position), actor, reason,
+                     datetime.fromisoformat(at))
+            for name, decision, position, actor, reason, at in rows
+            if projection is None or name == projection
+        ]
+
+    def set_rebuilding(self, projection: str, since: datetime | None) -> None:
+        self._set(projection, "rebuilding_since = ?",
+                  (None if since is None else since.isoformat(),))
+
+    def rebuilding(self) -> dict[str, datetime]:
+        rows = self._database.query(
+            "SELECT projection, rebuilding_since FROM projection_state "
+            "WHERE rebuilding_since IS NOT NULL"
+        )
+        return {name: datetime.fromisoformat(since) for name, since in rows}
+
+
+class _NotedLeases:
+    """What every kind of lease shares: the note of who holds which, for the status."""
+
+    def __init__(self, database: SqlDatabase, holder: str) -> None:
+        self._database = database
+        self.holder = holder
+        self._held: dict[str, Any] = {}
+        self._mutex = threading.Lock()
+        database.create(_SCHEMA)
+
+    def _note(self, name: str) -> None:
+        self._database.execute(
+            "INSERT INTO projection_leases (name, holder, since) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, since = excluded.since",
+            (name, self.holder, _now()),
+        )
+
+    def holder_of(self, name: str) -> str | None:
+        if not self.taken(name):
+            return None
+        if name in self._held:
+            return self.holder
+        rows = self._database.query("SELECT holder FROM projection_leases WHERE name = ?", (name,))
+        return rows[0][0] if rows else "unknown"
+
+    def owns(self, name: str) -> bool:
+        return name in self._held
+
+    def acquire(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def release(self, name: str) -> None:
+        raise NotImplementedError
+
+    def taken(self, name: str) -> bool:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Give up every lease this holder has."""
+        for name in list(self._held):
+            self.release(name)
+
+
+class LocalLeases(_NotedLeases):
+    """Leases among the threads of one process (a book in memory)."""
+
+    _taken: dict[tuple[int, str], str] = {}
+    _global = threading.Lock()
+
+    def acquire(self, name: str) -> bool:
+        key = (id(self._database), name)
+        with self._global:
+            if self._taken.get(key, self.holder) != self.holder:
+                return False
+            self._taken[key] = self.holder
+        if name not in self._held:
+            self._held[name] = True
+            self._note(name)
+        return True
+
+    def release(self, name: str) -> None:
+        with self._global:
+            if self._held.pop(name, None) is not None:
+                self._taken.pop((id(self._database), name), None)
+
+    def taken(self, name: str) -> bool:
+        return (id(self._database), name) in self._taken
+
+
+class FileLeases(_NotedLeases):
+    """Leases across the processes sharing one SQLite file: an exclusive `flock` per name on a
+    file in `<database>.leases/`. The kernel releases it when its process dies."""
+
+    def __init__(self, database: SqlDatabase, holder: str, sqlite_path: str) -> None:
+        super().__init__(database, holder)
+        self._folder = Path(f"{sqlite_path}.leases")
+        self._folder.mkdir(exist_ok=True)
+
+    def _path(self, name: str) -> str:
+        return str(self._folder / name.replace(":", "-").replace("/", "-"))
+
+    def _try_lock(self, name: str) -> int | None:
+        fd = os.open(self._path(name), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            os.close(fd)
+            if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                return None
+            raise
+        return fd
+
+    def acquire(self, name: str) -> bool:
+        with self._mutex:
+            if name in self._held:
+                return True
+            fd = self._try_lock(name)
+            if fd is None:
+                return False
+            self._held[name] = fd
+        self._note(name)
+        return True
+
+    def release(self, name: str) -> None:
+        with self._mutex:
+            fd = self._held.pop(name, None)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.close(fd)
+
+    def taken(self, name: str) -> bool:
+        with self._mutex:
+            if name in self._held:
+                return True
+            fd = self._try_lock(name)
+            if fd is None:
+                return True
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            return False
+
+
+_LEASE_CLASS = 0x434C4B42 & 0x7FFFFFFF  # "CLKB": the first key of every clientbook lease
+
+
+class PostgresLeases(_NotedLeases):
+    """Leases as session advisory locks on a connection of this holder's own: a holder that
+    dies, or loses its connection, releases them with it."""
+
+    def __init__(self, database: SqlDatabase, holder: str, conninfo: str, schema: str) -> None:
+        super().__init__(database, holder)
+        self._conninfo = conninfo
+        self._schema = schema
+        self._connection: Any = None
+
+    def _key(self, name: str) -> int:
+        digest = hashlib.blake2b(f"{self._schema}:{name}".encode(), digest_size=4).digest()
+        return int.from_bytes(digest, "big") & 0x7FFFFFFF
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> Any:
+        """One statement on the lease connection; a lost connection loses every lease."""
+        import psycopg
+
+        try:
+            if self._connection is None or self._connection.closed:
+                self._held.clear()
+                self._connection = psycopg.connect(self._conninfo, autocommit=True,
+                                                   connect_timeout=5)
+            return self._connection.execute(sql, params).fetchone()[0]
+        except psycopg.OperationalError:
+            self._held.clear()
+            with suppress(Exception):
+                self._connection.close()
+            self._connection = None
+            raise
+
+    def acquire(self, name: str) -> bool:
+        with self._mutex:
+            if name in self._held and self._alive():
+                return True
+            got = self._execute("SELECT pg_try_advisory_lock(%s, %s)", (_LEASE_CLASS,
+                                                                          self._key(name)))
+            if not got:
+                return False
+            self._held[name] = True
+        self._note(name)
+        return True
+
+    def _alive(self) -> bool:
+        try:
+            self._execute("SELECT 1", ())
+        except Exception:
+            return False
+        return True
+
+    def owns(self, name: str) -> bool:
+        with self._mutex:
+            return name in self._held and self._alive()
+
+    def release(self, name: str) -> None:
+        with self._mutex:
+            if self._held.pop(name, None) is not None:
+                with suppress(Exception):
+                    self._execute("SELECT pg_advisory_unlock(%s, %s)", (_LEASE_CLASS,
+                                                                         self._key(name)))
+
+    def taken(self, name: str) -> bool:
+        with self._mutex:
+            return bool(self._execute(
+                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = %s AND objid = %s AND objsubid = 2 AND database = "
+                "(SELECT oid FROM pg_database WHERE datname = current_database()))",
+                (_LEASE_CLASS, self._key(name)),
+            ))
+
+    def close(self) -> None:
+        super().close()
+        with suppress(Exception):
+            if self._connection is not None:
+                self._connection.close()
+
+
+def leases_for(store: Store, database: SqlDatabase, holder: str) -> _NotedLeases:
+    if store.kind == "postgresql":
+        assert store.postgres_conninfo is not None
+        return PostgresLeases(database, holder, store.postgres_conninfo, store.postgres_schema)
+    if store.kind == "sqlite" and store.sqlite_path not in (None, ":memory:"):
+        assert store.sqlite_path is not None
+        return FileLeases(database, holder, store.sqlite_path)
+    return LocalLeases(database, holder)
+
+
+@contextmanager
+def hold(leases: _NotedLeases, name: str, wait: float) -> Iterator[None]:
+    """Hold a lease for the block, waiting up to `wait` seconds for it."""
+    deadline = time.monotonic() + wait
+    while not leases.acquire(name):
+        if time.monotonic() >= deadline:
+            raise BusyError(
+                f"{name.split(':', 1)[-1].replace('_', ' ')} is running in another process "
+                f"({leases.holder_of(name) or 'which has just finished'}); waited {wait:g} s: "
+                "try again when it has finished"
+            )
+        time.sleep(0.2)
+    try:
+        yield
+    finally:
+        leases.release(name)
+
+
+class PostgresWakeup:
+    """LISTEN on the log's channel (eventsourcing NOTIFYs it in every insert transaction)."""
+
+    def __init__(self, conninfo: str, channel: str) -> None:
+        self._conninfo = conninfo
+        self._channel = channel
+        self._connection: Any = None
+        self._listen()
+
+    def _listen(self) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with suppress(psycopg.Error):
+            self._connection = psycopg.connect(self._conninfo, autocommit=True, connect_timeout=5)
+            self._connection.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+
+    def wait(self, timeout: float) -> None:
+        import psycopg
+
+        if self._connection is None:
+            self._listen()
+            if self._connection is None:
+                time.sleep(timeout)
+                return
+        try:
+            for _ in self._connection.notifies(timeout=timeout, stop_after=1):
+                pass
+        except psycopg.Error:
+            self.close()
+            time.sleep(min(timeout, 1.0))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            with suppress(Exception):
+                self._connection.close()
+            self._connection = None
+
+
+class SqlShadows:
+    """Rebuilds without downtime. PostgreSQL: the new view's tables in a schema of their own;
+    SQLite: in a file of their own. The swap, in the view's own database and transaction,
+    drops the old tables, creates them afresh and copies the new rows in: readers see the old
+    view until it commits and the new one after, never an empty or half-built one."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._where: dict[int, tuple[SqlDatabase, str]] = {}
+
+    def open(self, view: object) -> object:
+        assert isinstance(view, SqlTrackedView)
+        database: SqlDatabase
+        if self._store.kind == "postgresql":
+            assert self._store.postgres_conninfo is not None
+            place = f"{self._store.postgres_schema}__rebuild_{view.name}"[:63]
+            with view.database.transaction() as cursor:
+                cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+                cursor.execute(f'CREATE SCHEMA "{place}"')
+            database = PostgresDatabase(self._store.postgres_conninfo, place)
+        else:
+            place = f"{self._store.sqlite_path}.rebuild-{view.name}"
+            _remove_sqlite(place)
+            database = SqliteDatabase(place)
+        shadow = type(view)(database)
+        self._where[id(shadow)] = (database, place)
+        return shadow
+
+    def swap(self, view: object, shadow: object, application_name: str,
+             finish: Any) -> int:
+        assert isinstance(view, SqlTrackedView) and isinstance(shadow, SqlTrackedView)
+        main = view.database
+        _, place = self._where[id(shadow)]
+        if main.dialect == "sqlite":
+            assert isinstance(main, SqliteDatabase)
+            main.attach(place, "shadow")
+            source = "shadow"
+        else:
+            source = f'"{place}"'
+        try:
+            with main.transaction() as cursor:
+                view._lock_tracking(cursor, application_name)
+                finish()
+                position = shadow.max_tracking_id(application_name) or 0
+                for table in view.tables:
+                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in view.schema:
+                    cursor.execute(statement)
+                for table in view.tables:
+                    cursor.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
+                cursor.execute(
+                    "UPDATE projection_tracking SET notification_id = ? "
+                    "WHERE projection = ? AND application_name = ?",
+                    (position, view.name, application_name),
+                )
+        finally:
+            if main.dialect == "sqlite":
+                assert isinstance(main, SqliteDatabase)
+                main.detach("shadow")
+        view.stale_schema = False
+        return position
+
+    def discard(self, shadow: object) -> None:
+        database, place = self._where.pop(id(shadow))
+        database.close()
+        if self._store.kind == "postgresql":
+            assert isinstance(shadow, SqlTrackedView)
+            assert self._store.postgres_conninfo is not None
+            main = PostgresDatabase(self._store.postgres_conninfo, self._store.postgres_schema)
+            try:
+                main.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+            finally:
+                main.close()
+        else:
+            _remove_sqlite(place)
+
+
+def _remove_sqlite(path: str) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with suppress(FileNotFoundError):
+            os.remove(path + suffix)
