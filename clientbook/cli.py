@@ -631,10 +631,6 @@ SHOW: dict[str, Callable[[Any], None]] = {
 }
 
 
-if __name__ == "__main__":
-    main()
-
-
 @main.group()
 def projections() -> None:
     """The read side: run workers, see where each projection stands, rebuild, retry, skip."""
@@ -773,3 +769,7 @@ def projections_skip(ctx: click.Context, name: str, position: int, reason: str,
         except DomainError as error:
             raise click.UsageError(str(error)) from None
     console.print(f"{name}: position {position:,} skipped by {actor}")
+
+
+if __name__ == "__main__":
+    main()

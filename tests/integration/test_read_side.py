@@ -1,0 +1,301 @@
+"""The read side's operations on both backends: poison events, retry and skip, versions and
+rebuilds in shadow tables, queries that wait for a position, one close of business at a time."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterator
+from uuid import UUID
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+
+from clientbook import Actor, ClientBook
+from clientbook.cli import main
+from clientbook.domain.customer import Customer
+from clientbook.domain.errors import BusyError, InvalidValueError, ViewBehind
+from clientbook.infrastructure.tracking import SqlTrackedView
+from clientbook.projections.directory import CustomerDirectoryProjection
+from clientbook.projections.view import event_class, topics
+
+CLERK = Actor("u-clerk", roles={"officer"})
+DAY = date(2026, 11, 2)
+
+
+class ContactCountView(SqlTrackedView):
+    name = "contact_counts"
+    tables = ("contact_counts",)
+    schema = (
+        "CREATE TABLE IF NOT EXISTS contact_counts (customer_id TEXT PRIMARY KEY, "
+        "n INTEGER NOT NULL)",
+    )
+
+    def add(self, customer_id: UUID) -> None:
+        self._exec(
+            "INSERT INTO contact_counts (customer_id, n) VALUES (?, 1) ON CONFLICT (customer_id) "
+            "DO UPDATE SET n = contact_counts.n + 1",
+            (str(customer_id),),
+        )
+
+    def count(self, customer_id: UUID) -> int:
+        rows = self._rows("SELECT n FROM contact_counts WHERE customer_id = ?", (str(customer_id),))
+        return int(rows[0][0]) if rows else 0
+
+
+class ContactCounts(Projection[ContactCountView]):
+    """Counts contacts; refuses one whose outcome says "poison" while `refusing` is set."""
+
+    name = "contact_counts"
+    topics = topics(event_class(Customer, "ContactRecorded"))
+    refusing = True
+
+    def process_event(self, event: Any, tracking: Tracking) -> None:
+        if self.refusing and event.outcome == "poison":
+            raise ValueError("a poisoned contact cannot be counted")
+        self.view.add(event.originator_id)
+
+
+@pytest.fixture
+def book(store_url: str) -> Iterator[ClientBook]:
+    with ClientBook.open(store_url) as b:
+        yield b
+
+
+def _customer(book: ClientBook, n: int = 1) -> UUID:
+    cid = book.customers.register(number=f"C-{n:06d}", kind="individual", name=f"Holder {n}",
+                                  manager="m-001", by=CLERK, on=DAY)
+    book.customers.activate(cid, by=CLERK, on=DAY)
+    return cid
+
+
+def _contact(book: ClientBook, cid: UUID, outcome: str) -> int:
+    book.customers.record_contact(cid, channel="visit", purpose="follow_up", outcome=outcome,
+                                  by=CLERK, on=DAY)
+    return book.last_written
+
+
+def _with_counts(book: ClientBook) -> ContactCounts:
+    projection = ContactCounts(ContactCountView(book._database))
+    book.projections.projections.append(projection)
+    return projection
+
+
+def test_a_poison_event_stops_its_projection_there_and_a_skip_is_a_recorded_decision(
+    book: ClientBook,
+) -> None:
+    counts = _with_counts(book)
+    cid = _customer(book)
+    _contact(book, cid, "fine")
+    poison = _contact(book, cid, "poison")
+    _contact(book, cid, "fine again")
+
+    head = book.projections.catch_up()
+
+    (status,) = [s for s in book.projections.status() if s.name == "contact_counts"]
+    assert status.state == "failed"
+    assert status.failure is not None and status.failure.position == poison
+    assert status.failure.event_type.endswith("ContactRecorded")
+    assert "a poisoned contact cannot be counted" in status.failure.error
+    assert status.position == poison - 1 and counts.view.count(cid) == 1  # the one before counts
+    others = [s for s in book.projections.status() if s.name != "contact_counts"]
+    assert all(s.position == head and s.state == "idle" for s in others)
+    assert book.directory.customer(cid) is not None  # the other views still answer
+    with pytest.raises(ViewBehind, match=f"stopped at position {poison}"):
+        book.projections.refresher("contact_counts")()
+
+    with pytest.raises(InvalidValueError, match=f"stopped at position {poison}, not {poison + 1}"):
+        book.projections.skip("contact_counts", position=poison + 1, reason="x", by="u-ops")
+    with pytest.raises(InvalidValueError, match="needs a reason"):
+        book.projections.skip("contact_counts", position=poison, reason=" ", by="u-ops")
+    assert book.projections.decisions() == [] and counts.view.count(cid) == 1
+
+    book.projections.skip("contact_counts", position=poison, reason="test data", by="u-ops")
+    book.projections.catch_up()
+
+    assert counts.view.count(cid) == 2  # the poisoned one passed over, the next one counted
+    (status,) = [s for s in book.projections.status() if s.name == "contact_counts"]
+    assert (status.state, status.position, status.failure) == ("idle", head, None)
+    decision = status.last_decision
+    assert decision is not None
+    assert (decision.decision, decision.position, decision.actor, decision.reason) == (
+        "skip", poison, "u-ops", "test data")
+
+
+def test_a_retry_after_the_cause_is_fixed_processes_the_event(book: ClientBook) -> None:
+    counts = _with_counts(book)
+    cid = _customer(book)
+    _contact(book, cid, "poison")
+    book.projections.catch_up()
+    with pytest.raises(InvalidValueError, match="has not stopped"):
+        book.projections.retry("customer_directory", by="u-ops")
+
+    counts.refusing = False  # the handler is fixed
+    book.projections.retry("contact_counts", by="u-ops", reason="handler fixed")
+
+    assert counts.view.count(cid) == 1
+    assert [(d.decision, d.actor) for d in book.projections.decisions("contact_counts")] == [
+        ("retry", "u-ops")]
+
+
+def test_a_newer_projection_version_is_rebuilt_in_shadow_tables_and_swapped_in(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ClientBook.open(store_url) as book:
+        ids = [_customer(book, n) for n in range(1, 4)]
+        before = book.directory.search()
+        assert {s.name: s.stored_version for s in book.projections.status()}[
+            "customer_directory"] == 1
+
+    monkeypatch.setattr(CustomerDirectoryProjection, "version", 2, raising=False)
+    with ClientBook.open(store_url) as book:
+        (status,) = [s for s in book.projections.status() if s.name == "customer_directory"]
+        assert status.needs_rebuild and (status.stored_version, status.version) == (1, 2)
+
+        assert book.directory.search() == before  # the query rebuilt it first
+
+        (status,) = [s for s in book.projections.status() if s.name == "customer_directory"]
+        assert (status.stored_version, status.needs_rebuild, status.position) == (
+            2, False, book.head)
+        assert [e.customer_id for e in book.directory.search()] == ids
+        assert _shadows_left(store_url) == []
+
+
+def _shadows_left(store_url: str) -> list[str]:
+    if store_url.startswith("sqlite:///"):
+        path = Path(store_url[len("sqlite:///"):])
+        return [p.name for p in path.parent.iterdir() if ".rebuild-" in p.name]
+    from clientbook.infrastructure.store import parse_store_url
+
+    store = parse_store_url(store_url)
+    with psycopg.connect(store.postgres_conninfo or "") as connection:
+        rows = connection.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+            (store.postgres_schema + "__rebuild%",),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def test_rebuilding_one_projection_leaves_the_others_and_equals_the_live_view(
+    book: ClientBook,
+) -> None:
+    cid = _customer(book)
+    _contact(book, cid, "fine")
+    live_trail = book.audit.trail()
+    live_directory = book.directory.search()
+
+    head = book.projections.rebuild(names=["customer_directory"])
+
+    assert book.directory.search() == live_directory and book.audit.trail() == live_trail
+    assert {s.name: s.position for s in book.projections.status()}["customer_directory"] == head
+    with pytest.raises(InvalidValueError, match="no projection named nonsense"):
+        book.projections.rebuild(names=["nonsense"])
+
+
+def test_with_a_worker_a_query_waits_for_at_least_or_says_the_view_is_behind(
+    store_url: str,
+) -> None:
+    with ClientBook.open(store_url) as writer, ClientBook.open(store_url) as reader:
+        cid = _customer(writer)
+        stop = threading.Event()
+        worker = threading.Thread(target=reader.projections.run,
+                                  kwargs={"stop": stop, "poll": 0.05, "listen": False})
+        worker.start()
+        try:
+            wanted = _contact(writer, cid, "first")
+            entry = reader.directory.customer(cid, at_least=wanted)
+            assert entry is not None and entry.last_contact == DAY
+        finally:
+            stop.set()
+            worker.join(10)
+        assert not worker.is_alive()
+
+        # a worker that holds the lease but does not advance: the query says so
+        assert writer.leases.acquire("projection:customer_directory")
+        reader.projections.wait_timeout = 0.3
+        ahead = _contact(writer, cid, "second")
+        started = time.monotonic()
+        with pytest.raises(ViewBehind) as behind:
+            reader.directory.customer(cid, at_least=ahead)
+        assert time.monotonic() - started < 3
+        assert (behind.value.projection, behind.value.wanted) == ("customer_directory", ahead)
+        assert behind.value.position < ahead
+        assert reader.directory.customer(cid) is not None  # without at_least: as it stands
+        writer.leases.release("projection:customer_directory")
+        assert reader.directory.customer(cid, at_least=ahead) is not None  # caught up here
+
+
+def test_close_of_business_waits_for_another_process_and_gives_up_with_a_clear_error(
+    store_url: str,
+) -> None:
+    with ClientBook.open(store_url) as one, ClientBook.open(store_url) as other:
+        _customer(one)
+        assert one.leases.acquire("exclusive:close_of_business")
+        other.exclusive_wait = 0.5
+        with pytest.raises(BusyError, match="close of business is running in another process"):
+            other.close_of_business(DAY)
+        assert other.last_business_date_closed is None
+        one.leases.release("exclusive:close_of_business")
+        assert [d.on for d in other.close_of_business(DAY).days] == [DAY]
+        assert one.close_of_business(DAY).days == ()
+
+
+def test_the_command_line_shows_the_status_and_refuses_a_skip_with_one_line(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        _customer(book)
+        book.projections.catch_up()
+    runner = CliRunner()
+
+    shown = runner.invoke(main, ["--db", url, "projections", "status", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    rows = {row["name"]: row for row in json.loads(shown.output)}
+    assert rows["customer_directory"]["position"] == rows["customer_directory"]["head"] == 2
+    assert rows["customer_directory"]["state"] == "idle"
+
+    refused = runner.invoke(main, ["--db", url, "projections", "skip", "audit_trail",
+                                   "--position", "1", "--reason", "x", "--by", "u-ops"])
+    assert refused.exit_code != 0
+    assert "has not stopped on a failure" in refused.output
+    assert "Traceback" not in refused.output
+
+
+def test_a_worker_process_keeps_the_views_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        cid = _customer(book)
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "clientbook.cli", "--db", url, "projections", "run",
+             "--poll", "0.1"],
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        try:
+            assert worker.stderr is not None
+            line = worker.stderr.readline()  # the worker says what it holds
+            assert "holds audit_trail, customer_directory" in line, line
+            wanted = _contact(book, cid, "seen by the worker")
+            status = {s.name: s for s in book.projections.status()}
+            assert status["customer_directory"].state == "running"
+            assert status["customer_directory"].holder is not None
+            entry = book.directory.customer(cid, at_least=wanted)
+            assert entry is not None and entry.last_contact == DAY
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=15) == 0
+            assert "worker stopped" in worker.stderr.read()
+        finally:
+            worker.kill()
+            worker.wait()
+        assert all(s.state == "idle" and s.holder is None for s in book.projections.status())
