@@ -412,8 +412,9 @@ class PostgresWakeup:
 class SqlShadows:
     """Rebuilds without downtime. PostgreSQL: the new view's tables in a schema of their own;
     SQLite: in a file of their own. The swap, in the view's own database and transaction,
-    drops the old tables, creates them afresh and copies the new rows in: readers see the old
-    view until it commits and the new one after, never an empty or half-built one."""
+    drops the old tables and moves the new ones in (PostgreSQL) or creates them afresh and
+    copies the new rows in (SQLite): readers see the old view until it commits and the new one
+    after, never an empty or half-built one."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -451,24 +452,29 @@ class SqlShadows:
         try:
             with main.transaction() as cursor:
                 view._lock_tracking(cursor, application_name)
-                finish()
                 position = shadow.max_tracking_id(application_name) or 0
                 for table in view.tables:
                     cursor.execute(f"DROP TABLE IF EXISTS {table}")
-                for statement in view.schema:
-                    cursor.execute(statement)
-                for table in view.tables:
-                    cursor.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
+                if main.dialect == "postgresql":  # move the new tables (and their indexes) in
+                    schema = self._store.postgres_schema
+                    for table in view.tables:
+                        cursor.execute(f'ALTER TABLE {source}.{table} SET SCHEMA "{schema}"')
+                else:  # SQLite cannot move a table between files: copy its rows
+                    for statement in view.schema:
+                        cursor.execute(statement)
+                    for table in view.tables:
+                        cursor.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
                 cursor.execute(
                     "UPDATE projection_tracking SET notification_id = ? "
                     "WHERE projection = ? AND application_name = ?",
                     (position, view.name, application_name),
                 )
+                view.stale_schema = False
+                position = finish()  # events written since, into the new tables, before commit
         finally:
             if main.dialect == "sqlite":
                 assert isinstance(main, SqliteDatabase)
                 main.detach("shadow")
-        view.stale_schema = False
         return position
 
     def discard(self, shadow: object) -> None:

@@ -121,7 +121,8 @@ class Shadows(Protocol):
     def swap(
         self, view: object, shadow: object, application_name: str, finish: Callable[[], int]
     ) -> int:
-        """Lock the view, let `finish` bring the shadow up to the head, then replace the view's
-        tables by the shadow's in the same transaction; returns the position swapped in."""
+        """In one transaction: lock the view, replace its tables by the shadow's and its
+        position by the shadow's, then let `finish` apply to it whatever the log gained
+        meanwhile; returns the position the view then stands at."""
 
     def discard(self, shadow: object) -> None: ...

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timezone
+from functools import partial
 from typing import Any
 
 from eventsourcing.application import Application
@@ -304,9 +305,9 @@ class ProjectionRunner:
         if projection.name in self._current_versions or self._records is None:
             return False
         stored = self._records.versions().get(projection.name)
-        if stored is None and self.position(projection) == 0:
-            self._records.set_version(projection.name, version_of(projection))
-            stored = version_of(projection)
+        if stored is None:  # built now, or by a clientbook from before versions (version 1)
+            stored = version_of(projection) if self.position(projection) == 0 else 1
+            self._records.set_version(projection.name, stored)
         stale = getattr(projection.view, "stale_schema", False)
         if not stale and (stored or 1) >= version_of(projection):
             self._current_versions.add(projection.name)
@@ -314,37 +315,46 @@ class ProjectionRunner:
         return True
 
     def rebuild(self, progress: Progress | None = None, names: Iterable[str] = ()) -> int:
-        """Build the named projections (default: all) afresh from the log: in shadow tables
-        while the old ones answer, swapped in when caught up (a book in memory simply empties
-        and refills them). Returns the head reached."""
+        """Build the named projections (default: all) afresh from the log, in one pass over it:
+        in shadow tables while the old ones answer, each swapped in when caught up (a book in
+        memory simply empties and refills them). Returns the head reached."""
         with self._lock:
-            for projection in self.named(names):
-                self._rebuild_one(projection, progress)
+            self._rebuild(self.named(names), progress)
             return self.head()
 
     def _rebuild_one(self, projection: Projection[Any], progress: Progress | None) -> None:
+        self._rebuild([projection], progress)
+
+    def _rebuild(self, projections: list[Projection[Any]], progress: Progress | None) -> None:
         if self._shadows is None or self._records is None:
-            projection.view.reset()
-            self._catch_up_these([projection], progress, record_failures=False)
-            self._finished_rebuild(projection)
+            for projection in projections:
+                projection.view.reset()
+            self._catch_up_these(projections, progress, record_failures=False)
+            for projection in projections:
+                self._finished_rebuild(projection)
             return
-        lease = f"rebuild:{projection.name}"
-        if self._leases is not None and not self._leases.acquire(lease):
-            return  # another process is rebuilding it; the old tables answer meanwhile
-        shadows, records = self._shadows, self._records
-        records.set_rebuilding(projection.name, _now())
-        shadow = shadows.open(projection.view)
+        leases, shadows, records = self._leases, self._shadows, self._records
+        # another process rebuilding one of them: its old tables answer meanwhile
+        mine = [p for p in projections if leases is None or leases.acquire(f"rebuild:{p.name}")]
+        opened: list[tuple[Projection[Any], Any, Projection[Any]]] = []
         try:
-            built = type(projection)(shadow)
-            self._catch_up_these([built], progress, record_failures=False)
-            shadows.swap(projection.view, shadow, self._app.name,
-                         lambda: self._catch_up_these([built], None, record_failures=False))
-            self._finished_rebuild(projection)
+            for projection in mine:
+                records.set_rebuilding(projection.name, _now())
+                shadow = shadows.open(projection.view)
+                opened.append((projection, shadow, type(projection)(shadow)))
+            self._catch_up_these([built for _, _, built in opened], progress,
+                                 record_failures=False)
+            for projection, shadow, built in opened:
+                finish = partial(self._catch_up_these, [projection], None, record_failures=False)
+                shadows.swap(projection.view, shadow, self._app.name, finish)
+                self._finished_rebuild(projection)
         finally:
-            shadows.discard(shadow)
-            records.set_rebuilding(projection.name, None)
-            if self._leases is not None:
-                self._leases.release(lease)
+            for projection, shadow, _ in opened:
+                shadows.discard(shadow)
+            for projection in mine:
+                records.set_rebuilding(projection.name, None)
+                if leases is not None:
+                    leases.release(f"rebuild:{projection.name}")
 
     def _finished_rebuild(self, projection: Projection[Any]) -> None:
         if self._records is not None:

@@ -299,3 +299,21 @@ def test_a_worker_process_keeps_the_views_and_stops_cleanly_on_sigterm(tmp_path:
             worker.kill()
             worker.wait()
         assert all(s.state == "idle" and s.holder is None for s in book.projections.status())
+
+
+def test_events_written_while_a_rebuild_runs_reach_the_rebuilt_view(store_url: str) -> None:
+    with ClientBook.open(store_url) as book, ClientBook.open(store_url) as writer:
+        first = _customer(book, 1)
+        book.projections.catch_up()
+        late: list[UUID] = []
+
+        def write_meanwhile(name: str, position: int, head: int) -> None:
+            if not late:  # the shadow is being built: another process writes
+                late.append(_customer(writer, 2))
+
+        head = book.projections.rebuild(write_meanwhile, names=["customer_directory"])
+
+        assert late and head == writer.last_written
+        assert [e.customer_id for e in book.directory.search()] == [first, late[0]]
+        assert {s.name: s.position for s in book.projections.status()}[
+            "customer_directory"] == head
