@@ -147,6 +147,7 @@ class _NotedLeases:
         self._database = database
         self.holder = holder
         self._held: dict[str, Any] = {}
+        self._locals: dict[str, threading.Lock] = {}
         self._mutex = threading.Lock()
         database.create(_SCHEMA)
 
@@ -168,6 +169,12 @@ class _NotedLeases:
     def owns(self, name: str) -> bool:
         return name in self._held
 
+    def local_lock(self, name: str) -> threading.Lock:
+        """A lock per name among this holder's threads (a lease is this holder's, whichever
+        of its threads took it)."""
+        with self._mutex:
+            return self._locals.setdefault(name, threading.Lock())
+
     def acquire(self, name: str) -> bool:
         raise NotImplementedError
 
@@ -184,29 +191,23 @@ class _NotedLeases:
 
 
 class LocalLeases(_NotedLeases):
-    """Leases among the threads of one process (a book in memory)."""
-
-    _taken: dict[tuple[int, str], str] = {}
-    _global = threading.Lock()
+    """Leases among the threads of one process: a book in memory, whose store no other book
+    shares."""
 
     def acquire(self, name: str) -> bool:
-        key = (id(self._database), name)
-        with self._global:
-            if self._taken.get(key, self.holder) != self.holder:
-                return False
-            self._taken[key] = self.holder
-        if name not in self._held:
+        with self._mutex:
+            if name in self._held:
+                return True
             self._held[name] = True
-            self._note(name)
+        self._note(name)
         return True
 
     def release(self, name: str) -> None:
-        with self._global:
-            if self._held.pop(name, None) is not None:
-                self._taken.pop((id(self._database), name), None)
+        with self._mutex:
+            self._held.pop(name, None)
 
     def taken(self, name: str) -> bool:
-        return (id(self._database), name) in self._taken
+        return name in self._held
 
 
 class FileLeases(_NotedLeases):
@@ -354,20 +355,31 @@ def leases_for(store: Store, database: SqlDatabase, holder: str) -> _NotedLeases
 
 @contextmanager
 def hold(leases: _NotedLeases, name: str, wait: float) -> Iterator[None]:
-    """Hold a lease for the block, waiting up to `wait` seconds for it."""
+    """Hold a lease for the block, waiting up to `wait` seconds for it: against other
+    processes (the lease) and other threads of this one (a lock of the holder's)."""
     deadline = time.monotonic() + wait
-    while not leases.acquire(name):
-        if time.monotonic() >= deadline:
-            raise BusyError(
-                f"{name.split(':', 1)[-1].replace('_', ' ')} is running in another process "
-                f"({leases.holder_of(name) or 'which has just finished'}); waited {wait:g} s: "
-                "try again when it has finished"
-            )
-        time.sleep(0.2)
+    local = leases.local_lock(name)
+    if not local.acquire(timeout=wait):
+        raise _busy(name, leases.holder, wait)
     try:
-        yield
+        while not leases.acquire(name):
+            if time.monotonic() >= deadline:
+                raise _busy(name, leases.holder_of(name), wait)
+            time.sleep(0.2)
+        try:
+            yield
+        finally:
+            leases.release(name)
     finally:
-        leases.release(name)
+        local.release()
+
+
+def _busy(name: str, holder: str | None, wait: float) -> BusyError:
+    return BusyError(
+        f"{name.split(':', 1)[-1].replace('_', ' ')} is running in another process "
+        f"({holder or 'which has just finished'}); waited {wait:g} s: "
+        "try again when it has finished"
+    )
 
 
 class PostgresWakeup:

@@ -317,3 +317,24 @@ def test_events_written_while_a_rebuild_runs_reach_the_rebuilt_view(store_url: s
         assert [e.customer_id for e in book.directory.search()] == [first, late[0]]
         assert {s.name: s.position for s in book.projections.status()}[
             "customer_directory"] == head
+
+
+def test_two_threads_of_one_book_close_a_date_once(book: ClientBook) -> None:
+    _customer(book)
+    results: list[Any] = []
+    errors: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            results.append(book.close_of_business(date(2026, 11, 20)))
+        except BaseException as error:  # noqa: BLE001 - the test reports any
+            errors.append(error)
+
+    threads = [threading.Thread(target=close) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert sorted(len(r.days) for r in results) == [0, 1]
+    assert book.last_business_date_closed == date(2026, 11, 20)
