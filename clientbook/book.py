@@ -38,6 +38,7 @@ from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.read_side import (
+    EventCounter,
     PostgresWakeup,
     SqlReadSideRecords,
     SqlShadows,
@@ -220,6 +221,7 @@ class ClientBook(_ReadSide):
             shadows=None if self.store.kind == "memory" else SqlShadows(self.store),
             wakeup=self._wakeup,
             transient=TRANSIENT_ERRORS,
+            counter=None if self.store.kind == "memory" else EventCounter(self._database),
         ))
         self.complaints = Complaints(self.app, self.policy)
         self.credit = Credit(self.app, self.policy)

@@ -421,6 +421,27 @@ class PostgresWakeup:
             self._connection = None
 
 
+class EventCounter:
+    """How many events of some topics the log holds between two positions: one count in SQL
+    (the status's lag), not a read of every event."""
+
+    def __init__(self, database: SqlDatabase) -> None:
+        self._database = database
+        if database.dialect == "postgresql":
+            self._table, self._position = "clientbook_events", "notification_id"
+        else:
+            self._table, self._position = "stored_events", "rowid"
+
+    def __call__(self, after: int, upto: int, topics: tuple[str, ...]) -> int:
+        where = f"{self._position} > ? AND {self._position} <= ?"
+        if topics:
+            where += f" AND topic IN ({', '.join('?' for _ in topics)})"
+        ((count,),) = self._database.query(
+            f"SELECT count(*) FROM {self._table} WHERE {where}", (after, upto, *topics)
+        )
+        return int(count)
+
+
 class SqlShadows:
     """Rebuilds without downtime. PostgreSQL: the new view's tables in a schema of their own;
     SQLite: in a file of their own. The swap, in the view's own database and transaction,

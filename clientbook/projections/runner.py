@@ -87,6 +87,7 @@ class ProjectionRunner:
         shadows: Shadows | None = None,
         wakeup: Callable[[], Wakeup] | None = None,
         transient: tuple[type[BaseException], ...] = (),
+        counter: Callable[[int, int, tuple[str, ...]], int] | None = None,
         wait_timeout: float = 10.0,
     ) -> None:
         self._app = app
@@ -97,6 +98,7 @@ class ProjectionRunner:
         self._leases = leases
         self._shadows = shadows
         self._wakeup = wakeup
+        self._counter = counter
         self._transient: tuple[type[BaseException], ...] = (ServiceError, *transient)
         self.wait_timeout = wait_timeout
         """How long a query with `at_least` waits for a worker to reach that position."""
@@ -445,6 +447,8 @@ class ProjectionRunner:
     def _count_after(self, position: int, head: int, projection: Projection[Any]) -> int:
         if position >= head:
             return 0
+        if self._counter is not None:
+            return self._counter(position, head, tuple(projection.topics))
         notifications = self._app.recorder.select_notifications(
             start=position, limit=10**9, stop=head, topics=tuple(projection.topics),
             inclusive_of_start=False,

@@ -338,3 +338,22 @@ def test_two_threads_of_one_book_close_a_date_once(book: ClientBook) -> None:
     assert errors == []
     assert sorted(len(r.days) for r in results) == [0, 1]
     assert book.last_business_date_closed == date(2026, 11, 20)
+
+
+def test_the_status_counts_the_lag_in_the_events_a_projection_reads(book: ClientBook) -> None:
+    cid = _customer(book)
+    book.projections.catch_up()
+    for n in range(3):
+        _contact(book, cid, f"contact {n}")
+    book.policy.change("lapse_grace_days", "5", reason="test", by=Actor("u-boss", {"manager"}),
+                       on=DAY)
+
+    status = {s.name: s for s in book.projections.status()}
+
+    assert status["customer_directory"].lag_events == 3  # the policy change is not its topic
+    audit = status["audit_trail"]
+    assert audit.lag_events == len(list(book.events(after=audit.position))) >= 4  # every event
+    assert status["exposure"].lag_events == 0
+    assert status["customer_directory"].lag_seconds >= 0
+    book.projections.catch_up()
+    assert all(s.lag_events == 0 and s.lag_seconds == 0 for s in book.projections.status())
