@@ -682,8 +682,8 @@ def projections_status(ctx: click.Context, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([_status_json(row) for row in rows], indent=1, ensure_ascii=False))
         return
-    table = Table("projection", "version", "position", "lag (events)", "lag (s)", "state",
-                  "worker", "last error or decision")
+    table = Table("projection", "version", "position", "lag", "lag (s)", "state", "worker",
+                  "last error or decision")
     for row in rows:
         version = f"{row.stored_version or '-'}" + (f" → {row.version}" if row.needs_rebuild
                                                       else "")
@@ -692,7 +692,7 @@ def projections_status(ctx: click.Context, fmt: str) -> None:
                 if row.failure else _decision_text(row.last_decision))
         table.add_row(row.name, version, f"{row.position:,}", f"{row.lag_events:,}",
                       f"{row.lag_seconds:.1f}", state, row.holder or "", note)
-    console.print(table)
+    Console(width=max(console.width, 160)).print(table)  # one row a line, piped or not
 
 
 def _decision_text(decision: Any) -> str:

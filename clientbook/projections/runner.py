@@ -434,7 +434,7 @@ class ProjectionRunner:
                 position=position,
                 head=head,
                 lag_events=self._count_after(position, head, projection),
-                lag_seconds=self._age_of_next(position, head),
+                lag_seconds=self._age_of_next(position, head, projection),
                 state=state,
                 needs_rebuild=(stored is not None and stored < version_of(projection))
                 or bool(getattr(projection.view, "stale_schema", False)),
@@ -455,13 +455,15 @@ class ProjectionRunner:
         )
         return len(notifications)
 
-    def _age_of_next(self, position: int, head: int) -> float:
-        if position >= head:
-            return 0.0
-        (first,) = self._app.recorder.select_notifications(
-            start=position, limit=1, inclusive_of_start=False
+    def _age_of_next(self, position: int, head: int, projection: Projection[Any]) -> float:
+        """How long ago the oldest event it has yet to apply was recorded (0 when none)."""
+        first = self._app.recorder.select_notifications(
+            start=position, limit=1, stop=head, topics=tuple(projection.topics),
+            inclusive_of_start=False,
         )
-        recorded: datetime = getattr(self._app.mapper.to_domain_event(first), "timestamp")
+        if position >= head or not first:
+            return 0.0
+        recorded: datetime = getattr(self._app.mapper.to_domain_event(first[0]), "timestamp")
         return max(0.0, (_now() - recorded).total_seconds())
 
     def retry(self, name: str, *, by: str, reason: str = "") -> int:
