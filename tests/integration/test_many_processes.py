@@ -1,0 +1,599 @@
+"""The read side across real processes (issue 10): writers, queriers, catch-ups and workers
+(`clientbook projections run`) on one store, each its own interpreter, on SQLite and PostgreSQL.
+
+Every child has a deadline and is killed at the end of its test whatever happened; the roles
+are in `_roles.py` beside this file. Each test prints what it did (run pytest with -s to see).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from uuid import UUID
+
+import psycopg
+import pytest
+from conftest import postgres_schema_url
+
+from clientbook import Actor, ClientBook
+from clientbook.domain.customer import Customer
+from clientbook.domain.errors import ViewBehind
+from clientbook.projections.runner import lease_of
+
+HERE = Path(__file__).parent
+ROLES = HERE / "_roles.py"
+D = date(2026, 11, 2)
+PERIOD = dict(period_from=date(2026, 11, 1), period_to=date(2026, 12, 31))
+CHILD_TIMEOUT = 60.0
+
+
+def clientbook_command() -> list[str]:
+    """The `clientbook` console script of this interpreter's environment."""
+    script = Path(sys.executable).with_name("clientbook")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from clientbook.cli import main; main()"]
+
+
+class Child:
+    """One process: its output in files (no pipe to fill), a deadline, killed when it passes."""
+
+    def __init__(self, name: str, command: list[str], folder: Path, timeout: float,
+                 piped: bool = False) -> None:
+        self.name = name
+        self._out = folder / f"{name}.out"
+        self._err = folder / f"{name}.err"
+        with open(self._out, "w") as out, open(self._err, "w") as err:
+            self.process = subprocess.Popen(
+                command, stdout=subprocess.PIPE if piped else out, stderr=err,
+                stdin=subprocess.PIPE if piped else subprocess.DEVNULL, bufsize=0)
+        self.pid = self.process.pid
+        self.deadline = time.monotonic() + timeout
+
+    def line(self) -> dict[str, Any] | None:
+        """The next JSON line the (piped) child prints, waiting no longer than its deadline;
+        None when it has ended."""
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [],
+                                    max(0.0, self.deadline - time.monotonic()))
+        if not ready:
+            self.kill()
+            raise AssertionError(f"{self.name} said nothing in time:\n{self.stderr()}")
+        text = self.process.stdout.readline()
+        return json.loads(text) if text else None
+
+    def say(self, text: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(text.encode() + b"\n")
+
+    def stderr(self) -> str:
+        return self._err.read_text()
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def wait(self) -> int:
+        try:
+            return self.process.wait(max(0.0, self.deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"{self.name} did not finish in time:\n{self.stderr()}") from None
+
+    def result(self) -> dict[str, Any]:
+        """The role's JSON report (its last line of output); it must have exited cleanly."""
+        if self.process.stdout is not None:  # piped: the rest of what it prints
+            try:
+                out, _ = self.process.communicate(
+                    timeout=max(0.0, self.deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.kill()
+                raise AssertionError(f"{self.name} did not finish in time") from None
+            self._out.write_bytes(out)
+        code = self.wait()
+        assert code == 0, f"{self.name} exited with {code}:\n{self.stderr()}"
+        return json.loads(self._out.read_text().splitlines()[-1])
+
+    def stop(self) -> int:
+        """SIGTERM (a worker stops after the page in hand), then wait for it."""
+        if self.running():
+            self.process.send_signal(signal.SIGTERM)
+        return self.wait()
+
+    def kill(self) -> None:
+        if self.running():
+            self.process.kill()
+        self.process.wait(10)
+
+
+class Fleet:
+    """The processes of one test; whatever is still running at the end is killed."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        self.url = url
+        self.folder = folder
+        self.children: list[Child] = []
+
+    def role(self, role: str, name: str, timeout: float = CHILD_TIMEOUT, piped: bool = False,
+             **arguments: Any) -> Child:
+        arguments.update(url=self.url, folder=str(self.folder), name=name)
+        return self._start(name, [sys.executable, str(ROLES), role, json.dumps(arguments)],
+                           timeout, piped)
+
+    def worker(self, name: str, *options: str, timeout: float = CHILD_TIMEOUT) -> Child:
+        return self._start(name, [*clientbook_command(), "--db", self.url, "projections", "run",
+                                  *options], timeout)
+
+    def cli(self, name: str, *arguments: str, timeout: float = CHILD_TIMEOUT) -> Child:
+        return self._start(name, [*clientbook_command(), "--db", self.url, *arguments], timeout)
+
+    def _start(self, name: str, command: list[str], timeout: float, piped: bool = False
+               ) -> Child:
+        child = Child(name, command, self.folder, timeout, piped)
+        self.children.append(child)
+        return child
+
+    def go(self, *children: Child, timeout: float = CHILD_TIMEOUT) -> None:
+        """Wait until the roles have opened their books, then let them all start at once."""
+        deadline = time.monotonic() + timeout
+        for child in children:
+            while not (self.folder / f"ready-{child.name}").exists():
+                assert child.running(), f"{child.name} ended early:\n{child.stderr()}"
+                assert time.monotonic() < deadline, f"{child.name} never got ready"
+                time.sleep(0.02)
+        (self.folder / "go").touch()
+
+    def done(self) -> None:
+        (self.folder / "done").touch()
+
+    def kill_all(self) -> None:
+        for child in self.children:
+            child.kill()
+
+
+@pytest.fixture
+def fleet(store_url: str, tmp_path: Path) -> Iterator[Fleet]:
+    folder = tmp_path / "fleet"
+    folder.mkdir()
+    fleet = Fleet(store_url, folder)
+    try:
+        yield fleet
+    finally:
+        fleet.kill_all()
+
+
+def backend(url: str) -> str:
+    return "postgresql" if url.startswith("postgresql") else "sqlite"
+
+
+# -- what the views answer ---------------------------------------------------------------------
+
+
+def answers(book: Any) -> dict[str, Any]:
+    """Every view's answer to the queries the tests compare (a live book or a past one)."""
+    return {
+        "directory": book.directory.search(),
+        "complaint cards": book.complaint_cards.cards(),
+        "complaints report": book.complaint_cards.report(**PERIOD),
+        "managers": book.reports.managers(**PERIOD),
+        "audit trail": book.audit.trail(),
+        "exposure": book.exposure.lines(D, open_only=False),
+        "card accounts": book.card_accounts.accounts(D, open_only=False),
+    }
+
+
+def assert_views_equal_a_rebuild(book: ClientBook) -> dict[str, Any]:
+    """The live views (in the store, kept by the processes) against views built afresh, in
+    memory, from the whole log (`book.as_of()`)."""
+    live = answers(book)
+    with book.as_of() as rebuilt:
+        fresh = answers(rebuilt)
+    for name in live:
+        assert live[name] == fresh[name], f"the {name} view differs from a clean rebuild"
+    return live
+
+
+def event_count(book: ClientBook) -> int:
+    """Events in the log (positions have gaps on PostgreSQL: count, never subtract)."""
+    return sum(1 for _ in book.events())
+
+
+def positions(book: ClientBook) -> dict[str, int]:
+    return {p.name: book.projections.position(p) for p in book.projections.projections}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, what: str,
+               every: float = 0.05) -> float:
+    """Seconds until `condition` held; fails after `timeout`."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < timeout, f"{what}: not within {timeout:g} s"
+        time.sleep(every)
+    return time.monotonic() - started
+
+
+def holders(book: ClientBook) -> dict[str, str | None]:
+    """Which process (pid) holds each projection's lease, if any."""
+    found = {}
+    for projection in book.projections.projections:
+        holder = book.leases.holder_of(lease_of(projection.name))
+        # "unknown" for the moment between taking a lease and noting who took it
+        parts = (holder or "").split(":")
+        found[projection.name] = parts[1] if len(parts) == 3 else holder
+    return found
+
+
+def assert_clean(result: dict[str, Any]) -> None:
+    assert result["unexpected"] == [], f"{result['name']}: " + "\n".join(result["unexpected"])
+
+
+def assert_worker_stopped_cleanly(child: Child) -> None:
+    code = child.stop()
+    err = child.stderr()
+    assert code == 0 and "worker stopped" in err and "Traceback" not in err, err
+
+
+def lease_changes(child: Child) -> list[str]:
+    """The worker's own account of the leases it held, one line per change."""
+    return [line for line in child.stderr().splitlines() if " holds " in line]
+
+
+def make_log(book: ClientBook, customers: int, contacts: int, start: int = 0) -> int:
+    """Customers registered, activated and contacted `contacts` times each, saved in the
+    application's batches (fast: no command round trip each); returns the events written."""
+    made = []
+    for i in range(start, start + customers):
+        customer = Customer.register(number=f"C-{i:06d}", kind="individual", name=f"Holder {i}",
+                                     manager=f"m-{i % 5}", by="u-loader", on=D,
+                                     visit_cycle_days=30)
+        customer.activate(by="u-loader", on=D)
+        for k in range(contacts):
+            customer.record_contact(channel="visit", purpose="follow_up", outcome="fine",
+                                    by="u-loader", on=D + timedelta(days=k))
+        made.append(customer)
+    book.app.save_in_batches(made)
+    return customers * (2 + contacts)
+
+
+# -- 1. many processes -----------------------------------------------------------------------
+
+
+WRITERS, CUSTOMERS, CONTACTS, COMPLAINTS = 4, 6, 3, 2
+
+
+def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
+    with ClientBook.open(fleet.url) as book:  # makes the tables before anyone else opens it
+        started = time.monotonic()
+        workers = [fleet.worker(f"worker-{i}", "--poll", "0.3") for i in (1, 2)]
+        writers = [fleet.role("writer", f"writer-{i}", customers=CUSTOMERS, contacts=CONTACTS,
+                              complaints=COMPLAINTS) for i in range(1, WRITERS + 1)]
+        queriers = [fleet.role("querier", f"querier-{i}", iterations=600)
+                    for i in range(1, 4)]
+        fleet.go(*writers, *queriers)
+
+        # while they work: watch the leases; stop the worker holding most of them half-way
+        seen: list[dict[str, str | None]] = []
+        stopped_at = None
+        stopped: Child | None = None
+        takeover = None
+        deadline = time.monotonic() + CHILD_TIMEOUT
+        while any(w.running() for w in writers) and time.monotonic() < deadline:
+            now = holders(book)
+            if not seen or now != seen[-1]:
+                seen.append(now)
+            written = book.head
+            if stopped is None and written > WRITERS * CUSTOMERS * (2 + CONTACTS) // 2:
+                counts = Counter(now.values())
+                stopped = max(workers, key=lambda w: counts[str(w.pid)])
+                if counts[str(stopped.pid)]:
+                    stopped_at = time.monotonic()
+                    stopped.process.send_signal(signal.SIGTERM)
+                else:
+                    stopped = None
+            if stopped is not None and stopped_at is not None and takeover is None:
+                other = next(w for w in workers if w is not stopped)
+                if all(holder == str(other.pid) for holder in now.values()):
+                    takeover = time.monotonic() - stopped_at
+            time.sleep(0.05)
+        results = [w.result() for w in writers]
+        fleet.done()
+        asked = [q.result() for q in queriers]
+        assert stopped is not None, "no worker held a lease half-way through the writes"
+        assert stopped.wait() == 0 and "worker stopped" in stopped.stderr(), stopped.stderr()
+        other = next(w for w in workers if w is not stopped)
+        if takeover is None:
+            wait_until(lambda: all(h == str(other.pid) for h in holders(book).values()), 10,
+                       "the other worker takes every lease")
+            takeover = time.monotonic() - (stopped_at or 0)
+        head = book.head
+        wait_until(lambda: min(positions(book).values()) >= head, 20,
+                   "the remaining worker brings every view to the head")
+        assert [s.failure for s in book.projections.status()] == [None] * 7
+        assert_worker_stopped_cleanly(other)
+
+        for result in results + asked:
+            assert_clean(result)
+        for result in results:  # every command went through, but the one refused on purpose
+            assert result["done"] == {"register": CUSTOMERS, "activate": CUSTOMERS,
+                                      "contact": CUSTOMERS * CONTACTS, "complaint": COMPLAINTS}
+            assert result["allowed"] == {"DuplicateCustomerNumberError": 1}
+        for result in asked:
+            assert result["stale"] == [], result["stale"][:5]
+            assert sum(result["done"].values()) > 20
+        live = assert_views_equal_a_rebuild(book)
+        assert len(live["directory"]) == WRITERS * CUSTOMERS
+        assert len(live["complaint cards"]) == WRITERS * COMPLAINTS
+        assert sum(r.contacts for r in live["managers"].rows) == WRITERS * CUSTOMERS * CONTACTS
+        events = event_count(book)
+        assert len(live["audit trail"]) == events
+
+    commands = sum(sum(r["done"].values()) + sum(r["allowed"].values()) for r in results)
+    queries = Counter[str]()
+    modes = Counter[str]()
+    behind = 0
+    for result in asked:
+        queries.update(result["done"])
+        modes.update(result["modes"])
+        behind += result["allowed"].get("ViewBehind", 0)
+    print(f"\n[{backend(fleet.url)}] {WRITERS} writers: {commands} commands "
+          f"({sum(sum(r['allowed'].values()) for r in results)} refused on purpose), "
+          f"{events} events; 3 queriers: {dict(queries)}, {behind} ViewBehind, "
+          f"{dict(modes)}; lease holders changed {len(seen) - 1} times "
+          f"({sum(len(lease_changes(w)) for w in workers)} changes the workers logged); "
+          f"worker {stopped.pid} stopped half-way, worker {other.pid} held all its leases "
+          f"{takeover:.2f} s later; {time.monotonic() - started:.1f} s in all")
+
+
+# -- 5. close of business for one date in six processes ----------------------------------------
+
+
+def test_six_processes_open_a_new_store_and_close_the_same_date_once(fleet: Fleet) -> None:
+    """Six processes open a store nobody has opened yet, at the same moment, each registers
+    five customers not seen for 60 days, and all close business for the same date: one
+    closes it (and lapses all 30), the others wait for it and find the date closed."""
+    closers = [fleet.role("closer", f"closer-{i}", open_after_go=True, on=D.isoformat(),
+                          customers=5, peers=6) for i in range(1, 7)]
+    fleet.go(*closers)
+    results = [c.result() for c in closers]
+    for result in results:
+        assert_clean(result)
+        assert result["allowed"] == {}
+        assert result["done"] == {"register": 5, "activate": 5, "close": 1}
+    closed = [r for r in results if r["days"]]
+    assert len(closed) == 1, [r["days"] for r in results]
+    assert closed[0]["days"] == [[D.isoformat(), {"lapsed_customers": 30,
+                                                  "overdue_complaints": 0,
+                                                  "credit_lines": 0, "card_accounts": 0}]]
+    with ClientBook.open(fleet.url) as book:
+        assert book.last_business_date_closed == D
+        assert len(book.audit.trail(event_type="DayClosed")) == 1
+        assert len(book.directory.search(lapsed=True)) == 30
+        assert_views_equal_a_rebuild(book)
+    waits = ", ".join(f"{r['seconds']['close']:.2f}" for r in sorted(
+        results, key=lambda r: r["ended"]) if r is not closed[0])
+    print(f"\n[{backend(fleet.url)}] 6 processes opened a new store at once and closed "
+          f"{D}: {closed[0]['name']} closed it ({closed[0]['seconds']['close']:.2f} s), "
+          f"the other 5 returned with no days closed after {waits} s")
+
+
+@pytest.fixture
+def postgres_fleet(tmp_path: Path) -> Iterator[Fleet]:
+    for url in postgres_schema_url():
+        folder = tmp_path / "fleet"
+        folder.mkdir()
+        fleet = Fleet(url, folder)
+        try:
+            yield fleet
+        finally:
+            fleet.kill_all()
+
+
+# -- 2. kill -9 of the lease holder in the middle of a page ------------------------------------
+
+
+def in_a_page(book: ClientBook) -> bool:
+    """Whether another process is inside a page's transaction now: on PostgreSQL it holds a
+    write lock on this schema's tracking table (taken by the page's first statement, kept to
+    its commit); on SQLite it holds the file's write lock."""
+    store = book.store
+    if store.kind == "postgresql":
+        with psycopg.connect(store.postgres_conninfo or "", autocommit=True) as connection:
+            row = connection.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND "
+                "c.relname = 'projection_tracking' AND l.mode = 'RowExclusiveLock' AND "
+                "l.granted AND l.pid <> pg_backend_pid()", (store.postgres_schema,)).fetchone()
+        return bool(row and row[0])
+    probe = sqlite3.connect(store.sqlite_path or "", timeout=0, isolation_level=None)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        assert "locked" in str(error), error
+        return True
+    else:
+        probe.execute("ROLLBACK")
+        return False
+    finally:
+        probe.close()
+
+
+def test_a_worker_killed_mid_page_is_taken_over_and_counts_each_event_once(fleet: Fleet
+                                                                          ) -> None:
+    customers = 250 if backend(fleet.url) == "postgresql" else 600
+    with ClientBook.open(fleet.url) as book:
+        written = make_log(book, customers, contacts=3)
+        head = book.head
+        a = fleet.worker("worker-a", "--poll", "0.2")
+        wait_until(lambda: set(holders(book).values()) == {str(a.pid)}, 30,
+                   "worker A takes every lease")
+
+        def mid_catch_up() -> bool:
+            now = positions(book)
+            return 0 < max(now.values()) and min(now.values()) < head and in_a_page(book)
+
+        wait_until(mid_catch_up, 30, "worker A is part-way through the log, inside a page",
+                   every=0.01)
+        os.kill(a.pid, signal.SIGKILL)
+        killed = time.monotonic()
+        assert a.process.wait(10) == -signal.SIGKILL
+        at_kill = positions(book)
+        freed = wait_until(lambda: not any(holders(book).values()), 10,
+                           "the dead worker's leases are free")
+        b = fleet.worker("worker-b", "--poll", "0.2")
+        wait_until(lambda: set(holders(book).values()) == {str(b.pid)}, 20,
+                   "worker B takes every lease")
+        takeover = time.monotonic() - killed
+        caught_up = wait_until(lambda: min(positions(book).values()) >= head, 60,
+                               "worker B brings every view to the head")
+        assert_worker_stopped_cleanly(b)
+
+        events = event_count(book)
+        assert events == written
+        live = assert_views_equal_a_rebuild(book)
+        assert len(live["audit trail"]) == events  # each event once: none lost, none twice
+        assert sum(r.contacts for r in live["managers"].rows) == customers * 3
+        assert len(live["directory"]) == customers
+    print(f"\n[{backend(fleet.url)}] {events} events; worker A killed (-9) inside a page with "
+          f"the views at {sorted(set(at_kill.values()))} of {head}; its leases were free "
+          f"{freed:.2f} s later; worker B (a new process) held them {takeover:.2f} s after the "
+          f"kill and reached the head {caught_up:.2f} s after that; every event counted once")
+
+
+# -- 3. lost notifications ---------------------------------------------------------------------
+
+
+def test_a_worker_that_does_not_listen_catches_up_within_its_polling_interval(
+        postgres_fleet: Fleet) -> None:
+    poll = 1.0
+    fleet = postgres_fleet
+    with ClientBook.open(fleet.url) as book:
+        worker = fleet.worker("worker", "--no-listen", "--poll", str(poll))
+        wait_until(lambda: set(holders(book).values()) == {str(worker.pid)}, 30,
+                   "the worker takes every lease")
+        (directory,) = book.projections.named(["customer_directory"])
+        lags = []
+        for i in range(4):
+            time.sleep(0.3 * i)  # at different moments of the worker's polling cycle
+            book.customers.register(number=f"C-{i:06d}", kind="individual", name=f"N {i}",
+                                    manager="m-001", by=Actor("u-clerk"), on=D)
+            written = book.last_written
+            lags.append(wait_until(lambda: book.projections.position(directory) >= written,
+                                   poll + 5, "the worker reaches the new event", every=0.005))
+        assert_worker_stopped_cleanly(worker)
+    assert max(lags) < poll + 1.0, lags  # a poll, plus the round's own work on a busy machine
+    print(f"\n[postgresql] worker with --no-listen --poll {poll:g}: views reached each of 4 "
+          f"commands after {', '.join(f'{lag:.2f}' for lag in lags)} s")
+
+
+# -- 4. at_least --------------------------------------------------------------------------------
+
+
+def test_a_query_right_after_another_process_wrote_sees_it_or_says_the_view_is_behind(
+        fleet: Fleet) -> None:
+    with ClientBook.open(fleet.url) as book:
+        worker = fleet.worker("worker", "--poll", "0.5")
+        wait_until(lambda: set(holders(book).values()) == {str(worker.pid)}, 30,
+                   "the worker takes every lease")
+        writer = fleet.role("announcer", "announcer-1", piped=True, commands=30)
+        fleet.go(writer)
+        outcomes: Counter[str] = Counter()
+        for k in range(30):
+            written = writer.line()
+            assert written is not None, writer.stderr()
+            cid, day, position = written["customer"], written["day"], written["position"]
+            plain = book.directory.customer(UUID(cid))  # no at_least: the view as it stands
+            if plain is None or plain.last_contact is None or \
+                    plain.last_contact.isoformat() < day:
+                outcomes["without at_least: an older answer"] += 1
+            # the first 20 with no time to wait for the worker, the last 10 with the default
+            book.projections.wait_timeout = 0.0 if k < 20 else 10.0
+            try:
+                entry = book.directory.customer(UUID(cid), at_least=position)
+            except ViewBehind as behind:
+                assert behind.wanted == position and behind.position < position
+                assert behind.projection == "customer_directory"
+                outcomes["ViewBehind" if k < 20 else "ViewBehind after 10 s"] += 1
+            else:
+                assert entry is not None and entry.last_contact is not None
+                assert entry.last_contact.isoformat() == day, (entry, written)  # never stale
+                outcomes["the command's effect"] += 1
+            writer.say("next")
+        assert_clean(writer.result())
+        assert_worker_stopped_cleanly(worker)
+    assert outcomes["ViewBehind after 10 s"] == 0
+    assert outcomes["the command's effect"] + outcomes["ViewBehind"] == 30
+    print(f"\n[{backend(fleet.url)}] 30 queries at_least= the position another process had "
+          f"just written: {dict(outcomes)}")
+
+
+# -- 6. a rebuild while another process queries ----------------------------------------------
+
+
+def test_a_rebuild_in_one_process_never_shows_another_an_empty_or_half_built_view(
+        fleet: Fleet) -> None:
+    customers = 120 if backend(fleet.url) == "postgresql" else 400
+    with ClientBook.open(fleet.url) as book:
+        make_log(book, customers, contacts=2)
+        for i in range(10):
+            book.complaints.receive(customer=Customer.create_id(f"C-{i:06d}"),
+                                    category="damages", channel="hotline", request="refund",
+                                    department="branch 12", by=Actor("u-clerk"), on=D)
+        book.projections.catch_up()
+        before = answers(book)
+        reader = fleet.role("reader", "reader-1", iterations=100_000)
+        fleet.go(reader)
+        time.sleep(0.5)  # the reader reads before the rebuild starts, and on after it ends
+        begun = time.time()
+        rebuild = fleet.cli("rebuild", "projections", "rebuild")
+        assert rebuild.wait() == 0, rebuild.stderr()
+        ended = time.time()
+        time.sleep(0.5)
+        fleet.done()
+        read = reader.result()
+        assert_clean(read)
+        assert answers(book) == before
+        assert_views_equal_a_rebuild(book)
+    counts = Counter((n, c) for _, n, c in read["reads"])
+    assert counts and set(counts) == {(customers, 10)}, counts
+    during = sum(1 for t, _, _ in read["reads"] if begun <= t <= ended)
+    assert during >= 10, f"only {during} reads while the rebuild ran"
+    print(f"\n[{backend(fleet.url)}] {len(read['reads'])} reads, {during} of them during the "
+          f"{ended - begun:.1f} s of `clientbook projections rebuild`: every one saw "
+          f"{customers} customers and 10 complaint cards")
+
+
+# -- 7. concurrent catch-ups while another process writes --------------------------------------
+
+
+def test_five_processes_catching_up_while_a_sixth_writes_see_no_errors(fleet: Fleet) -> None:
+    with ClientBook.open(fleet.url) as book:
+        make_log(book, 10, contacts=0)
+        customers = [str(Customer.create_id(f"C-{i:06d}")) for i in range(10)]
+        catchers = [fleet.role("catcher", f"catcher-{i}", iterations=10_000)
+                    for i in range(1, 6)]
+        writer = fleet.role("contacts", "contacts-1", customers=customers, count=150)
+        fleet.go(*catchers, writer)
+        wrote = writer.result()
+        fleet.done()
+        caught = [c.result() for c in catchers]
+        assert_clean(wrote)
+        assert wrote["done"] == {"contact": 150} and wrote["allowed"] == {}
+        for result in caught:
+            assert_clean(result)
+            assert result["allowed"] == {}, result["allowed"]  # no error of any kind
+        live = assert_views_equal_a_rebuild(book)
+        assert sum(r.contacts for r in live["managers"].rows) == 150
+        assert len(live["audit trail"]) == event_count(book)
+    rounds = [r["done"]["catch_up"] for r in caught]
+    print(f"\n[{backend(fleet.url)}] 5 processes caught up {sum(rounds)} times ({rounds}) "
+          f"while a sixth recorded 150 contacts in {wrote['ended'] - wrote['started']:.1f} s: "
+          f"0 errors")
