@@ -204,12 +204,13 @@ class ClientBook(_ReadSide):
         self.store = parse_store_url(url)
         self._database = self.store.open_database()
         self.keys = KeyStore(self._database)
-        self.app = ClientBookApplication(
-            self.store.env,
-            mapper=lambda cipher, compressor: ClientBookMapper(
-                self.keys, compressor=compressor, cipher=cipher
-            ),
-        )
+        with self._database.creating():  # other processes may be opening this store too
+            self.app = ClientBookApplication(
+                self.store.env,
+                mapper=lambda cipher, compressor: ClientBookMapper(
+                    self.keys, compressor=compressor, cipher=cipher
+                ),
+            )
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
         self.leases = leases_for(self.store, self._database, holder=_holder())

@@ -24,6 +24,10 @@ except ImportError:  # pragma: no cover - psycopg is a dependency
     pass
 
 
+CREATING = 7238810041
+"""PostgreSQL's advisory lock key held while a process creates a store's schema and tables."""
+
+
 class Cursor(Protocol):
     def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
     def fetchall(self) -> list[Any]: ...
@@ -47,7 +51,7 @@ class SqlDatabase(ABC):
         """Create tables and indexes; safe when several processes open one store at once."""
         with self.transaction() as cursor:
             if self.dialect == "postgresql":
-                cursor.execute("SELECT pg_advisory_xact_lock(7238810041)")
+                cursor.execute(f"SELECT pg_advisory_xact_lock({CREATING})")
             for statement in statements:
                 cursor.execute(statement)
 
@@ -55,6 +59,13 @@ class SqlDatabase(ABC):
         with self.transaction() as cursor:
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
+
+    @contextmanager
+    def creating(self) -> Iterator[None]:
+        """Held while this process creates the tables others make too (the log's, through
+        eventsourcing): processes that open one store at once take turns (SQLite needs no
+        turns: its DDL runs in write transactions)."""
+        yield
 
     @abstractmethod
     def close(self) -> None: ...
@@ -142,6 +153,19 @@ class PostgresDatabase(SqlDatabase):
     def transaction(self) -> Iterator[_PgCursor]:
         with self._lock, self._connection.transaction(), self._connection.cursor() as cursor:
             yield _PgCursor(cursor)
+
+    @contextmanager
+    def creating(self) -> Iterator[None]:
+        """A session lock: PostgreSQL's `CREATE ... IF NOT EXISTS` and `CREATE OR REPLACE
+        FUNCTION` in two sessions at once fail ("duplicate key value violates unique
+        constraint pg_type_typname_nsp_index", "tuple concurrently updated")."""
+        with self._lock:
+            self._connection.execute(f"SELECT pg_advisory_lock({CREATING})")
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._connection.execute(f"SELECT pg_advisory_unlock({CREATING})")
 
     def close(self) -> None:
         self._connection.close()

@@ -7,7 +7,12 @@ from urllib.parse import parse_qs, unquote, urlparse
 from attrs import frozen
 from psycopg.conninfo import make_conninfo
 
-from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
+from clientbook.infrastructure.sql import (
+    CREATING,
+    PostgresDatabase,
+    SqlDatabase,
+    SqliteDatabase,
+)
 
 DEFAULT_URL = "sqlite:///clientbook.db"
 
@@ -89,5 +94,6 @@ def _ensure_schema(conninfo: str, schema: str) -> None:
     import psycopg
     from psycopg import sql
 
-    with psycopg.connect(conninfo, autocommit=True) as connection:
+    with psycopg.connect(conninfo) as connection:  # one transaction, committed at the end
+        connection.execute(f"SELECT pg_advisory_xact_lock({CREATING})")  # see creating()
         connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
