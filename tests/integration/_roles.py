@@ -11,9 +11,11 @@ by a count and a deadline, so a role ends even if the test forgets it (the test 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
+import signal
 import sys
 import time
 import traceback
@@ -42,7 +44,7 @@ class Outcomes:
         self.done: Counter[str] = Counter()
         self.allowed: Counter[str] = Counter()
         self.unexpected: list[str] = []
-        self.seconds: Counter[str] = Counter()
+        self.seconds: dict[str, float] = {}
 
     def attempt(self, kind: str, call: Callable[[], Any]) -> Any:
         started = time.perf_counter()
@@ -56,7 +58,7 @@ class Outcomes:
                                    + traceback.format_exc(limit=8))
             return error
         finally:
-            self.seconds[kind] += time.perf_counter() - started
+            self.seconds[kind] = self.seconds.get(kind, 0.0) + time.perf_counter() - started
         self.done[kind] += 1
         return result
 
@@ -100,11 +102,19 @@ def stopped(folder: Path, started: float) -> bool:
 
 
 def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: int,
-           complaints: int, **_: Any) -> dict[str, Any]:
+           complaints: int, pause: float = 0.0, **_: Any) -> dict[str, Any]:
     """Registers its own customers, activates them, records their contacts (one business day
     apart) and receives complaints for the first few; refuses itself once on purpose (a taken
-    number). After every command it publishes the position it wrote and what it changed."""
+    number). After every command it publishes the position it wrote and what it changed, and
+    pauses (a clerk's pace, so that the writes last while workers come and go)."""
     out = Outcomes()
+    attempt = out.attempt
+
+    def paced(kind: str, call: Callable[[], Any]) -> Any:
+        time.sleep(pause)
+        return attempt(kind, call)
+
+    out.attempt = paced  # type: ignore[method-assign]
     state: dict[str, Any] = {"writer": name, "customers": {}}
     for i in range(customers):
         number = f"C-{name[-1]}{i:05d}"
@@ -113,8 +123,8 @@ def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: 
             visit_cycle_days=30, by=CLERK, on=D))
         if not isinstance(cid, UUID):
             continue
-        mine = state["customers"][str(cid)] = {"status": "prospect", "last_contact": None,
-                                               "complaints": 0}
+        mine: dict[str, Any] = {"status": "prospect", "last_contact": None, "complaints": 0}
+        state["customers"][str(cid)] = mine
         state["position"] = book.last_written
         publish(folder, name, state)
         if i == 0:  # refused: nothing written, a DomainError
@@ -142,32 +152,34 @@ def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: 
     return out.report(last_written=book.last_written)
 
 
-def querier(book: ClientBook, folder: Path, name: str, iterations: int,
-            wait_timeout: float | None = None, **_: Any) -> dict[str, Any]:
+def querier(book: ClientBook, folder: Path, name: str, iterations: int, minimum: int = 0,
+            **_: Any) -> dict[str, Any]:
     """Queries the directory and the complaint cards in a loop, most of them `at_least=` a
-    position a writer published; an answer that does not show what that writer had written by
-    then is counted as stale (the test requires none)."""
+    position a writer published, until the test says done (but at least `minimum` times); an
+    answer that does not show what that writer had written by then is counted as stale (the
+    test requires none)."""
     out = Outcomes()
-    if wait_timeout is not None:
-        book.projections.wait_timeout = wait_timeout
     rng = random.Random(name)
     stale: list[str] = []
     modes: Counter[str] = Counter()
     started = time.monotonic()
-    for i in range(iterations):
-        if stopped(folder, started):
+    asked = 0
+    for _round in range(iterations):
+        if stopped(folder, started) and (asked >= minimum or
+                                         time.monotonic() - started > DEADLINE):
             break
         states = [s for s in published(folder) if s.get("customers")]
         if not states:
             time.sleep(0.01)
             continue
+        asked += 1
         state = rng.choice(states)
         wanted = state["position"]
         cid, expected = rng.choice(list(state["customers"].items()))
         kept = all(book.leases.taken(lease_of(p)) for p in ("customer_directory",
                                                              "complaint_cards"))
         modes["worker keeps the views" if kept else "caught up in this process"] += 1
-        kind = ("customer", "cards", "search")[i % 3]
+        kind = ("customer", "cards", "search")[asked % 3]
         if kind == "customer":
             entry = out.attempt(kind, lambda: book.directory.customer(UUID(cid), at_least=wanted))
             if isinstance(entry, Exception):
@@ -197,7 +209,7 @@ def catcher(book: ClientBook, folder: Path, name: str, iterations: int,
     """Catches every view up in this process, in a loop, until the test says done."""
     out = Outcomes()
     started = time.monotonic()
-    for _ in range(iterations):
+    for _round in range(iterations):
         if stopped(folder, started):
             break
         out.attempt("catch_up", book.projections.catch_up)
@@ -246,7 +258,7 @@ def reader(book: ClientBook, folder: Path, name: str, iterations: int,
     out = Outcomes()
     reads: list[tuple[float, int, int]] = []
     started = time.monotonic()
-    for _ in range(iterations):
+    for _round in range(iterations):
         if stopped(folder, started):
             break
         customers = out.attempt("search", book.directory.search)
@@ -259,20 +271,23 @@ def reader(book: ClientBook, folder: Path, name: str, iterations: int,
 def announcer(book: ClientBook, folder: Path, name: str, commands: int,
               **_: Any) -> dict[str, Any]:
     """Registers a customer, then records contacts one business day apart; after each command
-    it prints the position written and the contact's date, and waits for the test's line on
-    stdin before the next (so the test queries right after each command)."""
+    it announces the position written and the contact's date (`said-K.json`) and waits for the
+    test's answer (`heard-K`) before the next, so the test queries right after each command."""
     out = Outcomes()
     cid = book.customers.register(number=f"C-{name[-1]}00000", kind="individual",
                                   name="Announced", manager="m-001", by=CLERK, on=D)
     book.customers.activate(cid, by=CLERK, on=D)
+    started = time.monotonic()
     for k in range(commands):
         day = D + timedelta(days=k + 1)
         out.attempt("contact", lambda: book.customers.record_contact(cid, **CONTACT, by=CLERK,
                                                                      on=day))
-        print(json.dumps({"position": book.last_written, "customer": str(cid),
-                          "day": day.isoformat()}), flush=True)
-        if not sys.stdin.readline():
-            break
+        publish(folder, f"said-{k}", {"position": book.last_written, "customer": str(cid),
+                                      "day": day.isoformat()})
+        while not (folder / f"heard-{k}").exists():
+            if stopped(folder, started):
+                return out.report()
+            time.sleep(0.001)
     return out.report()
 
 
@@ -282,8 +297,8 @@ ROLES: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
-def main() -> None:
-    role, arguments = sys.argv[1], json.loads(sys.argv[2])
+def run_role(role: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """One role, in a book of its own, opened and closed here."""
     folder = Path(arguments.pop("folder"))
     name = arguments["name"]
     if arguments.pop("open_after_go", False):  # processes opening one store at once
@@ -298,7 +313,51 @@ def main() -> None:
         result.update(role=role, name=name, started=started, ended=time.time(), pid=os.getpid())
     finally:
         book.close()
-    print(json.dumps(result, default=str), flush=True)
+    return result
+
+
+def run_cli(arguments: list[str], out: str, err: str) -> dict[str, Any]:
+    """`clientbook ARGUMENTS` in this process, as its console script runs it, its output in
+    files; the signal handlers it sets (a worker's SIGTERM) are undone after."""
+    from clientbook.cli import main as clientbook
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    code = 0
+    with open(out, "w", buffering=1) as stdout, open(err, "w", buffering=1) as stderr, \
+            contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        try:
+            clientbook.main(arguments, prog_name="clientbook", standalone_mode=False)
+        except SystemExit as exit:
+            code = exit.code if isinstance(exit.code, int) else 1
+        except Exception:
+            traceback.print_exc()
+            code = 1
+        finally:
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
+    return {"code": code, "pid": os.getpid()}
+
+
+def serve(connection: Any) -> None:
+    """A process of the tests' pool (spawned once, then given one job after another): it
+    imports clientbook once, then runs each role or command it is sent with books of its own."""
+    import clientbook.cli  # noqa: F401  (imported once, before the first job)
+
+    connection.send({"ready": os.getpid()})
+    while True:
+        try:
+            kind, payload = connection.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            result = run_role(*payload) if kind == "role" else run_cli(*payload)
+        except BaseException:  # the test reports it; the process serves on
+            result = {"crashed": traceback.format_exc()}
+        connection.send(result)
+
+
+def main() -> None:
+    print(json.dumps(run_role(sys.argv[1], json.loads(sys.argv[2])), default=str), flush=True)
 
 
 if __name__ == "__main__":
