@@ -393,7 +393,7 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
     one holding most leases is stopped half-way, so the other takes them over."""
     # a complaint is received and its number allocated; the year's numbers are opened once
     expected = WRITERS * (CUSTOMERS * (2 + CONTACTS) + COMPLAINTS * 2) + 1
-    with ClientBook.open(fleet.url) as book:  # makes the tables before anyone else opens it
+    with ClientBook.open(fleet.url) as book:  # the test watches the leases and the views
         started = time.monotonic()
         writers = [fleet.role("writer", f"writer-{i}", customers=CUSTOMERS, contacts=CONTACTS,
                               complaints=COMPLAINTS, pause=0.05) for i in range(1, WRITERS + 1)]
