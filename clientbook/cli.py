@@ -666,8 +666,13 @@ def projections_run(ctx: click.Context, names: tuple[str, ...], poll: float,
                            f"{', '.join(now) or 'no projection'}", err=True)
                 held[:] = now
 
+        def on_error(error: BaseException) -> None:
+            click.echo(f"{datetime.now(timezone.utc):%H:%M:%S} {type(error).__name__}: "
+                       f"{str(error).splitlines()[0] if str(error) else ''}; trying again",
+                       err=True)
+
         book.projections.run(names, stop=stop, poll=poll, listen=not no_listen,
-                             on_round=on_round)
+                             on_round=on_round, on_error=on_error)
         click.echo("worker stopped", err=True)
 
 

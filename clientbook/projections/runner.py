@@ -374,23 +374,28 @@ class ProjectionRunner:
         poll: float = 1.0,
         listen: bool = True,
         on_round: Callable[[list[str]], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
         """A worker: keep the named projections (default: all) current until `stop` is set.
 
         Each round it takes the lease of every projection it can, advances those, and waits
         for a notification of new events or `poll` seconds, whichever comes first. It stops
-        after the page in hand when `stop` is set. `on_round` is told which it held."""
+        after the page in hand when `stop` is set. `on_round` is told which it held. An error
+        of the store (the server restarted, a timeout) ends the round, not the worker: it is
+        told to `on_error`, and the next round tries again (a lost connection loses its
+        leases, which this worker or another then takes anew)."""
         chosen = self.named(names)
         stop = stop or threading.Event()
         leases = self._leases
         wakeup = self._wakeup() if listen and self._wakeup is not None else None
         try:
             while not stop.is_set():
-                held = [p for p in chosen if leases is None or leases.acquire(lease_of(p.name))]
-                if held:
-                    self._catch_up_these(held, None, going=lambda: not stop.is_set()
-                                         and all(leases is None or leases.owns(lease_of(p.name))
-                                                 for p in held))
+                try:
+                    held = self._one_round(chosen, stop)
+                except self._transient as error:
+                    held = []
+                    if on_error is not None:
+                        on_error(error)
                 if on_round is not None:
                     on_round([p.name for p in held])
                 if stop.is_set():
@@ -405,6 +410,16 @@ class ProjectionRunner:
                     leases.release(lease_of(projection.name))
             if wakeup is not None:
                 wakeup.close()
+
+    def _one_round(
+        self, chosen: list[Projection[Any]], stop: threading.Event
+    ) -> list[Projection[Any]]:
+        leases = self._leases
+        held = [p for p in chosen if leases is None or leases.acquire(lease_of(p.name))]
+        if held:
+            self._catch_up_these(held, None, going=lambda: not stop.is_set() and all(
+                leases is None or leases.owns(lease_of(p.name)) for p in held))
+        return held
 
     def follow(self, stop: threading.Event, interval: float = 0.5) -> None:
         """Keep every view up with new events until `stop` is set (a worker in a thread)."""
