@@ -9,7 +9,13 @@ from conftest import postgres_schema_url
 from eventsourcing.tests import (
     persistence as es_p,
 )  # the module, so pytest does not collect its bases
+from eventsourcing.utils import Environment
 
+from clientbook.infrastructure.postgres import (
+    BoundedAggregateRecorder,
+    BoundedApplicationRecorder,
+    Factory,
+)
 from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.views import SqlAuditTrailView
@@ -54,3 +60,45 @@ def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) 
     )
     audit.reset()
     assert audit.max_tracking_id("ClientBook") is None
+
+
+class _OnAFreshSchema:
+    """A fresh PostgreSQL schema per test, and the factories made on it closed afterwards."""
+
+    def setUp(self) -> None:
+        self._schema = postgres_schema_url()
+        self._url = next(self._schema)
+        self._factories: list[Factory] = []
+
+    def tearDown(self) -> None:
+        for factory in self._factories:
+            factory.close()
+        next(self._schema, None)
+
+    def factory(self) -> Factory:
+        factory = Factory(Environment("ClientBook", parse_store_url(self._url).env))
+        self._factories.append(factory)
+        return factory
+
+
+class TestOurPostgresApplicationRecorder(_OnAFreshSchema, es_p.ApplicationRecorderTestCase):
+    """Our bounded recorder, made by our factory (as a book makes it), is still the library's."""
+
+    EXPECT_CONTIGUOUS_NOTIFICATION_IDS = False  # PostgreSQL's positions have gaps
+
+    def create_recorder(self) -> BoundedApplicationRecorder:
+        recorder = self.factory().application_recorder()
+        assert isinstance(recorder, BoundedApplicationRecorder)
+        return recorder
+
+    def test_insert_subscribe(self) -> None:
+        self.optional_test_insert_subscribe()
+
+
+class TestOurPostgresAggregateRecorder(_OnAFreshSchema, es_p.AggregateRecorderTestCase):
+    """The snapshots' recorder, likewise."""
+
+    def create_recorder(self) -> BoundedAggregateRecorder:
+        recorder = self.factory().aggregate_recorder("snapshots")
+        assert isinstance(recorder, BoundedAggregateRecorder)
+        return recorder
