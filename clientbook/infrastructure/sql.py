@@ -7,21 +7,42 @@ rewrites the placeholders. Views and the key store share the book's database: th
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Iterator, Protocol, Sequence
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
-TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (sqlite3.OperationalError,)
+from clientbook.domain.errors import StoreUnavailable
+from clientbook.infrastructure.postgres import (
+    DEFAULT_TIMEOUT,
+    CallBudget,
+    CheckedPool,
+    application_name,
+    connect_timeout,
+    creation_lock,
+    describe,
+    failures_mapped,
+    unavailable,
+)
+
+_CREATED = re.compile(
+    r"\s*CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)(?=\s*\(|\s+ON\s)",
+    re.IGNORECASE,
+)
+"""A statement create() can skip when the table or index it names (unqualified) exists."""
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    sqlite3.OperationalError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    StoreUnavailable,
+)
 """Errors of the store itself, not of an event: a projection retries them, never stops on them."""
-try:
-    import psycopg as _psycopg
-
-    TRANSIENT_ERRORS += (_psycopg.OperationalError, _psycopg.InterfaceError)
-except ImportError:  # pragma: no cover - psycopg is a dependency
-    pass
 
 
 CREATING = 7238810041
@@ -35,7 +56,8 @@ class Cursor(Protocol):
 
 
 class SqlDatabase(ABC):
-    """A connection for views and keys; `transaction()` commits all or nothing."""
+    """A connection for views and keys; `transaction()` commits all or nothing. A store that
+    does not answer in time raises StoreUnavailable."""
 
     dialect: str
 
@@ -48,12 +70,25 @@ class SqlDatabase(ABC):
             cursor.execute(sql, params)
 
     def create(self, statements: Sequence[str]) -> None:
-        """Create tables and indexes; safe when several processes open one store at once."""
+        """Create tables and indexes; safe when several processes open one store at once. When
+        they all exist already (the usual case) it is one catalogue read, without a lock."""
+        names = {match.group(1).lower() for s in statements if (match := _CREATED.match(s))}
+        known = len(names) == len(statements)
+        if known and self.existing(sorted(names)) >= names:
+            return
         with self.transaction() as cursor:
-            if self.dialect == "postgresql":
-                cursor.execute(f"SELECT pg_advisory_xact_lock({CREATING})")
+            self._lock_creation(cursor)
+            if known and self.existing(sorted(names)) >= names:
+                return  # another process created them while this one waited for the lock
             for statement in statements:
                 cursor.execute(statement)
+
+    def _lock_creation(self, cursor: Any) -> None:
+        """Make concurrent create() calls take turns (SQLite's BEGIN IMMEDIATE already does)."""
+
+    def existing(self, names: Sequence[str]) -> set[str]:
+        """Which of these tables and indexes exist (none known here: create() then runs)."""
+        return set()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.transaction() as cursor:
@@ -72,18 +107,22 @@ class SqlDatabase(ABC):
 
 
 class SqliteDatabase(SqlDatabase):
-    """SQLite: a file (WAL, shared with the event store) or an in-memory database."""
+    """SQLite: a file (WAL, shared with the event store) or an in-memory database. A write lock
+    held by another connection beyond `timeout` raises StoreUnavailable."""
 
     dialect = "sqlite"
 
-    def __init__(self, path: str) -> None:
-        self._connection = sqlite3.connect(
-            path, timeout=30, check_same_thread=False, isolation_level=None
-        )
-        if path != ":memory:":
-            self._connection.execute("PRAGMA journal_mode=WAL")
-        self._connection.execute("PRAGMA synchronous=NORMAL")
+    def __init__(self, path: str, *, timeout: float = 30.0) -> None:
+        self._path = path
+        self._timeout = timeout
         self._lock = threading.RLock()
+        with self._unlocked():
+            self._connection = sqlite3.connect(
+                path, timeout=timeout, check_same_thread=False, isolation_level=None
+            )
+            if path != ":memory:":
+                self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=NORMAL")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -93,18 +132,19 @@ class SqliteDatabase(SqlDatabase):
             if self._connection.in_transaction:
                 yield cursor
                 return
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
+            with self._unlocked():
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                except BaseException:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         """A read: inside a transaction it joins it; outside, one statement reads a consistent
         snapshot on its own, without the write lock `BEGIN IMMEDIATE` would take."""
-        with self._lock:
+        with self._lock, self._unlocked():
             cursor = self._connection.cursor()
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
@@ -117,6 +157,24 @@ class SqliteDatabase(SqlDatabase):
     def detach(self, alias: str) -> None:
         with self._lock:
             self._connection.execute(f"DETACH DATABASE {alias}")
+
+    def existing(self, names: Sequence[str]) -> set[str]:
+        marks = ", ".join("?" for _ in names)
+        rows = self.query(f"SELECT name FROM sqlite_master WHERE name IN ({marks})", names)
+        return {str(row[0]).lower() for row in rows}
+
+    @contextmanager
+    def _unlocked(self) -> Iterator[None]:
+        """Inside, SQLite's "database is locked" (its busy timeout ran out) is StoreUnavailable."""
+        try:
+            yield
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            raise StoreUnavailable(
+                f"SQLite store {self._path} is unavailable: another connection held it locked "
+                f"for more than {self._timeout:g} s ({error}); try again later"
+            ) from error
 
     def close(self) -> None:
         self._connection.close()
@@ -137,35 +195,105 @@ class _PgCursor:
 
 
 class PostgresDatabase(SqlDatabase):
-    """PostgreSQL through psycopg 3, in the book's schema."""
+    """PostgreSQL through a psycopg pool, in the book's schema. Each connection is pinged when
+    taken, so broken ones (the server restarted) are replaced without reopening the book; each
+    wait is bounded by `timeout`, then StoreUnavailable. A transaction uses its thread's current
+    connection, so one opened inside another joins it. Transactions of one database still run
+    one at a time, as views keep the open transaction's cursor on themselves; a read outside a
+    transaction takes a connection of its own and does not wait for them."""
 
     dialect = "postgresql"
 
-    def __init__(self, conninfo: str, schema: str) -> None:
-        import psycopg
-
-        self._connection = psycopg.connect(
-            conninfo, autocommit=True, options=f"-c search_path={schema}"
-        )
+    def __init__(self, conninfo: str, schema: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        params = conninfo_to_dict(conninfo)
+        self._where = describe(params, schema)
+        self._secret = str(params.get("password") or "")
+        self._timeout = timeout
+        self._budget = CallBudget(timeout)
         self._lock = threading.RLock()
+        self._current = threading.local()
+        self._pool: CheckedPool[psycopg.Connection[Any]] = CheckedPool(
+            conninfo,
+            kwargs={
+                "autocommit": True,
+                "options": f"-c search_path={schema}",
+                "connect_timeout": connect_timeout(timeout),
+                "application_name": application_name(schema),
+            },
+            min_size=1,
+            max_size=8,
+            timeout=timeout,
+            budget=self._budget,
+            open=True,
+            num_workers=2,
+            name=f"views {schema}",
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[_PgCursor]:
-        with self._lock, self._connection.transaction(), self._connection.cursor() as cursor:
-            yield _PgCursor(cursor)
+        outer = getattr(self._current, "connection", None)
+        if outer is not None:
+            with outer.cursor() as cursor:
+                yield _PgCursor(cursor)
+            return
+        with self._budget.call(), self._serialised(), self._mapped():
+            with self._pool.connection() as connection:
+                self._current.connection = connection
+                try:
+                    with connection.transaction(), connection.cursor() as cursor:
+                        yield _PgCursor(cursor)
+                finally:
+                    self._current.connection = None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """A read: inside a transaction it joins it; outside, one autocommit statement."""
+        if getattr(self._current, "connection", None) is not None:
+            return super().query(sql, params)
+        with self._mapped(), self._pool.connection() as connection:
+            with connection.cursor() as cursor:
+                _PgCursor(cursor).execute(sql, params)
+                return [tuple(row) for row in cursor.fetchall()]
+
+    def _lock_creation(self, cursor: Any) -> None:
+        lock = f"SELECT pg_advisory_xact_lock({CREATING})"
+        creation_lock(cursor, lock, (), self._where, self._timeout, self._secret, local=True)
+
+    def existing(self, names: Sequence[str]) -> set[str]:
+        rows = self.query(
+            "SELECT relname FROM pg_class WHERE relname = ANY(?) AND relnamespace = "
+            "(SELECT oid FROM pg_namespace WHERE nspname = current_schema())",
+            (list(names),),
+        )
+        return {str(row[0]) for row in rows}
+
+    @contextmanager
+    def _serialised(self) -> Iterator[None]:
+        if not self._lock.acquire(timeout=max(self._budget.remaining(), 0)):
+            busy = "another transaction of this book held its views connection all that time"
+            raise unavailable(self._where, self._timeout, busy, self._secret)
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _mapped(self) -> Any:
+        return failures_mapped(self._where, self._timeout, self._secret)
 
     @contextmanager
     def creating(self) -> Iterator[None]:
         """A session lock: PostgreSQL's `CREATE ... IF NOT EXISTS` and `CREATE OR REPLACE
         FUNCTION` in two sessions at once fail ("duplicate key value violates unique
-        constraint pg_type_typname_nsp_index", "tuple concurrently updated")."""
-        with self._lock:
-            self._connection.execute(f"SELECT pg_advisory_lock({CREATING})")
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._connection.execute(f"SELECT pg_advisory_unlock({CREATING})")
+        constraint pg_type_typname_nsp_index", "tuple concurrently updated"). Held on a pooled
+        connection for the block; waited for at most the timeout."""
+        lock = f"SELECT pg_advisory_lock({CREATING})"
+        with self._mapped(), self._pool.connection() as connection:
+            creation_lock(connection, lock, (), self._where, self._timeout, self._secret,
+                          local=False)
+            try:
+                yield
+            finally:
+                connection.execute(f"SELECT pg_advisory_unlock({CREATING})")
+                connection.execute("RESET lock_timeout")
 
     def close(self) -> None:
-        self._connection.close()
+        self._pool.close()
