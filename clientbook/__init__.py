@@ -60,7 +60,9 @@ from clientbook.domain.errors import (
     PolicyError,
     ReasonRequiredError,
     RoleRequiredError,
+    ServiceError,
     StepOrderError,
+    StoreUnavailable,
 )
 from clientbook.domain.group import Link
 from clientbook.domain.money import Money
@@ -147,7 +149,9 @@ __all__ = [
     "Resolution",
     "RoleRequiredError",
     "Scorecard",
+    "ServiceError",
     "StepOrderError",
+    "StoreUnavailable",
     "WorkItem",
     "__version__",
     "reproduce",

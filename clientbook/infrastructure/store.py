@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import math
+import os
 from urllib.parse import parse_qs, unquote, urlparse
 
 from attrs import frozen
 from psycopg.conninfo import make_conninfo
 
-from clientbook.infrastructure.sql import (
-    CREATING,
-    PostgresDatabase,
-    SqlDatabase,
-    SqliteDatabase,
-)
+from clientbook.infrastructure.postgres import DEFAULT_TIMEOUT, TIMEOUT, ensure_schema
+from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
 
 DEFAULT_URL = "sqlite:///clientbook.db"
 
@@ -31,17 +29,25 @@ class Store:
     sqlite_path: str | None = None
     postgres_conninfo: str | None = None
     postgres_schema: str = "public"
+    timeout: float = DEFAULT_TIMEOUT
+    """PostgreSQL: how long a call may wait for the server before StoreUnavailable."""
 
     def open_database(self) -> SqlDatabase:
         if self.kind == "postgresql":
             assert self.postgres_conninfo is not None
-            return PostgresDatabase(self.postgres_conninfo, self.postgres_schema)
+            return PostgresDatabase(
+                self.postgres_conninfo, self.postgres_schema, timeout=self.timeout
+            )
         return SqliteDatabase(self.sqlite_path or ":memory:")
 
 
 def parse_store_url(url: str | None) -> Store:
     """`memory:`, `sqlite:///relative.db`, `sqlite:////absolute.db`, or
-    `postgresql://user[:password]@host[:port]/database[?schema=name]`."""
+    `postgresql://user[:password]@host[:port]/database[?schema=name][&timeout=seconds]`.
+
+    On PostgreSQL every call to the store (a load, a save, a query) fails with StoreUnavailable
+    once it has waited `timeout` seconds for the server: the URL's `timeout`, else the
+    environment variable CLIENTBOOK_STORE_TIMEOUT, else 10."""
     url = url or DEFAULT_URL
     if url in ("memory:", "memory://"):
         return Store(url, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, "memory")
@@ -67,11 +73,16 @@ def _postgres(url: str) -> Store:
     database = parts.path.lstrip("/")
     if not parts.hostname or not database:
         raise StoreUrlError(f"{url!r} needs a host and a database: postgresql://user@host:5432/db")
-    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    query = parse_qs(parts.query)
+    schema = query.get("schema", ["public"])[0]
+    timeout = _timeout(query.get("timeout", [os.environ.get(TIMEOUT, "")])[0])
     user = unquote(parts.username or "postgres")
     password = unquote(parts.password or "")
     env = {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "clientbook.infrastructure.postgres",
+        TIMEOUT: str(timeout),
+        "POSTGRES_CONNECT_TIMEOUT": str(math.ceil(timeout)),
+        "POSTGRES_PRE_PING": "y",
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": parts.hostname,
         "POSTGRES_PORT": str(parts.port or 5432),
@@ -86,14 +97,20 @@ def _postgres(url: str) -> Store:
         user=user,
         **({"password": password} if password else {}),
     )
-    _ensure_schema(conninfo, schema)
-    return Store(url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema)
+    ensure_schema(conninfo, schema, timeout)
+    return Store(
+        url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema, timeout=timeout
+    )
 
 
-def _ensure_schema(conninfo: str, schema: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(conninfo) as connection:  # one transaction, committed at the end
-        connection.execute(f"SELECT pg_advisory_xact_lock({CREATING})")  # see creating()
-        connection.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+def _timeout(text: str) -> float:
+    try:
+        timeout = float(text or DEFAULT_TIMEOUT)
+    except ValueError:
+        timeout = math.nan
+    if not 0 < timeout < math.inf:
+        raise StoreUrlError(
+            f"the store's timeout (?timeout= in its URL, or {TIMEOUT}) is a number of seconds "
+            f"above 0, not {text!r}"
+        )
+    return timeout
