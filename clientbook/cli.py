@@ -16,7 +16,7 @@ from rich.table import Table
 
 from clientbook.application.uci_import import LAST_DAY
 from clientbook.book import ClientBook
-from clientbook.domain.errors import DomainError
+from clientbook.domain.errors import DomainError, ServiceError
 from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
 from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
 
@@ -34,7 +34,23 @@ def _progress() -> Progress:
     )
 
 
-@click.group()
+class _Unavailable(click.ClickException):
+    """The store did not answer (a ServiceError): one line on stderr, exit status 75."""
+
+    exit_code = 75  # EX_TEMPFAIL: a temporary failure, try again later
+
+
+class _Commands(click.Group):
+    """The commands, with a ServiceError from any of them turned into one line, no traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ServiceError as error:
+            raise _Unavailable(str(error)) from None
+
+
+@click.group(cls=_Commands)
 @click.option(
     "--db",
     "url",
