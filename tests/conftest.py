@@ -77,3 +77,101 @@ def book() -> Iterator["ClientBook"]:
 
     with ClientBook.open("memory:") as b:
         yield b
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of a test's own, on a free port, that the test may stop and start:
+    `pg_createcluster VERSION cbtest_<random> -p PORT`, trust authentication, dropped after."""
+
+    def __init__(self, version: str, name: str, port: int) -> None:
+        self.version, self.name, self.port = version, name, port
+
+    def url(self, *, schema: str, timeout: float, password: str = "") -> str:
+        """A store URL on the cluster's `postgres` database (a password only shows it is kept
+        out of messages: trust authentication never asks for it)."""
+        login = f"postgres:{password}" if password else "postgres"
+        where = f"127.0.0.1:{self.port}/postgres"
+        return f"postgresql://{login}@{where}?schema={schema}&timeout={timeout}"
+
+    def conninfo(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server; `immediate` is a crash: no checkpoint, sessions cut off."""
+        self._ctl("stop", "-m", mode)
+
+    def start(self) -> None:
+        """Start the server; returns once it accepts connections."""
+        self._ctl("start")
+
+    def _ctl(self, action: str, *options: str) -> None:
+        _run("pg_ctlcluster", *options, self.version, self.name, action)
+
+
+def _run(*command: str) -> None:
+    import subprocess
+
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip() or done.stdout}")
+
+
+def _throwaway_problem() -> str | None:
+    import shutil
+
+    if shutil.which("pg_createcluster") is None or shutil.which("pg_ctlcluster") is None:
+        return "pg_createcluster/pg_ctlcluster (postgresql-common) are not installed"
+    if os.geteuid() != 0:
+        return "creating a PostgreSQL cluster needs root (pg_createcluster)"
+    if not _pg_versions():
+        return "no PostgreSQL server is installed under /usr/lib/postgresql"
+    return None
+
+
+def _pg_versions() -> list[str]:
+    root = Path("/usr/lib/postgresql")
+    found = [p.name for p in root.glob("*") if (p / "bin" / "postgres").exists()]
+    return sorted(found, key=lambda v: int(v) if v.isdigit() else 0)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    """A cluster of the module's own that its tests may stop and start (and must leave
+    started). Skips, saying why, where clusters cannot be made; fails instead under
+    CLIENTBOOK_REQUIRE_POSTGRES=1."""
+    problem = _throwaway_problem()
+    if problem:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"CLIENTBOOK_REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(f"{problem}: the restart tests need a cluster of their own")
+    versions = _pg_versions()
+    version = "15" if "15" in versions else versions[-1]
+    cluster = ThrowawayPostgres(version, f"cbtest_{uuid.uuid4().hex[:10]}", _free_port())
+    try:
+        _run(
+            "pg_createcluster", version, cluster.name, "-p", str(cluster.port),
+            "--start-conf", "manual", "--", "--auth=trust", "--no-sync",
+        )
+        cluster.start()
+    except Exception as error:
+        if _cluster_exists(cluster):
+            _run("pg_dropcluster", "--stop", version, cluster.name)
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"CLIENTBOOK_REQUIRE_POSTGRES=1 but no throwaway cluster: {error}")
+        pytest.skip(f"no throwaway PostgreSQL cluster: {error}")
+    try:
+        yield cluster
+    finally:
+        _run("pg_dropcluster", "--stop", version, cluster.name)
+
+
+def _cluster_exists(cluster: ThrowawayPostgres) -> bool:
+    return Path(f"/etc/postgresql/{cluster.version}/{cluster.name}").exists()
