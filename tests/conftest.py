@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -85,6 +85,7 @@ class ThrowawayPostgres:
 
     def __init__(self, version: str, name: str, port: int) -> None:
         self.version, self.name, self.port = version, name, port
+        self._starting: Any = None  # a pg_ctlcluster start still checking the server
 
     def url(self, *, schema: str, timeout: float, password: str = "") -> str:
         """A store URL on the cluster's `postgres` database (a password only shows it is kept
@@ -98,14 +99,40 @@ class ThrowawayPostgres:
 
     def stop(self, mode: str = "immediate") -> None:
         """Stop the server; `immediate` is a crash: no checkpoint, sessions cut off."""
-        self._ctl("stop", "-m", mode)
+        self.settle()
+        _run("pg_ctlcluster", "-m", mode, self.version, self.name, "stop")
 
     def start(self) -> None:
-        """Start the server; returns once it accepts connections."""
-        self._ctl("start")
+        """Start the server; returns as soon as it accepts connections (pg_ctlcluster goes on
+        checking it for seconds more: `settle()` waits for that, as stop and drop do)."""
+        import subprocess
+        import time
 
-    def _ctl(self, action: str, *options: str) -> None:
-        _run("pg_ctlcluster", *options, self.version, self.name, action)
+        import psycopg
+
+        self.settle()
+        self._starting = subprocess.Popen(
+            ["pg_ctlcluster", self.version, self.name, "start"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                psycopg.connect(self.conninfo(), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError as error:
+                if self._starting.poll() not in (None, 0) or time.monotonic() > deadline:
+                    self.settle()
+                    raise RuntimeError(f"{self.name} did not start: {error}") from None
+            time.sleep(0.05)
+
+    def settle(self) -> None:
+        """Wait for a start still being checked by pg_ctlcluster; raise if it failed."""
+        starting, self._starting = self._starting, None
+        if starting is not None:
+            _, errors = starting.communicate(timeout=120)
+            if starting.returncode != 0:
+                raise RuntimeError(f"pg_ctlcluster start {self.name} failed: {errors.strip()}")
 
 
 def _run(*command: str) -> None:
@@ -170,6 +197,7 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     try:
         yield cluster
     finally:
+        cluster.settle()
         _run("pg_dropcluster", "--stop", version, cluster.name)
 
 
