@@ -81,7 +81,6 @@ def _postgres(url: str) -> Store:
     env = {
         "PERSISTENCE_MODULE": "clientbook.infrastructure.postgres",
         TIMEOUT: str(timeout),
-        "POSTGRES_CONNECT_TIMEOUT": str(math.ceil(timeout)),
         "POSTGRES_PRE_PING": "y",
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": parts.hostname,

@@ -99,7 +99,6 @@ def test_the_timeout_is_the_urls_else_the_environments_else_ten_seconds(
     monkeypatch.setenv(TIMEOUT, "4.5")
     store = parse_store_url(pg_url)
     assert store.timeout == 4.5 and store.env[TIMEOUT] == "4.5"
-    assert store.env["POSTGRES_CONNECT_TIMEOUT"] == "5"
     assert parse_store_url(pg_url + "&timeout=3").timeout == 3
     for bad in ("0", "-1", "soon", "inf"):
         with pytest.raises(StoreUrlError, match="number of seconds above 0"):
