@@ -27,7 +27,6 @@ from clientbook.infrastructure.postgres import (
     creation_lock,
     describe,
     failures_mapped,
-    unavailable,
 )
 
 _CREATED = re.compile(
@@ -197,10 +196,11 @@ class _PgCursor:
 class PostgresDatabase(SqlDatabase):
     """PostgreSQL through a psycopg pool, in the book's schema. Each connection is pinged when
     taken, so broken ones (the server restarted) are replaced without reopening the book; each
-    wait is bounded by `timeout`, then StoreUnavailable. A transaction uses its thread's current
-    connection, so one opened inside another joins it. Transactions of one database still run
-    one at a time, as views keep the open transaction's cursor on themselves; a read outside a
-    transaction takes a connection of its own and does not wait for them."""
+    wait for the server is bounded by `timeout`, then StoreUnavailable. A transaction uses its
+    thread's current connection, so one opened inside another joins it. Transactions of one
+    database still run one at a time, as before (views keep the open transaction's cursor on
+    themselves), and wait for each other without a bound: only the server is timed. A read
+    outside a transaction takes a connection of its own and does not wait for them."""
 
     dialect = "postgresql"
 
@@ -236,7 +236,7 @@ class PostgresDatabase(SqlDatabase):
             with outer.cursor() as cursor:
                 yield _PgCursor(cursor)
             return
-        with self._budget.call(), self._serialised(), self._mapped():
+        with self._lock, self._mapped():
             with self._pool.connection() as connection:
                 self._current.connection = connection
                 try:
@@ -265,16 +265,6 @@ class PostgresDatabase(SqlDatabase):
             (list(names),),
         )
         return {str(row[0]) for row in rows}
-
-    @contextmanager
-    def _serialised(self) -> Iterator[None]:
-        if not self._lock.acquire(timeout=max(self._budget.remaining(), 0)):
-            busy = "another transaction of this book held its views connection all that time"
-            raise unavailable(self._where, self._timeout, busy, self._secret)
-        try:
-            yield
-        finally:
-            self._lock.release()
 
     def _mapped(self) -> Any:
         return failures_mapped(self._where, self._timeout, self._secret)
