@@ -104,6 +104,14 @@ def unavailable(
     )
 
 
+def unavailable_at(
+    conninfo: str, schema: str, timeout: float, error: BaseException
+) -> StoreUnavailable:
+    """`unavailable()` for a connection made from `conninfo` (its password kept out)."""
+    params = conninfo_to_dict(conninfo)
+    return unavailable(describe(params, schema), timeout, error, str(params.get("password") or ""))
+
+
 @contextmanager
 def failures_mapped(where: str, timeout: float, secret: str = "") -> Iterator[None]:
     """Inside, a psycopg error that means the server is unreachable becomes StoreUnavailable."""

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from clientbook.domain.errors import BusyError
+from clientbook.infrastructure.postgres import is_connection_failure, unavailable_at
 from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import Store
 from clientbook.infrastructure.tracking import TRACKING_TABLE, SqlTrackedView
@@ -281,21 +282,30 @@ class PostgresLeases(_NotedLeases):
         return int.from_bytes(digest, "big") & 0x7FFFFFFF
 
     def _execute(self, sql: str, params: tuple[Any, ...]) -> Any:
-        """One statement on the lease connection; a lost connection loses every lease."""
+        """One statement on the lease connection; a lost connection loses every lease. One the
+        server ended (it restarted) and that held none is replaced once; an unreachable server
+        is StoreUnavailable."""
         import psycopg
 
-        try:
-            if self._connection is None or self._connection.closed:
+        for fresh in (False, True):
+            held = bool(self._held)
+            try:
+                if self._connection is None or self._connection.closed:
+                    self._held.clear()
+                    fresh = True
+                    self._connection = psycopg.connect(self._conninfo, autocommit=True,
+                                                       connect_timeout=5)
+                return self._connection.execute(sql, params).fetchone()[0]
+            except psycopg.OperationalError as error:
                 self._held.clear()
-                self._connection = psycopg.connect(self._conninfo, autocommit=True,
-                                                   connect_timeout=5)
-            return self._connection.execute(sql, params).fetchone()[0]
-        except psycopg.OperationalError:
-            self._held.clear()
-            with suppress(Exception):
-                self._connection.close()
-            self._connection = None
-            raise
+                with suppress(Exception):
+                    self._connection.close()
+                self._connection = None
+                if not is_connection_failure(error):
+                    raise
+                if fresh or held:  # leases lost with it must be seen, not papered over
+                    raise unavailable_at(self._conninfo, self._schema, 5, error) from error
+        raise AssertionError("unreachable")
 
     def acquire(self, name: str) -> bool:
         with self._mutex:
