@@ -35,7 +35,8 @@ def _progress() -> Progress:
 
 
 class _Unavailable(click.ClickException):
-    """The store did not answer (a ServiceError): one line on stderr, exit status 75."""
+    """A ServiceError (the store did not answer, other work holds the book, a view is behind):
+    nothing was wrong with the request; one line on stderr, exit status 75."""
 
     exit_code = 75  # EX_TEMPFAIL: a temporary failure, try again later
 
