@@ -271,19 +271,12 @@ class PostgresDatabase(SqlDatabase):
 
     @contextmanager
     def creating(self) -> Iterator[None]:
-        """A session lock: PostgreSQL's `CREATE ... IF NOT EXISTS` and `CREATE OR REPLACE
-        FUNCTION` in two sessions at once fail ("duplicate key value violates unique
-        constraint pg_type_typname_nsp_index", "tuple concurrently updated"). Held on a pooled
-        connection for the block; waited for at most the timeout."""
-        lock = f"SELECT pg_advisory_lock({CREATING})"
-        with self._mapped(), self._pool.connection() as connection:
-            creation_lock(connection, lock, (), self._where, self._timeout, self._secret,
-                          local=False)
-            try:
-                yield
-            finally:
-                connection.execute(f"SELECT pg_advisory_unlock({CREATING})")
-                connection.execute("RESET lock_timeout")
+        """Nothing to hold here: the log's factory (infrastructure/postgres.py) creates its
+        tables itself, once, under a lock of the schema's, and only when they are missing (the
+        library's DDL in two sessions at once fails: "tuple concurrently updated", "duplicate
+        key value violates unique constraint pg_type_typname_nsp_index"). A lock here would
+        make every book opening anywhere on the server wait for every other."""
+        yield
 
     def close(self) -> None:
         self._pool.close()
