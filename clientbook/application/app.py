@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -12,6 +13,9 @@ from eventsourcing.persistence import IntegrityError, Mapper
 
 from clientbook.domain.card import CardAccount
 from clientbook.domain.errors import ConflictError, NotFoundError
+
+if TYPE_CHECKING:
+    from clientbook.application.idempotency import Idempotency
 
 A = TypeVar("A", bound=Aggregate)
 MapperBuilder = Callable[[Any, Any], Mapper[UUID]]  # (cipher, compressor) -> mapper
@@ -41,12 +45,40 @@ class ClientBookApplication(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, mapper: MapperBuilder | None = None):
         self._mapper_builder = mapper
         self._written = threading.local()
+        self._deferred = threading.local()
+        self._idempotency: Idempotency | None = None
         super().__init__(env)
 
     @property
     def last_written(self) -> int:
         """The position of the last event this thread saved (0 if none)."""
         return getattr(self._written, "position", 0)
+
+    def note_written(self, position: int) -> None:
+        """This thread's commands have written up to this position (a keyed retry's first
+        result counts as written)."""
+        self._written.position = max(position, self.last_written)
+
+    @property
+    def idempotency(self) -> Idempotency:
+        """The book's idempotency keys (see application/idempotency.py)."""
+        if self._idempotency is None:
+            from clientbook.application.idempotency import Idempotency  # it builds on this module
+
+            self._idempotency = Idempotency(self)
+        return self._idempotency
+
+    @contextmanager
+    def deferred_saves(self) -> Iterator[list[Aggregate]]:
+        """Inside, this thread's `save_all` collects the aggregates instead of writing them, so
+        that a keyed command writes them, with its key's record, in one save afterwards."""
+        stack: list[list[Aggregate]] = self._deferred.__dict__.setdefault("stack", [])
+        stash: list[Aggregate] = []
+        stack.append(stash)
+        try:
+            yield stash
+        finally:
+            stack.pop()
 
     def construct_mapper(self) -> Mapper[UUID]:
         if self._mapper_builder is None:
@@ -98,7 +130,12 @@ class ClientBookApplication(Application[UUID]):
         return sum(1 for n in notifications if n.originator_id == aggregate_id)
 
     def save_all(self, *aggregates: Aggregate) -> int | None:
-        """Save atomically; a concurrent change to the same aggregate raises ConflictError."""
+        """Save atomically; a concurrent change to the same aggregate raises ConflictError.
+        Inside `deferred_saves` the aggregates are collected instead (and None returned)."""
+        stack = self._deferred.__dict__.get("stack")
+        if stack:
+            stack[-1].extend(aggregates)  # one aggregate twice: its events are taken once
+            return None
         try:
             recordings = self.save(*aggregates)
         except IntegrityError:
@@ -110,7 +147,7 @@ class ClientBookApplication(Application[UUID]):
         if not recordings:
             return None
         position = max(r.notification.id for r in recordings)
-        self._written.position = max(position, self.last_written)
+        self.note_written(position)
         return position
 
     def command_each(self, cls: type[A], ids: Iterable[UUID], command: Callable[[A], bool]) -> int:

@@ -10,6 +10,7 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.idempotency import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.complaint import (
@@ -73,6 +74,9 @@ class ComplaintRecord:
 class Complaints:
     """Complaint commands and queries, over the one ClientBook log."""
 
+    area = "complaints"
+    """Its name on the book (`book.complaints`), and in its commands' idempotency keys."""
+
     def __init__(self, app: ClientBookApplication, policy: PolicyService) -> None:
         self._app = app
         self._policy = policy
@@ -86,6 +90,7 @@ class Complaints:
             raise ComplaintNotFoundError(f"there is no complaint {number}")
         return cid
 
+    @idempotent
     def receive(
         self,
         *,
@@ -98,6 +103,7 @@ class Complaints:
         on: date,
         claimed: Money | None = None,
         product: str = "general",
+        idempotency_key: str | None = None,
     ) -> UUID:
         """Register a complaint against an existing customer; it gets the year's next number."""
         self._app.get(Customer, customer, "customer", CustomerNotFoundError)
@@ -126,15 +132,37 @@ class Complaints:
             f"could not allocate a complaint number after {NUMBER_ATTEMPTS} attempts; try again"
         )
 
-    def accept(self, complaint: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def accept(
+        self, complaint: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(complaint, lambda c: c.accept(by=by.id, on=on))
 
-    def reject(self, complaint: UUID, *, reply: str, by: Actor, on: date) -> None:
+    @idempotent
+    def reject(
+        self,
+        complaint: UUID,
+        *,
+        reply: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(complaint, lambda c: c.reject(reply=reply, by=by.id, on=on))
 
-    def assign(self, complaint: UUID, department: str, *, by: Actor, on: date) -> None:
+    @idempotent
+    def assign(
+        self,
+        complaint: UUID,
+        department: str,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(complaint, lambda c: c.assign(department, by=by, on=on))
 
+    @idempotent
     def investigate(
         self,
         complaint: UUID,
@@ -147,24 +175,50 @@ class Complaints:
         prevention: str,
         by: Actor,
         on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         report = InvestigationReport(
             cause, course_of_events, responsible_party, conclusion, countermeasures, prevention
         )
         self._do(complaint, lambda c: c.investigate(report, by=by.id, on=on))
 
-    def review(self, complaint: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def review(
+        self, complaint: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(complaint, lambda c: c.review(by=by, on=on))
 
-    def endorse(self, complaint: UUID, *, opinion: str, by: Actor, on: date) -> None:
+    @idempotent
+    def endorse(
+        self,
+        complaint: UUID,
+        *,
+        opinion: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(complaint, lambda c: c.endorse(opinion=opinion, by=by, on=on))
 
-    def approve_report(self, complaint: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def approve_report(
+        self, complaint: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(complaint, lambda c: c.approve_report(by=by, on=on))
 
-    def return_for_rework(self, complaint: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def return_for_rework(
+        self,
+        complaint: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(complaint, lambda c: c.return_for_rework(reason=reason, by=by, on=on))
 
+    @idempotent
     def propose_resolution(
         self,
         complaint: UUID,
@@ -174,31 +228,74 @@ class Complaints:
         by: Actor,
         on: date,
         amount: Money | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         resolution = Resolution(kind, text, amount)
         self._do(complaint, lambda c: c.propose_resolution(resolution, by=by.id, on=on))
 
-    def approve_resolution(self, complaint: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def approve_resolution(
+        self, complaint: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         policy = self._policy.in_force(on)
         self._do(complaint, lambda c: c.approve_resolution(by=by, policy=policy, on=on))
 
-    def pay(self, complaint: UUID, amount: Money, *, by: Actor, on: date) -> None:
+    @idempotent
+    def pay(
+        self,
+        complaint: UUID,
+        amount: Money,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(complaint, lambda c: c.pay(amount, by=by.id, on=on))
 
-    def reply(self, complaint: UUID, *, form: str, text: str, by: Actor, on: date) -> None:
+    @idempotent
+    def reply(
+        self,
+        complaint: UUID,
+        *,
+        form: str,
+        text: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(complaint, lambda c: c.reply(form=form, text=text, by=by.id, on=on))
 
+    @idempotent
     def follow_up(
-        self, complaint: UUID, *, satisfaction: int, by: Actor, on: date, note: str = ""
+        self,
+        complaint: UUID,
+        *,
+        satisfaction: int,
+        by: Actor,
+        on: date,
+        note: str = "",
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(
             complaint, lambda c: c.follow_up(satisfaction=satisfaction, note=note, by=by.id, on=on)
         )
 
-    def close(self, complaint: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def close(
+        self, complaint: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(complaint, lambda c: c.close(by=by.id, on=on))
 
-    def reopen(self, complaint: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def reopen(
+        self,
+        complaint: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         policy = self._policy.in_force(on)
         self._do(complaint, lambda c: c.reopen(reason=reason, by=by.id, on=on, policy=policy))
 

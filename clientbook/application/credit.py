@@ -10,6 +10,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.idempotency import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.borrower import Borrower, borrower_id
@@ -35,12 +36,16 @@ COUNTED = ("approved", "active", "frozen", "matured")
 class Credit:
     """Credit-line and group commands over the one ClientBook log."""
 
+    area = "credit"
+    """Its name on the book (`book.credit`), and in its commands' idempotency keys."""
+
     def __init__(self, app: ClientBookApplication, policy: PolicyService) -> None:
         self._app = app
         self._policy = policy
 
     # -- credit lines ---------------------------------------------------------------------
 
+    @idempotent
     def propose_line(
         self,
         *,
@@ -54,6 +59,7 @@ class Credit:
         review: date,
         by: Actor,
         on: date,
+        idempotency_key: str | None = None,
     ) -> UUID:
         self._unrestricted(customer, "proposed a credit line")
         if self._app.exists(credit_line_id(number)):
@@ -73,7 +79,10 @@ class Credit:
         self._app.save_all(line)
         return line.id
 
-    def approve_line(self, line_id: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def approve_line(
+        self, line_id: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         """✋ Approve within authority; the customer's lines must still fit its group allocation."""
         line = self._line(line_id)
         self._unrestricted(line.customer_id, "approved a credit line")
@@ -85,15 +94,28 @@ class Credit:
             line.freeze_for_group(group_id=group.id, by=by.id, on=on)
         self._save_line(line, borrower, group, by, on)
 
-    def activate_line(self, line_id: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def activate_line(
+        self, line_id: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(line_id, lambda line: line.activate(by=by.id, on=on))
 
+    @idempotent
     def propose_limit_increase(
-        self, line_id: UUID, new_limit: Money, *, by: Actor, on: date
+        self,
+        line_id: UUID,
+        new_limit: Money,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(line_id, lambda line: line.propose_limit_increase(new_limit, by=by.id, on=on))
 
-    def approve_limit_increase(self, line_id: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def approve_limit_increase(
+        self, line_id: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         """✋ Approve a proposed increase; the member's lines must still fit its allocation."""
         line = self._line(line_id)
         self._unrestricted(line.customer_id, "given more credit")
@@ -104,8 +126,16 @@ class Credit:
         line.approve_limit_increase(by=by, policy=self._policy.in_force(on), on=on)
         self._save_line(line, borrower, group, by, on)
 
+    @idempotent
     def decrease_limit(
-        self, line_id: UUID, new_limit: Money, *, reason: str, by: Actor, on: date
+        self,
+        line_id: UUID,
+        new_limit: Money,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._change_line(
             line_id,
@@ -114,30 +144,68 @@ class Credit:
             lambda line: line.decrease_limit(new_limit, reason=reason, by=by.id, on=on),
         )
 
+    @idempotent
     def draw(
-        self, line_id: UUID, amount: Money, *, by: Actor, on: date, due: date | None = None
+        self,
+        line_id: UUID,
+        amount: Money,
+        *,
+        by: Actor,
+        on: date,
+        due: date | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         line = self._line(line_id)
         restricted = self._customer(line.customer_id).restricted is not None
         line.draw(amount, customer_restricted=restricted, by=by.id, on=on, due=due)
         self._app.save_all(line)
 
-    def repay(self, line_id: UUID, amount: Money, *, by: Actor, on: date) -> None:
+    @idempotent
+    def repay(
+        self,
+        line_id: UUID,
+        amount: Money,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(line_id, lambda line: line.repay(amount, by=by.id, on=on))
 
+    @idempotent
     def schedule(
-        self, line_id: UUID, instalments: Sequence[tuple[date, Money]], *, by: Actor, on: date
+        self,
+        line_id: UUID,
+        instalments: Sequence[tuple[date, Money]],
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(line_id, lambda line: line.schedule(list(instalments), by=by.id, on=on))
 
-    def freeze(self, line_id: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def freeze(
+        self, line_id: UUID, *, reason: str, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(line_id, lambda line: line.freeze(reason=reason, by=by.id, on=on))
 
-    def unfreeze(self, line_id: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def unfreeze(
+        self, line_id: UUID, *, reason: str, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(line_id, lambda line: line.unfreeze(reason=reason, by=by.id, on=on))
 
+    @idempotent
     def classify(
-        self, line_id: UUID, classification: str, *, reason: str, by: Actor, on: date
+        self,
+        line_id: UUID,
+        classification: str,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         """A credit officer's classification; the group's follows, and a default cross-defaults it."""
         policy = self._policy.in_force(on)
@@ -148,10 +216,23 @@ class Credit:
             lambda line: line.classify(classification, reason=reason, by=by, policy=policy, on=on),
         )
 
-    def add_covenant(self, line_id: UUID, kind: str, *, by: Actor, on: date) -> None:
+    @idempotent
+    def add_covenant(
+        self, line_id: UUID, kind: str, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(line_id, lambda line: line.add_covenant(kind, by=by.id, on=on))
 
-    def record_breach(self, line_id: UUID, kind: str, *, detail: str, by: Actor, on: date) -> None:
+    @idempotent
+    def record_breach(
+        self,
+        line_id: UUID,
+        kind: str,
+        *,
+        detail: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         """Record a covenant breach; the customer's group gets an early warning at once."""
         line = self._line(line_id)
         line.record_breach(kind, detail=detail, by=by.id, on=on)
@@ -162,13 +243,28 @@ class Credit:
             )
         self._app.save_all(line, *([group] if group else []))
 
-    def set_review_date(self, line_id: UUID, review: date, *, by: Actor, on: date) -> None:
+    @idempotent
+    def set_review_date(
+        self,
+        line_id: UUID,
+        review: date,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(line_id, lambda line: line.set_review_date(review, by=by.id, on=on))
 
-    def mark_matured(self, line_id: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def mark_matured(
+        self, line_id: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(line_id, lambda line: line.mark_matured(by=by.id, on=on))
 
-    def close_line(self, line_id: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def close_line(
+        self, line_id: UUID, *, reason: str, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._change_line(line_id, by, on, lambda line: line.close(reason=reason, by=by.id, on=on))
 
     def line(self, line_id: UUID) -> CreditLine:
@@ -183,8 +279,17 @@ class Credit:
 
     # -- groups ---------------------------------------------------------------------------
 
+    @idempotent
     def form_group(
-        self, *, name: str, lead_branch: str, lead_manager: str, limit: Money, by: Actor, on: date
+        self,
+        *,
+        name: str,
+        lead_branch: str,
+        lead_manager: str,
+        limit: Money,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> UUID:
         if self._app.exists(group_id(name)):
             raise DuplicateNumberError(f"a group named {name} exists already")
@@ -200,8 +305,17 @@ class Credit:
         self._app.save_all(group)
         return group.id
 
+    @idempotent
     def add_member(
-        self, group_ref: UUID, customer: UUID, *, link: Link, allocation: Money, by: Actor, on: date
+        self,
+        group_ref: UUID,
+        customer: UUID,
+        *,
+        link: Link,
+        allocation: Money,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         """Add a member: its existing lines must fit its allocation; a group in default freezes them."""
         group = self._group(group_ref)
@@ -224,8 +338,16 @@ class Credit:
         frozen = self._freeze_group(group, by, on, extra=lines) if group.cross_default else []
         self._app.save_all(group, borrower, *frozen)
 
+    @idempotent
     def remove_member(
-        self, group_ref: UUID, customer: UUID, *, reason: str, by: Actor, on: date
+        self,
+        group_ref: UUID,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         """Remove a member; a group freeze no longer binds its lines."""
         group = self._group(group_ref)
@@ -239,27 +361,64 @@ class Credit:
         ]
         self._app.save_all(group, borrower, *released)
 
+    @idempotent
     def allocate(
-        self, group_ref: UUID, customer: UUID, allocation: Money, *, by: Actor, on: date
+        self,
+        group_ref: UUID,
+        customer: UUID,
+        allocation: Money,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         group = self._group(group_ref)
         lines = self._borrower(customer, by).total(group.limit.currency)
         group.allocate(customer, allocation, lines=lines, by=by.id, on=on)
         self._app.save_all(group)
 
-    def change_group_limit(self, group_ref: UUID, limit: Money, *, by: Actor, on: date) -> None:
+    @idempotent
+    def change_group_limit(
+        self,
+        group_ref: UUID,
+        limit: Money,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         policy = self._policy.in_force(on)
         self._do_group(group_ref, lambda g: g.change_limit(limit, policy=policy, by=by.id, on=on))
 
+    @idempotent
     def raise_warning(
-        self, group_ref: UUID, kind: str, *, detail: str, by: Actor, on: date
+        self,
+        group_ref: UUID,
+        kind: str,
+        *,
+        detail: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do_group(group_ref, lambda g: g.raise_warning(kind, detail=detail, by=by.id, on=on))
 
-    def review_group(self, group_ref: UUID, *, findings: str, by: Actor, on: date) -> None:
+    @idempotent
+    def review_group(
+        self,
+        group_ref: UUID,
+        *,
+        findings: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do_group(group_ref, lambda g: g.review(findings=findings, by=by.id, on=on))
 
-    def release_group(self, group_ref: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def release_group(
+        self, group_ref: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         """✋ Release a reviewed group: its members' lines take drawdowns again."""
         group = self._group(group_ref)
         group.release(by=by, on=on)
@@ -287,7 +446,17 @@ class Credit:
 
     # -- links between customers ----------------------------------------------------------
 
-    def record_link(self, first: UUID, second: UUID, link: Link, *, by: Actor, on: date) -> UUID:
+    @idempotent
+    def record_link(
+        self,
+        first: UUID,
+        second: UUID,
+        link: Link,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> UUID:
         """Record (or revise) how two customers are connected, for group detection."""
         if first == second:
             raise InvalidValueError("a customer is not linked to itself")
@@ -302,7 +471,17 @@ class Credit:
             self._app.save_all(CustomerLink(first=first, second=second, link=link, by=by.id, on=on))
         return lid
 
-    def end_link(self, first: UUID, second: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def end_link(
+        self,
+        first: UUID,
+        second: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._app.change(
             CustomerLink,
             link_id(first, second),
@@ -313,7 +492,16 @@ class Credit:
 
     # -- close of business ----------------------------------------------------------------
 
-    def age_line(self, line_id: UUID, *, policy: PolicySettings, by: Actor, on: date) -> bool:
+    @idempotent
+    def age_line(
+        self,
+        line_id: UUID,
+        *,
+        policy: PolicySettings,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> bool:
         """Note past due, apply the DPD floor, mature; propagate to the group. True if changed."""
         line = self._line(line_id)
         changed = line.record_past_due(by=by.id, on=on)

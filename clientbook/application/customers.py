@@ -9,6 +9,7 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.idempotency import idempotent, idempotent_as
 from clientbook.domain.actor import Actor
 from clientbook.domain.customer import Customer, IdentityClaim, customer_id
 from clientbook.domain.errors import (
@@ -88,6 +89,9 @@ class CustomerRecord:
 class Customers:
     """Customer commands and queries, over the one ClientBook log."""
 
+    area = "customers"
+    """Its name on the book (`book.customers`), and in its commands' idempotency keys."""
+
     def __init__(self, app: ClientBookApplication, vault: PersonalDataVault) -> None:
         self._app = app
         self._vault = vault
@@ -111,6 +115,7 @@ class Customers:
 
     # -- commands -------------------------------------------------------------------------
 
+    @idempotent
     def register(
         self,
         *,
@@ -127,6 +132,7 @@ class Customers:
         segment: str = "potential",
         tier: str = "none",
         visit_cycle_days: int | None = None,
+        idempotency_key: str | None = None,
     ) -> UUID:
         """Register a customer; its number and identity document must not be taken."""
         customer = Customer.register(
@@ -157,8 +163,15 @@ class Customers:
             ) from None
         return customer.id
 
+    @idempotent
     def record_identity_document(
-        self, customer: UUID, document_number: str, *, by: Actor, on: date
+        self,
+        customer: UUID,
+        document_number: str,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         """Record (or replace) the identity document; the old one's claim is released."""
         c = self._load(customer)
@@ -170,6 +183,7 @@ class Customers:
             claims.append(old)
         self._app.save_all(c, *claims)
 
+    @idempotent
     def update_profile(
         self,
         customer: UUID,
@@ -180,6 +194,7 @@ class Customers:
         phone: str | None = None,
         email: str | None = None,
         address: str | None = None,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(
             customer,
@@ -188,21 +203,56 @@ class Customers:
             ),
         )
 
+    @idempotent
     def reassign_manager(
-        self, customer: UUID, manager: str, *, reason: str, by: Actor, on: date
+        self,
+        customer: UUID,
+        manager: str,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(customer, lambda c: c.reassign_manager(manager, reason=reason, by=by.id, on=on))
 
+    @idempotent
     def change_segment(
-        self, customer: UUID, segment: str, *, reason: str, by: Actor, on: date
+        self,
+        customer: UUID,
+        segment: str,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(customer, lambda c: c.change_segment(segment, reason=reason, by=by.id, on=on))
 
-    def change_tier(self, customer: UUID, tier: str, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def change_tier(
+        self,
+        customer: UUID,
+        tier: str,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.change_tier(tier, reason=reason, by=by.id, on=on))
 
+    @idempotent
     def record_contact(
-        self, customer: UUID, *, channel: str, purpose: str, outcome: str, by: Actor, on: date
+        self,
+        customer: UUID,
+        *,
+        channel: str,
+        purpose: str,
+        outcome: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(
             customer,
@@ -211,52 +261,148 @@ class Customers:
             ),
         )
 
-    def set_visit_cycle(self, customer: UUID, days: int | None, *, by: Actor, on: date) -> None:
+    @idempotent
+    def set_visit_cycle(
+        self,
+        customer: UUID,
+        days: int | None,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.set_visit_cycle(days, by=by.id, on=on))
 
+    @idempotent
     def record_survey(
-        self, customer: UUID, *, channel: str, score: int, by: Actor, on: date
+        self,
+        customer: UUID,
+        *,
+        channel: str,
+        score: int,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
     ) -> None:
         self._do(customer, lambda c: c.record_survey(channel=channel, score=score, by=by.id, on=on))
 
-    def activate(self, customer: UUID, *, by: Actor, on: date) -> None:
+    @idempotent
+    def activate(
+        self, customer: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._do(customer, lambda c: c.activate(by=by.id, on=on))
 
-    def mark_dormant(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def mark_dormant(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.mark_dormant(reason=reason, by=by.id, on=on))
 
-    def mark_lost(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def mark_lost(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.mark_lost(reason=reason, by=by.id, on=on))
 
-    def reactivate(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def reactivate(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.reactivate(reason=reason, by=by.id, on=on))
 
-    def restrict(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def restrict(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.restrict(reason=reason, by=by.id, on=on))
 
-    def lift_restriction(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def lift_restriction(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._do(customer, lambda c: c.lift_restriction(reason=reason, by=by.id, on=on))
 
-    def close(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def close(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         """Close the customer; refused while another area reports something still open."""
         open_items = [item for check in self._open_items for item in check(customer)]
         self._do(customer, lambda c: c.close(open_items=open_items, reason=reason, by=by.id, on=on))
 
-    def erase_personal_data(self, customer: UUID, *, reason: str, by: Actor, on: date) -> None:
-        """Erase a closed customer's personal data: its key is forgotten, the log stays intact."""
-        c = self._load(customer)
-        if not c.erased:
-            document = c.document_number
-            c.erase_personal_data(reason=reason, by=by.id, on=on)
-            claims = []
-            if document is not None:  # the document may be registered again, to a new customer
-                claim = self._app.get(
-                    IdentityClaim, IdentityClaim.id_for(document), "identity claim"
-                )
-                claim.release(by=by.id)
-                claims.append(claim)
-            self._app.save_all(c, *claims)
+    def erase_personal_data(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Erase a closed customer's personal data: its key is forgotten, the log stays intact.
+        The key is forgotten after the erasure is written, on a keyed retry too."""
+        self._record_erasure(
+            customer, reason=reason, by=by, on=on, idempotency_key=idempotency_key
+        )
         self._vault.forget(customer)
+
+    @idempotent_as("erase_personal_data")
+    def _record_erasure(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        c = self._load(customer)
+        if c.erased:
+            return
+        document = c.document_number
+        c.erase_personal_data(reason=reason, by=by.id, on=on)
+        claims = []
+        if document is not None:  # the document may be registered again, to a new customer
+            claim = self._app.get(IdentityClaim, IdentityClaim.id_for(document), "identity claim")
+            claim.release(by=by.id)
+            claims.append(claim)
+        self._app.save_all(c, *claims)
 
     # -- helpers --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ from datetime import date
 from eventsourcing.utils import get_topic
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.idempotency import idempotent
 from clientbook.domain.actor import Actor
 from clientbook.domain.policy import Policy, PolicySettings
 
@@ -18,6 +19,9 @@ class PolicyService:
 
     With `up_to`, the settings as the log held them at that position: a change recorded later,
     even one dated earlier, is not seen (what an as-of report and its manifest use)."""
+
+    area = "policy"
+    """Its name on the book (`book.policy`), and in its commands' idempotency keys."""
 
     def __init__(self, app: ClientBookApplication, *, up_to: int | None = None) -> None:
         self._app = app
@@ -40,7 +44,17 @@ class PolicyService:
             return PolicySettings()
         return self._app.get(Policy, policy_id, "policy").in_force(on)
 
-    def change(self, name: str, value: str, *, reason: str, by: Actor, on: date) -> None:
+    @idempotent
+    def change(
+        self,
+        name: str,
+        value: str,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         """Change one setting from a business date on; the change is an event by `by`."""
         policy_id = Policy.create_id()
         if self._app.exists(policy_id):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class DomainError(Exception):
     """A command broke a business rule. Nothing was written."""
@@ -17,6 +19,24 @@ class CurrencyMismatchError(DomainError, ValueError):
 
 class InvalidValueError(DomainError, ValueError):
     """A command was given a value outside what the rule allows."""
+
+
+class InvalidIdempotencyKeyError(InvalidValueError):
+    """An idempotency key is printable text of 1 to 255 characters."""
+
+
+class IdempotencyKeyReused(DomainError):
+    """An idempotency key names one command; it was given again with other arguments."""
+
+    def __init__(
+        self, message: str, *, key: str, command: str, actor: str, when: datetime, position: int
+    ) -> None:
+        super().__init__(message)
+        self.key = key
+        self.command = command
+        self.actor = actor
+        self.when = when
+        self.position = position
 
 
 class NotFoundError(DomainError, LookupError):

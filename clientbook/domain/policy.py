@@ -24,6 +24,13 @@ def _days(value: str) -> int:
     return number
 
 
+def _at_least_a_day(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise ValueError("must be at least 1 day")
+    return number
+
+
 def _percent(value: str) -> Decimal:
     number = Decimal(value)
     if not Decimal(0) <= number <= Decimal(100):
@@ -132,6 +139,10 @@ class PolicySettings:
         Decimal("30.00"), to_amount, "smallest cash-advance fee"
     )
     card_minimum_age: int = setting(18, _days, "youngest age at which a card is granted")
+    idempotency_key_days: int = setting(
+        30, _at_least_a_day, "days a command's idempotency key is kept; a retry within them "
+        "returns the first result, a command after them with the same key runs as a new one"
+    )
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
