@@ -5,7 +5,9 @@ change without notice. An application opens a `ClientBook` and uses its services
 
 - commands: `book.customers`, `book.complaints`, `book.credit`, `book.cards`, `book.policy`,
   `book.close_of_business(on)`, each taking keyword arguments, `by=Actor(...)` and `on=date`,
-  raising a `DomainError` subclass (and writing nothing) when a rule refuses;
+  raising a `DomainError` subclass (and writing nothing) when a rule refuses, and each taking
+  an optional `idempotency_key=` so that a retry returns the first result instead of writing
+  again (see the README's "Embedding clientbook");
 - queries: `book.directory`, `book.audit`, `book.complaint_cards`, `book.exposure`,
   `book.card_accounts`, `book.reports`, `book.credit_reports`, returning immutable values;
 - the past: `book.as_of(position=…, on=…)` is a read-only `PastBook` with the same queries,
@@ -47,10 +49,12 @@ from clientbook.domain.errors import (
     DuplicateNumberError,
     FourEyesError,
     GroupLimitError,
+    IdempotencyKeyReused,
     IdentityDocumentTakenError,
     IncompleteReportError,
     InsufficientCreditError,
     InvalidAmountError,
+    InvalidIdempotencyKeyError,
     InvalidTransitionError,
     InvalidValueError,
     LineFrozenError,
@@ -120,10 +124,12 @@ __all__ = [
     "Exposure",
     "FourEyesError",
     "GroupLimitError",
+    "IdempotencyKeyReused",
     "IdentityDocumentTakenError",
     "IncompleteReportError",
     "InsufficientCreditError",
     "InvalidAmountError",
+    "InvalidIdempotencyKeyError",
     "InvalidTransitionError",
     "InvalidValueError",
     "InvestigationReport",

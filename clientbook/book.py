@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import threading
@@ -37,6 +38,7 @@ from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, Sql
 from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
+from clientbook.infrastructure.positions import EventPositions
 from clientbook.infrastructure.read_side import (
     EventCounter,
     PostgresWakeup,
@@ -211,6 +213,8 @@ class ClientBook(_ReadSide):
                     self.keys, compressor=compressor, cipher=cipher
                 ),
             )
+        if self.store.kind != "memory":
+            self.app.idempotency.positions = EventPositions(self._database)
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
         self.leases = leases_for(self.store, self._database, holder=_holder())
@@ -295,8 +299,10 @@ class ClientBook(_ReadSide):
                          progress: Callable[[str, int, int], None] | None = None) -> int:
         """Replay the UCI card data (see application/uci_import.py); returns events written."""
         holders = list(read_holders(path, rows))
+        source = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # the file, wherever it is
         with self.exclusive("import"):
-            return UciImport(self.app, self.policy, self.close_of_business).run(holders, progress)
+            uci = UciImport(self.app, self.policy, self.close_of_business)
+            return uci.run(holders, progress, source=source)
 
     def exclusive(self, name: str, wait: float | None = None) -> AbstractContextManager[None]:
         """Held by one process (one book) at a time: waits up to `wait` seconds (default

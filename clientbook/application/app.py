@@ -41,6 +41,9 @@ class ClientBookApplication(Application[UUID]):
     (fast-forward), so another process's writes are seen."""
     snapshotting_intervals = {CardAccount: 100}
     """Card accounts live for years and collect thousands of events: snapshot every 100."""
+    part_size = 500
+    """Aggregates per part of a close-of-business step (see batches.py): each part is one save,
+    with its idempotency key; a few events per aggregate keep it within about 2,000."""
 
     def __init__(self, env: dict[str, str] | None = None, *, mapper: MapperBuilder | None = None):
         self._mapper_builder = mapper

@@ -8,6 +8,8 @@ from typing import Callable, Protocol, Sequence
 from uuid import UUID
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.batches import command_in_parts
+from clientbook.application.close_of_business import step_key
 from clientbook.application.idempotency import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
@@ -221,4 +223,5 @@ class RunCardCycle:
             changed = account.charge_annual_fee(by=by.id, on=on) or changed
             return account.renew_or_expire(by=by.id, on=on) or changed
 
-        return self._app.command_each(CardAccount, self._due.cards_due(on), cycle)
+        key = step_key(on, self.name)
+        return command_in_parts(self._app, key, by, CardAccount, self._due.cards_due(on), cycle)

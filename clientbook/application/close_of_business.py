@@ -11,6 +11,7 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.batches import command_in_parts
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.business_day import BusinessCalendar
@@ -22,6 +23,11 @@ BATCH_ACTOR = Actor("system:close-of-business", roles={"batch"})
 Exclusive = Callable[[str], AbstractContextManager[object]]
 """`exclusive(name)`: held by one process at a time; waits for another holder, or raises
 `BusyError` when it waited too long."""
+
+
+def step_key(on: date, step: str) -> str:
+    """The idempotency key of a step's work on a business date (its parts add `/part n of m`)."""
+    return f"close-of-business/{on.isoformat()}/{step}"
 
 
 class DailyStep(Protocol):
@@ -122,4 +128,5 @@ class MarkLapsedCustomers:
             customer.mark_lapsed(grace_days=grace, by=by.id, on=on)
             return True
 
-        return self._app.command_each(Customer, self._candidates.lapse_candidates(on, grace), lapse)
+        candidates = self._candidates.lapse_candidates(on, grace)
+        return command_in_parts(self._app, step_key(on, self.name), by, Customer, candidates, lapse)

@@ -10,6 +10,8 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.batches import command_in_parts
+from clientbook.application.close_of_business import step_key
 from clientbook.application.idempotency import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
@@ -334,4 +336,5 @@ class MarkOverdueComplaints:
             complaint.mark_overdue(by=by.id, on=on)
             return True
 
-        return self._app.command_each(Complaint, self._candidates.overdue_candidates(on), mark)
+        candidates = self._candidates.overdue_candidates(on)
+        return command_in_parts(self._app, step_key(on, self.name), by, Complaint, candidates, mark)

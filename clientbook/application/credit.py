@@ -10,6 +10,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.close_of_business import step_key
+from clientbook.application.batches import each_in_turn
 from clientbook.application.idempotency import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
@@ -266,6 +268,10 @@ class Credit:
         self, line_id: UUID, *, reason: str, by: Actor, on: date, idempotency_key: str | None = None
     ) -> None:
         self._change_line(line_id, by, on, lambda line: line.close(reason=reason, by=by.id, on=on))
+
+    @property
+    def app(self) -> ClientBookApplication:
+        return self._app
 
     def line(self, line_id: UUID) -> CreditLine:
         """The line as it stands (a copy: changing it changes nothing stored)."""
@@ -610,10 +616,14 @@ class AgeCreditLines:
 
     def __init__(self, credit: Credit, candidates: AgingCandidates) -> None:
         self._credit = credit
+        self._app = credit.app
         self._candidates = candidates
 
     def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        return sum(
-            self._credit.age_line(line_id, policy=policy, by=by, on=on)
-            for line_id in self._candidates.lines_to_age(on)
-        )
+        """Each line is saved with the borrower and group it changes: a part of its own."""
+
+        def age(line_id: UUID) -> bool:
+            return self._credit.age_line(line_id, policy=policy, by=by, on=on)
+
+        lines = self._candidates.lines_to_age(on)
+        return each_in_turn(self._app, step_key(on, self.name), by, lines, age)
