@@ -1,0 +1,86 @@
+"""Any sequence of keyed commands, with some of them given again — the same (a retry) or with
+other arguments under the same key — leaves the log of the sequence given once; every retry
+returns the first result and every reuse is refused, and neither writes anything."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clientbook import Actor, ClientBook, DomainError, IdempotencyKeyReused
+from clientbook.domain.customer import customer_id
+from clientbook.testing import CustomerCommand, customer_commands
+
+NUMBERS = st.sampled_from(["C-000001", "C-000002"])
+ACTORS = st.sampled_from([Actor("u-li", {"officer"}), Actor("u-wang", {"officer", "manager"})])
+DATES = st.sampled_from([date(2026, 3, 2), date(2026, 3, 3)])
+COMMANDS = customer_commands(numbers=NUMBERS, actors=ACTORS, dates=DATES)
+
+
+@st.composite
+def scripts(draw: st.DrawFn) -> tuple[list[CustomerCommand], list[str | None], list[Any]]:
+    """Commands, their keys (some none), and what is given again: (which command's key, after
+    which command, None for the same command or another command for other arguments)."""
+    commands = draw(st.lists(COMMANDS, min_size=1, max_size=12))
+    keys = [draw(st.sampled_from([f"key-{n}", None, f"key-{n}"])) for n in range(len(commands))]
+    again = draw(st.lists(
+        st.tuples(st.integers(0, len(commands) - 1), st.integers(0, len(commands) - 1),
+                  st.one_of(st.none(), COMMANDS)), max_size=8))
+    return commands, keys, [(source, max(source, after), other) for source, after, other in again]
+
+
+def give(book: ClientBook, command: CustomerCommand, key: str | None) -> Any:
+    customers = book.customers
+    if command.method == "register":
+        return customers.register(number=command.number, **command.kwargs, idempotency_key=key)
+    method = getattr(customers, command.method)  # the id of a customer that may not exist:
+    return method(customer_id(command.number), **command.kwargs, idempotency_key=key)
+
+
+def outcome(book: ClientBook, command: CustomerCommand, key: str | None) -> Any:
+    try:
+        return give(book, command, key)
+    except DomainError as refusal:
+        return type(refusal)
+
+
+def log(book: ClientBook) -> list[tuple[Any, ...]]:
+    return [(position, e.originator_id, e.originator_version, type(e).__qualname__,
+             sorted((k, repr(v)) for k, v in vars(e).items() if k != "timestamp"))
+            for position, e in book.decoded_events()]
+
+
+@given(script=scripts())
+def test_commands_given_again_with_their_keys_leave_the_log_of_the_commands_given_once(
+    script: tuple[list[CustomerCommand], list[str | None], list[Any]],
+) -> None:
+    commands, keys, again = script
+    with ClientBook.open("memory:") as once:
+        expected = [outcome(once, command, key) for command, key in zip(commands, keys)]
+        expected_log = log(once)
+    with ClientBook.open("memory:") as twice:
+        recorded: dict[str, Any] = {}  # key -> the first result, for keys whose command wrote
+        for n, (command, key) in enumerate(zip(commands, keys)):
+            head = twice.head
+            assert outcome(twice, command, key) == expected[n]
+            if key is not None and twice.head > head:
+                recorded[key] = expected[n]
+            for source, _, other in (a for a in again if a[1] == n):
+                key = keys[source]
+                if key not in recorded:  # no key, or its command wrote nothing: no retry
+                    continue
+                head = twice.head
+                if other is None or other == commands[source]:
+                    assert give(twice, commands[source], key) == recorded[key]
+                else:
+                    try:
+                        give(twice, other, key)
+                    except IdempotencyKeyReused as refusal:
+                        assert refusal.key == key
+                    else:
+                        raise AssertionError(f"{other} reused {key!r} and was not refused")
+                assert twice.head == head
+        assert log(twice) == expected_log
