@@ -48,7 +48,7 @@ def command_in_parts(app: ClientBookApplication, key: str, by: Actor, cls: type[
 
         arguments = {"part": index + 1, "parts": parts, "by": by}
         changed = app.idempotency.run(f"{key}/part {index + 1} of {parts}", key, arguments,
-                                      work, int, expires=False)
+                                      work, int, expires=False, look_first=True)
         plan = plan or changed > 0  # a part that changed something was saved with the plan
         total += changed
     return total
@@ -74,7 +74,8 @@ def each_in_turn(app: ClientBookApplication, key: str, by: Actor, ids: Sequence[
             return changed
 
         arguments = {"item": item, "by": by}
-        changed = app.idempotency.run(f"{key}/{item}", key, arguments, one, bool, expires=False)
+        changed = app.idempotency.run(f"{key}/{item}", key, arguments, one, bool,
+                                      expires=False, look_first=True)
         recorded = recorded or changed
         total += changed
     return total
@@ -97,7 +98,7 @@ def rows_in_parts(app: ClientBookApplication, key: str, by: Actor, rows: Sequenc
 
         name = f"{key}/rows {start + 1}-{start + part_size}"
         total += app.idempotency.run(name, key, {"rows": these, "by": by}, save, int,
-                                     expires=False)
+                                     expires=False, look_first=True)
     return total
 
 

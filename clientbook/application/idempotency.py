@@ -37,7 +37,7 @@ R = TypeVar("R")
 ATTEMPTS = 50
 """A keyed command whose save conflicts runs again (it reloads), as often as this at most."""
 
-KEY_TOPICS = (get_topic(IdempotencyKey.Used), get_topic(IdempotencyKey.UsedAgain))  # type: ignore[attr-defined]
+KEY_TOPICS = tuple(get_topic(getattr(IdempotencyKey, name)) for name in ("Used", "UsedAgain"))
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "None": lambda value: None,
@@ -108,14 +108,20 @@ class Idempotency:
         """The log position of an aggregate's version; `book.py` sets one that asks SQL."""
 
     def run(self, key: object, command: str, arguments: Mapping[str, Any],
-            fn: Callable[[], R], decode: Callable[[Any], Any], *, expires: bool = True) -> R:
+            fn: Callable[[], R], decode: Callable[[Any], Any], *, expires: bool = True,
+            look_first: bool = False) -> R:
         """Run `fn` once for a key: the first time, or after the key's use expired (unless
-        `expires` is False: batch keys are kept for ever); otherwise return its result."""
+        `expires` is False: batch keys are kept for ever); otherwise return its result.
+
+        A command runs first without reading the key (most keys are new): its save then writes
+        the key's version 1, which fails if the key was used, and only then is the key read.
+        A batch, whose parts are often done already on a re-run, reads first (`look_first`)."""
         key = check_key(key)
         digest = digest_of(command, arguments)
         by = arguments["by"].id
+        read = look_first
         for _ in range(ATTEMPTS):
-            record = self.lookup(key)
+            record = self.lookup(key) if read else None
             if record is not None and not (expires and self._expired(record)):
                 return self._replay(record, command, digest, decode)
             version = 0 if record is None else record.version
@@ -124,14 +130,19 @@ class Idempotency:
                     result = fn()
             except DomainError:
                 if self._version(key) != version:
-                    continue  # someone else finished a command with this key meanwhile
+                    read = True  # the key was used (before, or by someone else meanwhile)
+                    continue
                 raise
             if not any(a.pending_events for a in stash):
+                if not read and self._version(key) != version:
+                    read = True  # a retry with nothing left to do: the first result
+                    continue
                 return result
             use = self._use(record, key, command, digest, encode_result(result), stash, by)
             try:
                 self._app.save_all(*stash, use)  # the key's record last: its position is the
             except ConflictError:                # command's position
+                read = True
                 continue
             return result
         raise ConflictError(
