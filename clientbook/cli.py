@@ -293,7 +293,10 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
             bar.update(tasks[name], completed=done)
 
         started = time.perf_counter()
-        events = book.import_uci_cards(pathlib.Path(path), rows=rows, progress=progress)
+        try:
+            events = book.import_uci_cards(pathlib.Path(path), rows=rows, progress=progress)
+        except DomainError as error:  # a part of this file was imported before with other rows
+            raise click.ClickException(str(error)) from None
         seconds = time.perf_counter() - started
     console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
     with _open(ctx) as book:

@@ -140,3 +140,28 @@ def test_the_demo_can_shape_its_card_holders_on_the_real_data(tmp_path: Path) ->
         (h.limit / 5, h.age) for h in holders[:2]
     ]
     assert not (tmp_path / "clientbook-report.html").exists()
+
+
+def test_an_import_refused_by_a_key_says_why_in_one_line_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    from clientbook import Actor
+
+    data = tmp_path / "cards.csv"
+    data.write_text("ID," + ",".join(f"X{n}" for n in range(1, 24)) + ",Y\n"
+                    "1,20000,2,2,1,24,2,2,-1,-1,-2,-2,3913,3102,689,0,0,0,0,689,0,0,0,0,1\n")
+    db = f"sqlite:///{tmp_path / 'book.db'}"
+    key = f"uci-cards/{hashlib.sha256(data.read_bytes()).hexdigest()[:16]}/policy"
+    with ClientBook.open(db) as book:  # the key the import derives, taken by another command
+        book.policy.change("lapse_grace_days", "5", reason="branch practice", on=date(2026, 1, 5),
+                           by=Actor("u-boss", {"manager"}), idempotency_key=key)
+        head = book.head
+    result = CliRunner().invoke(main, ["--db", db, "import", "uci-cards", str(data)])
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "IdempotencyKeyReused" not in lines[0], result.stderr
+    assert lines[0].startswith("Error: idempotency key") and "policy.change by u-boss" in lines[0]
+    with ClientBook.open(db) as book:
+        assert book.head == head
