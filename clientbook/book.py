@@ -213,6 +213,7 @@ class ClientBook(_ReadSide):
                     self.keys, compressor=compressor, cipher=cipher
                 ),
             )
+        self.app.idempotency.fingerprint = self.keys.fingerprint
         if self.store.kind != "memory":
             self.app.idempotency.positions = EventPositions(self._database)
         self.policy = PolicyService(self.app)

@@ -53,6 +53,11 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def canonical_text(value: Any) -> str:
+    """The canonical JSON text of a value."""
+    return _text(canonical(value))
+
+
 def digest_of(command: str, arguments: Mapping[str, Any]) -> str:
     """SHA-256 of the command's name and its arguments, by name."""
     text = _text([command, {name: canonical(v) for name, v in arguments.items()}])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 from uuid import UUID
 
 from attrs import frozen
@@ -96,6 +96,12 @@ class Customers:
         self._app = app
         self._vault = vault
         self._open_items: list[OpenItems] = []
+
+    @staticmethod
+    def personal_subject(arguments: Mapping[str, Any]) -> UUID:
+        """Whose personal data a command's arguments hold (see Idempotency.fingerprinted)."""
+        subject = arguments.get("customer")
+        return subject if isinstance(subject, UUID) else customer_id(arguments["number"])
 
     def add_open_items_check(self, check: OpenItems) -> None:
         """Let another area say what a customer still has open (closing waits for it)."""

@@ -13,6 +13,7 @@ or nothing to do) records nothing: its key stays unused.
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -23,7 +24,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
-from clientbook.application.canonical import digest_of, encode_result
+from clientbook.application.canonical import canonical_text, digest_of, encode_result
+from clientbook.domain.customer import ERASED, PERSONAL
 from clientbook.domain.errors import ConflictError, DomainError, IdempotencyKeyReused, NotFoundError
 from clientbook.domain.idempotency import IdempotencyKey, check_key, key_id
 from clientbook.domain.policy import Policy, PolicySettings
@@ -86,11 +88,18 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
         }
         name = f"{getattr(service, 'area')}.{command_name}"
         keys: Idempotency = getattr(service, "_app").idempotency
+        subject_of = getattr(service, "personal_subject", None)
+        if subject_of is not None:
+            arguments = keys.fingerprinted(subject_of(arguments), arguments)
         result: R = keys.run(key, name, arguments, lambda: func(*args, **kwargs), decode)
         return result
 
     setattr(command, "idempotent", True)
     return command
+
+
+def _unkeyed_fingerprint(subject: UUID, text: bytes) -> str:
+    return hashlib.sha256(subject.bytes + text).hexdigest()
 
 
 def _utc_now() -> datetime:
@@ -106,6 +115,18 @@ class Idempotency:
         """Now, for the policy period (tests move it on)."""
         self.positions: Callable[[UUID, int], int | None] = self._scan_for_position
         """The log position of an aggregate's version; `book.py` sets one that asks SQL."""
+        self.fingerprint: Callable[[UUID, bytes], str | None] = _unkeyed_fingerprint
+        """A keyed hash of a subject's personal data; `book.py` sets the key store's."""
+
+    def fingerprinted(self, subject: UUID, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """The arguments with each personal value (PERSONAL) replaced by its fingerprint under
+        the subject's key: a digest holds no hash of personal data that outlives erasure."""
+        fingerprinted = dict(arguments)
+        for name in PERSONAL & arguments.keys():
+            if arguments[name]:
+                text = canonical_text(arguments[name]).encode("utf-8")
+                fingerprinted[name] = {"personal": self.fingerprint(subject, text) or ERASED}
+        return fingerprinted
 
     def run(self, key: object, command: str, arguments: Mapping[str, Any],
             fn: Callable[[], R], decode: Callable[[Any], Any], *, expires: bool = True,

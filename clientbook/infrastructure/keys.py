@@ -7,6 +7,8 @@ aggregate id). The log is never rewritten; once the key is forgotten the fields 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from uuid import UUID
 
@@ -25,6 +27,7 @@ class KeyStore:
         self._cache: dict[UUID, AESGCM | None] = {}
         self._forgotten: set[UUID] = set()
         self._ciphers: dict[bytes, AESGCM] = {}
+        self._macs: dict[UUID, bytes] = {}
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [
@@ -70,7 +73,20 @@ class KeyStore:
                 (str(subject), b""),
             )
         self._cache[subject] = None
+        self._macs.pop(subject, None)
         self._forgotten.add(subject)
+
+    def fingerprint(self, subject: UUID, text: bytes) -> str | None:
+        """An HMAC of the text under the subject's key (made if there is none yet): equal
+        texts, equal fingerprints; None once the key is forgotten. An idempotency key's digest
+        of personal data uses it, so that erasure leaves no hash to guess the data from."""
+        key = self._macs.get(subject)
+        if key is None:
+            key = self._load(subject, create=subject not in self._forgotten) or b""
+            if not key:
+                return None
+            self._macs[subject] = key
+        return hmac.new(key, text, hashlib.sha256).hexdigest()
 
     def seal(self, subject: UUID, plaintext: bytes) -> str:
         """The sealed text, or "" for a forgotten subject (its personal data is not kept)."""

@@ -20,6 +20,7 @@ from clientbook import (
     PolicyError,
     StoreUnavailable,
 )
+from clientbook.application.canonical import digest_of
 from clientbook.domain.complaint import complaint_id
 from clientbook.domain.idempotency import key_id
 
@@ -281,3 +282,28 @@ def test_every_command_of_every_service_takes_an_idempotency_key() -> None:
             parameter = inspect.signature(method).parameters.get("idempotency_key")
             assert parameter is not None and parameter.default is None, name
             assert getattr(method, "idempotent", False) or name in delegating, name
+
+
+def test_a_digest_of_personal_data_is_keyed_by_the_customer_s_key_and_erased_with_it() -> None:
+    with ClientBook.open("memory:") as book:
+        customer = book.customers.register(number="C-000001", kind="individual", name="Li Lei",
+                                           manager="m-001", by=CLERK, on=D)
+        arguments = {"customer": customer, "by": CLERK, "on": D, "name": None,
+                     "phone": "+86 10 5555 0199", "email": None, "address": None}
+        book.customers.update_profile(customer, phone="+86 10 5555 0199", by=CLERK, on=D,
+                                      idempotency_key="profile-1")
+        head = book.head
+        book.customers.update_profile(customer, phone="+86 10 5555 0199", by=CLERK, on=D,
+                                      idempotency_key="profile-1")
+        with pytest.raises(IdempotencyKeyReused):
+            book.customers.update_profile(customer, phone="+86 10 5555 0100", by=CLERK, on=D,
+                                          idempotency_key="profile-1")
+        assert book.head == head
+        record = book.app.idempotency.lookup("profile-1")
+        assert record is not None
+        command = "customers.update_profile"
+        assert record.digest != digest_of(command, arguments)  # no plain hash to guess from
+        keys = book.app.idempotency
+        assert record.digest == digest_of(command, keys.fingerprinted(customer, arguments))
+        book.keys.forget(customer)  # erasure: with the key gone, no one can recompute it
+        assert record.digest != digest_of(command, keys.fingerprinted(customer, arguments))
