@@ -51,8 +51,8 @@ class CutAfterCommit:
 
 def cut_the_next_reply(book: ClientBook) -> None:
     if not isinstance(book.app.events.recorder, CutAfterCommit):
-        book.app.events.recorder = CutAfterCommit(book.app.events.recorder)  # type: ignore[assignment]
-    book.app.events.recorder.armed = True  # type: ignore[attr-defined]
+        book.app.events.recorder = CutAfterCommit(book.app.events.recorder)
+    book.app.events.recorder.armed = True
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def test_bad_keys_are_refused_and_write_nothing() -> None:
             with pytest.raises(InvalidIdempotencyKeyError, match=says):
                 book.customers.record_contact(customer, channel="call", purpose="follow_up",
                                               outcome="ok", by=CLERK, on=D,
-                                              idempotency_key=bad)  # type: ignore[arg-type]
+                                              idempotency_key=bad)
             assert book.head == head
         book.customers.activate(customer, by=CLERK, on=D, idempotency_key="k" * 255)
         assert book.head == head + 2
