@@ -12,7 +12,7 @@ from attrs import frozen
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.batches import command_in_parts
 from clientbook.application.close_of_business import step_key
-from clientbook.application.idempotency import idempotent
+from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.complaint import (

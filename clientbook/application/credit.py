@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.close_of_business import step_key
 from clientbook.application.batches import each_in_turn
-from clientbook.application.idempotency import idempotent
+from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.borrower import Borrower, borrower_id

@@ -9,7 +9,7 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.idempotency import idempotent, idempotent_as
+from clientbook.application.keyed import idempotent, idempotent_as
 from clientbook.domain.actor import Actor
 from clientbook.domain.customer import Customer, IdentityClaim, customer_id
 from clientbook.domain.errors import (

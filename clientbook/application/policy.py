@@ -7,7 +7,7 @@ from datetime import date
 from eventsourcing.utils import get_topic
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.idempotency import idempotent
+from clientbook.application.keyed import idempotent
 from clientbook.domain.actor import Actor
 from clientbook.domain.policy import Policy, PolicySettings
 

@@ -1,0 +1,71 @@
+"""`@idempotent`: a service command that takes `idempotency_key=` (see idempotency.py)."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from uuid import UUID
+
+if TYPE_CHECKING:
+    from clientbook.application.idempotency import Idempotency
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "None": lambda value: None,
+    "bool": bool,
+    "int": int,
+    "UUID": UUID,
+}
+"""How a recorded result is read back, by the command's return annotation."""
+
+
+def idempotent(func: Callable[P, R]) -> Callable[P, R]:
+    """Let a service command take `idempotency_key=` (see the module's docstring). The service
+    has `_app` and `area` (its name on the book); the command has `by` and declares
+    `idempotency_key: str | None = None`, which this wrapper takes off before calling it."""
+    return _keyed(func, func.__name__)
+
+
+def idempotent_as(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`@idempotent` for a private part of a public command, under the public one's name."""
+    return lambda func: _keyed(func, name)
+
+
+def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
+    signature = inspect.signature(func)
+    key = signature.parameters.get("idempotency_key")
+    if key is None or key.kind is not key.KEYWORD_ONLY or key.default is not None:
+        raise TypeError(f"{func.__qualname__} must declare `idempotency_key: str | None = None`")
+    if "by" not in signature.parameters:
+        raise TypeError(f"{func.__qualname__} must take the acting `by`")
+    decode = _DECODERS.get(str(func.__annotations__.get("return")))
+    if decode is None:
+        raise TypeError(f"{func.__qualname__} returns {func.__annotations__.get('return')}, "
+                        f"which a key cannot record; known: {', '.join(_DECODERS)}")
+
+    @functools.wraps(func)
+    def command(*args: P.args, **kwargs: P.kwargs) -> R:
+        key = kwargs.pop("idempotency_key", None)
+        if key is None:
+            return func(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        service, *_ = args
+        arguments = {
+            name: value for name, value in bound.arguments.items()
+            if name not in ("self", "idempotency_key")
+        }
+        name = f"{getattr(service, 'area')}.{command_name}"
+        keys: Idempotency = getattr(service, "_app").idempotency
+        subject_of = getattr(service, "personal_subject", None)
+        if subject_of is not None:
+            arguments = keys.fingerprinted(subject_of(arguments), arguments)
+        result: R = keys.run(key, name, arguments, lambda: func(*args, **kwargs), decode)
+        return result
+
+    setattr(command, "idempotent", True)
+    return command
