@@ -14,12 +14,10 @@ TELLER = Actor("u-teller", {"officer"})
 ROUNDS = 3
 
 
-def retry_in_a_process(url: str, opening: Any, start: Any, results: Any) -> None:
+def retry_in_a_process(url: str, start: Any, results: Any) -> None:
     """Receives a complaint and draws on a line with the other process, ROUNDS times, each
     time with the key the other gives."""
-    with opening:  # one at a time: constructing a recorder replaces a database function
-        book = ClientBook.open(url)
-    with book:
+    with ClientBook.open(url) as book:
         customer = book.customers.id_of("C-000001")
         line = book.credit.id_of_line("L-000001")
         for n in range(ROUNDS):

@@ -38,8 +38,8 @@ def test_two_processes_retrying_one_key_at_once_write_once_and_both_get_the_resu
         book.credit.activate_line(line, by=CLERK, on=D)
         head = book.head
     spawn = multiprocessing.get_context("spawn")
-    opening, start, results = spawn.Lock(), spawn.Barrier(2, timeout=120), spawn.Queue()
-    workers = [spawn.Process(target=retry_in_a_process, args=(store_url, opening, start, results))
+    start, results = spawn.Barrier(2, timeout=120), spawn.Queue()
+    workers = [spawn.Process(target=retry_in_a_process, args=(store_url, start, results))
                for _ in range(2)]
     for worker in workers:
         worker.start()
