@@ -1,0 +1,166 @@
+"""Views that write a page of changes in bulk: documents and rows buffered until the page ends.
+
+Within a page (`batch`), a view reads a document from the page's buffer first, then from the
+documents it kept from earlier pages, then from its table; it writes only to the buffer. At the
+end of the page (`_flush`, in the page's transaction, before the tracking position) each table
+writes all its changed rows at once: `executemany` on SQLite, multi-row `INSERT … VALUES (…),
+(…)` on PostgreSQL. So a document changed by ten events of a page is read once and written once.
+
+Kept documents save the reads of later pages. A view's contents are a function of its position
+in the log, so what this view held when it stood at a position is what its tables hold whenever
+it stands there again; a page that finds it elsewhere (another process moved it on, or reset it,
+or a page failed after its documents were kept) forgets them first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, Hashable, TypeVar
+
+from eventsourcing.persistence import Tracking
+
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.infrastructure.tracking import SqlTrackedView
+
+K = TypeVar("K", bound=Hashable)
+D = TypeVar("D")
+B = TypeVar("B", bound="PageBuffer")
+Row = tuple[Any, ...]
+
+POSTGRES_PARAMETERS = 30_000
+"""Parameters per multi-row statement on PostgreSQL (its limit is 65,535)."""
+
+
+class BulkTable:
+    """A table's columns, and how a list of rows is written to it in one go. Rows with a `key`
+    replace the row of that key (an upsert); without one, they are inserted."""
+
+    def __init__(self, name: str, columns: Sequence[str], key: Sequence[str] = ()) -> None:
+        self.name, self.columns = name, tuple(columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in key)
+        self._head = f"INSERT INTO {name} ({', '.join(self.columns)}) VALUES "
+        self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}" if key else ""
+        self._one = f"({', '.join('?' for _ in self.columns)})"
+
+    def write(self, cursor: Any, dialect: str, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        if dialect == "sqlite":
+            cursor.executemany(self._head + self._one + self._tail, rows)
+            return
+        chunk = POSTGRES_PARAMETERS // len(self.columns)
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join(self._one for _ in part)
+            cursor.execute(self._head + values + self._tail, [v for row in part for v in row])
+
+
+class PageBuffer:
+    """What a view holds for the page being processed."""
+
+    def begin(self, since: int, position: int) -> None:
+        """A page from `since` to `position` opens."""
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        """Write the page's changes (the page reaches its position if its transaction commits)."""
+
+    def discard(self) -> None:
+        """The page is over, committed or not."""
+
+
+class Rows(PageBuffer):
+    """Rows a page adds to a table (facts, activity): inserted together at the end of the page."""
+
+    def __init__(self, table: BulkTable) -> None:
+        self._table = table
+        self._rows: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        self._rows.append(row)
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        self._table.write(cursor, dialect, self._rows)
+
+    def discard(self) -> None:
+        self._rows = []
+
+
+class Documents(PageBuffer, Generic[K, D]):
+    """One row per key, holding a document: read through the page, written once per page.
+
+    `load` reads a document from the table (None when there is none); `row` gives the columns
+    to store for a key and its document."""
+
+    keep = 20_000
+    """Documents kept from earlier pages, at most (the most recently written)."""
+
+    def __init__(
+        self,
+        table: BulkTable,
+        load: Callable[[K], D | None],
+        row: Callable[[K, D], Row],
+    ) -> None:
+        self._table, self._load, self._row = table, load, row
+        self._page: dict[K, D] = {}
+        self._kept: dict[K, D] = {}
+        self._kept_at = 0  # the view's position when `_kept` was last right
+        self._position = 0
+
+    def begin(self, since: int, position: int) -> None:
+        if since != self._kept_at:
+            self._kept.clear()
+        self._kept_at, self._position = since, position
+
+    def get(self, key: K) -> D | None:
+        found = self._page.get(key)
+        if found is None:
+            found = self._kept.get(key)
+        if found is None:
+            found = self._load(key)
+        return found
+
+    def put(self, key: K, document: D) -> None:
+        self._page[key] = document
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        page = self._page
+        self._table.write(cursor, dialect, [self._row(k, d) for k, d in page.items()])
+        kept = self._kept
+        for key, document in page.items():
+            kept.pop(key, None)
+            kept[key] = document
+        while len(kept) > self.keep:
+            del kept[next(iter(kept))]
+        self._kept_at = self._position
+
+    def discard(self) -> None:
+        self._page = {}
+
+
+class BufferedView(SqlTrackedView):
+    """A SQL view whose tables buffer each page and write it in bulk (see the module's text).
+    A subclass makes its buffers in `__init__` with `self._buffered(…)`."""
+
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        self._buffers: list[PageBuffer] = []
+        super().__init__(database, name)
+
+    def _buffered(self, buffer: B) -> B:
+        self._buffers.append(buffer)
+        return buffer
+
+    @contextmanager
+    def batch(self, tracking: Tracking) -> Iterator[int]:
+        with super().batch(tracking) as since:
+            for buffer in self._buffers:
+                buffer.begin(since, tracking.notification_id)
+            yield since
+
+    def _flush(self, cursor: Any) -> None:
+        for buffer in self._buffers:
+            buffer.flush(cursor, self.database.dialect)
+
+    def _discard(self) -> None:
+        for buffer in self._buffers:
+            buffer.discard()
