@@ -89,8 +89,8 @@ class Rows(PageBuffer):
 class Documents(PageBuffer, Generic[K, D]):
     """One row per key, holding a document: read through the page, written once per page.
 
-    `load` reads a document from the table (None when there is none); `row` gives the columns
-    to store for a key and its document."""
+    `row` gives the columns to store for a key and its document; `load` reads a document from
+    the table (None when there is none). Without `load` the documents are only written."""
 
     keep = 20_000
     """Documents kept from earlier pages, at most (the most recently written)."""
@@ -98,10 +98,11 @@ class Documents(PageBuffer, Generic[K, D]):
     def __init__(
         self,
         table: BulkTable,
-        load: Callable[[K], D | None],
         row: Callable[[K, D], Row],
+        load: Callable[[K], D | None] | None = None,
     ) -> None:
-        self._table, self._load, self._row = table, load, row
+        self._table, self._row, self._load = table, row, load
+        self._keeps = self.keep if load is not None else 0
         self._page: dict[K, D] = {}
         self._kept: dict[K, D] = {}
         self._kept_at = 0  # the view's position when `_kept` was last right
@@ -116,7 +117,7 @@ class Documents(PageBuffer, Generic[K, D]):
         found = self._page.get(key)
         if found is None:
             found = self._kept.get(key)
-        if found is None:
+        if found is None and self._load is not None:
             found = self._load(key)
         return found
 
@@ -130,7 +131,7 @@ class Documents(PageBuffer, Generic[K, D]):
         for key, document in page.items():
             kept.pop(key, None)
             kept[key] = document
-        while len(kept) > self.keep:
+        while len(kept) > self._keeps:
             del kept[next(iter(kept))]
         self._kept_at = self._position
 

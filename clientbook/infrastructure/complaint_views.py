@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.tracking import SqlTrackedView
-from clientbook.projections.complaints import ComplaintCard, ComplaintCardsView, card_of
+from clientbook.domain.money import Money
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row, Rows
+from clientbook.infrastructure.columns import day, iso
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.projections.complaints import CardDocument, ComplaintCard, ComplaintCardsView
 from clientbook.projections.complaints_report import ComplaintFactsView, Fact
 
+CARDS = BulkTable(
+    "complaint_cards",
+    ["complaint_id", "number", "customer_id", "is_open", "deadline", "document"],
+    key=["complaint_id"],
+)
+NAMES = BulkTable("complaint_customer_names", ["customer_id", "name"], key=["customer_id"])
+FACTS = BulkTable(
+    "complaint_facts",
+    "position complaint_id event business_date category channel department deadline in_time "
+    "amount currency satisfaction".split(),
+)
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(CardDocument).decode
 
-class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
+
+class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
     name = "complaint_cards"
     tables = ("complaint_cards", "complaint_customer_names")
     schema = (
@@ -26,34 +42,25 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
         "name TEXT NOT NULL)",
     )
 
-    def card(self, complaint_id: UUID) -> dict[str, Any] | None:
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        super().__init__(database, name)
+        self._documents = self._buffered(Documents(CARDS, _card_row, self._load))
+        self._names: Documents[UUID, str] = self._buffered(Documents(NAMES, _name_row))
+
+    def document(self, complaint_id: UUID) -> CardDocument | None:
+        return self._documents.get(complaint_id)
+
+    def put_document(self, complaint_id: UUID, document: CardDocument) -> None:
+        self._documents.put(complaint_id, document)
+
+    def set_customer_name(self, customer_id: UUID, name: str) -> None:
+        self._names.put(customer_id, name)
+
+    def _load(self, complaint_id: UUID) -> CardDocument | None:
         rows = self._rows(
             "SELECT document FROM complaint_cards WHERE complaint_id = ?", (str(complaint_id),)
         )
-        return msgspec.json.decode(rows[0][0]) if rows else None
-
-    def put_card(self, complaint_id: UUID, document: dict[str, Any]) -> None:
-        self._exec(
-            "INSERT INTO complaint_cards (complaint_id, number, customer_id, is_open, deadline, "
-            "document) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (complaint_id) DO UPDATE SET "
-            "is_open = excluded.is_open, deadline = excluded.deadline, "
-            "document = excluded.document",
-            (
-                str(complaint_id),
-                document["number"],
-                document["customer_id"],
-                int(document["step"] != "closed"),
-                document["deadline"],
-                msgspec.json.encode(document).decode(),
-            ),
-        )
-
-    def set_customer_name(self, customer_id: UUID, name: str) -> None:
-        self._exec(
-            "INSERT INTO complaint_customer_names (customer_id, name) VALUES (?, ?) "
-            "ON CONFLICT (customer_id) DO UPDATE SET name = excluded.name",
-            (str(customer_id), name),
-        )
+        return _decode(rows[0][0]) if rows else None
 
     def cards(
         self, *, open_only: bool = False, customer_id: UUID | None = None
@@ -70,38 +77,74 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
             "ORDER BY c.deadline, c.number",
             [value for _, value in used],
         )
-        return [card_of(UUID(cid), msgspec.json.decode(doc), name) for cid, doc, name in rows]
+        return [_decode(document).card(UUID(cid), name) for cid, document, name in rows]
 
 
-class SqlComplaintFactsView(SqlTrackedView, ComplaintFactsView):
+def _card_row(complaint_id: UUID, document: CardDocument) -> Row:
+    d = document
+    is_open = int(d.step != "closed")
+    customer_id, deadline = str(d.customer_id), d.deadline.isoformat()
+    return (str(complaint_id), d.number, customer_id, is_open, deadline, _encode(d).decode())
+
+
+def _name_row(customer_id: UUID, name: str) -> Row:
+    return (str(customer_id), name)
+
+
+class SqlComplaintFactsView(BufferedView, ComplaintFactsView):
     name = "complaint_facts"
     tables = ("complaint_facts",)
     schema = (
         "CREATE TABLE IF NOT EXISTS complaint_facts (position BIGINT PRIMARY KEY, "
         "complaint_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
-        "data TEXT NOT NULL)",
+        "category TEXT, channel TEXT, department TEXT, deadline TEXT, in_time INTEGER, "
+        "amount TEXT, currency TEXT, satisfaction INTEGER)",
     )
 
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        super().__init__(database, name)
+        self._facts = self._buffered(Rows(FACTS))
+
     def add_fact(self, fact: Fact) -> None:
-        self._exec(
-            "INSERT INTO complaint_facts (position, complaint_id, event, business_date, data) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                fact.position,
-                str(fact.complaint_id),
-                fact.event,
-                fact.on.isoformat(),
-                msgspec.json.encode(fact.data).decode(),
-            ),
-        )
+        self._facts.add(_fact_row(fact))
 
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
         rows = self._rows(
-            "SELECT position, complaint_id, event, business_date, data FROM complaint_facts "
+            f"SELECT {', '.join(FACTS.columns)} FROM complaint_facts "
             "WHERE position <= ? ORDER BY position",
             (up_to_position if up_to_position is not None else 2**62,),
         )
         return [
-            Fact(int(p), UUID(c), e, date.fromisoformat(d), msgspec.json.decode(x))
-            for p, c, e, d, x in rows
+            Fact(
+                position=int(r[0]),
+                complaint_id=UUID(r[1]),
+                event=r[2],
+                on=date.fromisoformat(r[3]),
+                category=r[4],
+                channel=r[5],
+                department=r[6],
+                deadline=day(r[7]),
+                in_time=None if r[8] is None else bool(r[8]),
+                amount=None if r[9] is None else Money(r[9], r[10]),
+                satisfaction=None if r[11] is None else int(r[11]),
+            )
+            for r in rows
         ]
+
+
+def _fact_row(fact: Fact) -> Row:
+    amount = fact.amount
+    return (
+        fact.position,
+        str(fact.complaint_id),
+        fact.event,
+        fact.on.isoformat(),
+        fact.category,
+        fact.channel,
+        fact.department,
+        iso(fact.deadline),
+        None if fact.in_time is None else int(fact.in_time),
+        None if amount is None else str(amount.amount),
+        None if amount is None else amount.currency,
+        fact.satisfaction,
+    )

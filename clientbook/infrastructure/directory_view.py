@@ -7,6 +7,7 @@ from typing import Any, Sequence
 from uuid import UUID
 
 from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row
+from clientbook.infrastructure.columns import day, iso
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry, Listing
 
@@ -35,7 +36,7 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
-        self._listings = self._buffered(Documents(TABLE, self._load, _row))
+        self._listings = self._buffered(Documents(TABLE, _row, self._load))
 
     def listing(self, customer_id: UUID) -> Listing | None:
         return self._listings.get(customer_id)
@@ -94,7 +95,7 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
                 status=r[7],
                 restricted=bool(r[8]),
                 registered_on=date.fromisoformat(r[9]),
-                last_contact=_day(r[10]),
+                last_contact=day(r[10]),
                 last_seen=date.fromisoformat(r[11]),
                 visit_cycle_days=None if r[12] is None else int(r[12]),
                 lapsed=bool(r[13]),
@@ -115,17 +116,9 @@ def _row(customer_id: UUID, listing: Listing) -> Row:
         listing.status,
         int(listing.restricted),
         listing.registered_on.isoformat(),
-        _iso(listing.last_contact),
+        iso(listing.last_contact),
         listing.last_seen.isoformat(),
         listing.visit_cycle_days,
         int(listing.lapsed),
-        _iso(listing.seen_due),
+        iso(listing.seen_due),
     )
-
-
-def _day(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
-
-
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()

@@ -42,7 +42,7 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
-        self._customers = self._buffered(Documents(CUSTOMERS, self._load, _customer_row))
+        self._customers = self._buffered(Documents(CUSTOMERS, _customer_row, self._load))
         self._activity = self._buffered(Rows(ACTIVITY))
 
     def customer(self, customer_id: UUID) -> ManagedCustomer | None:
