@@ -104,15 +104,15 @@ def test_a_view_forgets_what_it_kept_when_another_book_moved_it_on(store_url: st
     with ClientBook.open(store_url) as first, ClientBook.open(store_url) as second:
         cid = register(first)
         assert first.directory.customer(cid) is not None  # first keeps the customer's document
-        second.customers.change_tier(cid, "gold", reason="assets", by=CLERK, on=DAY)
-        assert second.directory.customer(cid).tier == "gold"  # type: ignore[union-attr]
+        second.customers.change_tier(cid, "vip", reason="assets", by=CLERK, on=DAY)
+        assert second.directory.customer(cid).tier == "vip"  # type: ignore[union-attr]
         first.customers.record_contact(
             cid, channel="visit", purpose="follow_up", outcome="fine", by=CLERK, on=DAY
         )
 
         entry = first.directory.customer(cid)
 
-        assert entry is not None and (entry.tier, entry.last_contact) == ("gold", DAY)
+        assert entry is not None and (entry.tier, entry.last_contact) == ("vip", DAY)
         assert first.directory.search() == second.directory.search()
 
 
