@@ -4,20 +4,25 @@ Within a page (`batch`), a view reads a document from the page's buffer first, t
 documents it kept from earlier pages, then from its table; it writes only to the buffer. At the
 end of the page (`_flush`, in the page's transaction, before the tracking position) each table
 writes all its changed rows at once: `executemany` on SQLite, multi-row `INSERT … VALUES (…),
-(…)` on PostgreSQL. So a document changed by ten events of a page is read once and written once.
+(…)` on PostgreSQL. So a document changed by ten events of a page is read once and written
+once, and the facts a report needs of every event (`FactPages`) take one row per page.
 
 Kept documents save the reads of later pages. A view's contents are a function of its position
-in the log, so what this view held when it stood at a position is what its tables hold whenever
-it stands there again; a page that finds it elsewhere (another process moved it on, or reset it,
-or a page failed after its documents were kept) forgets them first.
+in the log (for one version of its projection), so what this view held when it stood at a
+position is what its tables hold whenever it stands there again; a page that finds the view
+elsewhere (another process moved it on or reset it, or a page failed after its documents were
+kept) forgets them first. Built from position 0 with nothing let go since, the kept documents
+are all there are: a key not among them has no row, and is not looked for.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Generic, Hashable, TypeVar
+from typing import Any, Generic, Hashable, Protocol, TypeVar
 
+import msgspec
 from eventsourcing.persistence import Tracking
 
 from clientbook.infrastructure.sql import SqlDatabase
@@ -25,6 +30,7 @@ from clientbook.infrastructure.tracking import SqlTrackedView
 
 K = TypeVar("K", bound=Hashable)
 D = TypeVar("D")
+F = TypeVar("F", bound="Fact")
 B = TypeVar("B", bound="PageBuffer")
 Row = tuple[Any, ...]
 
@@ -86,6 +92,46 @@ class Rows(PageBuffer):
         self._rows = []
 
 
+class Fact(Protocol):
+    @property
+    def position(self) -> int: ...
+
+
+class FactPages(PageBuffer, Generic[F]):
+    """The facts a page adds (a report folds them all, in log order), kept as one row per page:
+    its first and last position and its facts as a JSON list. The table has the columns
+    `first_position BIGINT PRIMARY KEY, last_position BIGINT NOT NULL, facts TEXT NOT NULL`."""
+
+    def __init__(self, table: str, fact: type[F]) -> None:
+        self._table = BulkTable(table, ["first_position", "last_position", "facts"])
+        self._encode = msgspec.json.Encoder().encode
+        facts = list[fact]  # type: ignore[valid-type]
+        self._decode: Callable[[str], list[F]] = msgspec.json.Decoder(facts).decode
+        self._facts: list[F] = []
+
+    def add(self, fact: F) -> None:
+        self._facts.append(fact)
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        facts = self._facts
+        if facts:
+            row = (facts[0].position, facts[-1].position, self._encode(facts).decode())
+            self._table.write(cursor, dialect, [row])
+
+    def discard(self) -> None:
+        self._facts = []
+
+    def read(self, rows: Callable[[str, Sequence[Any]], list[Row]], up_to: int | None) -> list[F]:
+        """Every fact up to a position (all without one), in log order, read with `rows`."""
+        last = 2**62 if up_to is None else up_to
+        pages = rows(
+            f"SELECT facts FROM {self._table.name} WHERE first_position <= ? "
+            "ORDER BY first_position",
+            (last,),
+        )
+        return [fact for (text,) in pages for fact in self._decode(text) if fact.position <= last]
+
+
 class Documents(PageBuffer, Generic[K, D]):
     """One row per key, holding a document: read through the page, written once per page.
 
@@ -93,7 +139,7 @@ class Documents(PageBuffer, Generic[K, D]):
     the table (None when there is none). Without `load` the documents are only written."""
 
     keep = 20_000
-    """Documents kept from earlier pages, at most (the most recently written)."""
+    """Documents kept from earlier pages, at most (the most recently used)."""
 
     def __init__(
         self,
@@ -104,39 +150,51 @@ class Documents(PageBuffer, Generic[K, D]):
         self._table, self._row, self._load = table, row, load
         self._keeps = self.keep if load is not None else 0
         self._page: dict[K, D] = {}
-        self._kept: dict[K, D] = {}
-        self._kept_at = 0  # the view's position when `_kept` was last right
-        self._position = 0
+        self._kept: OrderedDict[K, D | None] = OrderedDict()  # None: known to be absent
+        self._kept_at = 0  # the view's position at which `_kept` is true
+        self._complete = True  # `_kept` holds every row (at position 0 there are none)
+        self._position: int | None = None  # where the open page leads, if one is open
 
     def begin(self, since: int, position: int) -> None:
         if since != self._kept_at:
             self._kept.clear()
+            self._complete = since == 0
         self._kept_at, self._position = since, position
 
     def get(self, key: K) -> D | None:
+        if self._position is None:  # outside a page: the table as it stands
+            return None if self._load is None else self._load(key)
         found = self._page.get(key)
-        if found is None:
-            found = self._kept.get(key)
-        if found is None and self._load is not None:
-            found = self._load(key)
+        if found is not None:
+            return found
+        if key in self._kept:
+            return self._kept[key]
+        if self._load is None or self._complete:
+            return None
+        found = self._load(key)
+        self._remember({key: found})
         return found
 
     def put(self, key: K, document: D) -> None:
         self._page[key] = document
 
     def flush(self, cursor: Any, dialect: str) -> None:
-        page = self._page
-        self._table.write(cursor, dialect, [self._row(k, d) for k, d in page.items()])
-        kept = self._kept
-        for key, document in page.items():
-            kept.pop(key, None)
-            kept[key] = document
-        while len(kept) > self._keeps:
-            del kept[next(iter(kept))]
+        assert self._position is not None, "flushed outside a page"
+        self._table.write(cursor, dialect, [self._row(k, d) for k, d in self._page.items()])
+        self._remember(self._page)
         self._kept_at = self._position
 
     def discard(self) -> None:
-        self._page = {}
+        self._page, self._position = {}, None
+
+    def _remember(self, documents: dict[K, D] | dict[K, D | None]) -> None:
+        kept = self._kept
+        kept.update(documents)
+        for key in documents:
+            kept.move_to_end(key)
+        while len(kept) > self._keeps:
+            kept.popitem(last=False)
+            self._complete = False
 
 
 class BufferedView(SqlTrackedView):

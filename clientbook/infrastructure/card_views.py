@@ -1,14 +1,14 @@
-"""SQL view of card accounts: a document per account, and one fact per card event."""
+"""SQL view of card accounts: a document per account, and the portfolio report's facts (one per
+card event, kept as a JSON list per page)."""
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row, Rows
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactPages, Row
 from clientbook.infrastructure.columns import iso
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.cards import AccountDocument, CardAccountsView, CardFact, batch_columns
@@ -18,11 +18,6 @@ ACCOUNTS = BulkTable(
     "account_id number customer_id is_open next_action delinquent dormancy last_use "
     "zero_balance oldest_due document".split(),
     key=["account_id"],
-)
-FACTS = BulkTable(
-    "card_facts",
-    "position account_id event business_date amount decision bucket classification "
-    "dormancy".split(),
 )
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(AccountDocument).decode
@@ -41,15 +36,14 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
         "CREATE INDEX IF NOT EXISTS card_accounts_delinquent ON card_accounts (delinquent)",
         "CREATE INDEX IF NOT EXISTS card_accounts_oldest_due ON card_accounts (oldest_due)",
         "CREATE INDEX IF NOT EXISTS card_accounts_last_use ON card_accounts (dormancy, last_use)",
-        "CREATE TABLE IF NOT EXISTS card_facts (position BIGINT PRIMARY KEY, "
-        "account_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
-        "amount TEXT, decision TEXT, bucket TEXT, classification TEXT, dormancy TEXT)",
+        "CREATE TABLE IF NOT EXISTS card_facts (first_position BIGINT PRIMARY KEY, "
+        "last_position BIGINT NOT NULL, facts TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
         self._accounts = self._buffered(Documents(ACCOUNTS, _account_row, self._load))
-        self._facts = self._buffered(Rows(FACTS))
+        self._facts = self._buffered(FactPages("card_facts", CardFact))
 
     def account(self, account_id: UUID) -> AccountDocument | None:
         return self._accounts.get(account_id)
@@ -58,7 +52,7 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
         self._accounts.put(account_id, document)
 
     def add_fact(self, fact: CardFact) -> None:
-        self._facts.add(_fact_row(fact))
+        self._facts.add(fact)
 
     def _load(self, account_id: UUID) -> AccountDocument | None:
         rows = self._rows(
@@ -86,40 +80,7 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
         return [(UUID(account_id), _decode(document)) for account_id, document in rows]
 
     def facts(self, *, up_to_position: int | None = None) -> list[CardFact]:
-        rows = self._rows(
-            f"SELECT {', '.join(FACTS.columns)} FROM card_facts "
-            "WHERE position <= ? ORDER BY position",
-            (up_to_position if up_to_position is not None else 2**62,),
-        )
-        return [
-            CardFact(
-                position=int(r[0]),
-                account_id=UUID(r[1]),
-                event=r[2],
-                on=date.fromisoformat(r[3]),
-                amount=None if r[4] is None else Decimal(r[4]),
-                decision=r[5],
-                bucket=r[6],
-                classification=r[7],
-                dormancy=r[8],
-            )
-            for r in rows
-        ]
-
-
-def _fact_row(fact: CardFact) -> Row:
-    amount = None if fact.amount is None else str(fact.amount)
-    return (
-        fact.position,
-        str(fact.account_id),
-        fact.event,
-        fact.on.isoformat(),
-        amount,
-        fact.decision,
-        fact.bucket,
-        fact.classification,
-        fact.dormancy,
-    )
+        return self._facts.read(self._rows, up_to_position)
 
 
 def _account_row(account_id: UUID, account: AccountDocument) -> Row:

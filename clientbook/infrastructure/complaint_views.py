@@ -1,15 +1,13 @@
-"""SQL views of complaints: record cards (a JSON document per complaint) and report facts."""
+"""SQL views of complaints: record cards (a JSON document per complaint) and the report's facts
+(a JSON list per page)."""
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import UUID
 
 import msgspec
 
-from clientbook.domain.money import Money
-from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row, Rows
-from clientbook.infrastructure.columns import day, iso
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactPages, Row
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.complaints import CardDocument, ComplaintCard, ComplaintCardsView
 from clientbook.projections.complaints_report import ComplaintFactsView, Fact
@@ -20,11 +18,6 @@ CARDS = BulkTable(
     key=["complaint_id"],
 )
 NAMES = BulkTable("complaint_customer_names", ["customer_id", "name"], key=["customer_id"])
-FACTS = BulkTable(
-    "complaint_facts",
-    "position complaint_id event business_date category channel department deadline in_time "
-    "amount currency satisfaction".split(),
-)
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(CardDocument).decode
 
@@ -95,56 +88,16 @@ class SqlComplaintFactsView(BufferedView, ComplaintFactsView):
     name = "complaint_facts"
     tables = ("complaint_facts",)
     schema = (
-        "CREATE TABLE IF NOT EXISTS complaint_facts (position BIGINT PRIMARY KEY, "
-        "complaint_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
-        "category TEXT, channel TEXT, department TEXT, deadline TEXT, in_time INTEGER, "
-        "amount TEXT, currency TEXT, satisfaction INTEGER)",
+        "CREATE TABLE IF NOT EXISTS complaint_facts (first_position BIGINT PRIMARY KEY, "
+        "last_position BIGINT NOT NULL, facts TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
-        self._facts = self._buffered(Rows(FACTS))
+        self._facts = self._buffered(FactPages("complaint_facts", Fact))
 
     def add_fact(self, fact: Fact) -> None:
-        self._facts.add(_fact_row(fact))
+        self._facts.add(fact)
 
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
-        rows = self._rows(
-            f"SELECT {', '.join(FACTS.columns)} FROM complaint_facts "
-            "WHERE position <= ? ORDER BY position",
-            (up_to_position if up_to_position is not None else 2**62,),
-        )
-        return [
-            Fact(
-                position=int(r[0]),
-                complaint_id=UUID(r[1]),
-                event=r[2],
-                on=date.fromisoformat(r[3]),
-                category=r[4],
-                channel=r[5],
-                department=r[6],
-                deadline=day(r[7]),
-                in_time=None if r[8] is None else bool(r[8]),
-                amount=None if r[9] is None else Money(r[9], r[10]),
-                satisfaction=None if r[11] is None else int(r[11]),
-            )
-            for r in rows
-        ]
-
-
-def _fact_row(fact: Fact) -> Row:
-    amount = fact.amount
-    return (
-        fact.position,
-        str(fact.complaint_id),
-        fact.event,
-        fact.on.isoformat(),
-        fact.category,
-        fact.channel,
-        fact.department,
-        iso(fact.deadline),
-        None if fact.in_time is None else int(fact.in_time),
-        None if amount is None else str(amount.amount),
-        None if amount is None else amount.currency,
-        fact.satisfaction,
-    )
+        return self._facts.read(self._rows, up_to_position)

@@ -68,7 +68,7 @@ class AccountDocument(Struct, frozen=True):
     write_off_proposed: bool = False
 
 
-class CardFact(Struct, frozen=True):
+class CardFact(Struct, frozen=True, omit_defaults=True):
     """A card event as the portfolio report counts it: when, and what of it the report needs."""
 
     position: int

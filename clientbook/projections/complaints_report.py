@@ -1,6 +1,6 @@
 """The complaints report for a period, as of a date: computed from complaint facts, one per event.
 
-The projection keeps one fact row per complaint event (position, business date, what the report
+The projection keeps one fact per complaint event (position, business date, what the report
 needs of it); the report folds each complaint's facts up to the as-of date (and log position),
 so a report as of an earlier date ignores everything recorded for later dates.
 """
@@ -28,7 +28,7 @@ from clientbook.projections.view import TrackedView, dated_prefix, event_class, 
 TWO_PLACES = Decimal("0.01")
 
 
-class Fact(Struct, frozen=True):
+class Fact(Struct, frozen=True, omit_defaults=True):
     """A complaint event as the report counts it: when, and what of it the report needs."""
 
     position: int

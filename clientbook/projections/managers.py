@@ -93,7 +93,8 @@ class ManagerReportView(TrackedView):
     def put_customer(self, customer_id: UUID, customer: ManagedCustomer) -> None: ...
 
     @abstractmethod
-    def add_activity(self, activity: Activity) -> None: ...
+    def add_activity(self, activity: Activity) -> None:
+        """Count a contact or a survey for its manager and date; note a customer lost."""
 
     @abstractmethod
     def report(
@@ -104,7 +105,7 @@ class ManagerReportView(TrackedView):
 
 class ManagerReportProjection(EventProjection[ManagerReportView]):
     name = "manager_report"
-    version = 1
+    version = 2
     topics = topics(
         *events_of(
             Customer,
