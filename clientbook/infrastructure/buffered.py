@@ -40,11 +40,16 @@ POSTGRES_PARAMETERS = 30_000
 
 class BulkTable:
     """A table's columns, and how a list of rows is written to it in one go. Rows with a `key`
-    replace the row of that key (an upsert); without one, they are inserted."""
+    replace the row of that key (an upsert); without one, they are inserted. `fixed` columns
+    never change once a row is in (a customer's number): an upsert leaves them, and so their
+    indexes, alone."""
 
-    def __init__(self, name: str, columns: Sequence[str], key: Sequence[str] = ()) -> None:
+    def __init__(
+        self, name: str, columns: Sequence[str], key: Sequence[str] = (), fixed: Sequence[str] = ()
+    ) -> None:
         self.name, self.columns = name, tuple(columns)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in key)
+        kept = {*key, *fixed}
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in kept)
         self._head = f"INSERT INTO {name} ({', '.join(self.columns)}) VALUES "
         self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}" if key else ""
         self._one = f"({', '.join('?' for _ in self.columns)})"

@@ -18,6 +18,7 @@ ACCOUNTS = BulkTable(
     "account_id number customer_id is_open next_action delinquent dormancy last_use "
     "zero_balance oldest_due document".split(),
     key=["account_id"],
+    fixed=["number", "customer_id"],
 )
 _encode = msgspec.json.Encoder().encode
 _decode = msgspec.json.Decoder(AccountDocument).decode

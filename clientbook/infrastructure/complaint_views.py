@@ -16,6 +16,7 @@ CARDS = BulkTable(
     "complaint_cards",
     ["complaint_id", "number", "customer_id", "is_open", "deadline", "document"],
     key=["complaint_id"],
+    fixed=["number", "customer_id"],
 )
 NAMES = BulkTable("complaint_customer_names", ["customer_id", "name"], key=["customer_id"])
 _encode = msgspec.json.Encoder().encode

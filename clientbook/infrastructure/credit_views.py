@@ -11,7 +11,10 @@ from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.exposure import ExposureView, LineDocument
 
 LINES = BulkTable(
-    "exposure_lines", ["line_id", "number", "customer_id", "is_open", "document"], key=["line_id"]
+    "exposure_lines",
+    ["line_id", "number", "customer_id", "is_open", "document"],
+    key=["line_id"],
+    fixed=["number", "customer_id"],
 )
 GROUPS = BulkTable("exposure_customer_groups", ["customer_id", "group_id"], key=["customer_id"])
 NAMES = BulkTable("exposure_group_names", ["group_id", "name"], key=["group_id"])

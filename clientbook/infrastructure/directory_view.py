@@ -15,7 +15,12 @@ COLUMNS = (
     "customer_id, number, name, kind, segment, tier, manager, status, restricted, "
     "registered_on, last_contact, last_seen, visit_cycle_days, lapsed"
 )
-TABLE = BulkTable("customer_directory", [*COLUMNS.split(", "), "seen_due"], key=["customer_id"])
+TABLE = BulkTable(
+    "customer_directory",
+    [*COLUMNS.split(", "), "seen_due"],
+    key=["customer_id"],
+    fixed=["number", "kind", "registered_on"],
+)
 
 
 class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):

@@ -23,7 +23,10 @@ from clientbook.projections.managers import (
 )
 
 CUSTOMERS = BulkTable(
-    "rm_customers", ["customer_id", "number", "manager", "status", "lapsed"], key=["customer_id"]
+    "rm_customers",
+    ["customer_id", "number", "manager", "status", "lapsed"],
+    key=["customer_id"],
+    fixed=["number"],
 )
 DAYS = BulkTable(
     "rm_days",

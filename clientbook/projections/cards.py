@@ -130,8 +130,12 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
 
     @process_event.register(_card("Applied"))
     def applied(self, event: Any, tracking: Tracking) -> None:
-        currency = event.applicant.monthly_income.currency
-        account = AccountDocument(event.number, event.customer_id, event.decision, currency)
+        account = AccountDocument(
+            number=event.number,
+            customer_id=event.customer_id,
+            status=event.decision,
+            currency=event.applicant.monthly_income.currency,
+        )
         self.view.put_account(event.originator_id, account)
         self._fact(event, tracking, decision=event.decision)
 
@@ -182,7 +186,7 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
         account, amount = self._account(event), event.amount.amount
         minimums = _settle(account.minimums, amount, account.currency)
         self._put(event, account, balance=account.balance - amount, minimums=minimums)
-        self._fact(event, tracking, amount=event.amount.amount)
+        self._fact(event, tracking, amount=amount)
 
     @process_event.register(_card("StatementClosed"))
     def statement_closed(self, event: Any, tracking: Tracking) -> None:

@@ -73,7 +73,7 @@ def _everything(book: ClientBook, on: date) -> dict[str, Any]:
 
 def test_a_rebuild_writes_each_view_table_once_a_page_and_reads_nothing_back() -> None:
     with ClientBook.open("memory:") as book:
-        last = Demo(book, seed=7, managers=2, start=DAY).run(customers=8, days=60)
+        last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
         live = _everything(book, last)
         views = {p.name: p.view for p in book.projections.projections if p.name in BULK_VIEWS}
         counted = {name: CountingDatabase(view.database) for name, view in views.items()}
@@ -127,14 +127,14 @@ def test_bulk_writes_insert_and_replace_rows_in_statements_of_any_size(
 ) -> None:
     monkeypatch.setattr("clientbook.infrastructure.buffered.POSTGRES_PARAMETERS", 10)
     database.create(["CREATE TABLE bulk_test (k TEXT PRIMARY KEY, v INTEGER, w TEXT)"])
-    table = BulkTable("bulk_test", ["k", "v", "w"], key=["k"])
+    table = BulkTable("bulk_test", ["k", "v", "w"], key=["k"], fixed=["w"])
     with database.transaction() as cursor:
-        table.write(cursor, database.dialect, [(f"k{i}", i, None) for i in range(25)])
+        table.write(cursor, database.dialect, [(f"k{i}", i, "first") for i in range(25)])
     with database.transaction() as cursor:
         table.write(cursor, database.dialect, [(f"k{i}", -i, "again") for i in range(20, 30)])
 
     rows = database.query("SELECT k, v, w FROM bulk_test ORDER BY v")
 
     assert len(rows) == 30
-    assert rows[:10] == [(f"k{i}", -i, "again") for i in range(29, 19, -1)]
-    assert rows[10:] == [(f"k{i}", i, None) for i in range(20)]
+    assert rows[:10] == [(f"k{i}", -i, "first" if i < 25 else "again") for i in range(29, 19, -1)]
+    assert rows[10:] == [(f"k{i}", i, "first") for i in range(20)]
