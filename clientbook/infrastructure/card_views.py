@@ -1,21 +1,30 @@
-"""SQL view of card accounts: a document per account, and one fact per card event."""
+"""SQL view of card accounts: a document per account, and the portfolio report's facts (one per
+card event, kept as a JSON list per page)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import msgspec
-from eventsourcing.persistence import Tracking
 
-from clientbook.infrastructure.tracking import SqlTrackedView
-from clientbook.projections.cards import CardAccountsView, batch_columns
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactPages, Row
+from clientbook.infrastructure.columns import iso
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.projections.cards import AccountDocument, CardAccountsView, CardFact, batch_columns
+
+ACCOUNTS = BulkTable(
+    "card_accounts",
+    "account_id number customer_id is_open next_action delinquent dormancy last_use "
+    "zero_balance oldest_due document".split(),
+    key=["account_id"],
+    fixed=["number", "customer_id"],
+)
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(AccountDocument).decode
 
 
-class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
+class SqlCardAccountsView(BufferedView, CardAccountsView):
     name = "card_accounts"
     tables = ("card_accounts", "card_facts")
     schema = (
@@ -28,54 +37,29 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         "CREATE INDEX IF NOT EXISTS card_accounts_delinquent ON card_accounts (delinquent)",
         "CREATE INDEX IF NOT EXISTS card_accounts_oldest_due ON card_accounts (oldest_due)",
         "CREATE INDEX IF NOT EXISTS card_accounts_last_use ON card_accounts (dormancy, last_use)",
-        "CREATE TABLE IF NOT EXISTS card_facts (position BIGINT PRIMARY KEY, "
-        "account_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
-        "data TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS card_facts (first_position BIGINT PRIMARY KEY, "
+        "last_position BIGINT NOT NULL, facts TEXT NOT NULL)",
     )
 
-    _page: dict[UUID, dict[str, Any]] | None = None
-    """Within a batch (a page of events), the documents read or written, written once at its
-    end: an account with several events in a page is read and stored once, not per event."""
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        super().__init__(database, name)
+        self._accounts = self._buffered(Documents(ACCOUNTS, _account_row, self._load))
+        self._facts = self._buffered(FactPages("card_facts", CardFact))
 
-    @contextmanager
-    def batch(self, tracking: Tracking) -> Iterator[int]:
-        self._page = {}
-        with super().batch(tracking) as since:
-            yield since
+    def account(self, account_id: UUID) -> AccountDocument | None:
+        return self._accounts.get(account_id)
 
-    def _flush(self, cursor: Any) -> None:
-        for account_id, document in (self._page or {}).items():
-            self._store(account_id, document)
+    def put_account(self, account_id: UUID, document: AccountDocument) -> None:
+        self._accounts.put(account_id, document)
 
-    def _discard(self) -> None:
-        self._page = None
+    def add_fact(self, fact: CardFact) -> None:
+        self._facts.add(fact)
 
-    def account(self, account_id: UUID) -> dict[str, Any] | None:
-        if self._page is not None and account_id in self._page:
-            return self._page[account_id]
-        rows = self._rows("SELECT document FROM card_accounts WHERE account_id = ?", (str(account_id),))
-        return msgspec.json.decode(rows[0][0]) if rows else None
-
-    def put_account(self, account_id: UUID, document: dict[str, Any]) -> None:
-        if self._page is not None:
-            self._page[account_id] = document
-        else:
-            self._store(account_id, document)
-
-    def _store(self, account_id: UUID, document: dict[str, Any]) -> None:
-        batch = batch_columns(document)
-        self._exec(
-            "INSERT INTO card_accounts (account_id, number, customer_id, is_open, next_action, "
-            "delinquent, dormancy, last_use, zero_balance, oldest_due, document) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id) DO UPDATE SET "
-            "is_open = excluded.is_open, next_action = excluded.next_action, "
-            "delinquent = excluded.delinquent, dormancy = excluded.dormancy, "
-            "last_use = excluded.last_use, zero_balance = excluded.zero_balance, "
-            "oldest_due = excluded.oldest_due, document = excluded.document",
-            (str(account_id), document["number"], document["customer_id"],
-             int(document["status"] not in ("closed", "declined")), *batch,
-             msgspec.json.encode(document).decode()),
+    def _load(self, account_id: UUID) -> AccountDocument | None:
+        rows = self._rows(
+            "SELECT document FROM card_accounts WHERE account_id = ?", (str(account_id),)
         )
+        return _decode(rows[0][0]) if rows else None
 
     def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
         day = on.isoformat()
@@ -89,24 +73,30 @@ class SqlCardAccountsView(SqlTrackedView, CardAccountsView):
         )
         return [UUID(account_id) for (account_id,) in rows]
 
-    def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]:
+    def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, AccountDocument]]:
         rows = self._rows(
             "SELECT account_id, document FROM card_accounts "
             f"{'WHERE is_open = 1 ' if open_only else ''}ORDER BY number"
         )
-        return [(UUID(i), msgspec.json.decode(d)) for i, d in rows]
+        return [(UUID(account_id), _decode(document)) for account_id, document in rows]
 
-    def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None:
-        self._exec(
-            "INSERT INTO card_facts (position, account_id, event, business_date, data) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (position, str(account_id), event, on.isoformat(), msgspec.json.encode(data).decode()),
-        )
+    def facts(self, *, up_to_position: int | None = None) -> list[CardFact]:
+        return self._facts.read(self._rows, up_to_position)
 
-    def facts(self, *, up_to_position: int | None = None) -> list[tuple[int, UUID, str, date, dict[str, Any]]]:
-        rows = self._rows(
-            "SELECT position, account_id, event, business_date, data FROM card_facts "
-            "WHERE position <= ? ORDER BY position",
-            (up_to_position if up_to_position is not None else 2**62,),
-        )
-        return [(int(p), UUID(a), e, date.fromisoformat(d), msgspec.json.decode(x)) for p, a, e, d, x in rows]
+
+def _account_row(account_id: UUID, account: AccountDocument) -> Row:
+    next_action, delinquent, dormancy, last_use, zero_balance, oldest = batch_columns(account)
+    is_open = int(account.status not in ("closed", "declined"))
+    return (
+        str(account_id),
+        account.number,
+        str(account.customer_id),
+        is_open,
+        iso(next_action),
+        delinquent,
+        dormancy,
+        iso(last_use),
+        zero_balance,
+        iso(oldest),
+        _encode(account).decode(),
+    )

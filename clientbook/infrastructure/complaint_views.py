@@ -1,19 +1,29 @@
-"""SQL views of complaints: record cards (a JSON document per complaint) and report facts."""
+"""SQL views of complaints: record cards (a JSON document per complaint) and the report's facts
+(a JSON list per page)."""
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
 from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.tracking import SqlTrackedView
-from clientbook.projections.complaints import ComplaintCard, ComplaintCardsView, card_of
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactPages, Row
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.projections.complaints import CardDocument, ComplaintCard, ComplaintCardsView
 from clientbook.projections.complaints_report import ComplaintFactsView, Fact
 
+CARDS = BulkTable(
+    "complaint_cards",
+    ["complaint_id", "number", "customer_id", "is_open", "deadline", "document"],
+    key=["complaint_id"],
+    fixed=["number", "customer_id"],
+)
+NAMES = BulkTable("complaint_customer_names", ["customer_id", "name"], key=["customer_id"])
+_encode = msgspec.json.Encoder().encode
+_decode = msgspec.json.Decoder(CardDocument).decode
 
-class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
+
+class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
     name = "complaint_cards"
     tables = ("complaint_cards", "complaint_customer_names")
     schema = (
@@ -26,34 +36,25 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
         "name TEXT NOT NULL)",
     )
 
-    def card(self, complaint_id: UUID) -> dict[str, Any] | None:
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        super().__init__(database, name)
+        self._documents = self._buffered(Documents(CARDS, _card_row, self._load))
+        self._names: Documents[UUID, str] = self._buffered(Documents(NAMES, _name_row))
+
+    def document(self, complaint_id: UUID) -> CardDocument | None:
+        return self._documents.get(complaint_id)
+
+    def put_document(self, complaint_id: UUID, document: CardDocument) -> None:
+        self._documents.put(complaint_id, document)
+
+    def set_customer_name(self, customer_id: UUID, name: str) -> None:
+        self._names.put(customer_id, name)
+
+    def _load(self, complaint_id: UUID) -> CardDocument | None:
         rows = self._rows(
             "SELECT document FROM complaint_cards WHERE complaint_id = ?", (str(complaint_id),)
         )
-        return msgspec.json.decode(rows[0][0]) if rows else None
-
-    def put_card(self, complaint_id: UUID, document: dict[str, Any]) -> None:
-        self._exec(
-            "INSERT INTO complaint_cards (complaint_id, number, customer_id, is_open, deadline, "
-            "document) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (complaint_id) DO UPDATE SET "
-            "is_open = excluded.is_open, deadline = excluded.deadline, "
-            "document = excluded.document",
-            (
-                str(complaint_id),
-                document["number"],
-                document["customer_id"],
-                int(document["step"] != "closed"),
-                document["deadline"],
-                msgspec.json.encode(document).decode(),
-            ),
-        )
-
-    def set_customer_name(self, customer_id: UUID, name: str) -> None:
-        self._exec(
-            "INSERT INTO complaint_customer_names (customer_id, name) VALUES (?, ?) "
-            "ON CONFLICT (customer_id) DO UPDATE SET name = excluded.name",
-            (str(customer_id), name),
-        )
+        return _decode(rows[0][0]) if rows else None
 
     def cards(
         self, *, open_only: bool = False, customer_id: UUID | None = None
@@ -70,38 +71,34 @@ class SqlComplaintCardsView(SqlTrackedView, ComplaintCardsView):
             "ORDER BY c.deadline, c.number",
             [value for _, value in used],
         )
-        return [card_of(UUID(cid), msgspec.json.decode(doc), name) for cid, doc, name in rows]
+        return [_decode(document).card(UUID(cid), name) for cid, document, name in rows]
 
 
-class SqlComplaintFactsView(SqlTrackedView, ComplaintFactsView):
+def _card_row(complaint_id: UUID, document: CardDocument) -> Row:
+    d = document
+    is_open = int(d.step != "closed")
+    customer_id, deadline = str(d.customer_id), d.deadline.isoformat()
+    return (str(complaint_id), d.number, customer_id, is_open, deadline, _encode(d).decode())
+
+
+def _name_row(customer_id: UUID, name: str) -> Row:
+    return (str(customer_id), name)
+
+
+class SqlComplaintFactsView(BufferedView, ComplaintFactsView):
     name = "complaint_facts"
     tables = ("complaint_facts",)
     schema = (
-        "CREATE TABLE IF NOT EXISTS complaint_facts (position BIGINT PRIMARY KEY, "
-        "complaint_id TEXT NOT NULL, event TEXT NOT NULL, business_date TEXT NOT NULL, "
-        "data TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS complaint_facts (first_position BIGINT PRIMARY KEY, "
+        "last_position BIGINT NOT NULL, facts TEXT NOT NULL)",
     )
 
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        super().__init__(database, name)
+        self._facts = self._buffered(FactPages("complaint_facts", Fact))
+
     def add_fact(self, fact: Fact) -> None:
-        self._exec(
-            "INSERT INTO complaint_facts (position, complaint_id, event, business_date, data) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (
-                fact.position,
-                str(fact.complaint_id),
-                fact.event,
-                fact.on.isoformat(),
-                msgspec.json.encode(fact.data).decode(),
-            ),
-        )
+        self._facts.add(fact)
 
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
-        rows = self._rows(
-            "SELECT position, complaint_id, event, business_date, data FROM complaint_facts "
-            "WHERE position <= ? ORDER BY position",
-            (up_to_position if up_to_position is not None else 2**62,),
-        )
-        return [
-            Fact(int(p), UUID(c), e, date.fromisoformat(d), msgspec.json.decode(x))
-            for p, c, e, d, x in rows
-        ]
+        return self._facts.read(self._rows, up_to_position)

@@ -7,16 +7,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from functools import singledispatchmethod
+from typing import Any, cast
 from uuid import UUID
 
 from attrs import define, frozen
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
+from msgspec import Struct
+from msgspec.structs import replace
 
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
-from clientbook.projections.view import TrackedView, dated_prefix, events_of, topics
+from clientbook.projections.handlers import EventProjection
+from clientbook.projections.view import TrackedView, dated_prefix, event_class, events_of, topics
 
 CARD_EVENTS = events_of(CardAccount)
 TWO = Decimal("0.01")
@@ -41,15 +44,54 @@ class CardView:
     next_statement: date | None
 
 
+class AccountDocument(Struct, frozen=True):
+    """What the projection keeps per card account: enough for its view on any date, and for
+    what the daily batch selects it by (`batch_columns`)."""
+
+    number: str
+    customer_id: UUID
+    status: str
+    currency: str
+    limit: Decimal = Decimal("0.00")
+    balance: Decimal = Decimal("0.00")
+    minimums: tuple[tuple[date, Decimal], ...] = ()
+    """Minimum payments not yet paid, by due date, oldest first."""
+    bucket: str = "current"
+    stage: str = "none"
+    classification: str = "normal"
+    last_statement: date | None = None
+    next_statement: date | None = None
+    last_use: date | None = None
+    dormancy: str = "none"
+    expiry: date | None = None
+    anniversary: date | None = None
+    write_off_proposed: bool = False
+
+
+class CardFact(Struct, frozen=True, omit_defaults=True):
+    """A card event as the portfolio report counts it: when, and what of it the report needs."""
+
+    position: int
+    account_id: UUID
+    event: str
+    on: date
+    amount: Decimal | None = None
+    decision: str | None = None
+    bucket: str | None = None
+    classification: str | None = None
+    dormancy: str | None = None
+
+
 class CardAccountsView(TrackedView):
     @abstractmethod
-    def account(self, account_id: UUID) -> dict[str, Any] | None: ...
+    def account(self, account_id: UUID) -> AccountDocument | None:
+        """The account's document as the projection last put it (in a page: the latest)."""
 
     @abstractmethod
-    def put_account(self, account_id: UUID, document: dict[str, Any]) -> None: ...
+    def put_account(self, account_id: UUID, document: AccountDocument) -> None: ...
 
     @abstractmethod
-    def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, dict[str, Any]]]: ...
+    def accounts(self, *, open_only: bool = True) -> list[tuple[UUID, AccountDocument]]: ...
 
     @abstractmethod
     def due(self, on: date, dormant_before: date, long_dormant_before: date) -> list[UUID]:
@@ -59,148 +101,234 @@ class CardAccountsView(TrackedView):
         overdue minimum), or unused since the dates given."""
 
     @abstractmethod
-    def add_fact(self, position: int, account_id: UUID, event: str, on: date, data: dict[str, Any]) -> None: ...
+    def add_fact(self, fact: CardFact) -> None: ...
 
     @abstractmethod
-    def facts(self, *, up_to_position: int | None = None) -> list[tuple[int, UUID, str, date, dict[str, Any]]]: ...
+    def facts(self, *, up_to_position: int | None = None) -> list[CardFact]:
+        """All facts in log order, up to a log position when one is given."""
 
 
-def _m(money: Money) -> str:
-    return str(money.amount)
+def _card(name: str) -> type:
+    return event_class(CardAccount, name)
 
 
-_FACTS: dict[str, Any] = {
-    "Applied": lambda e: {"decision": e.decision},
-    "Decided": lambda e: {"decision": e.decision},
-    "Authorised": lambda e: {"amount": _m(e.amount)},
-    "Charged": lambda e: {"amount": _m(e.amount), "kind": e.kind},
-    "AnnualFeeCharged": lambda e: {"amount": _m(e.amount), "kind": "annual"},
-    "Paid": lambda e: {"amount": _m(e.amount)},
-    "RepaymentPlanAgreed": lambda e: {"amount": _m(e.fees_waived) if e.fees_waived else "0"},
-    "DelinquencyMoved": lambda e: {"bucket": e.bucket, "classification": e.classification},
-    "WrittenOff": lambda e: {"amount": _m(e.amount)},
-    "Recovered": lambda e: {"amount": _m(e.amount)},
-    "DormancyChanged": lambda e: {"dormancy": e.dormancy},
-}
-
-
-class CardAccountsProjection(Projection[CardAccountsView]):
-    """Card events into the account view, and one fact per event for the portfolio report."""
+class CardAccountsProjection(EventProjection[CardAccountsView]):
+    """Card events into the account view, and one fact per event for the portfolio report
+    (even an event it does not count dates its account for a report as of an earlier date)."""
 
     name = "card_accounts"
+    version = 2
     topics = topics(*CARD_EVENTS)
 
+    @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
-        kind = type(event).__name__
-        if kind == "Applied":
-            doc: dict[str, Any] = {
-                "number": event.number, "customer_id": str(event.customer_id),
-                "status": event.decision, "currency": event.applicant.monthly_income.currency,
-                "limit": "0.00", "balance": "0.00", "minimums": [], "bucket": "current",
-                "stage": "none", "classification": "normal", "last_statement": None,
-                "next_statement": None, "last_use": None, "dormancy": "none", "expiry": None,
-                "write_off_proposed": False,
-            }
-        else:
-            found = self.view.account(event.originator_id)
-            assert found is not None, f"no view of card account {event.originator_id}"
-            doc = found
-            _CHANGES.get(kind, lambda e, d: None)(event, doc)
-        self.view.put_account(event.originator_id, doc)
-        data = _FACTS.get(kind, lambda e: {})(event)
-        self.view.add_fact(tracking.notification_id, event.originator_id, kind, event.on, data)
+        """An event of no card account."""
+
+    @process_event.register(CardAccount.Event)
+    def dated(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking)
+
+    @process_event.register(_card("Applied"))
+    def applied(self, event: Any, tracking: Tracking) -> None:
+        account = AccountDocument(
+            number=event.number,
+            customer_id=event.customer_id,
+            status=event.decision,
+            currency=event.applicant.monthly_income.currency,
+        )
+        self.view.put_account(event.originator_id, account)
+        self._fact(event, tracking, decision=event.decision)
+
+    @process_event.register(_card("Decided"))
+    def decided(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status=event.decision)
+        self._fact(event, tracking, decision=event.decision)
+
+    @process_event.register(_card("Issued"))
+    def issued(self, event: Any, tracking: Tracking) -> None:
+        anniversary = shift_months(event.on, 12)
+        self._change(
+            event,
+            status="issued",
+            limit=event.limit.amount,
+            expiry=event.expiry,
+            next_statement=event.next_statement,
+            last_use=event.on,
+            anniversary=anniversary,
+        )
+        self._fact(event, tracking)
+
+    @process_event.register(_card("Activated"))
+    def activated(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="active")
+        self._fact(event, tracking)
+
+    @process_event.register(_card("Authorised"))
+    def authorised(self, event: Any, tracking: Tracking) -> None:
+        account = self._account(event)
+        last_use = event.on if account.last_use is None else max(account.last_use, event.on)
+        balance = account.balance + event.amount.amount
+        self._put(event, account, balance=balance, last_use=last_use, dormancy="none")
+        self._fact(event, tracking, amount=event.amount.amount)
+
+    @process_event.register(_card("Charged"))
+    def charged(self, event: Any, tracking: Tracking) -> None:
+        self._add_to_balance(event, event.amount.amount)
+        self._fact(event, tracking, amount=event.amount.amount)
+
+    @process_event.register(_card("AnnualFeeCharged"))
+    def annual_fee_charged(self, event: Any, tracking: Tracking) -> None:
+        self._add_to_balance(event, event.amount.amount, anniversary=event.next_anniversary)
+        self._fact(event, tracking, amount=event.amount.amount)
+
+    @process_event.register(_card("Paid"))
+    def paid(self, event: Any, tracking: Tracking) -> None:
+        account, amount = self._account(event), event.amount.amount
+        minimums = _settle(account.minimums, amount, account.currency)
+        self._put(event, account, balance=account.balance - amount, minimums=minimums)
+        self._fact(event, tracking, amount=amount)
+
+    @process_event.register(_card("StatementClosed"))
+    def statement_closed(self, event: Any, tracking: Tracking) -> None:
+        account = self._account(event)
+        due = () if event.minimum.is_zero else ((event.due, event.minimum.amount),)
+        self._put(
+            event,
+            account,
+            last_statement=event.on,
+            next_statement=event.next_statement,
+            minimums=(*account.minimums, *due),
+        )
+        self._fact(event, tracking)
+
+    @process_event.register(_card("DelinquencyMoved"))
+    def delinquency_moved(self, event: Any, tracking: Tracking) -> None:
+        bucket, classification = event.bucket, event.classification
+        self._change(event, bucket=bucket, stage=event.stage, classification=classification)
+        self._fact(event, tracking, bucket=bucket, classification=classification)
+
+    @process_event.register(_card("WriteOffProposed"))
+    def write_off_proposed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, write_off_proposed=True)
+        self._fact(event, tracking)
+
+    @process_event.register(_card("WrittenOff"))
+    def written_off(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="written_off", balance=Decimal("0.00"), minimums=())
+        self._fact(event, tracking, amount=event.amount.amount)
+
+    @process_event.register(_card("Recovered"))
+    def recovered(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking, amount=event.amount.amount)
+
+    @process_event.register(_card("RepaymentPlanAgreed"))
+    def repayment_plan_agreed(self, event: Any, tracking: Tracking) -> None:
+        waived = Decimal(0) if event.fees_waived is None else event.fees_waived.amount
+        if waived:
+            self._add_to_balance(event, -waived)
+        self._fact(event, tracking, amount=waived)
+
+    @process_event.register(_card("LimitChanged"))
+    def limit_changed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, limit=event.limit.amount)
+        self._fact(event, tracking)
+
+    @process_event.register(_card("DormancyChanged"))
+    def dormancy_changed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, dormancy=event.dormancy)
+        self._fact(event, tracking, dormancy=event.dormancy)
+
+    @process_event.register(_card("Renewed"))
+    def renewed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, expiry=event.expiry)
+        self._fact(event, tracking)
+
+    @process_event.register(_card("Expired"))
+    def expired(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="expired")
+        self._fact(event, tracking)
+
+    @process_event.register(_card("Closed"))
+    def closed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="closed")
+        self._fact(event, tracking)
+
+    def _account(self, event: Any) -> AccountDocument:
+        account = self.view.account(event.originator_id)
+        assert account is not None, f"no view of card account {event.originator_id}"
+        return account
+
+    def _change(self, event: Any, **changes: Any) -> None:
+        self._put(event, self._account(event), **changes)
+
+    def _add_to_balance(self, event: Any, amount: Decimal, **changes: Any) -> None:
+        account = self._account(event)
+        self._put(event, account, balance=account.balance + amount, **changes)
+
+    def _put(self, event: Any, account: AccountDocument, **changes: Any) -> None:
+        self.view.put_account(event.originator_id, replace(account, **changes))
+
+    def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
+        kind, position = type(event).__name__, tracking.notification_id
+        self.view.add_fact(CardFact(position, event.originator_id, kind, event.on, **details))
 
 
-def _add(doc: dict[str, Any], amount: Money, sign: int = 1) -> None:
-    doc["balance"] = str(Decimal(doc["balance"]) + sign * amount.amount)
+def _settle(
+    minimums: tuple[tuple[date, Decimal], ...], amount: Decimal, currency: str
+) -> tuple[tuple[date, Decimal], ...]:
+    """The minimums left unpaid after a payment (the account's own rule: oldest first)."""
+    owed: list[list[object]] = [[due, Money(left, currency)] for due, left in minimums]
+    settled = settle_minimums(owed, amount)
+    return tuple((cast(date, due), cast(Money, left).amount) for due, left in settled)
 
 
-def _paid(e: Any, doc: dict[str, Any]) -> None:
-    _add(doc, e.amount, -1)
-    minimums = [[date.fromisoformat(d), Money(a, doc["currency"])] for d, a in doc["minimums"]]
-    doc["minimums"] = [[d.isoformat(), str(m.amount)]  # type: ignore[attr-defined]
-                       for d, m in settle_minimums(minimums, e.amount.amount)]
-
-
-def _statement(e: Any, doc: dict[str, Any]) -> None:
-    doc.update(last_statement=e.on.isoformat(), next_statement=e.next_statement.isoformat())
-    if not e.minimum.is_zero:
-        doc["minimums"].append([e.due.isoformat(), str(e.minimum.amount)])
-
-
-def _annual_fee(e: Any, doc: dict[str, Any]) -> None:
-    _add(doc, e.amount)
-    doc.update(anniversary=e.next_anniversary.isoformat())
-
-
-def _authorised(e: Any, doc: dict[str, Any]) -> None:
-    _add(doc, e.amount)
-    doc.update(last_use=max(doc["last_use"] or e.on.isoformat(), e.on.isoformat()), dormancy="none")
-
-
-_CHANGES: dict[str, Any] = {
-    "Decided": lambda e, d: d.update(status=e.decision),
-    "Issued": lambda e, d: d.update(status="issued", limit=_m(e.limit), expiry=e.expiry.isoformat(),
-                                    next_statement=e.next_statement.isoformat(), last_use=e.on.isoformat(),
-                                    anniversary=shift_months(e.on, 12).isoformat()),
-    "Activated": lambda e, d: d.update(status="active"),
-    "Authorised": _authorised,
-    "Charged": lambda e, d: _add(d, e.amount),
-    "AnnualFeeCharged": _annual_fee,
-    "Paid": _paid,
-    "StatementClosed": _statement,
-    "DelinquencyMoved": lambda e, d: d.update(bucket=e.bucket, stage=e.stage, classification=e.classification),
-    "WriteOffProposed": lambda e, d: d.update(write_off_proposed=True),
-    "WrittenOff": lambda e, d: d.update(status="written_off", balance="0.00", minimums=[]),
-    "RepaymentPlanAgreed": lambda e, d: _add(d, e.fees_waived, -1) if e.fees_waived else None,
-    "LimitChanged": lambda e, d: d.update(limit=_m(e.limit)),
-    "DormancyChanged": lambda e, d: d.update(dormancy=e.dormancy),
-    "Renewed": lambda e, d: d.update(expiry=e.expiry.isoformat()),
-    "Expired": lambda e, d: d.update(status="expired"),
-    "Closed": lambda e, d: d.update(status="closed"),
-}
-
-
-def view_of(account_id: UUID, doc: dict[str, Any], on: date) -> CardView:
-    currency = doc["currency"]
-    limit, balance = Money(doc["limit"], currency), Money(doc["balance"], currency)
-    dpd = max(0, (on - date.fromisoformat(doc["minimums"][0][0])).days) if doc["minimums"] else 0
+def view_of(account_id: UUID, account: AccountDocument, on: date) -> CardView:
+    currency = account.currency
+    limit, balance = Money(account.limit, currency), Money(account.balance, currency)
+    dpd = max(0, (on - account.minimums[0][0]).days) if account.minimums else 0
     available = limit - balance
-
-    def day(v: str | None) -> date | None:
-        return None if v is None else date.fromisoformat(v)
-
     return CardView(
-        account_id=account_id, number=doc["number"], customer_id=UUID(doc["customer_id"]),
-        status=doc["status"], limit=limit, balance=balance,
+        account_id=account_id,
+        number=account.number,
+        customer_id=account.customer_id,
+        status=account.status,
+        limit=limit,
+        balance=balance,
         available=available if not available.is_negative else Money.zero(currency),
-        days_past_due=dpd, bucket=doc["bucket"], stage=doc["stage"],
-        classification=doc["classification"], last_statement=day(doc["last_statement"]),
-        next_statement=day(doc["next_statement"]),
+        days_past_due=dpd,
+        bucket=account.bucket,
+        stage=account.stage,
+        classification=account.classification,
+        last_statement=account.last_statement,
+        next_statement=account.next_statement,
     )
 
 
-def batch_columns(doc: dict[str, Any]) -> tuple[str | None, int, str, str | None, int, str | None]:
+BatchColumns = tuple[date | None, int, str, date | None, int, date | None]
+
+
+def batch_columns(account: AccountDocument) -> BatchColumns:
     """What the card batch selects by, kept beside the document: the next date something falls
     due (statement, the day after a due date, expiry), whether the account is in collections
     (looked at daily), its dormancy, its last use and whether it owes nothing."""
-    status = doc["status"]
+    status = account.status
     if status not in ("issued", "active", "expired", "written_off"):
         return None, 0, "n/a", None, 0, None
     dates = []
-    if doc["next_statement"] and status in ("issued", "active", "expired"):
-        dates.append(doc["next_statement"])
-    if doc["minimums"]:
-        dates.append((date.fromisoformat(doc["minimums"][0][0]) + timedelta(days=1)).isoformat())
-    if doc["expiry"] and status in ("issued", "active"):
-        dates.append(doc["expiry"])
-    if doc.get("anniversary") and status == "active":
-        dates.append(doc["anniversary"])
-    delinquent = int(doc["stage"] != "none" and status != "written_off")
-    active = status == "active"
-    oldest = doc["minimums"][0][0] if doc["minimums"] and status != "written_off" else None
-    return (min(dates) if dates else None, delinquent, doc["dormancy"] if active else "n/a",
-            doc["last_use"], int(Decimal(doc["balance"]) == 0), oldest)
+    if account.next_statement and status in ("issued", "active", "expired"):
+        dates.append(account.next_statement)
+    if account.minimums:
+        dates.append(account.minimums[0][0] + timedelta(days=1))
+    if account.expiry and status in ("issued", "active"):
+        dates.append(account.expiry)
+    if account.anniversary and status == "active":
+        dates.append(account.anniversary)
+    delinquent = int(account.stage != "none" and status != "written_off")
+    dormancy = account.dormancy if status == "active" else "n/a"
+    oldest = account.minimums[0][0] if account.minimums and status != "written_off" else None
+    zero_balance = int(account.balance == 0)
+    return (min(dates) if dates else None, delinquent, dormancy, account.last_use, zero_balance,
+            oldest)
 
 
 # -- the portfolio report ------------------------------------------------------------------
@@ -239,69 +367,92 @@ class PortfolioReport:
     long_term_dormant_within_ceiling: bool
 
 
-def portfolio(facts: Iterable[tuple[int, UUID, str, date, dict[str, Any]]], *, as_of: date,
-              position: int, ceiling_percent: Decimal, period_from: date | None = None) -> PortfolioReport:
+def portfolio(
+    facts: Iterable[CardFact],
+    *,
+    as_of: date,
+    position: int,
+    ceiling_percent: Decimal,
+    period_from: date | None = None,
+) -> PortfolioReport:
     """Fold the card facts up to `as_of`; roll rates compare with the month-end before it."""
     month_end = as_of.replace(day=1) - timedelta(days=1)
     period_from = period_from or as_of.replace(day=1)
     now: dict[UUID, _Account] = defaultdict(_Account)
     before: dict[UUID, str] = {}
     written_off = recovered = Decimal(0)
-    for _, account_id, kind, on, data in dated_prefix(facts, as_of, lambda f: f[1], lambda f: f[3]):
+    for fact in dated_prefix(facts, as_of, lambda f: f.account_id, lambda f: f.on):
+        account_id, kind, on = fact.account_id, fact.event, fact.on
         if on > month_end and account_id not in before:
             before[account_id] = now[account_id].bucket if account_id in now else "new"
         a = now[account_id]
-        _apply(a, kind, data)
+        _apply(a, fact)
         if period_from <= on and kind == "WrittenOff":
-            written_off += Decimal(data["amount"])
+            written_off += fact.amount or 0
         if period_from <= on and kind == "Recovered":
-            recovered += Decimal(data["amount"])
+            recovered += fact.amount or 0
     for account_id, a in now.items():
         before.setdefault(account_id, a.bucket)
     live = {k: a for k, a in now.items() if a.issued}
     by_status = _group(live.values(), lambda a: a.status)
-    by_bucket = _group([a for a in live.values() if a.status not in ("written_off", "closed")], lambda a: a.bucket)
+    on_books = [a for a in live.values() if a.status not in ("written_off", "closed")]
+    by_bucket = _group(on_books, lambda a: a.bucket)
     rolls = Counter((before[k], a.bucket) for k, a in live.items() if before[k] != "new")
     delinquent_before = [k for k in live if before[k] not in ("current", "new")]
     cured = sum(1 for k in delinquent_before if live[k].bucket == "current")
     issued = len(live)
-    open_accounts = [a for a in live.values() if a.status not in ("closed", "written_off", "expired")]
+    open_accounts = [
+        a for a in live.values() if a.status not in ("closed", "written_off", "expired")
+    ]
+    long_term_dormant = _percent(sum(a.dormancy == "long_term" for a in open_accounts), issued)
     return PortfolioReport(
-        as_of=as_of, position=position, accounts_by_status=by_status, accounts_by_bucket=by_bucket,
-        balances_by_class=tuple((c, sum((a.balance for a in live.values() if a.classification == c), Decimal(0)))
-                                for c in CARD_CLASSES),
-        roll_rates=tuple(sorted(((f, t, n) for (f, t), n in rolls.items()),
-                                key=lambda r: (BUCKETS.index(r[0]), BUCKETS.index(r[1])))),
+        as_of=as_of,
+        position=position,
+        accounts_by_status=by_status,
+        accounts_by_bucket=by_bucket,
+        balances_by_class=tuple(
+            (c, sum((a.balance for a in live.values() if a.classification == c), Decimal(0)))
+            for c in CARD_CLASSES
+        ),
+        roll_rates=tuple(
+            sorted(
+                ((f, t, n) for (f, t), n in rolls.items()),
+                key=lambda r: (BUCKETS.index(r[0]), BUCKETS.index(r[1])),
+            )
+        ),
         cure_rate_percent=_percent(cured, len(delinquent_before)),
-        written_off=written_off, recovered=recovered, issued=issued,
+        written_off=written_off,
+        recovered=recovered,
+        issued=issued,
         activation_rate_percent=_percent(sum(a.activated for a in live.values()), issued),
         dormant_percent=_percent(sum(a.dormancy != "none" for a in open_accounts), issued),
-        long_term_dormant_percent=_percent(sum(a.dormancy == "long_term" for a in open_accounts), issued),
+        long_term_dormant_percent=long_term_dormant,
         long_term_dormant_ceiling_percent=ceiling_percent,
-        long_term_dormant_within_ceiling=(_percent(sum(a.dormancy == "long_term" for a in open_accounts), issued)
-                                          or Decimal(0)) <= ceiling_percent,
+        long_term_dormant_within_ceiling=(long_term_dormant or Decimal(0)) <= ceiling_percent,
     )
 
 
-def _apply(a: _Account, kind: str, data: dict[str, Any]) -> None:
+def _apply(a: _Account, fact: CardFact) -> None:
+    kind, amount = fact.event, fact.amount or Decimal(0)
     if kind in ("Applied", "Decided"):
-        a.status = data["decision"]
+        a.status = fact.decision or a.status
     elif kind == "Issued":
         a.status, a.issued = "issued", True
     elif kind == "Activated":
         a.status, a.activated = "active", True
     elif kind in ("Authorised", "Charged", "AnnualFeeCharged"):
-        a.balance += Decimal(data["amount"])
+        a.balance += amount
         if kind == "Authorised":
             a.dormancy = "none"
     elif kind in ("Paid", "RepaymentPlanAgreed"):
-        a.balance -= Decimal(data["amount"])
+        a.balance -= amount
     elif kind == "DelinquencyMoved":
-        a.bucket, a.classification = data["bucket"], data["classification"]
+        a.bucket = fact.bucket or a.bucket
+        a.classification = fact.classification or a.classification
     elif kind == "WrittenOff":
         a.status, a.balance = "written_off", Decimal(0)
     elif kind == "DormancyChanged":
-        a.dormancy = data["dormancy"]
+        a.dormancy = fact.dormancy or a.dormancy
     elif kind in ("Closed", "Expired"):
         a.status = kind.lower()
 

@@ -5,18 +5,21 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import Sequence
 from datetime import date, datetime
+from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
 import attrs
 from attrs import frozen
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
+from msgspec import Struct
+from msgspec.structs import asdict, replace
 
 from clientbook.domain.complaint import Complaint
 from clientbook.domain.customer import ERASED, Customer
 from clientbook.domain.money import Money
-from clientbook.projections.view import TrackedView, events_of, topics
+from clientbook.projections.handlers import EventProjection
+from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 COMPLAINT_EVENTS = events_of(Complaint)
 
@@ -78,15 +81,50 @@ class WorkItem:
     days_left: int
 
 
+class CardDocument(Struct, frozen=True):
+    """What the projection keeps per complaint: the record card's fields but its id and the
+    customer's name (kept per customer, as a customer's erasure changes every card of theirs)."""
+
+    number: str
+    customer_id: UUID
+    category: str
+    channel: str
+    product: str
+    request: str
+    department: str
+    claimed: Money | None
+    received_on: date
+    recorded_at: datetime
+    deadline: date
+    handling_department: str | None = None
+    step: str = "received"
+    rejected: bool = False
+    opinion: str | None = None
+    resolution: str | None = None
+    approved_amount: Money | None = None
+    paid: Money | None = None
+    satisfaction: int | None = None
+    in_time: bool | None = None
+    closed_on: date | None = None
+    overdue: bool = False
+    reopened: int = 0
+    steps: tuple[Step, ...] = ()
+
+    def card(self, complaint_id: UUID, customer_name: str | None) -> ComplaintCard:
+        return ComplaintCard(
+            complaint_id=complaint_id, customer_name=customer_name or "", **asdict(self)
+        )
+
+
 class ComplaintCardsView(TrackedView):
     """Where the record cards are kept, and how the worklist is read from them."""
 
     @abstractmethod
-    def card(self, complaint_id: UUID) -> dict[str, Any] | None:
-        """The card's document (as the projection wrote it)."""
+    def document(self, complaint_id: UUID) -> CardDocument | None:
+        """The card's document as the projection last put it (in a page: the latest)."""
 
     @abstractmethod
-    def put_card(self, complaint_id: UUID, document: dict[str, Any]) -> None: ...
+    def put_document(self, complaint_id: UUID, document: CardDocument) -> None: ...
 
     @abstractmethod
     def set_customer_name(self, customer_id: UUID, name: str) -> None: ...
@@ -96,10 +134,6 @@ class ComplaintCardsView(TrackedView):
         self, *, open_only: bool = False, customer_id: UUID | None = None
     ) -> list[ComplaintCard]:
         """Cards in order of deadline, then number."""
-
-
-def _money(value: Any) -> Any:
-    return None if value is None else {"amount": str(value.amount), "currency": value.currency}
 
 
 def _detail(event: Any) -> str:
@@ -121,153 +155,151 @@ def _detail(event: Any) -> str:
     return "; ".join(parts)
 
 
-class ComplaintCardsProjection(Projection[ComplaintCardsView]):
-    """Complaint events into record cards; customer names from customer events."""
+def _total(so_far: Money | None, amount: Money | None) -> Money | None:
+    """A running total on the card (payments, approvals across reopens)."""
+    if amount is None:
+        return so_far
+    return amount if so_far is None else so_far + amount
+
+
+def _complaint(name: str) -> type:
+    return event_class(Complaint, name)
+
+
+class ComplaintCardsProjection(EventProjection[ComplaintCardsView]):
+    """Complaint events into record cards (every event a step on its card); customer names
+    from customer events."""
 
     name = "complaint_cards"
+    version = 2
     topics = topics(
         *COMPLAINT_EVENTS,
         *events_of(Customer, "Registered", "ProfileUpdated", "PersonalDataErased"),
     )
 
+    @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
-        kind = type(event).__name__
-        if isinstance(event, Customer.Event):
-            self._customer_name(event, kind)
-            return
-        card = self._new(event) if kind == "Received" else self.view.card(event.originator_id)
-        assert card is not None, f"no record card for complaint {event.originator_id}"
-        card.update(_CARD_CHANGES.get(kind, lambda e, c: {})(event, card))
-        card["steps"].append(
-            [tracking.notification_id, kind, event.by, event.on.isoformat(), _detail(event)]
+        """An event the cards do not show."""
+
+    @process_event.register(Complaint.Event)
+    def stepped(self, event: Any, tracking: Tracking) -> None:
+        """A step on the card, changing nothing else."""
+        self._step(event, tracking)
+
+    @process_event.register(_complaint("Received"))
+    def received(self, event: Any, tracking: Tracking) -> None:
+        document = CardDocument(
+            number=event.number,
+            customer_id=event.customer_id,
+            category=event.category,
+            channel=event.channel,
+            product=event.product,
+            request=event.request,
+            department=event.department,
+            claimed=event.claimed,
+            received_on=event.on,
+            recorded_at=event.timestamp,
+            deadline=event.deadline,
         )
-        self.view.put_card(event.originator_id, card)
+        self.view.put_document(event.originator_id, document)
+        self._step(event, tracking)
 
-    def _customer_name(self, event: Any, kind: str) -> None:
-        """A customer's name as the cards show it (the event classes are made at run time)."""
-        name = ERASED if kind == "PersonalDataErased" else event.name
-        if name is not None:
-            self.view.set_customer_name(event.originator_id, name)
+    @process_event.register(_complaint("Accepted"))
+    def accepted(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="accepted")
 
-    @staticmethod
-    def _new(e: Any) -> dict[str, Any]:
-        return {
-            "number": e.number,
-            "customer_id": str(e.customer_id),
-            "category": e.category,
-            "channel": e.channel,
-            "product": e.product,
-            "request": e.request,
-            "department": e.department,
-            "handling_department": None,
-            "claimed": _money(e.claimed),
-            "received_on": e.on.isoformat(),
-            "recorded_at": e.timestamp.isoformat(),
-            "deadline": e.deadline.isoformat(),
-            "step": "received",
-            "rejected": False,
-            "opinion": None,
-            "resolution": None,
-            "approved_amount": None,
-            "paid": None,
-            "satisfaction": None,
-            "in_time": None,
-            "closed_on": None,
-            "overdue": False,
-            "reopened": 0,
-            "steps": [],
-        }
+    @process_event.register(_complaint("Rejected"))
+    def rejected(self, event: Any, tracking: Tracking) -> None:
+        self._closed(event, tracking, rejected=True, resolution=f"rejected: {event.reply}")
 
+    @process_event.register(_complaint("Assigned"))
+    def assigned(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="assigned", handling_department=event.department)
 
-def _closing(e: Any, card: dict[str, Any]) -> dict[str, Any]:
-    in_time = card["in_time"] if card["in_time"] is not None else e.in_time
-    return {"step": "closed", "closed_on": e.on.isoformat(), "in_time": in_time}
+    @process_event.register(_complaint("Investigated"))
+    def investigated(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="investigated")
 
+    @process_event.register(_complaint("Reviewed"))
+    def reviewed(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="reviewed")
 
-def _accumulate(amount: Money | None, card: dict[str, Any], key: str) -> dict[str, Any]:
-    """Add an amount to a running total on the card (payments, approvals across reopens)."""
-    if amount is None:
-        return {}
-    total = Money(amount.amount, amount.currency)
-    if card[key] is not None:
-        total = total + Money(card[key]["amount"], card[key]["currency"])
-    return {key: _money(total)}
+    @process_event.register(_complaint("Endorsed"))
+    def endorsed(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="endorsed", opinion=event.opinion)
 
+    @process_event.register(_complaint("ReportApproved"))
+    def report_approved(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="approved")
 
-_CARD_CHANGES: dict[str, Any] = {
-    "Accepted": lambda e, c: {"step": "accepted"},
-    "Rejected": lambda e, c: {
-        **_closing(e, c),
-        "rejected": True,
-        "resolution": f"rejected: {e.reply}",
-    },
-    "Assigned": lambda e, c: {"step": "assigned", "handling_department": e.department},
-    "Investigated": lambda e, c: {"step": "investigated"},
-    "Reviewed": lambda e, c: {"step": "reviewed"},
-    "Endorsed": lambda e, c: {"step": "endorsed", "opinion": e.opinion},
-    "ReportApproved": lambda e, c: {"step": "approved"},
-    "ReturnedForRework": lambda e, c: {"step": "assigned"},
-    "ResolutionProposed": lambda e, c: {
-        "step": "resolution_proposed",
-        "resolution": f"{e.resolution.kind}: {e.resolution.text}",
-    },
-    "ResolutionApproved": lambda e, c: {
-        "step": "resolution_approved",
-        **_accumulate(e.amount, c, "approved_amount"),
-    },
-    "CompensationPaid": lambda e, c: _accumulate(e.amount, c, "paid"),
-    "Replied": lambda e, c: {"step": "replied"},
-    "FollowedUp": lambda e, c: {"step": "followed_up", "satisfaction": e.satisfaction},
-    "Closed": _closing,
-    "Reopened": lambda e, c: {
-        "step": e.step,
-        "deadline": e.deadline.isoformat(),
-        "reopened": c["reopened"] + 1,
-        "overdue": False,
-        "closed_on": None,
-        "rejected": False,
-    },
-    "BecameOverdue": lambda e, c: {"overdue": True},
-}
+    @process_event.register(_complaint("ReturnedForRework"))
+    def returned_for_rework(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="assigned")
 
+    @process_event.register(_complaint("ResolutionProposed"))
+    def resolution_proposed(self, event: Any, tracking: Tracking) -> None:
+        resolution = f"{event.resolution.kind}: {event.resolution.text}"
+        self._step(event, tracking, step="resolution_proposed", resolution=resolution)
 
-def card_of(complaint_id: UUID, doc: dict[str, Any], customer_name: str | None) -> ComplaintCard:
-    """The immutable card from its stored document."""
+    @process_event.register(_complaint("ResolutionApproved"))
+    def resolution_approved(self, event: Any, tracking: Tracking) -> None:
+        approved = _total(self._document(event).approved_amount, event.amount)
+        self._step(event, tracking, step="resolution_approved", approved_amount=approved)
 
-    def money(value: Any) -> Money | None:
-        return None if value is None else Money(value["amount"], value["currency"])
+    @process_event.register(_complaint("CompensationPaid"))
+    def compensation_paid(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, paid=_total(self._document(event).paid, event.amount))
 
-    def day(value: str | None) -> date | None:
-        return None if value is None else date.fromisoformat(value)
+    @process_event.register(_complaint("Replied"))
+    def replied(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="replied")
 
-    return ComplaintCard(
-        complaint_id=complaint_id,
-        number=doc["number"],
-        customer_id=UUID(doc["customer_id"]),
-        customer_name=customer_name or "",
-        category=doc["category"],
-        channel=doc["channel"],
-        product=doc["product"],
-        request=doc["request"],
-        department=doc["department"],
-        handling_department=doc["handling_department"],
-        claimed=money(doc["claimed"]),
-        received_on=date.fromisoformat(doc["received_on"]),
-        recorded_at=datetime.fromisoformat(doc["recorded_at"]),
-        deadline=date.fromisoformat(doc["deadline"]),
-        step=doc["step"],
-        rejected=doc["rejected"],
-        opinion=doc["opinion"],
-        resolution=doc["resolution"],
-        approved_amount=money(doc["approved_amount"]),
-        paid=money(doc["paid"]),
-        satisfaction=doc["satisfaction"],
-        in_time=doc["in_time"],
-        closed_on=day(doc["closed_on"]),
-        overdue=doc["overdue"],
-        reopened=doc["reopened"],
-        steps=tuple(Step(p, e, b, day(o), d) for p, e, b, o, d in doc["steps"]),
-    )
+    @process_event.register(_complaint("FollowedUp"))
+    def followed_up(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, step="followed_up", satisfaction=event.satisfaction)
+
+    @process_event.register(_complaint("Closed"))
+    def closed(self, event: Any, tracking: Tracking) -> None:
+        self._closed(event, tracking)
+
+    @process_event.register(_complaint("Reopened"))
+    def reopened(self, event: Any, tracking: Tracking) -> None:
+        reopened = self._document(event).reopened + 1
+        again = {"closed_on": None, "rejected": False, "overdue": False}
+        self._step(
+            event, tracking, step=event.step, deadline=event.deadline, reopened=reopened, **again
+        )
+
+    @process_event.register(_complaint("BecameOverdue"))
+    def became_overdue(self, event: Any, tracking: Tracking) -> None:
+        self._step(event, tracking, overdue=True)
+
+    @process_event.register(event_class(Customer, "Registered"))
+    @process_event.register(event_class(Customer, "ProfileUpdated"))
+    def named(self, event: Any, tracking: Tracking) -> None:
+        if event.name is not None:
+            self.view.set_customer_name(event.originator_id, event.name)
+
+    @process_event.register(event_class(Customer, "PersonalDataErased"))
+    def erased(self, event: Any, tracking: Tracking) -> None:
+        self.view.set_customer_name(event.originator_id, ERASED)
+
+    def _document(self, event: Any) -> CardDocument:
+        document = self.view.document(event.originator_id)
+        assert document is not None, f"no record card for complaint {event.originator_id}"
+        return document
+
+    def _closed(self, event: Any, tracking: Tracking, **changes: Any) -> None:
+        """Closed or rejected: whether in time is judged at the first closing only."""
+        in_time = self._document(event).in_time
+        in_time = event.in_time if in_time is None else in_time
+        self._step(event, tracking, step="closed", closed_on=event.on, in_time=in_time, **changes)
+
+    def _step(self, event: Any, tracking: Tracking, **changes: Any) -> None:
+        document = self._document(event)
+        kind, position = type(event).__name__, tracking.notification_id
+        steps = (*document.steps, Step(position, kind, event.by, event.on, _detail(event)))
+        self.view.put_document(event.originator_id, replace(document, **changes, steps=steps))
 
 
 def worklist(cards: Sequence[ComplaintCard], as_of: date) -> list[WorkItem]:

@@ -1,6 +1,6 @@
 """The complaints report for a period, as of a date: computed from complaint facts, one per event.
 
-The projection keeps one fact row per complaint event (position, business date, what the report
+The projection keeps one fact per complaint event (position, business date, what the report
 needs of it); the report folds each complaint's facts up to the as-of date (and log position),
 so a report as of an earlier date ignores everything recorded for later dates.
 """
@@ -11,27 +11,37 @@ from abc import abstractmethod
 from collections import Counter, defaultdict
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import singledispatchmethod
 from typing import Any, Iterable
 from uuid import UUID
 
 from attrs import define, frozen
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
+from msgspec import Struct
 
+from clientbook.domain.complaint import Complaint
 from clientbook.domain.money import Money
 from clientbook.projections.complaints import COMPLAINT_EVENTS
-from clientbook.projections.view import TrackedView, dated_prefix, topics
+from clientbook.projections.handlers import EventProjection
+from clientbook.projections.view import TrackedView, dated_prefix, event_class, topics
 
 TWO_PLACES = Decimal("0.01")
 
 
-@frozen
-class Fact:
+class Fact(Struct, frozen=True, omit_defaults=True):
+    """A complaint event as the report counts it: when, and what of it the report needs."""
+
     position: int
     complaint_id: UUID
     event: str
     on: date
-    data: dict[str, Any]
+    category: str | None = None
+    channel: str | None = None
+    department: str | None = None
+    deadline: date | None = None
+    in_time: bool | None = None
+    amount: Money | None = None
+    satisfaction: int | None = None
 
 
 class ComplaintFactsView(TrackedView):
@@ -43,38 +53,58 @@ class ComplaintFactsView(TrackedView):
         """All facts in log order, up to a log position when one is given."""
 
 
-def _amount(money: Any) -> dict[str, str] | None:
-    return None if money is None else {"amount": str(money.amount), "currency": money.currency}
+def _complaint(name: str) -> type:
+    return event_class(Complaint, name)
 
 
-_FACT_DATA: dict[str, Any] = {
-    "Received": lambda e: {
-        "category": e.category,
-        "channel": e.channel,
-        "product": e.product,
-        "department": e.department,
-        "deadline": e.deadline.isoformat(),
-    },
-    "Rejected": lambda e: {"in_time": e.in_time},
-    "Closed": lambda e: {"in_time": e.in_time},
-    "Assigned": lambda e: {"department": e.department},
-    "ResolutionApproved": lambda e: {"amount": _amount(e.amount)},
-    "CompensationPaid": lambda e: {"amount": _amount(e.amount)},
-    "FollowedUp": lambda e: {"satisfaction": e.satisfaction},
-    "Reopened": lambda e: {"deadline": e.deadline.isoformat()},
-}
+class ComplaintFactsProjection(EventProjection[ComplaintFactsView]):
+    """A fact per complaint event: even one the report does not count dates its complaint (a
+    report as of an earlier date stops before it)."""
 
-
-class ComplaintFactsProjection(Projection[ComplaintFactsView]):
     name = "complaint_facts"
+    version = 2
     topics = topics(*COMPLAINT_EVENTS)
 
+    @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
-        kind = type(event).__name__
-        data = _FACT_DATA.get(kind, lambda e: {})(event)
-        self.view.add_fact(
-            Fact(tracking.notification_id, event.originator_id, kind, event.on, data)
+        """An event the report does not count."""
+
+    @process_event.register(Complaint.Event)
+    def dated(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking)
+
+    @process_event.register(_complaint("Received"))
+    def received(self, event: Any, tracking: Tracking) -> None:
+        self._fact(
+            event,
+            tracking,
+            category=event.category,
+            channel=event.channel,
+            department=event.department,
+            deadline=event.deadline,
         )
+
+    @process_event.register(_complaint("Rejected"))
+    @process_event.register(_complaint("Closed"))
+    def ended(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking, in_time=event.in_time)
+
+    @process_event.register(_complaint("ResolutionApproved"))
+    @process_event.register(_complaint("CompensationPaid"))
+    def compensated(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking, amount=event.amount)
+
+    @process_event.register(_complaint("FollowedUp"))
+    def followed_up(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking, satisfaction=event.satisfaction)
+
+    @process_event.register(_complaint("Reopened"))
+    def reopened(self, event: Any, tracking: Tracking) -> None:
+        self._fact(event, tracking, deadline=event.deadline)
+
+    def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
+        kind, position = type(event).__name__, tracking.notification_id
+        self.view.add_fact(Fact(position, event.originator_id, kind, event.on, **details))
 
 
 @frozen
@@ -116,6 +146,12 @@ class _Complaint:
     first_closed_on: date | None = None
     in_time: bool | None = None
 
+    @classmethod
+    def received(cls, fact: Fact) -> _Complaint:
+        category, channel, department = fact.category, fact.channel, fact.department
+        assert category and channel and department and fact.deadline, f"not received: {fact}"
+        return cls(fact.on, category, channel, department, fact.deadline)
+
 
 def complaints_report(
     facts: Iterable[Fact],
@@ -135,14 +171,7 @@ def complaints_report(
     scores: list[int] = []
     for fact in dated_prefix(facts, as_of, lambda f: f.complaint_id, lambda f: f.on):
         if fact.event == "Received":
-            d = fact.data
-            complaints[fact.complaint_id] = _Complaint(
-                fact.on,
-                d["category"],
-                d["channel"],
-                d["department"],
-                date.fromisoformat(d["deadline"]),
-            )
+            complaints[fact.complaint_id] = _Complaint.received(fact)
         c = complaints.get(fact.complaint_id)
         if c is None:  # received after the as-of date
             continue
@@ -150,11 +179,11 @@ def complaints_report(
             _apply(c, fact)
             continue
         counted[fact.event].add(fact.complaint_id)
-        if fact.event in ("ResolutionApproved", "CompensationPaid") and fact.data["amount"]:
+        if fact.event in ("ResolutionApproved", "CompensationPaid") and fact.amount is not None:
             totals = approved if fact.event == "ResolutionApproved" else paid
-            totals[fact.data["amount"]["currency"]] += Decimal(fact.data["amount"]["amount"])
-        if fact.event == "FollowedUp":
-            scores.append(fact.data["satisfaction"])
+            totals[fact.amount.currency] += fact.amount.amount
+        if fact.event == "FollowedUp" and fact.satisfaction is not None:
+            scores.append(fact.satisfaction)
         _apply(c, fact)
     received = [c for c in complaints.values() if within(c.received_on)]
     closed = [c for c in complaints.values() if c.first_closed_on and within(c.first_closed_on)]
@@ -188,9 +217,10 @@ def _apply(c: _Complaint, fact: Fact) -> None:
     if fact.event in ("Closed", "Rejected"):
         c.open = False
         if c.first_closed_on is None:
-            c.first_closed_on, c.in_time = fact.on, fact.data["in_time"]
+            c.first_closed_on, c.in_time = fact.on, fact.in_time
     elif fact.event == "Reopened":
-        c.open, c.deadline = True, date.fromisoformat(fact.data["deadline"])
+        assert fact.deadline is not None, f"a reopening without a deadline: {fact}"
+        c.open, c.deadline = True, fact.deadline
 
 
 def _ratio(total: Decimal, count: int) -> Decimal | None:

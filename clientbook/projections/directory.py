@@ -9,13 +9,20 @@ from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
-import attrs
 from attrs import frozen
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
+from msgspec import Struct
+from msgspec.structs import astuple, replace
 
 from clientbook.domain.customer import ERASED, Customer
+from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
+
+
+def _seen_due(status: str, last_seen: date, visit_cycle_days: int | None) -> date | None:
+    if visit_cycle_days is None or status in ("lost", "closed"):
+        return None
+    return last_seen + timedelta(days=visit_cycle_days)
 
 
 @frozen
@@ -40,19 +47,47 @@ class DirectoryEntry:
     @property
     def seen_due(self) -> date | None:
         """Last seen plus the usual cycle: past it (and the grace days) the customer lapses."""
-        if self.visit_cycle_days is None or self.status in ("lost", "closed"):
-            return None
-        return self.last_seen + timedelta(days=self.visit_cycle_days)
+        return _seen_due(self.status, self.last_seen, self.visit_cycle_days)
+
+
+class Listing(Struct, frozen=True):
+    """The document the projection keeps per customer: a directory entry's fields, in order."""
+
+    customer_id: UUID
+    number: str
+    name: str
+    kind: str
+    segment: str
+    tier: str
+    manager: str
+    status: str
+    restricted: bool
+    registered_on: date
+    last_contact: date | None
+    last_seen: date
+    visit_cycle_days: int | None
+    lapsed: bool
+
+    @property
+    def seen_due(self) -> date | None:
+        return _seen_due(self.status, self.last_seen, self.visit_cycle_days)
+
+    def entry(self) -> DirectoryEntry:
+        return DirectoryEntry(*astuple(self))
 
 
 class CustomerDirectoryView(TrackedView):
     """Where the directory is kept, and how it is searched."""
 
     @abstractmethod
-    def get(self, customer_id: UUID) -> DirectoryEntry | None: ...
+    def listing(self, customer_id: UUID) -> Listing | None:
+        """The customer's document as the projection last put it (in a page: its latest)."""
 
     @abstractmethod
-    def put(self, entry: DirectoryEntry) -> None: ...
+    def put(self, listing: Listing) -> None: ...
+
+    @abstractmethod
+    def get(self, customer_id: UUID) -> DirectoryEntry | None: ...
 
     @abstractmethod
     def search(
@@ -70,10 +105,11 @@ class CustomerDirectoryView(TrackedView):
         """Customers not lapsed whose usual cycle plus the grace days has passed by `on`."""
 
 
-class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
+class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
     """Customer events into the directory."""
 
     name = "customer_directory"
+    version = 1
     topics = topics(
         *events_of(
             Customer,
@@ -98,15 +134,12 @@ class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
 
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
-        entry = self.view.get(event.originator_id)
-        assert entry is not None, f"directory has no customer {event.originator_id}"
-        changes = _CHANGES.get(type(event).__name__, lambda e, _: {})(event, entry)
-        self.view.put(attrs.evolve(entry, **changes))
+        """An event the directory does not show."""
 
     @process_event.register(event_class(Customer, "Registered"))
     def registered(self, event: Any, tracking: Tracking) -> None:
         self.view.put(
-            DirectoryEntry(
+            Listing(
                 customer_id=event.originator_id,
                 number=event.number,
                 name=event.name,
@@ -124,27 +157,76 @@ class CustomerDirectoryProjection(Projection[CustomerDirectoryView]):
             )
         )
 
+    @process_event.register(event_class(Customer, "ProfileUpdated"))
+    def profile_updated(self, event: Any, tracking: Tracking) -> None:
+        if event.name is not None:
+            self._change(event, name=event.name)
 
-def _contact(event: Any, entry: DirectoryEntry) -> dict[str, Any]:
-    last = event.on if entry.last_contact is None else max(entry.last_contact, event.on)
-    return {"last_contact": last, "last_seen": max(entry.last_seen, event.on), "lapsed": False}
+    @process_event.register(event_class(Customer, "ManagerReassigned"))
+    def manager_reassigned(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, manager=event.manager)
 
+    @process_event.register(event_class(Customer, "SegmentChanged"))
+    def segment_changed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, segment=event.segment)
 
-_CHANGES: dict[str, Any] = {
-    "ProfileUpdated": lambda e, _: {} if e.name is None else {"name": e.name},
-    "ManagerReassigned": lambda e, _: {"manager": e.manager},
-    "SegmentChanged": lambda e, _: {"segment": e.segment},
-    "TierChanged": lambda e, _: {"tier": e.tier},
-    "ContactRecorded": _contact,
-    "VisitCycleSet": lambda e, _: {"visit_cycle_days": e.days, "lapsed": False},
-    "Lapsed": lambda e, _: {"lapsed": True},
-    "Activated": lambda e, _: {"status": "active"},
-    "MadeDormant": lambda e, _: {"status": "dormant"},
-    "Lost": lambda e, _: {"status": "lost", "lapsed": False},
-    "Reactivated": lambda e, r: {"status": "active", "last_seen": max(r.last_seen, e.on),
-                                 "lapsed": False},
-    "Restricted": lambda e, _: {"restricted": True},
-    "RestrictionLifted": lambda e, _: {"restricted": False},
-    "Closed": lambda e, _: {"status": "closed", "lapsed": False},
-    "PersonalDataErased": lambda e, _: {"name": ERASED},
-}
+    @process_event.register(event_class(Customer, "TierChanged"))
+    def tier_changed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, tier=event.tier)
+
+    @process_event.register(event_class(Customer, "ContactRecorded"))
+    def contact_recorded(self, event: Any, tracking: Tracking) -> None:
+        listing = self._listing(event)
+        last = event.on if listing.last_contact is None else max(listing.last_contact, event.on)
+        seen = max(listing.last_seen, event.on)
+        self.view.put(replace(listing, last_contact=last, last_seen=seen, lapsed=False))
+
+    @process_event.register(event_class(Customer, "VisitCycleSet"))
+    def visit_cycle_set(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, visit_cycle_days=event.days, lapsed=False)
+
+    @process_event.register(event_class(Customer, "Lapsed"))
+    def lapsed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, lapsed=True)
+
+    @process_event.register(event_class(Customer, "Activated"))
+    def activated(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="active")
+
+    @process_event.register(event_class(Customer, "MadeDormant"))
+    def made_dormant(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="dormant")
+
+    @process_event.register(event_class(Customer, "Lost"))
+    def lost(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="lost", lapsed=False)
+
+    @process_event.register(event_class(Customer, "Reactivated"))
+    def reactivated(self, event: Any, tracking: Tracking) -> None:
+        listing = self._listing(event)
+        seen = max(listing.last_seen, event.on)
+        self.view.put(replace(listing, status="active", last_seen=seen, lapsed=False))
+
+    @process_event.register(event_class(Customer, "Restricted"))
+    def restricted(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, restricted=True)
+
+    @process_event.register(event_class(Customer, "RestrictionLifted"))
+    def restriction_lifted(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, restricted=False)
+
+    @process_event.register(event_class(Customer, "Closed"))
+    def closed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="closed", lapsed=False)
+
+    @process_event.register(event_class(Customer, "PersonalDataErased"))
+    def personal_data_erased(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, name=ERASED)
+
+    def _listing(self, event: Any) -> Listing:
+        listing = self.view.listing(event.originator_id)
+        assert listing is not None, f"directory has no customer {event.originator_id}"
+        return listing
+
+    def _change(self, event: Any, **changes: Any) -> None:
+        self.view.put(replace(self._listing(event), **changes))

@@ -1,4 +1,5 @@
-"""The relationship-manager report: the 1:15 rule, lapsed customers, follow-ups, satisfaction, churn."""
+"""The relationship-manager report: the 1:15 rule, lapsed customers, follow-ups, satisfaction,
+churn."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from uuid import UUID
 
 from attrs import frozen
 from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
+from msgspec import Struct
+from msgspec.structs import replace
 
 from clientbook.domain.customer import Customer
+from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 LOOKED_AFTER = ("prospect", "active", "dormant")
@@ -43,7 +46,8 @@ class LostCustomer:
 
 @frozen
 class ManagerReport:
-    """Per manager: customers against the minimum, lapsed now; contacts, surveys and losses in the period."""
+    """Per manager: customers against the minimum, lapsed now; contacts, surveys and losses in
+    the period."""
 
     period_from: date
     period_to: date
@@ -57,37 +61,40 @@ class ManagerReport:
         return tuple(row for row in self.rows if row.below_minimum)
 
 
+class ManagedCustomer(Struct, frozen=True):
+    """A customer as the report counts them: in whose book, in what status, lapsed or not."""
+
+    number: str
+    manager: str
+    status: str
+    lapsed: bool
+
+
+class Activity(Struct, frozen=True):
+    """A contact, survey or loss, attributed to the customer's manager at the time."""
+
+    position: int
+    kind: str
+    customer_id: UUID
+    manager: str
+    on: date
+    detail: str
+    score: int | None
+
+
 class ManagerReportView(TrackedView):
     """What the manager report is computed from."""
 
     @abstractmethod
-    def set_customer(
-        self,
-        customer_id: UUID,
-        *,
-        number: str | None = None,
-        manager: str | None = None,
-        status: str | None = None,
-        lapsed: bool | None = None,
-    ) -> None:
-        """Insert or change the customer's row; None leaves a column as it is."""
+    def customer(self, customer_id: UUID) -> ManagedCustomer | None:
+        """The customer as the projection last put them (in a page: the latest)."""
 
     @abstractmethod
-    def customer(self, customer_id: UUID) -> tuple[str, str]:
-        """The customer's number and current manager."""
+    def put_customer(self, customer_id: UUID, customer: ManagedCustomer) -> None: ...
 
     @abstractmethod
-    def add_activity(
-        self,
-        position: int,
-        kind: str,
-        customer_id: UUID,
-        manager: str,
-        on: date,
-        detail: str,
-        score: int | None,
-    ) -> None:
-        """Record a contact, survey or loss, attributed to the manager at the time."""
+    def add_activity(self, activity: Activity) -> None:
+        """Count a contact or a survey for its manager and date; note a customer lost."""
 
     @abstractmethod
     def report(
@@ -96,8 +103,9 @@ class ManagerReportView(TrackedView):
         """The report for a period, with the log position it reflects."""
 
 
-class ManagerReportProjection(Projection[ManagerReportView]):
+class ManagerReportProjection(EventProjection[ManagerReportView]):
     name = "manager_report"
+    version = 2
     topics = topics(
         *events_of(
             Customer,
@@ -117,59 +125,68 @@ class ManagerReportProjection(Projection[ManagerReportView]):
 
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
-        kind = type(event).__name__
-        status = _STATUS.get(kind)
-        lapsed = False if status in ("lost", "closed") or kind == "Reactivated" else None
-        self.view.set_customer(event.originator_id, status=status, lapsed=lapsed)
+        """An event the report does not count."""
 
     @process_event.register(event_class(Customer, "Registered"))
     def registered(self, event: Any, tracking: Tracking) -> None:
-        self.view.set_customer(
-            event.originator_id,
-            number=event.number,
-            manager=event.manager,
-            status="prospect",
-            lapsed=False,
-        )
+        customer = ManagedCustomer(event.number, event.manager, "prospect", lapsed=False)
+        self.view.put_customer(event.originator_id, customer)
 
     @process_event.register(event_class(Customer, "ManagerReassigned"))
-    def reassigned(self, event: Any, tracking: Tracking) -> None:
-        self.view.set_customer(event.originator_id, manager=event.manager)
+    def manager_reassigned(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, manager=event.manager)
+
+    @process_event.register(event_class(Customer, "ContactRecorded"))
+    def contact_recorded(self, event: Any, tracking: Tracking) -> None:
+        self._activity(event, tracking, "contact", event.purpose)
+        self._change(event, lapsed=False)
+
+    @process_event.register(event_class(Customer, "SurveyRecorded"))
+    def survey_recorded(self, event: Any, tracking: Tracking) -> None:
+        self._activity(event, tracking, "survey", event.channel, event.score)
 
     @process_event.register(event_class(Customer, "Lapsed"))
     def lapsed(self, event: Any, tracking: Tracking) -> None:
-        self.view.set_customer(event.originator_id, lapsed=True)
+        self._change(event, lapsed=True)
 
     @process_event.register(event_class(Customer, "VisitCycleSet"))
-    def cycle_set(self, event: Any, tracking: Tracking) -> None:
-        self.view.set_customer(event.originator_id, lapsed=False)
+    def visit_cycle_set(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, lapsed=False)
 
-    @process_event.register(event_class(Customer, "ContactRecorded"))
-    def contact(self, event: Any, tracking: Tracking) -> None:
-        self._activity(event, tracking, "contact", event.purpose, None)
-        self.view.set_customer(event.originator_id, lapsed=False)
+    @process_event.register(event_class(Customer, "Activated"))
+    def activated(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="active")
 
-    @process_event.register(event_class(Customer, "SurveyRecorded"))
-    def survey(self, event: Any, tracking: Tracking) -> None:
-        self._activity(event, tracking, "survey", event.channel, event.score)
+    @process_event.register(event_class(Customer, "MadeDormant"))
+    def made_dormant(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="dormant")
 
     @process_event.register(event_class(Customer, "Lost"))
     def lost(self, event: Any, tracking: Tracking) -> None:
-        self._activity(event, tracking, "lost", event.reason, None)
-        self.view.set_customer(event.originator_id, status="lost", lapsed=False)
+        self._activity(event, tracking, "lost", event.reason)
+        self._change(event, status="lost", lapsed=False)
+
+    @process_event.register(event_class(Customer, "Reactivated"))
+    def reactivated(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="active", lapsed=False)
+
+    @process_event.register(event_class(Customer, "Closed"))
+    def closed(self, event: Any, tracking: Tracking) -> None:
+        self._change(event, status="closed", lapsed=False)
+
+    def _customer(self, event: Any) -> ManagedCustomer:
+        customer = self.view.customer(event.originator_id)
+        assert customer is not None, f"manager report has no customer {event.originator_id}"
+        return customer
+
+    def _change(self, event: Any, **changes: Any) -> None:
+        self.view.put_customer(event.originator_id, replace(self._customer(event), **changes))
 
     def _activity(
-        self, event: Any, tracking: Tracking, kind: str, detail: str, score: int | None
+        self, event: Any, tracking: Tracking, kind: str, detail: str, score: int | None = None
     ) -> None:
-        _, manager = self.view.customer(event.originator_id)
+        manager = self._customer(event).manager
+        position, customer_id = tracking.notification_id, event.originator_id
         self.view.add_activity(
-            tracking.notification_id, kind, event.originator_id, manager, event.on, detail, score
+            Activity(position, kind, customer_id, manager, event.on, detail, score)
         )
-
-
-_STATUS = {
-    "Activated": "active",
-    "MadeDormant": "dormant",
-    "Reactivated": "active",
-    "Closed": "closed",
-}

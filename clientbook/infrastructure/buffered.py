@@ -1,0 +1,230 @@
+"""Views that write a page of changes in bulk: documents and rows buffered until the page ends.
+
+Within a page (`batch`), a view reads a document from the page's buffer first, then from the
+documents it kept from earlier pages, then from its table; it writes only to the buffer. At the
+end of the page (`_flush`, in the page's transaction, before the tracking position) each table
+writes all its changed rows at once: `executemany` on SQLite, multi-row `INSERT … VALUES (…),
+(…)` on PostgreSQL. So a document changed by ten events of a page is read once and written
+once, and the facts a report needs of every event (`FactPages`) take one row per page.
+
+Kept documents save the reads of later pages. A view's contents are a function of its position
+in the log (for one version of its projection), so what this view held when it stood at a
+position is what its tables hold whenever it stands there again; a page that finds the view
+elsewhere (another process moved it on or reset it, or a page failed after its documents were
+kept) forgets them first. Built from position 0 with nothing let go since, the kept documents
+are all there are: a key not among them has no row, and is not looked for.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Generic, Hashable, Protocol, TypeVar
+
+import msgspec
+from eventsourcing.persistence import Tracking
+
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.infrastructure.tracking import SqlTrackedView
+
+K = TypeVar("K", bound=Hashable)
+D = TypeVar("D")
+F = TypeVar("F", bound="Fact")
+B = TypeVar("B", bound="PageBuffer")
+Row = tuple[Any, ...]
+
+POSTGRES_PARAMETERS = 30_000
+"""Parameters per multi-row statement on PostgreSQL (its limit is 65,535)."""
+
+
+class BulkTable:
+    """A table's columns, and how a list of rows is written to it in one go. Rows with a `key`
+    replace the row of that key (an upsert); without one, they are inserted. `fixed` columns
+    never change once a row is in (a customer's number): an upsert leaves them, and so their
+    indexes, alone."""
+
+    def __init__(
+        self, name: str, columns: Sequence[str], key: Sequence[str] = (), fixed: Sequence[str] = ()
+    ) -> None:
+        self.name, self.columns = name, tuple(columns)
+        kept = {*key, *fixed}
+        updates = ", ".join(f"{c} = excluded.{c}" for c in self.columns if c not in kept)
+        self._head = f"INSERT INTO {name} ({', '.join(self.columns)}) VALUES "
+        self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}" if key else ""
+        self._one = f"({', '.join('?' for _ in self.columns)})"
+
+    def write(self, cursor: Any, dialect: str, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        if dialect == "sqlite":
+            cursor.executemany(self._head + self._one + self._tail, rows)
+            return
+        chunk = POSTGRES_PARAMETERS // len(self.columns)
+        for start in range(0, len(rows), chunk):
+            part = rows[start : start + chunk]
+            values = ", ".join(self._one for _ in part)
+            cursor.execute(self._head + values + self._tail, [v for row in part for v in row])
+
+
+class PageBuffer:
+    """What a view holds for the page being processed."""
+
+    def begin(self, since: int, position: int) -> None:
+        """A page from `since` to `position` opens."""
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        """Write the page's changes (the page reaches its position if its transaction commits)."""
+
+    def discard(self) -> None:
+        """The page is over, committed or not."""
+
+
+class Rows(PageBuffer):
+    """Rows a page adds to a table (facts, activity): inserted together at the end of the page."""
+
+    def __init__(self, table: BulkTable) -> None:
+        self._table = table
+        self._rows: list[Row] = []
+
+    def add(self, row: Row) -> None:
+        self._rows.append(row)
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        self._table.write(cursor, dialect, self._rows)
+
+    def discard(self) -> None:
+        self._rows = []
+
+
+class Fact(Protocol):
+    @property
+    def position(self) -> int: ...
+
+
+class FactPages(PageBuffer, Generic[F]):
+    """The facts a page adds (a report folds them all, in log order), kept as one row per page:
+    its first and last position and its facts as a JSON list. The table has the columns
+    `first_position BIGINT PRIMARY KEY, last_position BIGINT NOT NULL, facts TEXT NOT NULL`."""
+
+    def __init__(self, table: str, fact: type[F]) -> None:
+        self._table = BulkTable(table, ["first_position", "last_position", "facts"])
+        self._encode = msgspec.json.Encoder().encode
+        facts = list[fact]  # type: ignore[valid-type]
+        self._decode: Callable[[str], list[F]] = msgspec.json.Decoder(facts).decode
+        self._facts: list[F] = []
+
+    def add(self, fact: F) -> None:
+        self._facts.append(fact)
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        facts = self._facts
+        if facts:
+            row = (facts[0].position, facts[-1].position, self._encode(facts).decode())
+            self._table.write(cursor, dialect, [row])
+
+    def discard(self) -> None:
+        self._facts = []
+
+    def read(self, rows: Callable[[str, Sequence[Any]], list[Row]], up_to: int | None) -> list[F]:
+        """Every fact up to a position (all without one), in log order, read with `rows`."""
+        last = 2**62 if up_to is None else up_to
+        pages = rows(
+            f"SELECT facts FROM {self._table.name} WHERE first_position <= ? "
+            "ORDER BY first_position",
+            (last,),
+        )
+        return [fact for (text,) in pages for fact in self._decode(text) if fact.position <= last]
+
+
+class Documents(PageBuffer, Generic[K, D]):
+    """One row per key, holding a document: read through the page, written once per page.
+
+    `row` gives the columns to store for a key and its document; `load` reads a document from
+    the table (None when there is none). Without `load` the documents are only written."""
+
+    keep = 20_000
+    """Documents kept from earlier pages, at most (the most recently used)."""
+
+    def __init__(
+        self,
+        table: BulkTable,
+        row: Callable[[K, D], Row],
+        load: Callable[[K], D | None] | None = None,
+    ) -> None:
+        self._table, self._row, self._load = table, row, load
+        self._keeps = self.keep if load is not None else 0
+        self._page: dict[K, D] = {}
+        self._kept: OrderedDict[K, D | None] = OrderedDict()  # None: known to be absent
+        self._kept_at = 0  # the view's position at which `_kept` is true
+        self._complete = True  # `_kept` holds every row (at position 0 there are none)
+        self._position: int | None = None  # where the open page leads, if one is open
+
+    def begin(self, since: int, position: int) -> None:
+        if since != self._kept_at:
+            self._kept.clear()
+            self._complete = since == 0
+        self._kept_at, self._position = since, position
+
+    def get(self, key: K) -> D | None:
+        if self._position is None:  # outside a page: the table as it stands
+            return None if self._load is None else self._load(key)
+        found = self._page.get(key)
+        if found is not None:
+            return found
+        if key in self._kept:
+            return self._kept[key]
+        if self._load is None or self._complete:
+            return None
+        found = self._load(key)
+        self._remember({key: found})
+        return found
+
+    def put(self, key: K, document: D) -> None:
+        self._page[key] = document
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        assert self._position is not None, "flushed outside a page"
+        self._table.write(cursor, dialect, [self._row(k, d) for k, d in self._page.items()])
+        self._remember(self._page)
+        self._kept_at = self._position
+
+    def discard(self) -> None:
+        self._page, self._position = {}, None
+
+    def _remember(self, documents: dict[K, D] | dict[K, D | None]) -> None:
+        kept = self._kept
+        kept.update(documents)
+        for key in documents:
+            kept.move_to_end(key)
+        while len(kept) > self._keeps:
+            kept.popitem(last=False)
+            self._complete = False
+
+
+class BufferedView(SqlTrackedView):
+    """A SQL view whose tables buffer each page and write it in bulk (see the module's text).
+    A subclass makes its buffers in `__init__` with `self._buffered(…)`."""
+
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        self._buffers: list[PageBuffer] = []
+        super().__init__(database, name)
+
+    def _buffered(self, buffer: B) -> B:
+        self._buffers.append(buffer)
+        return buffer
+
+    @contextmanager
+    def batch(self, tracking: Tracking) -> Iterator[int]:
+        with super().batch(tracking) as since:
+            for buffer in self._buffers:
+                buffer.begin(since, tracking.notification_id)
+            yield since
+
+    def _flush(self, cursor: Any) -> None:
+        for buffer in self._buffers:
+            buffer.flush(cursor, self.database.dialect)
+
+    def _discard(self) -> None:
+        for buffer in self._buffers:
+            buffer.discard()

@@ -1,0 +1,129 @@
+"""SQL view of the customer directory: one row per customer, written once per page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Sequence
+from uuid import UUID
+
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row
+from clientbook.infrastructure.columns import day, iso
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry, Listing
+
+COLUMNS = (
+    "customer_id, number, name, kind, segment, tier, manager, status, restricted, "
+    "registered_on, last_contact, last_seen, visit_cycle_days, lapsed"
+)
+TABLE = BulkTable(
+    "customer_directory",
+    [*COLUMNS.split(", "), "seen_due"],
+    key=["customer_id"],
+    fixed=["number", "kind", "registered_on"],
+)
+
+
+class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
+    name = "customer_directory"
+    tables = ("customer_directory",)
+    schema = (
+        "CREATE TABLE IF NOT EXISTS customer_directory (customer_id TEXT PRIMARY KEY, "
+        "number TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, segment TEXT NOT NULL, "
+        "tier TEXT NOT NULL, manager TEXT NOT NULL, status TEXT NOT NULL, "
+        "restricted INTEGER NOT NULL, registered_on TEXT NOT NULL, last_contact TEXT, "
+        "last_seen TEXT NOT NULL, visit_cycle_days INTEGER, lapsed INTEGER NOT NULL, "
+        "seen_due TEXT)",
+        "CREATE UNIQUE INDEX IF NOT EXISTS customer_directory_number "
+        "ON customer_directory (number)",
+        "CREATE INDEX IF NOT EXISTS customer_directory_manager ON customer_directory (manager)",
+        "CREATE INDEX IF NOT EXISTS customer_directory_seen_due ON customer_directory (seen_due)",
+    )
+
+    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+        super().__init__(database, name)
+        self._listings = self._buffered(Documents(TABLE, _row, self._load))
+
+    def listing(self, customer_id: UUID) -> Listing | None:
+        return self._listings.get(customer_id)
+
+    def put(self, listing: Listing) -> None:
+        self._listings.put(listing.customer_id, listing)
+
+    def _load(self, customer_id: UUID) -> Listing | None:
+        found = self._select("customer_id = ?", [str(customer_id)])
+        return found[0] if found else None
+
+    def get(self, customer_id: UUID) -> DirectoryEntry | None:
+        found = self._load(customer_id)
+        return None if found is None else found.entry()
+
+    def search(
+        self,
+        *,
+        manager: str | None = None,
+        status: str | None = None,
+        lapsed: bool | None = None,
+        number: str | None = None,
+    ) -> list[DirectoryEntry]:
+        conditions = [
+            ("manager = ?", manager),
+            ("status = ?", status),
+            ("number = ?", number),
+            ("lapsed = ?", None if lapsed is None else int(lapsed)),
+        ]
+        used = [(sql, value) for sql, value in conditions if value is not None]
+        where = " AND ".join(sql for sql, _ in used) or "1 = 1"
+        return [found.entry() for found in self._select(where, [value for _, value in used])]
+
+    def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]:
+        cutoff = date.fromordinal(on.toordinal() - grace_days)
+        rows = self._rows(
+            "SELECT customer_id FROM customer_directory WHERE lapsed = 0 AND seen_due <= ? "
+            "ORDER BY number",
+            (cutoff.isoformat(),),
+        )
+        return [UUID(r[0]) for r in rows]
+
+    def _select(self, where: str, params: list[Any]) -> list[Listing]:
+        rows = self._rows(
+            f"SELECT {COLUMNS} FROM customer_directory WHERE {where} ORDER BY number", params
+        )
+        return [
+            Listing(
+                customer_id=UUID(r[0]),
+                number=r[1],
+                name=r[2],
+                kind=r[3],
+                segment=r[4],
+                tier=r[5],
+                manager=r[6],
+                status=r[7],
+                restricted=bool(r[8]),
+                registered_on=date.fromisoformat(r[9]),
+                last_contact=day(r[10]),
+                last_seen=date.fromisoformat(r[11]),
+                visit_cycle_days=None if r[12] is None else int(r[12]),
+                lapsed=bool(r[13]),
+            )
+            for r in rows
+        ]
+
+
+def _row(customer_id: UUID, listing: Listing) -> Row:
+    return (
+        str(customer_id),
+        listing.number,
+        listing.name,
+        listing.kind,
+        listing.segment,
+        listing.tier,
+        listing.manager,
+        listing.status,
+        int(listing.restricted),
+        listing.registered_on.isoformat(),
+        iso(listing.last_contact),
+        listing.last_seen.isoformat(),
+        listing.visit_cycle_days,
+        int(listing.lapsed),
+        iso(listing.seen_due),
+    )

@@ -1,0 +1,140 @@
+"""A page of view changes is written in bulk, and what a view keeps between pages stays true."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import date, timedelta
+from typing import Any, Iterator, Sequence
+from uuid import UUID
+
+import pytest
+
+from clientbook import Actor, ClientBook
+from clientbook.demo import Demo
+from clientbook.infrastructure.buffered import BulkTable
+from clientbook.infrastructure.sql import SqlDatabase
+
+CLERK = Actor("u-clerk", roles={"officer"})
+DAY = date(2026, 11, 2)
+BULK_VIEWS = (
+    "customer_directory",
+    "manager_report",
+    "complaint_cards",
+    "complaint_facts",
+    "exposure",
+    "card_accounts",
+)
+
+
+class CountingDatabase:
+    """The view's own database, noting each statement of each transaction (a page)."""
+
+    def __init__(self, database: SqlDatabase) -> None:
+        self._database = database
+        self.pages: list[list[tuple[str, int]]] = []  # (statement, rows) per transaction
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self._database.transaction() as cursor:
+            self.pages.append([])
+            yield _CountingCursor(cursor, self.pages[-1])
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._database, name)
+
+
+class _CountingCursor:
+    def __init__(self, cursor: Any, statements: list[tuple[str, int]]) -> None:
+        self._cursor, self._statements = cursor, statements
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        self._statements.append((sql, 1))
+        return self._cursor.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
+        self._statements.append((sql, len(rows)))
+        return self._cursor.executemany(sql, rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
+
+
+def _everything(book: ClientBook, on: date) -> dict[str, Any]:
+    return {
+        "directory": book.directory.search(),
+        "managers": book.reports.managers(period_from=DAY - timedelta(366), period_to=on),
+        "cards": book.complaint_cards.cards(),
+        "complaints": book.reports.complaints(period_from=DAY, period_to=on),
+        "exposure": book.exposure.lines(on, open_only=False),
+        "accounts": book.card_accounts.accounts(on, open_only=False),
+        "portfolio": book.card_accounts.portfolio(as_of=on),
+    }
+
+
+def test_a_rebuild_writes_each_view_table_once_a_page_and_reads_nothing_back() -> None:
+    with ClientBook.open("memory:") as book:
+        last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
+        live = _everything(book, last)
+        views = {p.name: p.view for p in book.projections.projections if p.name in BULK_VIEWS}
+        counted = {name: CountingDatabase(view.database) for name, view in views.items()}
+        for name, view in views.items():
+            view.database = counted[name]  # type: ignore[assignment]
+
+        book.projections.rebuild()
+
+        assert _everything(book, last) == live
+        for name, database in counted.items():
+            pages = [p for p in database.pages if "projection_tracking" in p[0][0]]
+            assert len(pages) > 1, f"{name}: the log should span several pages"
+            for page in pages:
+                work = [(sql, rows) for sql, rows in page if "projection_tracking" not in sql]
+                assert not [sql for sql, _ in work if not sql.startswith("INSERT")], name
+                tables = [sql.split()[2] for sql, _ in work]
+                assert sorted(set(tables)) == sorted(tables), f"{name} wrote a table twice"
+                assert set(tables) <= set(views[name].tables)
+
+
+def register(book: ClientBook, number: str = "C-000001") -> UUID:
+    return book.customers.register(
+        number=number, kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=DAY
+    )
+
+
+def test_a_view_forgets_what_it_kept_when_another_book_moved_it_on(store_url: str) -> None:
+    with ClientBook.open(store_url) as first, ClientBook.open(store_url) as second:
+        cid = register(first)
+        assert first.directory.customer(cid) is not None  # first keeps the customer's document
+        second.customers.change_tier(cid, "vip", reason="assets", by=CLERK, on=DAY)
+        assert second.directory.customer(cid).tier == "vip"  # type: ignore[union-attr]
+        first.customers.record_contact(
+            cid, channel="visit", purpose="follow_up", outcome="fine", by=CLERK, on=DAY
+        )
+
+        entry = first.directory.customer(cid)
+
+        assert entry is not None and (entry.tier, entry.last_contact) == ("vip", DAY)
+        assert first.directory.search() == second.directory.search()
+
+
+@pytest.fixture
+def database(store_url: str) -> Iterator[SqlDatabase]:
+    with ClientBook.open(store_url) as book:
+        yield book.projections.projections[0].view.database
+
+
+def test_bulk_writes_insert_and_replace_rows_in_statements_of_any_size(
+    database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("clientbook.infrastructure.buffered.POSTGRES_PARAMETERS", 10)
+    database.create(["CREATE TABLE bulk_test (k TEXT PRIMARY KEY, v INTEGER, w TEXT)"])
+    table = BulkTable("bulk_test", ["k", "v", "w"], key=["k"], fixed=["w"])
+    with database.transaction() as cursor:
+        table.write(cursor, database.dialect, [(f"k{i}", i, "first") for i in range(25)])
+    with database.transaction() as cursor:
+        table.write(cursor, database.dialect, [(f"k{i}", -i, "again") for i in range(20, 30)])
+
+    rows = database.query("SELECT k, v, w FROM bulk_test ORDER BY v")
+
+    assert len(rows) == 30
+    assert rows[:10] == [(f"k{i}", -i, "first" if i < 25 else "again") for i in range(29, 19, -1)]
+    assert rows[10:] == [(f"k{i}", i, "first") for i in range(20)]
