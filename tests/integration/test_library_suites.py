@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from conftest import postgres_schema_url
 from eventsourcing.tests import (
     persistence as es_p,
 )  # the module, so pytest does not collect its bases
 
+from clientbook.infrastructure.audit_view import SqlAuditTrailView
 from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.infrastructure.views import SqlAuditTrailView
+
+
+def no_log(positions: Sequence[int]) -> dict[int, Any]:
+    """These tests use the audit view for its tracking only: it has no log to read."""
+    return {}
 
 
 class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
@@ -23,7 +30,7 @@ class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
         self._dir.cleanup()
 
     def create_recorder(self) -> SqlAuditTrailView:
-        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")))
+        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")), no_log)
 
 
 class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
@@ -37,7 +44,8 @@ class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
     def create_recorder(self) -> SqlAuditTrailView:
         store = parse_store_url(self._url)
         assert store.postgres_conninfo is not None
-        return SqlAuditTrailView(PostgresDatabase(store.postgres_conninfo, store.postgres_schema))
+        database = PostgresDatabase(store.postgres_conninfo, store.postgres_schema)
+        return SqlAuditTrailView(database, no_log)
 
 
 def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) -> None:
@@ -46,7 +54,7 @@ def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) 
     from clientbook.infrastructure.views import SqlCustomerDirectoryView
 
     database = SqliteDatabase(str(tmp_path / "views.db"))
-    audit, directory = SqlAuditTrailView(database), SqlCustomerDirectoryView(database)
+    audit, directory = SqlAuditTrailView(database, no_log), SqlCustomerDirectoryView(database)
     audit.insert_tracking(Tracking("ClientBook", 7))
     assert (audit.max_tracking_id("ClientBook"), directory.max_tracking_id("ClientBook")) == (
         7,
