@@ -114,7 +114,7 @@ class _ReadSide:
         include: Callable[[Any], bool] | None = None,
         operations: dict[str, Any] | None = None,
     ) -> None:
-        audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper).events_at)
+        audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper))
         self._directory_view = SqlCustomerDirectoryView(database)
         managers = SqlManagerReportView(database)
         cards = SqlComplaintCardsView(database)

@@ -4,13 +4,20 @@ One row per event, no changes and no personal data: a page's rows are buffered a
 one `executemany` when the page commits, before its tracking position. An entry's changes are
 read from the log when asked for (`LogReader`), decoded by the book's mapper, which opens sealed
 personal fields then, or reads them as erased once their key is gone.
+
+Every index of the table grows at its end (position, time recorded, business date, and actor,
+which has few values): a page's rows touch a few pages of each, so writing them costs the same
+however long the log. There is no index by aggregate, whose rows would land all over it (on
+SQLite each commit rewrites every page it touched): the log already keeps each aggregate's
+events together, so an aggregate's entries are found by reading its events from the log and
+looking up the times they were recorded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import msgspec
@@ -18,24 +25,31 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
-from clientbook.projections.audit import (
-    AuditEntry,
-    AuditTrailView,
-    EventsAt,
-    IndexEntry,
-    changes_of,
-)
+from clientbook.projections.audit import AuditEntry, AuditTrailView, IndexEntry, changes_of
 
 SPAN = 1000
 """At most this many positions read by one select of the log."""
 GAP = 50
 """Positions this close share a select: reading a few rows more is cheaper than a query more."""
+MANY_VALUES = 1000
+"""Values in one `IN (…)` list at most."""
 MANY_ROWS = 1000
 """Rows per INSERT where a cursor has no `executemany` (8,000 parameters of the 65,535 allowed)."""
 
 
+class Log(Protocol):
+    """The book's log, read back: events decoded, sealed fields opened or read as erased."""
+
+    def at(self, positions: Sequence[int]) -> Mapping[int, Any]:
+        """The events at these positions: position -> event."""
+
+    def of(self, aggregate: UUID) -> Sequence[Any]:
+        """The aggregate's events, in version order."""
+
+
 class LogReader:
-    """Events of the log by position: selected in spans of positions, decoded by the mapper."""
+    """The application's log read back by position (selected in spans of positions) or by
+    aggregate, and decoded by its mapper."""
 
     def __init__(
         self,
@@ -50,7 +64,7 @@ class LogReader:
         self._gap = gap
         self._span = span
 
-    def events_at(self, positions: Sequence[int]) -> dict[int, Any]:
+    def at(self, positions: Sequence[int]) -> dict[int, Any]:
         wanted = set(positions)
         found: dict[int, Any] = {}
         for first, last in spans(sorted(wanted), self._gap, self._span):
@@ -60,6 +74,9 @@ class LogReader:
                 if notification.id in wanted:
                     found[notification.id] = self._mapper.to_domain_event(notification)
         return found
+
+    def of(self, aggregate: UUID) -> list[Any]:
+        return [self._mapper.to_domain_event(s) for s in self._recorder.select_events(aggregate)]
 
 
 def spans(positions: Sequence[int], gap: int, span: int) -> Iterator[tuple[int, int]]:
@@ -86,7 +103,7 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         "recorded_at TEXT NOT NULL, business_date TEXT, actor TEXT NOT NULL, "
         "aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, "
         "event_type TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS audit_trail_aggregate ON audit_trail (aggregate_id, position)",
+        "CREATE INDEX IF NOT EXISTS audit_trail_recorded_at ON audit_trail (recorded_at)",
         "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor, position)",
         "CREATE INDEX IF NOT EXISTS audit_trail_business_date ON audit_trail (business_date)",
     )
@@ -96,9 +113,9 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
     )
     _INSERT = f"INSERT INTO audit_trail ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
-    def __init__(self, database: SqlDatabase, events_at: EventsAt) -> None:
+    def __init__(self, database: SqlDatabase, log: Log) -> None:
         super().__init__(database)
-        self._events_at = events_at
+        self._log = log
         self._page: list[tuple[Any, ...]] = []
 
     def index(self, entry: IndexEntry) -> None:
@@ -136,7 +153,6 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         limit: int | None = None,
     ) -> list[AuditEntry]:
         conditions = [
-            ("aggregate_id = ?", None if aggregate is None else str(aggregate)),
             ("actor = ?", actor),
             ("event_type = ?", event_type),
             ("recorded_at >= ?", _iso(recorded_from)),
@@ -146,13 +162,33 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         ]
         used = [(sql, value) for sql, value in conditions if value is not None]
         where = " AND ".join(sql for sql, _ in used) or "1 = 1"
-        tail = "" if limit is None else f" LIMIT {int(limit)}"
-        rows = self._rows(
-            f"SELECT {self._COLUMNS} FROM audit_trail WHERE {where} ORDER BY position{tail}",
-            [value for _, value in used],
-        )
-        events = self._events_at([int(r[0]) for r in rows])
-        return [_entry(r, events) for r in rows]
+        params = [value for _, value in used]
+        tail = " ORDER BY position" + ("" if limit is None else f" LIMIT {int(limit)}")
+        if aggregate is not None:
+            return self._entries_of(aggregate, where + tail, params, limit)
+        rows = self._rows(f"SELECT {self._COLUMNS} FROM audit_trail WHERE {where}{tail}", params)
+        events = self._log.at([int(r[0]) for r in rows])
+        return [_entry(r, events.get(int(r[0]))) for r in rows]
+
+    def _entries_of(
+        self, aggregate: UUID, where: str, params: list[Any], limit: int | None
+    ) -> list[AuditEntry]:
+        """An aggregate's entries: its events read from the log, and their rows found by the
+        times they were recorded (first, so that no other index is used to find them)."""
+        logged = {e.originator_version: e for e in self._log.of(aggregate)}
+        rows: list[tuple[Any, ...]] = []
+        for stamps in _chunks(sorted({e.timestamp.isoformat() for e in logged.values()})):
+            mine = (
+                f"SELECT {self._COLUMNS} FROM audit_trail WHERE aggregate_id = ? "
+                f"AND recorded_at IN ({', '.join('?' * len(stamps))})"
+            )
+            rows += self._rows(
+                f"WITH mine AS MATERIALIZED ({mine}) "
+                f"SELECT {self._COLUMNS} FROM mine WHERE {where}",
+                [str(aggregate), *stamps, *params],
+            )
+        rows.sort(key=lambda r: int(r[0]))
+        return [_entry(r, logged.get(int(r[6]))) for r in rows[:limit]]
 
     def versions(
         self, aggregate_type: str, *, on: date | None = None, position: int | None = None
@@ -178,9 +214,8 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         return versions
 
 
-def _entry(row: tuple[Any, ...], events: Mapping[int, Any]) -> AuditEntry:
+def _entry(row: tuple[Any, ...], event: Any) -> AuditEntry:
     position = int(row[0])
-    event = events.get(position)
     if event is None:
         raise LookupError(f"the audit trail indexes log position {position}, which the log lacks")
     return AuditEntry(
@@ -211,6 +246,11 @@ def executemany(cursor: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
             f"{head} VALUES {', '.join([one] * len(chunk))}",
             [value for row in chunk for value in row],
         )
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), MANY_VALUES):
+        yield items[start : start + MANY_VALUES]
 
 
 def _iso(value: date | datetime | None) -> str | None:

@@ -7,7 +7,6 @@ fields opened then, so data erased by forgetting its key reads as erased here to
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -59,11 +58,6 @@ class IndexEntry(NamedTuple):
     aggregate_id: UUID
     version: int
     event_type: str
-
-
-EventsAt = Callable[[Sequence[int]], Mapping[int, Any]]
-"""The log's events at these positions, decoded (sealed fields opened, or read as erased once
-their key is gone): position -> domain event."""
 
 
 class AuditTrailView(TrackedView):

@@ -3,7 +3,7 @@ so personal data is never copied into it and reads as erased once its key is for
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 from uuid import UUID, uuid4
@@ -49,6 +49,16 @@ def stored_rows(book: ClientBook) -> list[tuple[Any, ...]]:
         tuple(row) for table in view.tables
         for row in view.database.query(f"SELECT * FROM {table} ORDER BY position")
     ]
+
+
+class NoLog:
+    """A log with nothing in it: for tests of the view's writes alone."""
+
+    def at(self, positions: Sequence[int]) -> dict[int, Any]:
+        return {}
+
+    def of(self, aggregate: UUID) -> list[Any]:
+        return []
 
 
 @pytest.fixture
@@ -130,7 +140,7 @@ def test_the_rebuilt_index_equals_the_one_built_live(store_url: str) -> None:
 def test_a_page_that_fails_writes_no_index_rows_and_the_next_writes_only_its_own(
     database: SqlDatabase,
 ) -> None:
-    view = SqlAuditTrailView(database, lambda positions: {})
+    view = SqlAuditTrailView(database, NoLog())
     aggregate = uuid4()
     with pytest.raises(RuntimeError, match="a handler broke"):
         with view.batch(Tracking("ClientBook", 2)):
@@ -146,8 +156,8 @@ def test_a_page_that_fails_writes_no_index_rows_and_the_next_writes_only_its_own
 
 
 def test_a_page_already_applied_elsewhere_writes_nothing(database: SqlDatabase) -> None:
-    view = SqlAuditTrailView(database, lambda positions: {})
-    other = SqlAuditTrailView(database, lambda positions: {})  # say, another process
+    view = SqlAuditTrailView(database, NoLog())
+    other = SqlAuditTrailView(database, NoLog())  # say, another process
     aggregate = uuid4()
     with other.batch(Tracking("ClientBook", 1)):
         other.index(entry(1, aggregate))
@@ -160,7 +170,7 @@ def test_a_page_already_applied_elsewhere_writes_nothing(database: SqlDatabase) 
 def test_a_page_of_more_rows_than_one_insert_takes_is_written_whole(
     database: SqlDatabase,
 ) -> None:
-    view = SqlAuditTrailView(database, lambda positions: {})
+    view = SqlAuditTrailView(database, NoLog())
     aggregate = uuid4()
     with view.batch(Tracking("ClientBook", 2500)):
         for position in range(1, 2501):
@@ -179,7 +189,7 @@ def test_events_are_read_back_by_position_across_spans(store_url: str) -> None:
         wanted = [2, 3, 7, 12, 13, book.head]
         reader = LogReader(book.app.recorder, book.app.mapper, gap=2, span=3)
 
-        found = reader.events_at(wanted)
+        found = reader.at(wanted)
 
         assert list(found) == wanted
         assert [vars(e) for e in found.values()] == [vars(logged[p]) for p in wanted]
@@ -188,7 +198,7 @@ def test_events_are_read_back_by_position_across_spans(store_url: str) -> None:
 def test_an_index_row_the_log_lacks_is_an_error_not_an_entry_without_changes(
     database: SqlDatabase,
 ) -> None:
-    view = SqlAuditTrailView(database, lambda positions: {})
+    view = SqlAuditTrailView(database, NoLog())
     with view.batch(Tracking("ClientBook", 1)):
         view.index(entry(1, uuid4()))
     with pytest.raises(LookupError, match="indexes log position 1, which the log lacks"):
@@ -196,7 +206,7 @@ def test_an_index_row_the_log_lacks_is_an_error_not_an_entry_without_changes(
 
 
 def test_the_view_names_every_table_and_index_it_creates(database: SqlDatabase) -> None:
-    view = SqlAuditTrailView(database, lambda positions: {})
+    view = SqlAuditTrailView(database, NoLog())
     created = " ".join(view.schema)
     for table in view.tables:
         assert f"CREATE TABLE IF NOT EXISTS {table} (" in created
@@ -210,3 +220,31 @@ def test_the_view_names_every_table_and_index_it_creates(database: SqlDatabase) 
             [("table", t) for t in view.tables]
             + [("index", s.split()[5]) for s in view.schema if s.startswith("CREATE INDEX")]
         )
+
+
+@pytest.mark.parametrize("many", [1000, 2])
+def test_an_aggregates_entries_are_those_of_the_whole_trail_that_are_its_own(
+    store_url: str, many: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientbook.infrastructure import audit_view
+
+    monkeypatch.setattr(audit_view, "MANY_VALUES", many)  # 2: times looked up two at a time
+    boss = Actor("u-boss", {"supervisor"})
+    with ClientBook.open(store_url) as book:
+        first, second = register(book), register(book, "C-000002")
+        for n, (cid, by) in enumerate([(first, CLERK), (second, boss), (first, boss)] * 2):
+            book.customers.record_contact(cid, channel="call", purpose="follow_up", outcome="ok",
+                                          by=by, on=date(2026, 11, 3 + n))
+        everything = book.audit.trail()
+        filters: list[dict[str, Any]] = [
+            {}, {"actor": "u-boss"}, {"event_type": "ContactRecorded"}, {"limit": 3},
+            {"on_from": date(2026, 11, 5), "on_to": date(2026, 11, 7)},
+            {"recorded_from": everything[3].recorded_at, "recorded_to": everything[-2].recorded_at},
+            {"actor": "u-boss", "limit": 1},
+        ]
+        for cid in (first, second):
+            for f in filters:
+                mine = [e for e in book.audit.trail(**{**f, "limit": None})
+                        if e.aggregate_id == cid][: f.get("limit")]
+                assert book.audit.trail(aggregate=cid, **f) == mine, f
+                assert mine, f  # every filter finds something of each aggregate

@@ -6,6 +6,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from conftest import postgres_schema_url
 from eventsourcing.tests import (
@@ -17,9 +18,14 @@ from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 
 
-def no_log(positions: Sequence[int]) -> dict[int, Any]:
+class NoLog:
     """These tests use the audit view for its tracking only: it has no log to read."""
-    return {}
+
+    def at(self, positions: Sequence[int]) -> dict[int, Any]:
+        return {}
+
+    def of(self, aggregate: UUID) -> list[Any]:
+        return []
 
 
 class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
@@ -30,7 +36,7 @@ class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
         self._dir.cleanup()
 
     def create_recorder(self) -> SqlAuditTrailView:
-        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")), no_log)
+        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")), NoLog())
 
 
 class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
@@ -45,7 +51,7 @@ class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
         store = parse_store_url(self._url)
         assert store.postgres_conninfo is not None
         database = PostgresDatabase(store.postgres_conninfo, store.postgres_schema)
-        return SqlAuditTrailView(database, no_log)
+        return SqlAuditTrailView(database, NoLog())
 
 
 def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) -> None:
@@ -54,7 +60,7 @@ def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) 
     from clientbook.infrastructure.views import SqlCustomerDirectoryView
 
     database = SqliteDatabase(str(tmp_path / "views.db"))
-    audit, directory = SqlAuditTrailView(database, no_log), SqlCustomerDirectoryView(database)
+    audit, directory = SqlAuditTrailView(database, NoLog()), SqlCustomerDirectoryView(database)
     audit.insert_tracking(Tracking("ClientBook", 7))
     assert (audit.max_tracking_id("ClientBook"), directory.max_tracking_id("ClientBook")) == (
         7,
