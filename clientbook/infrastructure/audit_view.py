@@ -113,7 +113,9 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
     )
     _INSERT = f"INSERT INTO audit_trail ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
-    def __init__(self, database: SqlDatabase, log: Log) -> None:
+    def __init__(self, database: SqlDatabase, log: Log | None = None) -> None:
+        """`log` is where entries' changes are read from; a view that is only written (a
+        rebuild's shadow, made with its database alone) needs none."""
         super().__init__(database)
         self._log = log
         self._page: list[tuple[Any, ...]] = []
@@ -164,18 +166,24 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         where = " AND ".join(sql for sql, _ in used) or "1 = 1"
         params = [value for _, value in used]
         tail = " ORDER BY position" + ("" if limit is None else f" LIMIT {int(limit)}")
+        log = self._reader()
         if aggregate is not None:
-            return self._entries_of(aggregate, where + tail, params, limit)
+            return self._entries_of(log, aggregate, where + tail, params, limit)
         rows = self._rows(f"SELECT {self._COLUMNS} FROM audit_trail WHERE {where}{tail}", params)
-        events = self._log.at([int(r[0]) for r in rows])
+        events = log.at([int(r[0]) for r in rows])
         return [_entry(r, events.get(int(r[0]))) for r in rows]
 
+    def _reader(self) -> Log:
+        if self._log is None:
+            raise RuntimeError(f"this {self.name} view was made without the log to read from")
+        return self._log
+
     def _entries_of(
-        self, aggregate: UUID, where: str, params: list[Any], limit: int | None
+        self, log: Log, aggregate: UUID, where: str, params: list[Any], limit: int | None
     ) -> list[AuditEntry]:
         """An aggregate's entries: its events read from the log, and their rows found by the
         times they were recorded (first, so that no other index is used to find them)."""
-        logged = {e.originator_version: e for e in self._log.of(aggregate)}
+        logged = {e.originator_version: e for e in log.of(aggregate)}
         rows: list[tuple[Any, ...]] = []
         for stamps in _chunks(sorted({e.timestamp.isoformat() for e in logged.values()})):
             mine = (

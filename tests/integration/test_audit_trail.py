@@ -140,7 +140,7 @@ def test_the_rebuilt_index_equals_the_one_built_live(store_url: str) -> None:
 def test_a_page_that_fails_writes_no_index_rows_and_the_next_writes_only_its_own(
     database: SqlDatabase,
 ) -> None:
-    view = SqlAuditTrailView(database, NoLog())
+    view = SqlAuditTrailView(database)
     aggregate = uuid4()
     with pytest.raises(RuntimeError, match="a handler broke"):
         with view.batch(Tracking("ClientBook", 2)):
@@ -156,8 +156,8 @@ def test_a_page_that_fails_writes_no_index_rows_and_the_next_writes_only_its_own
 
 
 def test_a_page_already_applied_elsewhere_writes_nothing(database: SqlDatabase) -> None:
-    view = SqlAuditTrailView(database, NoLog())
-    other = SqlAuditTrailView(database, NoLog())  # say, another process
+    view = SqlAuditTrailView(database)
+    other = SqlAuditTrailView(database)  # say, another process
     aggregate = uuid4()
     with other.batch(Tracking("ClientBook", 1)):
         other.index(entry(1, aggregate))
@@ -170,7 +170,7 @@ def test_a_page_already_applied_elsewhere_writes_nothing(database: SqlDatabase) 
 def test_a_page_of_more_rows_than_one_insert_takes_is_written_whole(
     database: SqlDatabase,
 ) -> None:
-    view = SqlAuditTrailView(database, NoLog())
+    view = SqlAuditTrailView(database)
     aggregate = uuid4()
     with view.batch(Tracking("ClientBook", 2500)):
         for position in range(1, 2501):
@@ -203,10 +203,12 @@ def test_an_index_row_the_log_lacks_is_an_error_not_an_entry_without_changes(
         view.index(entry(1, uuid4()))
     with pytest.raises(LookupError, match="indexes log position 1, which the log lacks"):
         view.entries()
+    with pytest.raises(RuntimeError, match="made without the log to read from"):
+        SqlAuditTrailView(database).entries()
 
 
 def test_the_view_names_every_table_and_index_it_creates(database: SqlDatabase) -> None:
-    view = SqlAuditTrailView(database, NoLog())
+    view = SqlAuditTrailView(database)
     created = " ".join(view.schema)
     for table in view.tables:
         assert f"CREATE TABLE IF NOT EXISTS {table} (" in created
@@ -248,3 +250,38 @@ def test_an_aggregates_entries_are_those_of_the_whole_trail_that_are_its_own(
                         if e.aggregate_id == cid][: f.get("limit")]
                 assert book.audit.trail(aggregate=cid, **f) == mine, f
                 assert mine, f  # every filter finds something of each aggregate
+
+
+OLD_TRAIL = (  # how version 1 kept the trail: every event's changes copied, in clear
+    "CREATE TABLE audit_trail (position BIGINT PRIMARY KEY, recorded_at TEXT NOT NULL, "
+    "business_date TEXT, actor TEXT NOT NULL, aggregate_type TEXT NOT NULL, "
+    "aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, event_type TEXT NOT NULL, "
+    "changes TEXT NOT NULL)",
+    "CREATE INDEX audit_trail_aggregate ON audit_trail (aggregate_id, position)",
+    "CREATE INDEX audit_trail_actor ON audit_trail (actor, position)",
+    "CREATE INDEX audit_trail_business_date ON audit_trail (business_date)",
+)
+
+
+def test_a_trail_kept_by_version_1_is_rebuilt_as_an_index_when_the_book_opens(
+    store_url: str,
+) -> None:
+    with ClientBook.open(store_url) as book:
+        cid = register(book)
+        trail = book.audit.trail()
+        rows = stored_rows(book)
+        view = audit_view(book)
+        with view.database.transaction() as cursor:  # the store as version 1 left it
+            cursor.execute("DROP TABLE audit_trail")
+            for statement in OLD_TRAIL:
+                cursor.execute(statement)
+            for row in rows:
+                cursor.execute("INSERT INTO audit_trail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               (*row, '{"name": "Li Lei"}'))
+            cursor.execute("DELETE FROM projection_state WHERE projection = 'audit_trail'")
+    with ClientBook.open(store_url) as reopened:
+        assert reopened.audit.trail() == trail
+        assert stored_rows(reopened) == rows
+        assert reopened.audit.trail(aggregate=cid) == [e for e in trail if e.aggregate_id == cid]
+        (status,) = [s for s in reopened.projections.status() if s.name == "audit_trail"]
+        assert (status.version, status.stored_version, status.needs_rebuild) == (2, 2, False)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
-from uuid import UUID
 
 from conftest import postgres_schema_url
 from eventsourcing.tests import (
@@ -18,16 +15,6 @@ from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 
 
-class NoLog:
-    """These tests use the audit view for its tracking only: it has no log to read."""
-
-    def at(self, positions: Sequence[int]) -> dict[int, Any]:
-        return {}
-
-    def of(self, aggregate: UUID) -> list[Any]:
-        return []
-
-
 class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
     def setUp(self) -> None:
         self._dir = tempfile.TemporaryDirectory()
@@ -36,7 +23,7 @@ class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
         self._dir.cleanup()
 
     def create_recorder(self) -> SqlAuditTrailView:
-        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")), NoLog())
+        return SqlAuditTrailView(SqliteDatabase(str(Path(self._dir.name) / "views.db")))
 
 
 class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
@@ -50,8 +37,7 @@ class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
     def create_recorder(self) -> SqlAuditTrailView:
         store = parse_store_url(self._url)
         assert store.postgres_conninfo is not None
-        database = PostgresDatabase(store.postgres_conninfo, store.postgres_schema)
-        return SqlAuditTrailView(database, NoLog())
+        return SqlAuditTrailView(PostgresDatabase(store.postgres_conninfo, store.postgres_schema))
 
 
 def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) -> None:
@@ -60,7 +46,7 @@ def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) 
     from clientbook.infrastructure.views import SqlCustomerDirectoryView
 
     database = SqliteDatabase(str(tmp_path / "views.db"))
-    audit, directory = SqlAuditTrailView(database, NoLog()), SqlCustomerDirectoryView(database)
+    audit, directory = SqlAuditTrailView(database), SqlCustomerDirectoryView(database)
     audit.insert_tracking(Tracking("ClientBook", 7))
     assert (audit.max_tracking_id("ClientBook"), directory.max_tracking_id("ClientBook")) == (
         7,
