@@ -16,7 +16,7 @@ looking up the times they were recorded.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
-from clientbook.projections.audit import AuditEntry, AuditTrailView, IndexEntry, changes_of
+from clientbook.projections.audit import AuditEntry, AuditTrailView, changes_of, entry_of
 
 SPAN = 1000
 """At most this many positions read by one select of the log."""
@@ -96,42 +96,54 @@ def spans(positions: Sequence[int], gap: int, span: int) -> Iterator[tuple[int, 
 
 
 class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
+    """The index of the log; an entry is made from the event it indexes, read from the log."""
+
     name = "audit_trail"
     tables = ("audit_trail",)
     schema = (
         "CREATE TABLE IF NOT EXISTS audit_trail (position BIGINT PRIMARY KEY, "
-        "recorded_at TEXT NOT NULL, business_date TEXT, actor TEXT NOT NULL, "
+        "recorded_micros BIGINT NOT NULL, business_date TEXT, actor TEXT NOT NULL, "
         "aggregate_type TEXT NOT NULL, aggregate_id TEXT NOT NULL, version BIGINT NOT NULL, "
         "event_type TEXT NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS audit_trail_recorded_at ON audit_trail (recorded_at)",
+        "CREATE INDEX IF NOT EXISTS audit_trail_recorded ON audit_trail (recorded_micros)",
         "CREATE INDEX IF NOT EXISTS audit_trail_actor ON audit_trail (actor, position)",
         "CREATE INDEX IF NOT EXISTS audit_trail_business_date ON audit_trail (business_date)",
     )
-    _COLUMNS = (
-        "position, recorded_at, business_date, actor, aggregate_type, aggregate_id, "
-        "version, event_type"
+    """The time recorded is kept as microseconds since 1970 (UTC): a small key for its index,
+    which finds an aggregate's entries; the entry's own time is read from its event."""
+    _INSERT = (
+        "INSERT INTO audit_trail (position, recorded_micros, business_date, actor, "
+        "aggregate_type, aggregate_id, version, event_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
-    _INSERT = f"INSERT INTO audit_trail ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
     def __init__(self, database: SqlDatabase, log: Log | None = None) -> None:
-        """`log` is where entries' changes are read from; a view that is only written (a
+        """`log` is where entries' events are read from; a view that is only written (a
         rebuild's shadow, made with its database alone) needs none."""
         super().__init__(database)
         self._log = log
         self._page: list[tuple[Any, ...]] = []
 
-    def index(self, entry: IndexEntry) -> None:
-        on = entry.business_date
+    def index(
+        self,
+        position: int,
+        recorded_at: datetime,
+        business_date: date | None,
+        actor: str,
+        aggregate_type: str,
+        aggregate_id: UUID,
+        version: int,
+        event_type: str,
+    ) -> None:
         self._page.append(
             (
-                entry.position,
-                entry.recorded_at.isoformat(),
-                None if on is None else on.isoformat(),
-                entry.actor,
-                entry.aggregate_type,
-                str(entry.aggregate_id),
-                entry.version,
-                entry.event_type,
+                position,
+                _micros(recorded_at),
+                None if business_date is None else business_date.isoformat(),
+                actor,
+                aggregate_type,
+                str(aggregate_id),
+                version,
+                event_type,
             )
         )
 
@@ -157,10 +169,10 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         conditions = [
             ("actor = ?", actor),
             ("event_type = ?", event_type),
-            ("recorded_at >= ?", _iso(recorded_from)),
-            ("recorded_at < ?", _iso(recorded_to)),
-            ("business_date >= ?", _iso(on_from)),
-            ("business_date <= ?", _iso(on_to)),
+            ("recorded_micros >= ?", None if recorded_from is None else _micros(recorded_from)),
+            ("recorded_micros < ?", None if recorded_to is None else _micros(recorded_to)),
+            ("business_date >= ?", None if on_from is None else on_from.isoformat()),
+            ("business_date <= ?", None if on_to is None else on_to.isoformat()),
         ]
         used = [(sql, value) for sql, value in conditions if value is not None]
         where = " AND ".join(sql for sql, _ in used) or "1 = 1"
@@ -169,9 +181,10 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         log = self._reader()
         if aggregate is not None:
             return self._entries_of(log, aggregate, where + tail, params, limit)
-        rows = self._rows(f"SELECT {self._COLUMNS} FROM audit_trail WHERE {where}{tail}", params)
-        events = log.at([int(r[0]) for r in rows])
-        return [_entry(r, events.get(int(r[0]))) for r in rows]
+        selected = self._rows(f"SELECT position FROM audit_trail WHERE {where}{tail}", params)
+        positions = [int(p) for (p,) in selected]
+        events = log.at(positions)
+        return [_entry(p, events.get(p)) for p in positions]
 
     def _reader(self) -> Log:
         if self._log is None:
@@ -185,18 +198,19 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         times they were recorded (first, so that no other index is used to find them)."""
         logged = {e.originator_version: e for e in log.of(aggregate)}
         rows: list[tuple[Any, ...]] = []
-        for stamps in _chunks(sorted({e.timestamp.isoformat() for e in logged.values()})):
+        for times in _chunks(sorted({_micros(e.timestamp) for e in logged.values()})):
             mine = (
-                f"SELECT {self._COLUMNS} FROM audit_trail WHERE aggregate_id = ? "
-                f"AND recorded_at IN ({', '.join('?' * len(stamps))})"
+                "SELECT position, version, recorded_micros, business_date, actor, event_type "
+                "FROM audit_trail WHERE aggregate_id = ? "
+                f"AND recorded_micros IN ({', '.join('?' * len(times))})"
             )
             rows += self._rows(
-                f"WITH mine AS MATERIALIZED ({mine}) "
-                f"SELECT {self._COLUMNS} FROM mine WHERE {where}",
-                [str(aggregate), *stamps, *params],
+                f"WITH mine AS MATERIALIZED ({mine}) SELECT position, version FROM mine "
+                f"WHERE {where}",
+                [str(aggregate), *times, *params],
             )
-        rows.sort(key=lambda r: int(r[0]))
-        return [_entry(r, logged.get(int(r[6]))) for r in rows[:limit]]
+        found = sorted((int(position), int(version)) for position, version in rows)[:limit]
+        return [_entry(position, logged.get(version)) for position, version in found]
 
     def versions(
         self, aggregate_type: str, *, on: date | None = None, position: int | None = None
@@ -222,21 +236,11 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         return versions
 
 
-def _entry(row: tuple[Any, ...], event: Any) -> AuditEntry:
-    position = int(row[0])
+def _entry(position: int, event: Any) -> AuditEntry:
     if event is None:
         raise LookupError(f"the audit trail indexes log position {position}, which the log lacks")
-    return AuditEntry(
-        position=position,
-        recorded_at=datetime.fromisoformat(row[1]),
-        business_date=None if row[2] is None else date.fromisoformat(row[2]),
-        actor=row[3],
-        aggregate_type=row[4],
-        aggregate_id=UUID(row[5]),
-        version=int(row[6]),
-        event_type=row[7],
-        changes=msgspec.json.decode(msgspec.json.encode(changes_of(event))),
-    )
+    changes = msgspec.json.decode(msgspec.json.encode(changes_of(event)))  # as JSON reads
+    return entry_of(position, event, changes)
 
 
 def executemany(cursor: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -256,10 +260,17 @@ def executemany(cursor: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         )
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:
     for start in range(0, len(items), MANY_VALUES):
         yield items[start : start + MANY_VALUES]
 
 
-def _iso(value: date | datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(moment: datetime) -> int:
+    """Microseconds since 1970 (UTC); a moment without a time zone is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return (moment - _EPOCH) // _MICROSECOND

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import date, datetime
-from typing import Any, NamedTuple
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -46,26 +46,23 @@ class AuditEntry:
         return self.business_date is not None and self.business_date < self.recorded_at.date()
 
 
-class IndexEntry(NamedTuple):
-    """Where an event lies in the log and what an auditor searches it by: the audit trail keeps
-    this much of each event, and reads the event itself (its changes) from the log."""
-
-    position: int
-    recorded_at: datetime
-    business_date: date | None
-    actor: str
-    aggregate_type: str
-    aggregate_id: UUID
-    version: int
-    event_type: str
-
-
 class AuditTrailView(TrackedView):
     """Where the index of the log is kept, and how it is searched; an entry's changes are read
     from the log when it is asked for."""
 
     @abstractmethod
-    def index(self, entry: IndexEntry) -> None: ...
+    def index(
+        self,
+        position: int,
+        recorded_at: datetime,
+        business_date: date | None,
+        actor: str,
+        aggregate_type: str,
+        aggregate_id: UUID,
+        version: int,
+        event_type: str,
+    ) -> None:
+        """Index the event at this position of the log (written with the page it is in)."""
 
     @abstractmethod
     def entries(
@@ -132,6 +129,23 @@ def pair_four_eyes(entry: AuditEntry, history: list[AuditEntry]) -> AuditEntry:
     return attrs.evolve(entry, proposed_by=proposal.actor, proposal_position=proposal.position)
 
 
+def entry_of(position: int, event: Any, changes: dict[str, Any]) -> AuditEntry:
+    """The entry of the event at this position of the log, with what it changed (`changes_of`,
+    as the view presents it)."""
+    aggregate_type, event_type = kind_of(type(event))
+    return AuditEntry(
+        position=position,
+        recorded_at=event.timestamp,
+        business_date=getattr(event, "on", None),
+        actor=getattr(event, "by", "?"),
+        aggregate_type=aggregate_type,
+        aggregate_id=event.originator_id,
+        version=event.originator_version,
+        event_type=event_type,
+        changes=changes,
+    )
+
+
 def changes_of(event: Any) -> dict[str, Any]:
     """What an event changed: its fields but for those every entry has in columns of its own."""
     return {k: v for k, v in vars(event).items() if k not in _NOT_CHANGES}
@@ -160,14 +174,12 @@ class AuditTrailProjection(Projection[AuditTrailView]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         aggregate_type, event_type = kind_of(type(domain_event))
         self.view.index(
-            IndexEntry(
-                tracking.notification_id,
-                domain_event.timestamp,
-                getattr(domain_event, "on", None),
-                getattr(domain_event, "by", "?"),
-                aggregate_type,
-                domain_event.originator_id,
-                domain_event.originator_version,
-                event_type,
-            )
+            tracking.notification_id,
+            domain_event.timestamp,
+            getattr(domain_event, "on", None),
+            getattr(domain_event, "by", "?"),
+            aggregate_type,
+            domain_event.originator_id,
+            domain_event.originator_version,
+            event_type,
         )
