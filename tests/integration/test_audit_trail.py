@@ -88,9 +88,9 @@ def test_the_trail_keeps_an_index_of_the_log_and_no_changes_or_personal_data(
         )
         assert [tuple(r) for r in named] == rows  # these columns and no others
         assert [(r[0], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows] == [
-            (1, "2026-11-02", "u-clerk", "Customer", str(cid), 1, "Registered"),
+            (1, "2026-11-02", "u-clerk", "Customer", cid.hex, 1, "Registered"),
             (2, None, "u-clerk", "IdentityClaim", rows[1][5], 1, "Claimed"),
-            (3, "2026-11-02", "u-clerk", "Customer", str(cid), 2, "ProfileUpdated"),
+            (3, "2026-11-02", "u-clerk", "Customer", cid.hex, 2, "ProfileUpdated"),
         ]
         assert not [d for d in PERSONAL if d in repr(rows)]
         assert AuditTrailProjection.version == 2  # the stored shape of version 1 had changes
