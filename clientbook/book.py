@@ -33,6 +33,7 @@ from clientbook.domain.credit_line import credit_line_id
 from clientbook.domain.customer import customer_id
 from clientbook.domain.errors import InvalidValueError, NotFoundError
 from clientbook.domain.group import group_id
+from clientbook.infrastructure.audit_view import LogReader, SqlAuditTrailView
 from clientbook.infrastructure.card_views import SqlCardAccountsView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.credit_views import SqlExposureView
@@ -49,11 +50,8 @@ from clientbook.infrastructure.read_side import (
 )
 from clientbook.infrastructure.sql import TRANSIENT_ERRORS, SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.infrastructure.views import (
-    SqlAuditTrailView,
-    SqlCustomerDirectoryView,
-    SqlManagerReportView,
-)
+from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
+from clientbook.infrastructure.manager_view import SqlManagerReportView
 from clientbook.projections.audit import AuditTrailProjection
 from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
@@ -116,7 +114,7 @@ class _ReadSide:
         include: Callable[[Any], bool] | None = None,
         operations: dict[str, Any] | None = None,
     ) -> None:
-        audit = SqlAuditTrailView(database)
+        audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper))
         self._directory_view = SqlCustomerDirectoryView(database)
         managers = SqlManagerReportView(database)
         cards = SqlComplaintCardsView(database)

@@ -1,4 +1,8 @@
-"""The audit trail: every event of the log, who did it, when, on which business date, what changed."""
+"""The audit trail: every event of the log, who did it, when, on which business date, what changed.
+
+The trail is an index of the log (position, dates, actor, aggregate, version, event type), not a
+copy of it: an entry's changes are read from the log when asked for, with its sealed personal
+fields opened then, so data erased by forgetting its key reads as erased here too."""
 
 from __future__ import annotations
 
@@ -12,13 +16,11 @@ from attrs import frozen
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from clientbook.domain.customer import ERASED
 from clientbook.projections.view import TrackedView
 
 _NOT_CHANGES = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic", "by", "on"}
 )
-ERASURE_EVENT = "PersonalDataErased"
 
 
 @frozen
@@ -45,14 +47,22 @@ class AuditEntry:
 
 
 class AuditTrailView(TrackedView):
-    """Where the audit trail is kept, and how it is searched."""
+    """Where the index of the log is kept, and how it is searched; an entry's changes are read
+    from the log when it is asked for."""
 
     @abstractmethod
-    def append(self, entry: AuditEntry) -> None: ...
-
-    @abstractmethod
-    def scrub(self, aggregate_id: UUID, fields: frozenset[str], marker: str) -> None:
-        """Replace the named personal fields of an aggregate's entries by the erasure marker."""
+    def index(
+        self,
+        position: int,
+        recorded_at: datetime,
+        business_date: date | None,
+        actor: str,
+        aggregate_type: str,
+        aggregate_id: UUID,
+        version: int,
+        event_type: str,
+    ) -> None:
+        """Index the event at this position of the log (written with the page it is in)."""
 
     @abstractmethod
     def entries(
@@ -119,10 +129,10 @@ def pair_four_eyes(entry: AuditEntry, history: list[AuditEntry]) -> AuditEntry:
     return attrs.evolve(entry, proposed_by=proposal.actor, proposal_position=proposal.position)
 
 
-def entry_of(event: Any, position: int) -> AuditEntry:
-    """The audit entry of one domain event at its position in the log."""
-    kind = type(event).__qualname__
-    aggregate_type, _, event_type = kind.rpartition(".")
+def entry_of(position: int, event: Any, changes: dict[str, Any]) -> AuditEntry:
+    """The entry of the event at this position of the log, with what it changed (`changes_of`,
+    as the view presents it)."""
+    aggregate_type, event_type = kind_of(type(event))
     return AuditEntry(
         position=position,
         recorded_at=event.timestamp,
@@ -132,19 +142,44 @@ def entry_of(event: Any, position: int) -> AuditEntry:
         aggregate_id=event.originator_id,
         version=event.originator_version,
         event_type=event_type,
-        changes={k: v for k, v in vars(event).items() if k not in _NOT_CHANGES},
+        changes=changes,
     )
 
 
+def changes_of(event: Any) -> dict[str, Any]:
+    """What an event changed: its fields but for those every entry has in columns of its own."""
+    return {k: v for k, v in vars(event).items() if k not in _NOT_CHANGES}
+
+
+_KINDS: dict[type, tuple[str, str]] = {}
+
+
+def kind_of(event_class: type) -> tuple[str, str]:
+    """(aggregate type, event type) of an event class: ("Customer", "Registered")."""
+    kind = _KINDS.get(event_class)
+    if kind is None:
+        aggregate_type, _, event_type = event_class.__qualname__.rpartition(".")
+        kind = _KINDS[event_class] = (aggregate_type, event_type)
+    return kind
+
+
 class AuditTrailProjection(Projection[AuditTrailView]):
-    """Every event, in log order, into the audit trail."""
+    """Every event, in log order, into the index of the log."""
 
     name = "audit_trail"
     topics = ()
+    version = 2
+    """2: the trail indexes the log and reads an event's changes from it (1 copied them)."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        entry = entry_of(domain_event, tracking.notification_id)
-        self.view.append(entry)
-        if entry.event_type == ERASURE_EVENT:
-            fields = frozenset(getattr(type(domain_event), "personal_fields", ()))
-            self.view.scrub(entry.aggregate_id, fields, ERASED)
+        aggregate_type, event_type = kind_of(type(domain_event))
+        self.view.index(
+            tracking.notification_id,
+            domain_event.timestamp,
+            getattr(domain_event, "on", None),
+            getattr(domain_event, "by", "?"),
+            aggregate_type,
+            domain_event.originator_id,
+            domain_event.originator_version,
+            event_type,
+        )

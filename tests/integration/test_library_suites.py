@@ -11,6 +11,7 @@ from eventsourcing.tests import (
 )  # the module, so pytest does not collect its bases
 from eventsourcing.utils import Environment
 
+from clientbook.infrastructure.audit_view import SqlAuditTrailView
 from clientbook.infrastructure.postgres import (
     BoundedAggregateRecorder,
     BoundedApplicationRecorder,
@@ -18,7 +19,6 @@ from clientbook.infrastructure.postgres import (
 )
 from clientbook.infrastructure.sql import PostgresDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.infrastructure.views import SqlAuditTrailView
 
 
 class TestSqliteViewTracking(es_p.TrackingRecorderTestCase):
@@ -49,7 +49,7 @@ class TestPostgresViewTracking(es_p.TrackingRecorderTestCase):
 def test_views_of_different_projections_keep_separate_positions(tmp_path: Path) -> None:
     from eventsourcing.persistence import Tracking
 
-    from clientbook.infrastructure.views import SqlCustomerDirectoryView
+    from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
 
     database = SqliteDatabase(str(tmp_path / "views.db"))
     audit, directory = SqlAuditTrailView(database), SqlCustomerDirectoryView(database)
