@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Iterator, Sequence
 from uuid import UUID
 
@@ -11,7 +12,7 @@ import pytest
 
 from clientbook import Actor, ClientBook
 from clientbook.demo import Demo
-from clientbook.infrastructure.buffered import BulkTable
+from clientbook.infrastructure.buffered import BulkTable, Documents
 from clientbook.infrastructure.sql import SqlDatabase
 
 CLERK = Actor("u-clerk", roles={"officer"})
@@ -92,6 +93,20 @@ def test_a_rebuild_writes_each_view_table_once_a_page_and_reads_nothing_back() -
                 tables = [sql.split()[2] for sql, _ in work]
                 assert sorted(set(tables)) == sorted(tables), f"{name} wrote a table twice"
                 assert set(tables) <= set(views[name].tables)
+
+
+def test_a_view_that_keeps_few_documents_reads_the_others_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
+        live = _everything(book, last)
+    monkeypatch.setattr(Documents, "keep", 3)
+    with ClientBook.open(url) as book:
+        book.projections.rebuild()
+
+        assert _everything(book, last) == live
 
 
 def register(book: ClientBook, number: str = "C-000001") -> UUID:
