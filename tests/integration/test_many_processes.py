@@ -396,7 +396,7 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
     with ClientBook.open(fleet.url) as book:  # the test watches the leases and the views
         started = time.monotonic()
         writers = [fleet.role("writer", f"writer-{i}", customers=CUSTOMERS, contacts=CONTACTS,
-                              complaints=COMPLAINTS, pause=0.05) for i in range(1, WRITERS + 1)]
+                              complaints=COMPLAINTS, pause=0.15) for i in range(1, WRITERS + 1)]
         queriers = [fleet.role("querier", f"querier-{i}", iterations=5000, minimum=30)
                     for i in range(1, 4)]
         fleet.go(*writers, *queriers)
