@@ -23,6 +23,18 @@ from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
 console = Console()
 
 
+def _reporter(bar: Progress) -> Callable[[str, int, int], None]:
+    """A progress callback, (task name, done, total), drawing one bar per task."""
+    tasks: dict[str, Any] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        if name not in tasks:
+            tasks[name] = bar.add_task(name, total=total)
+        bar.update(tasks[name], completed=done)
+
+    return progress
+
+
 def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -285,12 +297,7 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
     import time
 
     with _open(ctx) as book, _progress() as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, done: int, total: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=total)
-            bar.update(tasks[name], completed=done)
+        progress = _reporter(bar)
 
         started = time.perf_counter()
         try:
@@ -455,12 +462,7 @@ def events(ctx: click.Context, after: int) -> None:
 def rebuild(ctx: click.Context) -> None:
     """Rebuild every projection from zero."""
     with _open(ctx) as book, _progress() as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, position: int, head: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=head)
-            bar.update(tasks[name], completed=position)
+        progress = _reporter(bar)
 
         head = book.projections.rebuild(progress)
     console.print(f"rebuilt {len(book.projections.projections)} projections to position {head:,}")
@@ -743,12 +745,7 @@ def projections_rebuild(ctx: click.Context, names: tuple[str, ...]) -> None:
     """Rebuild the named projections (default: all) from the log, without downtime: the new
     tables fill while the old ones answer, and replace them in one transaction."""
     with _open(ctx) as book, _progress() as bar:
-        tasks: dict[str, Any] = {}
-
-        def progress(name: str, position: int, head: int) -> None:
-            if name not in tasks:
-                tasks[name] = bar.add_task(name, total=head)
-            bar.update(tasks[name], completed=position)
+        progress = _reporter(bar)
 
         try:
             head = book.projections.rebuild(progress, names)
