@@ -21,6 +21,7 @@ import hashlib
 import os
 import threading
 import time
+from abc import ABC, abstractmethod
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
@@ -141,7 +142,7 @@ class SqlReadSideRecords:
         return {name: datetime.fromisoformat(since) for name, since in rows}
 
 
-class _NotedLeases:
+class _NotedLeases(ABC):
     """What every kind of lease shares: the note of who holds which, for the status."""
 
     def __init__(self, database: SqlDatabase, holder: str) -> None:
@@ -176,14 +177,14 @@ class _NotedLeases:
         with self._mutex:
             return self._locals.setdefault(name, threading.Lock())
 
-    def acquire(self, name: str) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def acquire(self, name: str) -> bool: ...
 
-    def release(self, name: str) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def release(self, name: str) -> None: ...
 
-    def taken(self, name: str) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def taken(self, name: str) -> bool: ...
 
     def close(self) -> None:
         """Give up every lease this holder has."""
