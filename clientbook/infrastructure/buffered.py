@@ -5,7 +5,8 @@ documents it kept from earlier pages, then from its table; it writes only to the
 end of the page (`_flush`, in the page's transaction, before the tracking position) each table
 writes all its changed rows at once: `executemany` on SQLite, multi-row `INSERT … VALUES (…),
 (…)` on PostgreSQL. So a document changed by ten events of a page is read once and written
-once, and the facts a report needs of every event (`FactPages`) take one row per page.
+once, and the facts a report needs of every event (`FactBlocks`) take a row per block of
+positions, not one per event.
 
 Kept documents save the reads of later pages. A view's contents are a function of its position
 in the log (for one version of its projection), so what this view held when it stood at a
@@ -102,41 +103,6 @@ class Fact(Protocol):
     def position(self) -> int: ...
 
 
-class FactPages(PageBuffer, Generic[F]):
-    """The facts a page adds (a report folds them all, in log order), kept as one row per page:
-    its first and last position and its facts as a JSON list. The table has the columns
-    `first_position BIGINT PRIMARY KEY, last_position BIGINT NOT NULL, facts TEXT NOT NULL`."""
-
-    def __init__(self, table: str, fact: type[F]) -> None:
-        self._table = BulkTable(table, ["first_position", "last_position", "facts"])
-        self._encode = msgspec.json.Encoder().encode
-        facts = list[fact]  # type: ignore[valid-type]
-        self._decode: Callable[[str], list[F]] = msgspec.json.Decoder(facts).decode
-        self._facts: list[F] = []
-
-    def add(self, fact: F) -> None:
-        self._facts.append(fact)
-
-    def flush(self, cursor: Any, dialect: str) -> None:
-        facts = self._facts
-        if facts:
-            row = (facts[0].position, facts[-1].position, self._encode(facts).decode())
-            self._table.write(cursor, dialect, [row])
-
-    def discard(self) -> None:
-        self._facts = []
-
-    def read(self, rows: Callable[[str, Sequence[Any]], list[Row]], up_to: int | None) -> list[F]:
-        """Every fact up to a position (all without one), in log order, read with `rows`."""
-        last = 2**62 if up_to is None else up_to
-        pages = rows(
-            f"SELECT facts FROM {self._table.name} WHERE first_position <= ? "
-            "ORDER BY first_position",
-            (last,),
-        )
-        return [fact for (text,) in pages for fact in self._decode(text) if fact.position <= last]
-
-
 class Documents(PageBuffer, Generic[K, D]):
     """One row per key, holding a document: read through the page, written once per page.
 
@@ -200,6 +166,77 @@ class Documents(PageBuffer, Generic[K, D]):
         while len(kept) > self._keeps:
             kept.popitem(last=False)
             self._complete = False
+
+
+class FactBlocks(PageBuffer, Generic[F]):
+    """Facts a report folds in log order (one per event), kept a block of log positions to a
+    row: row n holds the facts at positions n·BLOCK to n·BLOCK + BLOCK - 1, as a JSON list, in
+    a table `(block BIGINT PRIMARY KEY, facts TEXT NOT NULL)`. A page writes a row or a few, not
+    one per fact, and the rows depend on the positions alone, not on where pages began: a
+    rebuild writes the rows the view wrote live.
+
+    Of the blocks a page adds to, only the one holding the position the view stood at (`since`)
+    can hold facts already; its earlier facts are read back, or taken from the page before."""
+
+    BLOCK = 64
+
+    def __init__(
+        self, table: str, fact: type[F], rows: Callable[[str, Sequence[Any]], list[Row]]
+    ) -> None:
+        self._table, self._rows = BulkTable(table, ["block", "facts"], key=["block"]), rows
+        self._encode = msgspec.json.Encoder().encode
+        facts = list[fact]  # type: ignore[valid-type]
+        self._decode: Callable[[str], list[F]] = msgspec.json.Decoder(facts).decode
+        self._page: dict[int, list[F]] = {}
+        self._since, self._position = 0, 0
+        self._held: tuple[int, list[F] | None] = (0, [])  # a position, its block's facts there
+
+    def begin(self, since: int, position: int) -> None:
+        self._since, self._position = since, position
+
+    def add(self, fact: F) -> None:
+        self._page.setdefault(fact.position // self.BLOCK, []).append(fact)
+
+    def flush(self, cursor: Any, dialect: str) -> None:
+        page, first = self._page, self._since // self.BLOCK
+        if first in page:  # the view's block: its earlier facts first
+            page[first][:0] = self._held_at(self._since)
+        rows = [(block, self._encode(facts).decode()) for block, facts in page.items()]
+        self._table.write(cursor, dialect, rows)
+        block = self._position // self.BLOCK
+        held: list[F] | None
+        if block in page:
+            held = page[block]
+        elif block != first:
+            held = []  # a block after the view's, which has no facts yet
+        else:  # the view's block, which this page left alone
+            at, facts = self._held
+            held = facts if at == self._since else None
+        self._held = (self._position, held)
+
+    def discard(self) -> None:
+        self._page = {}
+
+    def read(self, up_to: int | None) -> list[F]:
+        """Every fact up to a position (all without one), in log order."""
+        last = 2**62 if up_to is None else up_to
+        rows = self._rows(
+            f"SELECT facts FROM {self._table.name} WHERE block <= ? ORDER BY block",
+            (last // self.BLOCK,),
+        )
+        return [fact for (text,) in rows for fact in self._decode(text) if fact.position <= last]
+
+    def _held_at(self, position: int) -> list[F]:
+        """The facts of the block holding `position`, as the table holds them there."""
+        at, facts = self._held
+        if at == position and facts is not None:
+            return facts
+        if position == 0:
+            return []
+        rows = self._rows(
+            f"SELECT facts FROM {self._table.name} WHERE block = ?", (position // self.BLOCK,)
+        )
+        return self._decode(rows[0][0]) if rows else []
 
 
 class BufferedView(SqlTrackedView):

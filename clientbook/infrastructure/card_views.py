@@ -1,5 +1,5 @@
 """SQL view of card accounts: a document per account, and the portfolio report's facts (one per
-card event, kept as a JSON list per page)."""
+card event, kept as JSON lists by block of positions)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactPages, Row
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactBlocks, Row
 from clientbook.infrastructure.columns import iso
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.cards import AccountDocument, CardAccountsView, CardFact, batch_columns
@@ -37,14 +37,13 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
         "CREATE INDEX IF NOT EXISTS card_accounts_delinquent ON card_accounts (delinquent)",
         "CREATE INDEX IF NOT EXISTS card_accounts_oldest_due ON card_accounts (oldest_due)",
         "CREATE INDEX IF NOT EXISTS card_accounts_last_use ON card_accounts (dormancy, last_use)",
-        "CREATE TABLE IF NOT EXISTS card_facts (first_position BIGINT PRIMARY KEY, "
-        "last_position BIGINT NOT NULL, facts TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS card_facts (block BIGINT PRIMARY KEY, facts TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
         self._accounts = self._buffered(Documents(ACCOUNTS, _account_row, self._load))
-        self._facts = self._buffered(FactPages("card_facts", CardFact))
+        self._facts = self._buffered(FactBlocks("card_facts", CardFact, self._rows))
 
     def account(self, account_id: UUID) -> AccountDocument | None:
         return self._accounts.get(account_id)
@@ -81,7 +80,7 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
         return [(UUID(account_id), _decode(document)) for account_id, document in rows]
 
     def facts(self, *, up_to_position: int | None = None) -> list[CardFact]:
-        return self._facts.read(self._rows, up_to_position)
+        return self._facts.read(up_to_position)
 
 
 def _account_row(account_id: UUID, account: AccountDocument) -> Row:

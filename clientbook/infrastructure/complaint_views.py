@@ -1,5 +1,5 @@
 """SQL views of complaints: record cards (a JSON document per complaint) and the report's facts
-(a JSON list per page)."""
+(JSON lists by block of positions)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from uuid import UUID
 
 import msgspec
 
-from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactPages, Row
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactBlocks, Row
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.complaints import CardDocument, ComplaintCard, ComplaintCardsView
 from clientbook.projections.complaints_report import ComplaintFactsView, Fact
@@ -89,16 +89,16 @@ class SqlComplaintFactsView(BufferedView, ComplaintFactsView):
     name = "complaint_facts"
     tables = ("complaint_facts",)
     schema = (
-        "CREATE TABLE IF NOT EXISTS complaint_facts (first_position BIGINT PRIMARY KEY, "
-        "last_position BIGINT NOT NULL, facts TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS complaint_facts (block BIGINT PRIMARY KEY, "
+        "facts TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
-        self._facts = self._buffered(FactPages("complaint_facts", Fact))
+        self._facts = self._buffered(FactBlocks("complaint_facts", Fact, self._rows))
 
     def add_fact(self, fact: Fact) -> None:
         self._facts.add(fact)
 
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
-        return self._facts.read(self._rows, up_to_position)
+        return self._facts.read(up_to_position)
