@@ -12,6 +12,7 @@ by a count and a deadline, so a role ends even if the test forgets it (the test 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import json
 import os
 import random
@@ -33,6 +34,7 @@ D = date(2026, 11, 2)
 CLERK = Actor("u-clerk", {"officer"})
 DEADLINE = 60.0  # no role runs longer than this, whatever it was asked
 GO_WAIT = 60.0
+PEER_WAIT = 20.0  # less than a job's deadline: a closer whose peers never came says so
 
 CONTACT = dict(channel="call", purpose="follow_up", outcome="spoke to them")
 
@@ -242,13 +244,14 @@ def closer(book: ClientBook, folder: Path, name: str, on: str, customers: int, p
             out.attempt("activate", lambda: book.customers.activate(
                 cid, by=CLERK, on=day - timedelta(days=60)))
     (folder / f"registered-{name}").touch()
-    deadline = time.monotonic() + GO_WAIT
+    deadline = time.monotonic() + PEER_WAIT
     while len(list(folder.glob("registered-*"))) < peers and time.monotonic() < deadline:
         time.sleep(0.01)
+    registered = sorted(path.name.split("-", 1)[1] for path in folder.glob("registered-*"))
     result = out.attempt("close", lambda: book.close_of_business(day))
     days = [] if isinstance(result, Exception) else [(d.on.isoformat(), d.changes)
                                                      for d in result.days]
-    return out.report(days=days)
+    return out.report(days=days, registered_before_close=registered)
 
 
 def reader(book: ClientBook, folder: Path, name: str, iterations: int,
@@ -349,11 +352,25 @@ def serve(connection: Any) -> None:
             kind, payload = connection.recv()
         except (EOFError, OSError):
             return
-        try:
-            result = run_role(*payload) if kind == "role" else run_cli(*payload)
-        except BaseException:  # the test reports it; the process serves on
-            result = {"crashed": traceback.format_exc()}
+        # SIGUSR1 writes every thread's stack to the job's stderr file: the test asks for it
+        # before it kills a job that overran its deadline, so the failure says where it hung.
+        with open(job_stderr(kind, payload), "a") as stacks:
+            faulthandler.register(signal.SIGUSR1, file=stacks, all_threads=True)
+            try:
+                result = run_role(*payload) if kind == "role" else run_cli(*payload)
+            except BaseException:  # the test reports it; the process serves on
+                result = {"crashed": traceback.format_exc()}
+            finally:
+                faulthandler.unregister(signal.SIGUSR1)
         connection.send(result)
+
+
+def job_stderr(kind: str, payload: tuple[Any, ...]) -> str:
+    """The file the test reads as a job's stderr."""
+    if kind == "role":
+        role, arguments = payload
+        return str(Path(arguments["folder"]) / f"{arguments['name']}.err")
+    return str(payload[2])
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ did (run pytest with -s to see).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import multiprocessing
 import os
@@ -143,14 +144,33 @@ class Job:
 
     def result(self) -> dict[str, Any]:
         if self._result is None:
-            servant = self._servant
-            if not servant.connection.poll(max(0.0, self.deadline - time.monotonic())):
-                self._pool.replace(servant)
-                raise AssertionError(f"{self.name} did not finish in time:\n{self.stderr()}")
-            self._result = servant.connection.recv()
-            servant.busy = False
+            self._result = self._collect()
         assert "crashed" not in self._result, f"{self.name}: {self._result['crashed']}"
         return self._result
+
+    def _collect(self) -> dict[str, Any]:
+        """The job's result; a process that died or overran its deadline is replaced, and
+        the result says what happened (with every thread's stack, for one that hung)."""
+        servant = self._servant
+        try:
+            if servant.connection.poll(max(0.0, self.deadline - time.monotonic())):
+                result: dict[str, Any] = servant.connection.recv()
+                servant.busy = False
+                return result
+            crashed = f"did not finish in time; where it was:\n{self._stacks()}"
+        except (EOFError, OSError):
+            crashed = (f"its process died (exit code {servant.process.exitcode}):\n"
+                       f"{self.stderr()}")
+        self._pool.replace(servant)
+        return {"crashed": crashed}
+
+    def _stacks(self) -> str:
+        """Every thread's stack in the process (on SIGUSR1 `_roles.serve` has faulthandler
+        write them to the job's stderr file), after what the job wrote there itself."""
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGUSR1)
+        time.sleep(1.0)
+        return self.stderr()
 
     def stop(self) -> int:
         """SIGTERM, as to a worker (it stops after the page in hand); its exit status."""
@@ -259,6 +279,18 @@ class Fleet:
                 time.sleep(0.02)
         (self.folder / "go").touch()
 
+    def results(self, *jobs: Job) -> list[dict[str, Any]]:
+        """Every job's result, in order; one that crashed fails the test as soon as it ends
+        (so that its peers, waiting for it, do not hide it behind their own timeouts)."""
+        while any(job.running() for job in jobs):
+            for job in jobs:
+                if not job.running():
+                    job.result()
+            if time.monotonic() > max(job.deadline for job in jobs):
+                break
+            time.sleep(0.02)
+        return [job.result() for job in jobs]
+
     def done(self) -> None:
         (self.folder / "done").touch()
 
@@ -271,10 +303,8 @@ class Fleet:
             if job.running() and job.name.startswith("worker"):
                 os.kill(job.pid, signal.SIGTERM)
         for job in self.jobs:
-            try:
-                job.result()
-            except AssertionError:
-                pass  # reported by the test, if it was its point; the process is replaced
+            with contextlib.suppress(AssertionError):  # the test reports it, if it was its
+                job.result()                           # point; the process is replaced
 
 
 @pytest.fixture
@@ -336,6 +366,16 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str,
         assert time.monotonic() - started < timeout, f"{what}: not within {timeout:g} s"
         time.sleep(every)
     return time.monotonic() - started
+
+
+def wait_until_seen(look: Callable[[], Any], holds: Callable[[Any], bool], timeout: float,
+                    what: str, every: float = 0.01) -> Any:
+    """What `look()` returned when `holds` of it first held; fails after `timeout`."""
+    started = time.monotonic()
+    while not holds(seen := look()):
+        assert time.monotonic() - started < timeout, f"{what}: not within {timeout:g} s"
+        time.sleep(every)
+    return seen
 
 
 def holders(book: ClientBook) -> dict[str, str | None]:
@@ -430,9 +470,9 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
                     takeover = time.monotonic() - stopped_at
             time.sleep(0.05)
         assert any(writing_then), "the writers had ended before a worker was stopped"
-        results = [w.result() for w in writers]
+        results = fleet.results(*writers)
         fleet.done()
-        asked = [q.result() for q in queriers]
+        asked = fleet.results(*queriers)
         assert stopped is not None, "no worker held a lease half-way through the writes"
         assert stopped.wait() == 0 and "worker stopped" in stopped.stderr(), stopped.stderr()
         other = next(w for w in workers if w is not stopped)
@@ -490,8 +530,10 @@ def test_six_processes_open_a_new_store_and_close_the_same_date_once(fleet: Flee
     closers = [fleet.role("closer", f"closer-{i}", open_after_go=True, on=D.isoformat(),
                           customers=5, peers=6) for i in range(1, 7)]
     fleet.go(*closers)
-    results = [c.result() for c in closers]
+    results = fleet.results(*closers)
+    names = sorted(c.name for c in closers)
     for result in results:
+        assert result["registered_before_close"] == names, result
         assert_clean(result)
         assert result["allowed"] == {}
         assert result["done"] == {"register": 5, "activate": 5, "close": 1}
@@ -555,21 +597,26 @@ def in_a_page(book: ClientBook) -> bool:
 
 def test_a_worker_killed_mid_page_is_taken_over_and_counts_each_event_once(fleet: Fleet
                                                                           ) -> None:
-    customers = 150 if backend(fleet.url) == "postgresql" else 300  # 750 or 1,500 events
+    batch = 150 if backend(fleet.url) == "postgresql" else 300  # 750 or 1,500 events
     with ClientBook.open(fleet.url) as book:
-        written = make_log(book, customers, contacts=3)
-        head = book.head
+        written, customers = make_log(book, batch, contacts=3), batch
         fleet.pool.warm(2)  # A's and B's processes are up: their start-up is not counted
         a = fleet.worker("worker-a", "--poll", "0.2")
         wait_until(lambda: set(holders(book).values()) == {str(a.pid)}, 30,
                    "worker A takes every lease")
-
-        def mid_catch_up() -> bool:
-            now = positions(book)
-            return 0 < max(now.values()) and min(now.values()) < head and in_a_page(book)
-
-        wait_until(mid_catch_up, 30, "worker A is part-way through the log, inside a page",
-                   every=0.01)
+        for _attempt in range(5):
+            head = book.head
+            now = wait_until_seen(lambda: positions(book), lambda now: min(now.values()) >= head
+                                  or 0 < max(now.values()) and in_a_page(book), 30,
+                                  "worker A is part-way through the log, or at its head")
+            if min(now.values()) < head:
+                break  # inside a page
+            # it reached the head before it was seen inside a page (a fast moment): more log
+            written += make_log(book, batch, contacts=3, start=customers)
+            customers += batch
+        else:
+            raise AssertionError("worker A was never seen inside a page in 5 batches")
+        head = book.head
         killed = time.monotonic()
         assert a.kill() == -signal.SIGKILL
         at_kill = positions(book)
@@ -713,7 +760,7 @@ def test_five_processes_catching_up_while_a_sixth_writes_see_no_errors(fleet: Fl
         fleet.go(*catchers, writer)
         wrote = writer.result()
         fleet.done()
-        caught = [c.result() for c in catchers]
+        caught = fleet.results(*catchers)
         assert_clean(wrote)
         assert wrote["done"] == {"contact": 150} and wrote["allowed"] == {}
         for result in caught:
