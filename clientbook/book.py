@@ -25,6 +25,7 @@ from clientbook.application.complaints import Complaints, MarkOverdueComplaints
 from clientbook.application.credit import AgeCreditLines, Credit
 from clientbook.application.credit_reports import CreditReports
 from clientbook.application.customers import Customers
+from clientbook.application.managers import Managers
 from clientbook.application.policy import PolicyService
 from clientbook.application.uci_import import UciImport, read_holders
 from clientbook.domain.card import card_account_id
@@ -68,7 +69,7 @@ from clientbook.projections.queries import (
     Reports,
 )
 from clientbook.projections.operations import Wakeup
-from clientbook.projections.runner import ProjectionRunner
+from clientbook.projections.runner import LATEST, ProjectionRunner
 
 
 class _Sleep:
@@ -233,6 +234,9 @@ class ClientBook(_ReadSide):
         self.customers.add_open_items_check(self.complaint_cards.open_items)
         self.customers.add_open_items_check(self.exposure.open_items)
         self.customers.add_open_items_check(self.card_accounts.open_items)
+        self.managers = Managers(self.app, self.policy, lambda manager: [
+            e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)])
+        self.customers.add_manager_check(self.managers.check_can_take)
         refresh = self.projections.catch_up
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh, self.exclusive)
         self._close_of_business.steps.extend(

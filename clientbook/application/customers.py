@@ -22,6 +22,9 @@ from clientbook.domain.errors import (
 OpenItems = Callable[[UUID], Sequence[str]]
 """Names the open credit lines, cards or complaints of a customer (later areas add theirs)."""
 
+ManagerCheck = Callable[[str], None]
+"""Raises a DomainError when the manager may not be given customers."""
+
 
 class PersonalDataVault(Protocol):
     """Where the keys to personal data live: forgetting a subject's key erases its data."""
@@ -96,6 +99,7 @@ class Customers:
         self._app = app
         self._vault = vault
         self._open_items: list[OpenItems] = []
+        self._manager_checks: list[ManagerCheck] = []
 
     @staticmethod
     def personal_subject(arguments: Mapping[str, Any]) -> UUID:
@@ -106,6 +110,14 @@ class Customers:
     def add_open_items_check(self, check: OpenItems) -> None:
         """Let another area say what a customer still has open (closing waits for it)."""
         self._open_items.append(check)
+
+    def add_manager_check(self, check: ManagerCheck) -> None:
+        """Let the managers area refuse a manager who may not take customers."""
+        self._manager_checks.append(check)
+
+    def _check_manager(self, manager: str) -> None:
+        for check in self._manager_checks:
+            check(manager)
 
     # -- queries --------------------------------------------------------------------------
 
@@ -158,6 +170,7 @@ class Customers:
         )
         if self._app.exists(customer.id):
             raise DuplicateCustomerNumberError(f"customer number {number} is taken")
+        self._check_manager(customer.manager)
         claim = self._claim(document_number, customer.id, by) if document_number else None
         try:
             self._app.save_all(customer, *([claim] if claim else []))
@@ -220,7 +233,11 @@ class Customers:
         on: date,
         idempotency_key: str | None = None,
     ) -> None:
-        self._do(customer, lambda c: c.reassign_manager(manager, reason=reason, by=by.id, on=on))
+        def reassign(c: Customer) -> None:
+            c.reassign_manager(manager, reason=reason, by=by.id, on=on)
+            self._check_manager(c.manager)
+
+        self._do(customer, reassign)
 
     @idempotent
     def change_segment(

@@ -103,6 +103,26 @@ class RoleRequiredError(DomainError):
     """The step is taken by a particular role, which this actor does not have."""
 
 
+class ManagerNotFoundError(NotFoundError):
+    """No relationship manager is registered with that id."""
+
+
+class AssessmentNotFoundError(NotFoundError):
+    """No assessment was opened for that manager and period."""
+
+
+class ManagerUnavailableError(DomainError):
+    """A customer was given to a manager who left or holds no training certificate."""
+
+
+class GradeMoveError(DomainError):
+    """A manager's grade was to move a second time in one assessment year."""
+
+
+class AssessmentError(DomainError):
+    """An assessment was approved incomplete, changed after approval, or scored out of range."""
+
+
 class IncompleteReportError(DomainError, ValueError):
     """Every part of an investigation report is required."""
 

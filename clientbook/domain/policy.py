@@ -143,6 +143,22 @@ class PolicySettings:
         30, _at_least_a_day, "days a command's idempotency key is kept; a retry within them "
         "returns the first result, a command after them with the same key runs as a new one"
     )
+    assessment_performance_weight: Decimal = setting(
+        Decimal("75"), _percent, "weight of the five performance indicators in a manager's "
+        "assessment, % (behaviour and attitude weigh the rest)"
+    )
+    assessment_performance_weight_abnormal: Decimal = setting(
+        Decimal("50"), _percent, "the same weight for a year and branch declared an abnormal "
+        "market, %"
+    )
+    assessment_grade_up_score: Decimal = setting(
+        Decimal("85"), _percent, "an annual assessment total at or above which the grade moves "
+        "up one step"
+    )
+    assessment_grade_down_score: Decimal = setting(
+        Decimal("60"), _percent, "an annual assessment total below which the grade moves down "
+        "one step"
+    )
 
     @classmethod
     def names(cls) -> tuple[str, ...]:
