@@ -20,6 +20,7 @@ from clientbook.projections.managers import (
     ManagerReport,
     ManagerReportView,
     ManagerRow,
+    Registered,
 )
 
 CUSTOMERS = BulkTable(
@@ -34,6 +35,12 @@ DAYS = BulkTable(
     key=["manager", "business_date"],
 )
 LOST = BulkTable("rm_lost", ["position", "customer_id", "manager", "business_date", "reason"])
+MANAGERS = BulkTable(
+    "rm_managers",
+    ["manager_id", "manager", "name", "grade", "branch", "serving"],
+    key=["manager_id"],
+    fixed=["manager"],
+)
 
 
 class Day(Struct, frozen=True):
@@ -55,7 +62,7 @@ class Day(Struct, frozen=True):
 
 class SqlManagerReportView(BufferedView, ManagerReportView):
     name = "manager_report"
-    tables = ("rm_customers", "rm_days", "rm_lost")
+    tables = ("rm_customers", "rm_days", "rm_lost", "rm_managers")
     schema = (
         "CREATE TABLE IF NOT EXISTS rm_customers (customer_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, manager TEXT NOT NULL, status TEXT NOT NULL, "
@@ -66,6 +73,9 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         "CREATE TABLE IF NOT EXISTS rm_lost (position BIGINT PRIMARY KEY, "
         "customer_id TEXT NOT NULL, manager TEXT NOT NULL, business_date TEXT NOT NULL, "
         "reason TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_managers (manager_id TEXT PRIMARY KEY, "
+        "manager TEXT NOT NULL, name TEXT NOT NULL, grade TEXT NOT NULL, branch TEXT NOT NULL, "
+        "serving INTEGER NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
@@ -73,6 +83,21 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         self._customers = self._buffered(Documents(CUSTOMERS, _customer_row, self._load))
         self._days = self._buffered(Documents(DAYS, _day_row, self._load_day))
         self._lost = self._buffered(Rows(LOST))
+        self._managers = self._buffered(Documents(MANAGERS, _manager_row, self._load_manager))
+
+    def manager(self, manager_id: UUID) -> Registered | None:
+        return self._managers.get(manager_id)
+
+    def put_manager(self, manager_id: UUID, registered: Registered) -> None:
+        self._managers.put(manager_id, registered)
+
+    def _load_manager(self, manager_id: UUID) -> Registered | None:
+        rows = self._rows("SELECT manager, name, grade, branch, serving FROM rm_managers "
+                          "WHERE manager_id = ?", (str(manager_id),))
+        if not rows:
+            return None
+        manager, name, grade, branch, serving = rows[0]
+        return Registered(manager, name, grade, branch, bool(serving))
 
     def customer(self, customer_id: UUID) -> ManagedCustomer | None:
         return self._customers.get(customer_id)
@@ -139,8 +164,13 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         ]
         for customer in lost:
             activity.setdefault(customer.manager, (0, 0, 0, 0))
+        registered = {
+            manager: (grade, branch, bool(serving))
+            for manager, grade, branch, serving in self._rows(
+                "SELECT manager, grade, branch, serving FROM rm_managers")
+        }
         rows = []
-        for manager in sorted(set(book) | set(activity)):
+        for manager in sorted(set(book) | set(activity) | set(registered)):
             customers, lapsed = book.get(manager, (0, 0))
             contacts, follow_ups, surveys, total = activity.get(manager, (0, 0, 0, None))
             average = (
@@ -148,16 +178,20 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
                 if not surveys
                 else (Decimal(total or 0) / surveys).quantize(Decimal("0.01"), ROUND_HALF_UP)
             )
+            grade, branch, serving = registered.get(manager, (None, None, None))
             rows.append(
                 ManagerRow(
                     manager,
                     customers,
-                    customers < minimum,
+                    customers < minimum and serving is not False,  # one who left has no book
                     lapsed,
                     contacts,
                     follow_ups,
                     surveys,
                     average,
+                    grade,
+                    branch,
+                    serving,
                 )
             )
         position = self.max_tracking_id(application_name) or 0
@@ -172,3 +206,7 @@ def _day_row(key: tuple[str, date], day: Day) -> Row:
 def _customer_row(customer_id: UUID, customer: ManagedCustomer) -> Row:
     c = customer
     return (str(customer_id), c.number, c.manager, c.status, int(c.lapsed))
+
+
+def _manager_row(manager_id: UUID, m: Registered) -> Row:
+    return (str(manager_id), m.manager, m.name, m.grade, m.branch, int(m.serving))

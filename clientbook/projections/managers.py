@@ -1,5 +1,6 @@
 """The relationship-manager report: the 1:15 rule, lapsed customers, follow-ups, satisfaction,
-churn."""
+churn; each manager's grade, branch and whether they serve (a manager id nobody registered shows
+as unregistered), the succession pool, and the customers left with a manager who has left."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from clientbook.domain.customer import Customer
+from clientbook.domain.manager import SUCCESSION_GRADES, RelationshipManager
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
@@ -33,6 +35,15 @@ class ManagerRow:
     follow_ups: int
     surveys: int
     average_satisfaction: Decimal | None
+    grade: str | None = None
+    """None: an unregistered manager (an id customers name that nobody registered)."""
+    branch: str | None = None
+    serving: bool | None = None
+    """False once the manager left; None when unregistered."""
+
+    @property
+    def registered(self) -> bool:
+        return self.grade is not None
 
 
 @frozen
@@ -60,6 +71,17 @@ class ManagerReport:
     def below_minimum(self) -> tuple[ManagerRow, ...]:
         return tuple(row for row in self.rows if row.below_minimum)
 
+    @property
+    def succession_pool(self) -> tuple[ManagerRow, ...]:
+        """Serving senior and principal managers."""
+        return tuple(r for r in self.rows if r.serving and r.grade in SUCCESSION_GRADES)
+
+    @property
+    def without_manager(self) -> tuple[ManagerRow, ...]:
+        """Managers who left but still have customers in their book: those customers have no
+        one looking after them until they are reassigned."""
+        return tuple(r for r in self.rows if r.serving is False and r.customers)
+
 
 class ManagedCustomer(Struct, frozen=True):
     """A customer as the report counts them: in whose book, in what status, lapsed or not."""
@@ -68,6 +90,16 @@ class ManagedCustomer(Struct, frozen=True):
     manager: str
     status: str
     lapsed: bool
+
+
+class Registered(Struct, frozen=True):
+    """A registered manager as the report shows them (kept by the manager aggregate's id)."""
+
+    manager: str
+    name: str
+    grade: str
+    branch: str
+    serving: bool
 
 
 class Activity(Struct, frozen=True):
@@ -93,6 +125,12 @@ class ManagerReportView(TrackedView):
     def put_customer(self, customer_id: UUID, customer: ManagedCustomer) -> None: ...
 
     @abstractmethod
+    def manager(self, manager_id: UUID) -> Registered | None: ...
+
+    @abstractmethod
+    def put_manager(self, manager_id: UUID, registered: Registered) -> None: ...
+
+    @abstractmethod
     def add_activity(self, activity: Activity) -> None:
         """Count a contact or a survey for its manager and date; note a customer lost."""
 
@@ -105,8 +143,9 @@ class ManagerReportView(TrackedView):
 
 class ManagerReportProjection(EventProjection[ManagerReportView]):
     name = "manager_report"
-    version = 2
+    version = 3
     topics = topics(
+        *events_of(RelationshipManager, "Registered", "BranchMoved", "Left", "GradeSettled"),
         *events_of(
             Customer,
             "Registered",
@@ -126,6 +165,23 @@ class ManagerReportProjection(EventProjection[ManagerReportView]):
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
         """An event the report does not count."""
+
+    @process_event.register(event_class(RelationshipManager, "Registered"))
+    def manager_registered(self, event: Any, tracking: Tracking) -> None:
+        registered = Registered(event.manager, event.name, event.grade, event.branch, True)
+        self.view.put_manager(event.originator_id, registered)
+
+    @process_event.register(event_class(RelationshipManager, "BranchMoved"))
+    def manager_moved(self, event: Any, tracking: Tracking) -> None:
+        self._manager(event, branch=event.branch)
+
+    @process_event.register(event_class(RelationshipManager, "Left"))
+    def manager_left(self, event: Any, tracking: Tracking) -> None:
+        self._manager(event, serving=False)
+
+    @process_event.register(event_class(RelationshipManager, "GradeSettled"))
+    def grade_settled(self, event: Any, tracking: Tracking) -> None:
+        self._manager(event, grade=event.grade)
 
     @process_event.register(event_class(Customer, "Registered"))
     def registered(self, event: Any, tracking: Tracking) -> None:
@@ -174,6 +230,11 @@ class ManagerReportProjection(EventProjection[ManagerReportView]):
     def closed(self, event: Any, tracking: Tracking) -> None:
         self._change(event, status="closed", lapsed=False)
 
+    def _manager(self, event: Any, **changes: Any) -> None:
+        registered = self.view.manager(event.originator_id)
+        assert registered is not None, f"manager report has no manager {event.originator_id}"
+        self.view.put_manager(event.originator_id, replace(registered, **changes))
+
     def _customer(self, event: Any) -> ManagedCustomer:
         customer = self.view.customer(event.originator_id)
         assert customer is not None, f"manager report has no customer {event.originator_id}"
@@ -190,3 +251,4 @@ class ManagerReportProjection(EventProjection[ManagerReportView]):
         self.view.add_activity(
             Activity(position, kind, customer_id, manager, event.on, detail, score)
         )
+

@@ -11,6 +11,7 @@ import pytest
 
 from clientbook import Actor, ClientBook
 from clientbook.domain.assessment import BEHAVIOUR, INDICATORS
+from clientbook.domain.customer import Customer
 from clientbook.domain.errors import (
     AssessmentNotFoundError,
     InvalidTransitionError,
@@ -126,3 +127,44 @@ def test_an_approved_annual_assessment_settles_the_grade_with_the_declared_weigh
         with ClientBook.open(store_url) as again:
             assert again.managers.get("m-001").grade == "senior"
             assert again.managers.assessment("m-002", "2026").performance_weight == 50
+
+
+def test_the_managers_report_shows_grades_the_succession_pool_and_customers_left_behind(
+        store_url: str) -> None:
+    with ClientBook.open(store_url) as book:
+        book.managers.register(manager="m-001", name="Li Wei", grade="senior", branch="Pudong",
+                               certificate="TC-1", by=HR, on=D)
+        book.managers.register(manager="m-002", name="Zhang Min", grade="junior",
+                               branch="Wuhan", certificate="TC-2", by=HR, on=D)
+        book.managers.register(manager="m-003", name="Wu Fang", grade="principal",
+                               branch="Wuhan", certificate="TC-3", by=HR, on=D)
+        for i in range(2):
+            register_customer(book, f"C-{i:06d}", "m-001")
+        register_customer(book, "C-000007", "m-legacy")
+        book.managers.leave("m-003", hand_over_to="m-002", reason="retires", by=HR, on=D)
+        # a customer recorded for m-003 after they left (a book written before the rule, or a
+        # writer that read m-003 just before the departure committed): nobody looks after it
+        late = Customer.register(number="C-000009", kind="individual", name="Late",
+                                 manager="m-003", by="u-loader", on=D)
+        book.app.save_all(late)
+
+        report = book.reports.managers(period_from=D, period_to=YEAR_END)
+        rows = {row.manager: row for row in report.rows}
+        assert (rows["m-001"].grade, rows["m-001"].branch, rows["m-001"].serving) == (
+            "senior", "Pudong", True)
+        assert rows["m-001"].customers == 2 and rows["m-001"].below_minimum
+        assert (rows["m-002"].grade, rows["m-002"].customers) == ("junior", 0)  # none yet
+        assert rows["m-legacy"].registered is False and rows["m-legacy"].serving is None
+        assert rows["m-003"].serving is False and not rows["m-003"].below_minimum
+        assert [r.manager for r in report.succession_pool] == ["m-001"]  # m-003 left
+        assert [(r.manager, r.customers) for r in report.without_manager] == [("m-003", 1)]
+
+        book.managers.open_assessment("m-002", "2026", by=HR, on=YEAR_END)
+        for name in (*INDICATORS, BEHAVIOUR):
+            book.managers.set_score("m-002", "2026", name, Decimal(95), reason="figures",
+                                    by=HR, on=YEAR_END)
+        book.managers.submit_assessment("m-002", "2026", by=HR, on=YEAR_END)
+        book.managers.approve_assessment("m-002", "2026", by=GM, on=YEAR_END)
+        rows = {r.manager: r for r in book.reports.managers(period_from=D,
+                                                            period_to=YEAR_END).rows}
+        assert rows["m-002"].grade == "intermediate"

@@ -179,6 +179,18 @@ class ManagerMachine(RuleBasedStateMachine):
     def replay_from_the_log(self) -> None:
         self.check_replayed()
 
+    @rule()
+    def the_managers_report_rebuilt_from_zero_equals_the_live_one(self) -> None:
+        period = dict(period_from=date(2026, 1, 1), period_to=date(2028, 12, 31))
+        live = self.book.reports.managers(**period)
+        with self.book.as_of() as rebuilt:
+            again = rebuilt.reports.managers(**period)
+        assert again.rows == live.rows
+        for row in live.rows:
+            if row.registered:
+                assert (row.grade, row.serving) == (self.managers[row.manager].grade,
+                                                    self.managers[row.manager].active)
+
 
 ManagerMachine.TestCase.settings = settings(
     max_examples=max(10, settings.default.max_examples // 3),  # a third of the profile's
