@@ -122,7 +122,9 @@ class ClientBookApplication(Application[UUID]):
         return self.repository.get(aggregate_id, version=version, projector_func=replay)
 
     def exists(self, aggregate_id: UUID) -> bool:
-        return aggregate_id in self.repository
+        """Whether the aggregate has any event: one indexed query for its first stored event
+        (the repository's `in` would load it: a snapshot query, an events query, a decode)."""
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
 
     def version_at(self, aggregate_id: UUID, topics: Sequence[str], position: int) -> int:
         """How many of an aggregate's events the log held at a position (its version then);
