@@ -10,6 +10,8 @@ the position already advanced and write nothing — never a uniqueness error.
 
 from __future__ import annotations
 
+import threading
+
 import sqlite3
 from contextlib import contextmanager
 from typing import Any, Iterator, Sequence
@@ -41,7 +43,7 @@ class SqlTrackedView:
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         self.database = database
         self.name = name or self.name
-        self._tx: Any = None
+        self._pages = threading.local()  # the open page's cursor, for the thread that opened it
         self.stale_schema = False
         """Tables from an older version of the view are in the way: it needs a rebuild."""
         database.create((TRACKING_TABLE,))
@@ -57,7 +59,7 @@ class SqlTrackedView:
         """A page's transaction. Yields the position the view stood at when it was locked; the
         changes made inside commit with `tracking` if that is further on, else not at all."""
         with self.database.transaction() as cursor:
-            self._tx = cursor
+            self._pages.cursor = cursor
             try:
                 since = self._lock_tracking(cursor, tracking.application_name)
                 yield since
@@ -65,8 +67,14 @@ class SqlTrackedView:
                     self._flush(cursor)
                     self._insert_tracking(cursor, tracking)
             finally:
-                self._tx = None
+                self._pages.cursor = None
                 self._discard()
+
+    @property
+    def _tx(self) -> Any:
+        """This thread's open page (its cursor), if it has one: a query from another thread,
+        while a worker thread is in a page, reads on a connection of its own what is committed."""
+        return getattr(self._pages, "cursor", None)
 
     def _flush(self, cursor: Any) -> None:
         """Write what the page buffered (views that buffer override this)."""

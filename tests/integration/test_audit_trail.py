@@ -3,6 +3,8 @@ so personal data is never copied into it and reads as erased once its key is for
 
 from __future__ import annotations
 
+import threading
+
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
@@ -287,3 +289,33 @@ def test_a_trail_kept_by_version_1_is_rebuilt_as_an_index_when_the_book_opens(
         assert reopened.audit.trail(aggregate=cid) == [e for e in trail if e.aggregate_id == cid]
         (status,) = [s for s in reopened.projections.status() if s.name == "audit_trail"]
         assert (status.version, status.stored_version, status.needs_rebuild) == (2, 2, False)
+
+
+
+def test_a_query_from_another_thread_during_a_page_does_not_read_the_pages_transaction(
+    database: SqlDatabase,
+) -> None:
+    """A worker thread's page and a query thread share one view object: the query never reads
+    the page's uncommitted writes through the page's cursor (which the page closes under it).
+    On PostgreSQL it reads on a connection of its own what is committed; on SQLite, whose one
+    connection the threads take in turn, it waits for the page to commit."""
+    view = SqlAuditTrailView(database)
+    in_page, asked = threading.Event(), threading.Event()
+    seen: list[int | None] = []
+
+    def query() -> None:
+        in_page.wait(10)
+        seen.append(view.max_tracking_id("ClientBook"))
+        asked.set()
+
+    asker = threading.Thread(target=query)
+    asker.start()
+    with view.batch(Tracking("ClientBook", 9)):
+        view._exec("UPDATE projection_tracking SET notification_id = 5 WHERE projection = ?",
+                   (view.name,))  # in the page's transaction, not committed yet
+        in_page.set()
+        asked.wait(1.0)  # PostgreSQL answers now; SQLite's query waits for the commit
+    asker.join(10)
+    committed_then = None if database.dialect == "postgresql" else 9
+    assert seen == [committed_then]  # never 5, the page's uncommitted position
+    assert view.max_tracking_id("ClientBook") == 9
