@@ -19,6 +19,7 @@ from clientbook.book import ClientBook
 from clientbook.domain.errors import DomainError, ServiceError
 from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
 from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
+from clientbook.trust_cli import register as register_trust_commands
 
 console = Console()
 
@@ -792,6 +793,8 @@ def projections_skip(ctx: click.Context, name: str, position: int, reason: str,
             raise click.UsageError(str(error)) from None
     console.print(f"{name}: position {position:,} skipped by {actor}")
 
+
+register_trust_commands(main, export)  # verify, checkpoint, public-key, export log
 
 if __name__ == "__main__":
     main()

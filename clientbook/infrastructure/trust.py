@@ -1,0 +1,305 @@
+"""The book's side of trust: its chain read back, checkpoints signed and kept, verification,
+sealing a log written before the chain, and the export an auditor verifies offline.
+
+The chain is written by the recorders (chain.py); the rules that check it are in
+clientbook/verify.py, the module an auditor runs without the book. Checkpoints live in the
+book's database (`log_checkpoints`), signed with a key that does not (signing.py).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+from uuid import UUID
+
+from attrs import frozen
+
+from clientbook.domain.errors import DomainError
+from clientbook.infrastructure.chain import POSTGRES_EVENTS, SQLITE_EVENTS, chain_table
+from clientbook.infrastructure.signing import SigningKeyProvider, public_pem
+from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.verify import (
+    GENESIS,
+    UNCHAINED,
+    ChainCheck,
+    Checkpoint,
+    Damage,
+    Entry,
+    Event,
+    Link,
+    Verdict,
+    check_checkpoints,
+    export_lines,
+    link,
+)
+
+PAGE = 2000
+Progress = Callable[[int, int], None]
+"""A progress callback: (position reached, last position)."""
+
+
+class UnchainedStoreError(DomainError):
+    """This book keeps no hash chain (it lives in memory)."""
+
+
+class AlreadyChainedError(DomainError):
+    """--seal-existing on a log that is chained already."""
+
+
+@frozen
+class LogTables:
+    """Where a store keeps its events and their chain, and how it names positions."""
+
+    events: str
+    position: str
+    hex_ids: bool  # SQLite stores UUIDs as 32 hex digits
+
+    @property
+    def chain(self) -> str:
+        return chain_table(self.events)
+
+
+def log_tables(kind: str) -> LogTables:
+    if kind == "sqlite":
+        return LogTables(SQLITE_EVENTS, "rowid", True)
+    if kind == "postgresql":
+        return LogTables(POSTGRES_EVENTS, "notification_id", False)
+    raise UnchainedStoreError("a book in memory keeps no hash chain; open a SQLite or "
+                              "PostgreSQL book to verify, checkpoint or export its log")
+
+
+class LogTrust:
+    """The chain, the checkpoints and their key, for one book's store."""
+
+    def __init__(self, database: SqlDatabase, kind: str, signing: SigningKeyProvider) -> None:
+        self._database = database
+        self.kind = kind
+        self.signing = signing
+        self._created = False
+
+    @property
+    def tables(self) -> LogTables:
+        return log_tables(self.kind)
+
+    def _checkpoint_table(self) -> None:
+        if self._created:
+            return
+        blob = "BYTEA" if self._database.dialect == "postgresql" else "BLOB"
+        number = "BIGSERIAL" if self._database.dialect == "postgresql" else "INTEGER"
+        self._database.create([
+            f"CREATE TABLE IF NOT EXISTS log_checkpoints (number {number} PRIMARY KEY, "
+            f"position BIGINT NOT NULL, seq BIGINT NOT NULL, link {blob} NOT NULL, "
+            "recorded_at TEXT NOT NULL, business_date TEXT, note TEXT NOT NULL, "
+            f"signature {blob} NOT NULL)"
+        ])
+        self._created = True
+
+    # -- reading the log and its chain
+
+    def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
+        """What the log holds at each position after `after` (to `upto`), event and link
+        merged by position, as stored."""
+        t = self.tables
+        while True:
+            events = self._events(after, upto)
+            end = events[-1].position if len(events) == PAGE else upto
+            links = self._links(after, end)
+            yield from _merged(events, links)
+            if len(events) < PAGE:
+                return
+            after = events[-1].position
+
+    def _events(self, after: int, upto: int | None) -> list[Event]:
+        t = self.tables
+        rows = self._database.query(
+            f"SELECT {t.position}, originator_id, originator_version, topic, state "
+            f"FROM {t.events} WHERE {t.position} > ? AND {t.position} <= ? "
+            f"ORDER BY {t.position} LIMIT {PAGE}",
+            (after, _upto(upto)),
+        )
+        return [Event(p, str(UUID(str(a))), v, topic, _bytes(state))
+                for p, a, v, topic, state in rows]
+
+    def _links(self, after: int, upto: int | None) -> list[Link]:
+        rows = self._database.query(
+            f"SELECT position, seq, link FROM {self.tables.chain} "
+            "WHERE position > ? AND position <= ? ORDER BY position",
+            (after, _upto(upto)),
+        )
+        return [Link(p, seq, bytes(value)) for p, seq, value in rows]
+
+    def head(self) -> Link | None:
+        """The chain's last link (None while the chain is empty)."""
+        rows = self._database.query(
+            f"SELECT position, seq, link FROM {self.tables.chain} ORDER BY seq DESC LIMIT 1"
+        )
+        return Link(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
+
+    def _last_position(self) -> int:
+        t = self.tables
+        rows = self._database.query(f"SELECT max({t.position}) FROM {t.events}")
+        chain = self.head()
+        return max(rows[0][0] or 0, chain.position if chain else 0)
+
+    def _link_before(self, position: int) -> Link | None:
+        rows = self._database.query(
+            f"SELECT position, seq, link FROM {self.tables.chain} WHERE position < ? "
+            "ORDER BY position DESC LIMIT 1",
+            (position,),
+        )
+        return Link(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
+
+    # -- checkpoints
+
+    def checkpoint(self, *, on: date | None = None, note: str = "") -> Checkpoint:
+        """Sign the chain's link at its head now, and keep the checkpoint."""
+        self._checkpoint_table()
+        key = self.signing.private_key()
+        head = self.head() or Link(0, 0, GENESIS)
+        if head.position == 0 and self._last_position() > 0:
+            raise UnchainedStoreError(_unchained_message())
+        return self._store(_signed(key, head, on, note))
+
+    def _store(self, checkpoint: Checkpoint) -> Checkpoint:
+        c = checkpoint
+        with self._database.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO log_checkpoints (position, seq, link, recorded_at, business_date, "
+                "note, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (c.position, c.seq, c.link, c.recorded_at, c.business_date, c.note, c.signature),
+            )
+        return checkpoint
+
+    def checkpoints(self, first: int = 0, last: int | None = None) -> list[Checkpoint]:
+        self._checkpoint_table()
+        rows = self._database.query(
+            "SELECT number, position, seq, link, recorded_at, business_date, note, signature "
+            "FROM log_checkpoints WHERE position >= ? AND position <= ? ORDER BY number",
+            (first, _upto(last)),
+        )
+        return [
+            Checkpoint(position=p, seq=s, link=bytes(k), recorded_at=r, business_date=b,
+                       note=n, signature=bytes(sig), number=number)
+            for number, p, s, k, r, b, n, sig in rows
+        ]
+
+    def public_key_pem(self) -> str:
+        return public_pem(self.signing.public_key())
+
+    # -- verification
+
+    def verify(
+        self, first: int = 1, last: int | None = None, *, public_key: Any = None,
+        progress: Progress | None = None,
+    ) -> Verdict:
+        """Recompute the chain over positions first..last, check versions and every
+        checkpoint there (signature and link); the verdict names the first damage."""
+        key = public_key or self.signing.public_key()
+        end = self._last_position()
+        if end and self.head() is None:
+            return Verdict(first=first, last=end,
+                           damage=Damage(UNCHAINED, first, _unchained_message()))
+        previous = self._link_before(first) if first > 1 else None
+        check = ChainCheck(previous, from_start=first <= 1 or previous is None)
+        checkpoints = self.checkpoints(first, last)
+        check.wanted = {c.position for c in checkpoints}
+        for entry in self.entries(first - 1, last):
+            if not check.feed([entry]):
+                break
+            if progress is not None and entry.position % 500 == 0:
+                progress(entry.position, last or end)
+        verdict = check.finish()
+        if progress is not None:
+            progress(last or end, last or end)
+        return check_checkpoints(checkpoints, check.links, verdict, key, end)
+
+    # -- a log written before the chain
+
+    def seal_existing(self) -> Checkpoint:
+        """Chain the events a book wrote before it had a chain, under the log's write lock,
+        and say so in a signed checkpoint."""
+        self.signing.private_key()  # refuse before writing anything if there is no key
+        t = self.tables
+        with self._database.transaction() as cursor:
+            if self._database.dialect == "postgresql":
+                cursor.execute(f"LOCK TABLE {t.events} IN EXCLUSIVE MODE")
+            cursor.execute(f"SELECT count(*) FROM {t.chain}")
+            if cursor.fetchone()[0]:
+                raise AlreadyChainedError("the log is chained already: nothing to seal")
+            head = self._seal(cursor)
+        note = f"sealed the {head.seq} events written before the chain, as found"
+        return self.checkpoint(note=note)
+
+    def _seal(self, cursor: Any) -> Link:
+        t = self.tables
+        head, after = Link(0, 0, GENESIS), 0
+        while True:
+            cursor.execute(
+                f"SELECT {t.position}, originator_id, originator_version, topic, state "
+                f"FROM {t.events} WHERE {t.position} > ? ORDER BY {t.position} LIMIT {PAGE}",
+                (after,),
+            )
+            rows = cursor.fetchall()
+            links = []
+            for p, a, v, topic, state in rows:
+                value = link(head.link, head.seq + 1, p, str(UUID(str(a))), v, topic, _bytes(state))
+                head = Link(p, head.seq + 1, value)
+                links.append((head.seq, p, value))
+            for row in links:
+                cursor.execute(f"INSERT INTO {t.chain} (seq, position, link) VALUES (?, ?, ?)",
+                               row)
+            if len(rows) < PAGE:
+                return head
+            after = rows[-1][0]
+
+    # -- the export
+
+    def export(self, path: Path, progress: Progress | None = None) -> int:
+        """Write the log as stored, its links, the checkpoints and the public key to `path`;
+        returns the number of positions written."""
+        counted = [0]
+        key, checkpoints = self.public_key_pem(), self.checkpoints()
+        with path.open("w", encoding="utf-8", errors="surrogateescape") as file:
+            for line in export_lines(self._counted(progress, counted), checkpoints, key):
+                file.write(line + "\n")
+        return counted[0]
+
+    def _counted(self, progress: Progress | None, counted: list[int]) -> Iterator[Entry]:
+        end = self._last_position()
+        for entry in self.entries():
+            counted[0] += 1
+            if progress is not None and entry.position % 500 == 0:
+                progress(entry.position, end)
+            yield entry
+
+
+def _merged(events: Sequence[Event], links: Sequence[Link]) -> Iterator[Entry]:
+    """Events and links of one page, one Entry per position either has."""
+    by_position = {row.position: row for row in links}
+    events_at = {e.position: e for e in events}
+    for position in sorted(by_position.keys() | events_at.keys()):
+        yield Entry(position, events_at.get(position), by_position.get(position))
+
+
+def _bytes(value: Any) -> bytes:
+    """A stored value as bytes; text, if someone turned the column's value into text."""
+    return value.encode() if isinstance(value, str) else bytes(value)
+
+
+def _upto(last: int | None) -> int:
+    return 2**62 if last is None else last
+
+
+def _signed(key: Any, head: Link, on: date | None, note: str) -> Checkpoint:
+    unsigned = Checkpoint(
+        position=head.position, seq=head.seq, link=head.link,
+        recorded_at=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        business_date=None if on is None else on.isoformat(), note=note, signature=b"",
+    )
+    return Checkpoint(**{**unsigned.__dict__, "signature": key.sign(unsigned.message())})
+
+
+def _unchained_message() -> str:
+    return ("the log was written before the book kept a hash chain and is unchained: run "
+            "`clientbook verify --seal-existing` to chain it as it stands")
