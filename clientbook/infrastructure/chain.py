@@ -70,8 +70,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} (seq INTEGER PRIMARY KEY, "
-            "position INTEGER NOT NULL UNIQUE, link BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} (position INTEGER PRIMARY KEY, "
+            "seq INTEGER NOT NULL, link BLOB NOT NULL)",
         ]
 
     def _insert_events(
@@ -79,13 +79,15 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:  # the inserts hold the write lock: the head read now stays the head
-            c.execute(f"SELECT seq, link FROM {self.chain_table_name} ORDER BY seq DESC LIMIT 1")
+            c.execute(f"SELECT seq, link FROM {self.chain_table_name} "
+                      "ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             head = None if row is None else (row[0], bytes(row[1]))
             c.execute(f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
                       (positions[0],))
             if extends(head, c.fetchone()[0]):
-                c.executemany(f"INSERT INTO {self.chain_table_name} VALUES (?, ?, ?)",
+                c.executemany(f"INSERT INTO {self.chain_table_name} (seq, position, link) "
+                              "VALUES (?, ?, ?)",
                               next_links(head, positions, stored_events))
         return positions
 
@@ -99,13 +101,13 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
         self.chain_table_name = chain_table(events_table_name)
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
         self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} (seq bigint PRIMARY KEY, "
-            "position bigint NOT NULL UNIQUE, link bytea NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
+            "seq bigint NOT NULL, link bytea NOT NULL)"
         ).format(schema, chain))
         self._select_head = SQL(
             "SELECT (SELECT max(notification_id) FROM {0}.{2} WHERE notification_id < %s) "
             "AS before, h.seq, h.link FROM (SELECT 1) AS one LEFT JOIN "
-            "(SELECT seq, link FROM {0}.{1} ORDER BY seq DESC LIMIT 1) AS h ON true"
+            "(SELECT seq, link FROM {0}.{1} ORDER BY position DESC LIMIT 1) AS h ON true"
         ).format(schema, chain, Identifier(events_table_name))
         self._insert_links = SQL("INSERT INTO {0}.{1} (seq, position, link) VALUES (%s, %s, %s)"
                                  ).format(schema, chain)

@@ -132,7 +132,7 @@ class LogTrust:
     def head(self) -> Link | None:
         """The chain's last link (None while the chain is empty)."""
         rows = self._database.query(
-            f"SELECT position, seq, link FROM {self.tables.chain} ORDER BY seq DESC LIMIT 1"
+            f"SELECT position, seq, link FROM {self.tables.chain} ORDER BY position DESC LIMIT 1"
         )
         return Link(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
 
