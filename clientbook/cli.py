@@ -243,7 +243,10 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
         console.print("[yellow]the manifest has no log digest: the log itself was not checked[/]")
     elif not result.log_unchanged:
         console.print("[red]the log up to that position is not the one the report was made from "
-                      "(its digest differs)[/]")
+                      f"({result.log_damage or 'its digest differs'})[/]")
+    elif result.checkpoint is not None:
+        console.print(f"the log up to that position is vouched for by signed checkpoint "
+                      f"{result.checkpoint}")
     if not result.policy_unchanged:
         console.print("[red]the policy settings in force differ from the manifest's[/]")
     if result.version_then != result.version_now:

@@ -48,6 +48,10 @@ class SigningKeyProvider(ABC):
     def public_key(self) -> Ed25519PublicKey:
         return self.private_key().public_key()
 
+    def has_key(self) -> bool:
+        """False where asking for the key would make a new one (a key file not written yet)."""
+        return True
+
 
 def public_pem(key: Ed25519PublicKey) -> str:
     return key.public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
@@ -88,6 +92,9 @@ class KeyFile(SigningKeyProvider):
                 self._create()
             self._key = parse_private_key(self.path.read_bytes(), str(self.path))
         return self._key
+
+    def has_key(self) -> bool:
+        return self.path.exists()
 
     def _create(self) -> None:
         pem = Ed25519PrivateKey.generate().private_bytes(

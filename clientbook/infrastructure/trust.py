@@ -17,7 +17,7 @@ from attrs import frozen
 
 from clientbook.domain.errors import DomainError
 from clientbook.infrastructure.chain import POSTGRES_EVENTS, SQLITE_EVENTS, chain_table
-from clientbook.infrastructure.signing import SigningKeyProvider, public_pem
+from clientbook.infrastructure.signing import SigningKeyError, SigningKeyProvider, public_pem
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.verify import (
     GENESIS,
@@ -37,6 +37,16 @@ from clientbook.verify import (
 PAGE = 2000
 Progress = Callable[[int, int], None]
 """A progress callback: (position reached, last position)."""
+
+
+@frozen
+class Vouching:
+    """Whether the log still holds a report's link, and the checkpoint that vouches for it."""
+
+    unchanged: bool
+    checkpoint: int | None
+    """The number of the first signed checkpoint at or after the position (None: none yet)."""
+    damage: str | None
 
 
 class UnchainedStoreError(DomainError):
@@ -136,6 +146,32 @@ class LogTrust:
         )
         return Link(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
 
+    def link_at(self, position: int) -> Link | None:
+        """The chain's link at a position (position 0: the empty log's); None if the book keeps
+        no chain, or none at that position."""
+        if self.kind == "memory":
+            return None
+        if position == 0:
+            return Link(0, 0, GENESIS)
+        rows = self._database.query(
+            f"SELECT position, seq, link FROM {self.tables.chain} WHERE position = ?", (position,)
+        )
+        return Link(rows[0][0], rows[0][1], bytes(rows[0][2])) if rows else None
+
+    def vouch(self, position: int, seq: int, link_hex: str) -> Vouching:
+        """Does the chain still have this link at `position` (one indexed read), and is the
+        chain sound up to the first checkpoint covering it (recomputed, signature checked)?"""
+        found = self.link_at(position)
+        if found is None or (found.seq, found.link.hex()) != (seq, link_hex):
+            return Vouching(False, None, f"the log's chain at position {position} is not the "
+                                         "one the report was made from")
+        covering = sorted(self.checkpoints(position), key=lambda c: (c.position, c.number))
+        upto = covering[0].position if covering else position
+        verdict = self.verify(1, upto) if upto else Verdict()
+        if not verdict.ok:
+            return Vouching(False, None, verdict.summary())
+        return Vouching(True, covering[0].number if covering else None, None)
+
     def _last_position(self) -> int:
         t = self.tables
         rows = self._database.query(f"SELECT max({t.position}) FROM {t.events}")
@@ -155,7 +191,7 @@ class LogTrust:
     def checkpoint(self, *, on: date | None = None, note: str = "") -> Checkpoint:
         """Sign the chain's link at its head now, and keep the checkpoint."""
         self._checkpoint_table()
-        key = self.signing.private_key()
+        key = self._existing_key().private_key()
         head = self.head() or Link(0, 0, GENESIS)
         if head.position == 0 and self._last_position() > 0:
             raise UnchainedStoreError(_unchained_message())
@@ -166,10 +202,11 @@ class LogTrust:
         with self._database.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO log_checkpoints (position, seq, link, recorded_at, business_date, "
-                "note, signature) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "note, signature) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING number",
                 (c.position, c.seq, c.link, c.recorded_at, c.business_date, c.note, c.signature),
             )
-        return checkpoint
+            number = cursor.fetchone()[0]
+        return Checkpoint(**{**checkpoint.__dict__, "number": number})
 
     def checkpoints(self, first: int = 0, last: int | None = None) -> list[Checkpoint]:
         self._checkpoint_table()
@@ -185,7 +222,17 @@ class LogTrust:
         ]
 
     def public_key_pem(self) -> str:
-        return public_pem(self.signing.public_key())
+        return public_pem(self._existing_key().public_key())
+
+    def _existing_key(self) -> SigningKeyProvider:
+        """The provider, unless its key would be made anew for a book that has checkpoints
+        already (signed by a key that has gone missing)."""
+        if not self.signing.has_key() and self.checkpoints(0, None):
+            where = getattr(self.signing, "path", "the signing key")
+            raise SigningKeyError(
+                f"{where} is missing, but it signed this book's checkpoints: restore it (or set "
+                "CLIENTBOOK_SIGNING_KEY to it); a new key would make them all fail")
+        return self.signing
 
     # -- verification
 
@@ -195,14 +242,15 @@ class LogTrust:
     ) -> Verdict:
         """Recompute the chain over positions first..last, check versions and every
         checkpoint there (signature and link); the verdict names the first damage."""
-        key = public_key or self.signing.public_key()
+        checkpoints = self.checkpoints(first, last)
+        if public_key is None and checkpoints:  # no key needed where nothing is signed
+            public_key = self._existing_key().public_key()
         end = self._last_position()
         if end and self.head() is None:
             return Verdict(first=first, last=end,
                            damage=Damage(UNCHAINED, first, _unchained_message()))
         previous = self._link_before(first) if first > 1 else None
         check = ChainCheck(previous, from_start=first <= 1 or previous is None)
-        checkpoints = self.checkpoints(first, last)
         check.wanted = {c.position for c in checkpoints}
         for entry in self.entries(first - 1, last):
             if not check.feed([entry]):
@@ -212,14 +260,14 @@ class LogTrust:
         verdict = check.finish()
         if progress is not None:
             progress(last or end, last or end)
-        return check_checkpoints(checkpoints, check.links, verdict, key, end)
+        return check_checkpoints(checkpoints, check.links, verdict, public_key, end)
 
     # -- a log written before the chain
 
     def seal_existing(self) -> Checkpoint:
         """Chain the events a book wrote before it had a chain, under the log's write lock,
         and say so in a signed checkpoint."""
-        self.signing.private_key()  # refuse before writing anything if there is no key
+        self._existing_key().private_key()  # refuse before writing anything without a key
         t = self.tables
         with self._database.transaction() as cursor:
             if self._database.dialect == "postgresql":

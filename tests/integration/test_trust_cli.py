@@ -200,3 +200,15 @@ def test_an_unchained_log_is_reported_until_sealed(tmp_path: Path) -> None:
     assert out.startswith("sound: 1 events")
     code, _, err = cli(url, "verify", "--seal-existing")
     assert code == 1 and "the log is chained already" in err
+
+
+def test_a_book_whose_key_file_went_missing_refuses_a_new_key(db: str) -> None:
+    key_file = Path(f"{db.removeprefix('sqlite:///')}.signing-key")
+    key_file.unlink()
+    code, _, err = cli(db, "checkpoint")
+    assert code == 1 and "is missing, but it signed this book's checkpoints" in err
+    assert not key_file.exists()
+    with ClientBook.open(db) as book:
+        assert len(book.trust.checkpoints()) == 1  # nothing written
+    code, _, err = cli(db, "verify")
+    assert code == 1 and "restore it" in err
