@@ -97,6 +97,8 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
     insert, inside the library's EXCLUSIVE lock on the events table)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
+        if datastore.enable_db_functions:  # its insert function would write no links
+            raise OSError("clientbook's log keeps a hash chain: unset POSTGRES_ENABLE_DB_FUNCTIONS")
         super().__init__(datastore, events_table_name=events_table_name)
         self.chain_table_name = chain_table(events_table_name)
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
