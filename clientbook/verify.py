@@ -168,7 +168,9 @@ class Verdict:
     def summary(self) -> str:
         if self.damage is not None:
             d = self.damage
-            return f"{d.kind} at position {d.position}: {d.detail}"
+            vouched = "" if self.checkpoint is None else f", checkpoint {self.checkpoint}"
+            return (f"{d.kind} at position {d.position}: {d.detail}; sound up to position "
+                    f"{self.sound_to}{vouched}")
         vouched = "" if self.checkpoint is None else f", the last is number {self.checkpoint}"
         return (
             f"sound: {self.events} events, positions {self.first} to {self.last}; "
@@ -332,14 +334,16 @@ def check_checkpoints(
 ) -> Verdict:
     """Each checkpoint in the verified range: signed by `key`, and the chain has its link
     there. The first failure becomes the verdict's damage, unless an earlier one was found."""
+    vouched = 0
     for checkpoint in sorted(checkpoints, key=lambda c: (c.position, c.number)):
         if verdict.damage is not None and checkpoint.position >= verdict.damage.position:
             break
         damage = _checkpoint_damage(checkpoint, links, key, head)
-        if damage is not None:
-            verdict.damage = damage
-            verdict.sound_to = min(verdict.sound_to, damage.position - 1)
+        if damage is not None:  # a chain that passed may have been recomputed: trust it no
+            verdict.damage = damage  # further than the last checkpoint that held
+            verdict.sound_to = min(verdict.sound_to, vouched)
             break
+        vouched = checkpoint.position
         verdict.checkpoints += 1
         verdict.checkpoint = checkpoint.number
     return verdict

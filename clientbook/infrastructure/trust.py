@@ -252,10 +252,10 @@ class LogTrust:
         previous = self._link_before(first) if first > 1 else None
         check = ChainCheck(previous, from_start=first <= 1 or previous is None)
         check.wanted = {c.position for c in checkpoints}
-        for entry in self.entries(first - 1, last):
+        for count, entry in enumerate(self.entries(first - 1, last), start=1):
             if not check.feed([entry]):
                 break
-            if progress is not None and entry.position % 500 == 0:
+            if progress is not None and count % 1000 == 0:
                 progress(entry.position, last or end)
         verdict = check.finish()
         if progress is not None:

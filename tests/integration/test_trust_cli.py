@@ -76,7 +76,7 @@ def test_verify_names_the_damage_on_one_line_of_stderr_and_exits_1(db: str) -> N
     assert code == 1 and out == ""
     assert err.splitlines() == [
         "altered at position 4: the event at position 4 does not match its link: its stored "
-        "fields were changed"
+        "fields were changed; sound up to position 3"
     ]
     code, out, _ = cli(db, "verify", "--format", "json")
     assert code == 1

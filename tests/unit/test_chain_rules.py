@@ -198,3 +198,14 @@ def test_an_export_reads_back_as_it_was_written() -> None:
 def test_a_file_that_is_no_export_is_refused(line: str) -> None:
     with pytest.raises(ValueError, match="not a clientbook log export"):
         read_export([line])
+
+
+def test_a_verdict_trusts_the_log_no_further_than_the_last_checkpoint_that_held() -> None:
+    log = a_log()
+    events = [e.event for e in log if e.event is not None]
+    early, late = signed(log[3], number=1), signed(log[-1], number=2)
+    events[6] = replace(events[6], state=b'{"amount":"1.00"}')
+    v = verify_entries(chained(events), [early, late], KEY.public_key())
+    assert v.damage is not None and (v.damage.kind, v.damage.position) == ("altered", 12)
+    assert (v.sound_to, v.checkpoint) == (4, 1)
+    assert v.summary().endswith("sound up to position 4, checkpoint 1")
