@@ -35,6 +35,8 @@ from clientbook.verify import (
 )
 
 PAGE = 2000
+PROGRESS_EVERY = 1000
+"""Positions between two calls of a progress callback."""
 Progress = Callable[[int, int], None]
 """A progress callback: (position reached, last position)."""
 
@@ -255,7 +257,7 @@ class LogTrust:
         for count, entry in enumerate(self.entries(first - 1, last), start=1):
             if not check.feed([entry]):
                 break
-            if progress is not None and count % 1000 == 0:
+            if progress is not None and count % PROGRESS_EVERY == 0:
                 progress(entry.position, last or end)
         verdict = check.finish()
         if progress is not None:
@@ -317,7 +319,7 @@ class LogTrust:
         end = self._last_position()
         for entry in self.entries():
             counted[0] += 1
-            if progress is not None and entry.position % 500 == 0:
+            if progress is not None and counted[0] % PROGRESS_EVERY == 0:
                 progress(entry.position, end)
             yield entry
 

@@ -279,3 +279,15 @@ def test_a_log_written_before_the_chain_is_unchained_until_sealed(tmp_path: Path
         register(book, "13", 1)
         verdict = book.trust.verify()
         assert verdict.ok and verdict.events == 6 and verdict.checkpoints == 1
+
+
+def test_verify_reports_its_progress(
+    written: tuple[ClientBook, Raw], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientbook.infrastructure import trust
+
+    book, _ = written
+    monkeypatch.setattr(trust, "PROGRESS_EVERY", 3)
+    seen: list[tuple[int, int]] = []
+    assert book.trust.verify(progress=lambda done, last: seen.append((done, last))).ok
+    assert seen == [(3, 8), (6, 8), (8, 8)]
