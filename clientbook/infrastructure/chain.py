@@ -111,8 +111,10 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
             "AS before, h.seq, h.link FROM (SELECT 1) AS one LEFT JOIN "
             "(SELECT seq, link FROM {0}.{1} ORDER BY position DESC LIMIT 1) AS h ON true"
         ).format(schema, chain, Identifier(events_table_name))
-        self._insert_links = SQL("INSERT INTO {0}.{1} (seq, position, link) VALUES (%s, %s, %s)"
-                                 ).format(schema, chain)
+        self._insert_links = SQL(
+            "INSERT INTO {0}.{1} (seq, position, link) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
+        ).format(schema, chain)
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -124,5 +126,7 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
             assert row is not None
             head = None if row["seq"] is None else (row["seq"], bytes(row["link"]))
             if extends(head, row["before"]):
-                curs.executemany(self._insert_links, next_links(head, positions, stored_events))
+                rows = next_links(head, positions, stored_events)
+                columns = [[row[i] for row in rows] for i in range(3)]  # one statement
+                curs.execute(self._insert_links, columns, prepare=True)
         return positions
