@@ -23,14 +23,21 @@ LONG_LOG = 20_000
 _stderr = Console(stderr=True)
 
 
+class _Refused(click.ClickException):
+    """A request that could not be carried out (no key, no chain): exit status 2, so that a
+    script tells it from a damaged log (1)."""
+
+    exit_code = 2
+
+
 @contextmanager
 def _book(ctx: click.Context) -> Iterator[ClientBook]:
-    """The book, with a domain error (bad input, no key) as one line on stderr, exit 1."""
+    """The book, with a domain error (bad input, no key) as one line on stderr, exit 2."""
     with ClientBook.open(ctx.find_root().obj) as book:
         try:
             yield book
         except DomainError as error:
-            raise click.ClickException(str(error)) from None
+            raise _Refused(str(error)) from None
 
 
 @contextmanager
@@ -69,7 +76,8 @@ def _public_key(path: str | None) -> Any:
 def verify(ctx: click.Context, first: int, last: int | None, key_file: str | None, fmt: str,
            seal_existing: bool) -> None:
     """Recompute the log's hash chain, check every aggregate's versions and every checkpoint's
-    signature; name the first damage found. Exit status 1 if the log is not sound."""
+    signature; name the first damage found. Exit status 1 if the log is not sound, 2 if it
+    could not be verified."""
     if last is not None and last < first:
         raise click.BadParameter(f"--to {last} is before --from {first}", param_hint="--to")
     key = _public_key(key_file)
