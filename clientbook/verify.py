@@ -37,25 +37,24 @@ ALTERED, DELETED, INSERTED, REORDERED = "altered", "deleted", "inserted", "reord
 TRUNCATED, BAD_SIGNATURE, UNCHAINED = "truncated", "bad signature", "unchained"
 
 
-def _field(value: bytes) -> bytes:
-    return struct.pack(">I", len(value)) + value
+_HEAD, _MIDDLE, _LENGTH = struct.Struct(">QQI"), struct.Struct(">QI"), struct.Struct(">I")
 
 
 def link(
     previous: bytes, seq: int, position: int, aggregate_id: str, version: int, topic: str,
     state: bytes,
 ) -> bytes:
-    """SHA-256 of the previous link, the event's place in the chain and its stored fields."""
-    digest = hashlib.sha256(previous)
-    digest.update(struct.pack(">QQ", seq, position))
-    digest.update(_field(aggregate_id.encode()))
-    digest.update(struct.pack(">Q", version))
-    digest.update(_field(topic.encode()))
-    digest.update(_field(state))
-    return digest.digest()
+    """SHA-256 of the previous link, the event's place in the chain and its stored fields:
+    previous ‖ u64 seq ‖ u64 position ‖ u32 len ‖ aggregate id ‖ u64 version ‖ u32 len ‖
+    topic ‖ u32 len ‖ state (big-endian; see docs/audit.md)."""
+    a, t = aggregate_id.encode(), topic.encode()
+    return hashlib.sha256(b"".join((
+        previous, _HEAD.pack(seq, position, len(a)), a, _MIDDLE.pack(version, len(t)), t,
+        _LENGTH.pack(len(state)), state,
+    ))).digest()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One stored event, as the log holds it (the aggregate id in its canonical text form)."""
 
@@ -66,7 +65,7 @@ class Event:
     state: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """One row of the chain: the event's ordinal in the chain (`seq`), its position, its link."""
 
@@ -75,7 +74,7 @@ class Link:
     link: bytes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     """What the log holds at one position: the event, its link, or (if damaged) one of them."""
 
@@ -84,7 +83,7 @@ class Entry:
     link: Link | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Checkpoint:
     """A signed statement: the chain's link at `position` (its `seq`-th event) was `link`."""
 
@@ -124,7 +123,7 @@ def canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Damage:
     """The first thing found wrong: its kind, the position it was found at, and what it is."""
 

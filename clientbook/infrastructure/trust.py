@@ -8,6 +8,7 @@ book's database (`log_checkpoints`), signed with a key that does not (signing.py
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -130,7 +131,7 @@ class LogTrust:
             f"ORDER BY {t.position} LIMIT {PAGE}",
             (after, _upto(upto)),
         )
-        return [Event(p, str(UUID(str(a))), v, topic, _bytes(state))
+        return [Event(p, _canonical(a), v, topic, _bytes(state))
                 for p, a, v, topic, state in rows]
 
     def _links(self, after: int, upto: int | None) -> list[Link]:
@@ -208,7 +209,7 @@ class LogTrust:
                 (c.position, c.seq, c.link, c.recorded_at, c.business_date, c.note, c.signature),
             )
             number = cursor.fetchone()[0]
-        return Checkpoint(**{**checkpoint.__dict__, "number": number})
+        return replace(checkpoint, number=number)
 
     def checkpoints(self, first: int = 0, last: int | None = None) -> list[Checkpoint]:
         self._checkpoint_table()
@@ -293,7 +294,7 @@ class LogTrust:
             rows = cursor.fetchall()
             links = []
             for p, a, v, topic, state in rows:
-                value = link(head.link, head.seq + 1, p, str(UUID(str(a))), v, topic, _bytes(state))
+                value = link(head.link, head.seq + 1, p, _canonical(a), v, topic, _bytes(state))
                 head = Link(p, head.seq + 1, value)
                 links.append((head.seq, p, value))
             for row in links:
@@ -337,6 +338,14 @@ def _merged(events: Sequence[Event], links: Sequence[Link]) -> Iterator[Entry]:
         yield Entry(position, events_at.get(position), by_position.get(position))
 
 
+def _canonical(aggregate_id: Any) -> str:
+    """An aggregate id as the chain hashes it (SQLite stores 32 hex digits, PostgreSQL a UUID)."""
+    if isinstance(aggregate_id, str) and len(aggregate_id) == 32:
+        h = aggregate_id.lower()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    return str(aggregate_id if isinstance(aggregate_id, UUID) else UUID(str(aggregate_id)))
+
+
 def _bytes(value: Any) -> bytes:
     """A stored value as bytes; text, if someone turned the column's value into text."""
     return value.encode() if isinstance(value, str) else bytes(value)
@@ -352,7 +361,7 @@ def _signed(key: Any, head: Link, on: date | None, note: str) -> Checkpoint:
         recorded_at=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         business_date=None if on is None else on.isoformat(), note=note, signature=b"",
     )
-    return Checkpoint(**{**unsigned.__dict__, "signature": key.sign(unsigned.message())})
+    return replace(unsigned, signature=key.sign(unsigned.message()))
 
 
 def _unchained_message() -> str:
