@@ -187,7 +187,7 @@ class _Walk:
 
 
 class ChainCheck:
-    """Walks a log's entries in position order; `check()` returns the first damage, if any.
+    """Walks a log's entries in position order (`feed()`, then `finish()` for the verdict).
 
     Each link is checked against the stored link before it, so damage stays where it is: one
     altered event fails at its own position only, which lets the verifier tell a swap (two

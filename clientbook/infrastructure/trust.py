@@ -112,8 +112,10 @@ class LogTrust:
 
     def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
         """What the log holds at each position after `after` (to `upto`), event and link
-        merged by position, as stored."""
-        t = self.tables
+        merged by position, as stored. The end is fixed first: events and links are read in
+        separate statements, and one written meanwhile (past that end) is left for next time."""
+        end_now = self._last_position()
+        upto = end_now if upto is None else min(upto, end_now)
         while True:
             events = self._events(after, upto)
             end = events[-1].position if len(events) == PAGE else upto

@@ -304,3 +304,18 @@ def test_verify_reports_its_progress(
     seen: list[tuple[int, int]] = []
     assert book.trust.verify(progress=lambda done, last: seen.append((done, last))).ok
     assert seen == [(3, 8), (6, 8), (8, 8)]
+
+
+def test_verify_while_others_write_finds_the_log_sound(signed_url: str) -> None:
+    with ClientBook.open(signed_url) as book:
+        register(book, "11", 2)
+        writer = threading.Thread(target=_threads, args=(signed_url, 2,
+                                                         lambda b, p: register(b, p, 15)))
+        writer.start()
+        verdicts = []
+        while writer.is_alive():
+            verdicts.append(book.trust.verify())
+        writer.join()
+        verdicts.append(book.trust.verify())
+    assert len(verdicts) > 1 and all(v.ok for v in verdicts), [v.summary() for v in verdicts]
+    assert verdicts[-1].events == 32
