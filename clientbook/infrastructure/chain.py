@@ -13,6 +13,7 @@ A log written before the chain existed has events and no links: its writers add 
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Sequence
 from uuid import UUID
 
@@ -106,8 +107,9 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
             "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
             "seq bigint NOT NULL, link bytea NOT NULL)"
         ).format(schema, chain))
+        self._heads = threading.local()
         self._select_head = SQL(
-            "SELECT (SELECT max(notification_id) FROM {0}.{2} WHERE notification_id < %s) "
+            "SELECT (SELECT max(notification_id) FROM {0}.{2}) "
             "AS before, h.seq, h.link FROM (SELECT 1) AS one LEFT JOIN "
             "(SELECT seq, link FROM {0}.{1} ORDER BY position DESC LIMIT 1) AS h ON true"
         ).format(schema, chain, Identifier(events_table_name))
@@ -116,17 +118,26 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
             "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
         ).format(schema, chain)
 
+    def _lock_table(self, curs: Cursor[DictRow]) -> None:
+        """After the lock, before the insert: ask for the chain's head, in the same pipeline,
+        so that its answer comes back with the insert's (no round trip of its own)."""
+        super()._lock_table(curs)
+        head = curs.connection.cursor()
+        head.execute(self._select_head, prepare=True)
+        self._heads.cursor = head
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        head_cursor, self._heads.cursor = self._heads.cursor, None
+        with head_cursor:
+            row = head_cursor.fetchone()
         if positions:
-            curs.execute(self._select_head, (positions[0],), prepare=True)
-            row = curs.fetchone()
             assert row is not None
             head = None if row["seq"] is None else (row["seq"], bytes(row["link"]))
             if extends(head, row["before"]):
                 rows = next_links(head, positions, stored_events)
-                columns = [[row[i] for row in rows] for i in range(3)]  # one statement
+                columns = [[r[i] for r in rows] for i in range(3)]  # one statement for all
                 curs.execute(self._insert_links, columns, prepare=True)
         return positions
