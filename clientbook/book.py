@@ -9,7 +9,7 @@ import threading
 from contextlib import AbstractContextManager
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from uuid import UUID, uuid4
 
 from attrs import frozen
@@ -49,6 +49,7 @@ from clientbook.infrastructure.read_side import (
     hold,
     leases_for,
 )
+from clientbook.infrastructure.signing import NoKey, signing_key_for
 from clientbook.infrastructure.sql import TRANSIENT_ERRORS, SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
@@ -70,6 +71,9 @@ from clientbook.projections.queries import (
 )
 from clientbook.projections.operations import Wakeup
 from clientbook.projections.runner import LATEST, ProjectionRunner
+
+if TYPE_CHECKING:
+    from clientbook.infrastructure.trust import LogTrust
 
 
 class _Sleep:
@@ -247,6 +251,28 @@ class ClientBook(_ReadSide):
                 RunCardCycle(self.app, self.card_accounts),
             ]
         )
+        self.signing = signing_key_for(
+            self.store.kind, self.store.sqlite_path, "this PostgreSQL book"
+        )
+        """Where the checkpoints' signing key comes from; an embedder may set its own."""
+        self._trust: LogTrust | None = None
+        if self.store.kind != "memory" and not isinstance(self.signing, NoKey):
+            self._close_of_business.after_close.append(self._checkpoint_closed)
+
+    @property
+    def trust(self) -> LogTrust:
+        """The log's hash chain, its signed checkpoints, verification and export."""
+        if self._trust is None:
+            # Imported here: clientbook.verify, which trust uses, also runs as a script
+            # (python -m clientbook.verify), and must not be imported by the package first.
+            from clientbook.infrastructure.trust import LogTrust
+
+            self._trust = LogTrust(self._database, self.store.kind, self.signing)
+        self._trust.signing = self.signing
+        return self._trust
+
+    def _checkpoint_closed(self, day: date) -> None:
+        self.trust.checkpoint(on=day, note=f"close of business {day.isoformat()}")
 
     def _wakeup(self) -> Wakeup:
         """What a worker waits on between rounds: the log's NOTIFY on PostgreSQL, else its

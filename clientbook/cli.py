@@ -19,6 +19,7 @@ from clientbook.book import ClientBook
 from clientbook.domain.errors import DomainError, ServiceError
 from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
 from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
+from clientbook.trust_cli import register as register_trust_commands
 
 console = Console()
 
@@ -242,7 +243,10 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
         console.print("[yellow]the manifest has no log digest: the log itself was not checked[/]")
     elif not result.log_unchanged:
         console.print("[red]the log up to that position is not the one the report was made from "
-                      "(its digest differs)[/]")
+                      f"({result.log_damage or 'its digest differs'})[/]")
+    elif result.checkpoint is not None:
+        console.print(f"the log up to that position is vouched for by signed checkpoint "
+                      f"{result.checkpoint}")
     if not result.policy_unchanged:
         console.print("[red]the policy settings in force differ from the manifest's[/]")
     if result.version_then != result.version_now:
@@ -792,6 +796,8 @@ def projections_skip(ctx: click.Context, name: str, position: int, reason: str,
             raise click.UsageError(str(error)) from None
     console.print(f"{name}: position {position:,} skipped by {actor}")
 
+
+register_trust_commands(main, export)  # verify, checkpoint, public-key, export log
 
 if __name__ == "__main__":
     main()

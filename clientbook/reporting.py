@@ -3,14 +3,15 @@ manifest that says what it reflects, and `reproduce`, which re-runs a manifest a
 
 A manifest holds:
 - the report's name and parameters (period, as-of business date);
-- the log position the report reflects, and a SHA-256 digest of the log up to it (every
-  event's position, aggregate, version, topic and stored bytes), so that a log altered since
-  is detected rather than silently reported on;
+- the log position the report reflects, and the log's hash chain link there (docs/audit.md;
+  one indexed read), or, for a book without a chain, a SHA-256 digest of the log up to it, so
+  that a log altered since is detected rather than silently reported on;
 - the policy settings in force on the as-of date, as the log held them at that position;
 - the clientbook version that made it;
 - the report itself, flattened into rows `[key, value]` (see `rows_of`), and their digest.
 
-`reproduce(book, manifest)` checks the log digest, re-runs the report at the manifest's
+`reproduce(book, manifest)` checks the link (and recomputes the chain up to the first signed
+checkpoint covering the position, which it names) or the digest, re-runs the report at the
 position with its parameters, and compares the rows one by one, naming each row that differs.
 
 This module sits beside `book.py`, not in a layer: like the command line, it works through
@@ -170,7 +171,7 @@ def run_report(
         "manifest": MANIFEST_FORMAT,
         "report": name,
         "parameters": parameters.as_json(),
-        "log": {"position": position, "digest": log_digest(book, position) if digest else None},
+        "log": _log_mark(book, position, digest),
         "policy": policy.as_text(),
         "clientbook_version": __version__,
         "made_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -178,6 +179,18 @@ def run_report(
         "rows": [list(row) for row in rows],
     }
     return ReportRun(name, report, rows, manifest)
+
+
+def _log_mark(book: ClientBook, position: int, digest: bool) -> dict[str, Any]:
+    """Where the report stands in the log: the chain's link at its position (one read) where
+    the book keeps a chain, else a digest of the log up to it; neither without `digest`."""
+    if not digest:
+        return {"position": position, "digest": None}
+    link = book.trust.link_at(position)
+    if link is None:
+        return {"position": position, "digest": log_digest(book, position)}
+    return {"position": position, "digest": None, "chain": {"seq": link.seq,
+                                                           "link": link.link.hex()}}
 
 
 @frozen
@@ -202,6 +215,10 @@ class Reproduction:
     version_now: str
     differences: tuple[Difference, ...]
     rows: int
+    checkpoint: int | None = None
+    """The signed checkpoint that vouches for the log up to the position (None: none yet)."""
+    log_damage: str | None = None
+    """What is wrong with the log, when the chain says so."""
 
     @property
     def identical(self) -> bool:
@@ -216,12 +233,18 @@ def reproduce(book: ClientBook, manifest: dict[str, Any]) -> Reproduction:
             f"the manifest reflects log position {position}, but this book's log ends at "
             f"{book.head}: is it the same book?"
         )
-    again = run_report(book, manifest["report"], parameters, position=position)
+    chain = _chain_of(manifest)
+    vouching = None if chain is None else book.trust.vouch(position, *chain)
+    again = run_report(book, manifest["report"], parameters, position=position,
+                       digest=chain is None)
     digest = manifest["log"].get("digest")
+    unchanged = None if digest is None else again.manifest["log"].get("digest") == digest
     return Reproduction(
         report=manifest["report"],
         position=position,
-        log_unchanged=None if digest is None else again.manifest["log"]["digest"] == digest,
+        log_unchanged=unchanged if vouching is None else vouching.unchanged,
+        checkpoint=None if vouching is None else vouching.checkpoint,
+        log_damage=None if vouching is None else vouching.damage,
         policy_unchanged=again.manifest["policy"] == manifest["policy"],
         version_then=str(manifest.get("clientbook_version")),
         version_now=str(again.manifest["clientbook_version"]),
@@ -247,6 +270,20 @@ def _read_manifest(manifest: Any) -> tuple[int, Parameters, list[Row]]:
     if name not in REPORTS:
         raise InvalidValueError(f"the manifest names no known report: {name!r}")
     return position, parameters, rows
+
+
+def _chain_of(manifest: dict[str, Any]) -> tuple[int, str] | None:
+    """The chain's (seq, link) the manifest recorded at its position, if it recorded one."""
+    chain = manifest["log"].get("chain")
+    if chain is None:
+        return None
+    try:
+        return int(chain["seq"]), str(chain["link"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise InvalidValueError(
+            f"this report manifest's chain link is damaged ({type(error).__name__}: {error}); "
+            "make it again with `clientbook report … --manifest FILE`"
+        ) from None
 
 
 def compare(expected: list[Row], actual: list[Row]) -> Iterable[Difference]:

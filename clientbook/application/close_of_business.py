@@ -70,6 +70,8 @@ class CloseOfBusiness:
         self._refresh = refresh  # brings the views the steps query up to the head of the log
         self._exclusive = exclusive
         self.steps: list[DailyStep] = []
+        self.after_close: list[Callable[[date], object]] = []
+        """Called with each date once it is closed (the book signs a checkpoint of its log)."""
 
     def run(self, on: date, *, by: Actor = BATCH_ACTOR) -> CloseOfBusinessResult:
         """Close every date up to `on` not closed yet. One process closes at a time: another
@@ -88,6 +90,8 @@ class CloseOfBusiness:
                 changes[step.name] = step.run(day, settings, by)
             calendar.close_day(day, changes=changes, by=by.id)
             self._app.save_all(calendar)
+            for hook in self.after_close:
+                hook(day)
             days.append(DayResult(day, changes))
         return CloseOfBusinessResult(tuple(days))
 

@@ -487,6 +487,8 @@ class Factory(es_postgres.PostgresFactory):
         if isinstance(recorder, PostgresTrackingRecorder):
             return True  # its create_table() also migrates old tracking tables: always run it
         tables = [cast(PostgresAggregateRecorder, recorder).events_table_name]
+        if chain := getattr(recorder, "chain_table_name", None):
+            tables.append(chain)  # a log older than its chain gets the chain's table
         datastore = cast(BookDatastore, self.datastore)
         with datastore.bounded(), datastore.get_connection() as connection:
             row = connection.execute(

@@ -13,6 +13,9 @@ from clientbook.infrastructure.postgres import DEFAULT_TIMEOUT, TIMEOUT, ensure_
 from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
 
 DEFAULT_URL = "sqlite:///clientbook.db"
+CHAINED_SQLITE = "clientbook.infrastructure.chain:ChainedSQLiteApplicationRecorder"
+CHAINED_POSTGRES = "clientbook.infrastructure.chain:ChainedPostgresApplicationRecorder"
+"""The recorders that write the log's hash chain with its events (infrastructure/chain.py)."""
 
 
 class StoreUrlError(ValueError):
@@ -59,6 +62,7 @@ def parse_store_url(url: str | None) -> Store:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
             "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": CHAINED_SQLITE,
         }
         return Store(url, env, "sqlite", sqlite_path=path)
     if url.startswith(("postgresql://", "postgres://")):
@@ -88,6 +92,7 @@ def _postgres(url: str) -> Store:
         "POSTGRES_USER": user,
         "POSTGRES_PASSWORD": password,
         "POSTGRES_SCHEMA": schema,
+        "APPLICATION_RECORDER_TOPIC": CHAINED_POSTGRES,
     }
     conninfo = make_conninfo(
         host=parts.hostname,

@@ -11,7 +11,13 @@ from eventsourcing.tests import (
 )  # the module, so pytest does not collect its bases
 from eventsourcing.utils import Environment
 
+from eventsourcing.sqlite import SQLiteDatastore
+
 from clientbook.infrastructure.audit_view import SqlAuditTrailView
+from clientbook.infrastructure.chain import (
+    ChainedPostgresApplicationRecorder,
+    ChainedSQLiteApplicationRecorder,
+)
 from clientbook.infrastructure.postgres import (
     BoundedAggregateRecorder,
     BoundedApplicationRecorder,
@@ -102,3 +108,26 @@ class TestOurPostgresAggregateRecorder(_OnAFreshSchema, es_p.AggregateRecorderTe
         recorder = self.factory().aggregate_recorder("snapshots")
         assert isinstance(recorder, BoundedAggregateRecorder)
         return recorder
+
+
+class TestOurSqliteApplicationRecorder(es_p.ApplicationRecorderTestCase):
+    """The recorder that writes the log's hash chain on SQLite is still the library's."""
+
+    def setUp(self) -> None:
+        self._dir = tempfile.TemporaryDirectory()
+
+    def tearDown(self) -> None:
+        self._dir.cleanup()
+
+    def create_recorder(self) -> ChainedSQLiteApplicationRecorder:
+        datastore = SQLiteDatastore(str(Path(self._dir.name) / "log.db"), lock_timeout=30)
+        recorder = ChainedSQLiteApplicationRecorder(datastore)
+        recorder.create_table()
+        return recorder
+
+
+def test_the_library_suites_ran_on_the_chained_recorders() -> None:
+    """The PostgreSQL suite above gets the chained recorder through the book's environment."""
+    env = parse_store_url("postgresql://postgres@127.0.0.1/test").env
+    assert env["APPLICATION_RECORDER_TOPIC"].endswith("ChainedPostgresApplicationRecorder")
+    assert issubclass(ChainedPostgresApplicationRecorder, BoundedApplicationRecorder)

@@ -36,9 +36,10 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def book(demo_file: Path, tmp_path: Path) -> Iterator[ClientBook]:
-    """A private copy of the demo book."""
+    """A private copy of the demo book, with the key file that signs its checkpoints."""
     copy = tmp_path / "copy.db"
     shutil.copy(demo_file, copy)
+    shutil.copy(f"{demo_file}.signing-key", f"{copy}.signing-key")
     with ClientBook.open(f"sqlite:///{copy}") as opened:
         yield opened
 
@@ -266,3 +267,33 @@ def test_reports_as_of_a_date_agree_with_the_book_as_of_that_date(book: ClientBo
             assert past.credit_reports.concentration(as_of=on).groups == (
                 book.credit_reports.concentration(as_of=on).groups
             )
+
+
+def test_a_manifest_records_the_chain_link_and_reproduce_names_the_covering_checkpoint(
+    book: ClientBook,
+) -> None:
+    book.customers.register(number="C-900002", kind="individual", name="After Close",
+                            manager="m-001", by=CLERK, on=LAST)  # after the last checkpoint
+    run = run_report(book, "complaints", PARAMETERS)
+    position = run.manifest["log"]["position"]
+    assert max(c.position for c in book.trust.checkpoints()) < position
+    link = book.trust.link_at(position)
+    assert link is not None and run.manifest["log"]["digest"] is None
+    assert run.manifest["log"]["chain"] == {"seq": link.seq, "link": link.link.hex()}
+    assert reproduce(book, run.manifest).checkpoint is None  # nothing signed after it yet
+    signed = book.trust.checkpoint(note="after the report")
+    again = reproduce(book, run.manifest)
+    assert again.identical and again.checkpoint == signed.number
+
+
+def test_a_manifest_whose_link_the_chain_no_longer_has_is_not_reproduced(
+    book: ClientBook,
+) -> None:
+    manifest = run_report(book, "groups", PARAMETERS).manifest
+    manifest["log"]["chain"]["link"] = "00" * 32
+    result = reproduce(book, manifest)
+    assert not result.log_unchanged and not result.identical
+    assert result.log_damage and "is not the one the report was made from" in result.log_damage
+    manifest["log"]["chain"] = {"seq": "x"}
+    with pytest.raises(InvalidValueError, match="chain link is damaged"):
+        reproduce(book, manifest)

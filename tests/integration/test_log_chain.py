@@ -1,0 +1,327 @@
+"""The log's hash chain on SQLite and PostgreSQL (issue 13): written with the events, by
+concurrent writers too; damage made directly in the database is named by `verify`."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import psycopg
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from clientbook import Actor, ClientBook
+from clientbook.domain.errors import ConflictError
+from clientbook.infrastructure.store import parse_store_url
+
+D = date(2026, 11, 2)
+CLERK = Actor("u-clerk", {"officer"})
+WRITERS, EACH = 2, 12
+WRITER = """
+import sys
+from datetime import date
+from clientbook import Actor, ClientBook
+with ClientBook.open(sys.argv[1]) as book:
+    for i in range(int(sys.argv[3])):
+        book.customers.register(number=f"C-{sys.argv[2]}{i:04d}", kind="individual",
+                                name="Li Lei", manager="m-007", by=Actor("u-clerk", {"officer"}),
+                                on=date(2026, 11, 2))
+"""
+
+
+@pytest.fixture
+def signed_url(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A store whose book can sign: PostgreSQL gets its key from the environment."""
+    if store_url.startswith("postgresql"):
+        key = Ed25519PrivateKey.generate()
+        pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+        monkeypatch.setenv("CLIENTBOOK_SIGNING_KEY", pem.decode())
+    return store_url
+
+
+def register(book: ClientBook, prefix: str, count: int) -> None:
+    for i in range(count):
+        book.customers.register(number=f"C-{prefix}{i:04d}", kind="individual", name="Li Lei",
+                                manager="m-007", by=CLERK, on=D)
+
+
+class Raw:
+    """The book's database as an intruder reaches it: plain SQL on the events and the chain."""
+
+    def __init__(self, url: str) -> None:
+        store = parse_store_url(url)
+        self.sqlite = store.kind == "sqlite"
+        if self.sqlite:
+            self.connection: Any = sqlite3.connect(store.sqlite_path or "", isolation_level=None)
+            self.connection.execute("PRAGMA synchronous=OFF")  # many small edits, no fsyncs
+            self.events, self.chain, self.position = "stored_events", "stored_events_chain", "rowid"
+        else:
+            self.connection = psycopg.connect(
+                store.postgres_conninfo or "", autocommit=True,
+                options=f"-c search_path={store.postgres_schema}",
+            )
+            self.events, self.chain = "clientbook_events", "clientbook_events_chain"
+            self.position = "notification_id"
+
+    def run(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        if not self.sqlite:
+            sql = sql.replace("?", "%s")
+        cursor = self.connection.execute(sql, params)
+        return list(cursor.fetchall()) if cursor.description else []
+
+    def state(self, position: int) -> bytes:
+        return bytes(self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?",
+                              (position,))[0][0])
+
+    def set_state(self, position: int, state: bytes) -> None:
+        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?",
+                 (state, position))
+
+    def delete(self, position: int, *, link: bool) -> None:
+        self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
+        if link:
+            self.run(f"DELETE FROM {self.chain} WHERE position = ?", (position,))
+
+
+def _written(url: str) -> Iterator[tuple[ClientBook, Raw]]:
+    with ClientBook.open(url) as book:
+        register(book, "11", 8)
+        raw = Raw(url)
+        yield book, raw
+        raw.connection.close()
+
+
+@pytest.fixture
+def written(signed_url: str) -> Iterator[tuple[ClientBook, Raw]]:
+    """Eight events on each backend: for what the backends do differently (writing, reading)."""
+    yield from _written(signed_url)
+
+
+@pytest.fixture
+def on_sqlite(tmp_path: Path) -> Iterator[tuple[ClientBook, Raw]]:
+    """Eight events on SQLite: for the verifier's verdicts, which read both backends alike."""
+    yield from _written(f"sqlite:///{tmp_path / 'book.db'}")
+
+
+def damage_of(book: ClientBook) -> tuple[str, int]:
+    verdict = book.trust.verify()
+    assert verdict.damage is not None, "the damage went unnoticed"
+    return verdict.damage.kind, verdict.damage.position
+
+
+def test_every_event_is_chained_as_it_is_written(written: tuple[ClientBook, Raw]) -> None:
+    book, raw = written
+    rows = raw.run(f"SELECT seq, position FROM {raw.chain} ORDER BY seq")
+    assert rows == [(seq, seq) for seq in range(1, book.head + 1)]
+    verdict = book.trust.verify()
+    assert verdict.ok, verdict.summary()
+    assert (verdict.events, verdict.sound_to) == (book.head, book.head)
+
+
+def test_a_write_refused_by_a_conflict_leaves_no_link(written: tuple[ClientBook, Raw]) -> None:
+    book, raw = written
+    before = raw.run(f"SELECT count(*) FROM {raw.chain}")[0][0]
+    customer = book.find("C-110000")
+    first, second = (book.app.repository.get(customer) for _ in range(2))
+    for copy in (first, second):
+        copy.record_contact(channel="call", purpose="follow_up", outcome="ok", by=CLERK.id, on=D)
+    book.app.save_all(first)
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        book.app.save_all(second)  # refused by the store (on PostgreSQL: a position used up)
+    assert raw.run(f"SELECT count(*) FROM {raw.chain}")[0][0] == before + 1
+    register(book, "12", 1)
+    assert book.trust.verify().ok
+
+
+def test_each_byte_of_a_sample_of_stored_states_flipped_is_named(
+    written: tuple[ClientBook, Raw],
+) -> None:
+    book, raw = written
+    for position in (1, 5):
+        state = raw.state(position)
+        step = 1 if raw.sqlite else 37  # every byte on SQLite, a sample on PostgreSQL
+        for i in range(0, len(state), step):
+            flipped = bytearray(state)
+            flipped[i] ^= 0x20
+            raw.set_state(position, bytes(flipped))
+            assert damage_of(book) == ("altered", position), f"byte {i} of position {position}"
+        raw.set_state(position, state)
+    assert book.trust.verify().ok
+
+
+def test_a_deleted_event_is_named_deleted(written: tuple[ClientBook, Raw]) -> None:
+    book, raw = written
+    raw.delete(4, link=False)
+    assert damage_of(book) == ("deleted", 4)
+    raw.delete(4, link=True)
+    assert damage_of(book) == ("deleted", 5)
+
+
+def test_an_inserted_event_is_named_inserted(on_sqlite: tuple[ClientBook, Raw]) -> None:
+    book, raw = on_sqlite
+    row = raw.run(f"SELECT originator_id, topic, state FROM {raw.events} WHERE "
+                  f"{raw.position} = 3")[0]
+    columns = "originator_id, originator_version, topic, state"
+    raw.run(f"INSERT INTO {raw.events} ({columns}) VALUES (?, 2, ?, ?)", tuple(row))
+    kind, position = damage_of(book)
+    assert (kind, position) == ("inserted", book.head)
+
+
+def test_two_events_with_their_states_swapped_are_named_reordered(
+    on_sqlite: tuple[ClientBook, Raw],
+) -> None:
+    book, raw = on_sqlite
+    two, six = raw.state(2), raw.state(6)
+    raw.set_state(2, six)
+    raw.set_state(6, two)
+    assert damage_of(book) == ("reordered", 2)
+
+
+def test_a_log_cut_short_after_a_checkpoint_is_named_truncated(
+    on_sqlite: tuple[ClientBook, Raw],
+) -> None:
+    book, raw = on_sqlite
+    checkpoint = book.trust.checkpoint(note="test")
+    assert checkpoint.position == book.head == 8
+    raw.delete(8, link=True)
+    raw.delete(7, link=True)
+    assert damage_of(book) == ("truncated", 7)
+
+
+def test_a_rewritten_chain_is_caught_by_the_checkpoint(on_sqlite: tuple[ClientBook, Raw]) -> None:
+    book, raw = on_sqlite
+    book.trust.checkpoint(note="test")
+    altered = raw.state(3).replace(b'"by":"u-clerk"', b'"by":"u-other"')
+    assert altered != raw.state(3)
+    raw.set_state(3, altered)
+    raw.run(f"DELETE FROM {raw.chain}")
+    book.trust.seal_existing()  # the chain recomputed over the altered log, even signed anew
+    verdict = book.trust.verify()
+    assert verdict.damage is not None
+    assert (verdict.damage.kind, verdict.damage.position) == ("altered", 8)
+
+
+def test_verify_from_and_to_check_that_stretch_only(on_sqlite: tuple[ClientBook, Raw]) -> None:
+    book, raw = on_sqlite
+    raw.set_state(2, raw.state(2) + b" ")
+    stretch = book.trust.verify(3, 6)
+    assert stretch.ok and (stretch.first, stretch.last, stretch.events) == (3, 6, 4)
+    assert book.trust.verify(1, 6).damage is not None
+
+
+def _threads(url: str, count: int, work: Callable[[ClientBook, str], None]) -> None:
+    errors: list[BaseException] = []
+
+    def run(prefix: str) -> None:
+        try:
+            with ClientBook.open(url) as book:
+                work(book, prefix)
+        except BaseException as error:  # reported below, with the others
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(f"2{i}",)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+
+def test_concurrent_writers_in_threads_leave_a_sound_chain(signed_url: str) -> None:
+    _threads(signed_url, 4, lambda book, prefix: register(book, prefix, 10))
+    with ClientBook.open(signed_url) as book:
+        verdict = book.trust.verify()
+        assert verdict.ok, verdict.summary()
+        assert verdict.events == 40
+
+
+def test_concurrent_writers_in_processes_leave_a_sound_chain(signed_url: str) -> None:
+    ClientBook.open(signed_url).close()  # the tables exist before the writers start
+    writers = [
+        subprocess.Popen([sys.executable, "-c", WRITER, signed_url, f"3{i}", str(EACH)],
+                         env=os.environ.copy(), stderr=subprocess.PIPE)
+        for i in range(WRITERS)
+    ]
+    for writer in writers:
+        _, error = writer.communicate(timeout=90)
+        assert writer.returncode == 0, error.decode()
+    with ClientBook.open(signed_url) as book:
+        verdict = book.trust.verify()
+        assert verdict.ok, verdict.summary()
+        assert verdict.events == WRITERS * EACH
+
+
+def test_close_of_business_signs_a_checkpoint_for_each_date_it_closes(signed_url: str) -> None:
+    with ClientBook.open(signed_url) as book:
+        register(book, "11", 2)
+        book.close_of_business(D)
+        book.close_of_business(date(2026, 11, 4))  # closes the 3rd and the 4th
+        checkpoints = book.trust.checkpoints()
+        assert [c.business_date for c in checkpoints] == ["2026-11-02", "2026-11-03",
+                                                          "2026-11-04"]
+        assert checkpoints[-1].position == book.head
+        verdict = book.trust.verify()
+        assert verdict.ok and verdict.checkpoints == 3, verdict.summary()
+
+
+def test_erasing_a_customer_leaves_the_chain_sound(signed_url: str) -> None:
+    with ClientBook.open(signed_url) as book:
+        register(book, "11", 2)
+        customer = book.find("C-110000")
+        book.customers.close(customer, reason="left the bank", by=CLERK, on=D)
+        book.trust.checkpoint(note="before the erasure")
+        book.customers.erase_personal_data(customer, reason="asked", by=CLERK, on=D)
+        verdict = book.trust.verify()
+        assert verdict.ok and verdict.checkpoints == 1, verdict.summary()
+
+
+def test_a_log_written_before_the_chain_is_unchained_until_sealed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    with ClientBook.open(url) as book:
+        register(book, "11", 3)
+    raw = Raw(url)
+    raw.run(f"DELETE FROM {raw.chain}")  # as a book from before issue 13 left it
+    with ClientBook.open(url) as book:
+        register(book, "12", 2)  # an old log gets no links until it is sealed
+        assert raw.run(f"SELECT count(*) FROM {raw.chain}") == [(0,)]
+        assert damage_of(book) == ("unchained", 1)
+        sealed = book.trust.seal_existing()
+        assert (sealed.position, sealed.seq) == (5, 5)
+        assert "sealed the 5 events" in sealed.note
+        register(book, "13", 1)
+        verdict = book.trust.verify()
+        assert verdict.ok and verdict.events == 6 and verdict.checkpoints == 1
+
+
+def test_verify_reports_its_progress(
+    on_sqlite: tuple[ClientBook, Raw], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clientbook.infrastructure import trust
+
+    book, _ = on_sqlite
+    monkeypatch.setattr(trust, "PROGRESS_EVERY", 3)
+    seen: list[tuple[int, int]] = []
+    assert book.trust.verify(progress=lambda done, last: seen.append((done, last))).ok
+    assert seen == [(3, 8), (6, 8), (8, 8)]
+
+
+def test_verify_while_others_write_finds_the_log_sound(signed_url: str) -> None:
+    with ClientBook.open(signed_url) as book:
+        register(book, "11", 2)
+        writer = threading.Thread(target=_threads, args=(signed_url, 2,
+                                                         lambda b, p: register(b, p, 15)))
+        writer.start()
+        verdicts = []
+        while writer.is_alive():
+            verdicts.append(book.trust.verify())
+        writer.join()
+        verdicts.append(book.trust.verify())
+    assert len(verdicts) > 1 and all(v.ok for v in verdicts), [v.summary() for v in verdicts]
+    assert verdicts[-1].events == 32
