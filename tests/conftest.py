@@ -46,6 +46,23 @@ def _postgres_unreachable(url: str = POSTGRES_URL, timeout: float = 3) -> str | 
 _PG_PROBLEM: list[str | None] = []
 
 
+def postgres_problem() -> str | None:
+    """Why the test PostgreSQL cannot be reached (asked once per session), or None."""
+    if not _PG_PROBLEM:
+        _PG_PROBLEM.append(_postgres_unreachable())
+    return _PG_PROBLEM[0]
+
+
+def drop_schema(schema: str) -> None:
+    import psycopg
+
+    from clientbook.infrastructure.store import parse_store_url
+
+    conninfo = parse_store_url(POSTGRES_URL + "?schema=public").postgres_conninfo
+    with psycopg.connect(conninfo or "", autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def require_postgres(problem: str | None, required: bool = REQUIRE_POSTGRES) -> None:
     """Skip the test for the problem, saying so, or fail it when PostgreSQL is required."""
     if problem:
@@ -56,18 +73,10 @@ def require_postgres(problem: str | None, required: bool = REQUIRE_POSTGRES) -> 
 
 def postgres_schema_url() -> Iterator[str]:
     """A fresh schema for one test, dropped afterwards; skip (or fail under CI) without a server."""
-    if not _PG_PROBLEM:
-        _PG_PROBLEM.append(_postgres_unreachable())
-    require_postgres(_PG_PROBLEM[0])
+    require_postgres(postgres_problem())
     schema = f"t_{uuid.uuid4().hex[:12]}"
     yield f"{POSTGRES_URL}?schema={schema}"
-    import psycopg
-
-    from clientbook.infrastructure.store import parse_store_url
-
-    conninfo = parse_store_url(POSTGRES_URL + "?schema=public").postgres_conninfo
-    with psycopg.connect(conninfo, autocommit=True) as connection:
-        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    drop_schema(schema)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -32,7 +32,9 @@ from uuid import UUID
 import pytest
 from hypothesis import Phase, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
+
+from _stores import KINDS, OnAStore, run_on
 
 from clientbook import (
     Actor,
@@ -259,10 +261,12 @@ class CardModel:
         return happened
 
 
-class CardMachine(RuleBasedStateMachine):
+class CardMachine(OnAStore):
+    horizon_days = HORIZON_DAYS  # how far an example closes business, paying or not
+
     def __init__(self) -> None:
         super().__init__()
-        self.book = ClientBook.open("memory:")
+        self.book = self.open_book()
         self.today = START
         self.account_id: UUID | None = None
         self.model: CardModel | None = None
@@ -278,7 +282,7 @@ class CardMachine(RuleBasedStateMachine):
                 self.check_the_log()
                 self.check_reports_survive_a_rebuild()
         finally:
-            self.book.close()
+            self.close_book(self.book)
 
     # -- giving a command -----------------------------------------------------------------------
 
@@ -355,7 +359,7 @@ class CardMachine(RuleBasedStateMachine):
         if Decimal(annual_fee) > 0:
             self.m.post("fees", "annual", Decimal(annual_fee), START)
         self.pays = pays
-        self.horizon = START + timedelta(days=HORIZON_DAYS[pays])
+        self.horizon = START + timedelta(days=self.horizon_days[pays])
         event("customer pays" if pays else "customer stops paying")
         if not pays:  # a purchase, then months of close of business without a payment
             self.authorise("purchase", "share", "1.00", spend)
@@ -720,6 +724,17 @@ CardMachine.TestCase.settings = settings(
             and (p is not Phase.shrink or os.environ.get("HYPOTHESIS_PROFILE") == "ci")],
 )
 TestCardMachine = CardMachine.TestCase
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_card_machine_on_a_real_database(kind: str) -> None:
+    """Fewer, shorter examples on a SQLite file and a PostgreSQL schema: the real recorders,
+    views and round trips through the mapper, inside the suite's time budget."""
+    # an example closes up to 300 business days: on PostgreSQL one, of at most 90
+    if kind == "sqlite":
+        run_on(CardMachine, kind, examples=2, steps=15)
+    else:
+        run_on(CardMachine, kind, examples=1, steps=10, horizon_days={True: 90, False: 90})
 
 
 # -- the machine's findings, each on its own -------------------------------------------------------
