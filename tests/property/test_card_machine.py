@@ -83,9 +83,9 @@ PROPOSERS = st.sampled_from([OFFICER, SUPERVISOR, MANAGER])
 APPROVERS = st.sampled_from([OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
 WRITE_OFF_APPROVERS = st.sampled_from([BATCH, OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
 REASONS = st.sampled_from(["risk review", "customer request", "  "])
-FRACTIONS = st.sampled_from([Decimal("0.1"), Decimal("0.5"), Decimal("0.9")])
+FRACTIONS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("0.99"), places=2)
 AMOUNTS = st.sampled_from(["small", "share", "all", "over", "big", "zero"])
-SMALL = st.sampled_from(["1.00", "49.99", "250.00", "999.99"])
+SMALL = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2).map(str)
 MONTHS = st.lists(st.integers(min_value=20, max_value=40), min_size=2, max_size=4)  # days per close
 
 
@@ -322,7 +322,7 @@ class CardMachine(OnAStore):
 
     @initialize(income=st.sampled_from(["3000.00", "3000.00", "8000.00"]),
                 limit=st.sampled_from(["3000.00", "8000.00", "15000.00"]),
-                apr=st.sampled_from(["0", "18", "24.99"]), annual_fee=st.sampled_from(["0.00", "200.00"]),
+                apr=st.one_of(st.just("0"), st.decimals(0, 36, places=2).map(str)), annual_fee=st.sampled_from(["0.00", "200.00"]),
                 expiry_days=st.sampled_from([140, 1095]), pays=st.booleans(),
                 spend=FRACTIONS, arrears=st.lists(st.integers(min_value=20, max_value=40), min_size=6,
                                                   max_size=8))
