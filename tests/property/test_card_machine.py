@@ -734,7 +734,7 @@ def test_the_card_machine_on_a_real_database(kind: str) -> None:
     if kind == "sqlite":
         run_on(CardMachine, kind, examples=2, steps=15)
     else:
-        run_on(CardMachine, kind, examples=1, steps=10, horizon_days={True: 90, False: 90})
+        run_on(CardMachine, kind, examples=1, steps=8, horizon_days={True: 90, False: 90})
 
 
 # -- the machine's findings, each on its own -------------------------------------------------------
