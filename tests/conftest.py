@@ -24,41 +24,59 @@ POSTGRES_URL = os.environ.get(
 REQUIRE_POSTGRES = os.environ.get("CLIENTBOOK_REQUIRE_POSTGRES") == "1"
 
 
-def _postgres_unreachable() -> str | None:
-    try:
-        import psycopg
+def _postgres_unreachable(url: str = POSTGRES_URL, timeout: float = 3) -> str | None:
+    """Why PostgreSQL at `url` cannot be reached, or None when it answers.
 
-        from clientbook.infrastructure.store import parse_store_url
+    Only a failure to connect is a reason to skip; anything else (a bad URL, a bug in this probe,
+    a missing driver) raises, so it fails the PostgreSQL cases instead of hiding them."""
+    import psycopg
 
-        conninfo = parse_store_url(POSTGRES_URL + "?schema=public").postgres_conninfo
-        with psycopg.connect(conninfo, connect_timeout=3) as connection:
+    from clientbook import StoreUnavailable
+    from clientbook.infrastructure.store import parse_store_url
+
+    try:  # parsing the URL ensures the schema: it connects, and gives up after `timeout`
+        conninfo = parse_store_url(f"{url}?schema=public&timeout={timeout}").postgres_conninfo
+        with psycopg.connect(conninfo or "", connect_timeout=max(2, int(timeout))) as connection:
             connection.execute("SELECT 1")
-    except Exception as error:  # any failure to reach it is the reason to skip
-        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(error).__name__}: {error})"
+    except (StoreUnavailable, psycopg.OperationalError) as error:  # refused, timed out, auth
+        return f"PostgreSQL at {url} is not reachable ({type(error).__name__}: {error})"
     return None
 
 
 _PG_PROBLEM: list[str | None] = []
 
 
-def postgres_schema_url() -> Iterator[str]:
-    """A fresh schema for one test, dropped afterwards; skip (or fail under CI) without a server."""
+def postgres_problem() -> str | None:
+    """Why the test PostgreSQL cannot be reached (asked once per session), or None."""
     if not _PG_PROBLEM:
         _PG_PROBLEM.append(_postgres_unreachable())
-    problem = _PG_PROBLEM[0]
-    if problem:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"CLIENTBOOK_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(f"{problem}; set CLIENTBOOK_TEST_POSTGRES_URL to run the PostgreSQL cases")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    yield f"{POSTGRES_URL}?schema={schema}"
+    return _PG_PROBLEM[0]
+
+
+def drop_schema(schema: str) -> None:
     import psycopg
 
     from clientbook.infrastructure.store import parse_store_url
 
     conninfo = parse_store_url(POSTGRES_URL + "?schema=public").postgres_conninfo
-    with psycopg.connect(conninfo, autocommit=True) as connection:
+    with psycopg.connect(conninfo or "", autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def require_postgres(problem: str | None, required: bool = REQUIRE_POSTGRES) -> None:
+    """Skip the test for the problem, saying so, or fail it when PostgreSQL is required."""
+    if problem:
+        if required:
+            pytest.fail(f"CLIENTBOOK_REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(f"{problem}; set CLIENTBOOK_TEST_POSTGRES_URL to run the PostgreSQL cases")
+
+
+def postgres_schema_url() -> Iterator[str]:
+    """A fresh schema for one test, dropped afterwards; skip (or fail under CI) without a server."""
+    require_postgres(postgres_problem())
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    yield f"{POSTGRES_URL}?schema={schema}"
+    drop_schema(schema)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -68,6 +86,37 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'book.db'}"
     else:
         yield from postgres_schema_url()
+
+
+CARD_DATA = Path(
+    os.environ.get("CLIENTBOOK_TEST_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uci-credit-card-default.csv"
+)
+"""The UCI card data: `CLIENTBOOK_TEST_DATA`, or `../shared/data/` beside the checkout."""
+REQUIRE_DATA = os.environ.get("CLIENTBOOK_REQUIRE_DATA") == "1"
+
+
+def card_data_problem(path: Path = CARD_DATA) -> str | None:
+    """Why the card-data tests cannot run, or None when the file is there."""
+    if path.is_file():
+        return None
+    return f"the UCI card data is not at {path} (set CLIENTBOOK_TEST_DATA to the CSV's path)"
+
+
+def require_card_data(path: Path = CARD_DATA, required: bool = REQUIRE_DATA) -> Path:
+    """The card data's path; without it skip, saying why, or fail when it is required."""
+    problem = card_data_problem(path)
+    if problem:
+        if required:
+            pytest.fail(f"CLIENTBOOK_REQUIRE_DATA=1 but {problem}")
+        pytest.skip(f"{problem}; set CLIENTBOOK_REQUIRE_DATA=1 to make its absence a failure")
+    return path
+
+
+@pytest.fixture
+def card_data() -> Path:
+    """The UCI card data (CLIENTBOOK_REQUIRE_DATA=1, set by .ci/run, makes it mandatory)."""
+    return require_card_data()
 
 
 @pytest.fixture

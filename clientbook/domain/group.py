@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from uuid import UUID
 
 from attrs import frozen
@@ -119,12 +119,15 @@ def group_id(name: str) -> UUID:
 
 
 def concentration_cap(policy: PolicySettings) -> Money:
+    """The most a group's limit may be: the cap's percentage of the net capital."""
     if policy.net_capital is None:
         raise ConcentrationCapError(
             "the policy has no net capital yet; set net_capital before granting a group limit"
         )
     cap = policy.net_capital * policy.concentration_cap_percent / Decimal(100)
-    return Money(cap.quantize(Decimal("0.01")), policy.currency)
+    # Down to the cent: rounded to nearest, 15% of 1,000,000.10 (150,000.015) would let a
+    # limit of 150,000.02 through, above the percentage.
+    return Money(cap.quantize(Decimal("0.01"), ROUND_DOWN), policy.currency)
 
 
 class CreditGroup(BookAggregate):

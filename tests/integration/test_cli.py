@@ -123,13 +123,9 @@ def test_the_same_seed_gives_the_same_reports_and_another_seed_other_ones(tmp_pa
     assert {"managers", "complaints", "html"} <= set(differing), differing
 
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "uci-credit-card-default.csv"
-
-
-@pytest.mark.skipif(not DATA.exists(), reason=f"the shared card data is not at {DATA}")
-def test_the_demo_can_shape_its_card_holders_on_the_real_data(tmp_path: Path) -> None:
+def test_the_demo_can_shape_its_card_holders_on_the_real_data(tmp_path: Path, card_data: Path) -> None:
     db = f"sqlite:///{tmp_path / 'cards.db'}"
-    data = DATA
+    data = card_data
     run(db, "demo", "--customers", "30", "--days", "40", "--cards-from", str(data), "--html", "")
     holders = list(read_holders(data, 5))
     with ClientBook.open(db) as book:

@@ -5,20 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-
 from clientbook import ClientBook
 from clientbook.application.uci_import import LAST_DAY, read_holders
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "uci-credit-card-default.csv"
 
-
-@pytest.mark.skipif(not DATA.exists(), reason=f"the shared card data is not at {DATA}")
-def test_the_first_500_card_holders_replay_into_a_consistent_portfolio(tmp_path: Path) -> None:
-    holders = list(read_holders(DATA, 500))
+def test_the_first_500_card_holders_replay_into_a_consistent_portfolio(
+    tmp_path: Path, card_data: Path
+) -> None:
+    holders = list(read_holders(card_data, 500))
     assert len(holders) == 500 and holders[0].limit == Decimal("20000")
     with ClientBook.open(f"sqlite:///{tmp_path / 'uci.db'}") as book:
-        events = book.import_uci_cards(DATA, rows=500)
+        events = book.import_uci_cards(card_data, rows=500)
         assert events > 500 * 10
         report = book.card_accounts.portfolio(as_of=LAST_DAY)
         assert report.issued == 500 and report.activation_rate_percent == Decimal("100.00")

@@ -32,7 +32,9 @@ from uuid import UUID
 import pytest
 from hypothesis import Phase, event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
+
+from _stores import KINDS, OnAStore, run_on
 
 from clientbook import (
     Actor,
@@ -81,9 +83,9 @@ PROPOSERS = st.sampled_from([OFFICER, SUPERVISOR, MANAGER])
 APPROVERS = st.sampled_from([OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
 WRITE_OFF_APPROVERS = st.sampled_from([BATCH, OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
 REASONS = st.sampled_from(["risk review", "customer request", "  "])
-FRACTIONS = st.sampled_from([Decimal("0.1"), Decimal("0.5"), Decimal("0.9")])
+FRACTIONS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("0.99"), places=2)
 AMOUNTS = st.sampled_from(["small", "share", "all", "over", "big", "zero"])
-SMALL = st.sampled_from(["1.00", "49.99", "250.00", "999.99"])
+SMALL = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("999.99"), places=2).map(str)
 MONTHS = st.lists(st.integers(min_value=20, max_value=40), min_size=2, max_size=4)  # days per close
 
 
@@ -259,10 +261,12 @@ class CardModel:
         return happened
 
 
-class CardMachine(RuleBasedStateMachine):
+class CardMachine(OnAStore):
+    horizon_days = HORIZON_DAYS  # how far an example closes business, paying or not
+
     def __init__(self) -> None:
         super().__init__()
-        self.book = ClientBook.open("memory:")
+        self.book = self.open_book()
         self.today = START
         self.account_id: UUID | None = None
         self.model: CardModel | None = None
@@ -278,7 +282,7 @@ class CardMachine(RuleBasedStateMachine):
                 self.check_the_log()
                 self.check_reports_survive_a_rebuild()
         finally:
-            self.book.close()
+            self.close_book(self.book)
 
     # -- giving a command -----------------------------------------------------------------------
 
@@ -318,7 +322,7 @@ class CardMachine(RuleBasedStateMachine):
 
     @initialize(income=st.sampled_from(["3000.00", "3000.00", "8000.00"]),
                 limit=st.sampled_from(["3000.00", "8000.00", "15000.00"]),
-                apr=st.sampled_from(["0", "18", "24.99"]), annual_fee=st.sampled_from(["0.00", "200.00"]),
+                apr=st.one_of(st.just("0"), st.decimals(0, 36, places=2).map(str)), annual_fee=st.sampled_from(["0.00", "200.00"]),
                 expiry_days=st.sampled_from([140, 1095]), pays=st.booleans(),
                 spend=FRACTIONS, arrears=st.lists(st.integers(min_value=20, max_value=40), min_size=6,
                                                   max_size=8))
@@ -355,7 +359,7 @@ class CardMachine(RuleBasedStateMachine):
         if Decimal(annual_fee) > 0:
             self.m.post("fees", "annual", Decimal(annual_fee), START)
         self.pays = pays
-        self.horizon = START + timedelta(days=HORIZON_DAYS[pays])
+        self.horizon = START + timedelta(days=self.horizon_days[pays])
         event("customer pays" if pays else "customer stops paying")
         if not pays:  # a purchase, then months of close of business without a payment
             self.authorise("purchase", "share", "1.00", spend)
@@ -720,6 +724,17 @@ CardMachine.TestCase.settings = settings(
             and (p is not Phase.shrink or os.environ.get("HYPOTHESIS_PROFILE") == "ci")],
 )
 TestCardMachine = CardMachine.TestCase
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_card_machine_on_a_real_database(kind: str) -> None:
+    """Fewer, shorter examples on a SQLite file and a PostgreSQL schema: the real recorders,
+    views and round trips through the mapper, inside the suite's time budget."""
+    # an example closes up to 300 business days: on PostgreSQL one, of at most 90
+    if kind == "sqlite":
+        run_on(CardMachine, kind, examples=2, steps=15)
+    else:
+        run_on(CardMachine, kind, examples=1, steps=8, horizon_days={True: 90, False: 90})
 
 
 # -- the machine's findings, each on its own -------------------------------------------------------

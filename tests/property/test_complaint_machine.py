@@ -23,7 +23,9 @@ import pytest
 from attrs import define, field
 from hypothesis import event, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import initialize, invariant, precondition, rule
+
+from _stores import KINDS, OnAStore, run_on
 
 from clientbook import (
     Actor,
@@ -203,10 +205,10 @@ def _command(name: str, steps: Sequence[str]) -> Any:
     return command
 
 
-class ComplaintMachine(RuleBasedStateMachine):
+class ComplaintMachine(OnAStore):
     def __init__(self) -> None:
         super().__init__()
-        self.book = ClientBook.open("memory:")
+        self.book = self.open_book()
         self.customers: set[str] = set()
         self.model: list[Expected] = []
         self.numbers: Counter[int] = Counter()  # year -> last number allocated
@@ -220,7 +222,7 @@ class ComplaintMachine(RuleBasedStateMachine):
         try:
             self.rebuild_projections()
         finally:
-            self.book.close()
+            self.close_book(self.book)
 
     # -- giving a command ----------------------------------------------------------------------
 
@@ -616,6 +618,7 @@ class ComplaintMachine(RuleBasedStateMachine):
             self.last_closed, self.today = through, max(self.today, through)
             assert self.book.last_business_date_closed == through
 
+    @precondition(lambda self: self.store_kind == "memory")  # on a real store: at the end only
     @rule()
     def rebuild_projections(self) -> None:
         """Replaying the whole log into empty views gives the same cards, report and trail."""
@@ -775,6 +778,13 @@ def test_the_model_authority_is_the_policy_default() -> None:
 
 ComplaintMachine.TestCase.settings = settings(stateful_step_count=50)
 TestComplaintMachine = ComplaintMachine.TestCase
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_complaint_machine_on_a_real_database(kind: str) -> None:
+    """Fewer, shorter examples on a SQLite file and a PostgreSQL schema: the real recorders,
+    views and round trips through the mapper, inside the suite's time budget."""
+    run_on(ComplaintMachine, kind, examples=2 if kind == "sqlite" else 1, steps=20)
 
 
 # -- findings, each on its own: an accepted command must never write an event the book can't read --

@@ -30,9 +30,12 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from uuid import UUID
 
-from hypothesis import event, settings
+import pytest
+from hypothesis import event, settings, target
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import initialize, invariant, rule
+
+from _stores import KINDS, OnAStore, run_on
 
 from clientbook import Actor, ClientBook, DomainError, Money, PolicySettings
 from clientbook.domain.credit_line import CreditLine, floor_for
@@ -86,7 +89,9 @@ REVIEWERS = st.sampled_from([CREDIT, CREDIT_2, MANAGER])
 RELEASERS = st.sampled_from([CREDIT, CREDIT_2, MANAGER, GENERAL_MANAGER])
 REASONS = st.sampled_from(["risk review", "customer request", "annual review", "  "])
 PICK = st.integers(min_value=0, max_value=50)
-FRACTIONS = st.sampled_from([Decimal("0.1"), Decimal("0.5"), Decimal(1)])
+FRACTIONS = st.one_of(  # of an amount: generated to the cent, the whole of it now and then
+    st.just(Decimal(1)), st.decimals(min_value=Decimal("0.01"), max_value=Decimal(1), places=2)
+)
 
 LINE_LIMITS = [
     "5000.00",
@@ -141,7 +146,8 @@ LINKS = st.sampled_from(
     ]
 )
 CONTROL = Link("control", "share register 2025", Decimal(60))
-DAYS = st.sampled_from([1, 1, 1, 2, 3, 10, 31, 91])
+DAYS = st.one_of(st.integers(min_value=1, max_value=3), st.integers(min_value=1, max_value=31))
+THRESHOLDS = st.sampled_from([90, 91])  # days past due: at the default threshold, and past it
 
 
 def worst(classes: Iterable[str]) -> str:
@@ -164,23 +170,25 @@ def above_authority(actor: Actor, amount: Money) -> bool:
     return limit is not None and amount > limit
 
 
-class CreditGroupMachine(RuleBasedStateMachine):
+class CreditGroupMachine(OnAStore):
     def __init__(self) -> None:
         super().__init__()
-        self.book = ClientBook.open("memory:")
+        self.book = self.open_book()
         self.today = START
         self.customers: list[UUID] = []
         self.lines: list[UUID] = []
         self.excused: set[UUID] = set()  # lines in default when a review released the group
         self.group_id: UUID | None = None
         self.policy = PolicySettings()
+        self.worst_member_dpd = 0  # steers the search towards members in default
 
     def teardown(self) -> None:
+        target(float(min(self.worst_member_dpd, 120)), label="worst member days past due")
         try:
             if self.group_id is not None and sys.exc_info()[1] is None:  # not after a failed step
                 self.check_reports_survive_a_rebuild()
         finally:
-            self.book.close()
+            self.close_book(self.book)
 
     # -- giving a command -----------------------------------------------------------------------
 
@@ -817,6 +825,18 @@ class CreditGroupMachine(RuleBasedStateMachine):
 
     @rule(days=DAYS)
     def close_of_business(self, days: int) -> None:
+        self.close_business_days(days)
+
+    @rule(pick=PICK, dpd=THRESHOLDS)
+    def close_of_business_until_a_line_is(self, pick: int, dpd: int) -> None:
+        """Steer to the cross-default boundary: close business days until a line's oldest unpaid
+        instalment is exactly `dpd` days past due (a random walk over days seldom lands there)."""
+        due = self.line(pick).oldest_unpaid_due()
+        if due is not None and due + timedelta(days=dpd) > self.today:
+            event(f"a line closed at exactly {dpd} days past due")
+            self.close_business_days((due + timedelta(days=dpd) - self.today).days)
+
+    def close_business_days(self, days: int) -> None:
         self.today += timedelta(days=days)
         result = self.book.close_of_business(self.today)
         assert [day.on for day in result.days][-1:] == [self.today]
@@ -833,6 +853,8 @@ class CreditGroupMachine(RuleBasedStateMachine):
                 f"{line.number} is {dpd} DPD but {line.classification}, better than {floor}"
             )
             in_default = line.is_in_default(self.today, policy)
+            if line.customer_id in group.members and line.status in COUNTED:
+                self.worst_member_dpd = max(self.worst_member_dpd, dpd)
             if line.customer_id in group.members and line.status in COUNTED and in_default:
                 event("a member in default after close of business")
                 assert group.cross_default is not None or line.id in self.excused, (
@@ -920,6 +942,14 @@ class CreditGroupMachine(RuleBasedStateMachine):
 
 CreditGroupMachine.TestCase.settings = settings(stateful_step_count=40)
 TestCreditGroupMachine = CreditGroupMachine.TestCase
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_credit_group_machine_on_a_real_database(kind: str) -> None:
+    """Fewer, shorter examples on a SQLite file and a PostgreSQL schema: the real recorders,
+    views and round trips through the mapper, inside the suite's time budget."""
+    # a step may close 91 business days or more: short examples on PostgreSQL
+    run_on(CreditGroupMachine, kind, examples=2 if kind == "sqlite" else 1, steps=15)
 
 
 def test_a_released_group_or_a_departed_member_leaves_no_line_frozen() -> None:

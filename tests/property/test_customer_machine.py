@@ -20,7 +20,9 @@ import pytest
 from attrs import define, field
 from hypothesis import Phase, example, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import initialize, invariant, rule
+
+from _stores import KINDS, OnAStore, run_on
 
 from clientbook import (
     Actor,
@@ -150,10 +152,10 @@ def _blank(value: object) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
-class CustomerMachine(RuleBasedStateMachine):
+class CustomerMachine(OnAStore):
     def __init__(self) -> None:
         super().__init__()
-        self.book = ClientBook.open("memory:")
+        self.book = self.open_book()
         self.model: dict[str, Expected] = {}
         self.claims: dict[str, str | None] = {}  # document as compared -> owner's number
         self.today = START
@@ -161,7 +163,7 @@ class CustomerMachine(RuleBasedStateMachine):
         self.statuses: dict[str, str] = {}  # the status last read from the store
 
     def teardown(self) -> None:
-        self.book.close()
+        self.close_book(self.book)
 
     # -- giving a command ----------------------------------------------------------------------
 
@@ -723,6 +725,13 @@ CustomerMachine.TestCase.settings = settings(
     phases=[p for p in Phase if p is not Phase.explain],  # explaining costs minutes here
 )
 TestCustomerMachine = CustomerMachine.TestCase
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_customer_machine_on_a_real_database(kind: str) -> None:
+    """Fewer, shorter examples on a SQLite file and a PostgreSQL schema: the real recorders,
+    views and round trips through the mapper, inside the suite's time budget."""
+    run_on(CustomerMachine, kind, examples=2, steps=20)
 
 
 # -- the machine's findings, each on its own -------------------------------------------------------
