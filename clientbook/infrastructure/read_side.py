@@ -478,6 +478,7 @@ class SqlShadows:
             place = f"{self._store.sqlite_path}.rebuild-{view.name}"
             _remove_sqlite(place)
             database = SqliteDatabase(place)
+            database.indexed = False  # the swap copies the rows into indexed tables
         shadow = type(view)(database)
         self._where[id(shadow)] = (database, place)
         return shadow
