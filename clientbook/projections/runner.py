@@ -43,7 +43,7 @@ from clientbook.projections.operations import (
 )
 
 PAGE = 500
-REBUILD_PAGE = 10_000
+REBUILD_PAGE = 50_000
 """Events a rebuild applies per transaction: its shadow answers no one until the swap, and a
 rebuild that dies is begun afresh, so its pages need not be small; a larger page writes each
 changed document once for more events, and commits fewer times."""
@@ -256,8 +256,8 @@ class ProjectionRunner:
             if self._include is not None:
                 decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
             for projection in [p for p, since in live.items() if since < last]:
-                mine = [d for d in decoded if not wanted[projection.name] or d[1] in
-                        wanted[projection.name]]
+                its = wanted[projection.name]
+                mine = [d for d in decoded if d[1] in its] if its else decoded
                 try:
                     self._apply(projection, mine, last)
                 except self._transient:
