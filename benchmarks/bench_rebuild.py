@@ -31,6 +31,7 @@ import hashlib
 import io
 import os
 import pstats
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -294,21 +295,58 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
     return res
 
 
-def demo_log(tmp: str, customers: int, days: int, seed: int) -> tuple[ClientBook, date, date]:
-    book = ClientBook.open(f"sqlite:///{os.path.join(tmp, 'demo.db')}")
+def copy_sqlite(source: str, target: str) -> None:
+    """A consistent copy of a SQLite book (the backup API: WAL contents included)."""
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+
+
+def cached(tmp: str, cache: Path | None, name: str,
+           build: Callable[[ClientBook], tuple[date, date]]) -> tuple[ClientBook, date, date]:
+    """Open the log `name` in `tmp`: copied from `cache` when a run kept it there (the dates
+    beside it), else built (and kept there, given a cache)."""
+    path = os.path.join(tmp, f"{name}.db")
+    if cache is not None and (cache / f"{name}.db").is_file():
+        say(f"{name}: the log kept in {cache} (not rebuilt)")
+        copy_sqlite(str(cache / f"{name}.db"), path)
+        first, last = (cache / f"{name}.dates").read_text().split()
+        return ClientBook.open(f"sqlite:///{path}"), date.fromisoformat(first), \
+            date.fromisoformat(last)
+    book = ClientBook.open(f"sqlite:///{path}")
+    first_day, last_day = build(book)
+    if cache is not None:
+        cache.mkdir(parents=True, exist_ok=True)
+        copy_sqlite(path, str(cache / f"{name}.db"))
+        (cache / f"{name}.dates").write_text(f"{first_day} {last_day}\n")
+    return book, first_day, last_day
+
+
+def demo_log(tmp: str, customers: int, days: int, seed: int,
+             cache: Path | None = None) -> tuple[ClientBook, date, date]:
+    return cached(tmp, cache, f"demo-{customers}c-{days}d-{seed}",
+                  lambda book: _demo(book, customers, days, seed))
+
+
+def _demo(book: ClientBook, customers: int, days: int, seed: int) -> tuple[date, date]:
     say(f"demo log: Demo(seed={seed}, managers={DEMO_MANAGERS}, start={DEMO_START}).run("
         f"customers={customers}, days={days}) (untimed; ~15-25 s with the defaults)")
     end = Demo(book, seed=seed, managers=DEMO_MANAGERS, start=DEMO_START).run(
         customers=customers, days=days)
-    return book, DEMO_START, end
+    return DEMO_START, end
 
 
-def cards_log(tmp: str, data: Path, rows: int) -> tuple[ClientBook, date, date]:
-    book = ClientBook.open(f"sqlite:///{os.path.join(tmp, 'cards.db')}")
+def cards_log(tmp: str, data: Path, rows: int,
+              cache: Path | None = None) -> tuple[ClientBook, date, date]:
+    return cached(tmp, cache, f"cards-{rows}", lambda book: _cards(book, data, rows))
+
+
+def _cards(book: ClientBook, data: Path, rows: int) -> tuple[date, date]:
     say(f"cards log: import_uci_cards(rows={rows:,}) (untimed; roughly {rows * 0.016:.0f} s on a "
         "loaded 2-core machine)")
     book.import_uci_cards(data, rows=rows)
-    return book, OPENED, book.last_business_date_closed or LAST_DAY
+    return OPENED, book.last_business_date_closed or LAST_DAY
 
 
 # --------------------------------------------------------------------------------------------
@@ -364,6 +402,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeats", type=int, default=3, help="timings per side (default 3)")
     p.add_argument("--profile", action="store_true",
                    help="print a cProfile (top 15 cumulative) of one extra rebuild per log")
+    p.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
+                   help="keep each built log in DIR and reuse it in later runs (a log depends "
+                        "only on its options, not on the read side's code)")
     args = p.parse_args(argv)
     if min(args.customers, args.days, args.rows, args.repeats) < 1:
         p.error("--customers, --days, --rows and --repeats must be at least 1")
@@ -376,10 +417,11 @@ def main(argv: list[str] | None = None) -> int:
         builders: list[tuple[str, Callable[[], tuple[ClientBook, date, date]]]] = []
         if args.log in ("demo", "all"):
             builders.append((f"demo {args.customers}c/{args.days}d",
-                             lambda: demo_log(tmp, args.customers, args.days, args.seed)))
+                             lambda: demo_log(tmp, args.customers, args.days, args.seed,
+                                              args.keep_logs)))
         if args.log in ("cards", "all"):
             builders.append((f"uci cards {args.rows:,} rows",
-                             lambda: cards_log(tmp, args.data, args.rows)))
+                             lambda: cards_log(tmp, args.data, args.rows, args.keep_logs)))
         for label, build in builders:
             t0 = time.perf_counter()
             book, period_from, as_of = build()

@@ -37,6 +37,16 @@ def to_amount(value: AmountLike) -> Decimal:
     return quantised
 
 
+_CODES: set[str] = set()
+"""Currency codes already found well-formed: each is matched once, then only looked up (every
+Money a replay decodes is validated, and nearly all of them carry the same code)."""
+
+
+def _valid_currency(_instance: object, _attribute: object, value: str) -> None:
+    if value.__class__ is not str or value not in _CODES:
+        _CODES.add(_currency(value))
+
+
 def _currency(value: str) -> str:
     if not isinstance(value, str) or not _CURRENCY.match(value):
         raise InvalidAmountError(
@@ -50,7 +60,7 @@ class Money:
     """An amount in whole cents of one currency; arithmetic stays within one currency."""
 
     amount: Decimal = field(converter=to_amount)
-    currency: str = field(default=DEFAULT_CURRENCY, validator=lambda _i, _a, v: _currency(v))
+    currency: str = field(default=DEFAULT_CURRENCY, validator=_valid_currency)
 
     @classmethod
     def zero(cls, currency: str = DEFAULT_CURRENCY) -> Money:

@@ -138,19 +138,15 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         version: int,
         event_type: str,
     ) -> None:
-        self._page.append(
-            (position, recorded_at, business_date, actor, aggregate_type, aggregate_id, version,
-             event_type)
-        )
+        self._page.append((
+            position, _micros(recorded_at), None if business_date is None else
+            business_date.isoformat(), actor, aggregate_type, aggregate_id.hex, version, event_type
+        ))
 
     def _flush(self, cursor: Any) -> None:
-        """The page's rows, made from the values `index` was given only now, in one pass."""
+        """The page's rows, all in one statement."""
         if self._page:
-            rows = [
-                (p, _micros(at), None if on is None else on.isoformat(), by, kind, of.hex, v, ev)
-                for p, at, on, by, kind, of, v, ev in self._page
-            ]
-            executemany(cursor, self._INSERT, rows)
+            executemany(cursor, self._INSERT, self._page)
 
     def _discard(self) -> None:
         self._page = []

@@ -19,6 +19,7 @@ import errno
 import fcntl
 import hashlib
 import os
+import re
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -453,6 +454,9 @@ class EventCounter:
         return int(count)
 
 
+_INDEX = re.compile(r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s", re.IGNORECASE)
+
+
 class SqlShadows:
     """Rebuilds without downtime. PostgreSQL: the new view's tables in a schema of their own;
     SQLite: in a file of their own. The swap, in the view's own database and transaction,
@@ -478,6 +482,7 @@ class SqlShadows:
             place = f"{self._store.sqlite_path}.rebuild-{view.name}"
             _remove_sqlite(place)
             database = SqliteDatabase(place)
+            database.indexed = False  # the swap copies the rows into indexed tables
         shadow = type(view)(database)
         self._where[id(shadow)] = (database, place)
         return shadow
@@ -503,11 +508,15 @@ class SqlShadows:
                     schema = self._store.postgres_schema
                     for table in view.tables:
                         cursor.execute(f'ALTER TABLE {source}.{table} SET SCHEMA "{schema}"')
-                else:  # SQLite cannot move a table between files: copy its rows
+                else:  # SQLite cannot move a table between files: copy its rows, then index
+                    indexes = [s for s in view.schema if _INDEX.match(s)]  # them (cheaper so)
                     for statement in view.schema:
-                        cursor.execute(statement)
+                        if statement not in indexes:
+                            cursor.execute(statement)
                     for table in view.tables:
                         cursor.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
+                    for statement in indexes:
+                        cursor.execute(statement)
                 cursor.execute(
                     "UPDATE projection_tracking SET notification_id = ? "
                     "WHERE projection = ? AND application_name = ?",

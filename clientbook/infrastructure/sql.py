@@ -34,6 +34,7 @@ _CREATED = re.compile(
     re.IGNORECASE,
 )
 """A statement create() can skip when the table or index it names (unqualified) exists."""
+_PLAIN_INDEX = re.compile(r"\s*CREATE\s+INDEX\s", re.IGNORECASE)
 
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     sqlite3.OperationalError,
@@ -59,6 +60,10 @@ class SqlDatabase(ABC):
     does not answer in time raises StoreUnavailable."""
 
     dialect: str
+    indexed = True
+    """False for a rebuild's SQLite shadow: its tables are only written, read by key, then copied
+    into the book's own tables (indexed there), so create() leaves out the plain indexes, which
+    would only slow the build (unique ones stay: they are rules the rows must keep)."""
 
     @abstractmethod
     def transaction(self) -> Any:
@@ -71,6 +76,8 @@ class SqlDatabase(ABC):
     def create(self, statements: Sequence[str]) -> None:
         """Create tables and indexes; safe when several processes open one store at once. When
         they all exist already (the usual case) it is one catalogue read, without a lock."""
+        if not self.indexed:
+            statements = [s for s in statements if not _PLAIN_INDEX.match(s)]
         names = {match.group(1).lower() for s in statements if (match := _CREATED.match(s))}
         known = len(names) == len(statements)
         if known and self.existing(sorted(names)) >= names:

@@ -43,6 +43,10 @@ from clientbook.projections.operations import (
 )
 
 PAGE = 500
+REBUILD_PAGE = 50_000
+"""Events a rebuild applies per transaction: its shadow answers no one until the swap, and a
+rebuild that dies is begun afresh, so its pages need not be small; a larger page writes each
+changed document once for more events, and commits fewer times."""
 
 Progress = Callable[[str, int, int], None]  # (projection name, position, head)
 Refresh = Callable[..., int]  # refresh(at_least=None) -> the head it brought the views to
@@ -209,6 +213,7 @@ class ProjectionRunner:
         *,
         going: Callable[[], bool] = lambda: True,
         record_failures: bool = True,
+        page: int = PAGE,
     ) -> int:
         with self._lock:
             head = self.head()
@@ -220,7 +225,7 @@ class ProjectionRunner:
             positions = self._positions(todo)
             behind = [(p, since) for p, since in zip(todo, positions) if since < head]
             if behind:
-                self._read_once(behind, head, progress, going, record_failures)
+                self._read_once(behind, head, progress, going, record_failures, page)
             return head
 
     def _read_once(
@@ -230,6 +235,7 @@ class ProjectionRunner:
         progress: Progress | None,
         going: Callable[[], bool],
         record_failures: bool,
+        size: int = PAGE,
     ) -> None:
         """One pass over the log from the earliest position among `behind`: each page is read
         and decoded once, then each projection processes the events of its topics after its
@@ -243,15 +249,15 @@ class ProjectionRunner:
         name = self._app.name
         while position < head and live and going():
             page = self._app.recorder.select_notifications(
-                start=position, limit=PAGE, stop=head, topics=topics, inclusive_of_start=False
+                start=position, limit=size, stop=head, topics=topics, inclusive_of_start=False
             )
-            last = page[-1].id if len(page) == PAGE else head
+            last = page[-1].id if len(page) == size else head
             decoded = [(n.id, n.topic, self._app.mapper.to_domain_event(n)) for n in page]
             if self._include is not None:
                 decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
             for projection in [p for p, since in live.items() if since < last]:
-                mine = [d for d in decoded if not wanted[projection.name] or d[1] in
-                        wanted[projection.name]]
+                its = wanted[projection.name]
+                mine = [d for d in decoded if d[1] in its] if its else decoded
                 try:
                     self._apply(projection, mine, last)
                 except self._transient:
@@ -331,7 +337,8 @@ class ProjectionRunner:
         if self._shadows is None or self._records is None:
             for projection in projections:
                 projection.view.reset()
-            self._catch_up_these(projections, progress, record_failures=False)
+            self._catch_up_these(projections, progress, record_failures=False,
+                                 page=REBUILD_PAGE)
             for projection in projections:
                 self._finished_rebuild(projection)
             return
@@ -345,7 +352,7 @@ class ProjectionRunner:
                 shadow = shadows.open(projection.view)
                 opened.append((projection, shadow, type(projection)(shadow)))
             self._catch_up_these([built for _, _, built in opened], progress,
-                                 record_failures=False)
+                                 record_failures=False, page=REBUILD_PAGE)
             for projection, shadow, built in opened:
                 finish = partial(self._catch_up_these, [projection], None, record_failures=False)
                 shadows.swap(projection.view, shadow, self._app.name, finish)

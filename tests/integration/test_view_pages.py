@@ -14,6 +14,7 @@ from clientbook import Actor, ClientBook
 from clientbook.demo import Demo
 from clientbook.infrastructure.buffered import BulkTable, Documents
 from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.projections import runner
 
 CLERK = Actor("u-clerk", roles={"officer"})
 DAY = date(2026, 11, 2)
@@ -80,7 +81,10 @@ def _rows(views: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
-def test_a_rebuild_writes_each_view_table_once_a_page_and_reads_nothing_back() -> None:
+def test_a_rebuild_writes_each_view_table_once_a_page_and_reads_nothing_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "REBUILD_PAGE", runner.PAGE)  # so that this log spans pages
     with ClientBook.open("memory:") as book:
         last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
         live = _everything(book, last)
