@@ -15,6 +15,7 @@ from uuid import UUID, uuid4
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.approvals import Approvals
 from clientbook.application.cards import Cards, RunCardCycle
 from clientbook.application.close_of_business import (
     CloseOfBusiness,
@@ -52,8 +53,10 @@ from clientbook.infrastructure.read_side import (
 from clientbook.infrastructure.signing import NoKey, signing_key_for
 from clientbook.infrastructure.sql import TRANSIENT_ERRORS, SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
+from clientbook.infrastructure.approvals_view import SqlApprovalsView
 from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
 from clientbook.infrastructure.manager_view import SqlManagerReportView
+from clientbook.projections.approvals import ApprovalsProjection
 from clientbook.projections.audit import AuditTrailProjection
 from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
@@ -126,6 +129,7 @@ class _ReadSide:
         facts = SqlComplaintFactsView(database)
         exposure = SqlExposureView(database)
         card_view = SqlCardAccountsView(database)
+        approvals = SqlApprovalsView(database)
         self.projections = ProjectionRunner(
             app,
             [
@@ -136,6 +140,7 @@ class _ReadSide:
                 ComplaintFactsProjection(facts),
                 ExposureProjection(exposure),
                 CardAccountsProjection(card_view),
+                ApprovalsProjection(approvals),
             ],
             stop_at=stop_at,
             include=include,
@@ -144,6 +149,7 @@ class _ReadSide:
         refresh = self.projections.refresher
         self.audit = AuditTrail(audit, refresh("audit_trail"))
         self.directory = Directory(self._directory_view, refresh("customer_directory"))
+        self.approvals = Approvals(approvals, policy, refresh("approvals"))
         self.complaint_cards = ComplaintQueries(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )

@@ -25,6 +25,7 @@ BULK_VIEWS = (
     "complaint_facts",
     "exposure",
     "card_accounts",
+    "approvals",
 )
 
 
@@ -70,6 +71,7 @@ def _everything(book: ClientBook, on: date) -> dict[str, Any]:
         "exposure": book.exposure.lines(on, open_only=False),
         "accounts": book.card_accounts.accounts(on, open_only=False),
         "portfolio": book.card_accounts.portfolio(as_of=on),
+        "approvals": book.approvals.pending(on=on),
     }
 
 

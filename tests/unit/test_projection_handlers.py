@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from eventsourcing.utils import get_topic, resolve_topic
 
+from clientbook.projections.approvals import ApprovalsProjection
 from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
 from clientbook.projections.complaints_report import ComplaintFactsProjection
@@ -24,6 +25,7 @@ PROJECTIONS = [
     ComplaintFactsProjection,
     ExposureProjection,
     CardAccountsProjection,
+    ApprovalsProjection,
 ]
 
 
