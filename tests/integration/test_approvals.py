@@ -15,7 +15,7 @@ from clientbook.domain.assessment import BEHAVIOUR, INDICATORS
 
 D = date(2026, 3, 2)
 OFFICER = Actor("u-officer", {"officer"})
-OTHER_OFFICER = Actor("U-Other ", {"officer"})  # authority 10,000
+OTHER_OFFICER = Actor("u-other", {"officer"})  # authority 10,000
 SUPERVISOR = Actor("u-super", {"supervisor"})  # authority 100,000
 HR = Actor("u-hr", {"administration"})
 GM = Actor("u-gm", {"general_manager"})
