@@ -18,6 +18,7 @@ from clientbook.application.uci_import import Holder
 from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
 from clientbook.domain.card import add_months
+from clientbook.domain.card_numbers import identity_document
 from clientbook.domain.complaint import CATEGORIES, PRODUCTS
 from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
 from clientbook.domain.errors import DomainError
@@ -163,7 +164,9 @@ class Demo:
             on=on,
             phone=f"+86 1{self.rng.randint(30, 89)} {self.rng.randint(1000, 9999)} "
             f"{self.rng.randint(1000, 9999)}",
-            document_number=f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}",
+            document_number=identity_document(
+                f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}"
+            ),
             visit_cycle_days=self.rng.choice((7, 14, 30, 30, 60, 90)),
             tier=self.rng.choice(TIERS),
         )
