@@ -50,7 +50,9 @@ class Cards:
     @idempotent
     def decide(self, account: UUID, *, approve: bool, reason: str, by: Actor, on: date,
                limit: Money | None = None, idempotency_key: str | None = None) -> None:
-        self._do(account, lambda a: a.decide(approve=approve, limit=limit, reason=reason, by=by, on=on))
+        policy = self._policy.in_force(on)
+        self._do(account, lambda a: a.decide(approve=approve, limit=limit, reason=reason, by=by,
+                                             on=on, policy=policy))
 
     @idempotent
     def issue(self, account: UUID, *, token: str, last4: str, apr: Decimal, annual_fee: Money,

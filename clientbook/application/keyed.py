@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
+from clientbook.application.permissions import check_permission
 from clientbook.domain.inputs import checked_arguments
 
 if TYPE_CHECKING:
@@ -56,7 +57,11 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
         if not checks:  # built at the first call: the type hints are resolvable by then
             area = getattr(args[0], "area", "book")
             checks.append(checked_arguments(f"{area}.{command_name}", func))
-        checks[0](_arguments(signature, args, kwargs))
+        arguments = _arguments(signature, args, kwargs)
+        checks[0](arguments)
+        service = args[0]
+        check_permission(getattr(service, "_app"), f"{getattr(service, 'area')}.{command_name}",
+                         arguments["by"], arguments.get("on"))
         key = kwargs.pop("idempotency_key", None)
         if key is None:
             return func(*args, **kwargs)

@@ -9,7 +9,7 @@ from eventsourcing.utils import get_topic
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.keyed import idempotent
 from clientbook.domain.actor import Actor
-from clientbook.domain.policy import Policy, PolicySettings
+from clientbook.domain.policy import Policy, PolicySettings, check_no_self_elevation
 
 POLICY_TOPICS = tuple(get_topic(cls) for cls in (Policy.Established, Policy.SettingChanged))  # type: ignore[attr-defined]
 
@@ -55,7 +55,9 @@ class PolicyService:
         on: date,
         idempotency_key: str | None = None,
     ) -> None:
-        """Change one setting from a business date on; the change is an event by `by`."""
+        """Change one setting from a business date on; the change is an event by `by`, who
+        may not raise their own limit or rights (check_no_self_elevation)."""
+        check_no_self_elevation(name, value, by.roles, self.in_force(on), by.id)
         policy_id = Policy.create_id()
         if self._app.exists(policy_id):
             policy = self._app.get(Policy, policy_id, "policy")
@@ -64,3 +66,4 @@ class PolicyService:
             policy = Policy(settings=PolicySettings().as_text(), by=by.id, on=on)
         policy.change(name, value, reason=reason, by=by.id, on=on)
         self._app.save_all(policy)
+

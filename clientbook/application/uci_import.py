@@ -52,6 +52,8 @@ from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 
 IMPORTER = Actor("u-uci-import", {"officer"})
+MIGRATION = Actor("u-uci-import", {"officer", "administration"})
+"""The importer as it records the policy change of the migration (policy.change needs it)."""
 REVIEWER = Actor("u-uci-reviewer", {"general_manager"})
 CURRENCY = "TWD"
 OPENED = date(2005, 3, 1)
@@ -111,7 +113,7 @@ class UciImport:
         if self._policy.in_force(OPENED).card_minimum_payment_percent != minimum_payment_percent:
             self._policy.change("card_minimum_payment_percent", str(minimum_payment_percent),
                                 reason="the source issuer's minimum payment: the data's payments "
-                                "meet it as they met the issuer's", by=IMPORTER, on=OPENED,
+                                "meet it as they met the issuer's", by=MIGRATION, on=OPENED,
                                 idempotency_key=f"{key}/policy")
         self._open_accounts(key, holders, progress)
         days = (LAST_DAY - MONTHS[0]).days + 1

@@ -195,3 +195,7 @@ class InvalidAmountInput(InvalidInput, InvalidAmountError):
 
 class CardNumberInInput(InvalidInput, CardNumberError):
     """A command's text or identifier holds a full card number, which is never stored."""
+
+
+class SelfElevationError(DomainError):
+    """Nobody changes a policy in a way that raises their own authority or rights."""

@@ -6,15 +6,19 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
+import re
+
 import attrs
 from attrs import frozen
 from eventsourcing.domain import event
 
 from clientbook.domain.base import BookAggregate, business_key_id
-from clientbook.domain.errors import PolicyError, ReasonRequiredError
+from clientbook.domain.errors import PolicyError, ReasonRequiredError, SelfElevationError
+from clientbook.domain.permissions import PREFIX, default_roles, parse_roles
 from clientbook.domain.money import Money, to_amount
 
 UNLIMITED = "unlimited"
+_COMMAND = re.compile(r"[a-z_]+\.[a-z_]+")
 
 
 def _days(value: str) -> int:
@@ -144,9 +148,20 @@ class PolicySettings:
         "returns the first result, a command after them with the same key runs as a new one"
     )
 
+    permissions: tuple[tuple[str, frozenset[str]], ...] = attrs.field(default=())
+    """Changed entries of the permission table (permissions.py), as (command, roles)."""
+
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        return tuple(a.name for a in attrs.fields(cls))
+        return tuple(a.name for a in attrs.fields(cls) if "parse" in a.metadata)
+
+    def permission_table(self) -> dict[str, frozenset[str]]:
+        """The entries changed from the default table (permissions.py) by policy changes."""
+        return dict(self.permissions)
+
+    def roles_for(self, command: str) -> frozenset[str]:
+        """The roles allowed to give a command under these settings."""
+        return self.permission_table().get(command, default_roles(command))
 
     @classmethod
     def describe(cls, name: str) -> str:
@@ -155,8 +170,10 @@ class PolicySettings:
     @classmethod
     def parse(cls, name: str, value: str) -> Any:
         """Read a setting from its text, or raise PolicyError saying what is wrong."""
+        if name.startswith(PREFIX):
+            return cls._parse_permission(name, value)
         fields = attrs.fields_dict(cls)
-        if name not in fields:
+        if name not in fields or name == "permissions":
             raise PolicyError(
                 f"there is no policy setting {name!r}; known: {', '.join(cls.names())}"
             )
@@ -165,11 +182,22 @@ class PolicySettings:
         except Exception as error:  # a parser's own message says what is wrong
             raise PolicyError(f"policy setting {name} cannot be {value!r}: {error}") from None
 
+    @classmethod
+    def _parse_permission(cls, name: str, value: str) -> frozenset[str]:
+        from clientbook.domain.actor import ROLES  # the actor module builds on this one
+
+        if not _COMMAND.fullmatch(name[len(PREFIX):]):
+            raise PolicyError(f"{name!r} does not name a command as permission:area.command")
+        return parse_roles(name, value, ROLES)
+
     def as_text(self) -> dict[str, str]:
         """Every setting as text, as stored in events and shown in report manifests."""
         return {name: _text(getattr(self, name), name) for name in self.names()}
 
     def with_setting(self, name: str, value: str) -> PolicySettings:
+        if name.startswith(PREFIX):
+            table = {**self.permission_table(), name[len(PREFIX):]: self.parse(name, value)}
+            return attrs.evolve(self, permissions=tuple(sorted(table.items())))
         return attrs.evolve(self, **{name: self.parse(name, value)})
 
     def has_limit_for(self, role: str) -> bool:
@@ -178,6 +206,26 @@ class PolicySettings:
     def approval_limit(self, role: str) -> Money | None:
         amount = getattr(self, f"approval_limit_{role}")
         return None if amount is None else Money(amount, self.currency)
+
+
+def check_no_self_elevation(
+    name: str, value: str, roles: frozenset[str], settings: PolicySettings, actor_id: str
+) -> None:
+    """Nobody raises their own approval limit, or lets their own role give another command."""
+    new = settings.parse(name, value)
+    for role in roles:
+        if name == f"approval_limit_{role}":
+            old = getattr(settings, name)
+            if old is not None and (new is None or new > old):
+                raise SelfElevationError(
+                    f"{actor_id} holds {role}: raising the {role}'s approval limit is for "
+                    "someone who does not hold it"
+                )
+    if name.startswith(PREFIX) and (new - settings.roles_for(name[len(PREFIX):])) & roles:
+        raise SelfElevationError(
+            f"{actor_id} may not grant a role they hold ({', '.join(sorted(new & roles))}) "
+            f"the right to give {name[len(PREFIX):]}"
+        )
 
 
 def _text(value: Any, name: str) -> str:

@@ -345,7 +345,8 @@ def test_the_status_counts_the_lag_in_the_events_a_projection_reads(book: Client
     book.projections.catch_up()
     for n in range(3):
         _contact(book, cid, f"contact {n}")
-    book.policy.change("lapse_grace_days", "5", reason="test", by=Actor("u-boss", {"manager"}),
+    book.policy.change("lapse_grace_days", "5", reason="test",
+                       by=Actor("u-boss", {"manager", "administration"}),
                        on=DAY)
 
     status = {s.name: s for s in book.projections.status()}

@@ -34,6 +34,7 @@ from clientbook import (
     DomainError,
     FourEyesError,
     InvalidAmountError,
+    InvalidInput,
     InvalidTransitionError,
     InvalidValueError,
     Money,
@@ -502,7 +503,9 @@ class ComplaintMachine(RuleBasedStateMachine):
         c = self.model[i]
         score = data.draw(mostly((1, 2, 3, 4, 5), BAD_SCORES, odds=3), label="satisfaction")
         refusals = self.at(c, "replied")
-        if not refusals and (type(score) is not int or not 1 <= score <= 5):
+        if type(score) is not int:  # the edge of the domain refuses a wrong type before any rule
+            refusals = [InvalidInput]
+        elif not refusals and not 1 <= score <= 5:
             refusals.append(InvalidValueError)
         if self.give(lambda: self.book.complaints.follow_up(
                 c.id, satisfaction=score, by=self.actor(data), on=self.today, note="called back"),

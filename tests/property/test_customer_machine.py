@@ -30,6 +30,7 @@ from clientbook import (
     DomainError,
     DuplicateCustomerNumberError,
     IdentityDocumentTakenError,
+    InvalidInput,
     InvalidTransitionError,
     InvalidValueError,
     ReasonRequiredError,
@@ -463,6 +464,8 @@ class CustomerMachine(RuleBasedStateMachine):
             valid = days is None or (type(days) is int and 1 <= days <= MAX_CYCLE_DAYS)
             if not valid or days == customer.visit_cycle_days:
                 refusal = InvalidValueError
+        if days is not None and type(days) is not int:  # the edge refuses it before any rule
+            refusal = InvalidInput
         if self.give(
             lambda: self.book.customers.set_visit_cycle(
                 customer_id(number), days, by=actor, on=self.on(offset)
