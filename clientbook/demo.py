@@ -115,20 +115,13 @@ class Demo:
             for _ in range(self.rng.randint(2, 6) + len(self.customers) // 10):
                 self.act(day)
             if n == 0:
-                self.book.policy.change(
-                    "net_capital",
-                    "2000000000.00",
-                    reason="audited 2025 accounts",
-                    by=self.general_manager,
-                    on=day,
-                )
-                self.book.policy.change(
-                    "tier1_capital",
-                    "1600000000.00",
-                    reason="audited 2025 accounts",
-                    by=self.general_manager,
-                    on=day,
-                )
+                for name, value in (("net_capital", "2000000000.00"),
+                                    ("tier1_capital", "1600000000.00")):
+                    proposal = self.book.policy.propose(
+                        name, value, reason="audited 2025 accounts", effective=day,
+                        by=self.administration, on=day,
+                    )
+                    self.book.policy.approve(proposal, by=self.general_manager, on=day)
             if n == 15:
                 self.grant_credit(day)
             if n % 30 == 5:

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 
 from attrs import field, frozen
 
-from clientbook.domain.errors import ApprovalAuthorityError, FourEyesError, InvalidValueError
+from clientbook.domain.errors import ApprovalAuthorityError, InvalidValueError
+from clientbook.domain.four_eyes import canonical_id, require_four_eyes
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 from clientbook.domain.text import check_text
@@ -45,11 +46,6 @@ def _user_id(_instance: object, _attribute: object, value: str) -> None:
     check_text(value, "user id")
 
 
-def canonical_id(user_id: str) -> str:
-    """A user id as compared to another: case does not make another person."""
-    return user_id.casefold()
-
-
 @frozen
 class Actor:
     """A person or batch acting on the book: recorded as `by` on every event."""
@@ -81,7 +77,5 @@ class Actor:
             )
 
 
-def require_four_eyes(prepared_by: str, approver: str, what: str) -> None:
-    """Refuse an approval by the same person who proposed or prepared the step."""
-    if canonical_id(prepared_by) == canonical_id(approver):
-        raise FourEyesError(f"{what} was prepared by {prepared_by}; another person must approve it")
+
+__all__ = ["ROLES", "Actor", "canonical_id", "require_four_eyes"]

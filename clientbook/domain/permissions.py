@@ -17,6 +17,8 @@ STAFF = frozenset({"officer", "supervisor", "manager", "general_manager", "admin
                    "credit_officer", "relationship_manager"})
 SENIOR = frozenset({"supervisor", "manager", "general_manager"})
 CREDIT = frozenset({"credit_officer"}) | SENIOR
+POLICY_ADMINISTRATION = frozenset({"administration", "general_manager"})
+"""Who proposes and (another of them) approves policy and permission changes."""
 
 _ENTRIES: dict[str, frozenset[str]] = {
     "customers.erase_personal_data": SENIOR | {"administration"},
@@ -27,7 +29,8 @@ _ENTRIES: dict[str, frozenset[str]] = {
     "cards.authorise": STAFF | {"cardholder"},
     "cards.pay": STAFF | {"cardholder"},
     "cards.block": STAFF | {"cardholder"},
-    "policy.change": frozenset({"administration", "general_manager"}),
+    "policy.propose": POLICY_ADMINISTRATION,
+    "policy.approve": POLICY_ADMINISTRATION,
 }
 """Entries that differ from the rule: every other command is given by staff (STAFF)."""
 

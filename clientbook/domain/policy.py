@@ -13,6 +13,7 @@ from attrs import frozen
 from eventsourcing.domain import event
 
 from clientbook.domain.base import BookAggregate, business_key_id
+from clientbook.domain.four_eyes import require_four_eyes
 from clientbook.domain.errors import PolicyError, ReasonRequiredError, SelfElevationError
 from clientbook.domain.permissions import PREFIX, default_roles, parse_roles
 from clientbook.domain.money import Money, to_amount
@@ -254,6 +255,53 @@ class Policy(BookAggregate):
     @event("SettingChanged")
     def _setting_changed(self, name: str, value: str, reason: str, by: str, on: date) -> None:
         self.changes.append((on, name, value))
+
+    # -- ✋ two people: a change is proposed, then approved by someone else ---------------
+
+    def propose(self, name: str, value: str, *, reason: str, effective: date, by: str,
+                on: date) -> int:
+        """Propose a change from a business date on; returns the proposal's number."""
+        PolicySettings.parse(name, value)
+        if not reason.strip():
+            raise ReasonRequiredError(f"changing policy setting {name} needs a reason")
+        if type(effective) is not date:
+            raise PolicyError(f"the change of {name} needs the date it takes effect")
+        number = len(self._proposals()) + 1
+        self._change_proposed(number, name, value.strip(), reason.strip(), effective, by, on)
+        return number
+
+    @event("ChangeProposed")
+    def _change_proposed(self, number: int, name: str, value: str, reason: str,
+                         effective: date, by: str, on: date) -> None:
+        self._proposals()[number] = (name, value, effective, by, None)
+
+    def proposal(self, number: int) -> tuple[str, str, date, str, str | None]:
+        """(setting, value, effective date, proposer, approver or None) of a proposal."""
+        found = self._proposals().get(number)
+        if found is None:
+            raise PolicyError(f"there is no policy proposal {number}")
+        return found
+
+    def approve(self, number: int, *, by: str, roles: frozenset[str], on: date) -> None:
+        """✋ Approve a proposal: another person, who gains nothing by it; it takes effect on
+        its date or on the approval's business date, whichever is later."""
+        name, value, effective, proposer, approver = self.proposal(number)
+        if approver is not None:
+            raise PolicyError(f"policy proposal {number} was approved already by {approver}")
+        require_four_eyes(proposer, by, f"policy proposal {number} ({name})")
+        check_no_self_elevation(name, value, roles, self.in_force(on), by)
+        self._change_approved(number, max(effective, on), by, on)
+
+    @event("ChangeApproved")
+    def _change_approved(self, number: int, effective: date, by: str, on: date) -> None:
+        name, value, _, proposer, _ = self._proposals()[number]
+        self._proposals()[number] = (name, value, effective, proposer, by)
+        self.changes.append((effective, name, value))
+
+    def _proposals(self) -> dict[int, tuple[str, str, date, str, str | None]]:
+        if "proposals" not in self.__dict__:  # a policy established before proposals
+            self.__dict__["proposals"] = {}
+        return self.__dict__["proposals"]
 
     def in_force(self, on: date | None = None) -> PolicySettings:
         """The settings in force on a business date (all changes when no date is given)."""

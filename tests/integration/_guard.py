@@ -17,6 +17,7 @@ from clientbook.domain.actor import ROLES
 from clientbook.domain.group import Link
 from clientbook.domain.policy import PolicySettings
 from clientbook.infrastructure.store import parse_store_url
+from clientbook.testing import change_policy
 
 D = date(2026, 1, 5)
 EVERYONE = Actor("u-everyone", ROLES - {"batch"})
@@ -39,7 +40,7 @@ def luhn_complete(body: str) -> str:
 def build(book: ClientBook) -> dict[str, UUID]:
     """One of each aggregate a command can name; `closed` is a closed customer."""
     ids: dict[str, UUID] = {}
-    book.policy.change("net_capital", "100000000.00", reason="audited", by=EVERYONE, on=D)
+    change_policy(book, "net_capital", "100000000.00", reason="audited", by=EVERYONE, on=D)
     for n, key in ((1, "customer"), (2, "closed"), (3, "other")):
         ids[key] = book.customers.register(number=f"C-00000{n}", kind="organisation",
                                            name=f"Firm {n}", manager="m-001", by=EVERYONE, on=D)
@@ -136,7 +137,7 @@ NEW_BUSINESS = {("cards", "apply"), ("credit", "propose_line")}
 def arguments(service: Any, command: str, ids: dict[str, UUID]) -> dict[str, Any]:
     """Well-formed arguments for a command."""
     values = {n: good(n, h, ids) for n, h in hints(service, command).items()}
-    if "number" in values:
+    if isinstance(values.get("number"), str):
         values["number"] = NUMBERS[service.area]
     return values
 

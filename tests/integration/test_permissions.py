@@ -17,10 +17,12 @@ from clientbook import (
     FourEyesError,
     InvalidValueError,
     Money,
+    PolicyError,
     RoleRequiredError,
     SelfElevationError,
 )
 from clientbook.domain.permissions import default_roles
+from clientbook.testing import change_policy
 
 import _guard
 from _guard import D, EVERYONE
@@ -66,8 +68,8 @@ def test_an_auditor_reads_but_gives_no_command() -> None:
                            "customers.register; it needs one of the roles: administration"):
             book.customers.register(number="C-000001", kind="individual", name="Li Lei",
                                     manager="m-001", by=auditor, on=D)
-        with pytest.raises(RoleRequiredError, match="may not give policy.change"):
-            book.policy.change("approval_limit_officer", "999999999.00", reason="mine",
+        with pytest.raises(RoleRequiredError, match="may not give policy.propose"):
+            change_policy(book, "approval_limit_officer", "999999999.00", reason="mine",
                                by=auditor, on=D)
         assert book.head == 0
         assert book.audit.trail() == []
@@ -77,28 +79,53 @@ def test_nobody_raises_their_own_approval_limit_or_grants_their_own_role_a_comma
     with ClientBook.open("memory:") as book:
         officer_admin = Actor("u-oa", {"officer", "administration"})
         with pytest.raises(SelfElevationError, match="u-oa holds officer"):
-            book.policy.change("approval_limit_officer", "999999999.00", reason="faster",
+            change_policy(book, "approval_limit_officer", "999999999.00", reason="faster",
                                by=officer_admin, on=D)
         with pytest.raises(SelfElevationError, match="u-oa holds officer"):
-            book.policy.change("approval_limit_officer", "unlimited", reason="faster",
+            change_policy(book, "approval_limit_officer", "unlimited", reason="faster",
                                by=officer_admin, on=D)
         admin = Actor("u-admin", {"administration"})
         with pytest.raises(SelfElevationError, match="may not grant a role they hold"):
-            book.policy.change("permission:credit.freeze", "credit_officer,administration",
+            change_policy(book, "permission:credit.freeze", "credit_officer,administration",
                                reason="cover", by=admin, on=D)
         assert book.head == 0
-        book.policy.change("approval_limit_officer", "20000.00", reason="board decision",
+        change_policy(book, "approval_limit_officer", "20000.00", reason="board decision",
                            by=admin, on=D)
-        book.policy.change("approval_limit_officer", "5000.00", reason="lowered",
+        change_policy(book, "approval_limit_officer", "5000.00", reason="lowered",
                            by=officer_admin, on=D)  # lowering one's own limit is allowed
         assert book.policy.in_force(D).approval_limit_officer == Decimal("5000.00")
+
+
+def test_a_policy_change_is_proposed_and_approved_by_a_second_administrator() -> None:
+    with ClientBook.open("memory:") as book:
+        admin, other = Actor("u-admin", {"administration"}), Actor("u-gm", {"general_manager"})
+        later = D + timedelta(days=5)
+        number = book.policy.propose("complaint_deadline_days", "5", reason="stricter",
+                                     effective=D, by=admin, on=D)
+        assert book.policy.in_force(later).complaint_deadline_days == 7  # not yet approved
+        head = book.head
+        with pytest.raises(FourEyesError, match="another person must approve it"):
+            book.policy.approve(number, by=Actor("U-Admin", {"administration"}), on=later)
+        with pytest.raises(RoleRequiredError, match="may not give policy.approve"):
+            book.policy.approve(number, by=Actor("u-boss", {"manager"}), on=later)
+        assert book.head == head
+        book.policy.approve(number, by=other, on=later)
+        assert book.policy.in_force(later - timedelta(days=1)).complaint_deadline_days == 7
+        assert book.policy.in_force(later).complaint_deadline_days == 5  # from the approval
+        with pytest.raises(PolicyError, match="approved already by u-gm"):
+            book.policy.approve(number, by=Actor("u-gm2", {"general_manager"}), on=later)
+        raise_officers = book.policy.propose("approval_limit_officer", "20000.00",
+                                             reason="more", effective=D, by=admin, on=D)
+        with pytest.raises(SelfElevationError, match="u-oa holds officer"):
+            book.policy.approve(raise_officers, by=Actor("u-oa", {"officer", "administration"}),
+                                on=D)
 
 
 def test_a_permission_change_takes_effect_from_its_business_date() -> None:
     with ClientBook.open("memory:") as book:
         ids = _guard.build(book)
         later = D + timedelta(days=10)
-        book.policy.change("permission:credit.freeze", "manager", reason="one desk",
+        change_policy(book, "permission:credit.freeze", "manager", reason="one desk",
                            by=Actor("u-gm", {"general_manager"}), on=later)
         book.credit.approve_line(ids["line"], by=_guard.SECOND, on=D)
         book.credit.activate_line(ids["line"], by=_guard.SECOND, on=D)
