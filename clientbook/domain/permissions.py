@@ -21,7 +21,6 @@ POLICY_ADMINISTRATION = frozenset({"administration", "general_manager"})
 """Who proposes and (another of them) approves policy and permission changes."""
 
 _ENTRIES: dict[str, frozenset[str]] = {
-    "customers.erase_personal_data": SENIOR | {"administration"},
     "credit.freeze": CREDIT,
     "credit.unfreeze": CREDIT,
     "credit.classify": CREDIT,

@@ -83,7 +83,7 @@ POOL = {  # a small staff: the same person may investigate and hold a reviewer's
     "u-zhao": {"officer", "manager"},
     "u-gm": {"general_manager"},
     "u-ma": {"general_manager", "administration"},
-    "u-temp": set(),
+    "u-temp": {"relationship_manager"},  # staff (may give commands) without a review role
 }
 ACTORS = {uid: Actor(uid, frozenset(roles)) for uid, roles in POOL.items()}
 AMOUNTS = ("0.00", "300.00", "9999.99", "10000.00", "10000.01", "99999.99", "100000.00",
@@ -168,6 +168,7 @@ class Expected:
     rejected: bool = False
     handling_department: str | None = None
     investigator: str | None = None
+    reviewers: list[str] = field(factory=list)  # review, endorsement: not again
     opinion: str | None = None
     proposer: str | None = None
     resolution: tuple[str, str, Money | None] | None = None
@@ -263,6 +264,12 @@ class ComplaintMachine(RuleBasedStateMachine):
             if actor.id == c.investigator:
                 refusals.append(FourEyesError)
         return refusals
+
+    @staticmethod
+    def second_review(c: Expected, stage: str, actor: Actor) -> list[type[DomainError]]:
+        """A report's review, endorsement and approval are three different people's."""
+        again = c.step == stage and actor.id.casefold() in {r.casefold() for r in c.reviewers}
+        return [FourEyesError] if again else []
 
     def pick(self, data: st.DataObject, steps: Sequence[str]) -> int:
         """A complaint, mostly one at one of `steps` (if any)."""
@@ -383,7 +390,7 @@ class ComplaintMachine(RuleBasedStateMachine):
         c, actor = self.model[i], self.actor(data, "supervisor")
         if self.give(lambda: self.book.complaints.review(c.id, by=actor, on=self.today),
                      self.reviewer_refusals(c, "investigated", actor)):
-            c.step = "reviewed"
+            c.step, c.reviewers = "reviewed", [actor.id]
             self.record(i, "Reviewed")
 
     def do_endorse(self, data: st.DataObject, i: int) -> None:
@@ -392,15 +399,18 @@ class ComplaintMachine(RuleBasedStateMachine):
         refusals = self.reviewer_refusals(c, "reviewed", actor)
         if c.step == "reviewed" and _blank(opinion):
             refusals.append(InvalidValueError)
+        refusals += self.second_review(c, "reviewed", actor)
         if self.give(lambda: self.book.complaints.endorse(
                 c.id, opinion=opinion, by=actor, on=self.today), refusals):
             c.step, c.opinion = "endorsed", opinion
+            c.reviewers.append(actor.id)
             self.record(i, "Endorsed")
 
     def do_approve_report(self, data: st.DataObject, i: int) -> None:
         c, actor = self.model[i], self.actor(data, "general_manager")
         if self.give(lambda: self.book.complaints.approve_report(c.id, by=actor, on=self.today),
-                     self.reviewer_refusals(c, "endorsed", actor)):
+                     self.reviewer_refusals(c, "endorsed", actor)
+                     + self.second_review(c, "endorsed", actor)):
             c.step = "approved"
             self.record(i, "ReportApproved")
 

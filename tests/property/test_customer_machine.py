@@ -225,8 +225,8 @@ class CustomerMachine(RuleBasedStateMachine):
         number, raw_document = kwargs["number"], kwargs.get("document_number")
         document = DOCUMENTS.get(raw_document) if raw_document is not None else None
         refusal: type[DomainError] | None = None
-        if bad is not None:
-            refusal = InvalidValueError
+        if bad is not None:  # a wrong type is refused at the edge, before the rules' own checks
+            refusal = InvalidValueError if type(bad[1]) in (int, str) else InvalidInput
         elif number in self.model:
             refusal = DuplicateCustomerNumberError
         elif document is not None and self.claims.get(document) is not None:
@@ -491,6 +491,8 @@ class CustomerMachine(RuleBasedStateMachine):
             channel not in SURVEY_CHANNELS or type(score) is not int or not 1 <= score <= 5
         ):
             refusal = InvalidValueError
+        if type(score) is not int:  # the edge refuses a wrong type before any rule
+            refusal = InvalidInput
         on = self.on(offset)
         if self.give(
             lambda: self.book.customers.record_survey(

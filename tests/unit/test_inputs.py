@@ -15,7 +15,12 @@ from clientbook.domain.card_numbers import (
     is_identity_document,
     luhn_valid,
 )
-from clientbook.domain.errors import CardNumberError, InvalidAmountError, InvalidInput
+from clientbook.domain.errors import (
+    CardNumberError,
+    InvalidAmountError,
+    InvalidInput,
+    InvalidValueError,
+)
 from clientbook.domain.text import PROSE_MAX, check_text
 
 
@@ -81,3 +86,24 @@ def test_an_amount_beyond_the_documented_magnitude_is_refused(amount: object) ->
     with pytest.raises(InvalidAmountError, match="largest amount"):
         Money(amount)  # type: ignore[arg-type]
     assert Money("999999999999999.99").amount == Decimal("999999999999999.99")
+
+
+@pytest.mark.parametrize("user_id, message", [
+    (" u-boss", "surrounding whitespace"), ("u-boss\n", "surrounding whitespace"),
+    ("u-\x00boss", r"U\+0000"), ("u-" + "x" * 100, "at most 100"),
+    ("4111111111111111", "PCI DSS"),
+])
+def test_a_user_id_is_validated(user_id: str, message: str) -> None:
+    from clientbook import Actor
+
+    with pytest.raises(InvalidValueError, match=message):
+        Actor(user_id, {"officer"})
+
+
+def test_four_eyes_takes_ids_that_differ_only_in_case_for_one_person() -> None:
+    from clientbook.domain.actor import require_four_eyes
+    from clientbook.domain.errors import FourEyesError
+
+    with pytest.raises(FourEyesError):
+        require_four_eyes("u-boss", "U-BOSS", "credit line L-000001")
+    require_four_eyes("u-boss", "u-bos", "credit line L-000001")
