@@ -6,7 +6,7 @@ import hashlib
 import os
 import socket
 import threading
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, suppress
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -35,6 +35,7 @@ from clientbook.domain.credit_line import credit_line_id
 from clientbook.domain.customer import customer_id
 from clientbook.domain.errors import InvalidValueError, NotFoundError
 from clientbook.domain.group import group_id
+from clientbook.domain.inputs import checked
 from clientbook.infrastructure.audit_view import LogReader, SqlAuditTrailView
 from clientbook.infrastructure.card_views import SqlCardAccountsView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
@@ -213,6 +214,20 @@ class ClientBook(_ReadSide):
 
     def __init__(self, url: str | None = None) -> None:
         self.store = parse_store_url(url)
+        try:
+            self._open()
+        except BaseException:  # a failed open leaves nothing behind, a new schema included
+            self._abandon()
+            raise
+
+    def _abandon(self) -> None:
+        for part in ("app", "_database"):
+            with suppress(Exception):
+                getattr(self, part).close()
+        with suppress(Exception):
+            self.store.abandon()
+
+    def _open(self) -> None:
         self._database = self.store.open_database()
         self.keys = KeyStore(self._database)
         with self._database.creating():  # other processes may be opening this store too
@@ -326,6 +341,7 @@ class ClientBook(_ReadSide):
         """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`."""
         return cls(url)
 
+    @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
         """Run the daily steps for every business date not yet closed, up to `on`."""
         return self._close_of_business.run(on)

@@ -18,6 +18,7 @@ from clientbook.application.uci_import import Holder
 from clientbook.book import ClientBook
 from clientbook.domain.actor import Actor
 from clientbook.domain.card import add_months
+from clientbook.domain.card_numbers import identity_document
 from clientbook.domain.complaint import CATEGORIES, PRODUCTS
 from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
 from clientbook.domain.errors import DomainError
@@ -114,20 +115,13 @@ class Demo:
             for _ in range(self.rng.randint(2, 6) + len(self.customers) // 10):
                 self.act(day)
             if n == 0:
-                self.book.policy.change(
-                    "net_capital",
-                    "2000000000.00",
-                    reason="audited 2025 accounts",
-                    by=self.general_manager,
-                    on=day,
-                )
-                self.book.policy.change(
-                    "tier1_capital",
-                    "1600000000.00",
-                    reason="audited 2025 accounts",
-                    by=self.general_manager,
-                    on=day,
-                )
+                for name, value in (("net_capital", "2000000000.00"),
+                                    ("tier1_capital", "1600000000.00")):
+                    proposal = self.book.policy.propose(
+                        name, value, reason="audited 2025 accounts", effective=day,
+                        by=self.administration, on=day,
+                    )
+                    self.book.policy.approve(proposal, by=self.general_manager, on=day)
             if n == 15:
                 self.grant_credit(day)
             if n % 30 == 5:
@@ -163,7 +157,9 @@ class Demo:
             on=on,
             phone=f"+86 1{self.rng.randint(30, 89)} {self.rng.randint(1000, 9999)} "
             f"{self.rng.randint(1000, 9999)}",
-            document_number=f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}",
+            document_number=identity_document(
+                f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}"
+            ),
             visit_cycle_days=self.rng.choice((7, 14, 30, 30, 60, 90)),
             tier=self.rng.choice(TIERS),
         )

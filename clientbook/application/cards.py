@@ -37,6 +37,7 @@ class Cards:
               on: date, idempotency_key: str | None = None) -> UUID:
         """Record an application, scored by the scorecard; grades 4–5 are referred to a person."""
         holder = self._app.get(Customer, customer, "customer", CustomerNotFoundError)
+        holder.require_open_for_new_business("given a card")
         if self._app.exists(card_account_id(number)):
             raise DuplicateNumberError(f"card account number {number} is taken")
         applicant = Applicant(monthly_income, age, existing_customer=holder.status == "active")
@@ -49,7 +50,9 @@ class Cards:
     @idempotent
     def decide(self, account: UUID, *, approve: bool, reason: str, by: Actor, on: date,
                limit: Money | None = None, idempotency_key: str | None = None) -> None:
-        self._do(account, lambda a: a.decide(approve=approve, limit=limit, reason=reason, by=by, on=on))
+        policy = self._policy.in_force(on)
+        self._do(account, lambda a: a.decide(approve=approve, limit=limit, reason=reason, by=by,
+                                             on=on, policy=policy))
 
     @idempotent
     def issue(self, account: UUID, *, token: str, last4: str, apr: Decimal, annual_fee: Money,

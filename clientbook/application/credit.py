@@ -576,6 +576,7 @@ class Credit:
 
     def _unrestricted(self, customer: UUID, what: str) -> None:
         c = self._customer(customer)
+        c.require_open_for_new_business(what)
         if c.restricted is not None:
             raise CustomerRestrictedError(
                 f"customer {c.number} is restricted ({c.restricted}); it cannot be {what}"

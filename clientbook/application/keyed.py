@@ -8,6 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
+from clientbook.application.permissions import check_permission
+from clientbook.domain.inputs import checked_arguments
+
 if TYPE_CHECKING:
     from clientbook.application.idempotency import Idempotency
 
@@ -47,8 +50,18 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
         raise TypeError(f"{func.__qualname__} returns {func.__annotations__.get('return')}, "
                         f"which a key cannot record; known: {', '.join(_DECODERS)}")
 
+    checks: list[Callable[[Any], None]] = []
+
     @functools.wraps(func)
     def command(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not checks:  # built at the first call: the type hints are resolvable by then
+            area = getattr(args[0], "area", "book")
+            checks.append(checked_arguments(f"{area}.{command_name}", func))
+        arguments = _arguments(signature, args, kwargs)
+        checks[0](arguments)
+        service = args[0]
+        check_permission(getattr(service, "_app"), f"{getattr(service, 'area')}.{command_name}",
+                         arguments["by"], arguments.get("on"))
         key = kwargs.pop("idempotency_key", None)
         if key is None:
             return func(*args, **kwargs)
@@ -69,3 +82,9 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
 
     setattr(command, "idempotent", True)
     return command
+
+
+def _arguments(signature: inspect.Signature, args: Any, kwargs: Any) -> dict[str, Any]:
+    """The arguments by name (a call that does not fit the signature is the caller's bug)."""
+    bound = signature.bind(*args, **kwargs)
+    return {name: value for name, value in bound.arguments.items() if name != "self"}

@@ -1,4 +1,4 @@
-"""Policy settings: read the settings in force, change one with a reason."""
+"""Policy settings: read the settings in force; ✋ propose a change, another approves it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from eventsourcing.utils import get_topic
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.keyed import idempotent
 from clientbook.domain.actor import Actor
-from clientbook.domain.policy import Policy, PolicySettings
+from clientbook.domain.errors import PolicyError
+from clientbook.domain.policy import Policy, PolicySettings, check_no_self_elevation
 
 POLICY_TOPICS = tuple(get_topic(cls) for cls in (Policy.Established, Policy.SettingChanged))  # type: ignore[attr-defined]
 
@@ -45,22 +46,39 @@ class PolicyService:
         return self._app.get(Policy, policy_id, "policy").in_force(on)
 
     @idempotent
-    def change(
+    def propose(
         self,
         name: str,
         value: str,
         *,
         reason: str,
+        effective: date,
         by: Actor,
         on: date,
         idempotency_key: str | None = None,
-    ) -> None:
-        """Change one setting from a business date on; the change is an event by `by`."""
+    ) -> int:
+        """Propose a setting's (or a permission's) change from a business date on; it takes
+        effect once another policy administrator approves it. Returns the proposal number."""
+        check_no_self_elevation(name, value, by.roles, self.in_force(on), by.id)
         policy_id = Policy.create_id()
         if self._app.exists(policy_id):
             policy = self._app.get(Policy, policy_id, "policy")
         else:
             PolicySettings.parse(name, value)
             policy = Policy(settings=PolicySettings().as_text(), by=by.id, on=on)
-        policy.change(name, value, reason=reason, by=by.id, on=on)
+        number = policy.propose(name, value, reason=reason, effective=effective, by=by.id, on=on)
+        self._app.save_all(policy)
+        return number
+
+    @idempotent
+    def approve(
+        self, number: int, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
+        """✋ Approve a proposal: not its proposer, nor anyone whose limit or rights it raises;
+        in force from its date or this business date, whichever is later."""
+        policy_id = Policy.create_id()
+        if not self._app.exists(policy_id):
+            raise PolicyError(f"there is no policy proposal {number}")
+        policy = self._app.get(Policy, policy_id, "policy")
+        policy.approve(number, by=by.id, roles=by.roles, on=on)
         self._app.save_all(policy)

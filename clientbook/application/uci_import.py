@@ -52,6 +52,8 @@ from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 
 IMPORTER = Actor("u-uci-import", {"officer"})
+MIGRATION = Actor("u-uci-import", {"officer", "administration"})
+"""The importer as it records the policy change of the migration (policy.change needs it)."""
 REVIEWER = Actor("u-uci-reviewer", {"general_manager"})
 CURRENCY = "TWD"
 OPENED = date(2005, 3, 1)
@@ -109,10 +111,13 @@ class UciImport:
         start = self._app.recorder.max_notification_id() or 0
         key = f"uci-cards/{source or digest_of('uci-cards', {'holders': holders})[:16]}"
         if self._policy.in_force(OPENED).card_minimum_payment_percent != minimum_payment_percent:
-            self._policy.change("card_minimum_payment_percent", str(minimum_payment_percent),
-                                reason="the source issuer's minimum payment: the data's payments "
-                                "meet it as they met the issuer's", by=IMPORTER, on=OPENED,
-                                idempotency_key=f"{key}/policy")
+            proposal = self._policy.propose(
+                "card_minimum_payment_percent", str(minimum_payment_percent),
+                reason="the source issuer's minimum payment: the data's payments meet it as "
+                "they met the issuer's", effective=OPENED, by=MIGRATION, on=OPENED,
+                idempotency_key=f"{key}/policy")
+            self._policy.approve(proposal, by=REVIEWER, on=OPENED,
+                                 idempotency_key=f"{key}/policy-approval")
         self._open_accounts(key, holders, progress)
         days = (LAST_DAY - MONTHS[0]).days + 1
         for n in range(days):

@@ -6,9 +6,11 @@ from collections.abc import Iterable
 
 from attrs import field, frozen
 
-from clientbook.domain.errors import ApprovalAuthorityError, FourEyesError, InvalidValueError
+from clientbook.domain.errors import ApprovalAuthorityError, InvalidValueError
+from clientbook.domain.four_eyes import canonical_id, require_four_eyes
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
+from clientbook.domain.text import check_text
 
 ROLES = frozenset(
     {
@@ -21,6 +23,7 @@ ROLES = frozenset(
         "relationship_manager",
         "auditor",
         "batch",
+        "cardholder",
     }
 )
 
@@ -38,6 +41,9 @@ def _roles(value: str | Iterable[str]) -> frozenset[str]:
 def _user_id(_instance: object, _attribute: object, value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         raise InvalidValueError("an actor needs a user id, such as 'u-clerk'")
+    if value != value.strip():
+        raise InvalidValueError(f"user id {value!r} has surrounding whitespace; give it without")
+    check_text(value, "user id")
 
 
 @frozen
@@ -46,6 +52,11 @@ class Actor:
 
     id: str = field(validator=_user_id)
     roles: frozenset[str] = field(factory=frozenset, converter=_roles)
+
+    @property
+    def canonical(self) -> str:
+        """The id as four eyes compares it (see canonical_id)."""
+        return canonical_id(self.id)
 
     def authority(self, policy: PolicySettings) -> Money | None:
         """The highest approval limit over this actor's roles; None means unlimited."""
@@ -66,7 +77,5 @@ class Actor:
             )
 
 
-def require_four_eyes(prepared_by: str, approver: str, what: str) -> None:
-    """Refuse an approval by the same person who proposed or prepared the step."""
-    if prepared_by == approver:
-        raise FourEyesError(f"{what} was prepared by {prepared_by}; another person must approve it")
+
+__all__ = ["ROLES", "Actor", "canonical_id", "require_four_eyes"]

@@ -196,13 +196,17 @@ class CardAccount(BookAggregate):
 
     # -- decision, issue, activation ------------------------------------------------------
 
-    def decide(self, *, approve: bool, limit: Money | None, reason: str, by: Actor, on: date) -> None:
-        """✋ A person decides a referred application; not the one who took it."""
+    def decide(self, *, approve: bool, limit: Money | None, reason: str, by: Actor, on: date,
+               policy: PolicySettings | None = None) -> None:
+        """✋ A person decides a referred application; not the one who took it, and a limit
+        within the approver's authority (under the default settings if none are given)."""
         if self.status != "referred":
             raise InvalidTransitionError(f"card application {self.number} is {self.status}, not referred")
         require_four_eyes(self.applied_by, by.id, f"card application {self.number}")
         if approve and (limit is None or limit.amount <= 0):
             raise InvalidAmountError("an approval needs a limit above zero")
+        if approve and limit is not None:
+            by.require_authority(limit, policy or PolicySettings(), f"the limit of card {self.number}")
         self._decided("approved" if approve else "declined", limit if approve else None,
                       _reason(reason, "a referral decision"), by.id, on)
 

@@ -9,10 +9,11 @@ import attrs
 from attrs import frozen
 from eventsourcing.domain import event
 
-from clientbook.domain.actor import Actor, require_four_eyes
+from clientbook.domain.actor import Actor, canonical_id, require_four_eyes
 from clientbook.domain.base import BookAggregate, business_key_id
 from clientbook.domain.errors import (
     ComplaintClosedError,
+    FourEyesError,
     IncompleteReportError,
     InvalidAmountError,
     InvalidTransitionError,
@@ -267,19 +268,23 @@ class Complaint(BookAggregate):
     @event("Reviewed")
     def _reviewed(self, by: str, on: date) -> None:
         self.step = "reviewed"
+        self.reviewers = [by]
 
     def endorse(self, *, opinion: str, by: Actor, on: date) -> None:
         """✋ Administration endorses the report with its opinion."""
         self._review_stage("reviewed", by)
+        self._require_new_reviewer(by)
         self._endorsed(_text(opinion, "administration's opinion"), by.id, on)
 
     @event("Endorsed")
     def _endorsed(self, opinion: str, by: str, on: date) -> None:
         self.step, self.opinion = "endorsed", opinion
+        self.reviewers = [*getattr(self, "reviewers", []), by]
 
     def approve_report(self, *, by: Actor, on: date) -> None:
         """✋ The general manager approves the report."""
         self._review_stage("endorsed", by)
+        self._require_new_reviewer(by)
         self._report_approved(by.id, on)
 
     @event("ReportApproved")
@@ -446,6 +451,15 @@ class Complaint(BookAggregate):
         if self.step != step:
             raise StepOrderError(
                 f"complaint {self.number} is {self.step}; it can be {what} only when it is {step}"
+            )
+
+    def _require_new_reviewer(self, by: Actor) -> None:
+        """The three reviews of a report (review, endorsement, approval) are three people's."""
+        earlier = getattr(self, "reviewers", [])  # the stages since the report last came in
+        if by.canonical in {canonical_id(r) for r in earlier}:
+            raise FourEyesError(
+                f"{by.id} already reviewed the report of complaint {self.number}; its review, "
+                "endorsement and approval are by three different people"
             )
 
     def _review_stage(self, stage: str, by: Actor) -> None:

@@ -407,6 +407,10 @@ class Customer(BookAggregate):
 
     # -- guards ---------------------------------------------------------------------------
 
+    def require_open_for_new_business(self, what: str) -> None:
+        """A closed customer gets no new credit line or card; a complaint stays its right."""
+        self._require_open(f"it cannot be {what}")
+
     def _require_open(self, consequence: str) -> None:
         if self.status == "closed":
             raise CustomerClosedError(f"customer {self.number} is closed; {consequence}")

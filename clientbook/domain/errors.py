@@ -199,3 +199,23 @@ class ViewBehind(ServiceError):
 
 class BusyError(ServiceError):
     """Work that runs once at a time (close of business, an import) is running elsewhere."""
+
+
+class InvalidInput(InvalidValueError):
+    """A command's argument has the wrong type, range or form; the message names the parameter."""
+
+    def __init__(self, message: str, *, parameter: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+class InvalidAmountInput(InvalidInput, InvalidAmountError):
+    """An amount given to a command is not a Money, or is negative or too large."""
+
+
+class CardNumberInInput(InvalidInput, CardNumberError):
+    """A command's text or identifier holds a full card number, which is never stored."""
+
+
+class SelfElevationError(DomainError):
+    """Nobody changes a policy in a way that raises their own authority or rights."""

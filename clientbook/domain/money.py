@@ -14,6 +14,10 @@ CENT = Decimal("0.01")
 DEFAULT_CURRENCY = "CNY"
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
+MAX_AMOUNT = Decimal("999999999999999.99")
+"""The largest amount the book keeps (just under 10**15, a thousand trillion): far above any
+balance, limit or capital, and within every column and report."""
+
 AmountLike = Union[Decimal, str, int]
 
 
@@ -29,6 +33,8 @@ def to_amount(value: AmountLike) -> Decimal:
         raise InvalidAmountError(f"amount {value!r} is not a number") from None
     if not amount.is_finite():
         raise InvalidAmountError(f"amount {value!r} is not a finite number")
+    if abs(amount) > MAX_AMOUNT:
+        raise InvalidAmountError(f"amount {value} is beyond the largest amount kept, {MAX_AMOUNT:,}")
     quantised = amount.quantize(CENT)
     if quantised != amount:
         raise InvalidAmountError(

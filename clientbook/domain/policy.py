@@ -6,15 +6,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Callable
 
+import re
+
 import attrs
 from attrs import frozen
 from eventsourcing.domain import event
 
 from clientbook.domain.base import BookAggregate, business_key_id
-from clientbook.domain.errors import PolicyError, ReasonRequiredError
+from clientbook.domain.four_eyes import require_four_eyes
+from clientbook.domain.errors import PolicyError, ReasonRequiredError, SelfElevationError
+from clientbook.domain.permissions import PREFIX, default_roles, parse_roles
 from clientbook.domain.money import Money, to_amount
 
 UNLIMITED = "unlimited"
+_COMMAND = re.compile(r"[a-z_]+\.[a-z_]+")
 
 
 def _days(value: str) -> int:
@@ -160,9 +165,20 @@ class PolicySettings:
         "one step"
     )
 
+    permissions: tuple[tuple[str, frozenset[str]], ...] = attrs.field(default=())
+    """Changed entries of the permission table (permissions.py), as (command, roles)."""
+
     @classmethod
     def names(cls) -> tuple[str, ...]:
-        return tuple(a.name for a in attrs.fields(cls))
+        return tuple(a.name for a in attrs.fields(cls) if "parse" in a.metadata)
+
+    def permission_table(self) -> dict[str, frozenset[str]]:
+        """The entries changed from the default table (permissions.py) by policy changes."""
+        return dict(self.permissions)
+
+    def roles_for(self, command: str) -> frozenset[str]:
+        """The roles allowed to give a command under these settings."""
+        return self.permission_table().get(command, default_roles(command))
 
     @classmethod
     def describe(cls, name: str) -> str:
@@ -171,8 +187,10 @@ class PolicySettings:
     @classmethod
     def parse(cls, name: str, value: str) -> Any:
         """Read a setting from its text, or raise PolicyError saying what is wrong."""
+        if name.startswith(PREFIX):
+            return cls._parse_permission(name, value)
         fields = attrs.fields_dict(cls)
-        if name not in fields:
+        if name not in fields or name == "permissions":
             raise PolicyError(
                 f"there is no policy setting {name!r}; known: {', '.join(cls.names())}"
             )
@@ -181,11 +199,22 @@ class PolicySettings:
         except Exception as error:  # a parser's own message says what is wrong
             raise PolicyError(f"policy setting {name} cannot be {value!r}: {error}") from None
 
+    @classmethod
+    def _parse_permission(cls, name: str, value: str) -> frozenset[str]:
+        from clientbook.domain.actor import ROLES  # the actor module builds on this one
+
+        if not _COMMAND.fullmatch(name[len(PREFIX):]):
+            raise PolicyError(f"{name!r} does not name a command as permission:area.command")
+        return parse_roles(name, value, ROLES)
+
     def as_text(self) -> dict[str, str]:
         """Every setting as text, as stored in events and shown in report manifests."""
         return {name: _text(getattr(self, name), name) for name in self.names()}
 
     def with_setting(self, name: str, value: str) -> PolicySettings:
+        if name.startswith(PREFIX):
+            table = {**self.permission_table(), name[len(PREFIX):]: self.parse(name, value)}
+            return attrs.evolve(self, permissions=tuple(sorted(table.items())))
         return attrs.evolve(self, **{name: self.parse(name, value)})
 
     def has_limit_for(self, role: str) -> bool:
@@ -194,6 +223,26 @@ class PolicySettings:
     def approval_limit(self, role: str) -> Money | None:
         amount = getattr(self, f"approval_limit_{role}")
         return None if amount is None else Money(amount, self.currency)
+
+
+def check_no_self_elevation(
+    name: str, value: str, roles: frozenset[str], settings: PolicySettings, actor_id: str
+) -> None:
+    """Nobody raises their own approval limit, or lets their own role give another command."""
+    new = settings.parse(name, value)
+    for role in roles:
+        if name == f"approval_limit_{role}":
+            old = getattr(settings, name)
+            if old is not None and (new is None or new > old):
+                raise SelfElevationError(
+                    f"{actor_id} holds {role}: raising the {role}'s approval limit is for "
+                    "someone who does not hold it"
+                )
+    if name.startswith(PREFIX) and (new - settings.roles_for(name[len(PREFIX):])) & roles:
+        raise SelfElevationError(
+            f"{actor_id} may not grant a role they hold ({', '.join(sorted(new & roles))}) "
+            f"the right to give {name[len(PREFIX):]}"
+        )
 
 
 def _text(value: Any, name: str) -> str:
@@ -222,6 +271,53 @@ class Policy(BookAggregate):
     @event("SettingChanged")
     def _setting_changed(self, name: str, value: str, reason: str, by: str, on: date) -> None:
         self.changes.append((on, name, value))
+
+    # -- ✋ two people: a change is proposed, then approved by someone else ---------------
+
+    def propose(self, name: str, value: str, *, reason: str, effective: date, by: str,
+                on: date) -> int:
+        """Propose a change from a business date on; returns the proposal's number."""
+        PolicySettings.parse(name, value)
+        if not reason.strip():
+            raise ReasonRequiredError(f"changing policy setting {name} needs a reason")
+        if type(effective) is not date:
+            raise PolicyError(f"the change of {name} needs the date it takes effect")
+        number = len(self._proposals()) + 1
+        self._change_proposed(number, name, value.strip(), reason.strip(), effective, by, on)
+        return number
+
+    @event("ChangeProposed")
+    def _change_proposed(self, number: int, name: str, value: str, reason: str,
+                         effective: date, by: str, on: date) -> None:
+        self._proposals()[number] = (name, value, effective, by, None)
+
+    def proposal(self, number: int) -> tuple[str, str, date, str, str | None]:
+        """(setting, value, effective date, proposer, approver or None) of a proposal."""
+        found = self._proposals().get(number)
+        if found is None:
+            raise PolicyError(f"there is no policy proposal {number}")
+        return found
+
+    def approve(self, number: int, *, by: str, roles: frozenset[str], on: date) -> None:
+        """✋ Approve a proposal: another person, who gains nothing by it; it takes effect on
+        its date or on the approval's business date, whichever is later."""
+        name, value, effective, proposer, approver = self.proposal(number)
+        if approver is not None:
+            raise PolicyError(f"policy proposal {number} was approved already by {approver}")
+        require_four_eyes(proposer, by, f"policy proposal {number} ({name})")
+        check_no_self_elevation(name, value, roles, self.in_force(on), by)
+        self._change_approved(number, max(effective, on), by, on)
+
+    @event("ChangeApproved")
+    def _change_approved(self, number: int, effective: date, by: str, on: date) -> None:
+        name, value, _, proposer, _ = self._proposals()[number]
+        self._proposals()[number] = (name, value, effective, proposer, by)
+        self.changes.append((effective, name, value))
+
+    def _proposals(self) -> dict[int, tuple[str, str, date, str, str | None]]:
+        if "proposals" not in self.__dict__:  # a policy established before proposals
+            self.__dict__["proposals"] = {}
+        return self.__dict__["proposals"]
 
     def in_force(self, on: date | None = None) -> PolicySettings:
         """The settings in force on a business date (all changes when no date is given)."""

@@ -50,6 +50,7 @@ from eventsourcing.utils import Environment, EnvType, strtobool
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
+from psycopg.types.composite import CompositeInfo, register_composite
 from psycopg_pool.abc import CT
 
 from clientbook.domain.errors import StoreUnavailable
@@ -178,22 +179,37 @@ def connect(
         time.sleep(_PAUSE)
 
 
-def ensure_schema(conninfo: str, schema: str, timeout: float) -> None:
+def ensure_schema(conninfo: str, schema: str, timeout: float) -> bool:
     """Create the schema unless it exists, under the schema's creation lock (two sessions that
-    `CREATE SCHEMA IF NOT EXISTS` at once can collide on the catalogue's unique index)."""
+    `CREATE SCHEMA IF NOT EXISTS` at once can collide on the catalogue's unique index); says
+    whether this call created it."""
     params = conninfo_to_dict(conninfo)
     where, secret = describe(params, schema), str(params.get("password") or "")
     with connect(where, timeout, secret, conninfo) as connection, failures_mapped(
         where, timeout, secret
     ):
         found = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
-        if connection.execute(found, (schema,)).fetchone() is None:
-            with connection.transaction():
-                lock = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
-                creation_lock(
-                    connection, lock, (_LOCK_CLASS, schema), where, timeout, secret, local=True
-                )
-                connection.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
+        if connection.execute(found, (schema,)).fetchone() is not None:
+            return False
+        with connection.transaction():
+            lock = "SELECT pg_advisory_xact_lock(%s, hashtext(%s))"
+            creation_lock(
+                connection, lock, (_LOCK_CLASS, schema), where, timeout, secret, local=True
+            )
+            if connection.execute(found, (schema,)).fetchone() is not None:
+                return False  # another session created it while this one waited
+            connection.execute(SQL("CREATE SCHEMA {}").format(Identifier(schema)))
+        return True
+
+
+def drop_schema(conninfo: str, schema: str, timeout: float) -> None:
+    """Drop a schema and all in it: what a failed open that created it leaves behind."""
+    params = conninfo_to_dict(conninfo)
+    where, secret = describe(params, schema), str(params.get("password") or "")
+    with connect(where, timeout, secret, conninfo) as connection, failures_mapped(
+        where, timeout, secret
+    ):
+        connection.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(schema)))
 
 
 class CallBudget(threading.local):
@@ -295,6 +311,19 @@ class BookDatastore(PostgresDatastore):
             budget=self.budget,
             ping=self.pre_ping,
         )
+
+    def register_type_adapters(self) -> None:
+        """The library's, with the composite type's name quoted: it looks the type up by the
+        text `schema.name`, which PostgreSQL folds to lower case, so a mixed-case schema found
+        no type."""
+        with self.get_connection() as connection:
+            for name in sorted(self.db_type_names - set(self.psycopg_type_adapters)):
+                info = CompositeInfo.fetch(connection, Identifier(self.schema, name))
+                if info is None:
+                    continue
+                register_composite(info, connection)
+                self.psycopg_type_adapters[name] = info
+                self.psycopg_python_types[name] = info.python_type
 
     @classmethod
     def like(cls, base: PostgresDatastore, *, timeout: float) -> BookDatastore:

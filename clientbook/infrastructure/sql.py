@@ -223,7 +223,7 @@ class PostgresDatabase(SqlDatabase):
             conninfo,
             kwargs={
                 "autocommit": True,
-                "options": f"-c search_path={schema}",
+                "options": f'-c search_path="{schema}"',  # checked: letters, digits, _
                 "connect_timeout": connect_timeout(timeout),
                 "application_name": application_name(schema),
             },

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from urllib.parse import parse_qs, unquote, urlparse
 
 from attrs import frozen
 from psycopg.conninfo import make_conninfo
 
-from clientbook.infrastructure.postgres import DEFAULT_TIMEOUT, TIMEOUT, ensure_schema
+from clientbook.infrastructure.postgres import (
+    DEFAULT_TIMEOUT,
+    TIMEOUT,
+    drop_schema,
+    ensure_schema,
+)
 from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
 
 DEFAULT_URL = "sqlite:///clientbook.db"
 CHAINED_SQLITE = "clientbook.infrastructure.chain:ChainedSQLiteApplicationRecorder"
 CHAINED_POSTGRES = "clientbook.infrastructure.chain:ChainedPostgresApplicationRecorder"
 """The recorders that write the log's hash chain with its events (infrastructure/chain.py)."""
+_SCHEMA = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
+"""A schema name: a PostgreSQL identifier of letters, digits and underscores (mixed case kept:
+it is quoted wherever it is used), at most 63 characters, not starting with a digit."""
 
 
 class StoreUrlError(ValueError):
@@ -34,6 +43,13 @@ class Store:
     postgres_schema: str = "public"
     timeout: float = DEFAULT_TIMEOUT
     """PostgreSQL: how long a call may wait for the server before StoreUnavailable."""
+    created_schema: bool = False
+    """PostgreSQL: this parse created the schema, so a failed open drops it again."""
+
+    def abandon(self) -> None:
+        """Undo what parsing the URL made (a new schema), after an open that failed."""
+        if self.created_schema and self.postgres_conninfo is not None:
+            drop_schema(self.postgres_conninfo, self.postgres_schema, self.timeout)
 
     def open_database(self) -> SqlDatabase:
         if self.kind == "postgresql":
@@ -77,8 +93,8 @@ def _postgres(url: str) -> Store:
     database = parts.path.lstrip("/")
     if not parts.hostname or not database:
         raise StoreUrlError(f"{url!r} needs a host and a database: postgresql://user@host:5432/db")
-    query = parse_qs(parts.query)
-    schema = query.get("schema", ["public"])[0]
+    query = parse_qs(parts.query, keep_blank_values=True)
+    schema = _schema(query.get("schema", ["public"]))
     timeout = _timeout(query.get("timeout", [os.environ.get(TIMEOUT, "")])[0])
     user = unquote(parts.username or "postgres")
     password = unquote(parts.password or "")
@@ -101,10 +117,24 @@ def _postgres(url: str) -> Store:
         user=user,
         **({"password": password} if password else {}),
     )
-    ensure_schema(conninfo, schema, timeout)
+    created = ensure_schema(conninfo, schema, timeout)
     return Store(
-        url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema, timeout=timeout
+        url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema,
+        timeout=timeout, created_schema=created,
     )
+
+
+def _schema(given: list[str]) -> str:
+    """The one schema a URL names, if it is an identifier (see _SCHEMA); else StoreUrlError."""
+    if len(given) != 1:
+        raise StoreUrlError(f"a store URL names one schema, not {len(given)}")
+    schema = given[0]
+    if not _SCHEMA.fullmatch(schema) or schema.lower().startswith("pg_"):
+        raise StoreUrlError(
+            f"schema {schema!r} is not a schema name: use 1 to 63 letters, digits and "
+            "underscores, not starting with a digit or pg_ (for example ?schema=branch_12)"
+        )
+    return schema
 
 
 def _timeout(text: str) -> float:

@@ -21,10 +21,12 @@ from clientbook import (
     OpenItemsError,
 )
 from clientbook.domain.customer import ERASED, Customer
+from clientbook.testing import change_policy
 
 D = date(2026, 11, 2)
 CLERK = Actor("u-clerk", {"officer"})
 BOSS = Actor("u-boss", {"supervisor"})
+POLICY_ADMIN = Actor("u-boss", {"supervisor", "administration"})  # policy.change needs it
 
 
 @pytest.fixture
@@ -208,13 +210,14 @@ def test_a_policy_change_is_an_event_by_its_actor_and_steers_close_of_business(
     book: ClientBook,
 ) -> None:
     cid = register(book, visit_cycle_days=7)
-    book.policy.change("lapse_grace_days", "10", reason="longer holidays", by=BOSS, on=D)
+    change_policy(book, "lapse_grace_days", "10", reason="longer holidays", by=POLICY_ADMIN,
+                       on=D)
     assert book.policy.in_force(D).lapse_grace_days == 10
     book.close_of_business(D + timedelta(16))
     assert not book.customers.get(cid).lapsed
     book.close_of_business(D + timedelta(17))
     assert book.customers.get(cid).lapsed
-    (change,) = book.audit.trail(event_type="SettingChanged")
+    (change,) = book.audit.trail(event_type="ChangeProposed")
     assert change.actor == "u-boss" and change.changes["value"] == "10"
     with pytest.raises(InvalidValueError):
         book.customers.set_visit_cycle(cid, 0, by=CLERK, on=D)

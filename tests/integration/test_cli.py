@@ -151,13 +151,14 @@ def test_an_import_refused_by_a_key_says_why_in_one_line_and_writes_nothing(
     db = f"sqlite:///{tmp_path / 'book.db'}"
     key = f"uci-cards/{hashlib.sha256(data.read_bytes()).hexdigest()[:16]}/policy"
     with ClientBook.open(db) as book:  # the key the import derives, taken by another command
-        book.policy.change("lapse_grace_days", "5", reason="branch practice", on=date(2026, 1, 5),
-                           by=Actor("u-boss", {"manager"}), idempotency_key=key)
+        book.policy.propose("lapse_grace_days", "5", reason="branch practice",
+                            effective=date(2026, 1, 5), on=date(2026, 1, 5),
+                            by=Actor("u-boss", {"administration"}), idempotency_key=key)
         head = book.head
     result = CliRunner().invoke(main, ["--db", db, "import", "uci-cards", str(data)])
     assert result.exit_code == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "IdempotencyKeyReused" not in lines[0], result.stderr
-    assert lines[0].startswith("Error: idempotency key") and "policy.change by u-boss" in lines[0]
+    assert lines[0].startswith("Error: idempotency key") and "policy.propose by u-boss" in lines[0]
     with ClientBook.open(db) as book:
         assert book.head == head

@@ -16,6 +16,7 @@ from clientbook.domain.errors import (
     LineFrozenError,
 )
 from clientbook.domain.group import Link
+from clientbook.testing import change_policy
 
 D = date(2026, 1, 5)
 OFFICER = Actor("u-officer", {"officer"})
@@ -28,8 +29,8 @@ CONTROL = Link("control", "share register", Decimal("70"))
 @pytest.fixture
 def book(store_url: str) -> Iterator[ClientBook]:
     with ClientBook.open(store_url) as b:
-        b.policy.change("net_capital", "100000000.00", reason="audited accounts", by=ADMIN, on=D)
-        b.policy.change("tier1_capital", "80000000.00", reason="audited accounts", by=ADMIN, on=D)
+        change_policy(b, "net_capital", "100000000.00", reason="audited accounts", by=ADMIN, on=D)
+        change_policy(b, "tier1_capital", "80000000.00", reason="audited accounts", by=ADMIN, on=D)
         for n in range(1, 5):
             b.customers.register(
                 number=f"C-{n:06d}",

@@ -31,7 +31,7 @@ import psycopg
 import pytest
 from conftest import postgres_schema_url
 
-from clientbook import Actor, ClientBook
+from clientbook import ClientBook
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import ViewBehind
 from clientbook.projections.runner import lease_of
@@ -660,7 +660,7 @@ def test_a_worker_that_does_not_listen_catches_up_within_its_polling_interval(
         for i in range(4):
             time.sleep(0.3 * i)  # at different moments of the worker's polling cycle
             book.customers.register(number=f"C-{i:06d}", kind="individual", name=f"N {i}",
-                                    manager="m-001", by=Actor("u-clerk"), on=D)
+                                    manager="m-001", by=_roles.CLERK, on=D)
             written = book.last_written
             lags.append(wait_until(lambda: book.projections.position(directory) >= written,
                                    poll + 5, "the worker reaches the new event", every=0.005))
@@ -723,7 +723,7 @@ def test_a_rebuild_in_one_process_never_shows_another_an_empty_or_half_built_vie
         for i in range(10):
             book.complaints.receive(customer=Customer.create_id(f"C-{i:06d}"),
                                     category="damages", channel="hotline", request="refund",
-                                    department="branch 12", by=Actor("u-clerk"), on=D)
+                                    department="branch 12", by=_roles.CLERK, on=D)
         book.projections.catch_up()
         before = answers(book)
         reader = fleet.role("reader", "reader-1", iterations=100_000)

@@ -24,6 +24,7 @@ from clientbook.domain.errors import BusyError, InvalidValueError, ViewBehind
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
+from clientbook.testing import change_policy
 
 CLERK = Actor("u-clerk", roles={"officer"})
 DAY = date(2026, 11, 2)
@@ -345,7 +346,8 @@ def test_the_status_counts_the_lag_in_the_events_a_projection_reads(book: Client
     book.projections.catch_up()
     for n in range(3):
         _contact(book, cid, f"contact {n}")
-    book.policy.change("lapse_grace_days", "5", reason="test", by=Actor("u-boss", {"manager"}),
+    change_policy(book, "lapse_grace_days", "5", reason="test",
+                       by=Actor("u-boss", {"manager", "administration"}),
                        on=DAY)
 
     status = {s.name: s for s in book.projections.status()}

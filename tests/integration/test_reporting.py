@@ -20,6 +20,7 @@ from clientbook import Actor, ClientBook, InvalidValueError, Money, NotFoundErro
 from clientbook.cli import main
 from clientbook.demo import Demo
 from clientbook.reporting import REPORTS, Parameters, reproduce, rows_of, run_report
+from clientbook.testing import change_policy
 
 START = date(2026, 7, 1)
 DAYS = 120
@@ -107,7 +108,7 @@ def test_a_log_altered_after_the_report_is_detected(book: ClientBook, tmp_path: 
 def test_the_manifest_holds_the_policy_as_the_log_held_it(book: ClientBook) -> None:
     run = run_report(book, "groups", PARAMETERS)
     assert run.manifest["policy"]["net_capital"] == "2000000000.00"
-    book.policy.change("concentration_cap_percent", "10", reason="a stricter board decision",
+    change_policy(book, "concentration_cap_percent", "10", reason="a stricter board decision",
                        by=Actor("u-gm", {"general_manager"}), on=START)  # back-dated
     assert reproduce(book, run.manifest).identical
     now = run_report(book, "groups", PARAMETERS)

@@ -45,6 +45,7 @@ from clientbook import (
     InvalidAmountError,
     InvalidTransitionError,
     Money,
+    RoleRequiredError,
 )
 from clientbook.domain.card import CardAccount, bucket_for, card_class_for, stage_for
 from clientbook.domain.errors import OverRepaymentError
@@ -71,7 +72,7 @@ AUTHORITY: dict[str, Decimal | None] = {  # approval authority by role (DOMAIN.m
 }
 
 CLERK = Actor("u-clerk", {"officer"})
-HOLDER = Actor("u-holder")
+HOLDER = Actor("u-holder", {"cardholder"})  # the customer: purchases and payments
 OFFICER = Actor("u-officer", {"officer"})
 OFFICER_2 = Actor("u-officer-2", {"officer"})
 SUPERVISOR = Actor("u-supervisor", {"supervisor"})
@@ -554,6 +555,8 @@ class CardMachine(OnAStore):
         dpd = m.dpd(self.today)
         broken: list[type[DomainError]] = []
         why = f"write off {m.balance} at {dpd} DPD, approved by {by.id}"
+        if "batch" in by.roles:  # the permission table: close of business proposes, a person approves
+            broken.append(RoleRequiredError)
         if m.write_off_proposed_by is None or m.status == "written_off":
             broken.append(InvalidTransitionError)
         else:

@@ -36,6 +36,7 @@ from clientbook import (
     DomainError,
     FourEyesError,
     InvalidAmountError,
+    InvalidInput,
     InvalidTransitionError,
     InvalidValueError,
     Money,
@@ -84,7 +85,7 @@ POOL = {  # a small staff: the same person may investigate and hold a reviewer's
     "u-zhao": {"officer", "manager"},
     "u-gm": {"general_manager"},
     "u-ma": {"general_manager", "administration"},
-    "u-temp": set(),
+    "u-temp": {"relationship_manager"},  # staff (may give commands) without a review role
 }
 ACTORS = {uid: Actor(uid, frozenset(roles)) for uid, roles in POOL.items()}
 AMOUNTS = ("0.00", "300.00", "9999.99", "10000.00", "10000.01", "99999.99", "100000.00",
@@ -169,6 +170,7 @@ class Expected:
     rejected: bool = False
     handling_department: str | None = None
     investigator: str | None = None
+    reviewers: list[str] = field(factory=list)  # review, endorsement: not again
     opinion: str | None = None
     proposer: str | None = None
     resolution: tuple[str, str, Money | None] | None = None
@@ -264,6 +266,12 @@ class ComplaintMachine(OnAStore):
             if actor.id == c.investigator:
                 refusals.append(FourEyesError)
         return refusals
+
+    @staticmethod
+    def second_review(c: Expected, stage: str, actor: Actor) -> list[type[DomainError]]:
+        """A report's review, endorsement and approval are three different people's."""
+        again = c.step == stage and actor.id.casefold() in {r.casefold() for r in c.reviewers}
+        return [FourEyesError] if again else []
 
     def pick(self, data: st.DataObject, steps: Sequence[str]) -> int:
         """A complaint, mostly one at one of `steps` (if any)."""
@@ -384,7 +392,7 @@ class ComplaintMachine(OnAStore):
         c, actor = self.model[i], self.actor(data, "supervisor")
         if self.give(lambda: self.book.complaints.review(c.id, by=actor, on=self.today),
                      self.reviewer_refusals(c, "investigated", actor)):
-            c.step = "reviewed"
+            c.step, c.reviewers = "reviewed", [actor.id]
             self.record(i, "Reviewed")
 
     def do_endorse(self, data: st.DataObject, i: int) -> None:
@@ -393,15 +401,18 @@ class ComplaintMachine(OnAStore):
         refusals = self.reviewer_refusals(c, "reviewed", actor)
         if c.step == "reviewed" and _blank(opinion):
             refusals.append(InvalidValueError)
+        refusals += self.second_review(c, "reviewed", actor)
         if self.give(lambda: self.book.complaints.endorse(
                 c.id, opinion=opinion, by=actor, on=self.today), refusals):
             c.step, c.opinion = "endorsed", opinion
+            c.reviewers.append(actor.id)
             self.record(i, "Endorsed")
 
     def do_approve_report(self, data: st.DataObject, i: int) -> None:
         c, actor = self.model[i], self.actor(data, "general_manager")
         if self.give(lambda: self.book.complaints.approve_report(c.id, by=actor, on=self.today),
-                     self.reviewer_refusals(c, "endorsed", actor)):
+                     self.reviewer_refusals(c, "endorsed", actor)
+                     + self.second_review(c, "endorsed", actor)):
             c.step = "approved"
             self.record(i, "ReportApproved")
 
@@ -504,7 +515,9 @@ class ComplaintMachine(OnAStore):
         c = self.model[i]
         score = data.draw(mostly((1, 2, 3, 4, 5), BAD_SCORES, odds=3), label="satisfaction")
         refusals = self.at(c, "replied")
-        if not refusals and (type(score) is not int or not 1 <= score <= 5):
+        if type(score) is not int:  # the edge of the domain refuses a wrong type before any rule
+            refusals = [InvalidInput]
+        elif not refusals and not 1 <= score <= 5:
             refusals.append(InvalidValueError)
         if self.give(lambda: self.book.complaints.follow_up(
                 c.id, satisfaction=score, by=self.actor(data), on=self.today, note="called back"),

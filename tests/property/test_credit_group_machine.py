@@ -47,6 +47,7 @@ from clientbook.domain.errors import (
     LineFrozenError,
 )
 from clientbook.domain.group import CreditGroup, Link
+from clientbook.testing import change_policy
 
 # -- the model's own vocabulary (DOMAIN.md § Credit lines and group customers) ---------------------
 
@@ -268,8 +269,7 @@ class CreditGroupMachine(OnAStore):
         allocation: str,
         products: list[tuple[str, int | None]],
     ) -> None:
-        self.book.policy.change(
-            "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
+        change_policy(self.book, "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
         )
         for n in range(1, customers + 1):
             self.customers.append(
@@ -957,8 +957,7 @@ def test_a_released_group_or_a_departed_member_leaves_no_line_frozen() -> None:
     when a change to it is saved during a cross-default is frozen with the group, but neither the
     release of the group nor the member's leaving it thaws it (they thaw counted lines only)."""
     with ClientBook.open("memory:") as book:
-        book.policy.change(
-            "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
+        change_policy(book, "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
         )
         one, two = (
             book.customers.register(

@@ -32,6 +32,7 @@ from clientbook import (
     DomainError,
     DuplicateCustomerNumberError,
     IdentityDocumentTakenError,
+    InvalidInput,
     InvalidTransitionError,
     InvalidValueError,
     ReasonRequiredError,
@@ -226,8 +227,8 @@ class CustomerMachine(OnAStore):
         number, raw_document = kwargs["number"], kwargs.get("document_number")
         document = DOCUMENTS.get(raw_document) if raw_document is not None else None
         refusal: type[DomainError] | None = None
-        if bad is not None:
-            refusal = InvalidValueError
+        if bad is not None:  # a wrong type is refused at the edge, before the rules' own checks
+            refusal = InvalidValueError if type(bad[1]) in (int, str) else InvalidInput
         elif number in self.model:
             refusal = DuplicateCustomerNumberError
         elif document is not None and self.claims.get(document) is not None:
@@ -465,6 +466,8 @@ class CustomerMachine(OnAStore):
             valid = days is None or (type(days) is int and 1 <= days <= MAX_CYCLE_DAYS)
             if not valid or days == customer.visit_cycle_days:
                 refusal = InvalidValueError
+        if days is not None and type(days) is not int:  # the edge refuses it before any rule
+            refusal = InvalidInput
         if self.give(
             lambda: self.book.customers.set_visit_cycle(
                 customer_id(number), days, by=actor, on=self.on(offset)
@@ -490,6 +493,8 @@ class CustomerMachine(OnAStore):
             channel not in SURVEY_CHANNELS or type(score) is not int or not 1 <= score <= 5
         ):
             refusal = InvalidValueError
+        if type(score) is not int:  # the edge refuses a wrong type before any rule
+            refusal = InvalidInput
         on = self.on(offset)
         if self.give(
             lambda: self.book.customers.record_survey(
