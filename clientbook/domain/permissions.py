@@ -28,6 +28,7 @@ _ENTRIES: dict[str, frozenset[str]] = {
     "cards.authorise": STAFF | {"cardholder"},
     "cards.pay": STAFF | {"cardholder"},
     "cards.block": STAFF | {"cardholder"},
+    "managers.propose_score": STAFF | {"batch"},  # proposed from the log's figures
     "policy.propose": POLICY_ADMINISTRATION,
     "policy.approve": POLICY_ADMINISTRATION,
 }

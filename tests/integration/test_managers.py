@@ -81,7 +81,7 @@ def assess(book: ClientBook, manager: str, period: str, indicators: int, behavio
     book.managers.open_assessment(manager, period, by=HR, on=YEAR_END)
     for name in INDICATORS:
         book.managers.propose_score(manager, period, name, Decimal(indicators),
-                                    basis="from the log", by=Actor("system:assessment"),
+                                    basis="from the log", by=Actor("system:assessment", {"batch"}),
                                     on=YEAR_END)
         book.managers.confirm_score(manager, period, name, by=HR, on=YEAR_END)
     book.managers.set_score(manager, period, BEHAVIOUR, Decimal(behaviour),
