@@ -25,6 +25,7 @@ from clientbook.application.credit_reports import (
     MigrationReport,
 )
 from clientbook.book import ClientBook, LogRecord, PastBook
+from clientbook.infrastructure.store import StoreNotFoundError, StoreUrlError
 from clientbook.domain.actor import ROLES, Actor
 from clientbook.domain.card import Applicant, DefaultScorecard, Scorecard
 from clientbook.domain.complaint import InvestigationReport, Resolution
@@ -157,7 +158,9 @@ __all__ = [
     "Scorecard",
     "ServiceError",
     "StepOrderError",
+    "StoreNotFoundError",
     "StoreUnavailable",
+    "StoreUrlError",
     "WorkItem",
     "__version__",
     "reproduce",

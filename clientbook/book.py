@@ -26,7 +26,7 @@ from clientbook.application.credit import AgeCreditLines, Credit
 from clientbook.application.credit_reports import CreditReports
 from clientbook.application.customers import Customers
 from clientbook.application.policy import PolicyService
-from clientbook.application.uci_import import UciImport, read_holders
+from clientbook.application.uci_import import UciImport, read_uci_file
 from clientbook.domain.card import card_account_id
 from clientbook.domain.complaint import complaint_id
 from clientbook.domain.credit_line import credit_line_id
@@ -200,8 +200,8 @@ def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
 class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.store = parse_store_url(url)
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.store = parse_store_url(url, create=create)
         self._database = self.store.open_database()
         self.keys = KeyStore(self._database)
         with self._database.creating():  # other processes may be opening this store too
@@ -286,9 +286,11 @@ class ClientBook(_ReadSide):
         )
 
     @classmethod
-    def open(cls, url: str | None = None) -> ClientBook:
-        """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`."""
-        return cls(url)
+    def open(cls, url: str | None = None, *, create: bool = True) -> ClientBook:
+        """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`.
+        `create=False` refuses a store that does not exist yet (StoreNotFoundError) instead of
+        creating an empty one: for readers, to whom a mistyped path is a mistake."""
+        return cls(url, create=create)
 
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
         """Run the daily steps for every business date not yet closed, up to `on`."""
@@ -296,8 +298,10 @@ class ClientBook(_ReadSide):
 
     def import_uci_cards(self, path: Path, *, rows: int | None = None,
                          progress: Callable[[str, int, int], None] | None = None) -> int:
-        """Replay the UCI card data (see application/uci_import.py); returns events written."""
-        holders = list(read_holders(path, rows))
+        """Replay the UCI card data (see application/uci_import.py); returns events written.
+        The whole file is read first, so a file that is not the data set's shape (or holds no
+        card holder) is refused with ImportFileError before anything is written."""
+        holders = read_uci_file(path, rows)
         source = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # the file, wherever it is
         with self.exclusive("import"):
             uci = UciImport(self.app, self.policy, self.close_of_business)

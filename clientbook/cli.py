@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clientbook.application.uci_import import LAST_DAY
+from clientbook.application.uci_import import LAST_DAY, read_uci_file
 from clientbook.book import ClientBook
 from clientbook.domain.errors import DomainError, ServiceError
-from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
+from clientbook.infrastructure.store import DEFAULT_URL, StoreUrlError, parse_store_url
 from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
 
 console = Console()
@@ -54,13 +54,31 @@ class _Unavailable(click.ClickException):
 
 
 class _Commands(click.Group):
-    """The commands, with a ServiceError from any of them turned into one line, no traceback."""
+    """The commands, with a ServiceError, a store that cannot be opened or a refused request
+    from any of them turned into one line on stderr, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ServiceError as error:
-            raise _Unavailable(str(error)) from None
+            raise _Unavailable(_one_line(error)) from None
+        except (StoreUrlError, DomainError) as error:
+            raise click.ClickException(_one_line(error)) from None
+        except click.UsageError as error:  # a bad option of a command: one line, exit status 2
+            where = f"; see '{error.ctx.command_path} --help'" if error.ctx else ""
+            raise click.UsageError(_one_line(error.format_message()).rstrip(".") + where) from None
+
+
+def _one_line(error: BaseException | str) -> str:
+    return " ".join(str(error).split())
+
+
+def _write_file(path: str, text: str, what: str) -> None:
+    """Write a file the user named; a path that cannot be written is one line, not a trace."""
+    try:
+        pathlib.Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write the {what} to {path}: {error.strerror}") from None
 
 
 @click.group(cls=_Commands)
@@ -70,7 +88,8 @@ class _Commands(click.Group):
     default=DEFAULT_URL,
     show_default=True,
     envvar="CLIENTBOOK_DB",
-    help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory:",
+    help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory: "
+    "(default: the environment variable CLIENTBOOK_DB, else sqlite:///clientbook.db).",
 )
 @click.pass_context
 def main(ctx: click.Context, url: str) -> None:
@@ -78,8 +97,10 @@ def main(ctx: click.Context, url: str) -> None:
     ctx.obj = url
 
 
-def _open(ctx: click.Context) -> ClientBook:
-    return ClientBook.open(ctx.obj)
+def _open(ctx: click.Context, *, create: bool = False) -> ClientBook:
+    """The book at --db. Only the commands that write a book (demo, import) create one: to
+    every other, a store that does not exist is a mistyped URL, never a new empty book."""
+    return ClientBook.open(ctx.obj, create=create)
 
 
 @main.command()
@@ -87,7 +108,8 @@ def _open(ctx: click.Context) -> ClientBook:
 @click.option("--days", default=365, show_default=True, help="Business days to run.")
 @click.option("--managers", default=8, show_default=True, help="Relationship managers.")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same book and reports.")
-@click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2026-07-01",
+              show_default=True, help="First business date.")
 @click.option(
     "--cards-from",
     type=click.Path(exists=True, dir_okay=False),
@@ -108,28 +130,27 @@ def demo(
     days: int,
     managers: int,
     seed: int,
-    start: str,
+    start: datetime,
     cards_from: str | None,
     html_file: str,
     reset: bool,
 ) -> None:
     """Build a realistic book over a year of business days, closing each day; print the
     headline of every report and write the HTML report."""
-    from clientbook.application.uci_import import read_holders
     from clientbook.demo import Demo
 
+    profiles = read_uci_file(pathlib.Path(cards_from)) if cards_from else []
     store = parse_store_url(ctx.obj)
     if reset and store.sqlite_path:
         for suffix in ("", "-wal", "-shm"):
             pathlib.Path(store.sqlite_path + suffix).unlink(missing_ok=True)
-    profiles = list(read_holders(pathlib.Path(cards_from))) if cards_from else []
-    with _open(ctx) as book:
+    with _open(ctx, create=True) as book:
         if book.head:
             raise click.ClickException(
                 f"{ctx.obj} already holds {book.head:,} events; run `clientbook demo --reset` "
                 "to start the demo again, or choose another store with --db"
             )
-        first = date.fromisoformat(start)
+        first = start.date()
         with _progress() as bar:
             task = bar.add_task("business days", total=days)
             run = Demo(book, seed=seed, managers=managers, start=first, card_profiles=profiles)
@@ -214,7 +235,7 @@ def report(
         SHOW[name](run.report)
         if manifest:
             text = json.dumps(run.manifest, indent=1, ensure_ascii=False)
-            pathlib.Path(manifest).write_text(text, encoding="utf-8")
+            _write_file(manifest, text, "manifest")
             console.print(f"manifest: {manifest} (log position {run.manifest['log']['position']:,},"
                           f" {len(run.rows)} rows)")
         if html_file:
@@ -264,8 +285,7 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
 def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
     from clientbook.html_report import collect, render_html
 
-    pathlib.Path(path).write_text(render_html(collect(book, as_of=on, position=position)),
-                                  encoding="utf-8")
+    _write_file(path, render_html(collect(book, as_of=on, position=position)), "HTML report")
     console.print(f"HTML report: {path}")
 
 
@@ -289,14 +309,16 @@ def import_() -> None:
 
 @import_.command("uci-cards")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--rows", type=int, default=None, help="Only the first N card holders.")
+@click.option("--rows", type=click.IntRange(min=1), default=None,
+              help="Only the first N card holders.")
 @click.pass_context
 def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
     """The UCI "default of credit card clients" data as card accounts over six business months."""
     import pathlib
     import time
 
-    with _open(ctx) as book, _progress() as bar:
+    read_uci_file(pathlib.Path(path), rows)  # a file that is not the data: refused, no book made
+    with _open(ctx, create=True) as book, _progress() as bar:
         progress = _reporter(bar)
 
         started = time.perf_counter()
@@ -305,7 +327,10 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
         except DomainError as error:  # a part of this file was imported before with other rows
             raise click.ClickException(str(error)) from None
         seconds = time.perf_counter() - started
-    console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
+    if events:
+        console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
+    else:
+        console.print(f"{path} was imported into this book before: nothing left to write")
     with _open(ctx) as book:
         _show_portfolio(book.card_accounts.portfolio(as_of=LAST_DAY))
 
@@ -325,7 +350,10 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
 
     with _open(ctx) as book:
         rows = book.complaint_cards.cfpb(company)
-    stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+    try:
+        stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
+    except OSError as error:
+        raise click.ClickException(f"cannot write the export to {output}: {error.strerror}") from None
     try:
         writer = csv.DictWriter(stream, fieldnames=list(COLUMNS))
         writer.writeheader()
@@ -355,7 +383,8 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="Recorded before (UTC; a date alone means its midnight).",
 )
-@click.option("--limit", type=int, default=None)
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many events (default: all).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table")
 @click.pass_context
 def trail(
