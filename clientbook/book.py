@@ -31,6 +31,7 @@ from clientbook.domain.card import card_account_id
 from clientbook.domain.complaint import complaint_id
 from clientbook.domain.credit_line import credit_line_id
 from clientbook.domain.customer import customer_id
+from clientbook.domain.as_of import AsOf
 from clientbook.domain.errors import InvalidValueError, NotFoundError
 from clientbook.domain.group import group_id
 from clientbook.infrastructure.audit_view import LogReader, SqlAuditTrailView
@@ -178,23 +179,11 @@ class PastBook(_ReadSide):
 
 
 def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
-    """The events an as-of-`on` book holds: each aggregate's events up to, not including, its
-    first event dated after `on` (the rule the credit reports follow too). An event recorded
-    later but dated earlier (back-dated) counts only if nothing dated after `on` came before it
-    in its aggregate: an aggregate's state is its events in order, never a selection of them."""
-    cut: dict[UUID, int] = {}  # aggregate -> its first version dated after `on`
-
-    def include(event: Any) -> bool:
-        aggregate, version = event.originator_id, event.originator_version
-        if aggregate in cut and version >= cut[aggregate]:
-            return False
-        dated = getattr(event, "on", None)
-        if dated is not None and dated > on:
-            cut[aggregate] = version
-            return False
-        return True
-
-    return include
+    """The events an as-of-`on` book holds, by the one as-of rule (domain/as_of.py)."""
+    rule = AsOf(on)
+    return lambda event: rule.counts(
+        event.originator_id, event.originator_version, getattr(event, "on", None)
+    )
 
 
 class ClientBook(_ReadSide):
