@@ -66,6 +66,19 @@ class Parameters:
 Runner = Callable[[ClientBook, Parameters, int], Any]
 
 
+PERIODIC = ("managers", "complaints", "migration")
+"""The reports over a period; the command line gives them `default_period` when asked for none."""
+
+
+def default_period(
+    as_of: date, start: date | None = None, end: date | None = None
+) -> tuple[date, date]:
+    """The period a report asked for without one covers: the month up to the as-of date (from
+    the first of the end's month to the end, the end being the as-of date when not given)."""
+    end = end or as_of
+    return start or end.replace(day=1), end
+
+
 def _period(p: Parameters, name: str) -> tuple[date, date]:
     if p.period_from is None or p.period_to is None:
         raise InvalidValueError(f"the {name} report needs a period: give --from and --to")
