@@ -18,7 +18,7 @@ change without notice. An application opens a `ClientBook` and uses its services
 """
 
 from clientbook.application.close_of_business import CloseOfBusinessResult
-from clientbook.application.credit_reports import (
+from clientbook.reports.credit import (
     AgingReport,
     ClassificationReport,
     ConcentrationReport,
@@ -79,7 +79,7 @@ from clientbook.projections.complaints_report import ComplaintsReport
 from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
 from clientbook.projections.managers import ManagerReport
-from clientbook.reporting import (
+from clientbook.reports.catalogue import (
     REPORTS,
     Parameters,
     ReportRun,

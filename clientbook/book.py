@@ -23,7 +23,8 @@ from clientbook.application.close_of_business import (
 )
 from clientbook.application.complaints import Complaints, MarkOverdueComplaints
 from clientbook.application.credit import AgeCreditLines, Credit
-from clientbook.application.credit_reports import CreditReports
+from clientbook.reports.credit import CreditReports
+from clientbook.reports.facade import BookReports
 from clientbook.application.customers import Customers
 from clientbook.application.policy import PolicyService
 from clientbook.application.uci_import import UciImport, read_uci_file
@@ -143,7 +144,7 @@ class _ReadSide:
         self.complaint_cards = ComplaintQueries(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )
-        self.reports = Reports(
+        queries = Reports(
             managers,
             lambda on: policy.in_force(on).manager_min_customers,
             refresh("manager_report"),
@@ -153,6 +154,7 @@ class _ReadSide:
         self.exposure = ExposureQueries(exposure, refresh("exposure"))
         self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
         self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
+        self.reports = BookReports(queries, self.credit_reports, self.card_accounts, self)
 
 
 class PastBook(_ReadSide):

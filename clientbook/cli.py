@@ -20,7 +20,7 @@ from clientbook.application.uci_import import LAST_DAY, read_uci_file
 from clientbook.book import ClientBook
 from clientbook.domain.errors import DomainError, ServiceError
 from clientbook.infrastructure.store import DEFAULT_URL, StoreUrlError, parse_store_url
-from clientbook.reporting import (
+from clientbook.reports.catalogue import (
     PERIODIC,
     REPORTS,
     Parameters,
@@ -323,7 +323,7 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
 
 
 def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
-    from clientbook.html_report import collect, render_html
+    from clientbook.reports.html import collect, render_html
 
     _write_file(path, render_html(collect(book, as_of=on, position=position)), "HTML report")
     console.print(f"HTML report: {path}")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from attrs import frozen
 
 from clientbook import __version__
-from clientbook.application.credit_reports import (
+from clientbook.reports.credit import (
     ClassificationReport,
     ConcentrationReport,
     GroupRow,

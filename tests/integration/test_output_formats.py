@@ -20,9 +20,9 @@ from click.testing import CliRunner
 from clientbook import ClientBook, Money, __version__
 from clientbook.cli import main
 from clientbook.domain.card import BUCKETS
-from clientbook.html_report import money
+from clientbook.reports.html import money
 from clientbook.projections.cards import CardFact, portfolio
-from clientbook.reporting import REPORTS, Parameters, run_report
+from clientbook.reports.catalogue import REPORTS, Parameters, run_report
 from clientbook.reports.render import amount_text
 from _small_demo import LAST, START, small_demo
 

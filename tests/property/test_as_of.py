@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from clientbook import ClientBook
 from clientbook.demo import Demo
-from clientbook.reporting import REPORTS, Parameters, run_report
+from clientbook.reports.catalogue import REPORTS, Parameters, run_report
 
 START = date(2026, 7, 1)
 DAYS = 45
