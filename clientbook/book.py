@@ -27,7 +27,8 @@ from clientbook.reports.credit import CreditReports
 from clientbook.reports.facade import BookReports
 from clientbook.application.customers import Customers
 from clientbook.application.policy import PolicyService
-from clientbook.application.uci_import import UciImport, read_uci_file
+from clientbook.adapters.uci_cards import read_uci_file
+from clientbook.application.uci_import import UciImport
 from clientbook.domain.card import card_account_id
 from clientbook.domain.complaint import complaint_id
 from clientbook.domain.credit_line import credit_line_id

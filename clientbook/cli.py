@@ -16,7 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from clientbook import __version__
-from clientbook.application.uci_import import LAST_DAY, read_uci_file
+from clientbook.adapters.uci_cards import read_uci_file
+from clientbook.application.uci_import import LAST_DAY
 from clientbook.book import ClientBook
 from clientbook.domain.errors import DomainError, ServiceError
 from clientbook.infrastructure.store import DEFAULT_URL, StoreUrlError, parse_store_url

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from clientbook import ClientBook
-from clientbook.application.uci_import import read_holders
+from clientbook.adapters.uci_cards import read_holders
 from clientbook.cli import main
 from clientbook.reports.catalogue import REPORTS, Parameters, run_report
 

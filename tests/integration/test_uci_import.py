@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from clientbook import ClientBook
-from clientbook.application.uci_import import LAST_DAY, read_holders
+from clientbook.adapters.uci_cards import read_holders
+from clientbook.application.uci_import import LAST_DAY
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "uci-credit-card-default.csv"
 
