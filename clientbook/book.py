@@ -15,14 +15,17 @@ from uuid import UUID, uuid4
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.cards import Cards, RunCardCycle
+from clientbook.application.cards import Cards
 from clientbook.application.close_of_business import (
     CloseOfBusiness,
     CloseOfBusinessResult,
+    AgeCreditLines,
     MarkLapsedCustomers,
+    MarkOverdueComplaints,
+    RunCardCycle,
 )
-from clientbook.application.complaints import Complaints, MarkOverdueComplaints
-from clientbook.application.credit import AgeCreditLines, Credit
+from clientbook.application.complaints import Complaints
+from clientbook.application.credit import Credit
 from clientbook.reports.credit import CreditReports
 from clientbook.reports.facade import BookReports
 from clientbook.application.customers import Customers

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.close_of_business import step_key
-from clientbook.application.batches import each_in_turn
 from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
@@ -600,30 +598,3 @@ class Credit:
         command(line)
         borrower, group = self._borrower_and_group(line.customer_id, by)
         self._save_line(line, borrower, group, by, on)
-
-
-class AgingCandidates(Protocol):
-    """Lines with an unpaid instalment due before a date, or maturing by it (a view answers)."""
-
-    def lines_to_age(self, on: date) -> Sequence[UUID]: ...
-
-
-class AgeCreditLines:
-    """Close-of-business step: days past due, DPD floors, maturity, group classification and
-    cross-default, each change an event."""
-
-    name = "credit_lines"
-
-    def __init__(self, credit: Credit, candidates: AgingCandidates) -> None:
-        self._credit = credit
-        self._app = credit.app
-        self._candidates = candidates
-
-    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        """Each line is saved with the borrower and group it changes: a part of its own."""
-
-        def age(line_id: UUID) -> bool:
-            return self._credit.age_line(line_id, policy=policy, by=by, on=on)
-
-        lines = self._candidates.lines_to_age(on)
-        return each_in_turn(self._app, step_key(on, self.name), by, lines, age)
