@@ -25,7 +25,13 @@ from clientbook.reports.credit import (
     MigrationReport,
 )
 from clientbook.book import ClientBook, LogRecord, PastBook
-from clientbook.infrastructure.store import StoreNotFoundError, StoreUrlError
+from clientbook.infrastructure.store import (
+    DEFAULT_URL,
+    StoreNotFoundError,
+    StoreUrlError,
+    parse_store_url,
+)
+from clientbook.projections.cfpb import COLUMNS as CFPB_COLUMNS
 from clientbook.domain.actor import ROLES, Actor
 from clientbook.domain.card import Applicant, DefaultScorecard, Scorecard
 from clientbook.domain.complaint import InvestigationReport, Resolution
@@ -80,10 +86,12 @@ from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
 from clientbook.projections.managers import ManagerReport
 from clientbook.reports.catalogue import (
+    PERIODIC,
     REPORTS,
     Parameters,
     ReportRun,
     Reproduction,
+    default_period,
     reproduce,
     run_report,
 )
@@ -97,6 +105,7 @@ __all__ = [
     "Applicant",
     "ApprovalAuthorityError",
     "AuditEntry",
+    "CFPB_COLUMNS",
     "CardAccountNotFoundError",
     "CardNumberError",
     "CardView",
@@ -117,6 +126,7 @@ __all__ = [
     "CustomerClosedError",
     "CustomerNotFoundError",
     "CustomerRestrictedError",
+    "DEFAULT_URL",
     "DefaultScorecard",
     "DirectoryEntry",
     "DomainError",
@@ -143,6 +153,7 @@ __all__ = [
     "NotFoundError",
     "OpenItemsError",
     "OverRepaymentError",
+    "PERIODIC",
     "Parameters",
     "PastBook",
     "PolicyError",
@@ -163,6 +174,8 @@ __all__ = [
     "StoreUrlError",
     "WorkItem",
     "__version__",
+    "default_period",
+    "parse_store_url",
     "reproduce",
     "run_report",
 ]

@@ -1,4 +1,6 @@
-"""The `clientbook` command: the demo, the audit trail, the raw log, rebuilds and reports."""
+"""The `clientbook` command: the demo, the audit trail, the raw log, rebuilds and reports. It
+uses only public names: `clientbook`'s, and those of the public packages `clientbook.reports`
+and `clientbook.adapters` and the module `clientbook.demo`."""
 
 from __future__ import annotations
 
@@ -15,25 +17,28 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clientbook import __version__
-from clientbook.adapters.uci_cards import read_uci_file
-from clientbook.application.uci_import import LAST_DAY
-from clientbook.book import ClientBook
-from clientbook.domain.errors import DomainError, ServiceError
-from clientbook.infrastructure.store import DEFAULT_URL, StoreUrlError, parse_store_url
-from clientbook.reports.catalogue import (
+from clientbook import (
+    CFPB_COLUMNS,
+    DEFAULT_URL,
     PERIODIC,
     REPORTS,
+    ClientBook,
+    DomainError,
     Parameters,
+    ServiceError,
+    StoreUrlError,
+    __version__,
     default_period,
+    parse_store_url,
     reproduce,
     run_report,
 )
-from clientbook.reports.listings import listings
-from clientbook.reports.render import (
+from clientbook.adapters import UCI_LAST_DAY, read_uci_file
+from clientbook.reports import (
     FORMATS,
     Listing,
     columns,
+    listings,
     report_json,
     to_csv,
     to_json,
@@ -324,7 +329,7 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
 
 
 def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
-    from clientbook.reports.html import collect, render_html
+    from clientbook.reports.html import collect, render_html  # a public module: the page
 
     _write_file(path, render_html(collect(book, as_of=on, position=position)), "HTML report")
     console.print(f"HTML report: {path}")
@@ -389,7 +394,7 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
     else:
         console.print(f"{path} was imported into this book before: nothing left to write")
     with _open(ctx) as book:
-        _show("portfolio", book.card_accounts.portfolio(as_of=LAST_DAY))
+        _show("portfolio", book.card_accounts.portfolio(as_of=UCI_LAST_DAY))
 
 
 @main.group()
@@ -408,8 +413,6 @@ def export() -> None:
 def export_cfpb(ctx: click.Context, output: str | None, company: str, fmt: str,
                 as_of: datetime | None) -> None:
     """The complaint log with the US CFPB complaint database's columns."""
-    from clientbook.projections.cfpb import COLUMNS
-
     with _open(ctx) as book:
         if as_of is None:
             rows = book.complaint_cards.cfpb(company)
@@ -420,7 +423,7 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str, fmt: str,
         text = json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
     else:
         stream = io.StringIO()
-        writer = csv.DictWriter(stream, fieldnames=list(COLUMNS), lineterminator="\n")
+        writer = csv.DictWriter(stream, fieldnames=list(CFPB_COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
         text = stream.getvalue()
