@@ -689,8 +689,7 @@ def projections_run(ctx: click.Context, names: tuple[str, ...], poll: float,
 
 
 @projections.command("status")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@_format_option
 @click.pass_context
 def projections_status(ctx: click.Context, fmt: str) -> None:
     """Per projection: version, position, head, lag, state, last error, lease holder."""
@@ -698,6 +697,14 @@ def projections_status(ctx: click.Context, fmt: str) -> None:
         rows = book.projections.status()
     if fmt == "json":
         click.echo(json.dumps([_status_json(row) for row in rows], indent=1, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        flat = [{k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                 for k, v in _status_json(row).items()} for row in rows]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(flat[0]) if flat else ["name"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
         return
     table = Table("projection", "version", "position", "lag", "lag (s)", "state", "worker",
                   "last error or decision")

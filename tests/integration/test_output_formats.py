@@ -171,3 +171,11 @@ def test_version_db_help_and_python_dash_m(tmp_path: Any) -> None:
     done = subprocess.run([sys.executable, "-m", "clientbook", "--version"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == f"clientbook, version {__version__}"
+
+
+def test_the_projections_status_as_csv_has_a_row_per_projection(demo_db: str) -> None:
+    status = json.loads(cli(demo_db, "projections", "status", "--format", "json")[0])
+    rows = list(csv.DictReader(io.StringIO(cli(demo_db, "projections", "status", "--format",
+                                               "csv")[0])))
+    assert [r["name"] for r in rows] == [s["name"] for s in status] and len(rows) == 7
+    assert [int(r["position"]) for r in rows] == [s["position"] for s in status]
