@@ -39,7 +39,8 @@ from _report import show_table  # benchmarks/_report.py
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from clientbook.application.uci_import import LAST_DAY, read_holders
+from clientbook.adapters.uci_cards import read_holders
+from clientbook.application.uci_import import LAST_DAY
 from clientbook.book import ClientBook
 from clientbook.domain.card import CardAccount
 from clientbook.infrastructure.store import parse_store_url

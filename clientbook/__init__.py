@@ -18,13 +18,20 @@ change without notice. An application opens a `ClientBook` and uses its services
 """
 
 from clientbook.application.close_of_business import CloseOfBusinessResult
-from clientbook.application.credit_reports import (
+from clientbook.reports.credit import (
     AgingReport,
     ClassificationReport,
     ConcentrationReport,
     MigrationReport,
 )
 from clientbook.book import ClientBook, LogRecord, PastBook
+from clientbook.infrastructure.store import (
+    DEFAULT_URL,
+    StoreNotFoundError,
+    StoreUrlError,
+    parse_store_url,
+)
+from clientbook.projections.cfpb import COLUMNS as CFPB_COLUMNS
 from clientbook.domain.actor import ROLES, Actor
 from clientbook.domain.card import Applicant, DefaultScorecard, Scorecard
 from clientbook.domain.complaint import InvestigationReport, Resolution
@@ -82,11 +89,13 @@ from clientbook.projections.complaints_report import ComplaintsReport
 from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
 from clientbook.projections.managers import ManagerReport
-from clientbook.reporting import (
+from clientbook.reports.catalogue import (
+    PERIODIC,
     REPORTS,
     Parameters,
     ReportRun,
     Reproduction,
+    default_period,
     reproduce,
     run_report,
 )
@@ -100,6 +109,7 @@ __all__ = [
     "Applicant",
     "ApprovalAuthorityError",
     "AuditEntry",
+    "CFPB_COLUMNS",
     "CardAccountNotFoundError",
     "CardNumberError",
     "CardView",
@@ -120,6 +130,7 @@ __all__ = [
     "CustomerClosedError",
     "CustomerNotFoundError",
     "CustomerRestrictedError",
+    "DEFAULT_URL",
     "DefaultScorecard",
     "DirectoryEntry",
     "DomainError",
@@ -150,6 +161,7 @@ __all__ = [
     "NotFoundError",
     "OpenItemsError",
     "OverRepaymentError",
+    "PERIODIC",
     "Parameters",
     "PastBook",
     "PolicyError",
@@ -165,9 +177,13 @@ __all__ = [
     "Scorecard",
     "ServiceError",
     "StepOrderError",
+    "StoreNotFoundError",
     "StoreUnavailable",
+    "StoreUrlError",
     "WorkItem",
     "__version__",
+    "default_period",
+    "parse_store_url",
     "reproduce",
     "run_report",
 ]

@@ -16,23 +16,29 @@ from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.approvals import Approvals
-from clientbook.application.cards import Cards, RunCardCycle
+from clientbook.application.cards import Cards
 from clientbook.application.close_of_business import (
     CloseOfBusiness,
     CloseOfBusinessResult,
+    AgeCreditLines,
     MarkLapsedCustomers,
+    MarkOverdueComplaints,
+    RunCardCycle,
 )
-from clientbook.application.complaints import Complaints, MarkOverdueComplaints
-from clientbook.application.credit import AgeCreditLines, Credit
-from clientbook.application.credit_reports import CreditReports
+from clientbook.application.complaints import Complaints
+from clientbook.application.credit import Credit
+from clientbook.reports.credit import CreditReports
+from clientbook.reports.facade import BookReports
 from clientbook.application.customers import Customers
 from clientbook.application.managers import Managers
 from clientbook.application.policy import PolicyService
-from clientbook.application.uci_import import UciImport, read_holders
+from clientbook.adapters.uci_cards import read_uci_file
+from clientbook.application.uci_import import UciImport
 from clientbook.domain.card import card_account_id
 from clientbook.domain.complaint import complaint_id
 from clientbook.domain.credit_line import credit_line_id
 from clientbook.domain.customer import customer_id
+from clientbook.domain.as_of import AsOf
 from clientbook.domain.errors import InvalidValueError, NotFoundError
 from clientbook.domain.group import group_id
 from clientbook.domain.inputs import checked
@@ -154,7 +160,7 @@ class _ReadSide:
         self.complaint_cards = ComplaintQueries(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )
-        self.reports = Reports(
+        queries = Reports(
             managers,
             lambda on: policy.in_force(on).manager_min_customers,
             refresh("manager_report"),
@@ -164,6 +170,7 @@ class _ReadSide:
         self.exposure = ExposureQueries(exposure, refresh("exposure"))
         self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
         self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
+        self.reports = BookReports(queries, self.credit_reports, self.card_accounts, self)
 
 
 class PastBook(_ReadSide):
@@ -190,30 +197,18 @@ class PastBook(_ReadSide):
 
 
 def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
-    """The events an as-of-`on` book holds: each aggregate's events up to, not including, its
-    first event dated after `on` (the rule the credit reports follow too). An event recorded
-    later but dated earlier (back-dated) counts only if nothing dated after `on` came before it
-    in its aggregate: an aggregate's state is its events in order, never a selection of them."""
-    cut: dict[UUID, int] = {}  # aggregate -> its first version dated after `on`
-
-    def include(event: Any) -> bool:
-        aggregate, version = event.originator_id, event.originator_version
-        if aggregate in cut and version >= cut[aggregate]:
-            return False
-        dated = getattr(event, "on", None)
-        if dated is not None and dated > on:
-            cut[aggregate] = version
-            return False
-        return True
-
-    return include
+    """The events an as-of-`on` book holds, by the one as-of rule (domain/as_of.py)."""
+    rule = AsOf(on)
+    return lambda event: rule.counts(
+        event.originator_id, event.originator_version, getattr(event, "on", None)
+    )
 
 
 class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
-    def __init__(self, url: str | None = None) -> None:
-        self.store = parse_store_url(url)
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+        self.store = parse_store_url(url, create=create)
         try:
             self._open()
         except BaseException:  # a failed open leaves nothing behind, a new schema included
@@ -337,9 +332,11 @@ class ClientBook(_ReadSide):
         )
 
     @classmethod
-    def open(cls, url: str | None = None) -> ClientBook:
-        """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`."""
-        return cls(url)
+    def open(cls, url: str | None = None, *, create: bool = True) -> ClientBook:
+        """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`.
+        `create=False` refuses a store that does not exist yet (StoreNotFoundError) instead of
+        creating an empty one: for readers, to whom a mistyped path is a mistake."""
+        return cls(url, create=create)
 
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
@@ -348,8 +345,10 @@ class ClientBook(_ReadSide):
 
     def import_uci_cards(self, path: Path, *, rows: int | None = None,
                          progress: Callable[[str, int, int], None] | None = None) -> int:
-        """Replay the UCI card data (see application/uci_import.py); returns events written."""
-        holders = list(read_holders(path, rows))
+        """Replay the UCI card data (see application/uci_import.py); returns events written.
+        The whole file is read first, so a file that is not the data set's shape (or holds no
+        card holder) is refused with ImportFileError before anything is written."""
+        holders = read_uci_file(path, rows)
         source = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # the file, wherever it is
         with self.exclusive("import"):
             uci = UciImport(self.app, self.policy, self.close_of_business)

@@ -95,6 +95,7 @@ class Demo:
         self.open: set[UUID] = set()
         self.refused = 0
         self.lines: list[tuple[UUID, list[tuple[date, Money]], bool]] = []
+        self.credit_granted: date | None = None
         self.cards: dict[UUID, str] = {}  # account -> how its holder pays: full, minimum, never
         self.card_holders: set[UUID] = set()
         self.card_days: dict[UUID, int] = {}  # account -> day of the month its holder pays
@@ -122,8 +123,9 @@ class Demo:
                         by=self.administration, on=day,
                     )
                     self.book.policy.approve(proposal, by=self.general_manager, on=day)
-            if n == 15:
+            if n >= 15 and not self.credit_granted and self._ready_for_credit(customers):
                 self.grant_credit(day)
+                self.credit_granted = day
             if n % 30 == 5:
                 self.open_cards(day)
             self.use_cards(day)
@@ -228,6 +230,14 @@ class Demo:
             self.refused += 1  # a real desk gets refusals too: the rule said no, nothing written
 
     # -- credit -----------------------------------------------------------------------------
+
+    def _ready_for_credit(self, customers: int) -> bool:
+        """Credit is granted from day 15, once there are the firms for three groups and one
+        firm outside them (or every customer has been registered): the book the README tells
+        of, with a connection group detection finds."""
+        records = [self.book.customers.get(c) for c in self.customers]
+        firms = sum(r.kind == "organisation" and r.restricted is None for r in records)
+        return firms > 10 or len(self.customers) >= customers
 
     def grant_credit(self, on: date) -> None:
         """Form groups of connected firms and grant lines; one line will never be repaid."""

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Sequence
 from uuid import UUID
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.batches import command_in_parts
-from clientbook.application.close_of_business import step_key
 from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
@@ -17,7 +15,6 @@ from clientbook.domain.card import Applicant, CardAccount, DefaultScorecard, Sco
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import CardAccountNotFoundError, CustomerNotFoundError, DuplicateNumberError
 from clientbook.domain.money import Money
-from clientbook.domain.policy import PolicySettings
 
 
 class Cards:
@@ -195,36 +192,3 @@ class Cards:
 
     def _do(self, account: UUID, command: Callable[[CardAccount], object]) -> None:
         self._app.change(CardAccount, account, "card account", CardAccountNotFoundError, command)
-
-
-class CardsDue(Protocol):
-    """Accounts with something due on a date: a statement, a due date, delinquency, dormancy,
-    expiry (a view answers, so the batch never loads every account)."""
-
-    def cards_due(self, on: date) -> Sequence[UUID]: ...
-
-
-class RunCardCycle:
-    """Close-of-business step: statements, late fees, buckets, collection stages, classification,
-    write-off proposals, dormancy and renewal, each change an event, once per date."""
-
-    name = "card_accounts"
-
-    def __init__(self, app: ClientBookApplication, due: CardsDue) -> None:
-        self._app = app
-        self._due = due
-
-    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        def cycle(account: CardAccount) -> bool:
-            changed = False
-            statement_due = account.next_statement is not None and account.next_statement <= on
-            if statement_due and account.status in ("active", "issued", "expired"):
-                account.close_statement(policy=policy, by=by.id, on=on)
-                changed = True
-            changed = account.age(policy=policy, by=by.id, on=on) or changed
-            changed = account.check_dormancy(policy=policy, by=by.id, on=on) or changed
-            changed = account.charge_annual_fee(by=by.id, on=on) or changed
-            return account.renew_or_expire(by=by.id, on=on) or changed
-
-        key = step_key(on, self.name)
-        return command_in_parts(self._app, key, by, CardAccount, self._due.cards_due(on), cycle)

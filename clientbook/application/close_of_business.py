@@ -1,4 +1,6 @@
-"""Close of business: daily steps run in order for each business date, exactly once per date."""
+"""Close of business: every daily step (customers lapse, complaints fall overdue, credit lines
+age, card accounts close their day), run in order for each business date, exactly once per
+date."""
 
 from __future__ import annotations
 
@@ -11,10 +13,12 @@ from uuid import UUID
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.batches import command_in_parts
+from clientbook.application.batches import command_in_parts, each_in_turn
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.business_day import BusinessCalendar
+from clientbook.domain.card import CardAccount
+from clientbook.domain.complaint import Complaint
 from clientbook.domain.customer import Customer
 from clientbook.domain.policy import PolicySettings
 
@@ -134,3 +138,91 @@ class MarkLapsedCustomers:
 
         candidates = self._candidates.lapse_candidates(on, grace)
         return command_in_parts(self._app, step_key(on, self.name), by, Customer, candidates, lapse)
+
+
+class CardsDue(Protocol):
+    """Accounts with something due on a date: a statement, a due date, delinquency, dormancy,
+    expiry (a view answers, so the batch never loads every account)."""
+
+    def cards_due(self, on: date) -> Sequence[UUID]: ...
+
+
+class RunCardCycle:
+    """Close-of-business step: statements, late fees, buckets, collection stages, classification,
+    write-off proposals, dormancy and renewal, each change an event, once per date."""
+
+    name = "card_accounts"
+
+    def __init__(self, app: ClientBookApplication, due: CardsDue) -> None:
+        self._app = app
+        self._due = due
+
+    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
+        def cycle(account: CardAccount) -> bool:
+            return account.close_day(policy=policy, by=by.id, on=on)  # the account's own order
+
+        key = step_key(on, self.name)
+        return command_in_parts(self._app, key, by, CardAccount, self._due.cards_due(on), cycle)
+
+
+class OverdueCandidates(Protocol):
+    """Open complaints past their deadline on a date and not yet marked (a view answers)."""
+
+    def overdue_candidates(self, on: date) -> Sequence[UUID]: ...
+
+
+class MarkOverdueComplaints:
+    """Close-of-business step: an open complaint past its deadline becomes overdue, once."""
+
+    name = "overdue_complaints"
+
+    def __init__(self, app: ClientBookApplication, candidates: OverdueCandidates) -> None:
+        self._app = app
+        self._candidates = candidates
+
+    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
+        def mark(complaint: Complaint) -> bool:
+            if complaint.overdue or not complaint.is_overdue_on(on):  # the aggregate decides
+                return False
+            complaint.mark_overdue(by=by.id, on=on)
+            return True
+
+        candidates = self._candidates.overdue_candidates(on)
+        return command_in_parts(self._app, step_key(on, self.name), by, Complaint, candidates, mark)
+
+
+class LineAgeing(Protocol):
+    """What ageing a line takes: the Credit service (which saves the line with its borrower
+    and group)."""
+
+    @property
+    def app(self) -> ClientBookApplication: ...
+
+    def age_line(self, line_id: UUID, *, policy: PolicySettings, by: Actor, on: date) -> bool: ...
+
+
+class AgingCandidates(Protocol):
+    """Lines with an unpaid instalment due before a date, or maturing by it (a view answers)."""
+
+    def lines_to_age(self, on: date) -> Sequence[UUID]: ...
+
+
+class AgeCreditLines:
+    """Close-of-business step: days past due, DPD floors, maturity, group classification and
+    cross-default, each change an event."""
+
+    name = "credit_lines"
+
+    def __init__(self, credit: LineAgeing, candidates: AgingCandidates) -> None:
+        self._credit = credit
+        self._app = credit.app
+        self._candidates = candidates
+
+    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
+        """Each line is saved with the borrower and group it changes: a part of its own."""
+
+        def age(line_id: UUID) -> bool:
+            return self._credit.age_line(line_id, policy=policy, by=by, on=on)
+
+        lines = self._candidates.lines_to_age(on)
+        return each_in_turn(self._app, step_key(on, self.name), by, lines, age)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import date
-from typing import Protocol
 from uuid import UUID
 
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.batches import command_in_parts
-from clientbook.application.close_of_business import step_key
 from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
@@ -29,7 +26,6 @@ from clientbook.domain.errors import (
     CustomerNotFoundError,
 )
 from clientbook.domain.money import Money
-from clientbook.domain.policy import PolicySettings
 
 NUMBER_ATTEMPTS = 50
 """Concurrent receipts race for the year's next number; the loser takes the one after."""
@@ -312,29 +308,3 @@ class Complaints:
 
     def _do(self, complaint: UUID, command: Callable[[Complaint], object]) -> None:
         self._app.change(Complaint, complaint, "complaint", ComplaintNotFoundError, command)
-
-
-class OverdueCandidates(Protocol):
-    """Open complaints past their deadline on a date and not yet marked (a view answers)."""
-
-    def overdue_candidates(self, on: date) -> Sequence[UUID]: ...
-
-
-class MarkOverdueComplaints:
-    """Close-of-business step: an open complaint past its deadline becomes overdue, once."""
-
-    name = "overdue_complaints"
-
-    def __init__(self, app: ClientBookApplication, candidates: OverdueCandidates) -> None:
-        self._app = app
-        self._candidates = candidates
-
-    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        def mark(complaint: Complaint) -> bool:
-            if complaint.overdue or not complaint.is_overdue_on(on):  # the aggregate decides
-                return False
-            complaint.mark_overdue(by=by.id, on=on)
-            return True
-
-        candidates = self._candidates.overdue_candidates(on)
-        return command_in_parts(self._app, step_key(on, self.name), by, Complaint, candidates, mark)

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.close_of_business import step_key
-from clientbook.application.batches import each_in_turn
 from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
 from clientbook.domain.borrower import Borrower, borrower_id
 from clientbook.domain.credit_line import CreditLine, credit_line_id
+from clientbook.domain.credit_risk import (
+    check_allocation,
+    freeze_members,
+    note_default,
+    release_members,
+)
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import (
     CreditGroupNotFoundError,
@@ -89,11 +93,10 @@ class Credit:
         line = self._line(line_id)
         self._unrestricted(line.customer_id, "approved a credit line")
         borrower, group = self._borrower_and_group(line.customer_id, by)
-        if group is not None:
-            group.check_line(line.customer_id, borrower.total(line.limit.currency) + line.limit)
+        check_allocation(group, borrower, line.id, line.limit)
         line.approve(by=by, policy=self._policy.in_force(on), on=on)
-        if group is not None and group.cross_default is not None:
-            line.freeze_for_group(group_id=group.id, by=by.id, on=on)
+        if group is not None:
+            freeze_members(group, [line], by=by.id, on=on)
         self._save_line(line, borrower, group, by, on)
 
     @idempotent
@@ -122,9 +125,8 @@ class Credit:
         line = self._line(line_id)
         self._unrestricted(line.customer_id, "given more credit")
         borrower, group = self._borrower_and_group(line.customer_id, by)
-        if group is not None and line.pending_limit is not None:
-            others = borrower.total(line.limit.currency) - borrower.limits.get(line.id, line.limit)
-            group.check_line(line.customer_id, others + line.pending_limit)
+        if line.pending_limit is not None:
+            check_allocation(group, borrower, line.id, line.pending_limit)
         line.approve_limit_increase(by=by, policy=self._policy.in_force(on), on=on)
         self._save_line(line, borrower, group, by, on)
 
@@ -339,9 +341,9 @@ class Credit:
         group.record_classification(customer, borrower.classification, by=by.id, on=on)
         policy = self._policy.in_force(on)
         lines = [self._line(line_id) for line_id in borrower.limits]
-        if any(line.is_in_default(on, policy) for line in lines):
-            group.trigger_cross_default(customer, by=by.id, on=on)
-        frozen = self._freeze_group(group, by, on, extra=lines) if group.cross_default else []
+        note_default(group, customer, lines, policy, by=by.id, on=on)
+        members = self._member_lines(group, by) if group.cross_default is not None else []
+        frozen = freeze_members(group, [*members, *lines], by=by.id, on=on)
         self._app.save_all(group, borrower, *frozen)
 
     @idempotent
@@ -360,11 +362,7 @@ class Credit:
         group.remove_member(customer, reason=reason, by=by.id, on=on)
         borrower = self._borrower(customer, by)
         borrower.leave(by=by.id, on=on)
-        released = [
-            line
-            for line in map(self._line, borrower.limits)
-            if line.release_for_group(group_id=group.id, by=by.id, on=on)
-        ]
+        released = release_members(group, map(self._line, borrower.limits), by=by.id, on=on)
         self._app.save_all(group, borrower, *released)
 
     @idempotent
@@ -428,11 +426,7 @@ class Credit:
         """✋ Release a reviewed group: its members' lines take drawdowns again."""
         group = self._group(group_ref)
         group.release(by=by, on=on)
-        released = [
-            line
-            for line in self._member_lines(group, by)
-            if line.release_for_group(group_id=group.id, by=by.id, on=on)
-        ]
+        released = release_members(group, self._member_lines(group, by), by=by.id, on=on)
         self._app.save_all(group, *released)
 
     def group(self, group_ref: UUID) -> CreditGroup:
@@ -535,23 +529,16 @@ class Credit:
         if group is not None:
             group.record_classification(line.customer_id, borrower.classification, by=by.id, on=on)
             counted = line.status in COUNTED  # a proposed or closed line neither defaults nor freezes
-            if counted and line.is_in_default(on, self._policy.in_force(on)):
-                group.trigger_cross_default(line.customer_id, by=by.id, on=on)
-            if counted and group.cross_default is not None:
-                line.freeze_for_group(group_id=group.id, by=by.id, on=on)
-                others = [l for l in self._freeze_group(group, by, on) if l.id != line.id]
+            if counted:
+                policy = self._policy.in_force(on)
+                note_default(group, line.customer_id, [line], policy, by=by.id, on=on)
+                if group.cross_default is not None:  # only then are the members' lines loaded
+                    freeze_members(group, [line], by=by.id, on=on)
+                    members = self._member_lines(group, by)
+                    others = [l for l in freeze_members(group, members, by=by.id, on=on)
+                              if l.id != line.id]
             others.append(group)
         self._app.save_all(line, borrower, *others)
-
-    def _freeze_group(
-        self, group: CreditGroup, by: Actor, on: date, extra: Iterable[CreditLine] = ()
-    ) -> list[CreditLine]:
-        lines = {line.id: line for line in [*self._member_lines(group, by), *extra]}
-        return [
-            line
-            for line in lines.values()
-            if line.freeze_for_group(group_id=group.id, by=by.id, on=on)
-        ]
 
     def _member_lines(self, group: CreditGroup, by: Actor) -> list[CreditLine]:
         return [
@@ -601,30 +588,3 @@ class Credit:
         command(line)
         borrower, group = self._borrower_and_group(line.customer_id, by)
         self._save_line(line, borrower, group, by, on)
-
-
-class AgingCandidates(Protocol):
-    """Lines with an unpaid instalment due before a date, or maturing by it (a view answers)."""
-
-    def lines_to_age(self, on: date) -> Sequence[UUID]: ...
-
-
-class AgeCreditLines:
-    """Close-of-business step: days past due, DPD floors, maturity, group classification and
-    cross-default, each change an event."""
-
-    name = "credit_lines"
-
-    def __init__(self, credit: Credit, candidates: AgingCandidates) -> None:
-        self._credit = credit
-        self._app = credit.app
-        self._candidates = candidates
-
-    def run(self, on: date, policy: PolicySettings, by: Actor) -> int:
-        """Each line is saved with the borrower and group it changes: a part of its own."""
-
-        def age(line_id: UUID) -> bool:
-            return self._credit.age_line(line_id, policy=policy, by=by, on=on)
-
-        lines = self._candidates.lines_to_age(on)
-        return each_in_turn(self._app, step_key(on, self.name), by, lines, age)

@@ -33,10 +33,8 @@ so the re-run skips what was saved and does the rest; close of business does the
 
 from __future__ import annotations
 
-import csv
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from attrs import frozen
@@ -76,19 +74,6 @@ class Holder:
     bills: tuple[Decimal, ...]  # April … September
     payments: tuple[Decimal, ...]  # April … September, each against the statement before it
     defaulted: bool
-
-
-def read_holders(path: Path, limit: int | None = None) -> Iterator[Holder]:
-    with path.open(newline="") as handle:
-        for n, row in enumerate(csv.DictReader(handle)):
-            if limit is not None and n >= limit:
-                return
-            yield Holder(
-                id=int(row["ID"]), limit=Decimal(row["X1"]), age=int(row["X5"]),
-                bills=tuple(Decimal(row[f"X{c}"]) for c in range(17, 11, -1)),
-                payments=tuple(Decimal(row[f"X{c}"]) for c in range(23, 17, -1)),
-                defaulted=row["Y"] == "1",
-            )
 
 
 Progress = Callable[[str, int, int], None]

@@ -332,6 +332,20 @@ class CardAccount(BookAggregate):
 
     # -- statements -----------------------------------------------------------------------
 
+    def close_day(self, *, policy: PolicySettings, by: str, on: date) -> bool:
+        """The account's close of business, in its order: the statement if one is due, then
+        days past due (fees, buckets, stages, classification, write-off), dormancy, the annual
+        fee, renewal or expiry. Whether anything changed."""
+        changed = False
+        statement_due = self.next_statement is not None and self.next_statement <= on
+        if statement_due and self.status in ("active", "issued", "expired"):
+            self.close_statement(policy=policy, by=by, on=on)
+            changed = True
+        changed = self.age(policy=policy, by=by, on=on) or changed
+        changed = self.check_dormancy(policy=policy, by=by, on=on) or changed
+        changed = self.charge_annual_fee(by=by, on=on) or changed
+        return self.renew_or_expire(by=by, on=on) or changed
+
     def close_statement(self, *, policy: PolicySettings, by: str, on: date) -> None:
         """Close the cycle: interest on an unpaid previous balance, over-limit fee, then the
         statement balance, its minimum payment and its due date."""

@@ -21,6 +21,10 @@ class InvalidValueError(DomainError, ValueError):
     """A command was given a value outside what the rule allows."""
 
 
+class ImportFileError(InvalidValueError):
+    """A file to import that is not what its format says: named by file and line."""
+
+
 class InvalidIdempotencyKeyError(InvalidValueError):
     """An idempotency key is printable text of 1 to 255 characters."""
 

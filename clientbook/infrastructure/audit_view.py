@@ -23,6 +23,7 @@ from uuid import UUID
 import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
+from clientbook.domain.as_of import AsOf
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.audit import AuditEntry, AuditTrailView, changes_of, entry_of
@@ -218,19 +219,21 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
             (aggregate_type,),
         )
         versions: dict[UUID, int] = {}
-        reached: dict[str, int] = {}
-        stopped: set[str] = set()
+        rule = AsOf(on)  # the one as-of rule, over each aggregate's events in version order
         for aggregate_id, version, business_date, at in rows:
-            late = (
-                on is not None and business_date is not None and business_date > on.isoformat()
-            ) or (position is not None and int(at) > position)
-            gap = int(version) != reached.get(aggregate_id, 0) + 1  # an event left out
-            if late or gap:
-                stopped.add(aggregate_id)
-            elif aggregate_id not in stopped:
-                reached[aggregate_id] = int(version)
-                versions[UUID(aggregate_id)] = int(version)
+            version = int(version)
+            if version != versions.get(UUID(aggregate_id), 0) + 1:  # an event left out
+                rule.stop(aggregate_id, version)
+            if position is not None and int(at) > position:
+                rule.stop(aggregate_id, version)
+            if rule.counts(aggregate_id, version, _date(business_date)):
+                versions[UUID(aggregate_id)] = version
         return versions
+
+
+def _date(value: date | str | None) -> date | None:
+    """A business date as the driver gives it: a date (PostgreSQL) or ISO text (SQLite)."""
+    return date.fromisoformat(value) if isinstance(value, str) and value else value or None
 
 
 def _entry(position: int, event: Any) -> AuditEntry:

@@ -179,6 +179,17 @@ def connect(
         time.sleep(_PAUSE)
 
 
+def schema_exists(conninfo: str, schema: str, timeout: float) -> bool:
+    """Whether the schema is there (a book's tables live in it)."""
+    params = conninfo_to_dict(conninfo)
+    where, secret = describe(params, schema), str(params.get("password") or "")
+    with connect(where, timeout, secret, conninfo) as connection, failures_mapped(
+        where, timeout, secret
+    ):
+        found = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
+        return connection.execute(found, (schema,)).fetchone() is not None
+
+
 def ensure_schema(conninfo: str, schema: str, timeout: float) -> bool:
     """Create the schema unless it exists, under the schema's creation lock (two sessions that
     `CREATE SCHEMA IF NOT EXISTS` at once can collide on the catalogue's unique index); says

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import os
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+import psycopg
 from attrs import frozen
 from psycopg.conninfo import make_conninfo
 
@@ -15,6 +17,7 @@ from clientbook.infrastructure.postgres import (
     TIMEOUT,
     drop_schema,
     ensure_schema,
+    schema_exists,
 )
 from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
 
@@ -29,6 +32,14 @@ it is quoted wherever it is used), at most 63 characters, not starting with a di
 
 class StoreUrlError(ValueError):
     """A store URL that clientbook cannot open."""
+
+
+class StoreNotFoundError(StoreUrlError, LookupError):
+    """A store that does not exist, opened by something that only reads: a mistyped path would
+    otherwise become a new, empty book."""
+
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @frozen
@@ -60,13 +71,16 @@ class Store:
         return SqliteDatabase(self.sqlite_path or ":memory:")
 
 
-def parse_store_url(url: str | None) -> Store:
+def parse_store_url(url: str | None, *, create: bool = True) -> Store:
     """`memory:`, `sqlite:///relative.db`, `sqlite:////absolute.db`, or
     `postgresql://user[:password]@host[:port]/database[?schema=name][&timeout=seconds]`.
 
     On PostgreSQL every call to the store (a load, a save, a query) fails with StoreUnavailable
     once it has waited `timeout` seconds for the server: the URL's `timeout`, else the
-    environment variable CLIENTBOOK_STORE_TIMEOUT, else 10."""
+    environment variable CLIENTBOOK_STORE_TIMEOUT, else 10.
+
+    With `create=False` a store that does not exist yet (no SQLite file, no PostgreSQL schema)
+    raises StoreNotFoundError instead of being created."""
     url = url or DEFAULT_URL
     if url in ("memory:", "memory://"):
         return Store(url, {"PERSISTENCE_MODULE": "eventsourcing.popo"}, "memory")
@@ -74,6 +88,7 @@ def parse_store_url(url: str | None) -> Store:
         path = url[len("sqlite:///") :]
         if not path:
             raise StoreUrlError(f"{url!r} names no SQLite file; try sqlite:///clientbook.db")
+        _check_sqlite_file(url, Path(path), create)
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
@@ -82,13 +97,37 @@ def parse_store_url(url: str | None) -> Store:
         }
         return Store(url, env, "sqlite", sqlite_path=path)
     if url.startswith(("postgresql://", "postgres://")):
-        return _postgres(url)
+        return _postgres(url, create)
     raise StoreUrlError(
         f"cannot open {url!r}: use memory:, sqlite:///path.db or postgresql://user@host/db"
     )
 
 
-def _postgres(url: str) -> Store:
+def _check_sqlite_file(url: str, path: Path, create: bool) -> None:
+    """Refuse, before anything is opened or created, a path SQLite cannot use as a book."""
+    if path.is_dir():
+        raise StoreUrlError(f"{url!r} names a folder, not a SQLite file")
+    if not path.exists():
+        if not create:
+            raise StoreNotFoundError(
+                f"there is no book at {path}: check the path, or create one first "
+                "(clientbook demo, clientbook import)"
+            )
+        if not path.parent.is_dir():
+            raise StoreUrlError(
+                f"cannot create {url!r}: the folder {path.parent} does not exist"
+            )
+        return
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except OSError as error:
+        raise StoreUrlError(f"cannot read {path}: {error.strerror}") from None
+    if header and header != _SQLITE_HEADER:
+        raise StoreUrlError(f"{path} is not a SQLite database (is it the right file?)")
+
+
+def _postgres(url: str, create: bool) -> Store:
     parts = urlparse(url)
     database = parts.path.lstrip("/")
     if not parts.hostname or not database:
@@ -117,7 +156,16 @@ def _postgres(url: str) -> Store:
         user=user,
         **({"password": password} if password else {}),
     )
-    created = ensure_schema(conninfo, schema, timeout)
+    try:
+        if not create and not schema_exists(conninfo, schema, timeout):
+            raise StoreNotFoundError(
+                f"there is no book in schema {schema!r} of database {database!r} on "
+                f"{parts.hostname}: check the URL, or create one first"
+            )
+        created = ensure_schema(conninfo, schema, timeout)
+    except psycopg.OperationalError as error:  # the server answered: no such database, role…
+        reason = str(error).strip().splitlines()[0].split("FATAL:")[-1].strip()
+        raise StoreUrlError(f"cannot open database {database!r} on {parts.hostname}: {reason}") from None
     return Store(
         url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema,
         timeout=timeout, created_schema=created,

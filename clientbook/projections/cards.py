@@ -19,7 +19,8 @@ from msgspec.structs import replace
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
 from clientbook.projections.handlers import EventProjection
-from clientbook.projections.view import TrackedView, dated_prefix, event_class, events_of, topics
+from clientbook.domain.as_of import dated_prefix
+from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 CARD_EVENTS = events_of(CardAccount)
 TWO = Decimal("0.01")
@@ -365,6 +366,8 @@ class PortfolioReport:
     long_term_dormant_percent: Decimal | None
     long_term_dormant_ceiling_percent: Decimal
     long_term_dormant_within_ceiling: bool
+    period_from: date | None = None
+    """Write-offs and recoveries count from this date to `as_of` (default: the as-of month)."""
 
 
 def portfolio(
@@ -396,7 +399,7 @@ def portfolio(
     live = {k: a for k, a in now.items() if a.issued}
     by_status = _group(live.values(), lambda a: a.status)
     on_books = [a for a in live.values() if a.status not in ("written_off", "closed")]
-    by_bucket = _group(on_books, lambda a: a.bucket)
+    by_bucket = _group(on_books, lambda a: a.bucket, order=BUCKETS)  # days-past-due order
     rolls = Counter((before[k], a.bucket) for k, a in live.items() if before[k] != "new")
     delinquent_before = [k for k in live if before[k] not in ("current", "new")]
     cured = sum(1 for k in delinquent_before if live[k].bucket == "current")
@@ -429,6 +432,7 @@ def portfolio(
         long_term_dormant_percent=long_term_dormant,
         long_term_dormant_ceiling_percent=ceiling_percent,
         long_term_dormant_within_ceiling=(long_term_dormant or Decimal(0)) <= ceiling_percent,
+        period_from=period_from,
     )
 
 
@@ -457,13 +461,17 @@ def _apply(a: _Account, fact: CardFact) -> None:
         a.status = kind.lower()
 
 
-def _group(accounts: Iterable[_Account], key: Any) -> tuple[tuple[str, int, Decimal], ...]:
+def _group(accounts: Iterable[_Account], key: Any,
+           order: tuple[str, ...] = ()) -> tuple[tuple[str, int, Decimal], ...]:
+    """Count and sum per key, keys in `order` (others after it, by name)."""
     counts: Counter[str] = Counter()
     sums: defaultdict[str, Decimal] = defaultdict(Decimal)
     for a in accounts:
         counts[key(a)] += 1
         sums[key(a)] += a.balance
-    return tuple((k, counts[k], sums[k]) for k in sorted(counts))
+    rank = {k: n for n, k in enumerate(order)}
+    return tuple((k, counts[k], sums[k])
+                 for k in sorted(counts, key=lambda k: (rank.get(k, len(rank)), k)))
 
 
 def _percent(part: int, whole: int) -> Decimal | None:

@@ -23,7 +23,8 @@ from clientbook.domain.complaint import Complaint
 from clientbook.domain.money import Money
 from clientbook.projections.complaints import COMPLAINT_EVENTS
 from clientbook.projections.handlers import EventProjection
-from clientbook.projections.view import TrackedView, dated_prefix, event_class, topics
+from clientbook.domain.as_of import dated_prefix
+from clientbook.projections.view import TrackedView, event_class, topics
 
 TWO_PLACES = Decimal("0.01")
 

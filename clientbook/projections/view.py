@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
-from datetime import date
-from typing import TypeVar
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.utils import get_topic
 
-T = TypeVar("T")
+from clientbook.domain.as_of import dated_prefix
+
+__all__ = ["TrackedView", "dated_prefix", "event_class", "events_of", "topics"]
 
 
 class TrackedView(TrackingRecorder, ABC):
@@ -61,21 +60,3 @@ def event_class(aggregate: type[Aggregate], name: str) -> type:
         if cls.__name__ == name:
             return cls
     raise AttributeError(f"{aggregate.__qualname__} has no event class {name!r}")
-
-
-def dated_prefix(
-    items: Iterable[T], as_of: date, entity: Callable[[T], object], on: Callable[[T], date]
-) -> Iterator[T]:
-    """The items (in log order) a report as of a business date counts: each entity's items up
-    to, not including, its first one dated after `as_of`. An item recorded later but dated
-    earlier (back-dated) counts only if nothing later-dated came before it for its entity:
-    the rule past books and the credit reports follow too."""
-    cut: set[object] = set()
-    for item in items:
-        key = entity(item)
-        if key in cut:
-            continue
-        if on(item) > as_of:
-            cut.add(key)
-            continue
-        yield item

@@ -8,13 +8,12 @@ import json
 from datetime import date
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from clientbook import ClientBook
-from clientbook.application.uci_import import read_holders
+from clientbook.adapters.uci_cards import read_holders
 from clientbook.cli import main
-from clientbook.reporting import REPORTS, Parameters, run_report
+from clientbook.reports.catalogue import REPORTS, Parameters, run_report
 
 
 def run(db: str, *args: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from clientbook import __version__
-from clientbook.application.credit_reports import (
+from clientbook.reports.credit import (
     ClassificationReport,
     ClassRow,
     ConcentrationReport,
@@ -27,7 +27,7 @@ from clientbook.book import ClientBook
 from clientbook.demo import Demo
 from clientbook.domain.credit_line import CLASSES
 from clientbook.domain.money import Money
-from clientbook.html_report import HtmlInputs, collect, render_html
+from clientbook.reports.html import HtmlInputs, collect, render_html
 from clientbook.projections.cards import PortfolioReport
 from clientbook.projections.complaints_report import ComplaintsReport
 

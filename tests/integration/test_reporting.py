@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from clientbook import Actor, ClientBook, InvalidValueError, Money, NotFoundError
 from clientbook.cli import main
 from clientbook.demo import Demo
-from clientbook.reporting import REPORTS, Parameters, reproduce, rows_of, run_report
+from clientbook.reports.catalogue import REPORTS, Parameters, reproduce, rows_of, run_report
 from clientbook.testing import change_policy
 
 START = date(2026, 7, 1)
@@ -188,7 +188,7 @@ def test_the_trail_shows_who_proposed_what_an_approval_approves(book: ClientBook
 
 
 def test_rows_name_list_items_by_their_own_key() -> None:
-    from clientbook.application.credit_reports import ClassificationReport, ClassRow
+    from clientbook.reports.credit import ClassificationReport, ClassRow
 
     report = ClassificationReport(LAST, 7, (ClassRow("normal", 2, Money("10.00")),
                                             ClassRow("loss", 1, Money("5.00"))))

@@ -6,7 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from clientbook import ClientBook
-from clientbook.application.uci_import import LAST_DAY, read_holders
+from clientbook.adapters.uci_cards import read_holders
+from clientbook.application.uci_import import LAST_DAY
 
 
 def test_the_first_500_card_holders_replay_into_a_consistent_portfolio(

@@ -26,7 +26,7 @@ from conftest import POSTGRES_URL, drop_schema, postgres_problem, require_postgr
 
 from clientbook import ClientBook
 from clientbook.demo import Demo
-from clientbook.reporting import REPORTS, Parameters, run_report
+from clientbook.reports.catalogue import REPORTS, Parameters, run_report
 
 START = date(2026, 7, 1)
 DAYS = 45

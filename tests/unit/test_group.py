@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from clientbook import Actor, Money
-from clientbook.application.credit_reports import detect
+from clientbook.reports.credit import detect
 from clientbook.domain.errors import (
     AllocationExceededError,
     ConcentrationCapError,

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from attrs import frozen
 
 from clientbook import __version__
-from clientbook.application.credit_reports import (
+from clientbook.reports.credit import (
     ClassificationReport,
     ConcentrationReport,
     GroupRow,
@@ -30,6 +30,7 @@ from clientbook.domain.card import BUCKETS, shift_months
 from clientbook.domain.credit_line import CLASSES
 from clientbook.projections.cards import PortfolioReport
 from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.reports.render import amount_text
 
 if TYPE_CHECKING:
     from clientbook.book import ClientBook
@@ -104,7 +105,7 @@ def _month_end(first: date) -> date:
 
 def money(amount: Decimal) -> str:
     """Money as text: two decimals with thousands separators, e.g. 1,234.50."""
-    return f"{amount.quantize(CENT, ROUND_HALF_UP):,.2f}"
+    return amount_text(amount)
 
 
 def percent(value: Decimal | None) -> str:

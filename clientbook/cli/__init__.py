@@ -1,8 +1,11 @@
-"""The `clientbook` command: the demo, the audit trail, the raw log, rebuilds and reports."""
+"""The `clientbook` command: the demo, the audit trail, the raw log, rebuilds and reports. It
+uses only public names: `clientbook`'s, and those of the public packages `clientbook.reports`
+and `clientbook.adapters` and the module `clientbook.demo`."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import pathlib
 import sys
@@ -14,14 +17,43 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from clientbook.application.uci_import import LAST_DAY
-from clientbook.book import ClientBook
-from clientbook.domain.errors import DomainError, ServiceError
-from clientbook.infrastructure.store import DEFAULT_URL, parse_store_url
-from clientbook.reporting import REPORTS, Parameters, reproduce, run_report
-from clientbook.trust_cli import register as register_trust_commands
+from clientbook import (
+    CFPB_COLUMNS,
+    DEFAULT_URL,
+    PERIODIC,
+    REPORTS,
+    ClientBook,
+    DomainError,
+    Parameters,
+    ServiceError,
+    StoreUrlError,
+    __version__,
+    default_period,
+    parse_store_url,
+    reproduce,
+    run_report,
+)
+from clientbook.adapters import UCI_LAST_DAY, read_uci_file
+from clientbook.reports import (
+    FORMATS,
+    Listing,
+    columns,
+    listings,
+    report_json,
+    to_csv,
+    to_json,
+    to_table,
+)
+from clientbook.cli.trust import register as register_trust_commands
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 10_000)
+"""Piped or redirected, output is never cut to a terminal's width."""
+
+_format_option = click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    help="table for people; csv or json (types kept: amounts with their currency, ISO dates) "
+    "for scripts.",
+)
 
 
 def _reporter(bar: Progress) -> Callable[[str, int, int], None]:
@@ -55,13 +87,31 @@ class _Unavailable(click.ClickException):
 
 
 class _Commands(click.Group):
-    """The commands, with a ServiceError from any of them turned into one line, no traceback."""
+    """The commands, with a ServiceError, a store that cannot be opened or a refused request
+    from any of them turned into one line on stderr, never a traceback."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ServiceError as error:
-            raise _Unavailable(str(error)) from None
+            raise _Unavailable(_one_line(error)) from None
+        except (StoreUrlError, DomainError) as error:
+            raise click.ClickException(_one_line(error)) from None
+        except click.UsageError as error:  # a bad option of a command: one line, exit status 2
+            where = f"; see '{error.ctx.command_path} --help'" if error.ctx else ""
+            raise click.UsageError(_one_line(error.format_message()).rstrip(".") + where) from None
+
+
+def _one_line(error: BaseException | str) -> str:
+    return " ".join(str(error).split())
+
+
+def _write_file(path: str, text: str, what: str) -> None:
+    """Write a file the user named; a path that cannot be written is one line, not a trace."""
+    try:
+        pathlib.Path(path).write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write the {what} to {path}: {error.strerror}") from None
 
 
 @click.group(cls=_Commands)
@@ -69,18 +119,24 @@ class _Commands(click.Group):
     "--db",
     "url",
     default=DEFAULT_URL,
-    show_default=True,
     envvar="CLIENTBOOK_DB",
-    help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory:",
+    help="Store URL: sqlite:///path.db, postgresql://user@host/db[?schema=s] or memory: "
+    "(default: the environment variable CLIENTBOOK_DB, else sqlite:///clientbook.db).",
 )
+@click.version_option(__version__, prog_name="clientbook")
 @click.pass_context
 def main(ctx: click.Context, url: str) -> None:
-    """clientbook: an event-sourced book of a bank's customers."""
+    """clientbook: an event-sourced book of a bank's customers.
+
+    Every listing takes --format table|csv|json. Shell completion (bash; zsh and fish alike):
+    eval "$(_CLIENTBOOK_COMPLETE=bash_source clientbook)"."""
     ctx.obj = url
 
 
-def _open(ctx: click.Context) -> ClientBook:
-    return ClientBook.open(ctx.obj)
+def _open(ctx: click.Context, *, create: bool = False) -> ClientBook:
+    """The book at --db. Only the commands that write a book (demo, import) create one: to
+    every other, a store that does not exist is a mistyped URL, never a new empty book."""
+    return ClientBook.open(ctx.obj, create=create)
 
 
 @main.command()
@@ -88,7 +144,8 @@ def _open(ctx: click.Context) -> ClientBook:
 @click.option("--days", default=365, show_default=True, help="Business days to run.")
 @click.option("--managers", default=8, show_default=True, help="Relationship managers.")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same book and reports.")
-@click.option("--start", default="2026-07-01", show_default=True, help="First business date.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2026-07-01",
+              show_default=True, help="First business date.")
 @click.option(
     "--cards-from",
     type=click.Path(exists=True, dir_okay=False),
@@ -109,28 +166,27 @@ def demo(
     days: int,
     managers: int,
     seed: int,
-    start: str,
+    start: datetime,
     cards_from: str | None,
     html_file: str,
     reset: bool,
 ) -> None:
     """Build a realistic book over a year of business days, closing each day; print the
     headline of every report and write the HTML report."""
-    from clientbook.application.uci_import import read_holders
     from clientbook.demo import Demo
 
+    profiles = read_uci_file(pathlib.Path(cards_from)) if cards_from else []
     store = parse_store_url(ctx.obj)
     if reset and store.sqlite_path:
         for suffix in ("", "-wal", "-shm"):
             pathlib.Path(store.sqlite_path + suffix).unlink(missing_ok=True)
-    profiles = list(read_holders(pathlib.Path(cards_from))) if cards_from else []
-    with _open(ctx) as book:
+    with _open(ctx, create=True) as book:
         if book.head:
             raise click.ClickException(
                 f"{ctx.obj} already holds {book.head:,} events; run `clientbook demo --reset` "
                 "to start the demo again, or choose another store with --db"
             )
-        first = date.fromisoformat(start)
+        first = start.date()
         with _progress() as bar:
             task = bar.add_task("business days", total=days)
             run = Demo(book, seed=seed, managers=managers, start=first, card_profiles=profiles)
@@ -145,7 +201,7 @@ def demo(
         )
         _print_directory(book)
         for name in REPORTS:
-            SHOW[name](run_report(book, name, Parameters(last, first, last), digest=False).report)
+            _show(name, run_report(book, name, Parameters(last, first, last), digest=False).report)
         _print_detected_groups(book)
         if html_file:
             _write_html(book, last, book.head, html_file)
@@ -157,13 +213,14 @@ def demo(
     "--from",
     "period_from",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Period start (managers, complaints, migration).",
+    help="Period start (managers, complaints, migration; portfolio: write-offs from). "
+    "Default: the first day of the as-of date's month.",
 )
 @click.option(
     "--to",
     "period_to",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Period end (managers, complaints, migration).",
+    help="Period end (managers, complaints, migration). Default: the as-of date.",
 )
 @click.option(
     "--as-of",
@@ -174,7 +231,7 @@ def demo(
 )
 @click.option(
     "--position",
-    type=int,
+    type=click.IntRange(min=0),
     default=None,
     help="Log position to cut the log at (default: the head now): later events are ignored.",
 )
@@ -190,6 +247,9 @@ def demo(
     type=click.Path(dir_okay=False),
     help="Also write the self-contained HTML report (every chart) as of the same point.",
 )
+@_format_option
+@click.option("--table", help="With --format csv: which of the report's tables (default: its "
+              "main one; an unknown name lists them).")
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -200,24 +260,31 @@ def report(
     position: int | None,
     manifest: str | None,
     html_file: str | None,
+    fmt: str,
+    table: str | None,
 ) -> None:
-    """Print a report: managers, complaints or migration for a period; groups, classification,
-    aging or portfolio as of a date. Any report can be cut at a past log position."""
+    """Print a report: managers, complaints or migration for a period (default: the month up
+    to the as-of date, said on stderr); groups, classification, aging or portfolio as of a
+    date. Any report can be cut at a past log position."""
     start = period_from.date() if period_from else None
     end = period_to.date() if period_to else None
     with _open(ctx) as book:
         on = as_of.date() if as_of else (end or book.last_business_date_closed or date.today())
+        if name in PERIODIC and (start is None or end is None):
+            start, end = default_period(on, start, end)
+            click.echo(f"period not given: {start} to {end} (the month up to the as-of date)",
+                       err=True)
         try:
             run = run_report(book, name, Parameters(on, start, end), position=position,
                              digest=manifest is not None)
         except DomainError as error:
             raise click.UsageError(str(error)) from None
-        SHOW[name](run.report)
+        _show(name, run.report, fmt, table)
         if manifest:
             text = json.dumps(run.manifest, indent=1, ensure_ascii=False)
-            pathlib.Path(manifest).write_text(text, encoding="utf-8")
-            console.print(f"manifest: {manifest} (log position {run.manifest['log']['position']:,},"
-                          f" {len(run.rows)} rows)")
+            _write_file(manifest, text, "manifest")
+            click.echo(f"manifest: {manifest} (log position {run.manifest['log']['position']:,},"
+                       f" {len(run.rows)} rows)", err=True)
         if html_file:
             _write_html(book, on, run.manifest["log"]["position"], html_file)
 
@@ -266,24 +333,39 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
 
 
 def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
-    from clientbook.html_report import collect, render_html
+    from clientbook.reports.html import collect, render_html  # a public module: the page
 
-    pathlib.Path(path).write_text(render_html(collect(book, as_of=on, position=position)),
-                                  encoding="utf-8")
+    _write_file(path, render_html(collect(book, as_of=on, position=position)), "HTML report")
     console.print(f"HTML report: {path}")
 
 
 @main.command()
-@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="The business date: the book as it stood on it.")
+@_format_option
 @click.pass_context
-def worklist(ctx: click.Context, as_of: datetime) -> None:
-    """Open complaints by deadline, with days left or overdue on a business date."""
-    with _open(ctx) as book:
-        table = Table("complaint", "step", "department", "deadline", "days left")
-        for item in book.complaint_cards.worklist(as_of.date()):
-            left = f"[red]{item.days_left}[/]" if item.days_left < 0 else str(item.days_left)
-            table.add_row(item.number, item.step, item.department, str(item.deadline), left)
-        console.print(table)
+def worklist(ctx: click.Context, as_of: datetime, fmt: str) -> None:
+    """Open complaints by deadline, with days left or overdue on a business date: the book as
+    it stood on that date (a complaint received later is not there yet)."""
+    on = as_of.date()
+    with _open(ctx) as book, book.as_of(on=on) as past:
+        items = past.complaint_cards.worklist(on)
+    listing = Listing(
+        f"Open complaints as of {on}",
+        columns("complaint", "step", "department", "deadline", "days_left"),
+        tuple((i.number, i.step, i.department, i.deadline, i.days_left) for i in items),
+    )
+    _emit(listing, fmt, as_of=on)
+
+
+def _emit(listing: Listing, fmt: str, **context: Any) -> None:
+    """A listing in the format asked for; `context` (the as-of date…) goes into the JSON."""
+    if fmt == "json":
+        click.echo(to_json(listing, **context))
+    elif fmt == "csv":
+        click.echo(to_csv(listing), nl=False)
+    else:
+        console.print(to_table(listing))
 
 
 @main.group("import")
@@ -293,14 +375,16 @@ def import_() -> None:
 
 @import_.command("uci-cards")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--rows", type=int, default=None, help="Only the first N card holders.")
+@click.option("--rows", type=click.IntRange(min=1), default=None,
+              help="Only the first N card holders.")
 @click.pass_context
 def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
     """The UCI "default of credit card clients" data as card accounts over six business months."""
     import pathlib
     import time
 
-    with _open(ctx) as book, _progress() as bar:
+    read_uci_file(pathlib.Path(path), rows)  # a file that is not the data: refused, no book made
+    with _open(ctx, create=True) as book, _progress() as bar:
         progress = _reporter(bar)
 
         started = time.perf_counter()
@@ -309,9 +393,12 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
         except DomainError as error:  # a part of this file was imported before with other rows
             raise click.ClickException(str(error)) from None
         seconds = time.perf_counter() - started
-    console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
+    if events:
+        console.print(f"{events:,} events in {seconds:,.1f} s ({events / seconds:,.0f} events/s)")
+    else:
+        console.print(f"{path} was imported into this book before: nothing left to write")
     with _open(ctx) as book:
-        _show_portfolio(book.card_accounts.portfolio(as_of=LAST_DAY))
+        _show("portfolio", book.card_accounts.portfolio(as_of=UCI_LAST_DAY))
 
 
 @main.group()
@@ -320,23 +407,34 @@ def export() -> None:
 
 
 @export.command("cfpb")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="CSV file (default: stdout).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
 @click.option("--company", default="clientbook institution", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="The complaint log as it stood on this business date (default: now).")
 @click.pass_context
-def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
-    """The complaint log as a CSV with the US CFPB complaint database's columns."""
-    from clientbook.projections.cfpb import COLUMNS
-
+def export_cfpb(ctx: click.Context, output: str | None, company: str, fmt: str,
+                as_of: datetime | None) -> None:
+    """The complaint log with the US CFPB complaint database's columns."""
     with _open(ctx) as book:
-        rows = book.complaint_cards.cfpb(company)
-    stream = open(output, "w", newline="", encoding="utf-8") if output else sys.stdout
-    try:
-        writer = csv.DictWriter(stream, fieldnames=list(COLUMNS))
+        if as_of is None:
+            rows = book.complaint_cards.cfpb(company)
+        else:
+            with book.as_of(on=as_of.date()) as past:
+                rows = past.complaint_cards.cfpb(company)
+    if fmt == "json":
+        text = json.dumps(rows, indent=1, ensure_ascii=False) + "\n"
+    else:
+        stream = io.StringIO()
+        writer = csv.DictWriter(stream, fieldnames=list(CFPB_COLUMNS), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    finally:
-        if output:
-            stream.close()
+        text = stream.getvalue()
+    if output:
+        _write_file(output, text, "export")
+    else:
+        click.echo(text, nl=False)
 
 
 @main.command()
@@ -359,8 +457,12 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str) -> None:
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="Recorded before (UTC; a date alone means its midnight).",
 )
-@click.option("--limit", type=int, default=None)
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "jsonl"]), default="table")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="At most this many events (default: all).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="The trail as the book stood on this business date (the one as-of rule).")
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "jsonl"]), default="table",
+              show_default=True, help="json: one document; jsonl: one event a line.")
 @click.pass_context
 def trail(
     ctx: click.Context,
@@ -372,16 +474,17 @@ def trail(
     recorded_from: datetime | None,
     recorded_to: datetime | None,
     limit: int | None,
+    as_of: datetime | None,
     fmt: str,
 ) -> None:
     """The audit trail: every event with who, when recorded, business date and what changed;
     an approval under four eyes shows who proposed what it approves."""
-    with _open(ctx) as book:
+    with _open(ctx) as book, book.as_of(on=as_of.date() if as_of else None) as past:
         try:
             aggregate_id = book.find(aggregate) if aggregate else None
         except DomainError as error:
             raise click.UsageError(str(error)) from None
-        entries = book.audit.trail(
+        entries = (past if as_of else book).audit.trail(
             aggregate=aggregate_id,
             actor=actor,
             event_type=event_type,
@@ -409,6 +512,9 @@ def trail(
         if fmt == "jsonl":
             for row in rows:
                 click.echo(json.dumps(row, ensure_ascii=False, default=str))
+        elif fmt == "json":
+            click.echo(json.dumps({"title": "Audit trail", "as_of": as_of and as_of.date(),
+                                   "rows": rows}, indent=1, ensure_ascii=False, default=str))
         elif fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["position"])
             writer.writeheader()
@@ -431,11 +537,13 @@ def trail(
                     r["recorded_at"][:19],
                     r["business_date"],
                     r["actor"],
-                    r["aggregate"][:30],
+                    r["aggregate"][:30] if console.is_terminal else r["aggregate"],
                     str(r["version"]),
                     r["event"],
                     pair,
-                    json.dumps(r["changes"], ensure_ascii=False, default=str)[:80],
+                    json.dumps(r["changes"], ensure_ascii=False, default=str)[
+                        : 80 if console.is_terminal else None
+                    ],
                 )
             console.print(table)
 
@@ -472,43 +580,28 @@ def rebuild(ctx: click.Context) -> None:
     console.print(f"rebuilt {len(book.projections.projections)} projections to position {head:,}")
 
 
-def _show_managers(report: Any) -> None:
-    table = Table(
-        title=f"Relationship managers, {report.period_from} to {report.period_to} "
-        f"(minimum {report.minimum} customers; log position {report.position:,})"
+def _print_detected_groups(book: ClientBook) -> None:
+    found = book.credit_reports.detect_groups()
+    for a, b, kind in found.outside:
+        console.print(f"[yellow]connected but not grouped together:[/] {a} – {b} ({kind})")
+
+
+def _print_directory(book: ClientBook) -> None:
+    entries = book.directory.search()
+    by_status: dict[str, int] = {}
+    for entry in entries:
+        by_status[entry.status] = by_status.get(entry.status, 0) + 1
+    lapsed = sum(entry.lapsed for entry in entries)
+    console.print(
+        "Customers by status: "
+        + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
+        + f"; lapsed (to call back): {lapsed}"
     )
-    for column in (
-        "manager",
-        "customers",
-        "lapsed",
-        "contacts",
-        "follow-ups",
-        "surveys",
-        "avg satisfaction",
-    ):
-        table.add_column(column, justify="left" if column == "manager" else "right")
-    for row in report.rows:
-        customers = f"[red]{row.customers} ▼[/]" if row.below_minimum else str(row.customers)
-        table.add_row(
-            row.manager,
-            customers,
-            str(row.lapsed),
-            str(row.contacts),
-            str(row.follow_ups),
-            str(row.surveys),
-            "-" if row.average_satisfaction is None else str(row.average_satisfaction),
-        )
-    console.print(table)
-    if report.lost:
-        lost = Table(title="Lost customers and reasons")
-        for column in ("date", "customer", "manager", "reason"):
-            lost.add_column(column)
-        for item in report.lost:
-            lost.add_row(str(item.on), item.number, item.manager, item.reason)
-        console.print(lost)
 
 
-def _show_complaints(r: Any) -> None:
+def _complaints_text(r: Any) -> None:
+    """The complaints report for people: its measures in one table, the pairs that belong
+    together on one line."""
     table = Table(
         title=f"Complaints, {r.period_from} to {r.period_to}, as of {r.as_of} "
         f"(log position {r.position:,})",
@@ -533,128 +626,25 @@ def _show_complaints(r: Any) -> None:
     console.print(table)
 
 
-def _show_groups(r: Any) -> None:
-    table = Table(
-        title=f"Group credit concentration as of {r.as_of} (cap {r.cap_percent}% of net "
-        f"capital; large exposure ≥ {r.large_exposure_percent}% of Tier 1, limit "
-        f"{r.large_exposure_limit_percent}%; log position {r.position:,})"
-    )
-    for column in (
-        "group",
-        "members",
-        "limit",
-        "allocated",
-        "outstanding",
-        "usage %",
-        "% net capital",
-        "% Tier 1",
-        "class",
-        "cross-default",
-        "warnings",
-    ):
-        table.add_column(column)
-    for g in r.groups:
-        share = f"{g.share_of_net_capital_percent}" + ("" if g.within_cap in (None, True) else " ▲")
-        tier1 = (
-            "-"
-            if g.tier1_percent is None
-            else f"{g.tier1_percent}" + (" large" if g.large_exposure else "")
-        )
-        table.add_row(
-            g.name,
-            ", ".join(m.number for m in g.members),
-            str(g.limit),
-            str(g.allocated),
-            str(g.outstanding),
-            str(g.usage_percent or "-"),
-            share,
-            tier1,
-            g.classification,
-            f"[red]{g.cross_default}[/]" if g.cross_default else "-",
-            str(len(g.warnings)),
-        )
-    console.print(table)
+def _show(name: str, report: Any, fmt: str = "table", table: str | None = None) -> None:
+    """A report in the format asked for: every table of it (terminal), one table (CSV, the
+    main one unless --table names another), or the whole report object (JSON)."""
+    tables = listings(name, report)
+    if table is not None and table not in tables:
+        raise click.UsageError(f"the {name} report has no table {table!r}; it has "
+                               f"{', '.join(tables)}")
+    if fmt == "json":
+        click.echo(report_json(name, report))
+    elif fmt == "csv":
+        click.echo(to_csv(tables[table or next(iter(tables))]), nl=False)
+    elif name == "complaints":
+        _complaints_text(report)
+    else:
+        for listing in tables.values():
+            if listing.rows:
+                console.print(to_table(listing))
 
 
-def _print_detected_groups(book: ClientBook) -> None:
-    found = book.credit_reports.detect_groups()
-    for a, b, kind in found.outside:
-        console.print(f"[yellow]connected but not grouped together:[/] {a} – {b} ({kind})")
-
-
-def _show_classification(r: Any) -> None:
-    table = Table(
-        "classification",
-        "lines",
-        "outstanding",
-        title=f"Five-category classification as of {r.as_of} (log position {r.position:,})",
-    )
-    for row in r.rows:
-        table.add_row(row.classification, str(row.lines), str(row.outstanding))
-    console.print(table)
-
-
-def _show_migration(r: Any) -> None:
-    table = Table(
-        "from", "to", "lines", "outstanding",
-        title=f"Classification migration {r.from_date} → {r.to_date} (log position {r.position:,})",
-    )
-    for cell in r.cells:
-        table.add_row(cell.from_class, cell.to_class, str(cell.lines), str(cell.outstanding))
-    console.print(table)
-
-
-def _show_aging(r: Any) -> None:
-    buckets = [bucket for bucket, _ in r.totals]
-    table = Table("line", *buckets, title=f"Trade-credit receivables aging as of {r.as_of} "
-                  f"(log position {r.position:,})")
-    for row in r.rows:
-        amounts = dict(row.buckets)
-        table.add_row(row.number, *(str(amounts[b].amount) for b in buckets))
-    table.add_row("[bold]total[/]", *(str(amount.amount) for _, amount in r.totals))
-    console.print(table)
-
-
-def _show_portfolio(r: Any) -> None:
-    table = Table("bucket", "accounts", "balance", title=f"Card portfolio as of {r.as_of} "
-                  f"(log position {r.position:,}; {r.issued:,} cards issued)")
-    for bucket, count, balance in r.accounts_by_bucket:
-        table.add_row(bucket, f"{count:,}", f"{balance:,.2f}")
-    console.print(table)
-    console.print("by status: " + ", ".join(f"{s} {n:,}" for s, n, _ in r.accounts_by_status))
-    console.print("five-category balances: " + ", ".join(f"{c} {b:,.2f}" for c, b in r.balances_by_class))
-    rolls = ", ".join(f"{f}→{t} {n:,}" for f, t, n in r.roll_rates if f != t)
-    console.print(f"roll rates from last month-end: {rolls or 'none'}; cure rate "
-                  f"{r.cure_rate_percent if r.cure_rate_percent is not None else '-'}%")
-    ceiling = "within" if r.long_term_dormant_within_ceiling else "[red]above[/]"
-    console.print(f"activation {r.activation_rate_percent}%, dormant {r.dormant_percent}%, long-term "
-                  f"dormant {r.long_term_dormant_percent}% ({ceiling} the "
-                  f"{r.long_term_dormant_ceiling_percent}% ceiling); written off {r.written_off:,.2f}, "
-                  f"recovered {r.recovered:,.2f} this month")
-
-
-def _print_directory(book: ClientBook) -> None:
-    entries = book.directory.search()
-    by_status: dict[str, int] = {}
-    for entry in entries:
-        by_status[entry.status] = by_status.get(entry.status, 0) + 1
-    lapsed = sum(entry.lapsed for entry in entries)
-    console.print(
-        "Customers by status: "
-        + ", ".join(f"{s} {n}" for s, n in sorted(by_status.items()))
-        + f"; lapsed (to call back): {lapsed}"
-    )
-
-
-SHOW: dict[str, Callable[[Any], None]] = {
-    "managers": _show_managers,
-    "complaints": _show_complaints,
-    "groups": _show_groups,
-    "classification": _show_classification,
-    "migration": _show_migration,
-    "aging": _show_aging,
-    "portfolio": _show_portfolio,
-}
 
 
 @main.group()
@@ -703,8 +693,7 @@ def projections_run(ctx: click.Context, names: tuple[str, ...], poll: float,
 
 
 @projections.command("status")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@_format_option
 @click.pass_context
 def projections_status(ctx: click.Context, fmt: str) -> None:
     """Per projection: version, position, head, lag, state, last error, lease holder."""
@@ -712,6 +701,14 @@ def projections_status(ctx: click.Context, fmt: str) -> None:
         rows = book.projections.status()
     if fmt == "json":
         click.echo(json.dumps([_status_json(row) for row in rows], indent=1, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        flat = [{k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                 for k, v in _status_json(row).items()} for row in rows]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(flat[0]) if flat else ["name"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
         return
     table = Table("projection", "version", "position", "lag", "lag (s)", "state", "worker",
                   "last error or decision")

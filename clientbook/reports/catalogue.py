@@ -14,8 +14,8 @@ A manifest holds:
 checkpoint covering the position, which it names) or the digest, re-runs the report at the
 position with its parameters, and compares the rows one by one, naming each row that differs.
 
-This module sits beside `book.py`, not in a layer: like the command line, it works through
-the `ClientBook` facade only.
+This module is the catalogue of the reports layer (`clientbook/reports/`): like the command
+line, it works through the `ClientBook` facade only.
 """
 
 from __future__ import annotations
@@ -67,6 +67,19 @@ class Parameters:
 Runner = Callable[[ClientBook, Parameters, int], Any]
 
 
+PERIODIC = ("managers", "complaints", "migration")
+"""The reports over a period; the command line gives them `default_period` when asked for none."""
+
+
+def default_period(
+    as_of: date, start: date | None = None, end: date | None = None
+) -> tuple[date, date]:
+    """The period a report asked for without one covers: the month up to the as-of date (from
+    the first of the end's month to the end, the end being the as-of date when not given)."""
+    end = end or as_of
+    return start or end.replace(day=1), end
+
+
 def _period(p: Parameters, name: str) -> tuple[date, date]:
     if p.period_from is None or p.period_to is None:
         raise InvalidValueError(f"the {name} report needs a period: give --from and --to")
@@ -98,15 +111,14 @@ def _migration(book: ClientBook, p: Parameters, position: int) -> Any:
             f"the migration report runs to {end}, after its as-of date {p.as_of}: give an "
             "--as-of on or after --to, or leave it out"
         )
-    return book.credit_reports.migration(from_date=start, to_date=end, position=position)
+    return book.reports.migration(from_date=start, to_date=end, position=position)
 
 
 def _portfolio(book: ClientBook, p: Parameters, position: int) -> Any:
     """Write-offs and recoveries from --from (default: the first of the as-of month)."""
     if p.period_from is not None and p.period_from > p.as_of:
         raise InvalidValueError(f"the portfolio's period starts {p.period_from}, after {p.as_of}")
-    return book.card_accounts.portfolio(as_of=p.as_of, period_from=p.period_from,
-                                        position=position)
+    return book.reports.portfolio(as_of=p.as_of, period_from=p.period_from, position=position)
 
 
 REPORTS: dict[str, tuple[str, Runner]] = {
@@ -114,16 +126,16 @@ REPORTS: dict[str, tuple[str, Runner]] = {
     "complaints": ("complaints received, closed in time, overdue, reopened", _complaints),
     "groups": (
         "group credit concentration against the cap",
-        lambda b, p, n: b.credit_reports.concentration(as_of=p.as_of, position=n),
+        lambda b, p, n: b.reports.groups(as_of=p.as_of, position=n),
     ),
     "classification": (
         "five-category classification of credit lines",
-        lambda b, p, n: b.credit_reports.classification(as_of=p.as_of, position=n),
+        lambda b, p, n: b.reports.classification(as_of=p.as_of, position=n),
     ),
     "migration": ("five-category migration between two dates", _migration),
     "aging": (
         "trade-credit receivables aging",
-        lambda b, p, n: b.credit_reports.aging(as_of=p.as_of, position=n),
+        lambda b, p, n: b.reports.aging(as_of=p.as_of, position=n),
     ),
     "portfolio": (
         "card portfolio: buckets, roll and cure rates, write-offs, dormancy",

@@ -1,0 +1,6 @@
+"""File formats in and out of clientbook: outside data read into what the commands take."""
+
+from clientbook.adapters.uci_cards import read_holders, read_uci_file
+from clientbook.application.uci_import import LAST_DAY as UCI_LAST_DAY
+
+__all__ = ["UCI_LAST_DAY", "read_holders", "read_uci_file"]

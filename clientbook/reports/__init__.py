@@ -1,0 +1,32 @@
+"""Reports and their output, public for the command line and for embedders: the renderers that
+turn a listing into a terminal table, CSV or JSON (`render.py`), each report's tables
+(`listings.py`), the report catalogue with manifests and reproduce (`catalogue.py`), the
+credit reports (`credit.py`), the HTML report (`html.py`) and the `book.reports` facade."""
+
+from clientbook.reports.listings import listings
+from clientbook.reports.render import (
+    FORMATS,
+    Column,
+    Listing,
+    amount_text,
+    columns,
+    plain,
+    report_json,
+    to_csv,
+    to_json,
+    to_table,
+)
+
+__all__ = [
+    "FORMATS",
+    "Column",
+    "Listing",
+    "amount_text",
+    "columns",
+    "listings",
+    "plain",
+    "report_json",
+    "to_csv",
+    "to_json",
+    "to_table",
+]

@@ -1,0 +1,85 @@
+"""`book.reports`: every report by its catalogue name, and `run(name, …)`, which gives the
+report with the rows and manifest an auditor reproduces. One facade name for all of them; the
+older ones (`book.credit_reports`, `book.card_accounts.portfolio`) stay as aliases."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from clientbook.domain.errors import InvalidValueError
+from clientbook.projections.cards import PortfolioReport
+from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.projections.managers import ManagerReport
+from clientbook.projections.queries import CardQueries, Reports
+from clientbook.reports.credit import (
+    AgingReport,
+    ClassificationReport,
+    ConcentrationReport,
+    CreditReports,
+    GroupDetection,
+    MigrationReport,
+)
+
+if TYPE_CHECKING:
+    from clientbook.reports.catalogue import ReportRun
+
+
+class BookReports:
+    """Each method is one report of the catalogue (`clientbook report NAME`), as of a date and
+    optionally cut at a log position; `run` is any of them by name."""
+
+    def __init__(self, queries: Reports, credit: CreditReports, cards: CardQueries,
+                 owner: Any) -> None:
+        self._queries = queries
+        self._credit = credit
+        self._cards = cards
+        self._owner = owner
+
+    def managers(self, *, period_from: date, period_to: date,
+                 at_least: int | None = None) -> ManagerReport:
+        return self._queries.managers(period_from=period_from, period_to=period_to,
+                                      at_least=at_least)
+
+    def complaints(self, **parameters: Any) -> ComplaintsReport:
+        """See `ComplaintQueries.report`: period_from, period_to, as_of, position, at_least."""
+        report: ComplaintsReport = self._queries.complaints(**parameters)
+        return report
+
+    def groups(self, *, as_of: date, position: int | None = None) -> ConcentrationReport:
+        """Group credit concentration against the cap (also `concentration`)."""
+        return self._credit.concentration(as_of=as_of, position=position)
+
+    concentration = groups
+
+    def classification(self, *, as_of: date,
+                       position: int | None = None) -> ClassificationReport:
+        return self._credit.classification(as_of=as_of, position=position)
+
+    def migration(self, *, from_date: date, to_date: date,
+                  position: int | None = None) -> MigrationReport:
+        return self._credit.migration(from_date=from_date, to_date=to_date, position=position)
+
+    def aging(self, *, as_of: date, position: int | None = None) -> AgingReport:
+        return self._credit.aging(as_of=as_of, position=position)
+
+    def portfolio(self, *, as_of: date, period_from: date | None = None,
+                  position: int | None = None) -> PortfolioReport:
+        return self._cards.portfolio(as_of=as_of, period_from=period_from, position=position)
+
+    def detect_groups(self) -> GroupDetection:
+        return self._credit.detect_groups()
+
+    def run(self, name: str, *, as_of: date, period_from: date | None = None,
+            period_to: date | None = None, position: int | None = None,
+            digest: bool = True) -> ReportRun:
+        """The report `name` with its rows and manifest (see reports/catalogue.py)."""
+        from clientbook.book import ClientBook
+        from clientbook.reports.catalogue import Parameters, run_report
+
+        if not isinstance(self._owner, ClientBook):
+            raise InvalidValueError(
+                "a past book's report has no manifest: run it on the book, with position="
+            )
+        return run_report(self._owner, name, Parameters(as_of, period_from, period_to),
+                          position=position, digest=digest)

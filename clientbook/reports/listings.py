@@ -1,0 +1,167 @@
+"""What each report shows as tables: the same columns in the terminal, in CSV and in JSON rows.
+
+`listings(name, report)` gives a report's tables by name, the first being its main one (the
+one `--format csv` writes unless `--table` names another). Buckets are listed in days-past-due
+order, never in text order."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from clientbook.domain.credit_line import AGING_BUCKETS
+from clientbook.domain.money import Money
+from clientbook.reports.render import Column, Listing, columns
+
+
+def _managers(r: Any) -> dict[str, Listing]:
+    main = Listing(
+        f"Relationship managers, {r.period_from} to {r.period_to} (minimum {r.minimum} "
+        f"customers; log position {r.position:,})",
+        columns("manager", "customers", "below_minimum", "lapsed", "contacts", "follow_ups",
+                "surveys", "average_satisfaction"),
+        tuple((m.manager, m.customers, m.below_minimum, m.lapsed, m.contacts, m.follow_ups,
+               m.surveys, m.average_satisfaction) for m in r.rows),
+    )
+    lost = Listing(
+        "Lost customers and reasons",
+        (Column("on", "date"), *columns("customer", "manager", "reason")),
+        tuple((c.on, c.number, c.manager, c.reason) for c in r.lost),
+    )
+    return {"managers": main, "lost": lost}
+
+
+def _joined(pairs: Any) -> str:
+    return ", ".join(f"{k} {v}" for k, v in pairs)
+
+
+def _complaints(r: Any) -> dict[str, Listing]:
+    measures: tuple[tuple[str, Any], ...] = (
+        ("received", r.received), ("accepted", r.accepted), ("rejected", r.rejected),
+        ("closed", r.closed), ("closed_in_time", r.closed_in_time),
+        ("closed_in_time_percent", r.closed_in_time_percent),
+        ("open_overdue_on_the_as_of_date", r.open_overdue), ("reopened", r.reopened),
+        ("average_days_to_close", r.average_days_to_close),
+        ("max_days_to_close", r.max_days_to_close),
+        ("average_satisfaction", r.average_satisfaction),
+        *((f"compensation_approved_{m.currency}", m) for m in r.compensation_approved),
+        *((f"compensation_paid_{m.currency}", m) for m in r.compensation_paid),
+        *((f"category_{k}", v) for k, v in r.by_category),
+        *((f"channel_{k}", v) for k, v in r.by_channel),
+        *((f"department_{k}", v) for k, v in r.by_department),
+    )
+    return {"complaints": Listing(
+        f"Complaints, {r.period_from} to {r.period_to}, as of {r.as_of} "
+        f"(log position {r.position:,})",
+        columns("measure", "value"),
+        tuple((k, v) for k, v in measures),
+    )}
+
+
+def _groups(r: Any) -> dict[str, Listing]:
+    main = Listing(
+        f"Group credit concentration as of {r.as_of} (cap {r.cap_percent}% of net capital; "
+        f"large exposure ≥ {r.large_exposure_percent}% of Tier 1, limit "
+        f"{r.large_exposure_limit_percent}%; log position {r.position:,})",
+        columns("group", "members", "limit", "allocated", "outstanding", "usage_percent",
+                "net_capital_percent", "within_cap", "tier1_percent", "large_exposure",
+                "classification", "cross_default", "warnings"),
+        tuple((g.name, len(g.members), g.limit, g.allocated, g.outstanding, g.usage_percent,
+               g.share_of_net_capital_percent, g.within_cap, g.tier1_percent, g.large_exposure,
+               g.classification, g.cross_default, len(g.warnings)) for g in r.groups),
+    )
+    members = Listing(
+        "Group members",
+        columns("group", "customer", "link", "allocation", "lines", "outstanding",
+                "classification"),
+        tuple((g.name, m.number, m.link, m.allocation, m.lines, m.outstanding, m.classification)
+              for g in r.groups for m in g.members),
+    )
+    return {"groups": main, "members": members}
+
+
+def _classification(r: Any) -> dict[str, Listing]:
+    return {"classification": Listing(
+        f"Five-category classification as of {r.as_of} (log position {r.position:,})",
+        columns("classification", "lines", "outstanding"),
+        tuple((row.classification, row.lines, row.outstanding) for row in r.rows),
+    )}
+
+
+def _migration(r: Any) -> dict[str, Listing]:
+    return {"migration": Listing(
+        f"Classification migration {r.from_date} → {r.to_date} (log position {r.position:,})",
+        (Column("from_class", "from"), Column("to_class", "to"), *columns("lines", "outstanding")),
+        tuple((c.from_class, c.to_class, c.lines, c.outstanding) for c in r.cells),
+    )}
+
+
+def _aging(r: Any) -> dict[str, Listing]:
+    buckets = sorted((b for b, _ in r.totals), key=_aging_order)
+    totals = dict(r.totals)
+
+    def amounts(pairs: Any) -> tuple[Money, ...]:
+        found = dict(pairs)
+        return tuple(found[b] for b in buckets)
+
+    return {"aging": Listing(
+        f"Trade-credit receivables aging as of {r.as_of} (log position {r.position:,})",
+        (Column("line"), *(Column(f"days_{b}", b) for b in buckets)),
+        (*((row.number, *amounts(row.buckets)) for row in r.rows),
+         ("total", *(totals[b] for b in buckets))),
+    )}
+
+
+def _aging_order(bucket: str) -> int:
+    return AGING_BUCKETS.index(bucket) if bucket in AGING_BUCKETS else len(AGING_BUCKETS)
+
+
+BALANCE = Column("balance", money=True)
+
+
+def _portfolio(r: Any) -> dict[str, Listing]:
+    where = f"as of {r.as_of} (log position {r.position:,}; {r.issued:,} cards issued)"
+    period = f"from {r.period_from} to {r.as_of}" if r.period_from else f"up to {r.as_of}"
+    return {
+        "buckets": Listing(f"Card portfolio {where}", (*columns("bucket", "accounts"), BALANCE),
+                           tuple(r.accounts_by_bucket)),
+        "status": Listing("Accounts by status", (*columns("status", "accounts"), BALANCE),
+                          tuple(r.accounts_by_status)),
+        "classes": Listing("Five-category balances", (Column("classification"), BALANCE),
+                           tuple(r.balances_by_class)),
+        "roll_rates": Listing(
+            "Roll rates from the last month-end",
+            (Column("from_bucket", "from"), Column("to_bucket", "to"), Column("accounts")),
+            tuple(roll for roll in r.roll_rates if roll[0] != roll[1]),
+        ),
+        "summary": Listing(
+            f"Card portfolio measures {where}",
+            columns("measure", "value"),
+            (("cure_rate_percent", r.cure_rate_percent),
+             ("activation_rate_percent", r.activation_rate_percent),
+             ("dormant_percent", r.dormant_percent),
+             ("long_term_dormant_percent", r.long_term_dormant_percent),
+             ("long_term_dormant_ceiling_percent", r.long_term_dormant_ceiling_percent),
+             ("long_term_dormant_within_ceiling", r.long_term_dormant_within_ceiling)),
+        ),
+        "losses": Listing(
+            f"Written off and recovered {period}",
+            (Column("measure"), Column("amount", money=True)),
+            (("written_off", r.written_off), ("recovered", r.recovered)),
+        ),
+    }
+
+
+LISTINGS: dict[str, Callable[[Any], dict[str, Listing]]] = {
+    "managers": _managers,
+    "complaints": _complaints,
+    "groups": _groups,
+    "classification": _classification,
+    "migration": _migration,
+    "aging": _aging,
+    "portfolio": _portfolio,
+}
+
+
+def listings(name: str, report: Any) -> dict[str, Listing]:
+    """The report's tables by name, its main one first."""
+    return LISTINGS[name](report)

@@ -1,0 +1,103 @@
+"""The rules that span a line, its borrower and its group (clientbook/domain/credit_risk.py),
+on the aggregates alone, without a book."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from itertools import count
+from uuid import UUID, uuid4
+
+import pytest
+from test_credit_line import CREDIT_OFFICER, D, OFFICER, POLICY
+from test_group import LINK, group
+
+from clientbook import Money
+from clientbook.domain.borrower import Borrower
+from clientbook.domain.credit_line import CreditLine
+from clientbook.domain.credit_risk import (
+    check_allocation,
+    counted_after,
+    freeze_members,
+    note_default,
+    release_members,
+)
+from clientbook.domain.errors import AllocationExceededError
+from clientbook.domain.group import CreditGroup
+
+
+NUMBERS = count(1)
+CUSTOMER = uuid4()
+
+
+def active(limit: str) -> CreditLine:
+    """An active line of one customer, with a number of its own (ids follow numbers)."""
+    line = CreditLine.propose(
+        number=f"L-{next(NUMBERS):06d}", customer_id=CUSTOMER, product="working_capital",
+        limit=Money(limit), rate=Decimal("4.35"), start=D, maturity=D + timedelta(days=365),
+        review=D + timedelta(days=180), by="u-proposer", on=D,
+    )
+    line.approve(by=OFFICER, policy=POLICY, on=D)
+    line.activate(by="u-officer", on=D)
+    line.collect_events()
+    return line
+
+
+def borrower_with(*lines: CreditLine) -> Borrower:
+    borrower = Borrower(lines[0].customer_id, by="u")
+    for line in lines:
+        borrower.set_line(line.id, line.limit, line.classification, by="u", on=D)
+    return borrower
+
+
+def member_group(customer: UUID, allocation: str = "1500.00") -> CreditGroup:
+    g = group()
+    g.add_member(customer, link=LINK, allocation=Money(allocation), lines=Money.zero(), by="u",
+                 on=D)
+    return g
+
+
+def defaulted(line: CreditLine) -> CreditLine:
+    line.classify("doubtful", reason="collateral lost", by=CREDIT_OFFICER, policy=POLICY, on=D)
+    return line
+
+
+def test_what_counts_against_an_allocation_is_every_counted_line_this_one_at_its_new_limit(
+) -> None:
+    line = active("1000.00")
+    borrower = borrower_with(line)
+    assert counted_after(borrower, line.id, Money("1200.00")) == Money("1200.00")
+    other = active("400.00")
+    assert counted_after(borrower, other.id, other.limit) == Money("1400.00")
+    g = member_group(borrower.customer_id)
+    check_allocation(g, borrower, other.id, Money("500.00"))  # 1,500.00: fits exactly
+    with pytest.raises(AllocationExceededError):
+        check_allocation(g, borrower, other.id, Money("500.01"))
+    check_allocation(None, borrower, other.id, Money("1000000.00"))  # no group, no allocation
+
+
+def test_a_line_in_default_cross_defaults_the_group_once_and_freezes_every_members_line(
+) -> None:
+    sick, healthy = defaulted(active("1000.00")), active("300.00")
+    g = member_group(sick.customer_id)
+    assert freeze_members(g, [healthy], by="u", on=D) == []  # no cross-default: nothing frozen
+    assert not note_default(g, sick.customer_id, [healthy], POLICY, by="u", on=D)
+    assert note_default(g, sick.customer_id, [sick], POLICY, by="u", on=D)
+    assert g.cross_default is not None
+    assert not note_default(g, sick.customer_id, [sick], POLICY, by="u", on=D)  # once
+    frozen = freeze_members(g, [healthy, sick, healthy], by="u", on=D)
+    assert {line.id for line in frozen} == {healthy.id, sick.id}
+    assert freeze_members(g, [healthy, sick], by="u", on=D) == []  # frozen already
+
+
+def test_a_release_lets_the_members_lines_draw_again() -> None:
+    sick, healthy = defaulted(active("1000.00")), active("300.00")
+    g = member_group(sick.customer_id)
+    note_default(g, sick.customer_id, [sick], POLICY, by="u", on=D)
+    freeze_members(g, [sick, healthy], by="u", on=D)
+    released = release_members(g, [sick, healthy], by="u", on=D + timedelta(days=1))
+    assert {line.id for line in released} == {sick.id, healthy.id}
+    assert release_members(g, [sick, healthy], by="u", on=D + timedelta(days=1)) == []
+    healthy.draw(Money("10.00"), customer_restricted=False, by="u", on=D + timedelta(days=1),
+                 due=D + timedelta(days=30))
+    assert healthy.outstanding == Money("10.00")
