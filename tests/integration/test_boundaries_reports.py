@@ -9,7 +9,7 @@ from decimal import Decimal
 from uuid import uuid4
 
 from clientbook import Actor, ClientBook
-from clientbook.application.credit_reports import _percent as credit_percent
+from clientbook.reports.credit import _percent as credit_percent
 from clientbook.projections.cards import CardFact, _percent as card_percent, portfolio
 from clientbook.projections.complaints_report import _ratio
 
