@@ -9,7 +9,7 @@ import io
 import json
 import pathlib
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable
 
 import click
@@ -22,6 +22,7 @@ from clientbook import (
     DEFAULT_URL,
     PERIODIC,
     REPORTS,
+    Actor,
     ClientBook,
     DomainError,
     Parameters,
@@ -36,6 +37,7 @@ from clientbook import (
 from clientbook.adapters import UCI_LAST_DAY, read_uci_file
 from clientbook.reports import (
     FORMATS,
+    Column,
     Listing,
     columns,
     listings,
@@ -356,6 +358,57 @@ def worklist(ctx: click.Context, as_of: datetime, fmt: str) -> None:
         tuple((i.number, i.step, i.department, i.deadline, i.days_left) for i in items),
     )
     _emit(listing, fmt, as_of=on)
+
+
+@main.command()
+@click.option("--actor", default=None, help="A user id: only what this person may decide.")
+@click.option("--role", "roles", multiple=True,
+              help="A role the actor holds (repeat for several); with --actor.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The business date ages are counted to (default: today).")
+@_format_option
+@click.pass_context
+def approvals(ctx: click.Context, actor: str | None, roles: tuple[str, ...],
+              as_of: datetime | None, fmt: str) -> None:
+    """Four-eyes steps waiting for a decision, oldest first: with --actor and --role, only
+    those that person may decide (never their own, within their authority)."""
+    on = as_of.date() if as_of else date.today()
+    with _open(ctx) as book:
+        who = Actor(actor, set(roles)) if actor else None
+        waiting = book.approvals.pending(for_actor=who, on=on)
+    title = f"Waiting for a decision on {on}" + (f", for {actor}" if actor else "")
+    listing = Listing(
+        title,
+        (*columns("step", "what", "proposed_by"), Column("amount"),
+         *columns("proposed_on", "age_days", "may_decide")),
+        tuple((a.step, a.what, a.proposed_by, a.amount, a.proposed_on, a.age_days,
+               a.may_decide) for a in waiting),
+    )
+    _emit(listing, fmt, as_of=on)
+
+
+@main.command("close-of-business")
+@click.option("--through", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The last business date to close (default: today).")
+@click.pass_context
+def close_of_business(ctx: click.Context, through: datetime | None) -> None:
+    """The daily job a bank schedules: close every business date not closed yet, up to
+    --through, in date order (one process at a time; another waits, then finds them closed)."""
+    last = through.date() if through else date.today()
+    with _open(ctx) as book:
+        done = book.last_business_date_closed
+        if done is not None and done >= last:
+            click.echo(f"nothing to close: business dates are closed through {done}", err=True)
+            return
+        dates = [last] if done is None else [done + timedelta(days=n)
+                                             for n in range(1, (last - done).days + 1)]
+        with _progress() as bar:
+            task = bar.add_task("close of business", total=len(dates))
+            for n, day in enumerate(dates, 1):
+                for closed in book.close_of_business(day).days:  # none if another process did
+                    changes = ", ".join(f"{k} {v:,}" for k, v in closed.changes.items())
+                    bar.console.print(f"{closed.on}: closed ({changes})")
+                bar.update(task, completed=n)
 
 
 def _emit(listing: Listing, fmt: str, **context: Any) -> None:

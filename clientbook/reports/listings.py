@@ -17,17 +17,28 @@ def _managers(r: Any) -> dict[str, Listing]:
     main = Listing(
         f"Relationship managers, {r.period_from} to {r.period_to} (minimum {r.minimum} "
         f"customers; log position {r.position:,})",
-        columns("manager", "customers", "below_minimum", "lapsed", "contacts", "follow_ups",
-                "surveys", "average_satisfaction"),
-        tuple((m.manager, m.customers, m.below_minimum, m.lapsed, m.contacts, m.follow_ups,
-               m.surveys, m.average_satisfaction) for m in r.rows),
+        columns("manager", "grade", "branch", "serving", "customers", "below_minimum", "lapsed",
+                "contacts", "follow_ups", "surveys", "average_satisfaction"),
+        tuple((m.manager, m.grade or "unregistered", m.branch, m.serving, m.customers,
+               m.below_minimum, m.lapsed, m.contacts, m.follow_ups, m.surveys,
+               m.average_satisfaction) for m in r.rows),
     )
     lost = Listing(
         "Lost customers and reasons",
         (Column("on", "date"), *columns("customer", "manager", "reason")),
         tuple((c.on, c.number, c.manager, c.reason) for c in r.lost),
     )
-    return {"managers": main, "lost": lost}
+    pool = Listing(
+        "Succession pool (serving senior and principal managers)",
+        columns("manager", "grade", "branch"),
+        tuple((m.manager, m.grade, m.branch) for m in r.succession_pool),
+    )
+    left = Listing(
+        "Managers who left with customers still in their book (no one looks after them)",
+        columns("manager", "customers"),
+        tuple((m.manager, m.customers) for m in r.without_manager),
+    )
+    return {"managers": main, "lost": lost, "succession": pool, "without_manager": left}
 
 
 def _joined(pairs: Any) -> str:
