@@ -13,8 +13,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from clientbook.book import ClientBook
-from clientbook.domain.errors import DomainError
+from clientbook import ClientBook, DomainError
 from clientbook.verify import load_public_key
 
 LONG_LOG = 20_000

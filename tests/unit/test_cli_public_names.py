@@ -1,6 +1,6 @@
 """The command line uses only public names: what `clientbook`, `clientbook.reports` and
-`clientbook.adapters` export (`__all__`), and the public modules `clientbook.demo` and
-`clientbook.reports.html`; never a layer's insides."""
+`clientbook.adapters` export (`__all__`), and the public modules `clientbook.demo`,
+`clientbook.reports.html` and `clientbook.verify`; never a layer's insides."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 CLI = Path(__file__).resolve().parents[2] / "clientbook" / "cli"
 EXPORTING = ("clientbook", "clientbook.reports", "clientbook.adapters")
-PUBLIC_MODULES = {"clientbook.demo": {"Demo"}, "clientbook.reports.html": {"collect",
-                                                                          "render_html"}}
+PUBLIC_MODULES = {"clientbook.demo": {"Demo"},
+                  "clientbook.reports.html": {"collect", "render_html"},
+                  "clientbook.verify": {"load_public_key"}}  # the offline verifier's module
 
 
 def imports() -> list[tuple[str, str, str]]:
