@@ -172,23 +172,23 @@ class ProjectionRunner:
     def _wait_for(self, projections: Sequence[Projection[Any]], wanted: int) -> None:
         deadline = time.monotonic() + self.wait_timeout
         while True:
-            behind = [p for p in projections if self.position(p) < wanted]
+            behind = [(p, at) for p in projections if (at := self.position(p)) < wanted]
             if not behind:
                 return
             failures = self._failures()
-            if any(p.name in failures for p in behind) or time.monotonic() >= deadline:
-                raise self._behind(behind[0], wanted, failures)
+            if any(p.name in failures for p, _ in behind) or time.monotonic() >= deadline:
+                raise self._behind(*behind[0], wanted, failures)  # as it stood when checked
             time.sleep(0.02)
 
     def _check_reached(self, projections: Sequence[Projection[Any]], wanted: int) -> None:
         for projection in projections:
-            if self.position(projection) < wanted:
-                raise self._behind(projection, wanted, self._failures())
+            if (position := self.position(projection)) < wanted:
+                raise self._behind(projection, position, wanted, self._failures())
 
     def _behind(
-        self, projection: Projection[Any], wanted: int, failures: dict[str, Failure]
+        self, projection: Projection[Any], position: int, wanted: int,
+        failures: dict[str, Failure]
     ) -> ViewBehind:
-        position = self.position(projection)
         message = f"the {projection.name} view stands at position {position}, not yet {wanted}"
         failure = failures.get(projection.name)
         if failure is not None:
