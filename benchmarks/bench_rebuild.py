@@ -93,7 +93,8 @@ def rebuild(book: ClientBook, marks: list[tuple[str, float]]) -> float:
     finally:
         for view in views:
             del view.reset  # back to the class's method
-    marks[:] = [("(start)", t0), (RESET, reset_done[0])]
+    # a rebuild into shadows resets no view: its row is then 0
+    marks[:] = [("(start)", t0), (RESET, reset_done[0] or t0)]
     marks += sorted(last.items(), key=lambda kv: kv[1])
     return spent
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 from clientbook import Actor, ClientBook
 from clientbook.demo import Demo
 from clientbook.infrastructure.buffered import BulkTable, Documents
+from clientbook.infrastructure.read_side import SqlShadows
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections import runner
 
@@ -169,3 +171,40 @@ def test_bulk_writes_insert_and_replace_rows_in_statements_of_any_size(
     assert len(rows) == 30
     assert rows[:10] == [(f"k{i}", -i, "first" if i < 25 else "again") for i in range(29, 19, -1)]
     assert rows[10:] == [(f"k{i}", i, "first") for i in range(20)]
+
+
+def test_a_rebuilt_view_keeps_its_indexes_though_its_shadow_had_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "book.db"
+    with ClientBook.open(f"sqlite:///{path}") as book:
+        Demo(book, seed=7, managers=3, start=DAY).run(customers=5, days=10)
+        indexes = _indexes(path)
+        seen: list[set[str]] = []
+        opened = SqlShadows.open
+
+        def open_and_look(shadows: SqlShadows, view: object) -> object:
+            shadow = opened(shadows, view)
+            seen.append(_indexes(Path(f"{path}.rebuild-{getattr(view, 'name')}")))
+            return shadow
+
+        monkeypatch.setattr(SqlShadows, "open", open_and_look)
+        book.projections.rebuild()
+
+        assert len(seen) == len(book.projections.projections)
+        assert not set().union(*seen) - _unique(path)  # only the rules' indexes in a shadow
+        assert _indexes(path) == indexes and any("card_accounts_" in i for i in indexes)
+
+
+def _indexes(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                          "AND sql IS NOT NULL").fetchall()
+    return {name for (name,) in rows}
+
+
+def _unique(path: Path) -> set[str]:
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                          "AND sql LIKE 'CREATE UNIQUE%'").fetchall()
+    return {name for (name,) in rows}
