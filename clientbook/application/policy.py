@@ -12,7 +12,11 @@ from clientbook.domain.actor import Actor
 from clientbook.domain.errors import PolicyError
 from clientbook.domain.policy import Policy, PolicySettings, check_no_self_elevation
 
-POLICY_TOPICS = tuple(get_topic(cls) for cls in (Policy.Established, Policy.SettingChanged))  # type: ignore[attr-defined]
+POLICY_TOPICS = tuple(
+    get_topic(getattr(Policy, name))
+    for name in ("Established", "SettingChanged", "ChangeProposed", "ChangeApproved")
+)
+"""Every Policy event class: how many of them the log held at a position is its version."""
 
 
 class PolicyService:

@@ -56,6 +56,7 @@ SEQUENCE_MAX = 1_000
 """Instalments in one plan or schedule."""
 
 Check = Callable[[str, Any], object]
+_IDENTITY_SHAPE = re.compile(r"[0-9]{15}|[0-9]{17}[0-9Xx]")
 
 
 def checked_arguments(command: str, func: Callable[..., Any]) -> Callable[[Mapping[str, Any]], None]:
@@ -114,7 +115,8 @@ def _check_for(name: str, hint: Any, formed: frozenset[str] = frozenset()) -> Ch
         (item,) = typing.get_args(hint)
         return functools.partial(_sequence, _check_for(name, item))
     if hint is str:
-        return _document if name == "document_number" else _text_rule(name, name in formed)
+        special = {"document_number": _document, "phone": _phone}.get(name)
+        return special or _text_rule(name, name in formed)
     return _BY_TYPE.get(hint, _instance_of(hint))
 
 
@@ -125,9 +127,22 @@ def _text_rule(name: str, formed: bool) -> Check:
 
 
 def _document(name: str, value: Any) -> None:
-    """Identity document numbers are compared without spaces (see customer.py): scanned so."""
+    """Identity document numbers are compared without spaces (see customer.py) and scanned
+    so; one shaped like a national identity number (15 digits, or 17 and a check character,
+    valid or not) is taken for one: old 15-digit numbers and data entered without the check
+    character must not be refused as card numbers."""
     check_text(value, name, card_scan=False)
-    check_text(re.sub(r"\s+", "", value), name)
+    compact = re.sub(r"\s+", "", value)
+    if not _IDENTITY_SHAPE.fullmatch(compact):
+        check_text(compact, name)
+
+
+def _phone(name: str, value: Any) -> None:
+    """A phone number has at most 15 digits (ITU E.164), so only a longer one is scanned for a
+    card number: a 13-digit phone number passes the Luhn check one time in ten."""
+    check_text(value, name, card_scan=False, controls=False)  # its form admits no control
+    if isinstance(value, str) and sum(c.isdigit() for c in value) > 15:
+        check_text(value, name, controls=False)
 
 
 def _anything(name: str, value: Any) -> None:

@@ -152,3 +152,21 @@ def test_the_issue_s_bad_inputs_are_refused_naming_the_parameter() -> None:
         with pytest.raises(InvalidInput, match="close_of_business: on must be a date"):
             book.close_of_business("2026-01-05")  # type: ignore[arg-type]
         assert book.head == head
+
+
+def test_a_document_number_shaped_like_an_identity_number_is_kept_a_card_number_is_not() -> None:
+    with ClientBook.open("memory:") as book:
+        for n, document in enumerate((
+            "110101199001011233",  # 18 digits passing Luhn, its check character not valid
+            "110101900101125",  # the 15 digits of an identity card issued before 1999, Luhn too
+        )):
+            book.customers.register(number=f"C-00000{n + 1}", kind="individual", name="Li",
+                                    manager="m-001", document_number=document, by=EVERYONE,
+                                    on=D)
+        head = book.head
+        for card in ("4111111111111111", "4111 1111 1111 1111"):
+            with pytest.raises(InvalidInput, match="PCI DSS"):
+                book.customers.register(number="C-000009", kind="individual", name="Li",
+                                        manager="m-001", document_number=card, by=EVERYONE,
+                                        on=D)
+        assert book.head == head == 4
