@@ -12,7 +12,7 @@ from clientbook.domain.errors import CurrencyMismatchError, InvalidAmountError
 
 CENT = Decimal("0.01")
 DEFAULT_CURRENCY = "CNY"
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 MAX_AMOUNT = Decimal("999999999999999.99")
 """The largest amount the book keeps (just under 10**15, a thousand trillion): far above any
@@ -54,7 +54,7 @@ def _valid_currency(_instance: object, _attribute: object, value: str) -> None:
 
 
 def _currency(value: str) -> str:
-    if not isinstance(value, str) or not _CURRENCY.match(value):
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         raise InvalidAmountError(
             f"currency {value!r} is not a three-letter ISO 4217 code such as 'CNY'"
         )

@@ -48,6 +48,9 @@ def test_the_currency_is_a_three_letter_code() -> None:
     assert Money("1.00", "USD").currency == "USD"
     with pytest.raises(InvalidAmountError, match="ISO 4217"):
         Money("1.00", "yuan")
+    for bad in ("CNY\n", " CNY", "usd", "CN"):  # `$` alone would let a trailing newline in
+        with pytest.raises(InvalidAmountError, match="ISO 4217"):
+            Money("1.00", bad)
 
 
 def test_arithmetic_stays_within_one_currency() -> None:
