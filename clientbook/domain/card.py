@@ -369,9 +369,15 @@ class CardAccount(BookAggregate):
         paid in full (the grace period)."""
         if self.statement is None or self.paid_since_statement >= self.statement[1]:
             return None
-        apr = max((a for effective, a in self.aprs if effective <= on), default=self.apr)
+        apr = self.apr_on(on)
         amount = (self.component("principal").amount * apr / 100 / 12).quantize(CENT, ROUND_HALF_UP)
         return Money(amount, self.limit.currency) if amount > 0 else None
+
+    def apr_on(self, on: date) -> Decimal:
+        """The APR in force on a date: the one with the latest effective date not after it (of
+        two effective the same day, the later repricing); a decrease counts as an increase does."""
+        in_force = [apr for effective, apr in sorted(self.aprs, key=lambda a: a[0]) if effective <= on]
+        return in_force[-1] if in_force else self.apr
 
     def minimum_payment(self, balance: Money, policy: PolicySettings) -> Money:
         """The greater of the percentage and the floor, or the whole balance if smaller."""

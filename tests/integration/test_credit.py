@@ -169,6 +169,29 @@ def test_a_member_in_default_freezes_the_whole_group_until_reviewed_and_released
     ]
 
 
+def test_a_member_defaults_after_90_days_past_due_not_at_90_and_its_own_line_freezes_too(
+    book: ClientBook,
+) -> None:
+    group = book.credit.form_group(name="Qian Group", lead_branch="Nanjing", lead_manager="m-002",
+                                   limit=Money("2000000.00"), by=MANAGER, on=D)
+    for n in (1, 2):
+        book.credit.add_member(
+            group, cid(book, n), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D
+        )
+    sick, healthy = line(book, 1, "L-000001", "100000.00"), line(book, 2, "L-000002", "100000.00")
+    book.credit.draw(sick, Money("50000.00"), by=OFFICER, on=D, due=D + timedelta(days=1))
+    book.close_of_business(D + timedelta(days=91))  # exactly 90 days past due: not yet default
+    assert book.credit.group(group).cross_default is None
+    assert not book.credit.line(sick).group_frozen and not book.credit.line(healthy).group_frozen
+    book.close_of_business(D + timedelta(days=92))  # 91 days: default, cross-default
+    assert book.credit.group(group).cross_default == cid(book, 1)
+    assert book.credit.line(sick).group_frozen and book.credit.line(healthy).group_frozen
+    head = book.head
+    with pytest.raises(LineFrozenError, match="cross-default"):
+        book.credit.draw(sick, Money("1.00"), by=OFFICER, on=D + timedelta(days=92))
+    assert book.head == head
+
+
 def test_a_covenant_breach_raises_an_early_warning_on_the_group(book: ClientBook) -> None:
     group = book.credit.form_group(
         name="Zhao Group",

@@ -252,3 +252,32 @@ def test_a_card_limit_increase_is_approved_at_the_approvers_authority_and_refuse
     with pytest.raises(ApprovalAuthorityError, match=f"may approve up to {Money(limit)}"):
         above.approve_limit_increase(by=approver, policy=POLICY, on=D)
     assert above.collect_events() == [] and above.limit == Money("5000.00")
+
+
+def test_paying_only_the_minimum_leaves_interest_due_paying_the_balance_does_not() -> None:
+    account = with_statement("1000.00")  # statement balance 1,000.00, minimum 100.00
+    account.pay(Money("100.00"), by="u-holder", on=DUE)
+    assert account.interest_due(date(2026, 3, 5)) == Money("13.50")  # 900.00 x 18% / 12
+
+
+def test_no_interest_at_an_apr_of_zero() -> None:
+    account = with_statement("1000.00")
+    account.reprice(Decimal("0"), notified_on=D, effective_on=D, reason="promotion",
+                    policy=POLICY, by="u-pricing", on=D)
+    assert account.interest_due(date(2026, 3, 5)) is None
+
+
+def test_interest_uses_the_apr_in_force_on_the_day_an_increase_takes_effect() -> None:
+    account = with_statement("1000.00")
+    effective = FIRST_STATEMENT + timedelta(days=45)
+    account.reprice(Decimal("24"), notified_on=FIRST_STATEMENT, effective_on=effective,
+                    reason="risk", policy=POLICY, by="u-pricing", on=FIRST_STATEMENT)
+    assert account.interest_due(effective - timedelta(days=1)) == Money("15.00")  # 18%
+    assert account.interest_due(effective) == Money("20.00")  # 24%
+
+
+def test_after_a_decrease_interest_uses_the_lower_apr_not_the_highest_ever() -> None:
+    account = with_statement("1000.00")
+    account.reprice(Decimal("12"), notified_on=FIRST_STATEMENT, effective_on=FIRST_STATEMENT,
+                    reason="loyalty", policy=POLICY, by="u-pricing", on=FIRST_STATEMENT)
+    assert account.interest_due(date(2026, 3, 5)) == Money("10.00")  # 12%, not 18%
