@@ -84,9 +84,12 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                       "ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
             head = None if row is None else (row[0], bytes(row[1]))
-            c.execute(f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
-                      (positions[0],))
-            if extends(head, c.fetchone()[0]):
+            before = None
+            if head is None:  # no chain yet: it begins only on an empty log
+                c.execute(f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
+                          (positions[0],))
+                before = c.fetchone()[0]
+            if extends(head, before):
                 c.executemany(f"INSERT INTO {self.chain_table_name} (seq, position, link) "
                               "VALUES (?, ?, ?)",
                               next_links(head, positions, stored_events))
