@@ -105,10 +105,7 @@ class Managers:
         registered = RelationshipManager.register(manager=manager, name=name, grade=grade,
                                                   branch=branch, certificate=certificate,
                                                   by=by.id, on=on)
-        if self._app.exists(registered.id):
-            raise InvalidValueError(f"manager {manager} is already registered")
-        self._app.save_all(registered)
-        return registered.id
+        return self._create(registered, f"manager {manager} is already registered")
 
     @idempotent
     def certify(self, manager: str, certificate: str, *, by: Actor, on: date,
@@ -146,10 +143,7 @@ class Managers:
         assessed.require_serving("be assessed")
         opened = ManagerAssessment.open(manager=manager, period=period, branch=assessed.branch,
                                         by=by.id, on=on)
-        if self._app.exists(opened.id):
-            raise InvalidValueError(f"{manager}'s {period} assessment is already open")
-        self._app.save_all(opened)
-        return opened.id
+        return self._create(opened, f"{manager}'s {period} assessment is already open")
 
     @idempotent
     def propose_score(self, manager: str, period: str, indicator: str, score: Decimal, *,
@@ -203,10 +197,7 @@ class Managers:
                                 on: date, idempotency_key: str | None = None) -> UUID:
         declared = MarketDeclaration.declare(year=year, branch=branch, reason=reason, by=by.id,
                                              on=on)
-        if self._app.exists(declared.id):
-            raise InvalidValueError(f"{branch} already has a market declaration for {year}")
-        self._app.save_all(declared)
-        return declared.id
+        return self._create(declared, f"{branch} already has a market declaration for {year}")
 
     @idempotent
     def approve_declaration(self, *, year: int, branch: str, by: Actor, on: date,
@@ -216,6 +207,13 @@ class Managers:
         self._app.save_all(declaration)
 
     # -- helpers --------------------------------------------------------------------------
+
+    def _create(self, created: Aggregate, taken: str) -> UUID:
+        """Save a new aggregate whose business key must not be taken (else `taken` is said)."""
+        if self._app.exists(created.id):
+            raise InvalidValueError(taken)
+        self._app.save_all(created)
+        return created.id
 
     def _load(self, manager: str) -> RelationshipManager:
         if not self.is_registered(manager):
