@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.strategies import SearchStrategy
 
+from clientbook.domain.card_numbers import contains_card_number
 from clientbook.domain.actor import Actor
 from clientbook.domain.customer import (
     CHANNELS,
@@ -143,15 +144,19 @@ def _words(alphabet: str | SearchStrategy[str], max_words: int = 3) -> SearchStr
 _LATIN = string.ascii_letters
 _CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
 _NAMES = st.one_of(_words(_CJK, 1), _words(_LATIN))
-_TEXTS = _words(_LATIN + string.digits, 6)
-_PHONES = st.from_regex(r"\+?[0-9][0-9 ()-]{4,14}[0-9]", fullmatch=True)
+_TEXTS = _words(_LATIN + string.digits, 6).filter(lambda text: not contains_card_number(text))
+_PHONES = st.from_regex(r"\+?[0-9][0-9 ()-]{4,14}[0-9]", fullmatch=True).filter(
+    lambda phone: not contains_card_number(phone)  # a card number is refused anywhere
+)
 _EMAILS = st.builds(  # not st.emails(): its first draw in a process costs seconds
     "{}@{}.{}".format,
     st.text(_LATIN + string.digits + "._-", min_size=1, max_size=12),
     st.text(string.ascii_lowercase, min_size=1, max_size=10),
     st.sampled_from(["cn", "com"]),
 )
-_DOCUMENTS = st.text(string.digits + "X", min_size=8, max_size=18)
+_DOCUMENTS = st.text(string.digits + "X", min_size=8, max_size=18).filter(
+    lambda number: not contains_card_number(number)  # the book refuses a full card number
+)
 _CYCLES = st.integers(min_value=1, max_value=366)
 
 
