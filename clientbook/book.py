@@ -15,7 +15,6 @@ from uuid import UUID, uuid4
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.approvals import Approvals
 from clientbook.application.cards import Cards
 from clientbook.application.close_of_business import (
     CloseOfBusiness,
@@ -63,7 +62,7 @@ from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.approvals_view import SqlApprovalsView
 from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
 from clientbook.infrastructure.manager_view import SqlManagerReportView
-from clientbook.projections.approvals import ApprovalsProjection
+from clientbook.projections.approvals import Approvals, ApprovalsProjection
 from clientbook.projections.audit import AuditTrailProjection
 from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
@@ -156,7 +155,7 @@ class _ReadSide:
         refresh = self.projections.refresher
         self.audit = AuditTrail(audit, refresh("audit_trail"))
         self.directory = Directory(self._directory_view, refresh("customer_directory"))
-        self.approvals = Approvals(approvals, policy, refresh("approvals"))
+        self.approvals = Approvals(approvals, policy.in_force, refresh("approvals"))
         self.complaint_cards = ComplaintQueries(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )

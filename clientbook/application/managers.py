@@ -91,8 +91,9 @@ class Managers:
     def check_can_take(self, manager: str) -> None:
         """Refuse a registered manager who left or holds no certificate (an unregistered id is
         allowed: books recorded before managers existed name them)."""
-        if self.is_registered(manager):
-            self._load(manager).require_can_take_customers()
+        registered = self._find(manager)
+        if registered is not None:
+            registered.require_can_take_customers()
 
     def assessment(self, manager: str, period: str) -> AssessmentRecord:
         return AssessmentRecord.of(self._assessment(manager, period))
@@ -216,9 +217,15 @@ class Managers:
         return created.id
 
     def _load(self, manager: str) -> RelationshipManager:
-        if not self.is_registered(manager):
+        found = self._find(manager)
+        if found is None:
             raise ManagerNotFoundError(f"there is no relationship manager {manager}; register "
                                        "them first")
+        return found
+
+    def _find(self, manager: str) -> RelationshipManager | None:
+        if not self.is_registered(manager):
+            return None
         return self._app.get(RelationshipManager, manager_id(manager),
                              f"relationship manager {manager}", ManagerNotFoundError)
 

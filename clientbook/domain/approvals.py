@@ -1,5 +1,5 @@
 """Who may decide a four-eyes step (✋) waiting in the approvals inbox: never the person who
-prepared it (user ids compared without surrounding space or case), only with a role the step
+prepared it (user ids compared as four eyes compares them), only with a role the step
 needs, and within their approval authority where the step has an amount.
 
 The roles per step are the domain's rules for each decision: an amount within authority (credit
@@ -13,6 +13,7 @@ from __future__ import annotations
 from clientbook.domain.actor import Actor
 from clientbook.domain.assessment import APPROVER_ROLES
 from clientbook.domain.complaint import REVIEW_STAGES
+from clientbook.domain.four_eyes import canonical_id
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 
@@ -40,7 +41,7 @@ def who_may_decide(step: str) -> str:
 
 def may_decide(actor: Actor, step: str, prepared_by: str, amount: Money | None,
                policy: PolicySettings) -> bool:
-    if same_person(actor.id, prepared_by):
+    if canonical_id(actor.id) == canonical_id(prepared_by):
         return False
     rule = STEPS.get(step)
     if rule is None:
@@ -52,6 +53,3 @@ def may_decide(actor: Actor, step: str, prepared_by: str, amount: Money | None,
         return True
     return limit.amount > 0 and (amount is None or amount.amount <= limit.amount)
 
-
-def same_person(a: str, b: str) -> bool:
-    return a.strip().casefold() == b.strip().casefold()

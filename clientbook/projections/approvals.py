@@ -1,31 +1,37 @@
 """The approvals inbox: every four-eyes step (✋) proposed and not yet decided, with its
-proposer, amount and age. Who may decide which step is the application's rule
-(`application/approvals.py`); this projection only follows proposals and decisions."""
+proposer, amount and age. This projection only follows proposals and decisions; who may decide
+which step is a domain rule (`domain/approvals.py`), which the inbox's query applies."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
 from datetime import date
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
 
+from attrs import frozen
 from eventsourcing.persistence import Tracking
 from msgspec import Struct
 from msgspec.structs import replace
 
+from clientbook.domain.actor import Actor
+from clientbook.domain.approvals import may_decide, who_may_decide
 from clientbook.domain.assessment import ManagerAssessment, MarketDeclaration
 from clientbook.domain.card import CardAccount
 from clientbook.domain.complaint import REVIEW_STAGES, Complaint
 from clientbook.domain.credit_line import CreditLine
 from clientbook.domain.money import Money
+from clientbook.domain.policy import PolicySettings
 from clientbook.projections.handlers import EventProjection
+from clientbook.projections.runner import Refresh
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 
 class Pending(Struct, frozen=True):
     """A step waiting for a second person. `step` names the kind of decision (see
-    `application/approvals.py` for who may take it); `prepared_by` is whom four eyes compares
+    `domain/approvals.py` for who may take it); `prepared_by` is whom four eyes compares
     the decider with (the proposer, or the investigator for a complaint report's reviews)."""
 
     aggregate_id: UUID
@@ -234,3 +240,48 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
                 self._decided(event.originator_id, waiting.step)
         if stage is not None and investigator is not None:
             self._open(event, tracking, f"complaint_report_{stage}", None, investigator)
+
+
+@frozen
+class Approval:
+    """One step waiting for a decision, as the inbox lists it."""
+
+    step: str
+    what: str
+    proposed_by: str
+    amount: Money | None
+    proposed_on: date
+    age_days: int
+    may_decide: str
+    """The roles that may decide it, or "within approval authority"."""
+    position: int
+
+
+class Approvals:
+    """The inbox (`book.approvals`): the pending steps, and for an actor those they may decide
+    (the rule is `domain/approvals.py`)."""
+
+    def __init__(self, view: ApprovalsView, policy_on: Callable[[date], PolicySettings],
+                 refresh: Refresh) -> None:
+        self._view = view
+        self._policy_on = policy_on
+        self._refresh = refresh
+
+    def pending(self, *, for_actor: Actor | None = None, on: date | None = None,
+                at_least: int | None = None) -> list[Approval]:
+        """Every pending step, oldest first; with `for_actor`, only those that actor may decide
+        on the business date `on` (default: today), under the policy then; a step's age is
+        counted to that date."""
+        self._refresh(at_least)
+        waiting = self._view.pending()
+        today = on or date.today()
+        if for_actor is not None:
+            policy = self._policy_on(today)
+            waiting = [p for p in waiting
+                       if may_decide(for_actor, p.step, p.prepared_by, p.money, policy)]
+        return [_listed(p, today) for p in waiting]
+
+
+def _listed(p: Pending, today: date) -> Approval:
+    return Approval(p.step, p.what, p.prepared_by, p.money, p.proposed_on,
+                    max(0, (today - p.proposed_on).days), who_may_decide(p.step), p.position)

@@ -44,7 +44,7 @@ def test_a_referred_card_waits_for_staff_and_assessments_for_a_manager() -> None
                           POLICY)
 
 
-def test_the_same_person_is_the_same_whatever_the_case_or_spaces() -> None:
+def test_the_same_person_is_the_same_whatever_the_case() -> None:
     assert not may_decide(Actor("U-Boss", {"general_manager"}), "credit_line", "u-boss", None,
                           POLICY)
 
