@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clientbook.domain.card_numbers import is_identity_document
 from clientbook import ClientBook, DomainError, Money
 from clientbook.domain.errors import CustomerClosedError, InvalidInput
 
@@ -71,7 +72,10 @@ texts = st.one_of(
               st.text(max_size=5)),
     st.integers(0xD800, 0xDFFF).map(lambda c: "x" + chr(c)),
     st.integers(13, 18).flatmap(lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1))
-    .map(lambda body: _guard.luhn_complete("4" + body[1:])),
+    .map(lambda body: _guard.luhn_complete("4" + body[1:]))
+    # an 18-digit run whose last digit is also a valid identity-number check character is an
+    # identity document number, which the rule keeps (CI drew 449753595626717828)
+    .filter(lambda number: not is_identity_document(number)),
     st.sampled_from(_guard.CARD_NUMBERS),
 )
 """Texts no field keeps: a NUL, a control character, a lone surrogate, a card number."""
