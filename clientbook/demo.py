@@ -159,6 +159,7 @@ class Demo:
             on=on,
             phone=f"+86 1{self.rng.randint(30, 89)} {self.rng.randint(1000, 9999)} "
             f"{self.rng.randint(1000, 9999)}",
+            consent="in_person",
             document_number=identity_document(
                 f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}"
             ),

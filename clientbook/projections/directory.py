@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import singledispatchmethod
 from typing import Any
@@ -101,8 +101,10 @@ class CustomerDirectoryView(TrackedView):
         """Entries in customer-number order."""
 
     @abstractmethod
-    def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]:
-        """Customers not lapsed whose usual cycle plus the grace days has passed by `on`."""
+    def lapse_candidates(self, on: date, grace_days: int,
+                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
+        """Customers not lapsed whose usual cycle (their own, else their tier's from
+        `tier_cycles`) plus the grace days has passed by `on`."""
 
 
 class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):

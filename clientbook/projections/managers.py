@@ -18,6 +18,7 @@ from msgspec.structs import replace
 
 from clientbook.domain.customer import Customer
 from clientbook.domain.manager import SUCCESSION_GRADES, RelationshipManager
+from clientbook.projections.campaigns import CampaignFollowUps
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
@@ -66,6 +67,8 @@ class ManagerReport:
     position: int
     rows: tuple[ManagerRow, ...]
     lost: tuple[LostCustomer, ...]
+    campaign_follow_ups: tuple[CampaignFollowUps, ...] = ()
+    """Per manager and campaign started in the period: done, late, missed, pending."""
 
     @property
     def below_minimum(self) -> tuple[ManagerRow, ...]:
