@@ -30,6 +30,8 @@ from clientbook.domain.card import BUCKETS, shift_months
 from clientbook.domain.credit_line import CLASSES
 from clientbook.projections.cards import PortfolioReport
 from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.projections.managers import ManagerReport
+from clientbook.reports.contribution import ContributionReport, default_start
 from clientbook.reports.render import amount_text
 
 if TYPE_CHECKING:
@@ -56,6 +58,8 @@ class HtmlInputs:
     concentration: ConcentrationReport
     migration: MigrationReport
     classification: ClassificationReport
+    managers: ManagerReport | None = None
+    contribution: ContributionReport | None = None
 
 
 def collect(
@@ -93,7 +97,15 @@ def collect(
             from_date=max(shift_months(as_of, -12), firsts[0]), to_date=as_of, position=position
         ),
         classification=credit.classification(as_of=as_of, position=position),
+        managers=_managers_for_year(book, as_of, position),
+        contribution=book.reports.contribution(as_of=as_of, position=position),
     )
+
+
+def _managers_for_year(book: ClientBook, as_of: date, position: int) -> ManagerReport:
+    """The managers report over the twelve months up to `as_of`, from the log at `position`."""
+    with book.as_of(on=as_of, position=position) as past:
+        return past.reports.managers(period_from=default_start(as_of), period_to=as_of)
 
 
 def _month_end(first: date) -> date:
@@ -710,6 +722,10 @@ def render_html(inputs: HtmlInputs) -> str:
         ("concentration", "3. Group concentration", _concentration(i.concentration)),
         ("classification", "4. Classification", _classification(i.classification, i.migration)),
     ]
+    if i.managers is not None:
+        sections.append(("managers", "5. Relationship managers", _managers(i.managers)))
+    if i.contribution is not None:
+        sections.append(("value", "6. Customer value", _value(i.contribution)))
     body = "".join(
         f'<section id="{key}"><h2>{escape(name)}</h2>{html}</section>'
         for key, name, html in sections
@@ -726,6 +742,49 @@ def render_html(inputs: HtmlInputs) -> str:
     )
 
 
+def _managers(m: ManagerReport) -> str:
+    """Each manager's grade, branch, book against the 1:15 rule and latest annual assessment;
+    the succession pool."""
+    rows = [(r.manager, r.grade or "unregistered", r.branch or "", str(r.customers),
+             "below" if r.below_minimum else "", r.assessed or "",
+             "" if r.assessment_total is None else f"{r.assessment_total}",
+             "" if r.performance_weight is None else f"{r.performance_weight}/"
+             f"{100 - r.performance_weight}")
+            for r in m.rows]
+    pool = ", ".join(f"{r.manager} ({r.grade})" for r in m.succession_pool) or "nobody"
+    return (
+        _table("managers-table", f"Relationship managers, {m.period_from} to {m.period_to} "
+               f"(minimum {m.minimum} customers each)",
+               ("Manager", "Grade", "Branch", "Customers", "1:15", "Assessed", "Total",
+                "Weights (performance/behaviour)"), rows)
+        + _note(f"Succession pool (serving senior and principal managers): {pool}.")
+    )
+
+
+def _value(c: ContributionReport) -> str:
+    """The Pareto curve of contribution, its headline shares, and the shares by segment."""
+    if c.total <= 0:
+        return _note(f"No positive contribution from {c.period_from} to {c.period_to}.")
+    curve = [(f"{share:.0f}%", min(brought, Decimal(100))) for share, brought in c.pareto_curve]
+    chart = _rate_line(curve, label=f"Share of the contribution ({c.currency}) brought by the "
+                       "top share of customers", width=760)
+    summary = (
+        f"{c.customers_counted} customers brought {money(c.total)} {c.currency} from "
+        f"{c.period_from} to {c.period_to}: {percent(c.share_of_customers_for_80_percent)} of "
+        f"them bring 80% of it; the top 4% bring {percent(c.top_4_percent_share)}, the top 20% "
+        f"{percent(c.top_20_percent_share)}."
+    )
+    segments = [(g.name, str(g.customers), money(g.total),
+                 percent(g.share_of_customers_for_80_percent), percent(g.top_20_percent_share))
+                for g in c.by_segment]
+    return (
+        _figure(chart) + _note(summary)
+        + _table("segments-table", f"Contribution by segment ({c.currency})",
+                 ("Segment", "Customers", f"Contribution ({c.currency})",
+                  "Customers bringing 80%", "Top 20% bring"), segments)
+    )
+
+
 def _positions(i: HtmlInputs) -> str:
     """Say so when a report reflects another log position than the page claims."""
     positions = {r.position for r in i.complaints_by_month} | {
@@ -733,6 +792,8 @@ def _positions(i: HtmlInputs) -> str:
         i.concentration.position,
         i.migration.position,
         i.classification.position,
+        *(() if i.managers is None else (i.managers.position,)),
+        *(() if i.contribution is None else (i.contribution.position,)),
     }
     other = sorted(positions - {i.position})
     if not other:

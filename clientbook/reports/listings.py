@@ -18,10 +18,12 @@ def _managers(r: Any) -> dict[str, Listing]:
         f"Relationship managers, {r.period_from} to {r.period_to} (minimum {r.minimum} "
         f"customers; log position {r.position:,})",
         columns("manager", "grade", "branch", "serving", "customers", "below_minimum", "lapsed",
-                "contacts", "follow_ups", "surveys", "average_satisfaction"),
+                "contacts", "follow_ups", "surveys", "average_satisfaction", "assessed",
+                "assessment_total", "performance_weight"),
         tuple((m.manager, m.grade or "unregistered", m.branch, m.serving, m.customers,
                m.below_minimum, m.lapsed, m.contacts, m.follow_ups, m.surveys,
-               m.average_satisfaction) for m in r.rows),
+               m.average_satisfaction, m.assessed, m.assessment_total, m.performance_weight)
+              for m in r.rows),
     )
     lost = Listing(
         "Lost customers and reasons",
