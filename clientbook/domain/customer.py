@@ -623,6 +623,23 @@ def _check_cycle(days: int | None) -> None:
         )
 
 
+WITHDRAWN = "[consent withdrawn]"
+"""How a view shows a contact detail whose consent the customer has withdrawn."""
+
+
+def withdrawn_consents(events: Sequence[object]) -> frozenset[str]:
+    """The contact details a customer's events (in order) leave without consent after a
+    withdrawal: views hide them (the sealed values stay in the log)."""
+    withdrawn: set[str] = set()
+    for e in events:
+        name = type(e).__name__
+        if name == "ConsentWithdrawn":
+            withdrawn.add(getattr(e, "kind"))
+        elif name == "ConsentGiven":
+            withdrawn.discard(getattr(e, "kind"))
+    return frozenset(withdrawn & set(CONTACT_DETAILS))
+
+
 class IdentityClaim(BookAggregate):
     """Which customer an identity document belongs to, keyed by a digest of the document number.
 

@@ -14,7 +14,7 @@ from clientbook.projections.directory import CustomerDirectoryView, DirectoryEnt
 
 COLUMNS = (
     "customer_id, number, name, kind, segment, tier, manager, status, restricted, "
-    "registered_on, last_contact, last_seen, visit_cycle_days, lapsed"
+    "registered_on, last_contact, last_seen, visit_cycle_days, lapsed, contact_consents"
 )
 TABLE = BulkTable(
     "customer_directory",
@@ -33,7 +33,7 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         "tier TEXT NOT NULL, manager TEXT NOT NULL, status TEXT NOT NULL, "
         "restricted INTEGER NOT NULL, registered_on TEXT NOT NULL, last_contact TEXT, "
         "last_seen TEXT NOT NULL, visit_cycle_days INTEGER, lapsed INTEGER NOT NULL, "
-        "seen_due TEXT)",
+        "contact_consents TEXT NOT NULL, seen_due TEXT)",
         "CREATE UNIQUE INDEX IF NOT EXISTS customer_directory_number "
         "ON customer_directory (number)",
         "CREATE INDEX IF NOT EXISTS customer_directory_manager ON customer_directory (manager)",
@@ -112,6 +112,7 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
                 last_seen=date.fromisoformat(r[11]),
                 visit_cycle_days=None if r[12] is None else int(r[12]),
                 lapsed=bool(r[13]),
+                contact_consents=tuple(c for c in r[14].split(",") if c),
             )
             for r in rows
         ]
@@ -133,5 +134,6 @@ def _row(customer_id: UUID, listing: Listing) -> Row:
         listing.last_seen.isoformat(),
         listing.visit_cycle_days,
         int(listing.lapsed),
+        ",".join(listing.contact_consents),
         iso(listing.seen_due),
     )
