@@ -77,6 +77,7 @@ from clientbook.domain.errors import (
     RoleRequiredError,
     ServiceError,
     StepOrderError,
+    ReplicaBehind,
     StoreUnavailable,
 )
 from clientbook.domain.group import Link
@@ -178,6 +179,7 @@ __all__ = [
     "ServiceError",
     "StepOrderError",
     "StoreNotFoundError",
+    "ReplicaBehind",
     "StoreUnavailable",
     "StoreUrlError",
     "WorkItem",
