@@ -83,3 +83,24 @@ def test_without_the_append_lock_a_follower_misses_events(unlocked_env: dict[str
     missed = set(final) - set(seen)
     assert missed, "the follower saw every event although the appends took no lock"
     assert len(seen) == len(set(seen))  # it skips; it never repeats
+
+
+def test_a_log_made_before_the_append_function_gets_it_when_opened() -> None:
+    import uuid
+
+    import psycopg
+    from eventsourcing.persistence import StoredEvent
+
+    for url in postgres_schema_url():
+        store = parse_store_url(url)
+        factory, log = _appenders.recorder(store.env)
+        first = log.insert_events([StoredEvent(uuid.uuid4(), 1, _appenders.TOPIC, b"{}")])
+        factory.close()
+        with psycopg.connect(store.postgres_conninfo or "", autocommit=True) as connection:
+            connection.execute(f'DROP FUNCTION "{store.postgres_schema}".clientbook_events_append')
+        factory, log = _appenders.recorder(store.env)  # as a book of the older version left it
+        try:
+            later = log.insert_events([StoredEvent(uuid.uuid4(), 1, _appenders.TOPIC, b"{}")])
+            assert later[0] > first[0]
+        finally:
+            factory.close()
