@@ -15,6 +15,8 @@ Targets: 8 writers >= 3x one writer, or within 0.7 of the reference if the cores
 impossible.
 
 Run: .venv/bin/python benchmarks/bench_writers.py [--commands N] [--rounds R]
+PostgreSQL: 127.0.0.1:5432, database test; BENCH_POSTGRES_PORT and BENCH_POSTGRES_DB choose a
+server of the benchmark's own (8 books at once need about 60 connections).
 """
 
 from __future__ import annotations
@@ -35,8 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import show_table  # noqa: E402
 
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-CONNINFO = "host=127.0.0.1 user=postgres dbname=test"
+PORT = os.environ.get("BENCH_POSTGRES_PORT", "5432")  # a server of the benchmark's own, if set
+DBNAME = os.environ.get("BENCH_POSTGRES_DB", "test")
+POSTGRES = f"postgresql://postgres@127.0.0.1:{PORT}/{DBNAME}"
+CONNINFO = f"host=127.0.0.1 port={PORT} user=postgres dbname={DBNAME}"
 TOPIC = "CLIENTBOOK_APPLICATION_RECORDER_TOPIC"  # the app's env, prefixed: overrides the URL's
 MAIN = "_main_append:MainAppendRecorder"
 SYSTEMS = ("ours", "main", "plain", "reference")
@@ -55,8 +59,8 @@ def environment(system: str) -> dict[str, str]:
 
 
 def plain_env(schema: str, create: bool) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": "test",
-            "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "5432", "POSTGRES_USER": "postgres",
+    return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": DBNAME,
+            "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": PORT, "POSTGRES_USER": "postgres",
             "POSTGRES_PASSWORD": "", "POSTGRES_SCHEMA": schema,
             "CREATE_TABLE": "y" if create else "n"}
 
@@ -157,11 +161,12 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=480, help="commands per configuration")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--modes", default="processes,threads")
     options = parser.parse_args()
-    systems = options.systems.split(",")
+    systems, modes = options.systems.split(","), options.modes.split(",")
     runs: dict[tuple[str, str, int], list[tuple[float, ...]]] = {}
     for _ in range(options.rounds):  # rounds interleave the systems: load drifts alike
-        for mode in ("processes", "threads"):
+        for mode in modes:
             for count in COUNTS:
                 for system in systems:
                     shape = (count, 1) if mode == "processes" else (1, count)
@@ -172,7 +177,7 @@ def main() -> None:
         return statistics.median(r[i] for r in runs[(mode, system, count)])
 
     rows = []
-    for mode in ("processes", "threads"):
+    for mode in modes:
         for count in COUNTS:
             for system in systems:
                 rate = median(mode, system, count)

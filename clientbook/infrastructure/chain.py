@@ -3,9 +3,10 @@
 Each stored event gets a row in the chain table beside the events table: its ordinal in the
 chain (`seq`), its position and its link (`clientbook.verify.link`, documented in docs/audit.md).
 The recorder computes the links after its insert, while it still holds the log's write lock
-(SQLite's write transaction; PostgreSQL's EXCLUSIVE lock on the events table, which the library
-takes to keep notification ids in commit order), so two writers can never extend the chain from
-the same link, and no event is ever committed without its link.
+(SQLite's write transaction; PostgreSQL's EXCLUSIVE lock on the events table, which keeps
+positions in commit order), so two writers can never extend the chain from the same link, and
+no event is ever committed without its link. On PostgreSQL the links are computed in SQL, by the
+log's append function, so that a save is one round trip (docs/operations.md, "Appends").
 
 A log written before the chain existed has events and no links: its writers add none until
 `seal_existing()` chains what is there (`clientbook verify --seal-existing`).
@@ -23,6 +24,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from clientbook.infrastructure.group_commit import GroupCommit, Save
 from clientbook.infrastructure.postgres import BoundedApplicationRecorder, _bounded
 from clientbook.verify import GENESIS, link
 
@@ -132,7 +134,8 @@ BEGIN
             previous := sha256(
                 previous || int8send(head_seq + i) || int8send(positions[i])
                 || int4send(octet_length(aggregate_bytes)) || aggregate_bytes
-                || int8send(e.originator_version) || int4send(octet_length(topic_bytes)) || topic_bytes
+                || int8send(e.originator_version)
+                || int4send(octet_length(topic_bytes)) || topic_bytes
                 || int4send(octet_length(e.state)) || e.state
             );
             links := links || previous;
@@ -174,6 +177,7 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
         self._append = SQL("SELECT position FROM {0}.{1}(%s) AS position").format(
             schema, Identifier(self.append_function_name)
         )
+        self._group = GroupCommit(self._append_group)
 
     def lock_statement(self) -> Composed:
         """What makes appends serial: positions are given out and committed one transaction at
@@ -194,21 +198,22 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
             channel=Literal(self.channel_name),
         )
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        with _bounded(self):
-            return self._append_events(stored_events, **kwargs)
+        with _bounded(self):  # one deadline for the call, its retries included
+            return self._group.save(stored_events, kwargs)
 
-    def _append_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _append_group(self, saves: Sequence[Save]) -> list[Sequence[int]]:
+        """The saves in one transaction, one round trip: each save's own statements, then one
+        call of the append function for all their events; each save's positions."""
         events = [
             self.construct_pg_stored_event(
                 e.originator_id, e.originator_version, e.topic, e.state
             )
-            for e in stored_events
+            for save in saves
+            for e in save.events
         ]
         failure: Exception | None = None
         positions: list[int] = []
@@ -217,7 +222,8 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
                 try:
                     with conn.transaction():
                         with conn.cursor() as curs:
-                            self._insert_events(curs, stored_events, **kwargs)
+                            for save in saves:
+                                self._insert_events(curs, save.events, **save.kwargs)
                         curs = conn.cursor()
                         if events:
                             conn.execute(self._lock_timeout, prepare=True)
@@ -230,4 +236,9 @@ class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
                     failure = error
             if failure is not None:
                 raise failure
-        return positions
+        split: list[Sequence[int]] = []
+        start = 0
+        for save in saves:
+            split.append(positions[start:start + len(save.events)])
+            start += len(save.events)
+        return split

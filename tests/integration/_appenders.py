@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import uuid
 from typing import Any
 
@@ -22,17 +23,27 @@ def recorder(env: dict[str, str]) -> Any:
     return factory, factory.application_recorder()
 
 
-def write(env: dict[str, str], writer: int, saves: int, start: Any) -> None:
-    """`saves` saves of one to three events each, on aggregates of this writer's own."""
+def write(env: dict[str, str], writer: int, saves: int, start: Any, threads: int = 2) -> None:
+    """`saves` saves of one to three events each, on aggregates of this writer's own, from
+    `threads` threads at once (their saves may share a transaction: group commit)."""
     factory, log = recorder(env)
-    rng = random.Random(writer)
+
+    def run(thread: int) -> None:
+        rng = random.Random(writer * 100 + thread)
+        for n in range(saves // threads):
+            events = [
+                StoredEvent(uuid.uuid4(), 1, TOPIC,
+                            f"{writer}:{thread}:{n}:{i}".encode() + os.urandom(8))
+                for i in range(rng.randint(1, 3))
+            ]
+            log.insert_events(events)
+
     start.wait()
-    for n in range(saves):
-        events = [
-            StoredEvent(uuid.uuid4(), 1, TOPIC, f"{writer}:{n}:{i}".encode() + os.urandom(8))
-            for i in range(rng.randint(1, 3))
-        ]
-        log.insert_events(events)
+    runners = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
     factory.close()
 
 

@@ -1,6 +1,7 @@
 """Issue 15: appends from many processes never let a follower skip, repeat or reorder an event.
 
-K writer processes append to one log while a follower in the test's process reads it as the
+K writer processes (two threads each, so that saves also share transactions: group commit)
+append to one log while a follower in the test's process reads it as the
 projection runner does (the positions after the last one it saw, a page at a time). When the
 writers are done, what the follower saw must be the log's final order: nothing missed, nothing
 twice. The same harness, run on a recorder without the append lock (`_appenders.py`), must see
@@ -18,7 +19,7 @@ from conftest import postgres_schema_url
 
 from clientbook.infrastructure.store import parse_store_url
 
-WRITERS, SAVES, PAGE = 4, 120, 25
+WRITERS, SAVES, PAGE = 4, 100, 25
 UNLOCKED = "_appenders:UnlockedRecorder"
 
 
@@ -104,3 +105,33 @@ def test_a_log_made_before_the_append_function_gets_it_when_opened() -> None:
             assert later[0] > first[0]
         finally:
             factory.close()
+
+
+def test_a_conflict_in_a_group_of_saves_fails_only_its_own_save() -> None:
+    """Threads saving at once share transactions; the one that conflicts is refused alone."""
+    import threading
+    import uuid
+
+    from eventsourcing.persistence import IntegrityError, StoredEvent
+
+    for url in postgres_schema_url():
+        factory, log = _appenders.recorder(parse_store_url(url).env)
+        shared, start = uuid.uuid4(), threading.Barrier(8)
+        outcomes: list[str] = []
+
+        def save(n: int) -> None:
+            aggregate = shared if n % 2 else uuid.uuid4()  # half of them race for one version
+            start.wait()
+            try:
+                log.insert_events([StoredEvent(aggregate, 1, _appenders.TOPIC, b"{}")])
+                outcomes.append("shared" if aggregate == shared else "own")
+            except IntegrityError:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=save, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        factory.close()
+        assert sorted(outcomes) == ["own"] * 4 + ["refused"] * 3 + ["shared"]
