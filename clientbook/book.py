@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 from contextlib import AbstractContextManager, suppress
+from functools import partial
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
@@ -62,7 +63,8 @@ from clientbook.infrastructure.read_side import (
 )
 from clientbook.infrastructure.signing import NoKey, signing_key_for
 from clientbook.infrastructure.sql import TRANSIENT_ERRORS, SqlDatabase, SqliteDatabase
-from clientbook.infrastructure.store import parse_store_url
+from clientbook.infrastructure.replica import ReplicaLag, ReplicaRunner
+from clientbook.infrastructure.store import StoreUrlError, parse_store_url
 from clientbook.infrastructure.approvals_view import SqlApprovalsView
 from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
 from clientbook.infrastructure.manager_view import SqlManagerReportView
@@ -133,6 +135,7 @@ class _ReadSide:
         stop_at: int | None = None,
         include: Callable[[Any], bool] | None = None,
         operations: dict[str, Any] | None = None,
+        runner: Callable[..., ProjectionRunner] = ProjectionRunner,
     ) -> None:
         audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper))
         self._directory_view = SqlCustomerDirectoryView(database)
@@ -144,7 +147,7 @@ class _ReadSide:
         approvals = SqlApprovalsView(database)
         contribution = SqlContributionView(database)
         follow_ups = SqlCampaignFollowUpsView(database)
-        self.projections = ProjectionRunner(
+        self.projections = runner(
             app,
             [
                 AuditTrailProjection(audit),
@@ -221,16 +224,24 @@ def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
 class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+    _QUERIES = ("audit", "directory", "approvals", "complaint_cards", "exposure",
+                "credit_reports", "card_accounts", "reports", "campaign_follow_ups")
+    """What a book with a replica answers from the replica: its queries and reports."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True,
+                 replica: str | None = None, max_lag: float = 5.0) -> None:
         self.store = parse_store_url(url, create=create)
+        self._replica: _ReadSide | None = None
         try:
             self._open()
+            if replica is not None:
+                self._open_replica(replica, max_lag)
         except BaseException:  # a failed open leaves nothing behind, a new schema included
             self._abandon()
             raise
 
     def _abandon(self) -> None:
-        for part in ("app", "_database"):
+        for part in ("_replica_app", "_replica_database", "app", "_database"):
             with suppress(Exception):
                 getattr(self, part).close()
         with suppress(Exception):
@@ -298,6 +309,30 @@ class ClientBook(_ReadSide):
                 for e in self.directory.search(at_least=LATEST)
                 if e.tier in tiers and e.status in ("prospect", "active", "dormant")]
 
+    def _open_replica(self, url: str, max_lag: float) -> None:
+        """Queries and reports from a streaming replica of this book's PostgreSQL store
+        (infrastructure/replica.py); commands, close of business and workers stay here."""
+        if self.store.kind != "postgresql" or not url.startswith(("postgresql:", "postgres:")):
+            raise StoreUrlError(
+                f"a replica is a PostgreSQL streaming replica of a PostgreSQL book, not {url!r}"
+            )
+        replica = parse_store_url(url, create=False)
+        self._replica_database = replica.open_database()
+        keys = KeyStore(self._replica_database)
+        self._replica_app = ClientBookApplication(
+            replica.env,
+            mapper=lambda cipher, compressor: ClientBookMapper(
+                keys, compressor=compressor, cipher=cipher
+            ),
+        )
+        lag = ReplicaLag(self._database, self._replica_database, replica, max_lag)
+        self._replica = _ReadSide(
+            self._replica_app, self._replica_database, PolicyService(self._replica_app),
+            runner=partial(ReplicaRunner, lag=lag, primary_head=lambda: self.head),
+        )
+        for name in self._QUERIES:
+            setattr(self, name, getattr(self._replica, name))
+
     @property
     def trust(self) -> LogTrust:
         """The log's hash chain, its signed checkpoints, verification and export."""
@@ -355,11 +390,14 @@ class ClientBook(_ReadSide):
         )
 
     @classmethod
-    def open(cls, url: str | None = None, *, create: bool = True) -> ClientBook:
+    def open(cls, url: str | None = None, *, create: bool = True, replica: str | None = None,
+             max_lag: float = 5.0) -> ClientBook:
         """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`.
         `create=False` refuses a store that does not exist yet (StoreNotFoundError) instead of
-        creating an empty one: for readers, to whom a mistyped path is a mistake."""
-        return cls(url, create=create)
+        creating an empty one: for readers, to whom a mistyped path is a mistake. `replica`, the
+        URL of a streaming replica of a PostgreSQL store, answers the queries and reports; one
+        that trails the primary by more than `max_lag` seconds raises ReplicaBehind."""
+        return cls(url, create=create, replica=replica, max_lag=max_lag)
 
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
@@ -414,6 +452,9 @@ class ClientBook(_ReadSide):
 
     def close(self) -> None:
         self.leases.close()
+        if self._replica is not None:
+            self._replica_app.close()
+            self._replica_database.close()
         self.app.close()
         self._database.close()
 
