@@ -6,9 +6,11 @@ import hashlib
 import os
 import socket
 import threading
+from collections import Counter
 from contextlib import AbstractContextManager, suppress
 from functools import partial
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from uuid import UUID, uuid4
@@ -280,7 +282,8 @@ class ClientBook(_ReadSide):
         self.customers.add_open_items_check(self.exposure.open_items)
         self.customers.add_open_items_check(self.card_accounts.open_items)
         self.managers = Managers(self.app, self.policy, lambda manager: [
-            e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)])
+            e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)],
+            self._assessment_figures)
         self.customers.add_manager_check(self.managers.check_can_take)
         self.campaigns = Campaigns(self.app, self.policy, self._covered_by,
                                    self.campaign_follow_ups)
@@ -301,6 +304,29 @@ class ClientBook(_ReadSide):
         self._trust: LogTrust | None = None
         if self.store.kind != "memory" and not isinstance(self.signing, NoKey):
             self._close_of_business.after_close.append(self._checkpoint_closed)
+
+    def _assessment_figures(self, first: date, last: date,
+                            on: date) -> dict[str, dict[str, Decimal | None]]:
+        """The held indicators' figures per serving registered manager over a period: customers
+        acquired (registered with them) less lost, their customers' contribution and card
+        write-offs (the contribution report), their customers' average satisfaction."""
+        managers = self.reports.managers(period_from=first, period_to=last, at_least=LATEST)
+        serving = [r.manager for r in managers.rows if r.grade is not None and r.serving]
+        value = self.reports.contribution(as_of=on, period_from=first, period_to=last)
+        acquired = Counter(e.manager for e in self.directory.search()
+                           if first <= e.registered_on <= last)
+        lost = Counter(c.manager for c in managers.lost)
+        profit = {g.name: g.total for g in value.by_manager}
+        cost: dict[str, Decimal] = {}
+        for c in value.customers:
+            cost[c.manager] = cost.get(c.manager, Decimal("0.00")) + c.written_off
+        satisfaction = {r.manager: r.average_satisfaction for r in managers.rows}
+        return {
+            "volume": {m: Decimal(acquired[m] - lost[m]) for m in serving},
+            "profit": {m: profit.get(m, Decimal("0.00")) for m in serving},
+            "cost": {m: cost.get(m, Decimal("0.00")) for m in serving},
+            "service": {m: satisfaction.get(m) for m in serving},
+        }
 
     def _covered_by(self, tiers: Sequence[str]) -> list[tuple[UUID, str, str]]:
         """The customers a campaign for these tiers covers: open ones, as the directory has
