@@ -45,6 +45,7 @@ from clientbook.infrastructure.audit_view import LogReader, SqlAuditTrailView
 from clientbook.infrastructure.card_views import SqlCardAccountsView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.credit_views import SqlExposureView
+from clientbook.infrastructure.kek import KeyProvider, key_for
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.positions import EventPositions
@@ -206,8 +207,16 @@ def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
 class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        create: bool = True,
+        key_provider: KeyProvider | None = None,
+        key_file: str | Path | None = None,
+    ) -> None:
         self.store = parse_store_url(url, create=create)
+        self._kek = key_for(self.store, key_provider, key_file)
         try:
             self._open()
         except BaseException:  # a failed open leaves nothing behind, a new schema included
@@ -223,7 +232,7 @@ class ClientBook(_ReadSide):
 
     def _open(self) -> None:
         self._database = self.store.open_database()
-        self.keys = KeyStore(self._database)
+        self.keys = KeyStore(self._database, self._kek)
         with self._database.creating():  # other processes may be opening this store too
             self.app = ClientBookApplication(
                 self.store.env,
@@ -298,6 +307,18 @@ class ClientBook(_ReadSide):
         return _Sleep()
 
     @property
+    def personal_data_unavailable(self) -> str | None:
+        """Why personal data cannot be read or written (which key is missing, where it was
+        looked for), or None when the key is at hand."""
+        if self.keys.missing is None:
+            return None
+        return (
+            f"personal data cannot be read: this book's key-encryption key is missing "
+            f"(looked for {self.keys.missing}); restore it, or give it with key_file=, "
+            f"CLIENTBOOK_KEY or CLIENTBOOK_KEY_FILE"
+        )
+
+    @property
     def last_written(self) -> int:
         """The log position of the last event this thread wrote through this book (0 if none):
         give it to a query as `at_least=` to read your own writes."""
@@ -331,11 +352,20 @@ class ClientBook(_ReadSide):
         )
 
     @classmethod
-    def open(cls, url: str | None = None, *, create: bool = True) -> ClientBook:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        create: bool = True,
+        key_provider: KeyProvider | None = None,
+        key_file: str | Path | None = None,
+    ) -> ClientBook:
         """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`.
         `create=False` refuses a store that does not exist yet (StoreNotFoundError) instead of
-        creating an empty one: for readers, to whom a mistyped path is a mistake."""
-        return cls(url, create=create)
+        creating an empty one: for readers, to whom a mistyped path is a mistake.
+        `key_provider` (a KMS) or `key_file` gives the key-encryption key (infrastructure/kek.py);
+        without them it comes from the environment or a key file beside the book."""
+        return cls(url, create=create, key_provider=key_provider, key_file=key_file)
 
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:

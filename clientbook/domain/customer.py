@@ -28,6 +28,8 @@ CHANNELS = ("visit", "call", "message", "email", "counter", "video")
 PURPOSES = ("follow_up", "courtesy", "sales", "service", "complaint", "collection", "other")
 SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 ERASED = "[erased]"
+UNAVAILABLE = "[unavailable: key missing]"
+"""A personal field read while the book's key-encryption key is missing (it is not erased)."""
 PERSONAL = frozenset({"name", "phone", "email", "address", "document_number"})
 _NUMBER = re.compile(r"C-[0-9]{6,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,}")
@@ -441,7 +443,10 @@ class IdentityClaim(BookAggregate):
     """Which customer an identity document belongs to, keyed by a digest of the document number.
 
     The claim stores only the digest, never the number, so erasing a customer's personal data
-    leaves nothing readable here; the customer's own events hold the number, encrypted.
+    leaves nothing readable here; the customer's own events hold the number, encrypted. The
+    digest is a keyed HMAC the application gives (`create_id(document_key)`): a plain hash of
+    a number with so few possibilities could be reversed by trying them all. `key_of` and
+    `id_for` are the plain hash of books from before keyed claims, still honoured in them.
     """
 
     @staticmethod
