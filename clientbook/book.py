@@ -47,6 +47,7 @@ from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, Sql
 from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.kek import KeyProvider, key_for
 from clientbook.infrastructure.keys import KeyStore
+from clientbook.infrastructure.sealed_fields import ClearFields, SealedFields
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.positions import EventPositions
 from clientbook.infrastructure.read_side import (
@@ -128,11 +129,12 @@ class _ReadSide:
         stop_at: int | None = None,
         include: Callable[[Any], bool] | None = None,
         operations: dict[str, Any] | None = None,
+        fields: ClearFields | None = None,
     ) -> None:
         audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper))
-        self._directory_view = SqlCustomerDirectoryView(database)
+        self._directory_view = SqlCustomerDirectoryView(database, fields=fields)
         managers = SqlManagerReportView(database)
-        cards = SqlComplaintCardsView(database)
+        cards = SqlComplaintCardsView(database, fields=fields)
         facts = SqlComplaintFactsView(database)
         exposure = SqlExposureView(database)
         card_view = SqlCardAccountsView(database)
@@ -255,7 +257,7 @@ class ClientBook(_ReadSide):
             wakeup=self._wakeup,
             transient=TRANSIENT_ERRORS,
             counter=None if self.store.kind == "memory" else EventCounter(self._database),
-        ))
+        ), fields=SealedFields(self.keys))
         self.complaints = Complaints(self.app, self.policy)
         self.credit = Credit(self.app, self.policy)
         self.cards = Cards(self.app, self.policy)

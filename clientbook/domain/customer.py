@@ -60,6 +60,12 @@ def check_contact_details(phone: str | None, email: str | None) -> None:
         raise InvalidValueError(f"e-mail {email!r} is not an e-mail address")
 
 
+def comparable_phone(phone: str) -> str:
+    """A phone number as compared for a lookup: its digits, and a leading + if it has one."""
+    digits = re.sub(r"[^0-9]", "", phone)
+    return f"+{digits}" if phone.strip().startswith("+") and digits else digits
+
+
 def normalise_document(document_number: str) -> str:
     """An identity document number as compared for uniqueness: no spaces, upper case."""
     return re.sub(r"\s+", "", _required(document_number, "identity document number")).upper()

@@ -50,6 +50,7 @@ class KeyStore:
         self._forgotten: set[UUID] = set()
         self._ciphers: dict[bytes, AESGCM] = {}
         self._macs: dict[UUID, bytes] = {}
+        self._nonces: dict[UUID, bytes] = {}
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [
@@ -138,8 +139,11 @@ class KeyStore:
     def _unwrapped(self, stored: bytes) -> AESGCM:
         cipher = self._ciphers.get(stored)
         if cipher is None:
-            cipher = self._ciphers[stored] = AESGCM(self._required().unwrap(stored))
+            cipher = self._ciphers[stored] = AESGCM(self._raw(stored))
         return cipher
+
+    def _raw(self, stored: bytes) -> bytes:
+        return self._required().unwrap(stored)
 
     # -- data keys -------------------------------------------------------------------------
 
@@ -152,6 +156,8 @@ class KeyStore:
             if key == b"":
                 self._forgotten.add(subject)
             self._cache[subject] = self._unwrapped(key) if key else None
+            if key:
+                self._nonces[subject] = hmac.new(self._raw(key), b"nonce", hashlib.sha256).digest()
         return self._cache[subject]
 
     def _load(self, subject: UUID, create: bool) -> bytes | None:
@@ -195,7 +201,7 @@ class KeyStore:
             stored = self._load(subject, create=subject not in self._forgotten) or b""
             if not stored:
                 return None
-            key = self._macs[subject] = self._required().unwrap(stored)
+            key = self._macs[subject] = self._raw(stored)
         return hmac.new(key, text, hashlib.sha256).hexdigest()
 
     def seal(self, subject: UUID, plaintext: bytes) -> str:
@@ -206,6 +212,16 @@ class KeyStore:
         nonce = os.urandom(_NONCE)
         return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
 
+    def seal_value(self, subject: UUID, plaintext: bytes) -> str:
+        """`seal`, deterministic: the nonce is an HMAC of the plaintext under a key derived
+        from the subject's (a synthetic IV), so a view rebuilt from the log writes the very
+        rows it wrote live. Equal values of one subject give equal texts; nothing more leaks."""
+        cipher = self.cipher(subject, create=True)
+        if cipher is None:
+            return ""
+        nonce = hmac.new(self._nonces[subject], plaintext, hashlib.sha256).digest()[:_NONCE]
+        return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
+
     def open(self, subject: UUID, sealed: str) -> bytes | None:
         """The plaintext, or None when the subject's key has been forgotten; Unavailable without
         the KEK. The key is read afresh each time, so an erasure by another process is honoured
@@ -214,13 +230,19 @@ class KeyStore:
             return None
         return self._opened(subject, sealed, self._load(subject, create=False))
 
-    def open_many(self, sealed: Iterable[tuple[UUID, str]]) -> list[bytes | None]:
-        """`open` for many values, their keys read in one query per few hundred subjects."""
+    def open_many(
+        self, sealed: Iterable[tuple[UUID, str]], *, unavailable: bytes
+    ) -> list[bytes | None]:
+        """`open` for many values, their keys read in one query per few hundred subjects;
+        without the KEK, a value whose key is not forgotten opens as `unavailable`."""
         pairs = list(sealed)
         stored = self._stored({subject for subject, value in pairs if value})
         out: list[bytes | None] = []
         for subject, value in pairs:
-            out.append(self._opened(subject, value, stored.get(subject)) if value else None)
+            try:
+                out.append(self._opened(subject, value, stored.get(subject)) if value else None)
+            except Unavailable:
+                out.append(unavailable)
         return out
 
     def _stored(self, subjects: set[UUID]) -> dict[UUID, bytes]:
