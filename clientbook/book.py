@@ -248,6 +248,8 @@ class ClientBook(_ReadSide):
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
         self.leases = leases_for(self.store, self._database, holder=_holder())
+        if self.keys.missing is None and self.keys.views_written_without_key:
+            self._reopen_sealed_views()
         self.exclusive_wait = 3600.0
         """How long close of business or an import waits for another process's run."""
         super().__init__(self.app, self._database, self.policy, operations=dict(
@@ -284,6 +286,14 @@ class ClientBook(_ReadSide):
         self._trust: LogTrust | None = None
         if self.store.kind != "memory" and not isinstance(self.signing, NoKey):
             self._close_of_business.after_close.append(self._checkpoint_closed)
+
+    def _reopen_sealed_views(self) -> None:
+        """Views written while the key was missing hold personal fields as unavailable: with
+        the key back, they are marked out of date, and rebuilt from the log when next read."""
+        records = SqlReadSideRecords(self._database)
+        for name in (CustomerDirectoryProjection.name, ComplaintCardsProjection.name):
+            records.set_version(name, 0)
+        self.keys.views_rebuilt()
 
     @property
     def trust(self) -> LogTrust:

@@ -63,6 +63,8 @@ class KeyStore:
         """Where the key-encryption key was looked for, when it is not there."""
         self._kek = self._provider(kek)
         self._index = b""
+        self.views_written_without_key = False
+        """A view wrote a personal field it could not open (see sealed_fields.py)."""
         self.legacy_claims = False
         """The book has identity claims from before they were keyed (see Customers)."""
         if self._kek is not None:
@@ -99,8 +101,10 @@ class KeyStore:
                     "ON CONFLICT (name) DO NOTHING",
                     (self._kek.wrap(os.urandom(32)),),
                 )
+            self._database.vacuum(["personal_data_keys"])
             keys = self._book_keys()
         self.legacy_claims = "legacy-claims" in keys
+        self.views_written_without_key = "views-unopened" in keys
         try:
             self._index = self._kek.unwrap(keys["index"])
         except KeyUnwrapError:
@@ -126,6 +130,19 @@ class KeyStore:
                 "ON CONFLICT (name) DO NOTHING",
                 (b"1",),
             )
+
+    def note_view_written_without_key(self) -> None:
+        """Remember, in the book, that a view holds a field it could not open (the key was
+        missing when it was written): once the key is back, the book rebuilds its views."""
+        self._database.execute(
+            "INSERT INTO book_keys (name, key) VALUES ('views-unopened', ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            (b"1",),
+        )
+
+    def views_rebuilt(self) -> None:
+        self._database.execute("DELETE FROM book_keys WHERE name = 'views-unopened'")
+        self.views_written_without_key = False
 
     def _required(self) -> KeyProvider:
         if self._kek is None:

@@ -3,7 +3,8 @@
 The subject's own key, not a key of the view's: forgetting it (erasure) makes every copy
 unreadable at once, in every view, in a backup and in a dead PostgreSQL row alike. A stored
 value is a token: `\\x1f` and the sealed text (`\\x1f` alone: erased; `\\x1f?`: written while
-the key-encryption key was missing). Sealing is deterministic (KeyStore.seal_value), so a rebuilt view holds the rows it held
+the key-encryption key was missing: the book notes it, and rebuilds the views from the log
+once it is opened with the key again). Sealing is deterministic (KeyStore.seal_value), so a rebuilt view holds the rows it held
 live. A projection carries tokens through untouched (it reads a
 row, changes another column, writes it back), so a view never needs to open a value to keep it.
 Exact-match lookups go through a blind index: a keyed HMAC of the value (KeyStore.digest).
@@ -46,6 +47,7 @@ class SealedFields(ClearFields):
         if text == ERASED:
             return TOKEN
         if text == UNAVAILABLE:
+            self._keys.note_view_written_without_key()
             return _MISSING
         return TOKEN + self._keys.seal_value(subject, text.encode())
 

@@ -160,6 +160,12 @@ class SqliteDatabase(SqlDatabase):
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
 
+    def vacuum(self, tables: Sequence[str]) -> None:
+        """Copy what the WAL holds into the file now (PASSIVE: no waiting for readers), so
+        the zeroed rows (secure_delete) replace the old ones there too."""
+        if self._path != ":memory:":
+            self.query("PRAGMA wal_checkpoint(PASSIVE)")
+
     def attach(self, path: str, alias: str) -> None:
         """Attach another database file under `alias` (outside any transaction)."""
         with self._lock:
