@@ -112,13 +112,21 @@ class KeyFile:
         return self.path.exists()
 
     def create(self) -> None:
+        """Write a new key, whole, or leave the one another process wrote first: the key is
+        written to a file of this process's own, then linked into place (atomic, and refused
+        when the name exists), so no one ever reads a half-written key."""
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        draft = self.path.with_name(f".{self.path.name}.{os.getpid()}.{os.urandom(4).hex()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return  # another process made it first: use theirs
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(base64.b64encode(os.urandom(32)) + b"\n")
+            with os.fdopen(descriptor, "wb") as file:
+                file.write(base64.b64encode(os.urandom(32)) + b"\n")
+            try:
+                os.link(draft, self.path)
+            except FileExistsError:
+                pass  # another process made it first: use theirs
+        finally:
+            draft.unlink()
 
     def provider(self) -> AesKeyWrap:
         return AesKeyWrap(_decoded(self.path.read_text(), self.where), self.where)

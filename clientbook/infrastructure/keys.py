@@ -78,7 +78,7 @@ class KeyStore:
         if not isinstance(kek, KeyFile):
             return kek
         if not kek.exists():
-            if self._book_keys():
+            if self._book_keys() and not kek.exists():  # (made meanwhile by another process)
                 self.missing = kek.where
                 return None
             kek.create()  # a new book (or one from before wrapping): its key file is made

@@ -11,6 +11,7 @@ import stat
 from contextlib import closing
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Iterator
 from uuid import UUID
 
 import pytest
@@ -268,7 +269,7 @@ def test_an_old_books_clear_keys_are_wrapped_on_opening_and_its_claims_still_hol
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> object:
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bank.db'}"
     else:
@@ -315,3 +316,23 @@ def test_identity_claims_are_keyed_and_a_document_still_belongs_to_one_customer(
         assert book.app.repository.get(claim).customer_id == cid
     with ClientBook.open(url) as book:  # the same key, so the same claim
         assert book.customers.claim_id(DOCUMENT) == claim
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    yield from postgres_schema_url()
+
+
+def test_a_postgresql_book_keeps_its_key_file_under_the_configuration_folder(
+    postgres_url: str,
+) -> None:
+    url, schema = postgres_url, postgres_url.rsplit("=", 1)[1]
+    with ClientBook.open(url) as book:
+        _register(book)
+    (key_file,) = (Path(os.environ["XDG_CONFIG_HOME"]) / "clientbook" / "keys").glob(
+        f"*-{schema}.key")
+    assert key_file.name == f"127.0.0.1-5432-test-{schema}.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert not list(key_file.parent.glob(".*"))  # no draft left behind
+    with ClientBook.open(url) as book:
+        assert book.customers.get(book.customers.id_of("C-000001")).name == "Customer Nr1"

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Iterator
 from uuid import UUID
 
 import psycopg
@@ -118,7 +119,7 @@ def _postgres_bytes(url: str) -> bytes:
 
 
 @pytest.fixture
-def postgres_url() -> object:
+def postgres_url() -> Iterator[str]:
     yield from postgres_schema_url()
 
 
