@@ -252,26 +252,25 @@ class KeyStore:
     ) -> list[bytes | None]:
         """`open` for many values, their keys read in one query per few hundred subjects;
         without the KEK, a value whose key is not forgotten opens as `unavailable`."""
-        pairs = list(sealed)
-        stored = self._stored({subject for subject, value in pairs if value})
+        pairs = [(subject, str(subject), value) for subject, value in sealed]
+        stored = self._stored({name for _, name, value in pairs if value})
         out: list[bytes | None] = []
-        for subject, value in pairs:
+        for subject, name, value in pairs:
             try:
-                out.append(self._opened(subject, value, stored.get(subject)) if value else None)
+                out.append(self._opened(subject, value, stored.get(name)) if value else None)
             except Unavailable:
                 out.append(unavailable)
         return out
 
-    def _stored(self, subjects: set[UUID]) -> dict[UUID, bytes]:
-        names = sorted(str(s) for s in subjects)
-        found: dict[UUID, bytes] = {}
+    def _stored(self, subjects: set[str]) -> dict[str, bytes]:
+        names = list(subjects)
+        found: dict[str, bytes] = {}
         for start in range(0, len(names), _CHUNK):
             part = names[start : start + _CHUNK]
             marks = ", ".join("?" for _ in part)
-            for subject, key in self._database.query(
+            found.update((subject, bytes(key)) for subject, key in self._database.query(
                 f"SELECT subject, key FROM personal_data_keys WHERE subject IN ({marks})", part
-            ):
-                found[UUID(subject)] = bytes(key)
+            ))
         return found
 
     def _opened(self, subject: UUID, sealed: str, key: bytes | None) -> bytes | None:
