@@ -47,6 +47,7 @@ TARGET_REPLAY = 1.5
 COMMANDS_PER_CUSTOMER = 20  # sets how long a history each load replays (no snapshots)
 CHUNKS = 16  # timed commands are split into chunks run ours/baseline alternately
 PAGE = 500
+DIRECTORY_READS = 20  # whole-directory searches per side, alternated
 
 CHANNELS = ("visit", "call", "message", "email", "counter", "video")
 PURPOSES = ("follow_up", "courtesy", "sales", "service", "complaint", "collection", "other")
@@ -398,6 +399,15 @@ def bench_commands(backend: Backend, events: int, seed: int, profile: bool) -> l
         for k, part in enumerate(chunks(measured, CHUNKS)):  # ABBA..., same versions on both
             for s in (sides if k % 2 == 0 else sides[::-1]):
                 spent[s.label].append(timed(lambda s=s, part=part: s.run(part)))
+        ours = sides[0]
+        assert isinstance(ours, Ours)
+        ours.book.projections.catch_up()  # not timed: the reads below find the view current
+        directory: dict[str, list[float]] = {"ours": [], "baseline": []}
+        reads = {"ours": ours.book.directory.search, "baseline": lambda: ours.book._database.query(
+            "SELECT * FROM customer_directory ORDER BY number")}
+        for k in range(DIRECTORY_READS):
+            for label in (("ours", "baseline") if k % 2 == 0 else ("baseline", "ours")):
+                directory[label].append(timed(reads[label]))
         if profile:
             extra = make_workload(seed, customers, warm + events + 500).commands[-500:]
             for s in sides:  # the same continuation of the stream on each side's own store
@@ -413,6 +423,10 @@ def bench_commands(backend: Backend, events: int, seed: int, profile: bool) -> l
             sum(spent["baseline"]), TARGET_COMMANDS,
             f"{customers} customers x {len(measured) // customers} cmds, {CHUNKS} chunks",
             paired(spent["ours"], spent["baseline"])),
+        Row("directory reads (search)", backend.name, customers * DIRECTORY_READS,
+            sum(directory["ours"]), sum(directory["baseline"]), None,
+            "info; rows/s; baseline: the same rows by one plain SELECT",
+            paired(directory["ours"], directory["baseline"])),
     ]
 
 

@@ -14,6 +14,8 @@ change without notice. An application opens a `ClientBook` and uses its services
   computed from the log up to that point;
 - reports an auditor can reproduce: `run_report(book, name, Parameters(…))` gives the report,
   its rows and its manifest; `reproduce(book, manifest)` re-runs and compares;
+- personal data at rest: `ClientBook.open(url, key_provider=…)` takes a `KeyProvider` (a KMS)
+  for the key-encryption key (docs/security.md);
 - `clientbook.testing`: hypothesis strategies for an embedder's own property tests.
 """
 
@@ -25,6 +27,13 @@ from clientbook.reports.credit import (
     MigrationReport,
 )
 from clientbook.book import ClientBook, LogRecord, PastBook
+from clientbook.infrastructure.kek import (
+    KeyProvider,
+    KeyUnwrapError,
+    PersonalDataKeyError,
+    PersonalDataKeyMissingError,
+    WrongPersonalDataKeyError,
+)
 from clientbook.infrastructure.store import (
     DEFAULT_URL,
     StoreNotFoundError,
@@ -175,6 +184,10 @@ __all__ = [
     "ReasonRequiredError",
     "ReportRun",
     "Reproduction",
+    "KeyProvider",
+    "KeyUnwrapError",
+    "PersonalDataKeyError",
+    "PersonalDataKeyMissingError",
     "Resolution",
     "RoleRequiredError",
     "Scorecard",
@@ -185,6 +198,7 @@ __all__ = [
     "StoreUnavailable",
     "StoreUrlError",
     "WorkItem",
+    "WrongPersonalDataKeyError",
     "__version__",
     "default_period",
     "parse_store_url",

@@ -52,7 +52,9 @@ from clientbook.infrastructure.campaign_view import SqlCampaignFollowUpsView
 from clientbook.infrastructure.contribution_view import SqlContributionView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.credit_views import SqlExposureView
+from clientbook.infrastructure.kek import KeyProvider, key_for
 from clientbook.infrastructure.keys import KeyStore
+from clientbook.infrastructure.sealed_fields import ClearFields, SealedFields
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.positions import EventPositions
 from clientbook.infrastructure.read_side import (
@@ -138,11 +140,12 @@ class _ReadSide:
         include: Callable[[Any], bool] | None = None,
         operations: dict[str, Any] | None = None,
         runner: Callable[..., ProjectionRunner] = ProjectionRunner,
+        fields: ClearFields | None = None,
     ) -> None:
         audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper))
-        self._directory_view = SqlCustomerDirectoryView(database)
+        self._directory_view = SqlCustomerDirectoryView(database, fields=fields)
         managers = SqlManagerReportView(database)
-        cards = SqlComplaintCardsView(database)
+        cards = SqlComplaintCardsView(database, fields=fields)
         facts = SqlComplaintFactsView(database)
         exposure = SqlExposureView(database)
         card_view = SqlCardAccountsView(database)
@@ -230,10 +233,19 @@ class ClientBook(_ReadSide):
                 "credit_reports", "card_accounts", "reports", "campaign_follow_ups")
     """What a book with a replica answers from the replica: its queries and reports."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True,
-                 replica: str | None = None, max_lag: float = 5.0) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        create: bool = True,
+        replica: str | None = None,
+        max_lag: float = 5.0,
+        key_provider: KeyProvider | None = None,
+        key_file: str | Path | None = None,
+    ) -> None:
         self.store = parse_store_url(url, create=create)
         self._replica: _ReadSide | None = None
+        self._kek = key_for(self.store, key_provider, key_file)
         try:
             self._open()
             if replica is not None:
@@ -251,7 +263,7 @@ class ClientBook(_ReadSide):
 
     def _open(self) -> None:
         self._database = self.store.open_database()
-        self.keys = KeyStore(self._database)
+        self.keys = KeyStore(self._database, self._kek)
         with self._database.creating():  # other processes may be opening this store too
             self.app = ClientBookApplication(
                 self.store.env,
@@ -265,6 +277,8 @@ class ClientBook(_ReadSide):
         self.policy = PolicyService(self.app)
         self.customers = Customers(self.app, self.keys)
         self.leases = leases_for(self.store, self._database, holder=_holder())
+        if self.keys.missing is None and self.keys.views_written_without_key:
+            self._reopen_sealed_views()
         self.exclusive_wait = 3600.0
         """How long close of business or an import waits for another process's run."""
         super().__init__(self.app, self._database, self.policy, operations=dict(
@@ -274,7 +288,7 @@ class ClientBook(_ReadSide):
             wakeup=self._wakeup,
             transient=TRANSIENT_ERRORS,
             counter=None if self.store.kind == "memory" else EventCounter(self._database),
-        ))
+        ), fields=SealedFields(self.keys))
         self.complaints = Complaints(self.app, self.policy)
         self.credit = Credit(self.app, self.policy)
         self.cards = Cards(self.app, self.policy)
@@ -344,7 +358,7 @@ class ClientBook(_ReadSide):
             )
         replica = parse_store_url(url, create=False)
         self._replica_database = replica.open_database()
-        keys = KeyStore(self._replica_database)
+        keys = KeyStore(self._replica_database, self._kek)
         self._replica_app = ClientBookApplication(
             replica.env,
             mapper=lambda cipher, compressor: ClientBookMapper(
@@ -355,9 +369,18 @@ class ClientBook(_ReadSide):
         self._replica = _ReadSide(
             self._replica_app, self._replica_database, PolicyService(self._replica_app),
             runner=partial(ReplicaRunner, lag=lag, primary_head=lambda: self.head),
+            fields=SealedFields(keys),
         )
         for name in self._QUERIES:
             setattr(self, name, getattr(self._replica, name))
+
+    def _reopen_sealed_views(self) -> None:
+        """Views written while the key was missing hold personal fields as unavailable: with
+        the key back, they are marked out of date, and rebuilt from the log when next read."""
+        records = SqlReadSideRecords(self._database)
+        for name in (CustomerDirectoryProjection.name, ComplaintCardsProjection.name):
+            records.set_version(name, 0)
+        self.keys.views_rebuilt()
 
     @property
     def trust(self) -> LogTrust:
@@ -381,6 +404,18 @@ class ClientBook(_ReadSide):
             assert self.store.postgres_conninfo is not None
             return PostgresWakeup(self.store.postgres_conninfo, "clientbook_events")
         return _Sleep()
+
+    @property
+    def personal_data_unavailable(self) -> str | None:
+        """Why personal data cannot be read or written (which key is missing, where it was
+        looked for), or None when the key is at hand."""
+        if self.keys.missing is None:
+            return None
+        return (
+            f"personal data cannot be read: this book's key-encryption key is missing "
+            f"(looked for {self.keys.missing}); restore it, or give it with key_file=, "
+            f"CLIENTBOOK_KEY or CLIENTBOOK_KEY_FILE"
+        )
 
     @property
     def last_written(self) -> int:
@@ -416,14 +451,25 @@ class ClientBook(_ReadSide):
         )
 
     @classmethod
-    def open(cls, url: str | None = None, *, create: bool = True, replica: str | None = None,
-             max_lag: float = 5.0) -> ClientBook:
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        create: bool = True,
+        replica: str | None = None,
+        max_lag: float = 5.0,
+        key_provider: KeyProvider | None = None,
+        key_file: str | Path | None = None,
+    ) -> ClientBook:
         """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`.
         `create=False` refuses a store that does not exist yet (StoreNotFoundError) instead of
         creating an empty one: for readers, to whom a mistyped path is a mistake. `replica`, the
         URL of a streaming replica of a PostgreSQL store, answers the queries and reports; one
-        that trails the primary by more than `max_lag` seconds raises ReplicaBehind."""
-        return cls(url, create=create, replica=replica, max_lag=max_lag)
+        that trails the primary by more than `max_lag` seconds raises ReplicaBehind.
+        `key_provider` (a KMS) or `key_file` gives the key-encryption key (infrastructure/kek.py);
+        without them it comes from the environment or a key file beside the book."""
+        return cls(url, create=create, replica=replica, max_lag=max_lag,
+                   key_provider=key_provider, key_file=key_file)
 
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -17,6 +20,12 @@ settings.register_profile(
     "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+# A PostgreSQL book keeps its key-encryption key in a file under the user's configuration folder
+# (infrastructure/kek.py): the tests' files go to a folder of their own, removed at the end.
+_KEYS = tempfile.mkdtemp(prefix="clientbook-test-keys-")
+os.environ["XDG_CONFIG_HOME"] = _KEYS
+atexit.register(shutil.rmtree, _KEYS, ignore_errors=True)
 
 POSTGRES_URL = os.environ.get(
     "CLIENTBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"

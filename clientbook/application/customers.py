@@ -11,7 +11,12 @@ from attrs import frozen
 from clientbook.application.app import ClientBookApplication
 from clientbook.application.keyed import idempotent, idempotent_as
 from clientbook.domain.actor import Actor
-from clientbook.domain.customer import Customer, IdentityClaim, customer_id
+from clientbook.domain.customer import (
+    Customer,
+    IdentityClaim,
+    customer_id,
+    normalise_document,
+)
 from clientbook.domain.money import Money
 from clientbook.domain.errors import (
     ConflictError,
@@ -30,7 +35,14 @@ ManagerCheck = Callable[[str], None]
 class PersonalDataVault(Protocol):
     """Where the keys to personal data live: forgetting a subject's key erases its data."""
 
+    legacy_claims: bool
+    """The book holds identity claims from before they were keyed (unkeyed digests)."""
+
     def forget(self, subject: UUID) -> None: ...
+
+    def document_key(self, document_number: str) -> str:
+        """A keyed HMAC of a normalised identity document number: the claim's key."""
+        ...
 
 
 @frozen
@@ -213,9 +225,7 @@ class Customers:
         previous = c.record_identity_document(document_number, by=by.id, on=on)
         claims = [self._claim(document_number, c.id, by)]
         if previous is not None:
-            old = self._app.get(IdentityClaim, IdentityClaim.id_for(previous), "identity claim")
-            old.release(by=by.id)
-            claims.append(old)
+            claims.extend(self._released(previous, by))
         self._app.save_all(c, *claims)
 
     @idempotent
@@ -515,11 +525,8 @@ class Customers:
             return
         document = c.document_number
         c.erase_personal_data(reason=reason, by=by.id, on=on)
-        claims = []
-        if document is not None:  # the document may be registered again, to a new customer
-            claim = self._app.get(IdentityClaim, IdentityClaim.id_for(document), "identity claim")
-            claim.release(by=by.id)
-            claims.append(claim)
+        # the document may be registered again, to a new customer
+        claims = [] if document is None else self._released(document, by)
         self._app.save_all(c, *claims)
 
     # -- helpers --------------------------------------------------------------------------
@@ -530,16 +537,39 @@ class Customers:
     def _do(self, customer: UUID, command: Callable[[Customer], object]) -> None:
         self._app.change(Customer, customer, "customer", CustomerNotFoundError, command)
 
+    def claim_id(self, document_number: str) -> UUID:
+        """The identity claim's id for a document: from a keyed HMAC of its number, so the
+        log's ids give no way to test a guessed number."""
+        return IdentityClaim.create_id(self._claim_key(document_number))
+
+    def _claim_key(self, document_number: str) -> str:
+        return self._vault.document_key(normalise_document(document_number))
+
+    def _claims_of(self, document_number: str) -> list[IdentityClaim]:
+        """The document's claims that exist: the keyed one, and in a book from before keyed
+        claims, the unkeyed one it may still hold."""
+        ids = [self.claim_id(document_number)]
+        if self._vault.legacy_claims:
+            ids.append(IdentityClaim.id_for(document_number))
+        return [self._app.get(IdentityClaim, i, "identity claim") for i in ids
+                if self._app.exists(i)]
+
+    def _released(self, document_number: str, by: Actor) -> list[IdentityClaim]:
+        claims = [c for c in self._claims_of(document_number) if c.customer_id is not None]
+        for claim in claims:
+            claim.release(by=by.id)
+        return claims
+
     def _claim(self, document_number: str, owner: UUID, by: Actor) -> IdentityClaim:
-        claim_id = IdentityClaim.id_for(document_number)
-        if not self._app.exists(claim_id):
-            return IdentityClaim(
-                document_key=IdentityClaim.key_of(document_number), customer_id=owner, by=by.id
-            )
-        claim = self._app.get(IdentityClaim, claim_id, "identity claim")
-        if claim.customer_id is not None:
+        claims = self._claims_of(document_number)
+        if any(c.customer_id is not None for c in claims):
             raise IdentityDocumentTakenError(
                 f"identity document {document_number} already belongs to another customer"
             )
-        claim.reclaim(owner, by=by.id)
-        return claim
+        keyed = [c for c in claims if c.id == self.claim_id(document_number)]
+        if not keyed:
+            return IdentityClaim(
+                document_key=self._claim_key(document_number), customer_id=owner, by=by.id
+            )
+        keyed[0].reclaim(owner, by=by.id)
+        return keyed[0]

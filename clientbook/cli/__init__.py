@@ -138,7 +138,15 @@ def main(ctx: click.Context, url: str) -> None:
 def _open(ctx: click.Context, *, create: bool = False) -> ClientBook:
     """The book at --db. Only the commands that write a book (demo, import) create one: to
     every other, a store that does not exist is a mistyped URL, never a new empty book."""
-    return ClientBook.open(ctx.obj, create=create)
+    book = ClientBook.open(ctx.obj, create=create)
+    _say_if_unreadable(book)
+    return book
+
+
+def _say_if_unreadable(book: ClientBook) -> None:
+    """One line on stderr when the book's personal data cannot be read (its key is missing)."""
+    if book.personal_data_unavailable:
+        click.echo(f"warning: {book.personal_data_unavailable}", err=True)
 
 
 @main.command()

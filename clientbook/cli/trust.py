@@ -33,6 +33,8 @@ class _Refused(click.ClickException):
 def _book(ctx: click.Context) -> Iterator[ClientBook]:
     """The book, with a domain error (bad input, no key) as one line on stderr, exit 2."""
     with ClientBook.open(ctx.find_root().obj) as book:
+        if book.personal_data_unavailable:
+            click.echo(f"warning: {book.personal_data_unavailable}", err=True)
         try:
             yield book
         except DomainError as error:

@@ -44,6 +44,8 @@ CONSENT_FOR_CONTACT = {"call": "phone", "message": "phone", "video": "phone", "e
 the counter uses none)."""
 CONTACT_STEPS = {1: "first visit", 2: "named", 3: "contact details"}
 """Essay 5's three steps: a prospect met, then known by name, then reachable with consent."""
+UNAVAILABLE = "[unavailable: key missing]"
+"""A personal field read while the book's key-encryption key is missing (it is not erased)."""
 PERSONAL = frozenset({"name", "phone", "email", "address", "document_number"})
 _NUMBER = re.compile(r"C-[0-9]{6,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,}")
@@ -72,6 +74,12 @@ def check_contact_details(phone: str | None, email: str | None) -> None:
         raise InvalidValueError(f"phone {phone!r} is not a phone number (digits, spaces, +, -, ())")
     if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
         raise InvalidValueError(f"e-mail {email!r} is not an e-mail address")
+
+
+def comparable_phone(phone: str) -> str:
+    """A phone number as compared for a lookup: its digits, and a leading + if it has one."""
+    digits = re.sub(r"[^0-9]", "", phone)
+    return f"+{digits}" if phone.strip().startswith("+") and digits else digits
 
 
 def normalise_document(document_number: str) -> str:
@@ -644,7 +652,10 @@ class IdentityClaim(BookAggregate):
     """Which customer an identity document belongs to, keyed by a digest of the document number.
 
     The claim stores only the digest, never the number, so erasing a customer's personal data
-    leaves nothing readable here; the customer's own events hold the number, encrypted.
+    leaves nothing readable here; the customer's own events hold the number, encrypted. The
+    digest is a keyed HMAC the application gives (`create_id(document_key)`): a plain hash of
+    a number with so few possibilities could be reversed by trying them all. `key_of` and
+    `id_for` are the plain hash of books from before keyed claims, still honoured in them.
     """
 
     @staticmethod

@@ -8,6 +8,7 @@ from uuid import UUID
 import msgspec
 
 from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, FactBlocks, Row
+from clientbook.infrastructure.sealed_fields import ClearFields
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.complaints import CardDocument, ComplaintCard, ComplaintCardsView
 from clientbook.projections.complaints_report import ComplaintFactsView, Fact
@@ -36,10 +37,16 @@ class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
         "name TEXT NOT NULL)",
     )
 
-    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+    def __init__(
+        self, database: SqlDatabase, name: str | None = None, fields: ClearFields | None = None
+    ) -> None:
         super().__init__(database, name)
+        self.fields = fields or ClearFields()  # customers' names are kept sealed
         self._documents = self._buffered(Documents(CARDS, _card_row, self._load))
-        self._names: Documents[UUID, str] = self._buffered(Documents(NAMES, _name_row))
+        self._names: Documents[UUID, str] = self._buffered(Documents(NAMES, self._name_row))
+
+    def _name_row(self, customer_id: UUID, name: str) -> Row:
+        return (str(customer_id), self.fields.seal(customer_id, name))
 
     def document(self, complaint_id: UUID) -> CardDocument | None:
         return self._documents.get(complaint_id)
@@ -65,13 +72,18 @@ class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
         ]
         used = [(sql, value) for sql, value in conditions if value is not None]
         rows = self._rows(
-            "SELECT c.complaint_id, c.document, n.name FROM complaint_cards c "
+            "SELECT c.complaint_id, c.document, n.name, n.customer_id FROM complaint_cards c "
             "LEFT JOIN complaint_customer_names n ON n.customer_id = c.customer_id "
             f"WHERE {' AND '.join(sql for sql, _ in used) or '1 = 1'} "
             "ORDER BY c.deadline, c.number",
             [value for _, value in used],
         )
-        return [_decode(document).card(UUID(cid), name) for cid, document, name in rows]
+        names = self.fields.open_many((UUID(r[3]), r[2]) for r in rows if r[2] is not None)
+        opened = iter(names)
+        return [
+            _decode(document).card(UUID(cid), None if name is None else next(opened))
+            for cid, document, name, _ in rows
+        ]
 
 
 def _card_row(complaint_id: UUID, document: CardDocument) -> Row:
@@ -79,10 +91,6 @@ def _card_row(complaint_id: UUID, document: CardDocument) -> Row:
     is_open = int(d.step != "closed")
     customer_id, deadline = str(d.customer_id), d.deadline.isoformat()
     return (str(complaint_id), d.number, customer_id, is_open, deadline, _encode(d).decode())
-
-
-def _name_row(customer_id: UUID, name: str) -> Row:
-    return (str(customer_id), name)
 
 
 class SqlComplaintFactsView(BufferedView, ComplaintFactsView):

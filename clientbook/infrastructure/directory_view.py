@@ -1,4 +1,5 @@
-"""SQL view of the customer directory: one row per customer, written once per page."""
+"""SQL view of the customer directory: one row per customer, written once per page. The name
+is kept sealed (sealed_fields.py); phones and identity documents only as blind-index digests."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from datetime import timedelta
 from typing import Any, Mapping, Sequence
 from uuid import UUID
 
+from msgspec.structs import replace
+
 from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row
 from clientbook.infrastructure.columns import day, iso
+from clientbook.infrastructure.sealed_fields import ClearFields
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry, Listing
 
@@ -22,11 +26,12 @@ TABLE = BulkTable(
     key=["customer_id"],
     fixed=["number", "kind", "registered_on"],
 )
+INDEX = BulkTable("customer_index", ["customer_id", "kind", "digest"], key=["customer_id", "kind"])
 
 
 class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
     name = "customer_directory"
-    tables = ("customer_directory",)
+    tables = ("customer_directory", "customer_index")
     schema = (
         "CREATE TABLE IF NOT EXISTS customer_directory (customer_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, segment TEXT NOT NULL, "
@@ -40,11 +45,20 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         "CREATE INDEX IF NOT EXISTS customer_directory_seen_due ON customer_directory (seen_due)",
         "CREATE INDEX IF NOT EXISTS customer_directory_tier_seen "
         "ON customer_directory (tier, last_seen)",
+        "CREATE TABLE IF NOT EXISTS customer_index (customer_id TEXT NOT NULL, "
+        "kind TEXT NOT NULL, digest TEXT, PRIMARY KEY (customer_id, kind))",
+        "CREATE INDEX IF NOT EXISTS customer_index_digest ON customer_index (kind, digest)",
     )
 
-    def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
+    def __init__(
+        self, database: SqlDatabase, name: str | None = None, fields: ClearFields | None = None
+    ) -> None:
         super().__init__(database, name)
-        self._listings = self._buffered(Documents(TABLE, _row, self._load))
+        self.fields = fields or ClearFields()
+        self._listings = self._buffered(Documents(TABLE, self._row, self._load))
+        self._index: Documents[tuple[UUID, str], str | None] = self._buffered(
+            Documents(INDEX, _index_row)
+        )
 
     def listing(self, customer_id: UUID) -> Listing | None:
         return self._listings.get(customer_id)
@@ -52,13 +66,28 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
     def put(self, listing: Listing) -> None:
         self._listings.put(listing.customer_id, listing)
 
+    def index(self, customer_id: UUID, kind: str, value: str | None) -> None:
+        digest = self.fields.digest(kind, value) if value else None
+        self._index.put((customer_id, kind), digest)
+
+    def find(self, kind: str, value: str) -> list[DirectoryEntry]:
+        digest = self.fields.digest(kind, value)
+        return self._entries(self._select(
+            "customer_id IN (SELECT customer_id FROM customer_index WHERE kind = ? "
+            "AND digest = ?)", [kind, digest]))
+
     def _load(self, customer_id: UUID) -> Listing | None:
+        """The row as stored, its name still sealed: what the projection changes and puts back."""
         found = self._select("customer_id = ?", [str(customer_id)])
         return found[0] if found else None
 
     def get(self, customer_id: UUID) -> DirectoryEntry | None:
         found = self._load(customer_id)
-        return None if found is None else found.entry()
+        return None if found is None else self._entries([found])[0]
+
+    def _entries(self, listings: list[Listing]) -> list[DirectoryEntry]:
+        names = self.fields.open_many((found.customer_id, found.name) for found in listings)
+        return [replace(found, name=name).entry() for found, name in zip(listings, names)]
 
     def search(
         self,
@@ -76,7 +105,7 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         ]
         used = [(sql, value) for sql, value in conditions if value is not None]
         where = " AND ".join(sql for sql, _ in used) or "1 = 1"
-        return [found.entry() for found in self._select(where, [value for _, value in used])]
+        return self._entries(self._select(where, [value for _, value in used]))
 
     def lapse_candidates(self, on: date, grace_days: int,
                          tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
@@ -118,11 +147,19 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         ]
 
 
-def _row(customer_id: UUID, listing: Listing) -> Row:
+    def _row(self, customer_id: UUID, listing: Listing) -> Row:
+        return _row(customer_id, listing, self.fields.seal(customer_id, listing.name))
+
+
+def _index_row(key: tuple[UUID, str], digest: str | None) -> Row:
+    return (str(key[0]), key[1], digest)
+
+
+def _row(customer_id: UUID, listing: Listing, name: str) -> Row:
     return (
         str(customer_id),
         listing.number,
-        listing.name,
+        name,
         listing.kind,
         listing.segment,
         listing.tier,

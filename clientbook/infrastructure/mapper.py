@@ -3,7 +3,8 @@
 Events are written as readable JSON and read back *typed*: a TypedDict derived from the event
 class's type hints lets msgspec restore and validate UUID, Decimal, date, datetime and attrs
 value objects. Older `class_version`s are decoded untyped, upcast, then converted. Personal
-fields are sealed with the subject's key (see keys.py) and read as `[erased]` once it is gone.
+fields are sealed with the subject's key (see keys.py) and read as `[erased]` once it is gone,
+or as unavailable while the book's key-encryption key is missing.
 Snapshots have no schema, so their state is written with small type tags.
 """
 
@@ -24,9 +25,9 @@ from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 
-from clientbook.domain.customer import ERASED
+from clientbook.domain.customer import ERASED, UNAVAILABLE
 from clientbook.domain.errors import InvalidValueError
-from clientbook.infrastructure.keys import KeyStore
+from clientbook.infrastructure.keys import KeyStore, Unavailable
 
 _BASE_FIELDS = ("originator_id", "originator_version")
 
@@ -148,7 +149,11 @@ class ClientBookMapper(Mapper[UUID]):
         sealed: Sealed | None = state.pop("_sealed", None)
         if sealed is None:
             return
-        plaintext = self.keys.open(subject, sealed.data)
+        try:
+            plaintext = self.keys.open(subject, sealed.data)
+        except Unavailable:
+            state.update(dict.fromkeys(sealed.fields, UNAVAILABLE))
+            return
         if plaintext is None:
             state.update(dict.fromkeys(sealed.fields, ERASED))
         else:
@@ -166,7 +171,11 @@ class ClientBookMapper(Mapper[UUID]):
     def _open_snapshot(self, subject: UUID, state: dict[str, Any], topic: str) -> dict[str, Any]:
         sealed = state.pop("_sealed", None)
         if sealed is not None:
-            plaintext = self.keys.open(subject, sealed["data"])
+            try:
+                plaintext = self.keys.open(subject, sealed["data"])
+            except Unavailable:
+                state.update(dict.fromkeys(sealed["fields"], UNAVAILABLE))
+                return state
             if plaintext is None:
                 state.update(dict.fromkeys(sealed["fields"], ERASED))
             else:

@@ -484,6 +484,8 @@ class SqlShadows:
             database = SqliteDatabase(place)
             database.indexed = False  # the swap copies the rows into indexed tables
         shadow = type(view)(database)
+        if hasattr(view, "fields"):  # a view with personal fields seals them as the book's does
+            shadow.fields = view.fields  # type: ignore[attr-defined]
         self._where[id(shadow)] = (database, place)
         return shadow
 

@@ -101,6 +101,9 @@ class SqlDatabase(ABC):
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
 
+    def vacuum(self, tables: Sequence[str]) -> None:
+        """Reclaim the dead rows of these tables (an erased key's old row, on PostgreSQL)."""
+
     @contextmanager
     def creating(self) -> Iterator[None]:
         """Held while this process creates the tables others make too (the log's, through
@@ -129,6 +132,8 @@ class SqliteDatabase(SqlDatabase):
             if path != ":memory:":
                 self._connection.execute("PRAGMA journal_mode=WAL")
             self._connection.execute("PRAGMA synchronous=NORMAL")
+            # Rows deleted or overwritten (a forgotten key, an erased name) are zeroed on disk.
+            self._connection.execute("PRAGMA secure_delete=ON")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -154,6 +159,12 @@ class SqliteDatabase(SqlDatabase):
             cursor = self._connection.cursor()
             cursor.execute(sql, params)
             return [tuple(row) for row in cursor.fetchall()]
+
+    def vacuum(self, tables: Sequence[str]) -> None:
+        """Copy what the WAL holds into the file now (PASSIVE: no waiting for readers), so
+        the zeroed rows (secure_delete) replace the old ones there too."""
+        if self._path != ":memory:":
+            self.query("PRAGMA wal_checkpoint(PASSIVE)")
 
     def attach(self, path: str, alias: str) -> None:
         """Attach another database file under `alias` (outside any transaction)."""
@@ -260,6 +271,14 @@ class PostgresDatabase(SqlDatabase):
             with connection.cursor() as cursor:
                 _PgCursor(cursor).execute(sql, params)
                 return [tuple(row) for row in cursor.fetchall()]
+
+    def vacuum(self, tables: Sequence[str]) -> None:
+        """VACUUM runs outside a transaction only: inside one it is left to autovacuum."""
+        if getattr(self._current, "connection", None) is not None:
+            return
+        with self._mapped(), self._pool.connection() as connection:
+            for table in tables:  # names from the code, never from input
+                connection.execute(f"VACUUM {table}")
 
     def _lock_creation(self, cursor: Any) -> None:
         lock = f"SELECT pg_advisory_xact_lock({CREATING})"

@@ -171,7 +171,7 @@ class ComplaintCardsProjection(EventProjection[ComplaintCardsView]):
     from customer events."""
 
     name = "complaint_cards"
-    version = 2
+    version = 3  # 3: customers' names sealed
     topics = topics(
         *COMPLAINT_EVENTS,
         *events_of(Customer, "Registered", "ProfileUpdated", "PersonalDataErased"),

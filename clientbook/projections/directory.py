@@ -14,7 +14,13 @@ from eventsourcing.persistence import Tracking
 from msgspec import Struct
 from msgspec.structs import astuple, replace
 
-from clientbook.domain.customer import CONTACT_DETAILS, ERASED, Customer
+from clientbook.domain.customer import (
+    CONTACT_DETAILS,
+    ERASED,
+    UNAVAILABLE,
+    Customer,
+    comparable_phone,
+)
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
@@ -116,6 +122,15 @@ class CustomerDirectoryView(TrackedView):
         """Entries in customer-number order."""
 
     @abstractmethod
+    def index(self, customer_id: UUID, kind: str, value: str | None) -> None:
+        """Keep `value` (a comparable phone, a document number) as the customer's `kind` for
+        exact-match lookups; None takes it out."""
+
+    @abstractmethod
+    def find(self, kind: str, value: str) -> list[DirectoryEntry]:
+        """The customers whose `kind` is `value` exactly, in customer-number order."""
+
+    @abstractmethod
     def lapse_candidates(self, on: date, grace_days: int,
                          tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
         """Customers not lapsed whose usual cycle (their own, else their tier's from
@@ -126,12 +141,13 @@ class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
     """Customer events into the directory."""
 
     name = "customer_directory"
-    version = 2
+    version = 2  # 2: names sealed, phones and documents in a blind index, contact consents
     topics = topics(
         *events_of(
             Customer,
             "Registered",
             "ProfileUpdated",
+            "IdentityDocumentRecorded",
             "ManagerReassigned",
             "SegmentChanged",
             "TierChanged",
@@ -175,11 +191,17 @@ class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
                 lapsed=False,
             )
         )
+        self._index(event, phone=event.phone, document=event.document_number)
 
     @process_event.register(event_class(Customer, "ProfileUpdated"))
     def profile_updated(self, event: Any, tracking: Tracking) -> None:
         if event.name is not None:
             self._change(event, name=event.name)
+        self._index(event, phone=event.phone)
+
+    @process_event.register(event_class(Customer, "IdentityDocumentRecorded"))
+    def identity_document_recorded(self, event: Any, tracking: Tracking) -> None:
+        self._index(event, document=event.document_number)
 
     @process_event.register(event_class(Customer, "ManagerReassigned"))
     def manager_reassigned(self, event: Any, tracking: Tracking) -> None:
@@ -252,6 +274,15 @@ class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
     @process_event.register(event_class(Customer, "PersonalDataErased"))
     def personal_data_erased(self, event: Any, tracking: Tracking) -> None:
         self._change(event, name=ERASED)
+        self.view.index(event.originator_id, "phone", None)
+        self.view.index(event.originator_id, "document", None)
+
+    def _index(self, event: Any, **values: str | None) -> None:
+        """Index the values an event gives ("" clears one); one it could not open is left."""
+        for kind, value in values.items():
+            if value is not None and value not in (ERASED, UNAVAILABLE):
+                comparable = comparable_phone(value) if kind == "phone" else value
+                self.view.index(event.originator_id, kind, comparable or None)
 
     def _listing(self, event: Any) -> Listing:
         listing = self.view.listing(event.originator_id)

@@ -15,6 +15,7 @@ from uuid import UUID
 import attrs
 
 from clientbook.domain.card import shift_months
+from clientbook.domain.customer import comparable_phone, normalise_document
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
@@ -110,6 +111,19 @@ class Directory:
     ) -> list[DirectoryEntry]:
         self._refresh(at_least)
         return self._view.search(manager=manager, status=status, lapsed=lapsed, number=number)
+
+    def find_by_document(
+        self, document_number: str, *, at_least: int | None = None
+    ) -> DirectoryEntry | None:
+        """The customer holding this identity document, found through the blind index."""
+        self._refresh(at_least)
+        found = self._view.find("document", normalise_document(document_number))
+        return found[0] if found else None
+
+    def find_by_phone(self, phone: str, *, at_least: int | None = None) -> list[DirectoryEntry]:
+        """The customers with this phone number (spaces and dashes aside), by the blind index."""
+        self._refresh(at_least)
+        return self._view.find("phone", comparable_phone(phone)) if comparable_phone(phone) else []
 
 
 class ComplaintQueries:

@@ -37,10 +37,12 @@ def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def book(demo_file: Path, tmp_path: Path) -> Iterator[ClientBook]:
-    """A private copy of the demo book, with the key file that signs its checkpoints."""
+    """A private copy of the demo book, with the key file that signs its checkpoints and the
+    one that opens its personal data."""
     copy = tmp_path / "copy.db"
     shutil.copy(demo_file, copy)
     shutil.copy(f"{demo_file}.signing-key", f"{copy}.signing-key")
+    shutil.copy(f"{demo_file}.key", f"{copy}.key")
     with ClientBook.open(f"sqlite:///{copy}") as opened:
         yield opened
 

@@ -11,6 +11,7 @@ cut copy shows.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import tempfile
 import uuid
@@ -39,6 +40,7 @@ def _cut_copy(source: Path, target: Path, position: int) -> None:
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
         dst.execute("DELETE FROM stored_events WHERE rowid > ?", (position,))
+    shutil.copy(f"{source}.key", f"{target}.key")  # the key that opens its personal data
 
 
 def _at(book: ClientBook, position: int, parameters: Parameters) -> dict[str, Any]:
@@ -70,10 +72,17 @@ def _of_the_cut_log(whole: Path, folder: str, position: int, parameters: Paramet
 
 
 def _as_logged(seen: dict[str, Any]) -> Any:
-    """What two logs of the same events share: everything but the times they were recorded."""
+    """What two logs of the same events share: everything but the times they were recorded
+    and what each book's own keys make (an identity claim's id and document key)."""
+    claims: dict[Any, int] = {}
+
     def strip(value: Any) -> Any:
         if attrs.has(type(value)):
             value = attrs.asdict(value, recurse=False)
+        if isinstance(value, dict) and value.get("aggregate_type") == "IdentityClaim":
+            # a claim's id and document key are keyed by each book's own index key
+            value = {**value, "aggregate_id": claims.setdefault(value["aggregate_id"], len(claims)),
+                     "changes": {k: v for k, v in value["changes"].items() if k != "document_key"}}
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items() if not isinstance(v, datetime)}
         if isinstance(value, (list, tuple)):

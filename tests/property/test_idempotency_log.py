@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from _outcomes import Outcomes
 
 from clientbook import Actor, ClientBook, DomainError, IdempotencyKeyReused, InvalidInput
-from clientbook.domain.customer import customer_id
+from clientbook.domain.customer import IdentityClaim, customer_id
 from clientbook.testing import CustomerCommand, customer_commands
 
 NUMBERS = st.sampled_from(["C-000001", "C-000002"])
@@ -52,10 +52,22 @@ def outcome(
 
 def log(book: ClientBook) -> list[tuple[Any, ...]]:
     """The log but the times recorded and keys' digests: a digest of personal data is keyed by
-    the book's own (random) personal-data key, so it differs between two books."""
-    return [(position, e.originator_id, e.originator_version, type(e).__qualname__,
-             sorted((k, repr(v)) for k, v in vars(e).items() if k not in ("timestamp", "digest")))
-            for position, e in book.decoded_events()]
+    the book's own (random) personal-data key, so it differs between two books; so are an
+    identity claim's id and document key (by the book's index key): a claim is named by its
+    order of appearance, wherever its id appears."""
+    events = list(book.decoded_events())
+    claims = {str(claim): f"claim-{n}" for n, claim in enumerate(
+        dict.fromkeys(e.originator_id for _, e in events if isinstance(e, IdentityClaim.Event)))}
+
+    def named(text: str) -> str:
+        for claim, name in claims.items():
+            text = text.replace(claim, name)
+        return text
+
+    return [(position, named(str(e.originator_id)), e.originator_version, type(e).__qualname__,
+             sorted((k, named(repr(v))) for k, v in vars(e).items()
+                    if k not in ("timestamp", "digest", "document_key")))
+            for position, e in events]
 
 
 def test_commands_given_again_with_their_keys_leave_the_log_of_the_commands_given_once() -> None:
