@@ -24,6 +24,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from clientbook.infrastructure.bulk_reads import PostgresBulkReads, SQLiteBulkReads
 from clientbook.infrastructure.postgres import BoundedApplicationRecorder
 from clientbook.verify import GENESIS, link
 
@@ -61,7 +62,7 @@ def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
     return head is not None or before is None
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
     """The library's SQLite recorder, writing the chain's rows with the events."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
@@ -96,7 +97,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         return positions
 
 
-class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
+class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRecorder):
     """Our bounded PostgreSQL recorder, writing the chain's rows with the events (after the
     insert, inside the library's EXCLUSIVE lock on the events table)."""
 
