@@ -10,7 +10,7 @@ event after the later of the two, in version order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -42,7 +42,6 @@ class SQLiteBulkReads:
 
     events_table_name: str
     datastore: Any
-    convert_originator_id: Callable[[str], Any]
 
     def select_latest(self, known: Mapping[UUID, int], snapshots_table: str | None) -> Latest:
         if not known:
@@ -77,7 +76,17 @@ class SQLiteBulkReads:
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             rows = [tuple(row) for row in c.fetchall()]
-        return _gathered(rows, self.convert_originator_id)
+        ids = {aggregate_id.hex: aggregate_id for aggregate_id in known}  # each made once
+        return _gathered(rows, ids.__getitem__)
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int:
+        """The aggregate's version when the log ended at `position` (0: it had no event yet):
+        read by its key, not by scanning the log up to the position."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT max(originator_version) FROM {self.events_table_name} "
+                      "WHERE originator_id = ? AND rowid <= ?", (aggregate_id.hex, position))
+            row = c.fetchone()
+        return int(row[0] or 0)
 
 
 class PostgresBulkReads:
@@ -118,3 +127,15 @@ class PostgresBulkReads:
             cursor.execute(statement, params, prepare=True)
             rows = [tuple(row.values()) for row in cursor.fetchall()]
         return _gathered(rows, lambda originator_id: originator_id)
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int:
+        """The aggregate's version when the log ended at `position` (0: it had no event yet):
+        read by its key, not by scanning the log up to the position."""
+        statement = SQL(
+            "SELECT max(originator_version) AS v FROM {0}.{1} "
+            "WHERE originator_id = %s AND notification_id <= %s"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, (aggregate_id, position), prepare=True)
+            row = cursor.fetchone()
+        return int(row["v"] or 0) if row else 0

@@ -140,3 +140,15 @@ def test_a_batch_refuses_an_unknown_or_other_aggregate_by_name(store_url: str) -
             list(book.app.load_many(CardAccount, [uuid4()], "card account"))
         with pytest.raises(NotFoundError, match=r"is a Customer, not a card account"):
             list(book.app.load_many(CardAccount, [customer_id], "card account"))
+
+
+def test_an_aggregates_version_at_a_position_is_read_by_its_key(store_url: str) -> None:
+    with ClientBook.open(store_url) as book:
+        (customer_id,) = _customers(book, [0])  # registered and activated: versions 1 and 2
+        first = book.head
+        _contact(book, [customer_id])  # version 3
+        second = book.head
+        book.app.save_all(Customer.register(number="C-000099", kind="individual", name="Other",
+                                            manager="m-001", by=OFFICER, on=DAY))
+        assert [book.app.version_at(customer_id, (), p)
+                for p in (0, first - 1, first, second, book.head)] == [0, 1, 2, 3, 3]
