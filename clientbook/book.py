@@ -9,12 +9,13 @@ import threading
 from contextlib import AbstractContextManager, suppress
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from uuid import UUID, uuid4
 
 from attrs import frozen
 
 from clientbook.application.app import ClientBookApplication
+from clientbook.application.campaigns import Campaigns
 from clientbook.application.cards import Cards
 from clientbook.application.close_of_business import (
     CloseOfBusiness,
@@ -26,6 +27,7 @@ from clientbook.application.close_of_business import (
 )
 from clientbook.application.complaints import Complaints
 from clientbook.application.credit import Credit
+from clientbook.reports.contribution import ContributionQueries
 from clientbook.reports.credit import CreditReports
 from clientbook.reports.facade import BookReports
 from clientbook.application.customers import Customers
@@ -43,6 +45,8 @@ from clientbook.domain.group import group_id
 from clientbook.domain.inputs import checked
 from clientbook.infrastructure.audit_view import LogReader, SqlAuditTrailView
 from clientbook.infrastructure.card_views import SqlCardAccountsView
+from clientbook.infrastructure.campaign_view import SqlCampaignFollowUpsView
+from clientbook.infrastructure.contribution_view import SqlContributionView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
 from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.keys import KeyStore
@@ -66,6 +70,8 @@ from clientbook.infrastructure.manager_view import SqlManagerReportView
 from clientbook.projections.approvals import Approvals, ApprovalsProjection
 from clientbook.projections.audit import AuditTrailProjection
 from clientbook.projections.cards import CardAccountsProjection
+from clientbook.projections.campaigns import CampaignFollowUpsProjection, CampaignQueries
+from clientbook.projections.contribution import ContributionProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
 from clientbook.projections.complaints_report import ComplaintFactsProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
@@ -137,6 +143,8 @@ class _ReadSide:
         exposure = SqlExposureView(database)
         card_view = SqlCardAccountsView(database)
         approvals = SqlApprovalsView(database)
+        contribution = SqlContributionView(database)
+        follow_ups = SqlCampaignFollowUpsView(database)
         self.projections = ProjectionRunner(
             app,
             [
@@ -148,12 +156,15 @@ class _ReadSide:
                 ExposureProjection(exposure),
                 CardAccountsProjection(card_view),
                 ApprovalsProjection(approvals),
+                ContributionProjection(contribution),
+                CampaignFollowUpsProjection(follow_ups),
             ],
             stop_at=stop_at,
             include=include,
             **(operations or {}),
         )
         refresh = self.projections.refresher
+        self.campaign_follow_ups = CampaignQueries(follow_ups, refresh("campaign_follow_ups"))
         self.audit = AuditTrail(audit, refresh("audit_trail"))
         self.directory = Directory(self._directory_view, refresh("customer_directory"))
         self.approvals = Approvals(approvals, policy.in_force, refresh("approvals"))
@@ -166,13 +177,17 @@ class _ReadSide:
             refresh("manager_report"),
             app.name,
             self.complaint_cards,
+            self.campaign_follow_ups,
         )
         self.exposure = ExposureQueries(exposure, refresh("exposure"))
         self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
         self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
         checkpoints = SqlReportCheckpoints(database)  # as-of reports resume from these
         self.card_accounts.checkpoints = self.complaint_cards.checkpoints = checkpoints
-        self.reports = BookReports(queries, self.credit_reports, self.card_accounts, self)
+        self.reports = BookReports(
+            queries, self.credit_reports, self.card_accounts, self,
+            ContributionQueries(contribution, policy, refresh("contribution"), app.name),
+        )
 
 
 class PastBook(_ReadSide):
@@ -259,6 +274,8 @@ class ClientBook(_ReadSide):
         self.managers = Managers(self.app, self.policy, lambda manager: [
             e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)])
         self.customers.add_manager_check(self.managers.check_can_take)
+        self.campaigns = Campaigns(self.app, self.policy, self._covered_by,
+                                   self.campaign_follow_ups)
         refresh = self.projections.catch_up
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh, self.exclusive)
         self._close_of_business.steps.extend(
@@ -276,6 +293,13 @@ class ClientBook(_ReadSide):
         self._trust: LogTrust | None = None
         if self.store.kind != "memory" and not isinstance(self.signing, NoKey):
             self._close_of_business.after_close.append(self._checkpoint_closed)
+
+    def _covered_by(self, tiers: Sequence[str]) -> list[tuple[UUID, str, str]]:
+        """The customers a campaign for these tiers covers: open ones, as the directory has
+        them at the head of the log."""
+        return [(e.customer_id, e.number, e.manager)
+                for e in self.directory.search(at_least=LATEST)
+                if e.tier in tiers and e.status in ("prospect", "active", "dormant")]
 
     @property
     def trust(self) -> LogTrust:

@@ -20,7 +20,8 @@ from clientbook.domain.actor import Actor
 from clientbook.domain.card import add_months
 from clientbook.domain.card_numbers import identity_document
 from clientbook.domain.complaint import CATEGORIES, PRODUCTS
-from clientbook.domain.customer import CHANNELS, SURVEY_CHANNELS, TIERS
+from clientbook.domain.assessment import BEHAVIOUR, INDICATORS
+from clientbook.domain.customer import CHANNELS, FOUR_EYES_SEGMENTS, SURVEY_CHANNELS, TIERS
 from clientbook.domain.errors import DomainError
 from clientbook.domain.group import Link
 from clientbook.domain.money import Money
@@ -43,6 +44,13 @@ OUTCOMES = (
     "updated contact details",
     "interested in a premium card",
 )
+
+BRANCHES = ("Head office", "Riverside", "Harbour")
+ABNORMAL_BRANCH = "Harbour"
+"""The branch whose year the demo declares an abnormal market (a port closed by typhoons)."""
+GRADES = ("trainee", "junior", "intermediate", "senior", "principal")
+FESTIVAL_DAY = 10
+"""The business day (from the start) of the demo's festival campaign."""
 
 Progress = Callable[[int, int], None]
 
@@ -84,6 +92,9 @@ class Demo:
         self.card_profiles = list(card_profiles)
         self.spend: dict[UUID, int] = {}  # account -> typical purchase, in whole units
         self.rng = random.Random(seed)
+        self.value_rng = random.Random(seed + 1)
+        """For what later issues added (consents, income, contributions, assessments), so that
+        the rest of a seed's book stays as it was."""
         self.managers = [f"m-{n:03d}" for n in range(1, managers + 1)]
         self.clerks = [Actor(f"u-clerk-{n}", {"officer"}) for n in range(1, 4)]
         self.supervisor = Actor("u-supervisor", {"supervisor"})
@@ -116,6 +127,7 @@ class Demo:
             for _ in range(self.rng.randint(2, 6) + len(self.customers) // 10):
                 self.act(day)
             if n == 0:
+                self.register_managers(day)
                 for name, value in (("net_capital", "2000000000.00"),
                                     ("tier1_capital", "1600000000.00")):
                     proposal = self.book.policy.propose(
@@ -130,6 +142,14 @@ class Demo:
                 self.open_cards(day)
             self.use_cards(day)
             self.repay_instalments(day)
+            if n == FESTIVAL_DAY:
+                self.book.campaigns.launch(
+                    number=f"FEST-{day.year}", kind="festival", title="Festival greetings",
+                    tiers=["vip", "a"], by=self.supervisor, on=day)
+            if day.day == 28:
+                self.earn(day)
+            if (day.month, day.day) == (12, 31):
+                self.assess_year(day)
             if self.customers and self.rng.random() < max(0.2, len(self.customers) / 300):
                 self.complain(day)
             for complaint in [c for c in self.complaints if c in self.open or c in self.disputes]:
@@ -159,6 +179,7 @@ class Demo:
             on=on,
             phone=f"+86 1{self.rng.randint(30, 89)} {self.rng.randint(1000, 9999)} "
             f"{self.rng.randint(1000, 9999)}",
+            consent="in_person",
             document_number=identity_document(
                 f"{self.rng.randint(110000, 659999)}{self.rng.randint(10**11, 10**12 - 1)}"
             ),
@@ -166,6 +187,9 @@ class Demo:
             tier=self.rng.choice(TIERS),
         )
         self.customers.append(customer)
+        if self.value_rng.random() < 0.3:
+            self.book.customers.give_consent(customer, "marketing", channel="in_person",
+                                             by=self.desk, on=on)
         if self.rng.random() < 0.85:
             self.book.customers.activate(customer, by=self.rng.choice(self.clerks), on=on)
 
@@ -211,13 +235,14 @@ class Demo:
                     on=on,
                 )
             elif roll < 0.95:
-                service.change_segment(
-                    customer,
-                    self.rng.choice(("ordinary", "major", "premium")),
-                    reason="annual contribution review",
-                    by=self.supervisor,
-                    on=on,
-                )
+                segment = self.rng.choice(("ordinary", "major", "premium"))
+                if segment in FOUR_EYES_SEGMENTS:  # ✋ proposed, and approved by another
+                    service.propose_segment(customer, segment, reason="annual contribution "
+                                            "review", by=self.supervisor, on=on)
+                    service.approve_segment(customer, by=self.general_manager, on=on)
+                else:
+                    service.change_segment(customer, segment, reason="annual contribution "
+                                           "review", by=self.supervisor, on=on)
             elif roll < 0.97:
                 service.restrict(
                     customer, reason="adverse credit bureau record", by=self.supervisor, on=on
@@ -228,6 +253,55 @@ class Demo:
                 )
         except DomainError:
             self.refused += 1  # a real desk gets refusals too: the rule said no, nothing written
+
+    # -- managers and customer value ---------------------------------------------------------
+
+    def register_managers(self, on: date) -> None:
+        """Every manager registered and certified, with a grade and a branch."""
+        for n, manager in enumerate(self.managers):
+            self.book.managers.register(
+                manager=manager, name=f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[n % len(GIVEN)]}",
+                grade=GRADES[n % len(GRADES)], branch=BRANCHES[n % len(BRANCHES)],
+                certificate=f"RM-{on.year}-{n + 1:03d}", by=self.administration, on=on)
+
+    def earn(self, on: date) -> None:
+        """Month end: interest on every drawn line, and deposits' contribution reported from
+        the core banking system for some customers."""
+        for line, _, _ in self.lines:
+            record = self.book.credit.line(line)
+            interest = record.outstanding.amount * record.rate / 100 / 12
+            if record.status in ("active", "frozen", "matured") and interest >= Decimal("0.01"):
+                self.book.credit.record_income(line, "interest", Money(f"{interest:.2f}"),
+                                               by=self.desk, on=on)
+        for customer in self.customers:
+            if self.value_rng.random() < 0.2:
+                amount = Money(f"{self.value_rng.randint(5, 400) * 10}.00")
+                self.book.customers.report_contribution(
+                    customer, source="core banking: deposits", period_from=on.replace(day=1),
+                    period_to=on, amount=amount, by=self.desk, on=on)
+
+    def assess_year(self, on: date) -> None:
+        """The annual assessment of every serving manager, the Harbour branch's year declared
+        an abnormal market (50/50); each grade moves at most one step."""
+        year, rng = on.year, self.value_rng
+        self.book.managers.declare_abnormal_market(
+            year=year, branch=ABNORMAL_BRANCH, reason="port closed for six weeks by typhoons",
+            by=self.administration, on=on)
+        self.book.managers.approve_declaration(year=year, branch=ABNORMAL_BRANCH,
+                                               by=self.general_manager, on=on)
+        for manager in self.managers:
+            if not self.book.managers.get(manager).active:
+                continue
+            period, level = str(year), rng.choice((50, 72, 91))  # weak, steady, strong
+            self.book.managers.open_assessment(manager, period, by=self.supervisor, on=on)
+            for indicator in (*INDICATORS, BEHAVIOUR):
+                score = Decimal(min(100, max(0, level + rng.randint(-7, 7))))
+                self.book.managers.set_score(manager, period, indicator, score,
+                                             reason="year-end review", by=self.supervisor,
+                                             on=on)
+            self.book.managers.submit_assessment(manager, period, by=self.supervisor, on=on)
+            self.book.managers.approve_assessment(manager, period, by=self.general_manager,
+                                                  on=on)
 
     # -- credit -----------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ date."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import date
 from typing import Protocol
@@ -115,7 +115,8 @@ class CloseOfBusiness:
 class LapseCandidates(Protocol):
     """Customers whose lapse date has come by a business date (a view answers this)."""
 
-    def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]: ...
+    def lapse_candidates(self, on: date, grace_days: int,
+                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]: ...
 
 
 class MarkLapsedCustomers:
@@ -131,12 +132,13 @@ class MarkLapsedCustomers:
         grace = policy.lapse_grace_days
 
         def lapse(customer: Customer) -> bool:
-            if not customer.is_lapsing(on, grace):  # the view proposes, the aggregate decides
-                return False
-            customer.mark_lapsed(grace_days=grace, by=by.id, on=on)
+            tier_cycle = policy.tier_visit_cycle(customer.tier)
+            if not customer.is_lapsing(on, grace, tier_cycle):  # the view proposes, the
+                return False                                     # aggregate decides
+            customer.mark_lapsed(grace_days=grace, by=by.id, on=on, tier_cycle_days=tier_cycle)
             return True
 
-        candidates = self._candidates.lapse_candidates(on, grace)
+        candidates = self._candidates.lapse_candidates(on, grace, policy.tier_visit_cycles())
         return command_in_parts(self._app, step_key(on, self.name), by, Customer, candidates, lapse)
 
 

@@ -189,6 +189,20 @@ class Credit:
         self._do(line_id, lambda line: line.schedule(list(instalments), by=by.id, on=on))
 
     @idempotent
+    def record_income(
+        self,
+        line_id: UUID,
+        kind: str,
+        amount: Money,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Interest or a fee the line earned (it counts in the customer's contribution)."""
+        self._do(line_id, lambda line: line.record_income(kind, amount, by=by.id, on=on))
+
+    @idempotent
     def freeze(
         self, line_id: UUID, *, reason: str, by: Actor, on: date, idempotency_key: str | None = None
     ) -> None:

@@ -12,6 +12,7 @@ from clientbook.application.app import ClientBookApplication
 from clientbook.application.keyed import idempotent, idempotent_as
 from clientbook.domain.actor import Actor
 from clientbook.domain.customer import Customer, IdentityClaim, customer_id
+from clientbook.domain.money import Money
 from clientbook.domain.errors import (
     ConflictError,
     CustomerNotFoundError,
@@ -59,6 +60,14 @@ class CustomerRecord:
     surveys: tuple[tuple[date, str, int], ...]
     lost_reason: str | None
     erased: bool
+    consents: tuple[tuple[str, str, date], ...] = ()
+    """Consents standing: (kind, channel, given on), by kind."""
+    withdrawn: tuple[str, ...] = ()
+    """Kinds of consent withdrawn (contacts by their channels are refused)."""
+    segment_proposal: tuple[str, str, str, date] | None = None
+    """A segment change waiting for a second person: (segment, reason, proposer, date)."""
+    contact_step: int = 1
+    """Essay 5's step reached: 1 first visit, 2 named, 3 contact details (with consent)."""
 
     @classmethod
     def of(cls, c: Customer) -> CustomerRecord:
@@ -86,6 +95,10 @@ class CustomerRecord:
             surveys=tuple(c.surveys),
             lost_reason=c.lost_reason,
             erased=c.erased,
+            consents=tuple((k, *c.consents[k]) for k in sorted(c.consents)),
+            withdrawn=tuple(sorted(c.withdrawn)),
+            segment_proposal=c.segment_proposal,
+            contact_step=c.contact_step,
         )
 
 
@@ -150,9 +163,11 @@ class Customers:
         segment: str = "potential",
         tier: str = "none",
         visit_cycle_days: int | None = None,
+        consent: str | None = None,
         idempotency_key: str | None = None,
     ) -> UUID:
-        """Register a customer; its number and identity document must not be taken."""
+        """Register a customer; its number and identity document must not be taken. Contact
+        details need `consent`: the channel by which the customer consented to them."""
         customer = Customer.register(
             number=number,
             kind=kind,
@@ -167,6 +182,7 @@ class Customers:
             segment=segment,
             tier=tier,
             visit_cycle_days=visit_cycle_days,
+            consent=consent,
         )
         if self._app.exists(customer.id):
             raise DuplicateCustomerNumberError(f"customer number {number} is taken")
@@ -251,6 +267,85 @@ class Customers:
         idempotency_key: str | None = None,
     ) -> None:
         self._do(customer, lambda c: c.change_segment(segment, reason=reason, by=by.id, on=on))
+
+    @idempotent
+    def propose_segment(
+        self,
+        customer: UUID,
+        segment: str,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """✋ Propose a segment change (premium and restricted need one) for another person."""
+        self._do(customer, lambda c: c.propose_segment(segment, reason=reason, by=by.id, on=on))
+
+    @idempotent
+    def approve_segment(
+        self, customer: UUID, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
+        self._do(customer, lambda c: c.approve_segment(by=by.id, on=on))
+
+    @idempotent
+    def reject_segment(
+        self,
+        customer: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self._do(customer, lambda c: c.reject_segment(reason=reason, by=by.id, on=on))
+
+    @idempotent
+    def report_contribution(
+        self,
+        customer: UUID,
+        *,
+        source: str,
+        period_from: date,
+        period_to: date,
+        amount: Money,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Bring in what the customer contributed outside clientbook (deposits, other products)
+        over a period, from `source` (the system that reports it)."""
+        self._do(customer, lambda c: c.report_contribution(
+            source=source, period_from=period_from, period_to=period_to, amount=amount,
+            by=by.id, on=on))
+
+    @idempotent
+    def give_consent(
+        self,
+        customer: UUID,
+        kind: str,
+        *,
+        channel: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """Record a consent (phone, email, address, marketing) and the channel it came by."""
+        self._do(customer, lambda c: c.give_consent(kind, channel=channel, by=by.id, on=on))
+
+    @idempotent
+    def withdraw_consent(
+        self,
+        customer: UUID,
+        kind: str,
+        *,
+        channel: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        """The customer withdraws a consent: its detail is hidden, its channels refused."""
+        self._do(customer, lambda c: c.withdraw_consent(kind, channel=channel, by=by.id, on=on))
 
     @idempotent
     def change_tier(

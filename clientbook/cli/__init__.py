@@ -387,6 +387,28 @@ def approvals(ctx: click.Context, actor: str | None, roles: tuple[str, ...],
     _emit(listing, fmt, as_of=on)
 
 
+@main.command("call-backs")
+@click.option("--manager", default=None, help="Only this manager's list.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="The business date (default: the last one closed, else today).")
+@_format_option
+@click.pass_context
+def call_backs(ctx: click.Context, manager: str | None, as_of: datetime | None,
+               fmt: str) -> None:
+    """Customers each manager is to call back for a campaign, until contacted: by manager and
+    follow-up date, overdue ones marked."""
+    with _open(ctx) as book:
+        on = as_of.date() if as_of else (book.last_business_date_closed or date.today())
+        calls = book.campaigns.call_backs(on=on, manager=manager)
+    listing = Listing(
+        f"Campaign call-backs on {on}" + (f" for {manager}" if manager else ""),
+        (*columns("manager", "customer", "campaign", "started"), Column("due", "follow up by"),
+         Column("overdue")),
+        tuple((c.manager, c.customer, c.campaign, c.started, c.due, c.overdue) for c in calls),
+    )
+    _emit(listing, fmt, as_of=on)
+
+
 @main.command("close-of-business")
 @click.option("--through", type=click.DateTime(["%Y-%m-%d"]), default=None,
               help="The last business date to close (default: today).")

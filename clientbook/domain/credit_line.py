@@ -36,6 +36,7 @@ COVENANTS = (
     "cross_default",
 )
 AGING_BUCKETS = ("current", "1-30", "31-60", "61-90", ">90")
+INCOME_KINDS = ("interest", "fee")
 
 
 def credit_line_id(number: str) -> UUID:
@@ -474,6 +475,24 @@ class CreditLine(BookAggregate):
     @event("ReviewDateSet")
     def _review_set(self, review: date, by: str, on: date) -> None:
         self.review = review
+
+    def record_income(self, kind: str, amount: Money, *, by: str, on: date) -> None:
+        """Interest or a fee the line earned, as the lending system posted it (interest is
+        serviced as it falls due, so the outstanding does not change): it counts in the
+        customer's contribution. A closed line's last interest is still recorded."""
+        if kind not in INCOME_KINDS:
+            raise InvalidValueError(f"income {kind!r} is not {' or '.join(INCOME_KINDS)}")
+        self._require(("active", "frozen", "matured", "closed"), "credited with income")
+        if amount.currency != self.limit.currency:
+            raise InvalidAmountError(
+                f"credit line {self.number} is in {self.limit.currency}; income of {amount} "
+                "is in another currency"
+            )
+        self._income_recorded(kind, _positive(amount, "income"), by, on)
+
+    @event("IncomeRecorded")
+    def _income_recorded(self, kind: str, amount: Money, by: str, on: date) -> None:
+        pass  # counted by the contribution report; the line's balances are unchanged
 
     def close(self, *, reason: str, by: str, on: date) -> None:
         if not self.is_open:

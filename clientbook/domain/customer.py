@@ -12,8 +12,12 @@ from eventsourcing.domain import event
 
 from clientbook.domain.base import BookAggregate, business_key_id
 from clientbook.domain.checks import require_reason as _reason
+from clientbook.domain.four_eyes import require_four_eyes
+from clientbook.domain.money import Money
 from clientbook.domain.errors import (
+    ConsentError,
     CustomerClosedError,
+    FourEyesError,
     IdentityDocumentTakenError,
     InvalidTransitionError,
     InvalidValueError,
@@ -28,6 +32,18 @@ CHANNELS = ("visit", "call", "message", "email", "counter", "video")
 PURPOSES = ("follow_up", "courtesy", "sales", "service", "complaint", "collection", "other")
 SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 ERASED = "[erased]"
+FOUR_EYES_SEGMENTS = ("premium", "restricted")
+"""Segments a customer enters only on a proposal another person approves (✋)."""
+CONTACT_DETAILS = ("phone", "email", "address")
+CONSENT_KINDS = (*CONTACT_DETAILS, "marketing")
+CONSENT_CHANNELS = ("in_person", "phone", "online", "written", "app")
+"""How the customer gave (or withdrew) a consent."""
+CONSENT_FOR_CONTACT = {"call": "phone", "message": "phone", "video": "phone", "email": "email",
+                       "visit": "address"}
+"""The consent a contact by each channel uses: withdrawn, it refuses such contacts (a contact at
+the counter uses none)."""
+CONTACT_STEPS = {1: "first visit", 2: "named", 3: "contact details"}
+"""Essay 5's three steps: a prospect met, then known by name, then reachable with consent."""
 PERSONAL = frozenset({"name", "phone", "email", "address", "document_number"})
 _NUMBER = re.compile(r"C-[0-9]{6,}")
 _PHONE = re.compile(r"\+?[0-9][0-9 ()-]{4,}")
@@ -90,8 +106,11 @@ class Customer(BookAggregate):
         segment: str = "potential",
         tier: str = "none",
         visit_cycle_days: int | None = None,
+        consent: str | None = None,
     ) -> Customer:
-        """Check a registration and create the customer (saved by the caller)."""
+        """Check a registration and create the customer (saved by the caller). Contact details
+        are recorded only with consent: `consent` is the channel by which the customer gave it
+        for the details given, each recorded as a consent of its kind."""
         if not isinstance(number, str) or not _NUMBER.fullmatch(number):
             raise InvalidValueError(f"customer number {number!r} is not of the form C-000123")
         _one_of(kind, KINDS, "customer kind")
@@ -100,7 +119,21 @@ class Customer(BookAggregate):
         check_contact_details(phone, email)
         _check_cycle(visit_cycle_days)
         document = None if document_number is None else normalise_document(document_number)
-        return cls(
+        given = [k for k, v in (("phone", phone), ("email", email), ("address", address)) if v]
+        if given and consent is None:
+            raise ConsentError(
+                f"customer {number}: {', '.join(given)} can be recorded only with the customer's "
+                "consent: give consent= with the channel by which they gave it "
+                f"({', '.join(CONSENT_CHANNELS)})"
+            )
+        if consent is not None:
+            _one_of(consent, CONSENT_CHANNELS, "consent channel")
+            if not given:
+                raise InvalidValueError(
+                    f"customer {number}: consent= is for the contact details given, and none "
+                    "is; record a consent on its own with give_consent"
+                )
+        customer = cls(
             number=number,
             kind=kind,
             name=_required(name, "customer name"),
@@ -115,6 +148,10 @@ class Customer(BookAggregate):
             by=by,
             on=on,
         )
+        for kind in given:
+            assert consent is not None
+            customer._consent_given(kind, consent, by, on)
+        return customer
 
     @event("Registered")
     def __init__(
@@ -147,6 +184,14 @@ class Customer(BookAggregate):
         self.lost_reason: str | None = None
         self.erased = False
 
+        self.consents: dict[str, tuple[str, date]] = {}
+        """Consents standing, by kind: the channel and date each was given (replaced, never
+        changed in place, by the consent events)."""
+        self.withdrawn: frozenset[str] = frozenset()
+        """Kinds of consent withdrawn and not given again."""
+        self.segment_proposal: tuple[str, str, str, date] | None = None
+        """A segment change waiting for a second person: (segment, reason, proposer, date)."""
+
     # -- profile -------------------------------------------------------------------------
 
     def update_profile(
@@ -164,6 +209,9 @@ class Customer(BookAggregate):
         if name is not None:
             _required(name, "customer name")
         check_contact_details(phone, email)
+        for kind, value in (("phone", phone), ("email", email), ("address", address)):
+            if value:
+                self._require_consent(kind)
         given = dict(name=name, phone=phone, email=email, address=address)
         changes = {
             k: v for k, v in given.items() if v is not None and (v or None) != getattr(self, k)
@@ -223,14 +271,141 @@ class Customer(BookAggregate):
         self.manager = manager
 
     def change_segment(self, segment: str, *, reason: str, by: str, on: date) -> None:
+        """Move to a segment that needs no second person (see `propose_segment`)."""
+        self._check_segment(segment)
+        if segment in FOUR_EYES_SEGMENTS:
+            raise FourEyesError(
+                f"customer {self.number}: segment {segment} needs a second person; propose it "
+                "(propose_segment) and another person approves it"
+            )
+        self._segment_changed(self.segment, segment, _reason(reason, "a segment change"), by, on)
+
+    def propose_segment(self, segment: str, *, reason: str, by: str, on: date) -> None:
+        """✋ Propose a segment change (premium and restricted need one), for another person to
+        approve or reject; one proposal at a time."""
+        self._check_segment(segment)
+        if self.segment_proposal is not None:
+            pending, _, proposer, _ = self.segment_proposal
+            raise InvalidTransitionError(
+                f"customer {self.number} already has a proposal to move to segment {pending} "
+                f"by {proposer}; approve or reject it first"
+            )
+        self._segment_proposed(segment, _reason(reason, "a segment proposal"), by, on)
+
+    @event("SegmentChangeProposed")
+    def _segment_proposed(self, segment: str, reason: str, by: str, on: date) -> None:
+        self.segment_proposal = (segment, reason, by, on)
+
+    def approve_segment(self, *, by: str, on: date) -> None:
+        """✋ Another person than the proposer moves the customer to the proposed segment."""
+        segment, reason, proposer = self._pending_segment("approved")
+        self._require_open("its segment cannot change")
+        require_four_eyes(proposer, by, f"the segment change of customer {self.number}")
+        self._segment_changed(self.segment, segment, reason, by, on)
+
+    def reject_segment(self, *, reason: str, by: str, on: date) -> None:
+        segment, _, _ = self._pending_segment("rejected")
+        self._segment_rejected(segment, _reason(reason, "rejecting a segment proposal"), by, on)
+
+    @event("SegmentProposalRejected")
+    def _segment_rejected(self, segment: str, reason: str, by: str, on: date) -> None:
+        self.segment_proposal = None
+
+    def _pending_segment(self, what: str) -> tuple[str, str, str]:
+        if self.segment_proposal is None:
+            raise InvalidTransitionError(
+                f"customer {self.number} has no segment proposal to be {what}"
+            )
+        segment, reason, proposer, _ = self.segment_proposal
+        return segment, reason, proposer
+
+    def _check_segment(self, segment: str) -> None:
         self._require_open("its segment cannot change")
         if _one_of(segment, SEGMENTS, "segment") == self.segment:
             raise InvalidValueError(f"customer {self.number} is already in segment {segment}")
-        self._segment_changed(self.segment, segment, _reason(reason, "a segment change"), by, on)
 
     @event("SegmentChanged")
     def _segment_changed(self, previous: str, segment: str, reason: str, by: str, on: date) -> None:
         self.segment = segment
+        self.segment_proposal = None
+
+    # -- customer value -------------------------------------------------------------------
+
+    def report_contribution(self, *, source: str, period_from: date, period_to: date,
+                            amount: Money, by: str, on: date) -> None:
+        """Record what the customer brought in from outside clientbook (deposits, other
+        products) over a period, as the embedding bank's `source` reports it. A closed
+        customer's past periods are still reported."""
+        source = _required(source, "contribution source")
+        if period_from > period_to:
+            raise InvalidValueError(
+                f"a contribution's period starts {period_from}, after its end {period_to}"
+            )
+        if period_from > on:
+            raise InvalidValueError(
+                f"a contribution is reported for a period begun by {on}; this one starts "
+                f"{period_from}"
+            )
+        if amount.is_zero:
+            raise InvalidValueError("a reported contribution of zero changes nothing")
+        self._contribution_reported(source, period_from, period_to, amount, by, on)
+
+    @event("ContributionReported")
+    def _contribution_reported(self, source: str, period_from: date, period_to: date,
+                               amount: Money, by: str, on: date) -> None:
+        pass  # counted by the contribution report; the customer's own state is unchanged
+
+    # -- consent (essay 5's three steps) --------------------------------------------------
+
+    def give_consent(self, kind: str, *, channel: str, by: str, on: date) -> None:
+        """Record the customer's consent of a kind (phone, email, address, marketing)."""
+        self._require_open("a consent cannot be recorded")
+        _one_of(kind, CONSENT_KINDS, "consent kind")
+        _one_of(channel, CONSENT_CHANNELS, "consent channel")
+        if kind in self.consents:
+            given, since = self.consents[kind]
+            raise InvalidValueError(
+                f"customer {self.number}'s {kind} consent already stands (given {since} by "
+                f"{given})"
+            )
+        self._consent_given(kind, channel, by, on)
+
+    @event("ConsentGiven")
+    def _consent_given(self, kind: str, channel: str, by: str, on: date) -> None:
+        self.consents = {**self.consents, kind: (channel, on)}
+        self.withdrawn = self.withdrawn - {kind}
+
+    def withdraw_consent(self, kind: str, *, channel: str, by: str, on: date) -> None:
+        """The customer withdraws a consent: its contact detail is hidden from every view (the
+        sealed value stays in the log) and contacts by its channels are refused."""
+        _one_of(kind, CONSENT_KINDS, "consent kind")
+        _one_of(channel, CONSENT_CHANNELS, "consent channel")
+        if kind not in self.consents:
+            raise InvalidTransitionError(
+                f"customer {self.number} has no {kind} consent standing to withdraw"
+            )
+        self._consent_withdrawn(kind, channel, by, on)
+
+    @event("ConsentWithdrawn")
+    def _consent_withdrawn(self, kind: str, channel: str, by: str, on: date) -> None:
+        self.consents = {k: v for k, v in self.consents.items() if k != kind}
+        self.withdrawn = self.withdrawn | {kind}
+        if kind in CONTACT_DETAILS and getattr(self, kind) != ERASED:
+            setattr(self, kind, None)
+
+    @property
+    def contact_step(self) -> int:
+        """Which of the three steps (`CONTACT_STEPS`) the relationship has reached."""
+        if any(kind in self.consents for kind in CONTACT_DETAILS):
+            return 3
+        return 2 if self.contacts or self.status != "prospect" else 1
+
+    def _require_consent(self, kind: str) -> None:
+        if kind not in self.consents:
+            raise ConsentError(
+                f"customer {self.number}: a {kind} detail is recorded only while the customer's "
+                f"{kind} consent stands; record it first (give_consent)"
+            )
 
     def change_tier(self, tier: str, *, reason: str, by: str, on: date) -> None:
         self._require_open("its service tier cannot change")
@@ -251,6 +426,12 @@ class Customer(BookAggregate):
         self._require_open("a contact cannot be recorded")
         _one_of(channel, CHANNELS, "contact channel")
         _one_of(purpose, PURPOSES, "contact purpose")
+        withdrawn = CONSENT_FOR_CONTACT.get(channel)
+        if withdrawn in self.withdrawn:
+            raise ConsentError(
+                f"customer {self.number} withdrew their {withdrawn} consent; no contact by "
+                f"{channel} until they give it again"
+            )
         self._contact_recorded(channel, purpose, _required(outcome, "contact outcome"), by, on)
 
     @event("ContactRecorded")
@@ -277,22 +458,27 @@ class Customer(BookAggregate):
         self.visit_cycle_days = days
         self.lapsed = False  # judged again under the new cycle at the next close of business
 
-    def lapse_due(self, grace_days: int) -> date | None:
-        """The first business date on which the customer counts as lapsed, if not seen by then."""
-        if self.visit_cycle_days is None or self.status in ("lost", "closed"):
+    def lapse_due(self, grace_days: int, tier_cycle_days: int | None = None) -> date | None:
+        """The first business date on which the customer counts as lapsed, if not seen by then:
+        after their own visit cycle, or (without one) their tier's (`tier_cycle_days`, from
+        policy), plus the grace days."""
+        cycle = self.visit_cycle_days if self.visit_cycle_days is not None else tier_cycle_days
+        if cycle is None or self.status in ("lost", "closed"):
             return None
-        return self.last_seen + timedelta(days=self.visit_cycle_days + grace_days)
+        return self.last_seen + timedelta(days=cycle + grace_days)
 
-    def is_lapsing(self, on: date, grace_days: int) -> bool:
-        due = self.lapse_due(grace_days)
+    def is_lapsing(self, on: date, grace_days: int, tier_cycle_days: int | None = None) -> bool:
+        due = self.lapse_due(grace_days, tier_cycle_days)
         return not self.lapsed and due is not None and on >= due
 
-    def mark_lapsed(self, *, grace_days: int, by: str, on: date) -> None:
+    def mark_lapsed(self, *, grace_days: int, by: str, on: date,
+                    tier_cycle_days: int | None = None) -> None:
         """Mark the customer lapsed: not seen for the usual cycle plus the grace days."""
-        if not self.is_lapsing(on, grace_days):
+        if not self.is_lapsing(on, grace_days, tier_cycle_days):
+            cycle = self.visit_cycle_days or tier_cycle_days
             raise InvalidTransitionError(
                 f"customer {self.number} is not lapsed on {on}: last seen {self.last_seen}, "
-                f"cycle {self.visit_cycle_days} days, grace {grace_days} days"
+                f"cycle {cycle} days, grace {grace_days} days"
             )
         self._lapsed(self.last_seen, grace_days, by, on)
 
@@ -435,6 +621,23 @@ def _check_cycle(days: int | None) -> None:
         raise InvalidValueError(
             f"visit cycle {days!r} is not a whole number of days from 1 to {MAX_VISIT_CYCLE_DAYS}"
         )
+
+
+WITHDRAWN = "[consent withdrawn]"
+"""How a view shows a contact detail whose consent the customer has withdrawn."""
+
+
+def withdrawn_consents(events: Sequence[object]) -> frozenset[str]:
+    """The contact details a customer's events (in order) leave without consent after a
+    withdrawal: views hide them (the sealed values stay in the log)."""
+    withdrawn: set[str] = set()
+    for e in events:
+        name = type(e).__name__
+        if name == "ConsentWithdrawn":
+            withdrawn.add(getattr(e, "kind"))
+        elif name == "ConsentGiven":
+            withdrawn.discard(getattr(e, "kind"))
+    return frozenset(withdrawn & set(CONTACT_DETAILS))
 
 
 class IdentityClaim(BookAggregate):

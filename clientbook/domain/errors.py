@@ -123,6 +123,10 @@ class GradeMoveError(DomainError):
     """A manager's grade was to move a second time in one assessment year."""
 
 
+class ConsentError(DomainError):
+    """A contact detail or a contact without the customer's consent standing for it."""
+
+
 class AssessmentError(DomainError):
     """An assessment was approved incomplete, changed after approval, or scored out of range."""
 

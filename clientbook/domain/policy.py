@@ -164,6 +164,27 @@ class PolicySettings:
         Decimal("60"), _percent, "an annual assessment total below which the grade moves down "
         "one step"
     )
+    segment_premium_top_percent: Decimal = setting(
+        Decimal("4"), _percent, "customers within this top % by contribution are proposed for "
+        "the premium segment"
+    )
+    segment_major_top_percent: Decimal = setting(
+        Decimal("20"), _percent, "customers within this top % by contribution (below premium) "
+        "are proposed for the major segment"
+    )
+    visit_cycle_vip_days: int = setting(
+        90, _at_least_a_day, "visit cycle of a VIP-tier customer without a cycle of their own"
+    )
+    visit_cycle_a_days: int = setting(
+        60, _at_least_a_day, "visit cycle of an A-tier customer without a cycle of their own"
+    )
+    visit_cycle_b_days: int = setting(
+        30, _at_least_a_day, "visit cycle of a B-tier customer without a cycle of their own"
+    )
+    campaign_follow_up_days: int = setting(
+        7, _at_least_a_day, "days from a campaign's start by which each covered customer is to "
+        "be contacted; later counts as missed"
+    )
 
     permissions: tuple[tuple[str, frozenset[str]], ...] = attrs.field(default=())
     """Changed entries of the permission table (permissions.py), as (command, roles)."""
@@ -171,6 +192,15 @@ class PolicySettings:
     @classmethod
     def names(cls) -> tuple[str, ...]:
         return tuple(a.name for a in attrs.fields(cls) if "parse" in a.metadata)
+
+    def tier_visit_cycle(self, tier: str) -> int | None:
+        """The visit cycle of a customer of this tier who has none of their own (essay 5's
+        three-level maintenance); None for tier `none`."""
+        return self.tier_visit_cycles().get(tier)
+
+    def tier_visit_cycles(self) -> dict[str, int]:
+        return {"vip": self.visit_cycle_vip_days, "a": self.visit_cycle_a_days,
+                "b": self.visit_cycle_b_days}
 
     def permission_table(self) -> dict[str, frozenset[str]]:
         """The entries changed from the default table (permissions.py) by policy changes."""

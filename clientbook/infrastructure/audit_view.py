@@ -24,6 +24,13 @@ import msgspec
 from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from clientbook.domain.as_of import AsOf
+from clientbook.domain.customer import (
+    CONTACT_DETAILS,
+    ERASED,
+    WITHDRAWN,
+    Customer,
+    withdrawn_consents,
+)
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.audit import AuditEntry, AuditTrailView, changes_of, entry_of
@@ -182,7 +189,8 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         selected = self._rows(f"SELECT position FROM audit_trail WHERE {where}{tail}", params)
         positions = [int(p) for (p,) in selected]
         events = log.at(positions)
-        return [_entry(p, events.get(p)) for p in positions]
+        hidden = _Withdrawn(log)
+        return [_entry(p, events.get(p), hidden) for p in positions]
 
     def _reader(self) -> Log:
         if self._log is None:
@@ -208,7 +216,8 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
                 [aggregate.hex, *times, *params],
             )
         found = sorted((int(position), int(version)) for position, version in rows)[:limit]
-        return [_entry(position, logged.get(version)) for position, version in found]
+        hidden = _Withdrawn(log, {aggregate: list(logged.values())})
+        return [_entry(position, logged.get(version), hidden) for position, version in found]
 
     def versions(
         self, aggregate_type: str, *, on: date | None = None, position: int | None = None
@@ -236,10 +245,32 @@ def _date(value: date | str | None) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) and value else value or None
 
 
-def _entry(position: int, event: Any) -> AuditEntry:
+class _Withdrawn:
+    """The contact details each customer withdrew consent for (by their whole history in the
+    log, so a past book hides them too), read once per customer a trail shows."""
+
+    def __init__(self, log: Log, known: dict[UUID, list[Any]] | None = None) -> None:
+        self._log = log
+        self._found = {k: withdrawn_consents(v) for k, v in (known or {}).items()}
+
+    def of(self, event: Any) -> frozenset[str]:
+        if not isinstance(event, Customer.Event) or not any(
+                getattr(event, kind, None) for kind in CONTACT_DETAILS):
+            return frozenset()
+        found = self._found.get(event.originator_id)
+        if found is None:
+            found = self._found[event.originator_id] = withdrawn_consents(
+                self._log.of(event.originator_id))
+        return found
+
+
+def _entry(position: int, event: Any, hidden: _Withdrawn) -> AuditEntry:
     if event is None:
         raise LookupError(f"the audit trail indexes log position {position}, which the log lacks")
     changes = msgspec.json.decode(msgspec.json.encode(changes_of(event)))  # as JSON reads
+    for kind in hidden.of(event):
+        if changes.get(kind) not in (None, ERASED):
+            changes[kind] = WITHDRAWN
     return entry_of(position, event, changes)
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Sequence
+from datetime import timedelta
+from typing import Any, Mapping, Sequence
 from uuid import UUID
 
 from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row
@@ -13,7 +14,7 @@ from clientbook.projections.directory import CustomerDirectoryView, DirectoryEnt
 
 COLUMNS = (
     "customer_id, number, name, kind, segment, tier, manager, status, restricted, "
-    "registered_on, last_contact, last_seen, visit_cycle_days, lapsed"
+    "registered_on, last_contact, last_seen, visit_cycle_days, lapsed, contact_consents"
 )
 TABLE = BulkTable(
     "customer_directory",
@@ -32,11 +33,13 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         "tier TEXT NOT NULL, manager TEXT NOT NULL, status TEXT NOT NULL, "
         "restricted INTEGER NOT NULL, registered_on TEXT NOT NULL, last_contact TEXT, "
         "last_seen TEXT NOT NULL, visit_cycle_days INTEGER, lapsed INTEGER NOT NULL, "
-        "seen_due TEXT)",
+        "contact_consents TEXT NOT NULL, seen_due TEXT)",
         "CREATE UNIQUE INDEX IF NOT EXISTS customer_directory_number "
         "ON customer_directory (number)",
         "CREATE INDEX IF NOT EXISTS customer_directory_manager ON customer_directory (manager)",
         "CREATE INDEX IF NOT EXISTS customer_directory_seen_due ON customer_directory (seen_due)",
+        "CREATE INDEX IF NOT EXISTS customer_directory_tier_seen "
+        "ON customer_directory (tier, last_seen)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
@@ -75,12 +78,17 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         where = " AND ".join(sql for sql, _ in used) or "1 = 1"
         return [found.entry() for found in self._select(where, [value for _, value in used])]
 
-    def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]:
+    def lapse_candidates(self, on: date, grace_days: int,
+                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
         cutoff = date.fromordinal(on.toordinal() - grace_days)
+        tiers = sorted(tier_cycles.items())
+        by_tier = "".join(" OR (tier = ? AND last_seen <= ?)" for _ in tiers)
         rows = self._rows(
-            "SELECT customer_id FROM customer_directory WHERE lapsed = 0 AND seen_due <= ? "
-            "ORDER BY number",
-            (cutoff.isoformat(),),
+            "SELECT customer_id FROM customer_directory WHERE lapsed = 0 AND (seen_due <= ? "
+            "OR (visit_cycle_days IS NULL AND status NOT IN ('lost', 'closed') AND (1 = 0"
+            f"{by_tier}))) ORDER BY number",
+            (cutoff.isoformat(), *(v for tier, days in tiers
+                                   for v in (tier, (cutoff - timedelta(days=days)).isoformat()))),
         )
         return [UUID(r[0]) for r in rows]
 
@@ -104,6 +112,7 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
                 last_seen=date.fromisoformat(r[11]),
                 visit_cycle_days=None if r[12] is None else int(r[12]),
                 lapsed=bool(r[13]),
+                contact_consents=tuple(c for c in r[14].split(",") if c),
             )
             for r in rows
         ]
@@ -125,5 +134,6 @@ def _row(customer_id: UUID, listing: Listing) -> Row:
         listing.last_seen.isoformat(),
         listing.visit_cycle_days,
         int(listing.lapsed),
+        ",".join(listing.contact_consents),
         iso(listing.seen_due),
     )

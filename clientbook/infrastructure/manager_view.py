@@ -11,6 +11,7 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents, Row, Rows
+from clientbook.infrastructure.columns import day, iso
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.managers import (
     LOOKED_AFTER,
@@ -20,6 +21,7 @@ from clientbook.projections.managers import (
     ManagerReport,
     ManagerReportView,
     ManagerRow,
+    Assessed,
     Registered,
 )
 
@@ -33,6 +35,11 @@ DAYS = BulkTable(
     "rm_days",
     ["manager", "business_date", "contacts", "follow_ups", "surveys", "score_total"],
     key=["manager", "business_date"],
+)
+ASSESSMENTS = BulkTable(
+    "rm_assessments",
+    ["assessment_id", "manager", "period", "performance_weight", "total", "approved_on"],
+    key=["assessment_id"],
 )
 LOST = BulkTable("rm_lost", ["position", "customer_id", "manager", "business_date", "reason"])
 MANAGERS = BulkTable(
@@ -62,7 +69,7 @@ class Day(Struct, frozen=True):
 
 class SqlManagerReportView(BufferedView, ManagerReportView):
     name = "manager_report"
-    tables = ("rm_customers", "rm_days", "rm_lost", "rm_managers")
+    tables = ("rm_customers", "rm_days", "rm_lost", "rm_managers", "rm_assessments")
     schema = (
         "CREATE TABLE IF NOT EXISTS rm_customers (customer_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, manager TEXT NOT NULL, status TEXT NOT NULL, "
@@ -76,6 +83,9 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         "CREATE TABLE IF NOT EXISTS rm_managers (manager_id TEXT PRIMARY KEY, "
         "manager TEXT NOT NULL, name TEXT NOT NULL, grade TEXT NOT NULL, branch TEXT NOT NULL, "
         "serving INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS rm_assessments (assessment_id TEXT PRIMARY KEY, "
+        "manager TEXT NOT NULL, period TEXT NOT NULL, performance_weight TEXT, total TEXT, "
+        "approved_on TEXT)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
@@ -84,6 +94,30 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         self._days = self._buffered(Documents(DAYS, _day_row, self._load_day))
         self._lost = self._buffered(Rows(LOST))
         self._managers = self._buffered(Documents(MANAGERS, _manager_row, self._load_manager))
+        self._assessments = self._buffered(Documents(ASSESSMENTS, _assessment_row,
+                                                     self._load_assessment))
+
+    def assessment(self, assessment_id: UUID) -> Assessed | None:
+        return self._assessments.get(assessment_id)
+
+    def put_assessment(self, assessment_id: UUID, assessed: Assessed) -> None:
+        self._assessments.put(assessment_id, assessed)
+
+    def _load_assessment(self, assessment_id: UUID) -> Assessed | None:
+        rows = self._rows("SELECT manager, period, performance_weight, total, approved_on "
+                          "FROM rm_assessments WHERE assessment_id = ?", (str(assessment_id),))
+        return _assessed(*rows[0]) if rows else None
+
+    def _latest_assessments(self, by: date) -> dict[str, Assessed]:
+        """Each manager's latest annual assessment approved by `by`."""
+        latest: dict[str, Assessed] = {}
+        for row in self._rows("SELECT manager, period, performance_weight, total, approved_on "
+                              "FROM rm_assessments WHERE approved_on <= ? ORDER BY period",
+                              (by.isoformat(),)):
+            assessed = _assessed(*row)
+            if len(assessed.period) == 4:  # a year; interim ones feed nothing
+                latest[assessed.manager] = assessed
+        return latest
 
     def manager(self, manager_id: UUID) -> Registered | None:
         return self._managers.get(manager_id)
@@ -169,8 +203,10 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
             for manager, grade, branch, serving in self._rows(
                 "SELECT manager, grade, branch, serving FROM rm_managers")
         }
+        assessed = self._latest_assessments(period_to)
         rows = []
         for manager in sorted(set(book) | set(activity) | set(registered)):
+            latest = assessed.get(manager)
             customers, lapsed = book.get(manager, (0, 0))
             contacts, follow_ups, surveys, total = activity.get(manager, (0, 0, 0, None))
             average = (
@@ -192,6 +228,9 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
                     grade,
                     branch,
                     serving,
+                    None if latest is None else latest.period,
+                    None if latest is None else latest.total,
+                    None if latest is None else latest.performance_weight,
                 )
             )
         position = self.max_tracking_id(application_name) or 0
@@ -206,6 +245,18 @@ def _day_row(key: tuple[str, date], day: Day) -> Row:
 def _customer_row(customer_id: UUID, customer: ManagedCustomer) -> Row:
     c = customer
     return (str(customer_id), c.number, c.manager, c.status, int(c.lapsed))
+
+
+def _assessed(manager: str, period: str, weight: str | None, total: str | None,
+              approved_on: str | None) -> Assessed:
+    return Assessed(manager, period, None if weight is None else Decimal(weight),
+                    None if total is None else Decimal(total), day(approved_on))
+
+
+def _assessment_row(assessment_id: UUID, a: Assessed) -> Row:
+    return (str(assessment_id), a.manager, a.period,
+            None if a.performance_weight is None else str(a.performance_weight),
+            None if a.total is None else str(a.total), iso(a.approved_on))
 
 
 def _manager_row(manager_id: UUID, m: Registered) -> Row:

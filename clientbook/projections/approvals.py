@@ -22,8 +22,9 @@ from clientbook.domain.assessment import ManagerAssessment, MarketDeclaration
 from clientbook.domain.card import CardAccount
 from clientbook.domain.complaint import REVIEW_STAGES, Complaint
 from clientbook.domain.credit_line import CreditLine
+from clientbook.domain.customer import Customer
 from clientbook.domain.money import Money
-from clientbook.domain.policy import PolicySettings
+from clientbook.domain.policy import Policy, PolicySettings
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.runner import Refresh
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
@@ -78,7 +79,7 @@ def _money(amount: Money | None) -> str | None:
 
 class ApprovalsProjection(EventProjection[ApprovalsView]):
     name = "approvals"
-    version = 1
+    version = 2
     topics = topics(
         *events_of(CreditLine, "Proposed", "Approved", "LimitIncreaseProposed", "LimitIncreased",
                    "Closed"),
@@ -89,6 +90,9 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
                    "ResolutionApproved", "Closed"),
         *events_of(ManagerAssessment, "Opened", "Submitted", "Approved"),
         *events_of(MarketDeclaration, "Declared", "Approved"),
+        *events_of(Customer, "Registered", "SegmentChangeProposed", "SegmentChanged",
+                   "SegmentProposalRejected", "Closed"),
+        *events_of(Policy, "ChangeProposed", "ChangeApproved"),
     )
 
     @singledispatchmethod
@@ -213,6 +217,34 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
     @process_event.register(event_class(MarketDeclaration, "Approved"))
     def declaration_approved(self, event: Any, tracking: Tracking) -> None:
         self._decided(event.originator_id, "market_declaration")
+
+    # -- customers' segments and policy ---------------------------------------------------
+
+    @process_event.register(event_class(Customer, "Registered"))
+    def customer_registered(self, event: Any, tracking: Tracking) -> None:
+        self.view.put_name(event.originator_id, f"customer {event.number}")
+
+    @process_event.register(event_class(Customer, "SegmentChangeProposed"))
+    def segment_proposed(self, event: Any, tracking: Tracking) -> None:
+        self._open(event, tracking, "segment_change", None)
+
+    @process_event.register(event_class(Customer, "SegmentChanged"))
+    @process_event.register(event_class(Customer, "SegmentProposalRejected"))
+    @process_event.register(event_class(Customer, "Closed"))
+    def segment_settled(self, event: Any, tracking: Tracking) -> None:
+        self._decided(event.originator_id, "segment_change")
+
+    @process_event.register(event_class(Policy, "ChangeProposed"))
+    def policy_proposed(self, event: Any, tracking: Tracking) -> None:
+        self.view.put_name(event.originator_id, "the policy")
+        step = f"policy_change:{event.number}"
+        what = f"policy proposal {event.number}: {event.name} = {event.value}"
+        self.view.put(Pending(event.originator_id, step, what, event.by, None, event.on,
+                              tracking.notification_id))
+
+    @process_event.register(event_class(Policy, "ChangeApproved"))
+    def policy_approved(self, event: Any, tracking: Tracking) -> None:
+        self._decided(event.originator_id, f"policy_change:{event.number}")
 
     # -- helpers -----------------------------------------------------------------------------
 

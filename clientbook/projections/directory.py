@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import singledispatchmethod
 from typing import Any
@@ -14,9 +14,15 @@ from eventsourcing.persistence import Tracking
 from msgspec import Struct
 from msgspec.structs import astuple, replace
 
-from clientbook.domain.customer import ERASED, Customer
+from clientbook.domain.customer import CONTACT_DETAILS, ERASED, Customer
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
+
+
+def _step(consents: tuple[str, ...], last_contact: date | None, status: str) -> int:
+    if consents:
+        return 3
+    return 2 if last_contact is not None or status != "prospect" else 1
 
 
 def _seen_due(status: str, last_seen: date, visit_cycle_days: int | None) -> date | None:
@@ -43,11 +49,19 @@ class DirectoryEntry:
     last_seen: date
     visit_cycle_days: int | None
     lapsed: bool
+    contact_consents: tuple[str, ...] = ()
+    """The contact details (phone, email, address) whose consent stands."""
 
     @property
     def seen_due(self) -> date | None:
         """Last seen plus the usual cycle: past it (and the grace days) the customer lapses."""
         return _seen_due(self.status, self.last_seen, self.visit_cycle_days)
+
+    @property
+    def contact_step(self) -> int:
+        """Essay 5's step reached (`CONTACT_STEPS`): 3 with a contact detail's consent, else
+        2 once seen again or activated, else 1 (the customer's own rule, from this row)."""
+        return _step(self.contact_consents, self.last_contact, self.status)
 
 
 class Listing(Struct, frozen=True):
@@ -67,6 +81,7 @@ class Listing(Struct, frozen=True):
     last_seen: date
     visit_cycle_days: int | None
     lapsed: bool
+    contact_consents: tuple[str, ...] = ()
 
     @property
     def seen_due(self) -> date | None:
@@ -101,15 +116,17 @@ class CustomerDirectoryView(TrackedView):
         """Entries in customer-number order."""
 
     @abstractmethod
-    def lapse_candidates(self, on: date, grace_days: int) -> Sequence[UUID]:
-        """Customers not lapsed whose usual cycle plus the grace days has passed by `on`."""
+    def lapse_candidates(self, on: date, grace_days: int,
+                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
+        """Customers not lapsed whose usual cycle (their own, else their tier's from
+        `tier_cycles`) plus the grace days has passed by `on`."""
 
 
 class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
     """Customer events into the directory."""
 
     name = "customer_directory"
-    version = 1
+    version = 2
     topics = topics(
         *events_of(
             Customer,
@@ -129,6 +146,8 @@ class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
             "RestrictionLifted",
             "Closed",
             "PersonalDataErased",
+            "ConsentGiven",
+            "ConsentWithdrawn",
         )
     )
 
@@ -218,6 +237,17 @@ class CustomerDirectoryProjection(EventProjection[CustomerDirectoryView]):
     @process_event.register(event_class(Customer, "Closed"))
     def closed(self, event: Any, tracking: Tracking) -> None:
         self._change(event, status="closed", lapsed=False)
+
+    @process_event.register(event_class(Customer, "ConsentGiven"))
+    def consent_given(self, event: Any, tracking: Tracking) -> None:
+        if event.kind in CONTACT_DETAILS:
+            consents = self._listing(event).contact_consents
+            self._change(event, contact_consents=tuple(sorted({*consents, event.kind})))
+
+    @process_event.register(event_class(Customer, "ConsentWithdrawn"))
+    def consent_withdrawn(self, event: Any, tracking: Tracking) -> None:
+        consents = self._listing(event).contact_consents
+        self._change(event, contact_consents=tuple(c for c in consents if c != event.kind))
 
     @process_event.register(event_class(Customer, "PersonalDataErased"))
     def personal_data_erased(self, event: Any, tracking: Tracking) -> None:

@@ -17,7 +17,9 @@ from msgspec import Struct
 from msgspec.structs import replace
 
 from clientbook.domain.customer import Customer
+from clientbook.domain.assessment import ManagerAssessment
 from clientbook.domain.manager import SUCCESSION_GRADES, RelationshipManager
+from clientbook.projections.campaigns import CampaignFollowUps
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
@@ -40,6 +42,11 @@ class ManagerRow:
     branch: str | None = None
     serving: bool | None = None
     """False once the manager left; None when unregistered."""
+    assessed: str | None = None
+    """The year of the latest annual assessment approved by the period's end."""
+    assessment_total: Decimal | None = None
+    performance_weight: Decimal | None = None
+    """The weight of the five indicators in that total: 75, or 50 in an abnormal market."""
 
     @property
     def registered(self) -> bool:
@@ -66,6 +73,8 @@ class ManagerReport:
     position: int
     rows: tuple[ManagerRow, ...]
     lost: tuple[LostCustomer, ...]
+    campaign_follow_ups: tuple[CampaignFollowUps, ...] = ()
+    """Per manager and campaign started in the period: done, late, missed, pending."""
 
     @property
     def below_minimum(self) -> tuple[ManagerRow, ...]:
@@ -102,6 +111,17 @@ class Registered(Struct, frozen=True):
     serving: bool
 
 
+class Assessed(Struct, frozen=True):
+    """An assessment as the report shows it: whose, which period, its total once submitted,
+    and when it was approved."""
+
+    manager: str
+    period: str
+    performance_weight: Decimal | None = None
+    total: Decimal | None = None
+    approved_on: date | None = None
+
+
 class Activity(Struct, frozen=True):
     """A contact, survey or loss, attributed to the customer's manager at the time."""
 
@@ -131,6 +151,12 @@ class ManagerReportView(TrackedView):
     def put_manager(self, manager_id: UUID, registered: Registered) -> None: ...
 
     @abstractmethod
+    def assessment(self, assessment_id: UUID) -> Assessed | None: ...
+
+    @abstractmethod
+    def put_assessment(self, assessment_id: UUID, assessed: Assessed) -> None: ...
+
+    @abstractmethod
     def add_activity(self, activity: Activity) -> None:
         """Count a contact or a survey for its manager and date; note a customer lost."""
 
@@ -143,9 +169,10 @@ class ManagerReportView(TrackedView):
 
 class ManagerReportProjection(EventProjection[ManagerReportView]):
     name = "manager_report"
-    version = 3
+    version = 4
     topics = topics(
         *events_of(RelationshipManager, "Registered", "BranchMoved", "Left", "GradeSettled"),
+        *events_of(ManagerAssessment, "Opened", "Submitted", "Approved"),
         *events_of(
             Customer,
             "Registered",
@@ -182,6 +209,23 @@ class ManagerReportProjection(EventProjection[ManagerReportView]):
     @process_event.register(event_class(RelationshipManager, "GradeSettled"))
     def grade_settled(self, event: Any, tracking: Tracking) -> None:
         self._manager(event, grade=event.grade)
+
+    @process_event.register(event_class(ManagerAssessment, "Opened"))
+    def assessment_opened(self, event: Any, tracking: Tracking) -> None:
+        self.view.put_assessment(event.originator_id, Assessed(event.manager, event.period))
+
+    @process_event.register(event_class(ManagerAssessment, "Submitted"))
+    def assessment_submitted(self, event: Any, tracking: Tracking) -> None:
+        self._assessed(event, performance_weight=event.performance_weight, total=event.total)
+
+    @process_event.register(event_class(ManagerAssessment, "Approved"))
+    def assessment_approved(self, event: Any, tracking: Tracking) -> None:
+        self._assessed(event, approved_on=event.on)
+
+    def _assessed(self, event: Any, **changes: Any) -> None:
+        assessed = self.view.assessment(event.originator_id)
+        assert assessed is not None, f"manager report has no assessment {event.originator_id}"
+        self.view.put_assessment(event.originator_id, replace(assessed, **changes))
 
     @process_event.register(event_class(Customer, "Registered"))
     def registered(self, event: Any, tracking: Tracking) -> None:

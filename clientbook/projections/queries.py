@@ -12,6 +12,8 @@ from datetime import date, datetime
 from typing import Callable, Protocol
 from uuid import UUID
 
+import attrs
+
 from clientbook.domain.card import shift_months
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
@@ -38,6 +40,7 @@ from clientbook.projections.complaints_report import (
 )
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
+from clientbook.projections.campaigns import CampaignQueries
 from clientbook.projections.managers import ManagerReport, ManagerReportView
 from clientbook.projections.runner import LATEST, Refresh
 
@@ -284,8 +287,10 @@ class Reports:
         refresh: Refresh,
         application_name: str,
         complaints: ComplaintQueries,
+        campaigns: CampaignQueries,
     ) -> None:
         self._managers = managers
+        self._campaigns = campaigns
         self.complaints = complaints.report
         self._minimum = minimum
         self._refresh = refresh
@@ -296,6 +301,8 @@ class Reports:
     ) -> ManagerReport:
         """Customers per manager against the minimum in force at the period's end."""
         self._refresh(at_least)
-        return self._managers.report(
+        report = self._managers.report(
             period_from, period_to, self._minimum(period_to), self._application_name
         )
+        return attrs.evolve(report, campaign_follow_ups=self._campaigns.follow_ups(
+            period_from=period_from, period_to=period_to, at_least=at_least))

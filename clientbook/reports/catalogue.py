@@ -121,6 +121,17 @@ def _portfolio(book: ClientBook, p: Parameters, position: int) -> Any:
     return book.reports.portfolio(as_of=p.as_of, period_from=p.period_from, position=position)
 
 
+def _contribution(book: ClientBook, p: Parameters, position: int) -> Any:
+    """Over the twelve months up to the as-of date unless --from/--to say otherwise."""
+    if p.period_to is not None and p.period_to > p.as_of:
+        raise InvalidValueError(
+            f"the contribution report runs to {p.period_to}, after its as-of date {p.as_of}: "
+            "give an --as-of on or after --to, or leave it out"
+        )
+    return book.reports.contribution(as_of=p.as_of, period_from=p.period_from,
+                                     period_to=p.period_to, position=position)
+
+
 REPORTS: dict[str, tuple[str, Runner]] = {
     "managers": ("relationship managers: the 1:15 rule, lapsed, contacts, surveys", _managers),
     "complaints": ("complaints received, closed in time, overdue, reopened", _complaints),
@@ -140,6 +151,10 @@ REPORTS: dict[str, tuple[str, Runner]] = {
     "portfolio": (
         "card portfolio: buckets, roll and cure rates, write-offs, dormancy",
         _portfolio,
+    ),
+    "contribution": (
+        "customer value: contribution ranked, the Pareto curve, segment proposals",
+        _contribution,
     ),
 }
 

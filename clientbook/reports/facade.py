@@ -12,6 +12,7 @@ from clientbook.projections.cards import PortfolioReport
 from clientbook.projections.complaints_report import ComplaintsReport
 from clientbook.projections.managers import ManagerReport
 from clientbook.projections.queries import CardQueries, Reports
+from clientbook.reports.contribution import ContributionQueries, ContributionReport
 from clientbook.reports.credit import (
     AgingReport,
     ClassificationReport,
@@ -30,8 +31,9 @@ class BookReports:
     optionally cut at a log position; `run` is any of them by name."""
 
     def __init__(self, queries: Reports, credit: CreditReports, cards: CardQueries,
-                 owner: Any) -> None:
+                 owner: Any, contribution: ContributionQueries) -> None:
         self._queries = queries
+        self._contribution = contribution
         self._credit = credit
         self._cards = cards
         self._owner = owner
@@ -66,6 +68,15 @@ class BookReports:
     def portfolio(self, *, as_of: date, period_from: date | None = None,
                   position: int | None = None) -> PortfolioReport:
         return self._cards.portfolio(as_of=as_of, period_from=period_from, position=position)
+
+    def contribution(self, *, as_of: date, period_from: date | None = None,
+                     period_to: date | None = None, currency: str | None = None,
+                     position: int | None = None,
+                     at_least: int | None = None) -> ContributionReport:
+        """Customer value over a period (default: the twelve months up to `as_of`)."""
+        return self._contribution.report(as_of=as_of, period_from=period_from,
+                                         period_to=period_to, currency=currency,
+                                         position=position, at_least=at_least)
 
     def detect_groups(self) -> GroupDetection:
         return self._credit.detect_groups()

@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING
 from attrs import frozen
 
 from clientbook import __version__
+from clientbook.domain.ratios import npl_ratio, portfolio_at_risk
 from clientbook.reports.credit import (
+    AgingReport,
     ClassificationReport,
     ConcentrationReport,
     GroupRow,
@@ -30,7 +32,10 @@ from clientbook.domain.card import BUCKETS, shift_months
 from clientbook.domain.credit_line import CLASSES
 from clientbook.projections.cards import PortfolioReport
 from clientbook.projections.complaints_report import ComplaintsReport
-from clientbook.reports.render import amount_text
+from clientbook.projections.managers import ManagerReport
+from clientbook.reports.contribution import ContributionReport, default_start
+from clientbook.reports.listings import listings
+from clientbook.reports.render import Listing, amount_text, cell_text
 
 if TYPE_CHECKING:
     from clientbook.book import ClientBook
@@ -56,6 +61,22 @@ class HtmlInputs:
     concentration: ConcentrationReport
     migration: MigrationReport
     classification: ClassificationReport
+    managers: ManagerReport | None = None
+    contribution: ContributionReport | None = None
+    currency: str = "CNY"
+    """The currency of the amounts the page shows (the policy's, as of the date)."""
+    risk_by_month: tuple[MonthRisk, ...] = ()
+    aging: AgingReport | None = None
+
+
+@frozen
+class MonthRisk:
+    """PAR30, PAR90 (card balances) and the NPL ratio (credit lines) at a month's end, %."""
+
+    month: str
+    par30: Decimal | None
+    par90: Decimal | None
+    npl: Decimal | None
 
 
 def collect(
@@ -93,7 +114,29 @@ def collect(
             from_date=max(shift_months(as_of, -12), firsts[0]), to_date=as_of, position=position
         ),
         classification=credit.classification(as_of=as_of, position=position),
+        managers=_managers_for_year(book, as_of, position),
+        contribution=book.reports.contribution(as_of=as_of, position=position),
+        currency=book.policy.in_force(as_of).currency,
+        risk_by_month=tuple(_risk(book, min(_month_end(first), as_of), position)
+                            for first in firsts),
+        aging=credit.aging(as_of=as_of, position=position),
     )
+
+
+def _risk(book: ClientBook, on: date, position: int) -> MonthRisk:
+    """The month's ratios as of its last day (or the as-of date in the last month)."""
+    cards = book.reports.portfolio(as_of=on, position=position)
+    lines = book.reports.classification(as_of=on, position=position)
+    balances = [(bucket, balance) for bucket, _, balance in cards.accounts_by_bucket]
+    return MonthRisk(on.strftime("%Y-%m"), portfolio_at_risk(balances, 30),
+                     portfolio_at_risk(balances, 90),
+                     npl_ratio((r.classification, r.outstanding.amount) for r in lines.rows))
+
+
+def _managers_for_year(book: ClientBook, as_of: date, position: int) -> ManagerReport:
+    """The managers report over the twelve months up to `as_of`, from the log at `position`."""
+    with book.as_of(on=as_of, position=position) as past:
+        return past.reports.managers(period_from=default_start(as_of), period_to=as_of)
 
 
 def _month_end(first: date) -> date:
@@ -192,8 +235,9 @@ def _columns(
     integer: bool = False,
     suffix: str = "",
     top: float | None = None,
+    unit: str = "",
 ) -> str:
-    """Vertical bars over labelled categories, with a left axis."""
+    """Vertical bars over labelled categories, with a left axis titled with its `unit`."""
     left, right, head = 58, 12, 22
     foot = 44 if any(b.sub for b in bars) else 28
     plot_w, plot_h = width - left - right, height - head - foot
@@ -216,6 +260,48 @@ def _columns(
         body.append(_text(cx, base + 16, bar.label))
         if bar.sub:
             body.append(_text(cx, base + 31, bar.sub, "sub"))
+    body.append(_line("axis", left, base, width - right, base))
+    if unit:
+        body.append(_text(4, 12, unit, "unit", "start"))
+    return _svg(width, height, label, body)
+
+
+def _lines(months: Sequence[str], series: Sequence[tuple[str, str, Sequence[Decimal | None]]],
+           *, label: str, width: int) -> str:
+    """Several percentage series by month on one scale fitted to them (not 0-100, so that
+    small ratios show), each named in a legend; a missing value breaks its line."""
+    left, right, head, foot, height = 58, 12, 34, 28, 230
+    plot_w, plot_h = width - left - right, height - head - foot
+    base, band = head + plot_h, plot_w / max(1, len(months))
+    peak = max((float(v) for _, _, values in series for v in values if v is not None),
+               default=0.0)
+    ticks = _ticks(peak)
+    scale = plot_h / ticks[-1]
+    body = [_text(4, 12, "% of the portfolio", "unit", "start")]
+    for t in ticks:
+        ty = base - t * scale
+        body.append(_line("grid", left, ty, width - right, ty))
+        body.append(_text(left - 6, ty + 4, f"{_compact(t)}%", anchor="end"))
+    for k, (name, colour, values) in enumerate(series):
+        body.append(_rect(left + 160 * k, 18, 12, 12, colour, name))
+        body.append(_text(left + 160 * k + 18, 28, name, "name", "start"))
+        points = [(left + band * (i + 0.5), None if v is None else base - float(v) * scale, v)
+                  for i, v in enumerate(values)]
+        run: list[str] = []
+        for x, y, _ in [*points, (0.0, None, None)]:
+            if y is not None:
+                run.append(f"{_n(x)},{_n(y)}")
+            elif run:
+                if len(run) > 1:
+                    body.append(f'<polyline class="series" stroke="{colour}" '
+                                f'points="{" ".join(run)}"/>')
+                run = []
+        for month, (x, y, v) in zip(months, points):
+            if y is not None:
+                body.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"><title>'
+                            f"{escape(f'{name} {month}: {percent(v)}')}</title></circle>")
+    for i, month in enumerate(months):
+        body.append(_text(left + band * (i + 0.5), base + 16, month))
     body.append(_line("axis", left, base, width - right, base))
     return _svg(width, height, label, body)
 
@@ -401,7 +487,7 @@ def _complaints(reports: Sequence[ComplaintsReport]) -> str:
     )
 
 
-def _portfolio(p: PortfolioReport) -> str:
+def _portfolio(p: PortfolioReport, currency: str) -> str:
     found = {b: (n, amount) for b, n, amount in p.accounts_by_bucket}
     buckets = [*BUCKETS, *sorted(set(found) - set(BUCKETS))]
     counts = [found.get(b, (0, Decimal(0))) for b in buckets]
@@ -413,14 +499,24 @@ def _portfolio(p: PortfolioReport) -> str:
         label="Card accounts by delinquency bucket",
         width=540,
         integer=True,
+        unit="accounts",
     )
     balances = _columns(
         [
             _Bar(b, a, _compact(float(a)) if a else "", ORANGE, tip=f"{b}: {money(a)}")
             for b, (_, a) in zip(buckets, counts)
         ],
-        label="Card balances by delinquency bucket",
+        label=f"Card balances by delinquency bucket, {currency}",
         width=540,
+        unit=currency,
+    )
+    late = [(b, n, a) for b, (n, a) in zip(buckets, counts) if b != "current"]
+    delinquent = _columns(  # on a scale of their own: beside "current" they would not show
+        [_Bar(b, a, _compact(float(a)) if a else "", RED, sub=f"{n} acc." if n else "",
+              tip=f"{b}: {n} accounts, {money(a)} {currency}") for b, n, a in late],
+        label=f"Delinquent card balances by bucket (current left out), {currency}",
+        width=1100,
+        unit=currency,
     )
     bucket_table = _table(
         "buckets-table",
@@ -463,6 +559,8 @@ def _portfolio(p: PortfolioReport) -> str:
         ],
     )
     pair = _figure("<h3>Accounts</h3>", accounts) + _figure("<h3>Balances</h3>", balances)
+    if any(a > 0 for _, _, a in late):
+        pair += _figure("<h3>Delinquent balances, on their own scale</h3>", delinquent)
     if not found:
         pair = _note(f"{NONE_NOTE}: no open card accounts.")
     return (
@@ -663,6 +761,15 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 table.matrix td{text-align:center;min-width:64px}table.matrix td.zero{color:#b4bcc6}
 p.none{background:#fff7e0;border-left:4px solid #d9822b;padding:8px 12px}
 pre#errors{color:#c0392b;margin:0 32px}pre#errors:empty{display:none}
+svg .unit{font-size:11px;font-style:italic;fill:#6b7684}
+svg polyline.series{fill:none;stroke-width:2}
+button.csv{font-size:11px;margin:0 0 0 8px;padding:1px 8px;border:1px solid #b8c2cd;
+border-radius:3px;background:#f4f6f9;cursor:pointer}
+@media print{body{background:#fff;font-size:11px}header{background:none;color:#000;
+padding:0 0 8px;border-bottom:2px solid #000}main{padding:0;max-width:none}
+section{border:none;padding:0;margin:12px 0;break-inside:avoid-page}
+figure,table,svg{break-inside:avoid}.scroll{overflow:visible}button.csv,pre#errors{display:none}
+thead{display:table-header-group}}
 """
 
 # Installed before anything renders; once loaded it counts the SVG marks the browser laid out.
@@ -686,7 +793,37 @@ _SCRIPT = """
     document.body.dataset.marks = String(marks);
     document.body.dataset.rendered = errors.length ? "error" : "ok";
   }
-  window.addEventListener("load", function () { setTimeout(count, 0); });  // after other handlers
+  function csvOf(table) {
+    var lines = [];
+    for (var r = 0; r < table.rows.length; r++) {
+      var cells = table.rows[r].cells, line = [];
+      for (var c = 0; c < cells.length; c++) {
+        line.push('"' + cells[c].textContent.trim().replace(/"/g, '""') + '"');
+      }
+      lines.push(line.join(","));
+    }
+    return lines.join("\\r\\n") + "\\r\\n";
+  }
+  function download(table) {  // the page's own table, as CSV: no request leaves the page
+    var link = document.createElement("a");
+    link.download = table.id + ".csv";
+    link.href = URL.createObjectURL(new Blob([csvOf(table)], {type: "text/csv"}));
+    document.body.appendChild(link); link.click(); document.body.removeChild(link);
+  }
+  function buttons() {
+    var tables = document.querySelectorAll("table[id]");
+    for (var i = 0; i < tables.length; i++) {
+      var caption = tables[i].caption, button = document.createElement("button");
+      button.className = "csv"; button.type = "button"; button.textContent = "CSV";
+      button.title = "Download this table as CSV";
+      button.onclick = (function (t) { return function () { download(t); }; })(tables[i]);
+      if (caption) { caption.appendChild(button); }
+    }
+  }
+  window.addEventListener("load", function () {
+    try { buttons(); } catch (e) { errors.push("csv buttons: " + e); }
+    setTimeout(count, 0);  // after other handlers
+  });
 })();
 """
 
@@ -706,10 +843,20 @@ def render_html(inputs: HtmlInputs) -> str:
     )
     sections = [
         ("complaints", "1. Complaints", _complaints(i.complaints_by_month)),
-        ("cards", "2. Card portfolio", _portfolio(i.portfolio)),
+        ("cards", "2. Card portfolio", _portfolio(i.portfolio, i.currency)),
         ("concentration", "3. Group concentration", _concentration(i.concentration)),
         ("classification", "4. Classification", _classification(i.classification, i.migration)),
     ]
+    if i.managers is not None:
+        sections.append(("managers", "5. Relationship managers", _managers(i.managers)))
+    if i.contribution is not None:
+        sections.append(("value", "6. Customer value", _value(i.contribution)))
+    if i.risk_by_month:
+        sections.append(("risk", "7. Portfolio at risk and non-performing loans",
+                         _risk_section(i.risk_by_month)))
+    if i.aging is not None:
+        sections.append(("aging", "8. Trade-credit receivables aging",
+                         _listing_table("aging-table", listings("aging", i.aging)["aging"])))
     body = "".join(
         f'<section id="{key}"><h2>{escape(name)}</h2>{html}</section>'
         for key, name, html in sections
@@ -726,6 +873,75 @@ def render_html(inputs: HtmlInputs) -> str:
     )
 
 
+def _managers(m: ManagerReport) -> str:
+    """Each manager's grade, branch, book against the 1:15 rule and latest annual assessment;
+    the succession pool."""
+    rows = [(r.manager, r.grade or "unregistered", r.branch or "", str(r.customers),
+             "below" if r.below_minimum else "", r.assessed or "",
+             "" if r.assessment_total is None else f"{r.assessment_total}",
+             "" if r.performance_weight is None else f"{r.performance_weight}/"
+             f"{100 - r.performance_weight}")
+            for r in m.rows]
+    pool = ", ".join(f"{r.manager} ({r.grade})" for r in m.succession_pool) or "nobody"
+    return (
+        _table("managers-table", f"Relationship managers, {m.period_from} to {m.period_to} "
+               f"(minimum {m.minimum} customers each)",
+               ("Manager", "Grade", "Branch", "Customers", "1:15", "Assessed", "Total",
+                "Weights (performance/behaviour)"), rows)
+        + _note(f"Succession pool (serving senior and principal managers): {pool}.")
+    )
+
+
+def _value(c: ContributionReport) -> str:
+    """The Pareto curve of contribution, its headline shares, and the shares by segment."""
+    if c.total <= 0:
+        return _note(f"No positive contribution from {c.period_from} to {c.period_to}.")
+    curve = [(f"{share:.0f}%", min(brought, Decimal(100))) for share, brought in c.pareto_curve]
+    chart = _rate_line(curve, label=f"Share of the contribution ({c.currency}) brought by the "
+                       "top share of customers", width=760)
+    summary = (
+        f"{c.customers_counted} customers brought {money(c.total)} {c.currency} from "
+        f"{c.period_from} to {c.period_to}: {percent(c.share_of_customers_for_80_percent)} of "
+        f"them bring 80% of it; the top 4% bring {percent(c.top_4_percent_share)}, the top 20% "
+        f"{percent(c.top_20_percent_share)}."
+    )
+    segments = [(g.name, str(g.customers), money(g.total),
+                 percent(g.share_of_customers_for_80_percent), percent(g.top_20_percent_share))
+                for g in c.by_segment]
+    return (
+        _figure(chart) + _note(summary)
+        + _table("segments-table", f"Contribution by segment ({c.currency})",
+                 ("Segment", "Customers", f"Contribution ({c.currency})",
+                  "Customers bringing 80%", "Top 20% bring"), segments)
+    )
+
+
+def _risk_section(months: Sequence[MonthRisk]) -> str:
+    names = [m.month for m in months]
+    chart = _lines(names, [("PAR30 (cards)", ORANGE, [m.par30 for m in months]),
+                           ("PAR90 (cards)", RED, [m.par90 for m in months]),
+                           ("NPL ratio (credit lines)", BLUE, [m.npl for m in months])],
+                   label="PAR30, PAR90 and the NPL ratio at each month-end, percent", width=1100)
+    table = _table("risk-table", "At each month-end: card balances 30 and 90 or more days past "
+                   "due, and credit-line outstanding classified substandard, doubtful or loss, "
+                   "as a share of the whole", ("Month", "PAR30", "PAR90", "NPL ratio"),
+                   [(m.month, percent(m.par30), percent(m.par90), percent(m.npl))
+                    for m in months])
+    return _figure(chart) + table
+
+
+def _listing_table(table_id: str, listing: Listing) -> str:
+    """A report's table with the command line's columns and headings (currency in the
+    heading of an amount column, as there)."""
+    currencies = listing.currencies()
+    money_columns = [c.money for c in listing.columns]
+    rows = [[cell_text(v, c, m) for v, c, m in zip(row, currencies, money_columns)]
+            for row in listing.rows]
+    if not rows:
+        return _note(f"{NONE_NOTE}: {listing.title}.")
+    return _table(table_id, listing.title, listing.headers(keys=False), rows)
+
+
 def _positions(i: HtmlInputs) -> str:
     """Say so when a report reflects another log position than the page claims."""
     positions = {r.position for r in i.complaints_by_month} | {
@@ -733,6 +949,8 @@ def _positions(i: HtmlInputs) -> str:
         i.concentration.position,
         i.migration.position,
         i.classification.position,
+        *(() if i.managers is None else (i.managers.position,)),
+        *(() if i.contribution is None else (i.contribution.position,)),
     }
     other = sorted(positions - {i.position})
     if not other:

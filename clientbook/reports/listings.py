@@ -18,10 +18,12 @@ def _managers(r: Any) -> dict[str, Listing]:
         f"Relationship managers, {r.period_from} to {r.period_to} (minimum {r.minimum} "
         f"customers; log position {r.position:,})",
         columns("manager", "grade", "branch", "serving", "customers", "below_minimum", "lapsed",
-                "contacts", "follow_ups", "surveys", "average_satisfaction"),
+                "contacts", "follow_ups", "surveys", "average_satisfaction", "assessed",
+                "assessment_total", "performance_weight"),
         tuple((m.manager, m.grade or "unregistered", m.branch, m.serving, m.customers,
                m.below_minimum, m.lapsed, m.contacts, m.follow_ups, m.surveys,
-               m.average_satisfaction) for m in r.rows),
+               m.average_satisfaction, m.assessed, m.assessment_total, m.performance_weight)
+              for m in r.rows),
     )
     lost = Listing(
         "Lost customers and reasons",
@@ -38,7 +40,15 @@ def _managers(r: Any) -> dict[str, Listing]:
         columns("manager", "customers"),
         tuple((m.manager, m.customers) for m in r.without_manager),
     )
-    return {"managers": main, "lost": lost, "succession": pool, "without_manager": left}
+    campaigns = Listing(
+        "Campaign follow-ups of campaigns started in the period, as of its end",
+        (*columns("manager", "campaign"), Column("due", "follow up by"),
+         *columns("covered", "done", "late", "missed", "pending")),
+        tuple((c.manager, c.campaign, c.due, c.covered, c.done, c.late, c.missed, c.pending)
+              for c in r.campaign_follow_ups),
+    )
+    return {"managers": main, "lost": lost, "succession": pool, "without_manager": left,
+            "campaigns": campaigns}
 
 
 def _joined(pairs: Any) -> str:
@@ -162,6 +172,56 @@ def _portfolio(r: Any) -> dict[str, Listing]:
     }
 
 
+def _contribution(r: Any) -> dict[str, Listing]:
+    where = (f"from {r.period_from} to {r.period_to}, as of {r.as_of} (log position "
+             f"{r.position:,}; amounts in {r.currency})")
+    amount = Column("contribution", money=True)
+    groups = (Column("name"), *columns("customers"), Column("total", money=True),
+              *columns("customers_for_80_percent", "share_of_customers_for_80_percent",
+                       "top_4_percent_share", "top_20_percent_share"))
+
+    def group_rows(items: Any) -> tuple[tuple[Any, ...], ...]:
+        return tuple((g.name, g.customers, g.total, g.customers_for_80_percent,
+                      g.share_of_customers_for_80_percent, g.top_4_percent_share,
+                      g.top_20_percent_share) for g in items)
+
+    return {
+        "customers": Listing(
+            f"Contribution by customer {where}",
+            (*columns("rank", "number", "manager", "segment"), amount,
+             Column("cumulative_share_percent", "cumulative %"), Column("proposed_segment",
+                                                                        "proposed")),
+            tuple((c.rank, c.number, c.manager, c.segment, c.contribution,
+                   c.cumulative_share_percent, c.proposed_segment) for c in r.customers),
+        ),
+        "summary": Listing(
+            f"Concentration {where}",
+            columns("measure", "value"),
+            (("customers_counted", r.customers_counted), ("total", r.total),
+             ("customers_for_80_percent", r.customers_for_80_percent),
+             ("share_of_customers_for_80_percent", r.share_of_customers_for_80_percent),
+             ("top_4_percent_share", r.top_4_percent_share),
+             ("top_20_percent_share", r.top_20_percent_share)),
+            notes=tuple(f"{n} amount(s) in {c} left out (not converted)"
+                        for c, n in r.other_currency_amounts),
+        ),
+        "pareto": Listing("Pareto curve: share of the total by share of customers",
+                          (Column("customers_percent", "customers %"),
+                           Column("contribution_percent", "contribution %")),
+                          tuple(r.pareto_curve)),
+        "segments": Listing("By segment", groups, group_rows(r.by_segment)),
+        "managers": Listing("By relationship manager", groups, group_rows(r.by_manager)),
+        "proposals": Listing(
+            f"Segment proposals (top {r.premium_top_percent}% premium, top "
+            f"{r.major_top_percent}% major; ✋ premium and restricted need a second person)",
+            (*columns("number", "segment", "proposed"), amount,
+             Column("needs_second_person", "✋")),
+            tuple((p.number, p.segment, p.proposed, p.contribution, p.needs_second_person)
+                  for p in r.proposals),
+        ),
+    }
+
+
 LISTINGS: dict[str, Callable[[Any], dict[str, Listing]]] = {
     "managers": _managers,
     "complaints": _complaints,
@@ -170,6 +230,7 @@ LISTINGS: dict[str, Callable[[Any], dict[str, Listing]]] = {
     "migration": _migration,
     "aging": _aging,
     "portfolio": _portfolio,
+    "contribution": _contribution,
 }
 
 

@@ -40,6 +40,9 @@ from clientbook.domain.card_numbers import contains_card_number
 from clientbook.domain.actor import Actor
 from clientbook.domain.customer import (
     CHANNELS,
+    CONSENT_CHANNELS,
+    CONSENT_KINDS,
+    CONTACT_DETAILS,
     KINDS,
     PURPOSES,
     SEGMENTS,
@@ -190,7 +193,15 @@ def customer_registrations(
         "tier": st.sampled_from(TIERS),
         "visit_cycle_days": _CYCLES,
     }
-    return st.fixed_dictionaries(required, optional=optional)
+    return st.fixed_dictionaries(required, optional=optional).flatmap(_with_consent)
+
+
+def _with_consent(registration: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Contact details are registered with the channel of the customer's consent to them."""
+    if not any(registration.get(kind) for kind in CONTACT_DETAILS):
+        return st.just(registration)
+    return st.sampled_from(CONSENT_CHANNELS).map(lambda channel: {**registration,
+                                                                   "consent": channel})
 
 
 def _actors_option(value: SearchStrategy[Actor] | None) -> SearchStrategy[Actor]:
@@ -238,6 +249,14 @@ _ARGUMENTS: dict[str, dict[str, SearchStrategy[Any]]] = {
         "email": _profile_values(_EMAILS, _BAD_EMAILS),
         "address": st.one_of(st.none(), st.just(""), _TEXTS),
     },
+    "give_consent": {
+        "kind": _mostly(st.sampled_from(CONSENT_KINDS), ("fax",)),
+        "channel": _mostly(st.sampled_from(CONSENT_CHANNELS), ("pigeon",)),
+    },
+    "withdraw_consent": {
+        "kind": _mostly(st.sampled_from(CONSENT_KINDS), ("fax",)),
+        "channel": _mostly(st.sampled_from(CONSENT_CHANNELS), ("pigeon",)),
+    },
     "record_identity_document": {"document_number": _mostly(_DOCUMENTS, _BLANK)},
     "reassign_manager": {"manager": _mostly(user_ids(), _BLANK), "reason": _reasons()},
     "change_segment": {
@@ -283,6 +302,7 @@ _BAD_REGISTRATIONS = (
     ("visit_cycle_days", 0),
     ("visit_cycle_days", 10**5),
     ("document_number", " "),
+    ("consent", None),
 )
 
 

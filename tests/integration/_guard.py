@@ -59,12 +59,15 @@ def build(book: ClientBook) -> dict[str, UUID]:
     ids["account"] = book.cards.apply(number="K-000001", customer=ids["customer"],
                                       monthly_income=Money("20000.00"), age=40,
                                       by=EVERYONE, on=D)
+    ids["campaign"] = book.campaigns.launch(number="FEST-2026", kind="festival",
+                                            title="Spring festival", tiers=["vip"],
+                                            by=EVERYONE, on=D)
     return ids
 
 
 UUID_PARAMETERS = {"customer": "customer", "complaint": "complaint", "line_id": "line",
                    "group_ref": "group", "account": "account", "first": "customer",
-                   "second": "other"}
+                   "second": "other", "campaign": "campaign"}
 
 
 def commands(service: Any) -> list[str]:
@@ -86,6 +89,8 @@ def good(name: str, hint: Any, ids: dict[str, UUID]) -> Any:
     """A well-formed value of a parameter (the command may still refuse it on a rule)."""
     if typing.get_origin(hint) in (typing.Union, __import__("types").UnionType):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    if name == "tiers":
+        return ["vip", "a"]
     if isinstance(typing.get_origin(hint), type):
         return [(D + timedelta(30), Money("1.00"))]
     values: dict[Any, Callable[[], Any]] = {
@@ -129,7 +134,8 @@ def bad_values(name: str, hint: Any, ids: dict[str, UUID]) -> list[Any]:
     return wrong_types + by_type.get(inner, [])
 
 
-NUMBERS = {"customers": "C-000099", "cards": "K-000099", "credit": "L-000099"}
+NUMBERS = {"customers": "C-000099", "cards": "K-000099", "credit": "L-000099",
+           "campaigns": "FEST-2099"}
 NEW_BUSINESS = {("cards", "apply"), ("credit", "propose_line")}
 """Commands a closed customer may not give (a complaint from a former customer is allowed)."""
 

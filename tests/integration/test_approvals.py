@@ -96,3 +96,28 @@ def test_the_inbox_rebuilt_from_the_log_equals_the_live_one(book: ClientBook) ->
     with book.as_of(position=proposed) as before:  # before the approval
         assert [a.what for a in before.approvals.pending(on=D)] == [
             "credit line L-000001", "credit line L-000002"]
+
+
+def test_segment_and_policy_proposals_wait_in_the_inbox_for_a_second_person(
+        book: ClientBook) -> None:
+    customer = book.customers.id_of("C-000001")
+    book.customers.propose_segment(customer, "premium", reason="top 4% of contribution",
+                                   by=OFFICER, on=D)
+    number = book.policy.propose("manager_min_customers", "12", reason="smaller branches",
+                                 effective=D, by=HR, on=D)
+    assert steps(book) == [("segment_change", "customer C-000001"),
+                           (f"policy_change:{number}",
+                            f"policy proposal {number}: manager_min_customers = 12")]
+    assert steps(book, OFFICER) == []  # neither their own proposal nor a policy administrator
+    assert steps(book, OTHER_OFFICER) == [("segment_change", "customer C-000001")]
+    assert steps(book, HR) == [("segment_change", "customer C-000001")]  # not their own policy
+    assert steps(book, GM) == [("segment_change", "customer C-000001"),
+                               (f"policy_change:{number}",
+                                f"policy proposal {number}: manager_min_customers = 12")]
+    book.customers.approve_segment(customer, by=OTHER_OFFICER, on=D)
+    book.policy.approve(number, by=GM, on=D)
+    assert steps(book) == []
+    book.customers.propose_segment(customer, "restricted", reason="written-off card",
+                                   by=OFFICER, on=D)
+    book.customers.reject_segment(customer, reason="recovered in full", by=GM, on=D)
+    assert steps(book) == []

@@ -75,6 +75,8 @@ def test_a_view_read_alone_applies_the_rule_to_events_it_does_not_subscribe_to(
     customer's later events from it, as from every other view of the past book, even when the
     manager report is the first (and only) view read."""
     customer = book.customers.id_of("C-000001")
+    book.customers.give_consent(customer, "phone", channel="phone", by=OFFICER,
+                                on=D + timedelta(days=20))
     book.customers.update_profile(customer, phone="13800000000", by=OFFICER,
                                   on=D + timedelta(days=20))
     book.customers.record_contact(customer, channel="call", purpose="follow_up",

@@ -33,7 +33,9 @@ def register(book: ClientBook, number: str = "C-000001") -> UUID:
     cid = book.customers.register(
         number=number, kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D,
         phone="+86 138 1111 2222", document_number=f"11010119900101{number[-4:]}",
+        consent="in_person",
     )
+    book.customers.give_consent(cid, "address", channel="written", by=CLERK, on=D)
     book.customers.update_profile(cid, address="9 Nanjing Road", by=CLERK, on=D)
     return cid
 
@@ -91,8 +93,10 @@ def test_the_trail_keeps_an_index_of_the_log_and_no_changes_or_personal_data(
         assert [tuple(r) for r in named] == rows  # these columns and no others
         assert [(r[0], r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows] == [
             (1, "2026-11-02", "u-clerk", "Customer", cid.hex, 1, "Registered"),
-            (2, None, "u-clerk", "IdentityClaim", rows[1][5], 1, "Claimed"),
-            (3, "2026-11-02", "u-clerk", "Customer", cid.hex, 2, "ProfileUpdated"),
+            (2, "2026-11-02", "u-clerk", "Customer", cid.hex, 2, "ConsentGiven"),
+            (3, None, "u-clerk", "IdentityClaim", rows[2][5], 1, "Claimed"),
+            (4, "2026-11-02", "u-clerk", "Customer", cid.hex, 3, "ConsentGiven"),
+            (5, "2026-11-02", "u-clerk", "Customer", cid.hex, 4, "ProfileUpdated"),
         ]
         assert not [d for d in PERSONAL if d in repr(rows)]
         assert AuditTrailProjection.version == 2  # the stored shape of version 1 had changes
@@ -112,7 +116,7 @@ def test_forgetting_a_key_makes_the_trail_read_personal_data_as_erased_with_no_s
         assert (book.head, stored_rows(book)) == (head, rows)
         after = book.audit.trail(aggregate=cid)
         assert not [d for d in PERSONAL if d in repr([e.changes for e in after])]
-        registered, updated = after
+        registered, _, _, updated = after  # with the phone's and the address's consents
         assert (registered.changes["name"], registered.changes["phone"]) == (ERASED, ERASED)
         assert registered.changes["document_number"] == ERASED
         assert (registered.changes["number"], updated.changes["address"]) == ("C-000001", ERASED)

@@ -48,6 +48,7 @@ def test_a_registered_customer_reloads_from_a_new_book_on_the_same_store(store_u
         cid = register(
             first,
             phone="+86 138 0000 0000",
+            consent="in_person",
             document_number="110101199001011234",
             visit_cycle_days=30,
         )
@@ -159,7 +160,9 @@ def test_erasure_makes_personal_data_unreadable_everywhere_but_keeps_the_log(
     store_url: str,
 ) -> None:
     with ClientBook.open(store_url) as book:
-        cid = register(book, phone="+86 138 1111 2222", document_number="110101199001011234")
+        cid = register(book, phone="+86 138 1111 2222", document_number="110101199001011234",
+                       consent="in_person")
+        book.customers.give_consent(cid, "address", channel="written", by=CLERK, on=D)
         book.customers.update_profile(cid, address="9 Nanjing Road", by=CLERK, on=D)
         book.customers.close(cid, reason="customer's request", by=CLERK, on=D)
         book.projections.catch_up()

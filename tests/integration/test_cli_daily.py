@@ -89,3 +89,24 @@ def test_approvals_lists_what_waits_and_for_an_actor_what_they_may_decide(
     bad = run("--db", url, "approvals", "--actor", "u-x", "--role", "wizard")
     assert bad.exit_code != 0 and "unknown role(s) wizard" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_call_backs_lists_each_managers_campaign_customers_until_contacted(
+        tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        for number, manager in (("C-000001", "m-1"), ("C-000002", "m-2")):
+            book.customers.register(number=number, kind="individual", name="Holder",
+                                    manager=manager, tier="vip", by=OFFICER, on=D)
+        book.campaigns.launch(number="WX-0001", kind="weather_warning", title="Typhoon",
+                              tiers=["vip"], by=OFFICER, on=D)
+        book.customers.record_contact(book.customers.id_of("C-000002"), channel="call",
+                                      purpose="service", outcome="warned", by=OFFICER, on=D)
+    listed = run("--db", url, "call-backs", "--as-of", "2026-03-20", "--format", "json")
+    assert listed.exit_code == 0, listed.output
+    assert [(r["manager"], r["customer"], r["due"], r["overdue"])
+            for r in json.loads(listed.stdout)["rows"]] == [("m-1", "C-000001", "2026-03-09",
+                                                             True)]
+    mine = run("--db", url, "call-backs", "--manager", "m-2", "--as-of", "2026-03-02",
+               "--format", "csv")
+    assert mine.exit_code == 0 and mine.stdout.splitlines()[1:] == []

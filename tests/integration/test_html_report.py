@@ -49,7 +49,11 @@ def cash(amount: Decimal) -> str:
 
 def assert_self_contained(page: str) -> None:
     assert "http://" not in page and "https://" not in page
-    assert re.search(r"\b(src|href|srcset|action)\s*=", page, re.IGNORECASE) is None
+    # No element refers to anything (the script's CSV download makes a blob: URL of the
+    # page's own table, and the CSP lets nothing be fetched).
+    markup = re.sub(r"<script>.*?</script>", "", page, flags=re.DOTALL)
+    assert re.search(r"\b(src|href|srcset|action)\s*=", markup, re.IGNORECASE) is None
+    assert "createObjectURL(new Blob(" in page and "fetch(" not in page
     assert "url(" not in page and "@import" not in page and "@font-face" not in page
 
 
@@ -381,3 +385,44 @@ def test_an_empty_period_says_so_instead_of_drawing_a_broken_chart() -> None:
     assert "None in this period: no credit lines" in section(page, "classification")
     assert Dom(page).row("complaints-table", "2027-01") == ["2027-01", "0", "0", "0", "n/a"]
     assert_self_contained(page)
+
+
+def test_the_page_serves_a_risk_committee(
+    chromium: str, demo: tuple[ClientBook, HtmlInputs, Path], tmp_path: Path
+) -> None:
+    """PAR30, PAR90 and the NPL ratio by month; delinquent buckets on their own scale; units
+    on the axes; the trade-credit aging with the command line's columns; a print stylesheet;
+    every table downloadable as CSV from the page itself."""
+    book, inputs, page = demo
+    markup = page.read_text(encoding="utf-8")
+    dumped = headless(chromium, page, tmp_path / "profile", "--dump-dom")
+    dom = Dom(dumped)
+    assert dom.errors == "" and dom.body.get("data-rendered") == "ok"
+
+    assert len(inputs.risk_by_month) == 12
+    for m in inputs.risk_by_month:
+        assert dom.row("risk-table", m.month) == [m.month, pct(m.par30), pct(m.par90),
+                                                  pct(m.npl)]
+    last = inputs.risk_by_month[-1]
+    cards = book.reports.portfolio(as_of=inputs.as_of, position=inputs.position)
+    balances = {bucket: balance for bucket, _, balance in cards.accounts_by_bucket}
+    total = sum(balances.values(), Decimal(0))
+    late = sum((b for k, b in balances.items() if k not in ("current", "1-29")), Decimal(0))
+    assert total > 0 and last.par30 == (late * 100 / total).quantize(Decimal("0.01"),
+                                                                       ROUND_HALF_UP)
+    lines = book.reports.classification(as_of=inputs.as_of, position=inputs.position)
+    bad = sum((r.outstanding.amount for r in lines.rows
+               if r.classification in ("substandard", "doubtful", "loss")), Decimal(0))
+    whole = sum((r.outstanding.amount for r in lines.rows), Decimal(0))
+    assert last.npl == (bad * 100 / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+    assert "Delinquent card balances by bucket (current left out)" in markup
+    assert f'class="unit" x="4.0" y="12.0" text-anchor="start">{inputs.currency}</text>' in markup
+    assert 'text-anchor="start">accounts</text>' in markup
+    assert inputs.aging is not None
+    from clientbook.reports.listings import listings
+    listing = listings("aging", inputs.aging)["aging"]
+    assert dom.tables["aging-table"][0] == list(listing.headers(keys=False))
+    assert "@media print" in markup
+    tables = [name for name in dom.tables if name]
+    assert len(tables) >= 10 and dumped.count('<button class="csv"') == len(tables)

@@ -293,6 +293,7 @@ def test_a_digest_of_personal_data_is_keyed_by_the_customer_s_key_and_erased_wit
                                            manager="m-001", by=CLERK, on=D)
         arguments = {"customer": customer, "by": CLERK, "on": D, "name": None,
                      "phone": "+86 10 5555 0199", "email": None, "address": None}
+        book.customers.give_consent(customer, "phone", channel="phone", by=CLERK, on=D)
         book.customers.update_profile(customer, phone="+86 10 5555 0199", by=CLERK, on=D,
                                       idempotency_key="profile-1")
         head = book.head

@@ -20,7 +20,7 @@ import _guard
 from _guard import D, EVERYONE
 from conftest import postgres_schema_url
 
-SERVICES = ("customers", "complaints", "credit", "cards", "policy")
+SERVICES = ("customers", "complaints", "credit", "cards", "policy", "campaigns")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])

@@ -177,5 +177,5 @@ def test_the_projections_status_as_csv_has_a_row_per_projection(demo_db: str) ->
     status = json.loads(cli(demo_db, "projections", "status", "--format", "json")[0])
     rows = list(csv.DictReader(io.StringIO(cli(demo_db, "projections", "status", "--format",
                                                "csv")[0])))
-    assert [r["name"] for r in rows] == [s["name"] for s in status] and len(rows) == 8  # one per projection
+    assert [r["name"] for r in rows] == [s["name"] for s in status] and len(rows) == 10  # one per projection
     assert [int(r["position"]) for r in rows] == [s["position"] for s in status]

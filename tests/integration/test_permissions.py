@@ -27,7 +27,7 @@ from clientbook.testing import change_policy
 import _guard
 from _guard import D, EVERYONE
 
-SERVICES = ("customers", "complaints", "credit", "cards", "policy", "managers")
+SERVICES = ("customers", "complaints", "credit", "cards", "policy", "managers", "campaigns")
 
 
 def test_every_command_is_allowed_to_exactly_the_roles_of_the_default_table() -> None:

@@ -27,10 +27,12 @@ from _stores import KINDS, OnAStore, run_on
 from clientbook import (
     Actor,
     ClientBook,
+    ConsentError,
     CustomerClosedError,
     CustomerNotFoundError,
     DomainError,
     DuplicateCustomerNumberError,
+    FourEyesError,
     IdentityDocumentTakenError,
     InvalidInput,
     InvalidTransitionError,
@@ -44,6 +46,7 @@ from clientbook.testing import actors, customer_numbers, customer_registrations
 # -- the model's own vocabulary (DOMAIN.md § Customer), independent of clientbook's constants ------
 
 GRACE_DAYS = 3  # policy default: lapsed when not seen for the usual cycle plus these days
+TIER_CYCLES = {"vip": 90, "a": 60, "b": 30}  # policy defaults, for customers without a cycle
 MAX_CYCLE_DAYS = 3660  # a usual visit cycle is at most ten years
 ERASED = "[erased]"
 START = date(2026, 1, 5)
@@ -61,6 +64,12 @@ TIERS = ("vip", "a", "b", "none")
 CHANNELS = ("visit", "call", "message", "email", "counter", "video")
 PURPOSES = ("follow_up", "courtesy", "sales", "service", "complaint", "collection", "other")
 SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
+CONTACT_DETAILS = ("phone", "email", "address")
+CONSENT_KINDS = (*CONTACT_DETAILS, "marketing")
+CONSENT_CHANNELS = ("in_person", "phone", "online", "written", "app")
+CONSENT_FOR_CONTACT = {"call": "phone", "message": "phone", "video": "phone", "email": "email",
+                       "visit": "address"}
+TWO_PEOPLE_SEGMENTS = ("premium", "restricted")  # entered on a proposal another person approves
 OPEN = ("prospect", "active", "dormant", "lost")
 LOOKED_AFTER = ("prospect", "active", "dormant")
 ALLOWED_MOVES = {
@@ -89,6 +98,8 @@ BAD_REGISTRATIONS = (
     ("visit_cycle_days", True),
     ("visit_cycle_days", 10**5),
     ("document_number", " "),
+    ("consent", None),  # contact details without the customer's consent
+    ("consent", "pigeon"),
 )
 
 ACTORS = actors(ids=st.sampled_from(["u-clerk", "u-wang"]), roles=st.just({"officer"}))
@@ -135,18 +146,38 @@ class Expected:
     surveys: list[tuple[date, str, int]] = field(factory=list)
     lost_reason: str | None = None
     erased: bool = False
+    consents: dict[str, tuple[str, date]] = field(factory=dict)
+    withdrawn: set[str] = field(factory=set)
+    segment_proposal: tuple[str, str, str, date] | None = None
     version: int = 1
 
     def as_record(self, cid: UUID) -> dict[str, Any]:
-        return {**attrs.asdict(self, recurse=False), "id": cid, "surveys": tuple(self.surveys)}
+        return {
+            **attrs.asdict(self, recurse=False), "id": cid, "surveys": tuple(self.surveys),
+            "consents": tuple((k, *self.consents[k]) for k in sorted(self.consents)),
+            "withdrawn": tuple(sorted(self.withdrawn)), "contact_step": self.contact_step,
+        }
+
+    @property
+    def contact_step(self) -> int:
+        """Essay 5: contact details with consent (3), known by name (2), first visit (1)."""
+        if any(kind in self.consents for kind in CONTACT_DETAILS):
+            return 3
+        return 2 if self.contacts or self.status != "prospect" else 1
 
     def lapses_on(self, day: date) -> bool:
         """The rule: not seen for the usual cycle plus the grace days (while looked after)."""
+        cycle = cycle_of(self.visit_cycle_days, self.tier)
         return (
-            self.visit_cycle_days is not None
+            cycle is not None
             and self.status in LOOKED_AFTER
-            and day >= self.last_seen + timedelta(days=self.visit_cycle_days + GRACE_DAYS)
+            and day >= self.last_seen + timedelta(days=cycle + GRACE_DAYS)
         )
+
+
+def cycle_of(own: int | None, tier: str) -> int | None:
+    """The usual visit cycle: the customer's own, else their tier's."""
+    return own if own is not None else TIER_CYCLES.get(tier)
 
 
 def _blank(value: object) -> bool:
@@ -226,14 +257,23 @@ class CustomerMachine(OnAStore):
             kwargs[bad[0]] = bad[1]
         number, raw_document = kwargs["number"], kwargs.get("document_number")
         document = DOCUMENTS.get(raw_document) if raw_document is not None else None
+        details = [k for k in CONTACT_DETAILS if kwargs.get(k)]
+        consent = kwargs.get("consent")
         refusal: type[DomainError] | None = None
-        if bad is not None:  # a wrong type is refused at the edge, before the rules' own checks
+        if bad == ("consent", None):  # contact details need the channel of the consent
+            refusal = ConsentError if details else None
+        elif bad is not None:  # a wrong type is refused at the edge, before the rules' own checks
             refusal = InvalidValueError if type(bad[1]) in (int, str) else InvalidInput
         elif number in self.model:
             refusal = DuplicateCustomerNumberError
         elif document is not None and self.claims.get(document) is not None:
             refusal = IdentityDocumentTakenError
-        events = 1 if document is None else 2
+        if refusal is None and bad is not None and number in self.model:
+            refusal = DuplicateCustomerNumberError
+        if refusal is None and bad is not None and document is not None \
+                and self.claims.get(document) is not None:
+            refusal = IdentityDocumentTakenError
+        events = 1 + len(details) + (0 if document is None else 1)
         if self.give(lambda: self.book.customers.register(**kwargs), refusal, events):
             on = kwargs["on"]
             self.model[number] = Expected(
@@ -250,6 +290,8 @@ class CustomerMachine(OnAStore):
                 visit_cycle_days=cycle,
                 registered_on=on,
                 last_seen=on,
+                consents={kind: (consent, on) for kind in details},
+                version=1 + len(details),  # Registered, then a consent per detail given
             )
             if document is not None:
                 self.claims[document] = number
@@ -279,6 +321,8 @@ class CustomerMachine(OnAStore):
         if refusal is None and customer is not None:
             if name is not None and _blank(name) or phone in BAD_PHONES or email in BAD_EMAILS:
                 refusal = InvalidValueError
+            elif any(given[k] and k not in customer.consents for k in CONTACT_DETAILS):
+                refusal = ConsentError  # a detail is recorded only while its consent stands
             else:  # "" clears a detail: clearing one the customer does not have changes nothing
                 changes = {
                     k: v or None
@@ -408,11 +452,110 @@ class CustomerMachine(OnAStore):
         if refusal is None and customer is not None:
             if value not in allowed or value == getattr(customer, what):
                 refusal = InvalidValueError
+            elif what == "segment" and value in TWO_PEOPLE_SEGMENTS:
+                refusal = FourEyesError
             elif _blank(reason):
                 refusal = ReasonRequiredError
         if self.give(lambda: command(customer_id(number), self.on(offset)), refusal):
             assert customer is not None
             setattr(customer, what, value)
+            if what == "segment":
+                customer.segment_proposal = None
+            customer.version += 1
+
+    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS,
+          segment=st.sampled_from([*SEGMENTS, "gold"]))
+    def propose_segment(
+        self, number: str, offset: int, actor: Actor, reason: str, segment: str
+    ) -> None:
+        customer, refusal = self.open_customer(number)
+        if refusal is None and customer is not None:
+            if segment not in SEGMENTS or segment == customer.segment:
+                refusal = InvalidValueError
+            elif customer.segment_proposal is not None:
+                refusal = InvalidTransitionError
+            elif _blank(reason):
+                refusal = ReasonRequiredError
+        on = self.on(offset)
+        if self.give(lambda: self.book.customers.propose_segment(
+                customer_id(number), segment, reason=reason, by=actor, on=on), refusal):
+            assert customer is not None
+            customer.segment_proposal = (segment, reason.strip(), actor.id, on)
+            customer.version += 1
+
+    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS)
+    def approve_segment(self, number: str, offset: int, actor: Actor) -> None:
+        """Four eyes: the machine's two actors approve each other's proposals."""
+        customer, refusal = self.open_customer(number)
+        proposal = None if customer is None else customer.segment_proposal
+        if customer is not None and proposal is None:
+            refusal = InvalidTransitionError  # nothing to approve, closed or not
+        elif refusal is None and proposal is not None and proposal[2] == actor.id:
+            refusal = FourEyesError
+        if self.give(lambda: self.book.customers.approve_segment(
+                customer_id(number), by=actor, on=self.on(offset)), refusal):
+            assert customer is not None and proposal is not None
+            customer.segment, customer.segment_proposal = proposal[0], None
+            customer.version += 1
+
+    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS)
+    def reject_segment(self, number: str, offset: int, actor: Actor, reason: str) -> None:
+        customer = self.model.get(number)
+        refusal: type[DomainError] | None = None
+        if customer is None:
+            refusal = CustomerNotFoundError
+        elif customer.segment_proposal is None:
+            refusal = InvalidTransitionError
+        elif _blank(reason):
+            refusal = ReasonRequiredError
+        if self.give(lambda: self.book.customers.reject_segment(
+                customer_id(number), reason=reason, by=actor, on=self.on(offset)), refusal):
+            assert customer is not None
+            customer.segment_proposal = None
+            customer.version += 1
+
+    # -- consent -------------------------------------------------------------------------------
+
+    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
+          kind=st.sampled_from([*CONSENT_KINDS, "fax"]),
+          channel=st.sampled_from([*CONSENT_CHANNELS, "pigeon"]))
+    def give_consent(self, number: str, offset: int, actor: Actor, kind: str,
+                     channel: str) -> None:
+        customer, refusal = self.open_customer(number)
+        if refusal is None and customer is not None and (
+                kind not in CONSENT_KINDS or channel not in CONSENT_CHANNELS
+                or kind in customer.consents):
+            refusal = InvalidValueError
+        on = self.on(offset)
+        if self.give(lambda: self.book.customers.give_consent(
+                customer_id(number), kind, channel=channel, by=actor, on=on), refusal):
+            assert customer is not None
+            customer.consents[kind] = (channel, on)
+            customer.withdrawn.discard(kind)
+            customer.version += 1
+
+    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
+          kind=st.sampled_from([*CONSENT_KINDS, "fax"]),
+          channel=st.sampled_from([*CONSENT_CHANNELS, "pigeon"]))
+    def withdraw_consent(self, number: str, offset: int, actor: Actor, kind: str,
+                         channel: str) -> None:
+        """A closed customer may still withdraw a consent (not give one)."""
+        customer = self.model.get(number)
+        refusal: type[DomainError] | None = None
+        if customer is None:
+            refusal = CustomerNotFoundError
+        elif kind not in CONSENT_KINDS or channel not in CONSENT_CHANNELS:
+            refusal = InvalidValueError
+        elif kind not in customer.consents:
+            refusal = InvalidTransitionError
+        if self.give(lambda: self.book.customers.withdraw_consent(
+                customer_id(number), kind, channel=channel, by=actor, on=self.on(offset)),
+                refusal):
+            assert customer is not None
+            del customer.consents[kind]
+            customer.withdrawn.add(kind)
+            if kind in CONTACT_DETAILS and getattr(customer, kind) != ERASED:
+                setattr(customer, kind, None)
             customer.version += 1
 
     # -- contacts, visit cycle, surveys --------------------------------------------------------
@@ -429,9 +572,12 @@ class CustomerMachine(OnAStore):
         self, number: str, offset: int, actor: Actor, channel: str, purpose: str, outcome: str
     ) -> None:
         customer, refusal = self.open_customer(number)
-        if refusal is None and (
-            channel not in CHANNELS or purpose not in PURPOSES or _blank(outcome)
-        ):
+        if refusal is None and (channel not in CHANNELS or purpose not in PURPOSES):
+            refusal = InvalidValueError
+        elif refusal is None and customer is not None \
+                and CONSENT_FOR_CONTACT.get(channel) in customer.withdrawn:
+            refusal = ConsentError
+        elif refusal is None and _blank(outcome):
             refusal = InvalidValueError
         on = self.on(offset)
         if self.give(
@@ -655,15 +801,12 @@ class CustomerMachine(OnAStore):
     def _lapsed_iff_the_rule_says_so(self, day: date) -> None:
         for number in self.model:
             record = self.book.customers.get(customer_id(number))
-            due = (
-                None
-                if record.visit_cycle_days is None
-                else record.last_seen + timedelta(days=record.visit_cycle_days + GRACE_DAYS)
-            )
+            cycle = cycle_of(record.visit_cycle_days, record.tier)
+            due = None if cycle is None else record.last_seen + timedelta(days=cycle + GRACE_DAYS)
             rule_says = record.status in LOOKED_AFTER and due is not None and day >= due
             assert record.lapsed == rule_says, (
                 f"after close of business on {day}, {number} has lapsed={record.lapsed}, but it "
-                f"was last seen {record.last_seen} with a cycle of {record.visit_cycle_days} days "
+                f"was last seen {record.last_seen} with a cycle of {cycle} days "
                 f"and status {record.status}"
             )
 

@@ -179,8 +179,10 @@ def test_after_erasure_the_rebuilt_audit_trail_shows_no_personal_data(sqlite_url
             by=OFFICER,
             on=FIRST_DAY,
             phone="+86 10 6666 0000",
+            consent="in_person",
             document_number="G12345678",
         )
+        book.customers.give_consent(cid, "email", channel="online", by=OFFICER, on=FIRST_DAY)
         book.customers.update_profile(cid, email="hmm@example.cn", by=OFFICER, on=FIRST_DAY)
         book.projections.catch_up()  # the trail reads the details in clear from the log, for now
         for command in close_and_erase("C-000001"):
@@ -208,6 +210,7 @@ def test_after_erasure_a_second_book_on_the_same_file_cannot_read_the_personal_d
             by=OFFICER,
             on=FIRST_DAY,
             email="hmm@example.cn",
+            consent="online",
         )
         assert second.customers.get(cid).email == "hmm@example.cn"  # say, another worker
         for command in close_and_erase("C-000001"):

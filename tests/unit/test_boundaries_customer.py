@@ -105,3 +105,21 @@ def test_a_resolution_is_approved_at_the_approvers_authority_and_refused_a_cent_
     assert closed_on(D, limit, role).step == "closed"
     with pytest.raises(ApprovalAuthorityError, match=f"may approve up to {Money(limit)}"):
         closed_on(D, str(Money(limit).amount + Money("0.01").amount), role)
+
+
+def test_without_a_cycle_of_its_own_a_customer_lapses_after_its_tiers_cycle() -> None:
+    """Essay 5's three-level maintenance: VIP every 90 days, A 60, B 30 (policy defaults)."""
+    assert (POLICY.tier_visit_cycle("vip"), POLICY.tier_visit_cycle("a"),
+            POLICY.tier_visit_cycle("b"), POLICY.tier_visit_cycle("none")) == (90, 60, 30, None)
+    for tier, cycle in (("vip", 90), ("a", 60), ("b", 30)):
+        c = Customer.register(number="C-000001", kind="individual", name="Li Lei",
+                              manager="m-007", by="u-clerk", on=D, tier=tier)
+        days = POLICY.tier_visit_cycle(tier)
+        assert c.lapse_due(3, days) == D + timedelta(days=cycle + 3)
+        assert c.is_lapsing(D + timedelta(days=cycle + 2), 3, days) is False
+        assert c.is_lapsing(D + timedelta(days=cycle + 3), 3, days) is True
+        c.set_visit_cycle(7, by="u-clerk", on=D)  # its own cycle comes first
+        assert c.lapse_due(3, days) == D + timedelta(days=10)
+    none = Customer.register(number="C-000002", kind="individual", name="Han Meimei",
+                             manager="m-007", by="u-clerk", on=D)
+    assert none.lapse_due(3, POLICY.tier_visit_cycle("none")) is None

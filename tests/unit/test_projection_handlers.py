@@ -14,6 +14,7 @@ from clientbook.projections.approvals import ApprovalsProjection
 from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
 from clientbook.projections.complaints_report import ComplaintFactsProjection
+from clientbook.projections.contribution import ContributionProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.exposure import ExposureProjection
 from clientbook.projections.managers import ManagerReportProjection
@@ -26,6 +27,7 @@ PROJECTIONS = [
     ExposureProjection,
     CardAccountsProjection,
     ApprovalsProjection,
+    ContributionProjection,
 ]
 
 

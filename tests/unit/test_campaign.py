@@ -1,0 +1,77 @@
+"""Campaign rules without I/O: what a campaign must name, when it ends, and how each covered
+customer's follow-up counts on a date (done, late, missed, pending; on the call-back list)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from uuid import uuid4
+
+import pytest
+
+from clientbook.domain.campaign import Campaign
+from clientbook.domain.errors import InvalidTransitionError, InvalidValueError, ReasonRequiredError
+from clientbook.projections.campaigns import FollowUp
+
+D = date(2026, 2, 1)
+CUSTOMER = uuid4()
+
+
+def launch(**overrides: object) -> Campaign:
+    args: dict[str, object] = dict(number="FEST-2026", kind="festival", title="Spring festival",
+                                   tiers=["vip", "a"], covered=[(CUSTOMER, "C-000001", "m-001")],
+                                   follow_up_days=7, by="u-clerk", on=D)
+    args.update(overrides)
+    return Campaign.launch(**args)  # type: ignore[arg-type]
+
+
+def test_a_campaign_names_its_kind_title_and_tiers_and_its_follow_up_date() -> None:
+    c = launch(tiers=["a", "vip", "a"])
+    assert (c.tiers, c.follow_up_by, c.covered) == (
+        ["a", "vip"], D + timedelta(days=7), [(CUSTOMER, "C-000001", "m-001")])
+    for field, value, message in (
+        ("number", "fest", "campaign number 'fest' is not of the form"),
+        ("kind", "party", "campaign kind 'party' is not one of price_change, festival"),
+        ("title", "  ", "a campaign needs a title"),
+        ("tiers", [], "covers one or more service tiers of vip, a, b, none; got none"),
+        ("tiers", ["gold"], "got gold"),
+    ):
+        with pytest.raises(InvalidValueError, match=message):
+            launch(**{field: value})
+
+
+def test_a_campaign_ends_once_with_a_reason_not_before_it_started() -> None:
+    c = launch()
+    with pytest.raises(ReasonRequiredError):
+        c.end(reason="", by="u-clerk", on=D)
+    with pytest.raises(InvalidValueError, match="started on 2026-02-01; it cannot end on 2026-01-31"):
+        c.end(reason="over", by="u-clerk", on=D - timedelta(days=1))
+    c.end(reason="festival over", by="u-clerk", on=D + timedelta(days=3))
+    with pytest.raises(InvalidTransitionError, match="ended on 2026-02-04"):
+        c.end(reason="again", by="u-clerk", on=D + timedelta(days=4))
+
+
+def follow_up(**changes: object) -> FollowUp:
+    args: dict[str, object] = dict(campaign_id=uuid4(), campaign="FEST-2026",
+                                   customer_id=CUSTOMER, customer="C-000001", manager="m-001",
+                                   started=D, due=D + timedelta(days=7))
+    args.update(changes)
+    return FollowUp(**args)  # type: ignore[arg-type]
+
+
+def test_a_follow_up_is_done_by_its_due_date_late_after_it_and_missed_without_a_contact() -> None:
+    due = D + timedelta(days=7)
+    assert follow_up(contacted=due).outcome(due + timedelta(days=30)) == "done"
+    assert follow_up(contacted=due + timedelta(days=1)).outcome(due + timedelta(days=1)) == "late"
+    assert follow_up(contacted=due + timedelta(days=1)).outcome(due) == "pending"  # not yet then
+    assert follow_up().outcome(due) == "pending"
+    assert follow_up().outcome(due + timedelta(days=1)) == "missed"
+    assert follow_up(ended=D + timedelta(days=2)).outcome(D + timedelta(days=2)) == "missed"
+    assert follow_up(ended=D + timedelta(days=2)).outcome(D + timedelta(days=1)) == "pending"
+
+
+def test_a_covered_customer_is_on_the_call_back_list_until_contacted_or_the_end() -> None:
+    assert not follow_up().to_call(D - timedelta(days=1))
+    assert follow_up().to_call(D) and follow_up().to_call(D + timedelta(days=60))  # overdue too
+    assert not follow_up(contacted=D + timedelta(days=3)).to_call(D + timedelta(days=3))
+    assert follow_up(contacted=D + timedelta(days=3)).to_call(D + timedelta(days=2))
+    assert not follow_up(ended=D + timedelta(days=5)).to_call(D + timedelta(days=5))
