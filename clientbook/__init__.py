@@ -78,6 +78,7 @@ from clientbook.domain.errors import (
     RoleRequiredError,
     ServiceError,
     StepOrderError,
+    ReplicaBehind,
     StoreUnavailable,
 )
 from clientbook.domain.group import Link
@@ -180,6 +181,7 @@ __all__ = [
     "ServiceError",
     "StepOrderError",
     "StoreNotFoundError",
+    "ReplicaBehind",
     "StoreUnavailable",
     "StoreUrlError",
     "WorkItem",

@@ -6,8 +6,11 @@ import hashlib
 import os
 import socket
 import threading
+from collections import Counter
 from contextlib import AbstractContextManager, suppress
+from functools import partial
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from uuid import UUID, uuid4
@@ -63,7 +66,8 @@ from clientbook.infrastructure.read_side import (
 )
 from clientbook.infrastructure.signing import NoKey, signing_key_for
 from clientbook.infrastructure.sql import TRANSIENT_ERRORS, SqlDatabase, SqliteDatabase
-from clientbook.infrastructure.store import parse_store_url
+from clientbook.infrastructure.replica import ReplicaLag, ReplicaRunner
+from clientbook.infrastructure.store import StoreUrlError, parse_store_url
 from clientbook.infrastructure.approvals_view import SqlApprovalsView
 from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
 from clientbook.infrastructure.manager_view import SqlManagerReportView
@@ -134,6 +138,7 @@ class _ReadSide:
         stop_at: int | None = None,
         include: Callable[[Any], bool] | None = None,
         operations: dict[str, Any] | None = None,
+        runner: Callable[..., ProjectionRunner] = ProjectionRunner,
     ) -> None:
         audit = SqlAuditTrailView(database, LogReader(app.recorder, app.mapper))
         self._directory_view = SqlCustomerDirectoryView(database)
@@ -145,7 +150,7 @@ class _ReadSide:
         approvals = SqlApprovalsView(database)
         contribution = SqlContributionView(database)
         follow_ups = SqlCampaignFollowUpsView(database)
-        self.projections = ProjectionRunner(
+        self.projections = runner(
             app,
             [
                 AuditTrailProjection(audit),
@@ -224,16 +229,24 @@ def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
 class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
-    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
+    _QUERIES = ("audit", "directory", "approvals", "complaint_cards", "exposure",
+                "credit_reports", "card_accounts", "reports", "campaign_follow_ups")
+    """What a book with a replica answers from the replica: its queries and reports."""
+
+    def __init__(self, url: str | None = None, *, create: bool = True,
+                 replica: str | None = None, max_lag: float = 5.0) -> None:
         self.store = parse_store_url(url, create=create)
+        self._replica: _ReadSide | None = None
         try:
             self._open()
+            if replica is not None:
+                self._open_replica(replica, max_lag)
         except BaseException:  # a failed open leaves nothing behind, a new schema included
             self._abandon()
             raise
 
     def _abandon(self) -> None:
-        for part in ("app", "_database"):
+        for part in ("_replica_app", "_replica_database", "app", "_database"):
             with suppress(Exception):
                 getattr(self, part).close()
         with suppress(Exception):
@@ -272,7 +285,8 @@ class ClientBook(_ReadSide):
         self.customers.add_open_items_check(self.exposure.open_items)
         self.customers.add_open_items_check(self.card_accounts.open_items)
         self.managers = Managers(self.app, self.policy, lambda manager: [
-            e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)])
+            e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)],
+            self._assessment_figures)
         self.customers.add_manager_check(self.managers.check_can_take)
         self.campaigns = Campaigns(self.app, self.policy, self._covered_by,
                                    self.campaign_follow_ups)
@@ -294,12 +308,59 @@ class ClientBook(_ReadSide):
         if self.store.kind != "memory" and not isinstance(self.signing, NoKey):
             self._close_of_business.after_close.append(self._checkpoint_closed)
 
+    def _assessment_figures(self, first: date, last: date,
+                            on: date) -> dict[str, dict[str, Decimal | None]]:
+        """The held indicators' figures per serving registered manager over a period: customers
+        acquired (registered with them) less lost, their customers' contribution and card
+        write-offs (the contribution report), their customers' average satisfaction."""
+        managers = self.reports.managers(period_from=first, period_to=last, at_least=LATEST)
+        serving = [r.manager for r in managers.rows if r.grade is not None and r.serving]
+        value = self.reports.contribution(as_of=on, period_from=first, period_to=last)
+        acquired = Counter(e.manager for e in self.directory.search()
+                           if first <= e.registered_on <= last)
+        lost = Counter(c.manager for c in managers.lost)
+        profit = {g.name: g.total for g in value.by_manager}
+        cost: dict[str, Decimal] = {}
+        for c in value.customers:
+            cost[c.manager] = cost.get(c.manager, Decimal("0.00")) + c.written_off
+        satisfaction = {r.manager: r.average_satisfaction for r in managers.rows}
+        return {
+            "volume": {m: Decimal(acquired[m] - lost[m]) for m in serving},
+            "profit": {m: profit.get(m, Decimal("0.00")) for m in serving},
+            "cost": {m: cost.get(m, Decimal("0.00")) for m in serving},
+            "service": {m: satisfaction.get(m) for m in serving},
+        }
+
     def _covered_by(self, tiers: Sequence[str]) -> list[tuple[UUID, str, str]]:
         """The customers a campaign for these tiers covers: open ones, as the directory has
         them at the head of the log."""
         return [(e.customer_id, e.number, e.manager)
                 for e in self.directory.search(at_least=LATEST)
                 if e.tier in tiers and e.status in ("prospect", "active", "dormant")]
+
+    def _open_replica(self, url: str, max_lag: float) -> None:
+        """Queries and reports from a streaming replica of this book's PostgreSQL store
+        (infrastructure/replica.py); commands, close of business and workers stay here."""
+        if self.store.kind != "postgresql" or not url.startswith(("postgresql:", "postgres:")):
+            raise StoreUrlError(
+                f"a replica is a PostgreSQL streaming replica of a PostgreSQL book, not {url!r}"
+            )
+        replica = parse_store_url(url, create=False)
+        self._replica_database = replica.open_database()
+        keys = KeyStore(self._replica_database)
+        self._replica_app = ClientBookApplication(
+            replica.env,
+            mapper=lambda cipher, compressor: ClientBookMapper(
+                keys, compressor=compressor, cipher=cipher
+            ),
+        )
+        lag = ReplicaLag(self._database, self._replica_database, replica, max_lag)
+        self._replica = _ReadSide(
+            self._replica_app, self._replica_database, PolicyService(self._replica_app),
+            runner=partial(ReplicaRunner, lag=lag, primary_head=lambda: self.head),
+        )
+        for name in self._QUERIES:
+            setattr(self, name, getattr(self._replica, name))
 
     @property
     def trust(self) -> LogTrust:
@@ -358,11 +419,14 @@ class ClientBook(_ReadSide):
         )
 
     @classmethod
-    def open(cls, url: str | None = None, *, create: bool = True) -> ClientBook:
+    def open(cls, url: str | None = None, *, create: bool = True, replica: str | None = None,
+             max_lag: float = 5.0) -> ClientBook:
         """Open a book: `sqlite:///path.db` (default ./clientbook.db), `postgresql://…`, `memory:`.
         `create=False` refuses a store that does not exist yet (StoreNotFoundError) instead of
-        creating an empty one: for readers, to whom a mistyped path is a mistake."""
-        return cls(url, create=create)
+        creating an empty one: for readers, to whom a mistyped path is a mistake. `replica`, the
+        URL of a streaming replica of a PostgreSQL store, answers the queries and reports; one
+        that trails the primary by more than `max_lag` seconds raises ReplicaBehind."""
+        return cls(url, create=create, replica=replica, max_lag=max_lag)
 
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
@@ -417,6 +481,9 @@ class ClientBook(_ReadSide):
 
     def close(self) -> None:
         self.leases.close()
+        if self._replica is not None:
+            self._replica_app.close()
+            self._replica_database.close()
         self.app.close()
         self._database.close()
 

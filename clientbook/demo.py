@@ -294,7 +294,14 @@ class Demo:
                 continue
             period, level = str(year), rng.choice((50, 72, 91))  # weak, steady, strong
             self.book.managers.open_assessment(manager, period, by=self.supervisor, on=on)
+            self.book.managers.propose_scores(manager, period, by=self.supervisor, on=on)
+            proposed = {name for name, s in self.book.managers.assessment(manager, period).scores
+                        if s.source == "proposed"}
             for indicator in (*INDICATORS, BEHAVIOUR):
+                if indicator in proposed:  # the log's figures, confirmed by a person
+                    self.book.managers.confirm_score(manager, period, indicator,
+                                                     by=self.administration, on=on)
+                    continue
                 score = Decimal(min(100, max(0, level + rng.randint(-7, 7))))
                 self.book.managers.set_score(manager, period, indicator, score,
                                              reason="year-end review", by=self.supervisor,

@@ -252,3 +252,60 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
 
 def _cluster_exists(cluster: ThrowawayPostgres) -> bool:
     return Path(f"/etc/postgresql/{cluster.version}/{cluster.name}").exists()
+
+
+class ThrowawayReplica:
+    """A streaming replica of a throwaway cluster: `pg_basebackup -R` of the primary into a
+    second cluster of its own, on another port, started as a hot standby."""
+
+    def __init__(self, primary: ThrowawayPostgres, standby: ThrowawayPostgres) -> None:
+        self.primary, self.standby = primary, standby
+
+    def urls(self, *, schema: str, timeout: float = 10) -> tuple[str, str]:
+        """(the primary's store URL, the replica's) for one schema."""
+        return (self.primary.url(schema=schema, timeout=timeout),
+                self.standby.url(schema=schema, timeout=timeout))
+
+
+def _basebackup(primary: ThrowawayPostgres, standby: ThrowawayPostgres) -> None:
+    import shutil
+
+    data = Path(f"/var/lib/postgresql/{standby.version}/{standby.name}")
+    for part in data.iterdir():  # emptied, kept: the folder above it is not postgres's
+        shutil.rmtree(part) if part.is_dir() else part.unlink()
+    _run("runuser", "-u", "postgres", "--", "pg_basebackup", "-h", "127.0.0.1", "-p",
+         str(primary.port), "-U", "postgres", "-D", str(data), "-R", "-X", "stream",
+         "--no-sync")
+
+
+@pytest.fixture(scope="module")
+def throwaway_replica(throwaway_postgres: ThrowawayPostgres) -> Iterator[ThrowawayReplica]:
+    """The module's throwaway cluster as a primary, and a streaming replica of it (dropped
+    after); skips, saying why, where clusters cannot be made (fails under
+    CLIENTBOOK_REQUIRE_POSTGRES=1)."""
+    import shutil
+
+    primary = throwaway_postgres
+    standby = ThrowawayPostgres(primary.version, f"cbrepl_{uuid.uuid4().hex[:10]}", _free_port())
+    try:
+        if shutil.which("pg_basebackup") is None and not Path(
+            f"/usr/lib/postgresql/{primary.version}/bin/pg_basebackup"
+        ).exists():
+            raise RuntimeError("pg_basebackup is not installed")
+        _run(
+            "pg_createcluster", standby.version, standby.name, "-p", str(standby.port),
+            "--start-conf", "manual", "--", "--auth=trust", "--no-sync",
+        )
+        _basebackup(primary, standby)
+        standby.start()
+    except Exception as error:
+        if _cluster_exists(standby):
+            _run("pg_dropcluster", "--stop", standby.version, standby.name)
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"CLIENTBOOK_REQUIRE_POSTGRES=1 but no streaming replica: {error}")
+        pytest.skip(f"no throwaway streaming replica: {error}")
+    try:
+        yield ThrowawayReplica(primary, standby)
+    finally:
+        standby.settle()
+        _run("pg_dropcluster", "--stop", standby.version, standby.name)

@@ -9,7 +9,7 @@ service asks before a registration or a reassignment).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from uuid import UUID
@@ -21,7 +21,13 @@ from clientbook.application.app import ClientBookApplication
 from clientbook.application.keyed import idempotent
 from clientbook.application.policy import PolicyService
 from clientbook.domain.actor import Actor
-from clientbook.domain.assessment import ManagerAssessment, MarketDeclaration, Period, Score
+from clientbook.domain.assessment import (
+    ManagerAssessment,
+    MarketDeclaration,
+    Period,
+    Score,
+    proposed_scores,
+)
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import (
     AssessmentNotFoundError,
@@ -33,6 +39,10 @@ from clientbook.domain.manager import RelationshipManager, manager_id
 
 CustomersOf = Callable[[str], Sequence[UUID]]
 """The customers a manager looks after, as far as the head of the log."""
+
+Figures = Callable[[date, date, date], Mapping[str, Mapping[str, Decimal | None]]]
+"""Each held indicator's figure per manager over a period (first, last day), as of a date
+(the reports compute them from the log; `domain/assessment.py` HELD says what each is)."""
 
 
 @frozen
@@ -75,8 +85,9 @@ class Managers:
     area = "managers"
 
     def __init__(self, app: ClientBookApplication, policy: PolicyService,
-                 customers_of: CustomersOf) -> None:
+                 customers_of: CustomersOf, figures: Figures | None = None) -> None:
         self._app = app
+        self._figures = figures
         self._policy = policy
         self._customers_of = customers_of
 
@@ -152,6 +163,22 @@ class Managers:
                       idempotency_key: str | None = None) -> None:
         self._assess(manager, period,
                      lambda a: a.propose(indicator, score, basis=basis, by=by.id, on=on))
+
+    @idempotent
+    def propose_scores(self, manager: str, period: str, *, by: Actor, on: date,
+                       idempotency_key: str | None = None) -> int:
+        """Propose the scores of the indicators whose figures the log holds (volume, profit,
+        cost, service), each against the period's other managers and saying its figures; a
+        person confirms or overrides each. Returns how many were proposed."""
+        assessment = self._assessment(manager, period)
+        if self._figures is None:
+            raise InvalidValueError("this book computes no figures to propose scores from")
+        first, last = Period.parse(period).dates
+        proposals = proposed_scores(self._figures(first, min(last, on), on), manager)
+        for indicator, (value, basis) in sorted(proposals.items()):
+            assessment.propose(indicator, value, basis=basis, by=by.id, on=on)
+        self._app.save_all(assessment)
+        return len(proposals)
 
     @idempotent
     def confirm_score(self, manager: str, period: str, indicator: str, *, by: Actor, on: date,

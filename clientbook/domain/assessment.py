@@ -15,7 +15,8 @@ assessments are recorded the same way and move nothing.
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Mapping
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from uuid import UUID
 
@@ -61,6 +62,55 @@ class Period:
     @property
     def annual(self) -> bool:
         return len(self.text) == 4
+
+    @property
+    def dates(self) -> tuple[date, date]:
+        """The first and last day of the period."""
+        year, part = self.year, self.text[5:]
+        if not part:
+            return date(year, 1, 1), date(year, 12, 31)
+        first = int(part[1]) * 3 - 2 if part.startswith("Q") else int(part)
+        last = first + 2 if part.startswith("Q") else first
+        end = date(year + last // 12, last % 12 + 1, 1) - timedelta(days=1)
+        return date(year, first, 1), end
+
+
+HELD = {"volume": "customers acquired less customers lost", "profit": "the contribution of "
+        "the manager's customers", "cost": "card write-offs of the manager's customers",
+        "service": "the average satisfaction score of the manager's customers"}
+"""The indicators whose figures the log holds, and what each figure is; receivables collected
+are scored by a person (the lending system holds the collections)."""
+LOWER_IS_BETTER = frozenset({"cost"})
+
+
+def proposed_scores(figures: Mapping[str, Mapping[str, Decimal | None]],
+                    manager: str) -> dict[str, tuple[Decimal, str]]:
+    """Scores for `manager` from the figures of every manager of the period (indicator ->
+    manager -> figure): against their peers, the best figure scores 100 and the weakest 50
+    (all equal: 75), in proportion between; satisfaction (1 to 5) scores (s - 1) x 25 on
+    its own. An indicator without a figure for the manager proposes nothing."""
+    proposals: dict[str, tuple[Decimal, str]] = {}
+    for indicator, by_manager in figures.items():
+        mine = by_manager.get(manager)
+        if mine is None:
+            continue
+        if indicator == "service":
+            value = ((mine - 1) * 25).quantize(CENT, ROUND_HALF_UP)
+            proposals[indicator] = (min(Decimal(100), max(Decimal(0), value)),
+                                    f"{HELD[indicator]}: {mine} of 5")
+            continue
+        known = [v for v in by_manager.values() if v is not None]
+        low, high = min(known), max(known)
+        if high == low:
+            value = Decimal(75)
+        else:
+            share = (mine - low) / (high - low)
+            if indicator in LOWER_IS_BETTER:
+                share = 1 - share
+            value = (50 + 50 * share).quantize(CENT, ROUND_HALF_UP)
+        proposals[indicator] = (value, f"{HELD[indicator]}: {mine}, against {low} to {high} "
+                                       f"for the {len(known)} managers of the period")
+    return proposals
 
 
 def score(value: Decimal | int | str, what: str) -> Decimal:

@@ -195,6 +195,16 @@ class StoreUnavailable(ServiceError):
     """The store (the SQLite file or the PostgreSQL server) did not answer within the timeout."""
 
 
+class ReplicaBehind(ServiceError):
+    """A streaming replica trails its primary by more than the book's bound: its answers would
+    be stale, so none is given."""
+
+    def __init__(self, message: str, *, lag_bytes: int, bound: float) -> None:
+        super().__init__(message)
+        self.lag_bytes = lag_bytes
+        self.bound = bound
+
+
 class ViewBehind(ServiceError):
     """A view has not reached the log position a query asked for (or stopped before it)."""
 

@@ -29,6 +29,7 @@ _ENTRIES: dict[str, frozenset[str]] = {
     "cards.pay": STAFF | {"cardholder"},
     "cards.block": STAFF | {"cardholder"},
     "managers.propose_score": STAFF | {"batch"},  # proposed from the log's figures
+    "managers.propose_scores": STAFF | {"batch"},
     "policy.propose": POLICY_ADMINISTRATION,
     "policy.approve": POLICY_ADMINISTRATION,
 }

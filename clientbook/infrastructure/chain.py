@@ -3,9 +3,10 @@
 Each stored event gets a row in the chain table beside the events table: its ordinal in the
 chain (`seq`), its position and its link (`clientbook.verify.link`, documented in docs/audit.md).
 The recorder computes the links after its insert, while it still holds the log's write lock
-(SQLite's write transaction; PostgreSQL's EXCLUSIVE lock on the events table, which the library
-takes to keep notification ids in commit order), so two writers can never extend the chain from
-the same link, and no event is ever committed without its link.
+(SQLite's write transaction; PostgreSQL's EXCLUSIVE lock on the events table, which keeps
+positions in commit order), so two writers can never extend the chain from the same link, and
+no event is ever committed without its link. On PostgreSQL the links are computed in SQL, by the
+log's append function, so that a save is one round trip (docs/operations.md, "Appends").
 
 A log written before the chain existed has events and no links: its writers add none until
 `seal_existing()` chains what is there (`clientbook verify --seal-existing`).
@@ -13,19 +14,19 @@ A log written before the chain existed has events and no links: its writers add 
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from psycopg import Cursor
-from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.utils import retry
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from clientbook.infrastructure.bulk_reads import PostgresBulkReads, SQLiteBulkReads
-from clientbook.infrastructure.postgres import BoundedApplicationRecorder
+from clientbook.infrastructure.group_commit import GroupCommit, Save
+from clientbook.infrastructure.postgres import BoundedApplicationRecorder, _bounded
 from clientbook.verify import GENESIS, link
 
 SQLITE_EVENTS, POSTGRES_EVENTS = "stored_events", "clientbook_events"
@@ -97,51 +98,148 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         return positions
 
 
+_APPEND = """
+CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[])
+RETURNS SETOF bigint LANGUAGE plpgsql AS $append$
+DECLARE
+    positions bigint[];
+    head_seq bigint;
+    previous bytea;
+    before bigint;
+    links bytea[] := '{{}}';
+    seqs bigint[] := '{{}}';
+    e {schema}.{event_type};
+    aggregate_bytes bytea;
+    topic_bytes bytea;
+    i int;
+BEGIN
+    {lock}
+    WITH inserted AS (
+        INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
+        SELECT originator_id, originator_version, topic, state FROM unnest(events)
+        RETURNING notification_id
+    ) SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
+    SELECT c.seq, c.link INTO head_seq, previous FROM {schema}.{chain} AS c
+        ORDER BY c.position DESC LIMIT 1;
+    IF head_seq IS NULL THEN
+        SELECT max(notification_id) INTO before FROM {schema}.{events}
+            WHERE notification_id < positions[1];
+    END IF;
+    IF head_seq IS NOT NULL OR before IS NULL THEN
+        head_seq := coalesce(head_seq, 0);
+        previous := coalesce(previous, decode(repeat('00', 32), 'hex'));
+        FOR i IN 1 .. cardinality(events) LOOP
+            e := events[i];
+            aggregate_bytes := convert_to(e.originator_id::text, 'UTF8');
+            topic_bytes := convert_to(e.topic, 'UTF8');
+            previous := sha256(
+                previous || int8send(head_seq + i) || int8send(positions[i])
+                || int4send(octet_length(aggregate_bytes)) || aggregate_bytes
+                || int8send(e.originator_version)
+                || int4send(octet_length(topic_bytes)) || topic_bytes
+                || int4send(octet_length(e.state)) || e.state
+            );
+            links := links || previous;
+            seqs := seqs || (head_seq + i);
+        END LOOP;
+        INSERT INTO {schema}.{chain} (seq, position, link)
+            SELECT * FROM unnest(seqs, positions, links);
+    END IF;
+    PERFORM pg_notify({channel}, '');
+    RETURN QUERY SELECT unnest(positions);
+END
+$append$
+"""
+"""The append function (docs/operations.md, "Appends"): the links as `clientbook.verify.link`
+computes them, in SQL; `lock` is the statement that makes appends serial."""
+
+
 class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRecorder):
-    """Our bounded PostgreSQL recorder, writing the chain's rows with the events (after the
-    insert, inside the library's EXCLUSIVE lock on the events table)."""
+    """Our bounded PostgreSQL recorder; a save is one round trip. One server-side function
+    takes the library's EXCLUSIVE lock on the events table, inserts the events, computes their
+    links from the chain's head (`clientbook.verify.link`, in SQL) and writes them; the commit
+    follows in the same pipeline, so the lock is held for the server's work and the commit
+    only, never while the client waits on the network or for a core (docs/operations.md,
+    "Appends")."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
-        if datastore.enable_db_functions:  # its insert function would write no links
+        if datastore.enable_db_functions:  # the library's insert function writes no links
             raise OSError("clientbook's log keeps a hash chain: unset POSTGRES_ENABLE_DB_FUNCTIONS")
         super().__init__(datastore, events_table_name=events_table_name)
         self.chain_table_name = chain_table(events_table_name)
+        self.append_function_name = f"{events_table_name}_append"
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
         self.sql_create_statements.append(SQL(
             "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
             "seq bigint NOT NULL, link bytea NOT NULL)"
         ).format(schema, chain))
-        self._heads = threading.local()
-        self._select_head = SQL(
-            "SELECT (SELECT max(notification_id) FROM {0}.{2}) "
-            "AS before, h.seq, h.link FROM (SELECT 1) AS one LEFT JOIN "
-            "(SELECT seq, link FROM {0}.{1} ORDER BY position DESC LIMIT 1) AS h ON true"
-        ).format(schema, chain, Identifier(events_table_name))
-        self._insert_links = SQL(
-            "INSERT INTO {0}.{1} (seq, position, link) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
-        ).format(schema, chain)
+        self.sql_create_statements.append(self.append_function())
+        self._lock_timeout = SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout)
+        self._append = SQL("SELECT position FROM {0}.{1}(%s) AS position").format(
+            schema, Identifier(self.append_function_name)
+        )
+        self._group = GroupCommit(self._append_group)
 
-    def _lock_table(self, curs: Cursor[DictRow]) -> None:
-        """After the lock, before the insert: ask for the chain's head, in the same pipeline,
-        so that its answer comes back with the insert's (no round trip of its own)."""
-        super()._lock_table(curs)
-        head = curs.connection.cursor()
-        head.execute(self._select_head, prepare=True)
-        self._heads.cursor = head
+    def lock_statement(self) -> Composed:
+        """What makes appends serial: positions are given out and committed one transaction at
+        a time, so no follower passes over a position that commits later."""
+        return SQL("LOCK TABLE {0}.{1} IN EXCLUSIVE MODE;").format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    def append_function(self) -> Composed:
+        """`{events}_append(events)`: lock, insert, link, notify; returns the positions."""
+        return SQL(_APPEND).format(
+            schema=Identifier(self.datastore.schema),
+            function=Identifier(self.append_function_name),
+            event_type=Identifier(self.stored_event_type_name),
+            events=Identifier(self.events_table_name),
+            chain=Identifier(self.chain_table_name),
+            lock=self.lock_statement(),
+            channel=Literal(self.channel_name),
+        )
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        head_cursor, self._heads.cursor = self._heads.cursor, None
-        with head_cursor:
-            row = head_cursor.fetchone()
-        if positions:
-            assert row is not None
-            head = None if row["seq"] is None else (row["seq"], bytes(row["link"]))
-            if extends(head, row["before"]):
-                rows = next_links(head, positions, stored_events)
-                columns = [[r[i] for r in rows] for i in range(3)]  # one statement for all
-                curs.execute(self._insert_links, columns, prepare=True)
-        return positions
+        with _bounded(self):  # one deadline for the call, its retries included
+            return self._group.save(stored_events, kwargs)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _append_group(self, saves: Sequence[Save]) -> list[Sequence[int]]:
+        """The saves in one transaction, one round trip: each save's own statements, then one
+        call of the append function for all their events; each save's positions."""
+        events = [
+            self.construct_pg_stored_event(
+                e.originator_id, e.originator_version, e.topic, e.state
+            )
+            for save in saves
+            for e in save.events
+        ]
+        failure: Exception | None = None
+        positions: list[int] = []
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline:
+                try:
+                    with conn.transaction():
+                        with conn.cursor() as curs:
+                            for save in saves:
+                                self._insert_events(curs, save.events, **save.kwargs)
+                        curs = conn.cursor()
+                        if events:
+                            conn.execute(self._lock_timeout, prepare=True)
+                            curs.execute(self._append, (events,), prepare=True)
+                    if events:  # after the commit: nothing waits on the client in between
+                        pipeline.sync()
+                        positions = [row["position"] for row in curs.fetchall()]
+                    curs.close()
+                except Exception as error:  # raised once the pipeline is closed (as the library)
+                    failure = error
+            if failure is not None:
+                raise failure
+        split: list[Sequence[int]] = []
+        start = 0
+        for save in saves:
+            split.append(positions[start:start + len(save.events)])
+            start += len(save.events)
+        return split

@@ -528,12 +528,16 @@ class Factory(es_postgres.PostgresFactory):
             return True  # its create_table() also migrates old tracking tables: always run it
         tables = [cast(PostgresAggregateRecorder, recorder).events_table_name]
         if chain := getattr(recorder, "chain_table_name", None):
-            tables.append(chain)  # a log older than its chain gets the chain's table
+            tables.append(chain)  # a log older than its chain gets the chain's table…
+        # …and one older than its append function, the function
+        functions = [append] if (append := getattr(recorder, "append_function_name", None)) else []
         datastore = cast(BookDatastore, self.datastore)
         with datastore.bounded(), datastore.get_connection() as connection:
             row = connection.execute(
-                "SELECT count(*) AS present FROM pg_tables "
-                "WHERE schemaname = %s AND tablename = ANY(%s)",
-                (datastore.schema, tables),
+                "SELECT (SELECT count(*) FROM pg_tables "
+                "WHERE schemaname = %s AND tablename = ANY(%s)) + (SELECT count(*) FROM pg_proc "
+                "JOIN pg_namespace ON pg_namespace.oid = pronamespace "
+                "WHERE nspname = %s AND proname = ANY(%s)) AS present",
+                (datastore.schema, tables, datastore.schema, functions),
             ).fetchone()
-        return row is None or row["present"] < len(tables)
+        return row is None or row["present"] < len(tables) + len(functions)

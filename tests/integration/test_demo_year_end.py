@@ -29,6 +29,11 @@ def test_the_demo_assesses_its_managers_at_the_year_end_and_values_its_customers
             assert assessment.status == "approved"
             weight = 50 if record.branch == ABNORMAL_BRANCH else 75
             assert assessment.performance_weight == Decimal(weight)
+            scores = dict(assessment.scores)
+            for held in ("volume", "profit", "cost"):  # proposed from the log, confirmed
+                assert scores[held].source == "confirmed", (held, scores[held])
+                assert "managers of the period" in scores[held].basis
+            assert scores["receivables"].source == "overridden"
             moved = GRADES.index(record.grade) - GRADES.index(GRADES[n % len(GRADES)])
             assert abs(moved) <= 1  # one step a year at most ("none" at the top or bottom)
             assert record.moves in (((2026, assessment.move),), ((2026, "none"),))

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from clientbook import Actor, ClientBook
+from clientbook import Actor, ClientBook, Money
 from clientbook.domain.assessment import BEHAVIOUR, INDICATORS
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import (
@@ -168,3 +168,34 @@ def test_the_managers_report_shows_grades_the_succession_pool_and_customers_left
         rows = {r.manager: r for r in book.reports.managers(period_from=D,
                                                             period_to=YEAR_END).rows}
         assert rows["m-002"].grade == "intermediate"
+
+
+def test_scores_are_proposed_from_the_log_against_the_periods_other_managers(
+        store_url: str) -> None:
+    with ClientBook.open(store_url) as book:
+        for manager in ("m-001", "m-002"):
+            book.managers.register(manager=manager, name=f"Manager {manager}", grade="junior",
+                                   branch="Head office", certificate="RM-1", by=HR, on=D)
+        for n in range(1, 4):
+            register_customer(book, f"C-00000{n}", "m-001")
+        quiet = register_customer(book, "C-000009", "m-002")
+        book.customers.record_survey(quiet, channel="counter", score=5, by=CLERK, on=D)
+        book.customers.report_contribution(quiet, source="deposits", period_from=D,
+                                           period_to=D, amount=Money("800.00"), by=CLERK, on=D)
+        head = book.head
+        with pytest.raises(AssessmentNotFoundError):
+            book.managers.propose_scores("m-001", "2026", by=BOSS, on=YEAR_END)
+        assert book.head == head
+        book.managers.open_assessment("m-001", "2026", by=BOSS, on=YEAR_END)
+        assert book.managers.propose_scores("m-001", "2026", by=BOSS, on=YEAR_END) == 3
+        scores = dict(book.managers.assessment("m-001", "2026").scores)
+        assert {k: (s.value, s.source) for k, s in scores.items()} == {
+            "volume": (Decimal("100.00"), "proposed"),  # 3 acquired against m-002's 1
+            "profit": (Decimal("50.00"), "proposed"),  # nothing against 800.00
+            "cost": (Decimal("75.00"), "proposed")}  # no write-offs anywhere
+        assert scores["volume"].basis == ("customers acquired less customers lost: 3, against "
+                                          "1 to 3 for the 2 managers of the period")
+        book.managers.open_assessment("m-002", "2026", by=BOSS, on=YEAR_END)
+        book.managers.propose_scores("m-002", "2026", by=BOSS, on=YEAR_END)
+        other = dict(book.managers.assessment("m-002", "2026").scores)
+        assert (other["service"].value, other["profit"].value) == (Decimal(100), Decimal(100))

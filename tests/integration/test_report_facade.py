@@ -23,6 +23,8 @@ def test_every_catalogue_report_is_a_method_of_book_reports_and_run_gives_it() -
             "migration": book.reports.migration(from_date=START, to_date=LAST),
             "aging": book.reports.aging(as_of=LAST),
             "portfolio": book.reports.portfolio(as_of=LAST, period_from=START),
+            "contribution": book.reports.contribution(as_of=LAST, period_from=START,
+                                                      period_to=LAST),
         }
         assert set(asked) == set(REPORTS)
         for name, report in asked.items():
