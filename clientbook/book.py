@@ -56,6 +56,7 @@ from clientbook.infrastructure.kek import KeyProvider, key_for
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.sealed_fields import ClearFields, SealedFields
 from clientbook.infrastructure.mapper import ClientBookMapper
+from clientbook.infrastructure.checkpoint_views import SqlReportCheckpoints
 from clientbook.infrastructure.positions import EventPositions
 from clientbook.infrastructure.read_side import (
     EventCounter,
@@ -189,6 +190,8 @@ class _ReadSide:
         self.exposure = ExposureQueries(exposure, refresh("exposure"))
         self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
         self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
+        checkpoints = SqlReportCheckpoints(database)  # as-of reports resume from these
+        self.card_accounts.checkpoints = self.complaint_cards.checkpoints = checkpoints
         self.reports = BookReports(
             queries, self.credit_reports, self.card_accounts, self,
             ContributionQueries(contribution, policy, refresh("contribution"), app.name),

@@ -40,7 +40,12 @@ def command_in_parts(app: ClientBookApplication, key: str, by: Actor, cls: type[
     total = 0
     for index in range(parts):  # every part: one saved before may have no candidates left
         def work(these: list[UUID] = members.get(index, [])) -> int:
-            changed = [a for a in (app.get(cls, i, cls.__name__) for i in these) if command(a)]
+            changed = []
+            for aggregate in app.load_many(cls, these, cls.__name__):
+                if command(aggregate):
+                    changed.append(aggregate)
+                else:
+                    app.give_back(aggregate)
             if changed and not plan:  # the plan goes with the first part that writes
                 app.save_all(_record(key, {"parts": parts}, json.dumps(parts), by))
             app.save_all(*changed)

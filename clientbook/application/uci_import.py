@@ -161,9 +161,8 @@ class UciImport:
             account.approve_limit_increase(by=REVIEWER, policy=policy, on=OPENED)
 
     def _accounts(self, holders: Sequence[Holder]) -> Iterator[tuple[Holder, CardAccount]]:
-        for h in holders:
-            account_id = CardAccount.create_id(f"K-{h.id:06d}")
-            yield h, self._app.get(CardAccount, account_id, "card account")
+        ids = [CardAccount.create_id(f"K-{h.id:06d}") for h in holders]
+        yield from zip(holders, self._app.load_many(CardAccount, ids, "card account"))
 
     def _bill(self, key: str, holders: list[Holder], month: int, on: date) -> None:
         """Purchases bring each balance up to the month's bill before its statement closes."""
@@ -179,6 +178,8 @@ class UciImport:
                     account.authorise(kind="purchase", amount=amount, merchant="as billed",
                                       policy=policy, by=f"holder-{h.id}", on=on)
                     changed.append(account)
+                else:
+                    self._app.give_back(account)
             return changed
 
         rows_in_parts(self._app, f"{key}/bills/{on.isoformat()}", IMPORTER, holders, bill,
@@ -197,6 +198,8 @@ class UciImport:
                 if amount.amount > 0 and account.status != "written_off":
                     account.pay(amount, by=f"holder-{h.id}", on=on)
                     changed.append(account)
+                else:
+                    self._app.give_back(account)
             return changed
 
         rows_in_parts(self._app, f"{key}/payments/{on.isoformat()}", IMPORTER, holders, pay,

@@ -9,7 +9,7 @@ never a selection of them. Events without a business date never cut.
 from __future__ import annotations
 
 from datetime import date
-from typing import Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
 
 T = TypeVar("T")
 
@@ -20,9 +20,15 @@ class AsOf:
     aggregate is cut at the order (version or position) of its first late event, so an earlier
     event is counted on every pass and a later one on none."""
 
-    def __init__(self, on: date | None) -> None:
+    def __init__(self, on: date | None, cut: Mapping[Any, int] | None = None) -> None:
         self.on = on
-        self._cut: dict[object, int] = {}  # aggregate -> order of its first event not counted
+        self._cut: dict[object, int] = dict(cut or {})  # aggregate -> order of its first
+        # event not counted; given to resume a pass where an earlier one stopped
+
+    @property
+    def cut(self) -> dict[object, int]:
+        """The aggregates cut so far, each with the order it was cut at (what resumes it)."""
+        return dict(self._cut)
 
     def counts(self, aggregate: object, order: int, dated: date | None) -> bool:
         """Whether the event `order` (increasing within an aggregate) of `aggregate`, dated

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from typing import Any, Generic, Hashable, Protocol, TypeVar
 
 import msgspec
@@ -102,6 +103,9 @@ class Fact(Protocol):
     @property
     def position(self) -> int: ...
 
+    @property
+    def on(self) -> date: ...
+
 
 class Documents(PageBuffer, Generic[K, D]):
     """One row per key, holding a document: read through the page, written once per page.
@@ -176,14 +180,21 @@ class FactBlocks(PageBuffer, Generic[F]):
     rebuild writes the rows the view wrote live.
 
     Of the blocks a page adds to, only the one holding the position the view stood at (`since`)
-    can hold facts already; its earlier facts are read back, or taken from the page before."""
+    can hold facts already; its earlier facts are read back, or taken from the page before.
+
+    Each row also keeps the earliest business date of its facts (`earliest`), so that a report
+    as of a date reads no block after the last one that holds a fact dated by then: the facts
+    after it are all dated later, and count for nothing as of that date (`read_for`)."""
 
     BLOCK = 64
+    CHUNK = 256
+    """Blocks read per query by `read_for`: memory stays that of a chunk, not of the log."""
 
     def __init__(
         self, table: str, fact: type[F], rows: Callable[[str, Sequence[Any]], list[Row]]
     ) -> None:
-        self._table, self._rows = BulkTable(table, ["block", "facts"], key=["block"]), rows
+        columns = ["block", "facts", "earliest"]
+        self._table, self._rows = BulkTable(table, columns, key=["block"]), rows
         self._encode = msgspec.json.Encoder().encode
         facts = list[fact]  # type: ignore[valid-type]
         self._decode: Callable[[str], list[F]] = msgspec.json.Decoder(facts).decode
@@ -201,7 +212,8 @@ class FactBlocks(PageBuffer, Generic[F]):
         page, first = self._page, self._since // self.BLOCK
         if first in page:  # the view's block: its earlier facts first
             page[first][:0] = self._held_at(self._since)
-        rows = [(block, self._encode(facts).decode()) for block, facts in page.items()]
+        rows = [(block, self._encode(facts).decode(), min(f.on for f in facts).isoformat())
+                for block, facts in page.items()]
         self._table.write(cursor, dialect, rows)
         block = self._position // self.BLOCK
         held: list[F] | None
@@ -225,6 +237,29 @@ class FactBlocks(PageBuffer, Generic[F]):
             (last // self.BLOCK,),
         )
         return [fact for (text,) in rows for fact in self._decode(text) if fact.position <= last]
+
+    def read_for(self, after: int, up_to: int, on: date) -> tuple[int, Iterator[F]]:
+        """The facts after a position and up to another that a report as of `on` must fold, in
+        log order, read a chunk of blocks at a time; and the position they are complete to
+        (`up_to`, or the end of the last block holding a fact dated by `on`, if earlier: the
+        facts left out after it are all dated later)."""
+        first, last = (after + 1) // self.BLOCK, up_to // self.BLOCK
+        rows = self._rows(
+            f"SELECT max(block) FROM {self._table.name} WHERE block >= ? AND block <= ? "
+            "AND earliest <= ?", (first, last, on.isoformat()))
+        needed = rows[0][0] if rows and rows[0][0] is not None else first - 1
+        through = up_to if needed >= last else max(after, (needed + 1) * self.BLOCK - 1)
+        return through, self._chunks(first, min(needed, last), after, up_to)
+
+    def _chunks(self, first: int, last: int, after: int, up_to: int) -> Iterator[F]:
+        for start in range(first, last + 1, self.CHUNK):
+            rows = self._rows(
+                f"SELECT facts FROM {self._table.name} WHERE block >= ? AND block <= ? "
+                "ORDER BY block", (start, min(last, start + self.CHUNK - 1)))
+            for (text,) in rows:
+                for fact in self._decode(text):
+                    if after < fact.position <= up_to:
+                        yield fact
 
     def _held_at(self, position: int) -> list[F]:
         """The facts of the block holding `position`, as the table holds them there."""

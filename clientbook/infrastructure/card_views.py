@@ -3,6 +3,7 @@ card event, kept as JSON lists by block of positions)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from uuid import UUID
 
@@ -37,7 +38,8 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
         "CREATE INDEX IF NOT EXISTS card_accounts_delinquent ON card_accounts (delinquent)",
         "CREATE INDEX IF NOT EXISTS card_accounts_oldest_due ON card_accounts (oldest_due)",
         "CREATE INDEX IF NOT EXISTS card_accounts_last_use ON card_accounts (dormancy, last_use)",
-        "CREATE TABLE IF NOT EXISTS card_facts (block BIGINT PRIMARY KEY, facts TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS card_facts (block BIGINT PRIMARY KEY, facts TEXT NOT NULL, "
+        "earliest TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
@@ -81,6 +83,9 @@ class SqlCardAccountsView(BufferedView, CardAccountsView):
 
     def facts(self, *, up_to_position: int | None = None) -> list[CardFact]:
         return self._facts.read(up_to_position)
+
+    def facts_for(self, after: int, up_to: int, on: date) -> tuple[int, Iterator[CardFact]]:
+        return self._facts.read_for(after, up_to, on)
 
 
 def _account_row(account_id: UUID, account: AccountDocument) -> Row:

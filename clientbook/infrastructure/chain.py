@@ -24,6 +24,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
+from clientbook.infrastructure.bulk_reads import PostgresBulkReads, SQLiteBulkReads
 from clientbook.infrastructure.group_commit import GroupCommit, Save
 from clientbook.infrastructure.postgres import BoundedApplicationRecorder, _bounded
 from clientbook.verify import GENESIS, link
@@ -62,7 +63,7 @@ def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
     return head is not None or before is None
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
     """The library's SQLite recorder, writing the chain's rows with the events."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
@@ -153,7 +154,7 @@ $append$
 computes them, in SQL; `lock` is the statement that makes appends serial."""
 
 
-class ChainedPostgresApplicationRecorder(BoundedApplicationRecorder):
+class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRecorder):
     """Our bounded PostgreSQL recorder; a save is one round trip. One server-side function
     takes the library's EXCLUSIVE lock on the events table, inserts the events, computes their
     links from the chain's head (`clientbook.verify.link`, in SQL) and writes them; the commit

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from uuid import UUID
 
 import msgspec
@@ -98,7 +100,7 @@ class SqlComplaintFactsView(BufferedView, ComplaintFactsView):
     tables = ("complaint_facts",)
     schema = (
         "CREATE TABLE IF NOT EXISTS complaint_facts (block BIGINT PRIMARY KEY, "
-        "facts TEXT NOT NULL)",
+        "facts TEXT NOT NULL, earliest TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
@@ -110,3 +112,6 @@ class SqlComplaintFactsView(BufferedView, ComplaintFactsView):
 
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
         return self._facts.read(up_to_position)
+
+    def facts_for(self, after: int, up_to: int, on: date) -> tuple[int, Iterator[Fact]]:
+        return self._facts.read_for(after, up_to, on)

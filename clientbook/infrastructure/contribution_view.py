@@ -12,7 +12,7 @@ class SqlContributionView(BufferedView, ContributionView):
     tables = ("contribution_facts",)
     schema = (
         "CREATE TABLE IF NOT EXISTS contribution_facts (block BIGINT PRIMARY KEY, "
-        "facts TEXT NOT NULL)",
+        "facts TEXT NOT NULL, earliest TEXT NOT NULL)",
     )
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import singledispatchmethod
 from typing import Any, cast
 from uuid import UUID
 
+import msgspec
 from attrs import define, frozen
 from eventsourcing.persistence import Tracking
 from msgspec import Struct
@@ -19,7 +20,7 @@ from msgspec.structs import replace
 from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
 from clientbook.projections.handlers import EventProjection
-from clientbook.domain.as_of import dated_prefix
+from clientbook.domain.as_of import AsOf
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 CARD_EVENTS = events_of(CardAccount)
@@ -108,6 +109,12 @@ class CardAccountsView(TrackedView):
     def facts(self, *, up_to_position: int | None = None) -> list[CardFact]:
         """All facts in log order, up to a log position when one is given."""
 
+    @abstractmethod
+    def facts_for(self, after: int, up_to: int, on: date) -> tuple[int, Iterator[CardFact]]:
+        """The facts after a position and up to another that a report as of `on` must fold,
+        in log order, and the position they are complete to (the facts left out after it are
+        all dated after `on`)."""
+
 
 def _card(name: str) -> type:
     return event_class(CardAccount, name)
@@ -118,7 +125,7 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
     (even an event it does not count dates its account for a report as of an earlier date)."""
 
     name = "card_accounts"
-    version = 2
+    version = 3  # 3: fact blocks keep their earliest business date
     topics = topics(*CARD_EVENTS)
 
     @singledispatchmethod
@@ -379,61 +386,110 @@ def portfolio(
     period_from: date | None = None,
 ) -> PortfolioReport:
     """Fold the card facts up to `as_of`; roll rates compare with the month-end before it."""
-    month_end = as_of.replace(day=1) - timedelta(days=1)
-    period_from = period_from or as_of.replace(day=1)
-    now: dict[UUID, _Account] = defaultdict(_Account)
-    before: dict[UUID, str] = {}
-    written_off = recovered = Decimal(0)
-    for fact in dated_prefix(facts, as_of, lambda f: f.account_id, lambda f: f.on):
+    fold = PortfolioFold(as_of, period_from)
+    for fact in facts:
+        fold.add(fact)
+    return fold.report(position, ceiling_percent)
+
+
+class _PortfolioState(Struct):
+    now: dict[UUID, _Account]
+    before: dict[UUID, str]
+    written_off: Decimal
+    recovered: Decimal
+    cut: dict[UUID, int]
+
+
+class PortfolioFold:
+    """The portfolio's fold of card facts as of a date, fact by fact, in log order; its state
+    is a checkpoint (`encode`, `restore`) that a later report resumes."""
+
+    def __init__(self, as_of: date, period_from: date | None = None,
+                 state: _PortfolioState | None = None) -> None:
+        self.as_of, self.month_end = as_of, as_of.replace(day=1) - timedelta(days=1)
+        self.period_from, self._period_given = period_from or as_of.replace(day=1), period_from
+        state = state or _PortfolioState({}, {}, Decimal(0), Decimal(0), {})
+        self.now, self.before = state.now, state.before
+        self.written_off, self.recovered = state.written_off, state.recovered
+        self._rule = AsOf(as_of, state.cut)  # facts in log order: a position orders them
+
+    @staticmethod
+    def key(as_of: date, period_from: date | None) -> str:
+        """The parameters a checkpoint of this fold holds for (with the facts' version)."""
+        start = (period_from or as_of.replace(day=1)).isoformat()
+        return f"v{CardAccountsProjection.version}/{as_of.isoformat()}/{start}"
+
+    def add(self, fact: CardFact) -> None:
         account_id, kind, on = fact.account_id, fact.event, fact.on
-        if on > month_end and account_id not in before:
-            before[account_id] = now[account_id].bucket if account_id in now else "new"
-        a = now[account_id]
+        if not self._rule.counts(account_id, fact.position, on):
+            return
+        if on > self.month_end and account_id not in self.before:
+            self.before[account_id] = self.now[account_id].bucket if account_id in self.now else "new"
+        a = self.now.get(account_id)
+        if a is None:
+            a = self.now[account_id] = _Account()
         _apply(a, fact)
-        if period_from <= on and kind == "WrittenOff":
-            written_off += fact.amount or 0
-        if period_from <= on and kind == "Recovered":
-            recovered += fact.amount or 0
-    for account_id, a in now.items():
-        before.setdefault(account_id, a.bucket)
-    live = {k: a for k, a in now.items() if a.issued}
-    by_status = _group(live.values(), lambda a: a.status)
-    on_books = [a for a in live.values() if a.status not in ("written_off", "closed")]
-    by_bucket = _group(on_books, lambda a: a.bucket, order=BUCKETS)  # days-past-due order
-    rolls = Counter((before[k], a.bucket) for k, a in live.items() if before[k] != "new")
-    delinquent_before = [k for k in live if before[k] not in ("current", "new")]
-    cured = sum(1 for k in delinquent_before if live[k].bucket == "current")
-    issued = len(live)
-    open_accounts = [
-        a for a in live.values() if a.status not in ("closed", "written_off", "expired")
-    ]
-    long_term_dormant = _percent(sum(a.dormancy == "long_term" for a in open_accounts), issued)
-    return PortfolioReport(
-        as_of=as_of,
-        position=position,
-        accounts_by_status=by_status,
-        accounts_by_bucket=by_bucket,
-        balances_by_class=tuple(
-            (c, sum((a.balance for a in live.values() if a.classification == c), Decimal(0)))
-            for c in CARD_CLASSES
-        ),
-        roll_rates=tuple(
-            sorted(
-                ((f, t, n) for (f, t), n in rolls.items()),
-                key=lambda r: (BUCKETS.index(r[0]), BUCKETS.index(r[1])),
-            )
-        ),
-        cure_rate_percent=_percent(cured, len(delinquent_before)),
-        written_off=written_off,
-        recovered=recovered,
-        issued=issued,
-        activation_rate_percent=_percent(sum(a.activated for a in live.values()), issued),
-        dormant_percent=_percent(sum(a.dormancy != "none" for a in open_accounts), issued),
-        long_term_dormant_percent=long_term_dormant,
-        long_term_dormant_ceiling_percent=ceiling_percent,
-        long_term_dormant_within_ceiling=(long_term_dormant or Decimal(0)) <= ceiling_percent,
-        period_from=period_from,
-    )
+        if self.period_from <= on and kind == "WrittenOff":
+            self.written_off += fact.amount or 0
+        if self.period_from <= on and kind == "Recovered":
+            self.recovered += fact.amount or 0
+
+    def encode(self) -> bytes:
+        cut = {k: v for k, v in self._rule.cut.items() if isinstance(k, UUID)}
+        return _encode_state(_PortfolioState(self.now, self.before, self.written_off,
+                                             self.recovered, cut))
+
+    @classmethod
+    def restore(cls, as_of: date, period_from: date | None, state: bytes) -> PortfolioFold:
+        return cls(as_of, period_from, _decode_state(state))
+
+    def report(self, position: int, ceiling_percent: Decimal) -> PortfolioReport:
+        now, before = self.now, dict(self.before)
+        for account_id, a in now.items():
+            before.setdefault(account_id, a.bucket)
+        live = {k: a for k, a in now.items() if a.issued}
+        by_status = _group(live.values(), lambda a: a.status)
+        on_books = [a for a in live.values() if a.status not in ("written_off", "closed")]
+        by_bucket = _group(on_books, lambda a: a.bucket, order=BUCKETS)  # days-past-due order
+        rolls = Counter((before[k], a.bucket) for k, a in live.items() if before[k] != "new")
+        delinquent_before = [k for k in live if before[k] not in ("current", "new")]
+        cured = sum(1 for k in delinquent_before if live[k].bucket == "current")
+        issued = len(live)
+        open_accounts = [
+            a for a in live.values() if a.status not in ("closed", "written_off", "expired")
+        ]
+        long_term_dormant = _percent(sum(a.dormancy == "long_term" for a in open_accounts),
+                                     issued)
+        return PortfolioReport(
+            as_of=self.as_of,
+            position=position,
+            accounts_by_status=by_status,
+            accounts_by_bucket=by_bucket,
+            balances_by_class=tuple(
+                (c, sum((a.balance for a in live.values() if a.classification == c), Decimal(0)))
+                for c in CARD_CLASSES
+            ),
+            roll_rates=tuple(
+                sorted(
+                    ((f, t, n) for (f, t), n in rolls.items()),
+                    key=lambda r: (BUCKETS.index(r[0]), BUCKETS.index(r[1])),
+                )
+            ),
+            cure_rate_percent=_percent(cured, len(delinquent_before)),
+            written_off=self.written_off,
+            recovered=self.recovered,
+            issued=issued,
+            activation_rate_percent=_percent(sum(a.activated for a in live.values()), issued),
+            dormant_percent=_percent(sum(a.dormancy != "none" for a in open_accounts), issued),
+            long_term_dormant_percent=long_term_dormant,
+            long_term_dormant_ceiling_percent=ceiling_percent,
+            long_term_dormant_within_ceiling=(long_term_dormant or Decimal(0)) <= ceiling_percent,
+            period_from=self._period_given,
+        )
+
+
+_encode_state = msgspec.json.Encoder().encode
+_decode_state = msgspec.json.Decoder(_PortfolioState).decode
 
 
 def _apply(a: _Account, fact: CardFact) -> None:

@@ -8,13 +8,14 @@ so a report as of an earlier date ignores everything recorded for later dates.
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections import Counter, defaultdict
+from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import singledispatchmethod
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 from uuid import UUID
 
+import msgspec
 from attrs import define, frozen
 from eventsourcing.persistence import Tracking
 from msgspec import Struct
@@ -23,7 +24,7 @@ from clientbook.domain.complaint import Complaint
 from clientbook.domain.money import Money
 from clientbook.projections.complaints import COMPLAINT_EVENTS
 from clientbook.projections.handlers import EventProjection
-from clientbook.domain.as_of import dated_prefix
+from clientbook.domain.as_of import AsOf
 from clientbook.projections.view import TrackedView, event_class, topics
 
 TWO_PLACES = Decimal("0.01")
@@ -53,6 +54,12 @@ class ComplaintFactsView(TrackedView):
     def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
         """All facts in log order, up to a log position when one is given."""
 
+    @abstractmethod
+    def facts_for(self, after: int, up_to: int, on: date) -> tuple[int, Iterator[Fact]]:
+        """The facts after a position and up to another that a report as of `on` must fold,
+        in log order, and the position they are complete to (the facts left out after it are
+        all dated after `on`)."""
+
 
 def _complaint(name: str) -> type:
     return event_class(Complaint, name)
@@ -63,7 +70,7 @@ class ComplaintFactsProjection(EventProjection[ComplaintFactsView]):
     report as of an earlier date stops before it)."""
 
     name = "complaint_facts"
-    version = 2
+    version = 3  # 3: fact blocks keep their earliest business date
     topics = topics(*COMPLAINT_EVENTS)
 
     @singledispatchmethod
@@ -163,55 +170,107 @@ def complaints_report(
     position: int = 0,
 ) -> ComplaintsReport:
     """Fold the facts recorded for business dates up to `as_of` into the period's figures."""
-    as_of = as_of or period_to
-    within = lambda day: period_from <= day <= period_to  # noqa: E731
-    complaints: dict[UUID, _Complaint] = {}
-    counted: defaultdict[str, set[UUID]] = defaultdict(set)  # event -> complaints, not events
-    approved: defaultdict[str, Decimal] = defaultdict(Decimal)
-    paid: defaultdict[str, Decimal] = defaultdict(Decimal)
-    scores: list[int] = []
-    for fact in dated_prefix(facts, as_of, lambda f: f.complaint_id, lambda f: f.on):
+    fold = ComplaintsFold(period_from, period_to, as_of)
+    for fact in facts:
+        fold.add(fact)
+    return fold.report(position)
+
+
+class _ComplaintsState(Struct):
+    complaints: dict[UUID, _Complaint]
+    counted: dict[str, set[UUID]]
+    approved: dict[str, Decimal]
+    paid: dict[str, Decimal]
+    score_total: int
+    scores: int
+    cut: dict[UUID, int]
+
+
+class ComplaintsFold:
+    """The complaints report's fold for a period as of a date, fact by fact, in log order; its
+    state is a checkpoint (`encode`, `restore`) that a later report resumes."""
+
+    def __init__(self, period_from: date, period_to: date, as_of: date | None = None,
+                 state: _ComplaintsState | None = None) -> None:
+        self.period_from, self.period_to = period_from, period_to
+        self.as_of = as_of or period_to
+        self._s = state or _ComplaintsState({}, {}, {}, {}, 0, 0, {})
+        self._rule = AsOf(self.as_of, self._s.cut)  # facts in log order: a position orders them
+
+    @staticmethod
+    def key(period_from: date, period_to: date, as_of: date | None) -> str:
+        """The parameters a checkpoint of this fold holds for (with the facts' version)."""
+        return (f"v{ComplaintFactsProjection.version}/{period_from.isoformat()}/"
+                f"{period_to.isoformat()}/{(as_of or period_to).isoformat()}")
+
+    def _within(self, day: date) -> bool:
+        return self.period_from <= day <= self.period_to
+
+    def add(self, fact: Fact) -> None:
+        if not self._rule.counts(fact.complaint_id, fact.position, fact.on):
+            return
+        s = self._s
         if fact.event == "Received":
-            complaints[fact.complaint_id] = _Complaint.received(fact)
-        c = complaints.get(fact.complaint_id)
+            s.complaints[fact.complaint_id] = _Complaint.received(fact)
+        c = s.complaints.get(fact.complaint_id)
         if c is None:  # received after the as-of date
-            continue
-        if not within(fact.on):
+            return
+        if not self._within(fact.on):
             _apply(c, fact)
-            continue
-        counted[fact.event].add(fact.complaint_id)
+            return
+        s.counted.setdefault(fact.event, set()).add(fact.complaint_id)
         if fact.event in ("ResolutionApproved", "CompensationPaid") and fact.amount is not None:
-            totals = approved if fact.event == "ResolutionApproved" else paid
-            totals[fact.amount.currency] += fact.amount.amount
+            totals = s.approved if fact.event == "ResolutionApproved" else s.paid
+            currency = fact.amount.currency
+            totals[currency] = totals.get(currency, Decimal(0)) + fact.amount.amount
         if fact.event == "FollowedUp" and fact.satisfaction is not None:
-            scores.append(fact.satisfaction)
+            s.score_total += fact.satisfaction
+            s.scores += 1
         _apply(c, fact)
-    received = [c for c in complaints.values() if within(c.received_on)]
-    closed = [c for c in complaints.values() if c.first_closed_on and within(c.first_closed_on)]
-    in_time = sum(1 for c in closed if c.in_time)
-    days = [(c.first_closed_on - c.received_on).days for c in closed if c.first_closed_on]
-    return ComplaintsReport(
-        period_from=period_from,
-        period_to=period_to,
-        as_of=as_of,
-        position=position,
-        received=len(received),
-        accepted=len(counted["Accepted"]),
-        rejected=len(counted["Rejected"]),
-        closed=len(closed),
-        closed_in_time=in_time,
-        closed_in_time_percent=_ratio(Decimal(100 * in_time), len(closed)),
-        open_overdue=sum(1 for c in complaints.values() if c.open and c.deadline < as_of),
-        reopened=len(counted["Reopened"]),
-        by_category=_count(c.category for c in received),
-        by_channel=_count(c.channel for c in received),
-        by_department=_count(c.department for c in received),
-        average_days_to_close=_ratio(Decimal(sum(days)), len(days)),
-        max_days_to_close=max(days) if days else None,
-        compensation_approved=tuple(Money(v, k) for k, v in sorted(approved.items())),
-        compensation_paid=tuple(Money(v, k) for k, v in sorted(paid.items())),
-        average_satisfaction=_ratio(Decimal(sum(scores)), len(scores)),
-    )
+
+    def encode(self) -> bytes:
+        self._s.cut = {k: v for k, v in self._rule.cut.items() if isinstance(k, UUID)}
+        return _encode_state(self._s)
+
+    @classmethod
+    def restore(cls, period_from: date, period_to: date, as_of: date | None,
+                state: bytes) -> ComplaintsFold:
+        return cls(period_from, period_to, as_of, _decode_state(state))
+
+    def report(self, position: int) -> ComplaintsReport:
+        s, within, as_of = self._s, self._within, self.as_of
+        counted = s.counted
+        received = [c for c in s.complaints.values() if within(c.received_on)]
+        closed = [c for c in s.complaints.values()
+                  if c.first_closed_on and within(c.first_closed_on)]
+        in_time = sum(1 for c in closed if c.in_time)
+        days = [(c.first_closed_on - c.received_on).days for c in closed if c.first_closed_on]
+        return ComplaintsReport(
+            period_from=self.period_from,
+            period_to=self.period_to,
+            as_of=as_of,
+            position=position,
+            received=len(received),
+            accepted=len(counted.get("Accepted", ())),
+            rejected=len(counted.get("Rejected", ())),
+            closed=len(closed),
+            closed_in_time=in_time,
+            closed_in_time_percent=_ratio(Decimal(100 * in_time), len(closed)),
+            open_overdue=sum(1 for c in s.complaints.values() if c.open and c.deadline < as_of),
+            reopened=len(counted.get("Reopened", ())),
+            by_category=_count(c.category for c in received),
+            by_channel=_count(c.channel for c in received),
+            by_department=_count(c.department for c in received),
+            average_days_to_close=_ratio(Decimal(sum(days)), len(days)),
+            max_days_to_close=max(days) if days else None,
+            compensation_approved=tuple(Money(v, k) for k, v in sorted(s.approved.items())),
+            compensation_paid=tuple(Money(v, k) for k, v in sorted(s.paid.items())),
+            average_satisfaction=_ratio(Decimal(s.score_total), s.scores),
+        )
+
+
+_encode_state = msgspec.json.Encoder().encode
+_decode_state = msgspec.json.Decoder(_ComplaintsState).decode
 
 
 def _apply(c: _Complaint, fact: Fact) -> None:

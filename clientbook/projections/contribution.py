@@ -57,7 +57,7 @@ def _of(aggregate: type, name: str) -> type:
 
 class ContributionProjection(EventProjection[ContributionView]):
     name = "contribution"
-    version = 1
+    version = 2  # 2: fact blocks keep their earliest business date
     topics = topics(
         *events_of(Customer, "Registered", "ManagerReassigned", "SegmentChanged", "Closed",
                    "ContributionReported"),

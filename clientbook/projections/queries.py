@@ -23,10 +23,11 @@ from clientbook.projections.cards import (
     CardAccountsView,
     CardView,
     PortfolioReport,
-    portfolio,
+    PortfolioFold,
     view_of,
 )
 from clientbook.projections.cfpb import cfpb_rows
+from clientbook.projections.checkpoints import ReportCheckpoints, resumed
 from clientbook.projections.complaints import (
     ComplaintCard,
     ComplaintCardsView,
@@ -36,7 +37,7 @@ from clientbook.projections.complaints import (
 from clientbook.projections.complaints_report import (
     ComplaintFactsView,
     ComplaintsReport,
-    complaints_report,
+    ComplaintsFold,
 )
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
@@ -140,6 +141,8 @@ class ComplaintQueries:
         self._facts = facts
         self._refresh = refresh
         self._application_name = application_name
+        self.checkpoints: ReportCheckpoints | None = None
+        """Where the as-of report keeps its fold's state (the book sets it)."""
 
     def card(self, complaint_id: UUID, *, at_least: int | None = None) -> ComplaintCard:
         self._refresh(at_least)
@@ -185,13 +188,12 @@ class ComplaintQueries:
         reflected = self._facts.max_tracking_id(self._application_name) or 0
         if position is not None:
             reflected = min(reflected, position)
-        return complaints_report(
-            self._facts.facts(up_to_position=reflected),
-            period_from=period_from,
-            period_to=period_to,
-            as_of=as_of,
-            position=reflected,
-        )
+        fold = resumed(
+            self.checkpoints, "complaints", ComplaintsFold.key(period_from, period_to, as_of),
+            reflected, lambda: ComplaintsFold(period_from, period_to, as_of),
+            lambda state: ComplaintsFold.restore(period_from, period_to, as_of, state),
+            lambda after, up_to: self._facts.facts_for(after, up_to, as_of or period_to))
+        return fold.report(reflected)
 
     def cfpb(self, company: str) -> list[dict[str, str]]:
         return cfpb_rows(self.cards(), company)
@@ -251,6 +253,8 @@ class CardQueries:
         self._policy = policy
         self._refresh = refresh
         self._application_name = application_name
+        self.checkpoints: ReportCheckpoints | None = None
+        """Where the as-of report keeps its fold's state (the book sets it)."""
 
     def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True,
                  at_least: int | None = None) -> list[CardView]:
@@ -278,10 +282,13 @@ class CardQueries:
         reflected = self._view.max_tracking_id(self._application_name) or 0
         if position is not None:
             reflected = min(reflected, position)
-        return portfolio(self._view.facts(up_to_position=reflected), as_of=as_of, position=reflected,
-                         ceiling_percent=self._policy.at(reflected).in_force(as_of)
-                         .card_long_dormant_ceiling_percent,
-                         period_from=period_from)
+        fold = resumed(
+            self.checkpoints, "portfolio", PortfolioFold.key(as_of, period_from), reflected,
+            lambda: PortfolioFold(as_of, period_from),
+            lambda state: PortfolioFold.restore(as_of, period_from, state),
+            lambda after, up_to: self._view.facts_for(after, up_to, as_of))
+        ceiling = self._policy.at(reflected).in_force(as_of).card_long_dormant_ceiling_percent
+        return fold.report(reflected, ceiling)
 
 
 class Reports:

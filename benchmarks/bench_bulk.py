@@ -1,0 +1,329 @@
+#!/usr/bin/env python
+"""Benchmark: bulk work against the speed of the storage, ratios in one run (issue 16).
+
+On one book (a temp SQLite file, or a fresh PostgreSQL schema) built by the UCI card import of
+--rows holders (plus, with --demo-days, the demo's activity continuing the same book):
+
+(a) import: events/s of `book.import_uci_cards` against plain eventsourcing saving the same
+    number of events in transactions of the sizes the import made (bench_cards.raw_save_seconds;
+    only its `app.save` calls timed). Target >= 0.5.
+(b) batched saves: events/s inside `app.save` during the import (mapping, chain, insert) against
+    a raw insert of rows of the same sizes in transactions of the same sizes into a plain table
+    of the same columns (SQLite executemany; PostgreSQL COPY). Target >= 0.3.
+(c) close of business for one day (2005-10-01, the statement day after the import; the days
+    before it closed first, untimed): accounts/s against loading the same accounts and saving
+    them with no command — one by one (`command_each`, the shape of main's batch) and in pages
+    (`load_many`, this branch's). Target >= 1.0, and accounts/s not falling as the book grows.
+(d) the cache: a load-and-no-op-save pass (in pages) over every account with the default cache
+    against the same pass with a cache that holds them all (the cliff: 8.6x on main).
+(e) as-of reports: the portfolio and the complaints report as of a date back in the log, on
+    the whole log, against a full replay of the log (read and decode every event) and against
+    main's way (fold every fact up to the position): first without a checkpoint, then again
+    after one more business day, resumed from the checkpoint the first left. Peak memory
+    (tracemalloc) of each. Target <= 0.05 of the full replay, <= 150 MiB.
+
+Run: .venv/bin/python benchmarks/bench_bulk.py --rows 3000 [--backend postgres] [--demo-days 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from _report import show_table  # benchmarks/_report.py
+from bench_cards import DATA, raw_save_seconds
+
+from clientbook.application.app import ClientBookApplication
+from clientbook.book import ClientBook
+from clientbook.demo import Demo
+from clientbook.domain.card import CardAccount
+from clientbook.infrastructure.store import parse_store_url
+from clientbook.projections.cards import portfolio
+from clientbook.projections.complaints_report import complaints_report
+
+DAY = date(2005, 10, 1)
+POSTGRES = os.environ.get("CLIENTBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+MIB = 1024 * 1024
+
+
+def say(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def timed(fn: Callable[[], object]) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def peak(fn: Callable[[], object]) -> float:
+    """Peak memory (MiB) that `fn` allocates, by tracemalloc (run apart from the timings)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1] / MIB
+    finally:
+        tracemalloc.stop()
+
+
+class Recorded:
+    """Every insert the book's recorder makes (its size and rows' sizes), and the time spent in
+    `app.save` (mapping, chain and insert)."""
+
+    def __init__(self, app: ClientBookApplication) -> None:
+        self.sizes: list[int] = []
+        self.rows: list[list[tuple[int, int]]] = []  # per insert: (topic length, state length)
+        self.save_s = 0.0
+        recorder: Any = app.recorder
+        insert, save = recorder.insert_events, app.save
+
+        def counting_insert(stored: list[Any], **kwargs: Any) -> Any:
+            if stored:
+                self.sizes.append(len(stored))
+                self.rows.append([(len(s.topic), len(s.state)) for s in stored])
+            return insert(stored, **kwargs)
+
+        def timed_save(*objs: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return save(*objs, **kwargs)
+            finally:
+                self.save_s += time.perf_counter() - t0
+
+        recorder.insert_events, app.save = counting_insert, timed_save  # type: ignore[method-assign]
+        self._undo = lambda: (setattr(recorder, "insert_events", insert),
+                              setattr(app, "save", save))
+
+    def stop(self) -> None:
+        self._undo()
+
+
+def raw_insert_seconds(kind: str, target: str, inserts: list[list[tuple[int, int]]]) -> float:
+    """The physical insert rate: rows of the same sizes, in transactions of the same sizes,
+    into a plain table of the log's columns (SQLite executemany; PostgreSQL COPY)."""
+    spent, version = 0.0, 0
+    if kind == "sqlite":
+        db = sqlite3.connect(target, isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, "
+                   "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+        for rows in inserts:
+            batch = []
+            for topic, state in rows:
+                version += 1
+                batch.append((uuid.uuid4().hex, version, "t" * topic, b"s" * state))
+            t0 = time.perf_counter()
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO raw VALUES (?,?,?,?)", batch)
+            db.execute("COMMIT")
+            spent += time.perf_counter() - t0
+        db.close()
+        return spent
+    with psycopg.connect(target, autocommit=True) as conn:
+        schema = f"raw_{uuid.uuid4().hex[:10]}"
+        conn.execute(f"CREATE SCHEMA {schema}")
+        try:
+            conn.execute(f"CREATE TABLE {schema}.raw (originator_id uuid, originator_version "
+                         "bigint, topic text, state bytea, PRIMARY KEY (originator_id, "
+                         "originator_version))")
+            for rows in inserts:
+                batch = []
+                for topic, state in rows:
+                    version += 1
+                    batch.append((uuid.uuid4(), version, "t" * topic, b"s" * state))
+                t0 = time.perf_counter()
+                with conn.transaction(), conn.cursor() as cur:
+                    with cur.copy(f"COPY {schema}.raw FROM STDIN") as copy:
+                        for row in batch:
+                            copy.write_row(row)
+                spent += time.perf_counter() - t0
+        finally:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    return spent
+
+
+def full_replay_seconds(book: ClientBook) -> float:
+    """Read and decode every event of the log, in pages (what an as-of replay cost)."""
+    recorder, decode = book.app.recorder, book.app.mapper.to_domain_event
+
+    def replay() -> None:
+        position = 0
+        while True:
+            page = recorder.select_notifications(start=position, limit=1000,
+                                                 inclusive_of_start=False)
+            for n in page:
+                decode(n)
+            if len(page) < 1000:
+                return
+            position = page[-1].id
+
+    return timed(replay)
+
+
+def run(url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
+        ) -> tuple[list[tuple[str, ...]], list[str]]:
+    out: list[tuple[str, ...]] = []
+    notes: list[str] = []
+
+    def row(what: str, count: int, unit: str, ours: float, base: float, target: str,
+            note: str = "") -> None:
+        ratio = (count / ours) / (count / base) if ours and base else float("nan")
+        out.append((what, f"{count:,}", unit, f"{count / ours:,.0f}", f"{count / base:,.0f}",
+                    f"{ratio:.3f}", target, note))
+
+    book = ClientBook.open(url)
+    try:
+        recorded = Recorded(book.app)
+        say(f"importing {rows:,} rows")
+        written: list[int] = []
+        import_s = timed(lambda: written.append(book.import_uci_cards(DATA, rows=rows)))
+        recorded.stop()
+        events = written[0]
+        say(f"import: {events:,} events in {import_s:.1f} s; raw baselines")
+        base_env = dict(parse_store_url(
+            f"sqlite:///{os.path.join(tmp, 'raw.db')}" if kind == "sqlite"
+            else f"{POSTGRES}?schema=rawes_{uuid.uuid4().hex[:8]}").env)
+        raw_s = raw_save_seconds(base_env, recorded.sizes, 2 * rows)
+        row("(a) import vs raw batched saves", events, "events", import_s, raw_s, ">= 0.5",
+            f"{len(recorded.sizes)} transactions, {2 * rows:,} aggregates")
+        insert_s = raw_insert_seconds(kind, os.path.join(tmp, "raw-insert.db")
+                                      if kind == "sqlite" else POSTGRES, recorded.rows)
+        row("(b) batched saves vs raw insert", events, "events", recorded.save_s, insert_s,
+            ">= 0.3", "time inside app.save during the import")
+        if demo_days:
+            say(f"demo activity: {demo_days} days from {DAY + timedelta(days=1)} (untimed)")
+            Demo(book, seed=16, managers=4, start=DAY + timedelta(days=1)).run(
+                customers=max(50, rows // 20), days=demo_days)
+        else:
+            book.close_of_business(DAY - timedelta(days=1))
+        head = book.head
+        notes.append(f"book: {head:,} events ({rows:,} UCI rows"
+                     + (f" + {demo_days} demo days" if demo_days else "") + ")")
+
+        if not demo_days:  # (c) and (d) on the statement day after the import
+            due = book.card_accounts.cards_due(DAY)
+            views = book.card_accounts.accounts(DAY)
+            all_ids = [v.account_id for v in views]
+            noop: Callable[[CardAccount], bool] = lambda account: True
+
+            def one_by_one(ids: list[Any]) -> None:
+                book.app.command_each(CardAccount, ids, noop)
+
+            def in_pages(ids: list[Any]) -> None:
+                loaded = list(book.app.load_many(CardAccount, ids, "card account"))
+                book.app.give_back(*loaded)
+
+            in_pages(all_ids)  # warm-up (untimed)
+            single = [timed(lambda: one_by_one(due))]
+            paged = [timed(lambda: in_pages(due))]
+            close_s = timed(lambda: book.close_of_business(DAY))
+            single.append(timed(lambda: one_by_one(due)))
+            paged.append(timed(lambda: in_pages(due)))
+            row("(c) close of business, 1 day", len(due), "accounts", close_s,
+                statistics.median(single), ">= 1.0", "vs load one by one + no-op save")
+            row("(c) close of business, 1 day", len(due), "accounts", close_s,
+                statistics.median(paged), ">= 1.0", "vs load in pages + no-op give-back")
+            cache: Any = book.app.repository.cache
+            default = timed(lambda: in_pages(all_ids))
+            cache.maxsize, cache.full = 10**9, False
+            in_pages(all_ids)  # fill it (untimed)
+            holds_all = timed(lambda: in_pages(all_ids))
+            row("(d) pass over all accounts, default cache", len(all_ids), "accounts", default,
+                holds_all, "no cliff", f"vs a cache that holds all {len(all_ids):,}")
+
+        say("as-of reports")
+        replay_s = full_replay_seconds(book)
+        period_to = as_of
+        cards_view, facts_view = book.card_accounts._view, book.complaint_cards._facts
+        head = book.head
+
+        def old_portfolio() -> Any:
+            return portfolio(cards_view.facts(up_to_position=head), as_of=as_of, position=head,
+                             ceiling_percent=book.policy.in_force(as_of)
+                             .card_long_dormant_ceiling_percent)
+
+        def old_complaints() -> Any:
+            return complaints_report(facts_view.facts(up_to_position=head),
+                                     period_from=as_of.replace(day=1), period_to=period_to,
+                                     as_of=as_of, position=head)
+
+        def new_portfolio() -> Any:
+            return book.reports.portfolio(as_of=as_of, position=head)
+
+        def new_complaints() -> Any:
+            return book.reports.complaints(period_from=as_of.replace(day=1),
+                                           period_to=period_to, as_of=as_of, position=head)
+
+        book.card_accounts.accounts(as_of)  # views at the head (untimed)
+        old_p, old_c = timed(old_portfolio), timed(old_complaints)
+        old_p_mib, old_c_mib = peak(old_portfolio), peak(old_complaints)
+        first_p, first_c = timed(new_portfolio), timed(new_complaints)
+        assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
+        next_day = (book.last_business_date_closed or DAY) + timedelta(days=1)
+        book.close_of_business(next_day)  # one more business day after the checkpoint
+        book.card_accounts.accounts(next_day)
+        head = book.head
+        again_p, again_c = timed(new_portfolio), timed(new_complaints)
+        new_p_mib, new_c_mib = peak(new_portfolio), peak(new_complaints)
+        assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
+        for name, first, again, old, mib, old_mib in (
+                ("portfolio", first_p, again_p, old_p, new_p_mib, old_p_mib),
+                ("complaints", first_c, again_c, old_c, new_c_mib, old_c_mib)):
+            out.append((f"(e) {name} as of {as_of}", f"{head:,}", "events",
+                        f"{first:.3f} s / {again:.3f} s", f"{replay_s:.2f} s",
+                        f"{first / replay_s:.4f} / {again / replay_s:.4f}", "<= 0.05",
+                        f"first / resumed; main's fold {old:.3f} s; peak {mib:.1f} MiB "
+                        f"(main's {old_mib:.1f}); target <= 150 MiB"))
+    finally:
+        book.close()
+    return out, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--rows", type=int, default=3000, help="UCI rows to import (default 3000)")
+    p.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
+    p.add_argument("--demo-days", type=int, default=0,
+                   help="continue the book with the demo's activity for this many days")
+    p.add_argument("--as-of", type=date.fromisoformat, default=date(2005, 4, 30),
+                   help="the as-of date of (e) (default 2005-04-30, the data's first month end)")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="clientbook-bench-bulk-") as tmp:
+        if args.backend == "sqlite":
+            url = f"sqlite:///{Path(tmp, 'book.db')}"
+        else:
+            url = f"{POSTGRES}?schema=bulk_{uuid.uuid4().hex[:10]}"
+        try:
+            rows, notes = run(url, args.backend, tmp, args.rows, args.demo_days, args.as_of)
+        finally:
+            if args.backend == "postgres":
+                with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                    conn.execute(f"DROP SCHEMA IF EXISTS {url.rsplit('=', 1)[1]} CASCADE")
+    notes.append(f"Total run time {time.perf_counter() - t0:.0f} s. ours/baseline: ratio of "
+                 "rates (higher is better), except (e): time ours / time of the full replay.")
+    cols = ("measurement", "count", "unit", "ours /s", "baseline /s", "ours/baseline", "target",
+            "notes")
+    show_table(f"clientbook bulk work ({args.backend}, --rows {args.rows}"
+               f"{f', --demo-days {args.demo_days}' if args.demo_days else ''})",
+               cols, rows, {1, 3, 4, 5}, notes)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Bulk reads for batches: many aggregates' latest snapshots and the events after them, or the
+events after versions a cache already holds, in one query per page of aggregates.
+
+A close of business loads thousands of aggregates; one by one, each costs a snapshot query and
+an events query (or a fast-forward query on a cache hit). These recorders answer a whole page
+with one statement: `known` maps each aggregate to the version the caller holds (0 for none),
+and the answer is, per aggregate, its newest snapshot newer than that version (if any) and every
+event after the later of the two, in version order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from psycopg.sql import SQL, Identifier
+
+Latest = dict[UUID, tuple[StoredEvent | None, list[StoredEvent]]]
+"""Per aggregate: its newest snapshot after the known version (or None), then its events after
+the snapshot or the known version."""
+
+
+def _gathered(rows: list[tuple[Any, ...]], convert: Any) -> Latest:
+    """Rows of (is_snapshot, originator_id, version, topic, state), snapshots first per id and
+    events in version order, gathered per aggregate."""
+    latest: Latest = {}
+    for is_snapshot, originator_id, version, topic, state in rows:
+        aggregate_id: UUID = convert(originator_id)
+        stored = StoredEvent(aggregate_id, version, topic, bytes(state))
+        snapshot, events = latest.setdefault(aggregate_id, (None, []))
+        if is_snapshot:
+            latest[aggregate_id] = (stored, events)
+        else:
+            events.append(stored)
+    return latest
+
+
+class SQLiteBulkReads:
+    """`select_latest` for the SQLite application recorder (ids are stored as hex)."""
+
+    events_table_name: str
+    datastore: Any
+
+    def select_latest(self, known: Mapping[UUID, int], snapshots_table: str | None) -> Latest:
+        if not known:
+            return {}
+        values = ",".join("(?,?)" for _ in known)
+        params: list[Any] = []
+        for aggregate_id, version in known.items():
+            params += [aggregate_id.hex, version]
+        events = self.events_table_name
+        if snapshots_table is None:
+            statement = (
+                f"WITH known(id, v) AS (VALUES {values}) "
+                f"SELECT 0, e.originator_id, e.originator_version, e.topic, e.state "
+                f"FROM known k JOIN {events} e ON e.originator_id = k.id "
+                "WHERE e.originator_version > k.v ORDER BY 2, 3"
+            )
+        else:
+            statement = (
+                f"WITH known(id, v) AS (VALUES {values}), "
+                f"latest AS (SELECT s.originator_id AS id, max(s.originator_version) AS v "
+                f"FROM known k JOIN {snapshots_table} s ON s.originator_id = k.id "
+                "WHERE s.originator_version > k.v GROUP BY s.originator_id) "
+                "SELECT 1, s.originator_id, s.originator_version, s.topic, s.state "
+                f"FROM latest l JOIN {snapshots_table} s "
+                "ON s.originator_id = l.id AND s.originator_version = l.v "
+                "UNION ALL "
+                "SELECT 0, e.originator_id, e.originator_version, e.topic, e.state "
+                f"FROM known k JOIN {events} e ON e.originator_id = k.id "
+                "LEFT JOIN latest l ON l.id = k.id "
+                "WHERE e.originator_version > max(k.v, coalesce(l.v, 0)) ORDER BY 2, 1 DESC, 3"
+            )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            rows = [tuple(row) for row in c.fetchall()]
+        ids = {aggregate_id.hex: aggregate_id for aggregate_id in known}  # each made once
+        return _gathered(rows, ids.__getitem__)
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int:
+        """The aggregate's version when the log ended at `position` (0: it had no event yet):
+        read by its key, not by scanning the log up to the position."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT max(originator_version) FROM {self.events_table_name} "
+                      "WHERE originator_id = ? AND rowid <= ?", (aggregate_id.hex, position))
+            row = c.fetchone()
+        return int(row[0] or 0)
+
+
+class PostgresBulkReads:
+    """`select_latest` for the PostgreSQL application recorder: the page goes as two arrays."""
+
+    events_table_name: str
+    datastore: Any
+
+    def select_latest(self, known: Mapping[UUID, int], snapshots_table: str | None) -> Latest:
+        if not known:
+            return {}
+        schema, events = Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        given = "known AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[]) AS k(id, v))"
+        if snapshots_table is None:
+            statement = SQL(
+                "WITH " + given + " SELECT false AS is_snapshot, e.originator_id, e.originator_version, "
+                "e.topic, e.state FROM known k JOIN {0}.{1} e ON e.originator_id = k.id "
+                "WHERE e.originator_version > k.v ORDER BY 2, 3"
+            ).format(schema, events)
+        else:
+            statement = SQL(
+                "WITH " + given + ", "
+                "latest AS (SELECT s.originator_id AS id, max(s.originator_version) AS v "
+                "FROM known k JOIN {0}.{2} s ON s.originator_id = k.id "
+                "WHERE s.originator_version > k.v GROUP BY s.originator_id) "
+                "SELECT true AS is_snapshot, s.originator_id, s.originator_version, s.topic, s.state "
+                "FROM latest l JOIN {0}.{2} s "
+                "ON s.originator_id = l.id AND s.originator_version = l.v "
+                "UNION ALL "
+                "SELECT false, e.originator_id, e.originator_version, e.topic, e.state "
+                "FROM known k JOIN {0}.{1} e ON e.originator_id = k.id "
+                "LEFT JOIN latest l ON l.id = k.id "
+                "WHERE e.originator_version > greatest(k.v, coalesce(l.v, 0)) "
+                "ORDER BY 2, 1 DESC, 3"
+            ).format(schema, events, Identifier(snapshots_table))
+        params = [list(known), list(known.values())]
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, params, prepare=True)
+            rows = [tuple(row.values()) for row in cursor.fetchall()]
+        return _gathered(rows, lambda originator_id: originator_id)
+
+    def version_at(self, aggregate_id: UUID, position: int) -> int:
+        """The aggregate's version when the log ended at `position` (0: it had no event yet):
+        read by its key, not by scanning the log up to the position."""
+        statement = SQL(
+            "SELECT max(originator_version) AS v FROM {0}.{1} "
+            "WHERE originator_id = %s AND notification_id <= %s"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with self.datastore.get_connection() as connection, connection.cursor() as cursor:
+            cursor.execute(statement, (aggregate_id, position), prepare=True)
+            row = cursor.fetchone()
+        return int(row["v"] or 0) if row else 0

@@ -1,0 +1,40 @@
+"""A book's as-of reports resume from the checkpoints they leave, and answer what a full
+replay of the facts answers: the demo's book, reports at rising positions as of random dates."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+from clientbook import ClientBook
+from clientbook.demo import Demo
+from clientbook.projections.cards import portfolio
+from clientbook.projections.complaints_report import complaints_report
+
+START = date(2026, 7, 1)
+DAYS = 40
+
+
+def test_as_of_reports_from_checkpoints_equal_the_full_replay_at_rising_positions() -> None:
+    rng = random.Random(16)
+    with ClientBook.open("memory:") as book:
+        Demo(book, seed=16, managers=2, start=START).run(customers=14, days=DAYS)
+        checkpoints = book.card_accounts.checkpoints
+        assert checkpoints is not None and checkpoints is book.complaint_cards.checkpoints
+        checkpoints.every = 1  # every report leaves one
+        head = book.head
+        cards, facts = book.card_accounts._view, book.complaint_cards._facts  # the views
+        for _ in range(3):
+            on = START + timedelta(days=rng.randrange(DAYS))
+            period_to = on + timedelta(days=rng.randrange(10))
+            for position in sorted(rng.sample(range(1, head + 1), 3)) + [head]:
+                got = book.reports.portfolio(as_of=on, position=position)
+                assert got == portfolio(
+                    cards.facts(up_to_position=position), as_of=on, position=position,
+                    ceiling_percent=got.long_term_dormant_ceiling_percent)
+                complaints = book.reports.complaints(period_from=START, period_to=period_to,
+                                                     as_of=on, position=position)
+                assert complaints == complaints_report(
+                    facts.facts(up_to_position=position), period_from=START,
+                    period_to=period_to, as_of=on, position=position)
+        assert checkpoints.nearest("portfolio", f"v3/{on}/{on.replace(day=1)}", head)
