@@ -93,3 +93,22 @@ def test_a_copy_shares_the_immutable_values_including_the_aggregates_own() -> No
         clone = copy.deepcopy(thing)
         assert clone.terms is thing.terms and clone.fixed is thing.fixed
         assert clone.nested[3] is thing.nested[3] and clone.flat is thing.flat
+
+
+@pytest.mark.parametrize("by", [None, "", 7])
+def test_every_event_records_who_acted_as_a_user_id(by: object) -> None:
+    thing = Thing(by="u")
+    with pytest.raises(InvalidValueError) as refused:
+        thing.date(by=by, on=date(2026, 12, 1))  # type: ignore[arg-type]
+    assert str(refused.value) == f"an event records who acted as a user id, not {by!r}"
+    with pytest.raises(InvalidValueError):
+        Thing(by=by)  # type: ignore[arg-type]
+    assert len(thing.collect_events()) == 1
+
+
+def test_an_event_with_a_business_date_has_one() -> None:
+    thing = Thing(by="u")
+    with pytest.raises(InvalidValueError) as refused:
+        thing.date(by="u", on=None)  # type: ignore[arg-type]
+    assert str(refused.value) == "a business date must be a date, not None"
+    assert len(thing.collect_events()) == 1
