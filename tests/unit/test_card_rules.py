@@ -1,0 +1,259 @@
+"""A card account's rules (domain/card.py) as a person reads them: fees, promises, plans,
+blocks, limits, repricing, recoveries and closing, what each event records and each refusal's
+whole message."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Callable
+
+import pytest
+from test_card import CLERK, D, POLICY, active, buy
+
+from clientbook import Actor, Money
+from clientbook.domain.card import CardAccount
+from clientbook.domain.errors import (
+    ApprovalAuthorityError,
+    FourEyesError,
+    InvalidAmountError,
+    InvalidTransitionError,
+    InvalidValueError,
+    ReasonRequiredError,
+)
+
+LATER = D + timedelta(days=10)
+NUMBER = "K-000001"
+
+
+def message(error: type[Exception], command: Callable[[], object]) -> str:
+    with pytest.raises(error) as refused:
+        command()
+    return str(refused.value)
+
+
+def last(account: CardAccount) -> Any:
+    return account.collect_events()[-1]
+
+
+def closed() -> CardAccount:
+    account = active()
+    account.close(reason="on request", by=CLERK, on=D)
+    account.collect_events()
+    return account
+
+
+@pytest.mark.parametrize("kind", ["annual", "late", "over_limit", "cash_advance"])
+def test_a_fee_of_each_kind_is_charged_and_recorded(kind: str) -> None:
+    account = active()
+    account.charge_fee(kind, Money("25.00"), by="u-a", on=LATER)
+    event = last(account)
+    assert (event.component, event.kind, event.amount, event.by, event.on) == (
+        "fees", kind, Money("25.00"), "u-a", LATER)
+    assert account.component("fees") == Money("25.00") == account.balance
+
+
+def test_a_fee_of_no_known_kind_or_amount_or_on_a_closed_account_is_refused() -> None:
+    account = active()
+    assert message(InvalidValueError, lambda: account.charge_fee(
+        "stamp", Money("1.00"), by=CLERK, on=D)) == (
+        "fee 'stamp' is not annual, late, over_limit or cash_advance")
+    assert message(InvalidAmountError, lambda: account.charge_fee(
+        "late", Money("0.00"), by=CLERK, on=D)) == "a fee must be more than zero; got 0.00 CNY"
+    gone = closed()
+    assert message(InvalidTransitionError, lambda: gone.charge_fee(
+        "late", Money("1.00"), by=CLERK, on=D)) == (
+        f"card account {NUMBER} is closed; it cannot be charged a fee")
+
+
+def test_a_promise_to_pay_records_its_amount_and_date() -> None:
+    account = active()
+    account.promise(Money("100.00"), by_date=LATER, by="u-collector", on=D)
+    event = last(account)
+    assert (event.amount, event.by_date, event.by, event.on) == (
+        Money("100.00"), LATER, "u-collector", D)
+    assert account.promises == [(D, Money("100.00"), LATER)]
+    assert message(InvalidAmountError, lambda: account.promise(
+        Money("0.00"), by_date=LATER, by=CLERK, on=D)) == (
+        "a promise to pay must be more than zero; got 0.00 CNY")
+
+
+def test_a_repayment_plan_records_its_instalments_in_order_and_any_fees_waived() -> None:
+    account = active()
+    account.charge_fee("late", Money("50.00"), by=CLERK, on=D)
+    buy(account, "100.00")
+    plan = [(LATER + timedelta(days=30), Money("60.00")), (LATER, Money("90.00"))]
+    account.agree_plan(plan, waive_fees=False, by="u-collector", on=D)
+    event = last(account)
+    assert (event.instalments, event.fees_waived, event.by, event.on) == (
+        sorted(plan), None, "u-collector", D)
+    assert account.component("fees") == Money("50.00")
+    account.agree_plan(plan, waive_fees=True, by="u-collector", on=LATER)
+    event = last(account)
+    assert event.fees_waived == Money("50.00")
+    assert account.component("fees") == Money.zero() and account.balance == Money("100.00")
+    assert account.plans == [(D, tuple(sorted(plan))), (LATER, tuple(sorted(plan)))]
+    assert message(InvalidValueError, lambda: account.agree_plan(
+        [], waive_fees=False, by=CLERK, on=D)) == "a repayment plan needs instalments"
+
+
+def test_a_block_and_its_lifting_record_their_reasons() -> None:
+    account = active()
+    assert message(InvalidTransitionError, lambda: account.unblock(
+        reason="r", by=CLERK, on=D)) == f"card account {NUMBER} is not blocked"
+    assert message(ReasonRequiredError, lambda: account.block(reason=" ", by=CLERK, on=D)) == (
+        "a fraud block needs a reason")
+    account.block(reason=" stolen ", by="u-fraud", on=D)
+    event = last(account)
+    assert (event.reason, event.by, event.on, account.blocked) == ("stolen", "u-fraud", D, "stolen")
+    assert not buy(account, "1.00")
+    assert message(InvalidTransitionError, lambda: account.block(
+        reason="again", by=CLERK, on=D)) == f"card account {NUMBER} is already blocked"
+    assert message(ReasonRequiredError, lambda: account.unblock(reason="", by=CLERK, on=D)) == (
+        "lifting a block needs a reason")
+    account.unblock(reason=" found ", by="u-fraud2", on=LATER)
+    event = last(account)
+    assert (event.reason, event.by, event.on, account.blocked) == ("found", "u-fraud2", LATER, None)
+    assert buy(account, "1.00", LATER)
+
+
+def test_a_limit_decrease_is_below_the_limit_and_withdraws_a_pending_increase() -> None:
+    account = active()  # limit 10,000.00
+    assert message(InvalidAmountError, lambda: account.decrease_limit(
+        Money("-1.00"), reason="r", by=CLERK, on=D)) == (
+        "a credit limit cannot be negative; got -1.00 CNY")
+    assert message(InvalidAmountError, lambda: account.decrease_limit(
+        Money("10000.00"), reason="r", by=CLERK, on=D)) == (
+        "10,000.00 CNY is not below the limit of 10,000.00 CNY")
+    assert message(ReasonRequiredError, lambda: account.decrease_limit(
+        Money("5000.00"), reason=" ", by=CLERK, on=D)) == "a limit change needs a reason"
+    account.propose_limit_increase(Money("12000.00"), reason="income", by="u-p", on=D)
+    account.collect_events()
+    account.decrease_limit(Money("0.00"), reason=" risk ", by="u-risk", on=LATER)
+    withdrawn, changed = account.collect_events()
+    assert (withdrawn.limit, withdrawn.reason, withdrawn.by, withdrawn.on) == (
+        Money("12000.00"), "superseded by a limit decrease", "u-risk", LATER)
+    assert (changed.limit, changed.reason, changed.by, changed.on) == (
+        Money("0.00"), "risk", "u-risk", LATER)
+    assert account.limit == Money.zero() and account.pending_limit is None
+
+
+def test_a_limit_increase_is_proposed_above_the_limit_and_approved_by_another_within_authority(
+) -> None:
+    account = active()
+    assert message(InvalidAmountError, lambda: account.propose_limit_increase(
+        Money("10000.00"), reason="r", by=CLERK, on=D)) == (
+        "10,000.00 CNY is not above the limit of 10,000.00 CNY")
+    assert message(InvalidTransitionError, lambda: account.approve_limit_increase(
+        by=Actor("u-s", {"supervisor"}), policy=POLICY, on=D)) == (
+        f"card account {NUMBER} has no limit increase to approve")
+    assert message(ReasonRequiredError, lambda: account.propose_limit_increase(
+        Money("20000.00"), reason="", by=CLERK, on=D)) == "a limit increase needs a reason"
+    account.propose_limit_increase(Money("20000.00"), reason=" income ", by="u-p", on=D)
+    event = last(account)
+    assert (event.limit, event.reason, event.by, event.on) == (
+        Money("20000.00"), "income", "u-p", D)
+    assert message(FourEyesError, lambda: account.approve_limit_increase(
+        by=Actor("u-p", {"supervisor"}), policy=POLICY, on=D)) == (
+        f"the limit increase of card account {NUMBER} was prepared by u-p; another person must "
+        "approve it")
+    assert message(ApprovalAuthorityError, lambda: account.approve_limit_increase(
+        by=Actor("u-o", {"officer"}), policy=POLICY, on=D)) == (
+        f"u-o (officer) may approve up to 10,000.00 CNY; the new limit of card account {NUMBER} "
+        "is 20,000.00 CNY")
+    account.approve_limit_increase(by=Actor("u-s", {"supervisor"}), policy=POLICY, on=LATER)
+    event = last(account)
+    assert (event.limit, event.reason, event.by, event.on, account.limit) == (
+        Money("20000.00"), "increase approved", "u-s", LATER, Money("20000.00"))
+
+
+def test_repricing_records_its_dates_and_refuses_a_negative_apr_or_a_short_notice() -> None:
+    account = active()  # 18%
+    assert message(InvalidValueError, lambda: account.reprice(
+        Decimal("-0.01"), notified_on=D, effective_on=D, reason="r", policy=POLICY, by=CLERK,
+        on=D)) == "an APR cannot be negative"
+    soonest = D + timedelta(days=45)
+    assert message(InvalidValueError, lambda: account.reprice(
+        Decimal("20"), notified_on=D, effective_on=soonest - timedelta(days=1), reason="r",
+        policy=POLICY, by=CLERK, on=D)) == (
+        "an APR increase notified on 2026-01-05 takes effect on 2026-02-19 at the soonest")
+    assert message(ReasonRequiredError, lambda: account.reprice(
+        Decimal("20"), notified_on=D, effective_on=soonest, reason=" ", policy=POLICY,
+        by=CLERK, on=D)) == "repricing needs a reason"
+    account.reprice(Decimal("20"), notified_on=D, effective_on=soonest, reason=" market ",
+                    policy=POLICY, by="u-pricing", on=D)
+    event = last(account)
+    assert (event.apr, event.notified_on, event.effective_on, event.reason, event.by) == (
+        Decimal("20"), D, soonest, "market", "u-pricing")
+    account.reprice(Decimal("0"), notified_on=D, effective_on=D, reason="promotion",
+                    policy=POLICY, by=CLERK, on=D)  # a decrease: at once
+    assert account.apr == Decimal("0")
+
+
+def test_an_account_closes_once_at_zero_with_a_reason() -> None:
+    account = active()
+    buy(account, "10.00")
+    assert message(InvalidTransitionError, lambda: account.close(
+        reason="r", by=CLERK, on=D)) == (
+        f"card account {NUMBER} owes 10.00 CNY; it closes at zero")
+    account.pay(Money("10.00"), by=CLERK, on=D)
+    assert message(ReasonRequiredError, lambda: account.close(reason=" ", by=CLERK, on=D)) == (
+        "closing a card account needs a reason")
+    account.close(reason=" moved ", by="u-a", on=LATER)
+    event = last(account)
+    assert (event.reason, event.by, event.on, account.status) == ("moved", "u-a", LATER, "closed")
+    assert message(InvalidTransitionError, lambda: account.close(
+        reason="r", by=CLERK, on=D)) == f"card account {NUMBER} is already closed"
+
+
+def test_nothing_written_off_leaves_nothing_to_recover() -> None:
+    assert message(InvalidTransitionError, lambda: active().recover(
+        Money("1.00"), by=CLERK, on=D)) == (
+        f"card account {NUMBER} has nothing written off to recover")
+    assert message(InvalidTransitionError, lambda: closed().recover(
+        Money("1.00"), by=CLERK, on=D)) == (
+        f"card account {NUMBER} has nothing written off to recover")
+
+
+def written_off() -> tuple[CardAccount, date]:
+    account = active()
+    buy(account, "1000.00")
+    account.close_statement(policy=POLICY, by="batch", on=D + timedelta(days=31))
+    due = account.statement[3]
+    account.age(policy=POLICY, by="batch", on=due + timedelta(days=180))
+    account.approve_write_off(by=Actor("u-boss", {"manager"}), policy=POLICY,
+                              on=due + timedelta(days=180))
+    account.collect_events()
+    return account, due + timedelta(days=181)
+
+
+def test_a_write_off_names_the_days_past_due_and_the_approvers_authority() -> None:
+    account = active("4000.00")  # a limit of 20,000.00
+    buy(account, "15000.00")
+    account.close_statement(policy=POLICY, by="batch", on=D + timedelta(days=31))
+    due = account.statement[3]
+    account.age(policy=POLICY, by="batch", on=due + timedelta(days=180))
+    assert message(ApprovalAuthorityError, lambda: account.approve_write_off(
+        by=Actor("u-o", {"officer"}), policy=POLICY, on=due + timedelta(days=180))) == (
+        f"u-o (officer) may approve up to 10,000.00 CNY; the write-off of card account {NUMBER} "
+        f"is {account.balance}")
+    assert message(InvalidTransitionError, lambda: account.approve_write_off(
+        by=Actor("u-boss", {"manager"}), policy=POLICY, on=due + timedelta(days=179))) == (
+        f"card account {NUMBER} is 179 days past due; it is written off only at 180")
+
+
+def test_recoveries_after_a_write_off_are_recorded_up_to_the_amount_written_off() -> None:
+    account, day = written_off()
+    assert message(InvalidAmountError, lambda: account.recover(
+        Money("0.00"), by=CLERK, on=day)) == "a recovery must be more than zero; got 0.00 CNY"
+    account.recover(Money("400.00"), by="u-collector", on=day)
+    event = last(account)
+    assert (event.amount, event.by, event.on, account.recovered) == (
+        Money("400.00"), "u-collector", day, Money("400.00"))
+    account.recover(Money("600.00"), by=CLERK, on=day)  # exactly what was written off
+    assert message(InvalidAmountError, lambda: account.recover(
+        Money("0.01"), by=CLERK, on=day)) == (
+        "recoveries would exceed the 1,000.00 CNY written off")
+    account.close(reason="recovered", by=CLERK, on=day)
+    assert message(InvalidAmountError, lambda: account.recover(
+        Money("0.01"), by=CLERK, on=day)).startswith("recoveries would exceed")
