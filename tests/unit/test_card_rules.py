@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any, Callable
 
 import pytest
-from test_card import CLERK, D, POLICY, active, buy
+from test_card import CLERK, D, GOOD, POLICY, active, applied, buy
 
 from clientbook import Actor, Money
 from clientbook.domain.card import CardAccount
@@ -257,3 +257,117 @@ def test_recoveries_after_a_write_off_are_recorded_up_to_the_amount_written_off(
     account.close(reason="recovered", by=CLERK, on=day)
     assert message(InvalidAmountError, lambda: account.recover(
         Money("0.01"), by=CLERK, on=day)).startswith("recoveries would exceed")
+
+
+def referred() -> CardAccount:
+    account = applied(score=300)  # grade 5: always referred to a person
+    assert account.status == "referred"
+    account.collect_events()
+    return account
+
+
+def test_an_application_records_the_applicant_score_grade_and_decision() -> None:
+    account = applied(score=800)
+    event = last(account)
+    assert (event.number, event.applicant, event.score, event.grade, event.decision,
+            event.limit, event.by, event.on) == (
+        NUMBER, GOOD, 800, 1, "approved", account.approved_limit, CLERK, D)
+    assert event.customer_id == account.customer_id and account.approved_limit is not None
+
+
+def test_a_referral_is_decided_by_another_person_with_a_reason_and_a_limit_within_authority(
+) -> None:
+    account = referred()
+    boss = Actor("u-boss", {"manager"})
+    assert message(FourEyesError, lambda: account.decide(
+        approve=True, limit=Money("1.00"), reason="r", by=Actor(CLERK, {"officer"}), on=D)) == (
+        f"card application {NUMBER} was prepared by u-clerk; another person must approve it")
+    for limit in (None, Money("0.00")):
+        assert message(InvalidAmountError, lambda: account.decide(
+            approve=True, limit=limit, reason="r", by=boss, on=D)) == (
+            "an approval needs a limit above zero")
+    assert message(ApprovalAuthorityError, lambda: account.decide(
+        approve=True, limit=Money("10000.01"), reason="r", by=Actor("u-o", {"officer"}),
+        on=D)) == (
+        f"u-o (officer) may approve up to 10,000.00 CNY; the limit of card {NUMBER} is "
+        "10,000.01 CNY")
+    assert message(ReasonRequiredError, lambda: account.decide(
+        approve=True, limit=Money("0.01"), reason=" ", by=boss, on=D)) == (
+        "a referral decision needs a reason")
+    account.decide(approve=True, limit=Money("0.01"), reason=" known customer ", by=boss,
+                   on=LATER)
+    event = last(account)
+    assert (event.decision, event.limit, event.reason, event.by, event.on) == (
+        "approved", Money("0.01"), "known customer", "u-boss", LATER)
+    assert message(InvalidTransitionError, lambda: account.decide(
+        approve=False, limit=None, reason="r", by=boss, on=D)) == (
+        f"card application {NUMBER} is approved, not referred")
+
+
+def test_a_declined_referral_keeps_no_limit() -> None:
+    account = referred()
+    account.decide(approve=False, limit=Money("500.00"), reason="thin file",
+                   by=Actor("u-boss", {"manager"}), on=D)
+    event = last(account)
+    assert (event.decision, event.limit, account.status) == ("declined", None, "declined")
+    assert message(InvalidTransitionError, lambda: account.issue(
+        token="tok", last4="1234", apr=Decimal("18"), annual_fee=Money("0.00"),
+        expiry=D + timedelta(days=1), by=CLERK, on=D)) == (
+        f"card account {NUMBER} is declined; only an approved one is issued")
+
+
+def test_an_issue_records_the_card_reference_and_terms_and_checks_them() -> None:
+    account = applied(score=800)
+    account.collect_events()
+    for apr, expiry in ((Decimal("-0.01"), D + timedelta(days=1)), (Decimal("18"), D)):
+        assert message(InvalidValueError, lambda: account.issue(
+            token="tok", last4="1234", apr=apr, annual_fee=Money("0.00"), expiry=expiry,
+            by=CLERK, on=D)) == (
+            "the APR cannot be negative and the expiry must be after the issue date")
+    assert message(InvalidTransitionError, lambda: account.activate(by=CLERK, on=D)) == (
+        f"card account {NUMBER} is approved; only an issued card is activated")
+    account.issue(token="tok_9", last4="9876", apr=Decimal("0"), annual_fee=Money("120.00"),
+                  expiry=D + timedelta(days=1), by="u-issuer", on=D)
+    event = last(account)
+    assert (event.token, event.last4, event.limit, event.apr, event.annual_fee, event.expiry,
+            event.by, event.on) == ("tok_9", "9876", account.approved_limit, Decimal("0"),
+                                    Money("120.00"), D + timedelta(days=1), "u-issuer", D)
+    account.activate(by="u-holder", on=LATER)
+    activated, fee = account.collect_events()
+    assert (activated.by, activated.on) == ("u-holder", LATER)
+    assert (fee.kind, fee.amount, fee.by, fee.on) == ("annual", Money("120.00"), "u-holder", LATER)
+
+
+def test_an_authorisation_records_what_was_bought_where_or_why_it_was_declined() -> None:
+    account = active()  # 10,000.00 available
+    assert message(InvalidValueError, lambda: account.authorise(
+        kind="refund", amount=Money("1.00"), merchant="m", policy=POLICY, by=CLERK, on=D)) == (
+        "authorisation kind 'refund' is not purchase or cash_advance")
+    assert message(InvalidAmountError, lambda: account.authorise(
+        kind="purchase", amount=Money("0.00"), merchant="m", policy=POLICY, by=CLERK, on=D)) == (
+        "an authorisation must be more than zero; got 0.00 CNY")
+    assert account.authorise(kind="purchase", amount=Money("10000.00"), merchant="shop",
+                             policy=POLICY, by="u-holder", on=LATER)
+    event = last(account)
+    assert (event.kind, event.amount, event.merchant, event.by, event.on) == (
+        "purchase", Money("10000.00"), "shop", "u-holder", LATER)
+    assert not account.authorise(kind="purchase", amount=Money("0.01"), merchant="kiosk",
+                                 policy=POLICY, by="u-holder", on=LATER)
+    event = last(account)
+    assert (event.kind, event.amount, event.merchant, event.reason) == (
+        "purchase", Money("0.01"), "kiosk", "0.01 CNY exceeds the available credit of 0.00 CNY")
+
+
+def test_a_cash_advance_needs_room_for_its_fee_and_records_the_fee() -> None:
+    account = active()  # 10,000.00 available; a fee of 3%, at least 30.00
+    assert not account.authorise(kind="cash_advance", amount=Money("9709.00"), merchant="atm",
+                                 policy=POLICY, by="u-holder", on=D)
+    assert last(account).reason == (
+        "10,000.27 CNY exceeds the available credit of 10,000.00 CNY")
+    assert account.authorise(kind="cash_advance", amount=Money("100.00"), merchant="atm",
+                             policy=POLICY, by="u-holder", on=D)
+    advanced, fee = account.collect_events()
+    assert (advanced.kind, advanced.amount) == ("cash_advance", Money("100.00"))
+    assert (fee.kind, fee.amount, fee.by) == ("cash_advance", Money("30.00"), "u-holder")
+    usd = active()
+    assert usd.cash_advance_fee(Money("1000.00", "USD"), POLICY) == Money("30.00", "USD")
