@@ -371,3 +371,118 @@ def test_a_cash_advance_needs_room_for_its_fee_and_records_the_fee() -> None:
     assert (fee.kind, fee.amount, fee.by) == ("cash_advance", Money("30.00"), "u-holder")
     usd = active()
     assert usd.cash_advance_fee(Money("1000.00", "USD"), POLICY) == Money("30.00", "USD")
+
+
+STATEMENT = D + timedelta(days=31)
+
+
+def test_a_statement_closing_above_the_limit_charges_the_over_limit_fee_once() -> None:
+    account = active()  # limit 10,000.00
+    buy(account, "10000.00")
+    account.collect_events()
+    account.close_statement(policy=POLICY, by="u-batch", on=STATEMENT)
+    closed_at_limit = account.collect_events()
+    assert [type(e).__name__ for e in closed_at_limit] == ["StatementClosed"]  # at, not above
+    account.charge_fee("late", Money("0.01"), by=CLERK, on=STATEMENT)
+    account.pay(Money("10000.01"), by=CLERK, on=STATEMENT)  # the grace period: no interest
+    buy(account, "10000.00", STATEMENT)
+    account.charge_fee("late", Money("0.01"), by=CLERK, on=STATEMENT)
+    account.collect_events()
+    next_statement = account.next_statement
+    assert next_statement is not None
+    account.close_statement(policy=POLICY, by="u-batch", on=next_statement)
+    fee, statement = account.collect_events()
+    assert (type(fee).__name__, fee.component, fee.kind, fee.amount, fee.by, fee.on) == (
+        "Charged", "fees", "over_limit", Money("50.00"), "u-batch", next_statement)
+    assert statement.balance == Money("10050.01")
+
+
+def test_interest_is_charged_as_interest_on_an_unpaid_statement() -> None:
+    account = active()
+    buy(account, "1200.00")
+    account.collect_events()
+    account.close_statement(policy=POLICY, by="u-batch", on=STATEMENT)
+    account.collect_events()
+    following = account.next_statement
+    assert following is not None
+    account.close_statement(policy=POLICY, by="u-batch", on=following)
+    interest = account.collect_events()[0]
+    assert (interest.component, interest.kind, interest.amount) == (
+        "interest", "interest", Money("18.00"))  # 1,200.00 at 18% for a month
+
+
+def test_no_statement_is_due_before_its_date_or_on_a_closed_or_written_off_account() -> None:
+    account = active()
+    assert message(InvalidTransitionError, lambda: account.close_statement(
+        policy=POLICY, by="u-batch", on=STATEMENT - timedelta(days=1))) == (
+        f"card account {NUMBER} has no statement due on 2026-02-04")
+    gone = closed()
+    assert message(InvalidTransitionError, lambda: gone.close_statement(
+        policy=POLICY, by="u-batch", on=STATEMENT)).endswith("has no statement due on 2026-02-05")
+    account, day = written_off()
+    assert message(InvalidTransitionError, lambda: account.close_statement(
+        policy=POLICY, by="u-batch", on=day + timedelta(days=60))).startswith(
+        f"card account {NUMBER} has no statement due on")
+
+
+def test_the_minimum_is_never_more_than_what_is_not_already_due() -> None:
+    account = active()
+    buy(account, "150.00")
+    account.close_statement(policy=POLICY, by="u-batch", on=STATEMENT)
+    assert account.statement is not None and account.statement[2] == Money("100.00")
+    following = account.next_statement
+    assert following is not None
+    account.close_statement(policy=POLICY, by="u-batch", on=following)
+    # 150.00 + 2.25 interest owed, 100.00 of it already due: at most 52.25 more
+    assert account.statement[1] == Money("152.25") and account.statement[2] == Money("52.25")
+
+
+def test_a_missed_due_date_charges_the_late_fee_the_next_day() -> None:
+    account = active()
+    buy(account, "500.00")
+    account.collect_events()
+    account.close_statement(policy=POLICY, by="u-batch", on=STATEMENT)
+    due = account.statement[3] if account.statement else D
+    account.collect_events()
+    assert account.age(policy=POLICY, by="u-batch", on=due + timedelta(days=1))
+    fee = account.collect_events()[0]
+    assert (fee.component, fee.kind, fee.amount, fee.by) == (
+        "fees", "late", Money("50.00"), "u-batch")
+    account.age(policy=POLICY, by="u-batch", on=due + timedelta(days=180))
+    proposed = account.collect_events()[-1]
+    assert (type(proposed).__name__, proposed.dpd, proposed.balance) == (
+        "WriteOffProposed", 180, account.balance)
+
+
+@pytest.mark.parametrize("risk, renewed", [("none", True), ("grade 4", False),
+                                           ("late", False), ("blocked", False)])
+def test_at_expiry_a_card_is_renewed_for_three_years_unless_high_risk(risk: str,
+                                                                      renewed: bool) -> None:
+    account = active()
+    expiry = account.expiry
+    assert expiry is not None
+    if risk == "grade 4":
+        account.grade = 4  # as a grade-4 application decided by a person would be
+    if risk == "blocked":
+        account.block(reason="fraud", by=CLERK, on=D)
+    if risk == "late":
+        buy(account, "500.00")
+        account.close_statement(policy=POLICY, by="u-batch", on=STATEMENT)
+        assert account.statement is not None and account.statement[3] < expiry
+    account.collect_events()
+    assert not account.renew_or_expire(by="u-batch", on=expiry - timedelta(days=1))
+    assert account.renew_or_expire(by="u-batch", on=expiry)
+    event = account.collect_events()[-1]
+    if renewed:
+        assert (type(event).__name__, event.expiry) == ("Renewed", date(2032, 1, 4))  # 36 months on
+    else:
+        assert (type(event).__name__, account.status) == ("Expired", "expired")
+        assert not account.renew_or_expire(by="u-batch", on=expiry)
+
+
+def test_a_closed_or_written_off_card_is_neither_renewed_nor_expired() -> None:
+    gone = closed()
+    assert gone.expiry is not None and not gone.renew_or_expire(by="u-batch", on=gone.expiry)
+    account, _ = written_off()
+    assert account.expiry is not None
+    assert not account.renew_or_expire(by="u-batch", on=account.expiry)
