@@ -28,6 +28,7 @@ def test_a_long_value_is_shown_cut_short() -> None:
     assert shown("x" * 10) == "'xxxxxxxxxx' (str)"
     assert shown(b"y" * 50) == "b'" + "y" * 35 + "... (bytes)"
     assert shown("z" * 38) == "'" + "z" * 38 + "' (str)"  # 40 characters: shown whole
+    assert shown("z" * 39) == "'" + "z" * 36 + "... (str)"  # 41: cut to 37 and "..."
 
 
 def test_a_control_character_in_prose_is_refused_saying_line_breaks_are_allowed() -> None:
