@@ -148,3 +148,9 @@ def test_a_move_past_the_top_or_the_bottom_is_recorded_as_none(grade: str, move:
     m.apply_assessment(year=2026, move=move, assessment=uuid4(), by="u-boss", on=LATER)
     event = m.collect_events()[-1]
     assert (event.move, event.grade, m.moves) == ("none", grade, {2026: "none"})
+
+
+def test_a_junior_moved_down_becomes_a_trainee_the_lowest_grade() -> None:
+    m = register(grade="junior")
+    m.apply_assessment(year=2026, move="down", assessment=uuid4(), by="u-boss", on=LATER)
+    assert (m.grade, m.moves) == ("trainee", {2026: "down"})
