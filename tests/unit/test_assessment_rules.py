@@ -253,3 +253,13 @@ def test_a_declarations_approval_names_the_declaration_in_each_refusal() -> None
     with pytest.raises(InvalidTransitionError) as refused:
         declared.approve(by=Actor("u-boss2", {"manager"}), on=LATER)
     assert str(refused.value) == "the 2026 declaration for Pudong is already approved"
+
+
+def test_an_approved_assessment_is_not_approved_again() -> None:
+    a = complete(opened())
+    a.submit(normal_market=True, policy=POLICY, by="u-hr", on=D)
+    a.approve(by=GM, on=LATER)
+    with pytest.raises(InvalidTransitionError) as refused:
+        a.approve(by=Actor("u-boss", {"manager"}), on=LATER)
+    assert str(refused.value) == (
+        "m-001's 2026 assessment is approved; only a submitted one is approved")
