@@ -231,3 +231,22 @@ def test_nobody_grants_their_own_role_a_command() -> None:
     check_no_self_elevation("permission:credit.freeze", "supervisor", frozenset({"supervisor"}),
                             SETTINGS, "u-s")
     check_no_self_elevation("permission:credit.freeze", "manager", mine, SETTINGS, "u-o")
+
+
+def test_self_elevation_is_judged_against_the_settings_in_force_on_the_approval_date() -> None:
+    p = policy()
+    p.propose("approval_limit_officer", "20000.00", reason="r", effective=LATER, by="u-a", on=D)
+    p.approve(1, by="u-b", roles=ADMIN, on=D)  # 20,000.00 from LATER on
+    p.propose("approval_limit_officer", "15000.00", reason="r", effective=D, by="u-a", on=D)
+    with pytest.raises(SelfElevationError):  # on D the limit is 10,000.00: 15,000.00 raises it
+        p.approve(2, by="u-o", roles=frozenset({"officer", "administration"}), on=D)
+
+
+def test_a_refusal_to_grant_names_every_held_role_it_would_grant() -> None:
+    held = frozenset({"officer", "relationship_manager"})
+    with pytest.raises(SelfElevationError) as refused:
+        check_no_self_elevation("permission:credit.freeze", "officer,relationship_manager",
+                                held, SETTINGS, "u-o")
+    assert str(refused.value) == (
+        "u-o may not grant a role they hold (officer, relationship_manager) the right to give "
+        "credit.freeze")
