@@ -203,3 +203,17 @@ def test_a_recorded_link_is_revised_and_ended_once_with_a_reason() -> None:
         "the link has already ended")
     link.revise(LINK, by="u", on=LATER)  # a revision restores an ended link
     assert not link.ended
+
+
+def test_forming_a_group_above_the_cap_names_the_group() -> None:
+    with pytest.raises(ConcentrationCapError) as refused:
+        CreditGroup.form(name="Li Group", lead_branch="b", lead_manager="m",
+                         limit=Money("1500000.01"), policy=POLICY, by="u", on=D)
+    assert str(refused.value).startswith("group Li Group's limit of 1,500,000.01 CNY is above")
+
+
+def test_a_link_without_a_percentage_holds_none() -> None:
+    lenient = POLICY.with_setting("control_significant_percent", "0.5")
+    largest = Link("control", "register", largest_shareholder=True)
+    assert not largest.qualifies(lenient)
+    assert Link("control", "register", Decimal("0.5"), largest_shareholder=True).qualifies(lenient)
