@@ -260,3 +260,11 @@ def test_overdue_is_marked_once_recording_the_deadline() -> None:
     c.mark_overdue(by="u-batch", on=late)
     event = last(c)
     assert (event.deadline, event.by, event.on) == (D + timedelta(days=7), "u-batch", late)
+
+
+def test_an_approved_explanation_has_no_amount_to_pay() -> None:
+    c = at("approved")
+    c.propose_resolution(Resolution("explanation", "the fee was due"), by=INVESTIGATOR, on=D)
+    c.approve_resolution(by=OFFICER, policy=POLICY, on=D)
+    assert message(StepOrderError, lambda: c.pay(Money("1.00"), by=DESK, on=D)) == (
+        f"complaint {NUMBER} has no approved amount to pay (resolution_approved)")
