@@ -268,3 +268,8 @@ def test_an_approved_explanation_has_no_amount_to_pay() -> None:
     c.approve_resolution(by=OFFICER, policy=POLICY, on=D)
     assert message(StepOrderError, lambda: c.pay(Money("1.00"), by=DESK, on=D)) == (
         f"complaint {NUMBER} has no approved amount to pay (resolution_approved)")
+
+
+def test_the_record_card_keeps_the_amount_claimed() -> None:
+    c = received(claimed=Money("300.00"))
+    assert (last(c).claimed, c.claimed) == (Money("300.00"), Money("300.00"))
