@@ -281,3 +281,31 @@ def test_an_identity_claim_belongs_to_one_customer_until_released() -> None:
     claim.reclaim(second, by="u-b")
     event = last(claim)
     assert (claim.customer_id, event.customer_id, event.by) == (second, second, "u-b")
+
+
+def test_a_registration_records_the_kind_of_customer() -> None:
+    c = Customer.register(number="C-000002", kind="organisation", name="Wang Trading Co.",
+                          manager="m-001", by=BY, on=D)
+    assert (last(c).kind, c.kind) == ("organisation", "organisation")
+
+
+def test_a_profile_update_refuses_an_e_mail_address_that_is_none() -> None:
+    with pytest.raises(InvalidValueError) as refused:
+        active().update_profile(email="li.example.com", by=BY, on=D)
+    assert str(refused.value) == "e-mail 'li.example.com' is not an e-mail address"
+
+
+def test_a_closed_customer_never_lapses() -> None:
+    c = active(visit_cycle_days=10)
+    c.close(open_items=[], reason="moved", by=BY, on=D)
+    assert c.lapse_due(3) is None and not c.is_lapsing(D + timedelta(days=100), 3)
+
+
+def test_a_visit_cycle_is_a_whole_number_of_days_from_one() -> None:
+    c = active()
+    c.set_visit_cycle(1, by=BY, on=D)
+    for bad in (True, 0, 3661):
+        with pytest.raises(InvalidValueError) as refused:
+            c.set_visit_cycle(bad, by=BY, on=D)
+        assert str(refused.value) == (
+            f"visit cycle {bad!r} is not a whole number of days from 1 to 3660")
