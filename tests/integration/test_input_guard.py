@@ -9,10 +9,11 @@ from typing import Any, Iterator
 from uuid import UUID
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from clientbook.domain.card_numbers import is_identity_document
+from clientbook.domain.inputs import _IDENTITY_SHAPE
 from clientbook import ClientBook, DomainError, Money
 from clientbook.domain.errors import CustomerClosedError, InvalidInput
 
@@ -100,6 +101,10 @@ def test_fuzzed_texts_and_numbers_are_refused_with_nothing_written(
     kind, name = data.draw(st.sampled_from(choices))
     if kind == "text":
         arguments[name] = data.draw(texts)
+        # a document number shaped like an identity number (15 digits, or 17 and a check
+        # character, valid or not) is kept by the rule (domain/inputs.py `_document`, and
+        # test_a_document_number_shaped_like_an_identity_number_…; CI drew 413933716905608590)
+        assume(name != "document_number" or not _IDENTITY_SHAPE.fullmatch(arguments[name]))
     else:
         arguments[name] = data.draw(st.one_of(st.integers(max_value=-10**9 - 1),
                                               st.integers(min_value=10**9 + 1),
