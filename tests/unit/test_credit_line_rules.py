@@ -324,3 +324,58 @@ def test_a_line_past_due_records_since_when() -> None:
     event = last(line)
     assert (event.since, event.by, event.on) == (D, "u-batch", D + timedelta(days=1))
     assert not line.record_past_due(by="u-batch", on=D + timedelta(days=2))
+
+
+def test_a_line_approval_names_the_line_in_its_refusals() -> None:
+    line = proposed("20000.00")
+    assert message(FourEyesError, lambda: line.approve(
+        by=Actor("u-proposer", {"supervisor"}), policy=POLICY, on=D)) == (
+        f"credit line {NUMBER} was prepared by u-proposer; another person must approve it")
+    assert message(ApprovalAuthorityError, lambda: line.approve(
+        by=OFFICER, policy=POLICY, on=D)) == (
+        f"u-officer (officer) may approve up to 10,000.00 CNY; the limit of credit line {NUMBER} "
+        "is 20,000.00 CNY")
+
+
+def test_a_drawdown_may_use_all_that_is_available_and_names_each_refusal() -> None:
+    line = active()
+    assert message(InvalidAmountError, lambda: line.draw(
+        Money("0.00"), customer_restricted=False, by="u", on=D)) == (
+        "a drawdown must be more than zero; got 0.00 CNY")
+    assert message(Exception, lambda: line.draw(
+        Money("1.00"), customer_restricted=True, by="u", on=D)) == (
+        f"the customer of credit line {NUMBER} is restricted; no new credit")
+    line.draw(Money("1000.00"), customer_restricted=False, by="u", on=D)
+    assert line.available == Money.zero()
+    other = active()
+    other.freeze_for_group(group_id=UUID(int=9), by="u", on=D)
+    assert message(LineFrozenError, lambda: other.draw(
+        Money("1.00"), customer_restricted=False, by="u", on=D)) == (
+        f"credit line {NUMBER} is frozen (the group's cross-default); no new drawdowns")
+
+
+def test_instalments_count_together_against_what_is_outstanding() -> None:
+    line = active()
+    line.draw(Money("300.00"), customer_restricted=False, by="u", on=D)
+    assert message(InvalidAmountError, lambda: line.schedule(
+        [(LATER, Money("200.00")), (LATER, Money("100.01"))], by="u", on=D)).startswith(
+        f"credit line {NUMBER}: instalments of 300.01 CNY would schedule more")
+
+
+def test_unpaid_amounts_in_one_aging_bucket_add_up_and_nothing_due_is_no_days_past_due() -> None:
+    line = active()
+    assert line.days_past_due(LATER) == 0
+    line.draw(Money("100.00"), customer_restricted=False, by="u", on=D, due=D)
+    line.draw(Money("50.00"), customer_restricted=False, by="u", on=D,
+              due=D + timedelta(days=1))
+    aging = line.aging(D + timedelta(days=20))
+    assert aging["1-30"] == Money("150.00")
+
+
+def test_a_line_in_another_currency_keeps_it_in_what_is_unpaid() -> None:
+    line = propose(limit=Money("1000.00", "USD"))
+    line.approve(by=OFFICER, policy=POLICY.with_setting("currency", "USD"), on=D)
+    line.activate(by="u", on=D)
+    line.draw(Money("100.00", "USD"), customer_restricted=False, by="u", on=D, due=D)
+    line.repay(Money("40.00", "USD"), by="u", on=D)
+    assert line.unpaid() == [(D, Money("60.00", "USD"))]
