@@ -7,14 +7,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Callable
+from uuid import UUID
 
 import pytest
 from test_card import CLERK, D, GOOD, POLICY, active, applied, buy
 
 from clientbook import Actor, Money
-from clientbook.domain.card import CardAccount
+from clientbook.domain.card import (
+    Applicant,
+    CardAccount,
+    card_account_id,
+    check_card_reference,
+    settle_minimums,
+)
 from clientbook.domain.errors import (
     ApprovalAuthorityError,
+    CardNumberError,
     FourEyesError,
     InvalidAmountError,
     InvalidTransitionError,
@@ -486,3 +494,47 @@ def test_a_closed_or_written_off_card_is_neither_renewed_nor_expired() -> None:
     account, _ = written_off()
     assert account.expiry is not None
     assert not account.renew_or_expire(by="u-batch", on=account.expiry)
+
+
+def test_a_payment_names_each_refusal() -> None:
+    account = active()
+    buy(account, "10.00")
+    assert message(InvalidAmountError, lambda: account.pay(Money("0.00"), by=CLERK, on=D)) == (
+        "a payment must be more than zero; got 0.00 CNY")
+    assert message(Exception, lambda: account.pay(Money("10.01"), by=CLERK, on=D)) == (
+        f"card account {NUMBER} owes 10.00 CNY; cannot pay 10.01 CNY")
+    gone, day = written_off()
+    assert message(InvalidTransitionError, lambda: gone.pay(Money("1.00"), by=CLERK, on=day)) == (
+        f"card account {NUMBER} is written off; record a recovery instead")
+    assert message(InvalidTransitionError, lambda: gone.charge_fee(
+        "late", Money("1.00"), by=CLERK, on=day)) == (
+        f"card account {NUMBER} is written_off; it cannot be charged a fee")
+    assert message(InvalidTransitionError, lambda: gone.approve_write_off(
+        by=Actor("u-boss2", {"manager"}), policy=POLICY, on=day)) == (
+        f"card account {NUMBER} has no write-off to approve")
+
+
+def test_a_declined_application_takes_no_fee() -> None:
+    declined = applied(Applicant(Money("90000.00"), 17), score=800)
+    assert message(InvalidTransitionError, lambda: declined.charge_fee(
+        "annual", Money("1.00"), by=CLERK, on=D)) == (
+        f"card account {NUMBER} is declined; it cannot be charged a fee")
+
+
+def test_a_payment_settles_the_minimums_oldest_first_and_keeps_what_is_left_of_one() -> None:
+    first, second = D, D + timedelta(days=30)
+    minimums: list[list[object]] = [[first, Money("100.00")], [second, Money("50.00")]]
+    assert settle_minimums(minimums, Decimal("120.00")) == [[second, Money("30.00")]]
+    assert settle_minimums(minimums, Decimal("100.00")) == [[second, Money("50.00")]]
+    assert settle_minimums(minimums, Decimal("30.00")) == [
+        [first, Money("70.00")], [second, Money("50.00")]]
+
+
+def test_a_card_is_named_by_a_token_and_four_digits_only() -> None:
+    assert card_account_id(NUMBER) == UUID("d24622ab-7525-5e96-ade1-3cb9f48e85d1")
+    for last4 in ("12a4", "", "12345"):
+        assert message(CardNumberError, lambda: check_card_reference("tok", last4)) == (
+            f"the last four digits must be four digits, not {last4!r}")
+    assert message(CardNumberError, lambda: check_card_reference(
+        "tok-4111 1111 1111 1111", "1111")) == (
+        "a token must not contain a card number; give the issuer's token instead")
