@@ -171,3 +171,28 @@ def test_an_entry_point_is_checked_before_it_runs() -> None:
     assert close(D, by=Actor("u-batch", {"batch"})) == "closed"
     assert close(D, by=Actor("u-batch", {"batch"})) == "closed"  # the check is built once
     assert ran == [D, D] and close.__name__ == "close"
+
+
+def test_a_phone_number_of_up_to_fifteen_digits_is_never_taken_for_a_card_number() -> None:
+    check_all({"phone": "+4 1111 1111 1119"})  # 13 digits passing Luhn
+    check_all({"phone": "411111111111116"})  # 15 digits passing Luhn
+    check_all({"phone": "1234567890123456\x00"})  # 16, no card: its form refuses the rest
+
+
+def test_an_identity_shaped_document_number_passing_luhn_is_kept_with_or_without_spaces() -> None:
+    for shaped in ("413933716905608590", "4139 3371 6905 6085 90"):
+        check_all({"document_number": shaped})
+        assert isinstance(refused("reason", shaped), CardNumberInInput)
+
+
+def test_an_optional_text_keeps_its_parameters_limits_and_a_required_value_is_not_optional(
+) -> None:
+    check_all({"note": "x\n" * 2000})  # prose: 4,000 characters, line breaks allowed
+    assert str(refused("note", "x" * 4001)) == (
+        "demo.command: note is 4,001 characters long; at most 4,000 are kept")
+    assert str(refused("customer", None)) == (
+        "demo.command: customer must be an id (a UUID) that the book gave, not None (NoneType)")
+
+
+def test_the_largest_amount_kept_is_accepted() -> None:
+    check_all({"amount": Money("999999999999999.99")})
