@@ -21,10 +21,14 @@ def business_key_id(kind: str, key: str) -> UUID:
     return uuid5(NAMESPACE, f"{kind}/{key}")
 
 
-def _check_business_date(kwargs: dict[str, Any]) -> None:
-    on = kwargs.get("on")
-    if on is not None and (type(on) is not date):
-        raise InvalidValueError(f"a business date must be a date, not {on!r}")
+def _check_who_and_when(kwargs: dict[str, Any]) -> None:
+    """Every event records who acted, and an event that has a business date has a date
+    (DOMAIN.md, "Everything, always"): checked once, when the command records it."""
+    by = kwargs.get("by")
+    if type(by) is not str or not by:
+        raise InvalidValueError(f"an event records who acted as a user id, not {by!r}")
+    if "on" in kwargs and type(kwargs["on"]) is not date:
+        raise InvalidValueError(f"a business date must be a date, not {kwargs['on']!r}")
 
 
 _SHARED: frozenset[type] = frozenset(
@@ -89,11 +93,11 @@ class BookAggregate(Aggregate):
 
     @classmethod
     def _create(cls, event_class: Any, *, id: Any = None, **kwargs: Any) -> Any:
-        _check_business_date(kwargs)
+        _check_who_and_when(kwargs)
         return super()._create(event_class, id=id, **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
-        _check_business_date(kwargs)
+        _check_who_and_when(kwargs)
         super().trigger_event(event_class, **kwargs)
 
     class Event(Aggregate.Event):

@@ -215,7 +215,7 @@ class Customer(BookAggregate):
         """Change the given personal details; None leaves a detail as it is, "" clears it."""
         self._require_open("its profile cannot be updated")
         if name is not None:
-            _required(name, "customer name")
+            name = _required(name, "customer name")  # trimmed, as at registration
         check_contact_details(phone, email)
         for kind, value in (("phone", phone), ("email", email), ("address", address)):
             if value:

@@ -52,3 +52,18 @@ def test_the_same_person_is_the_same_whatever_the_case() -> None:
 def test_every_step_says_who_may_decide_it_and_an_unknown_step_is_nobodys() -> None:
     assert all(who_may_decide(step) for step in STEPS)
     assert not may_decide(Actor("u-g", {"general_manager"}), "unknown", "u-p", None, POLICY)
+
+
+def test_who_may_decide_names_the_authority_or_the_roles_and_nobody_for_an_unknown_step() -> None:
+    assert who_may_decide("credit_line") == "within approval authority"
+    assert who_may_decide("card_referral") == (
+        "credit_officer, general_manager, manager, officer, supervisor"
+    )
+    assert who_may_decide("unknown") == ""
+
+
+def test_no_authority_decides_no_amount_and_any_authority_decides_within_it() -> None:
+    assert not may_decide(Actor("u-a", {"auditor"}), "credit_line", "u-p", None, POLICY)
+    cent = POLICY.with_setting("approval_limit_officer", "0.01")
+    assert may_decide(Actor("u-o", {"officer"}), "credit_line", "u-p", Money("0.01"), cent)
+    assert may_decide(Actor("u-o", {"officer"}), "credit_line", "u-p", None, cent)

@@ -101,3 +101,39 @@ def test_a_release_lets_the_members_lines_draw_again() -> None:
     healthy.draw(Money("10.00"), customer_restricted=False, by="u", on=D + timedelta(days=1),
                  due=D + timedelta(days=30))
     assert healthy.outstanding == Money("10.00")
+
+
+def test_raising_a_line_counts_it_once_at_its_new_limit_against_the_allocation() -> None:
+    line = active("1000.00")
+    borrower = borrower_with(line)
+    g = member_group(borrower.customer_id)
+    check_allocation(g, borrower, line.id, Money("1500.00"))  # not 1,000.00 + 1,500.00
+    with pytest.raises(AllocationExceededError):
+        check_allocation(g, borrower, line.id, Money("1500.01"))
+
+
+def test_a_line_over_the_substandard_days_past_due_cross_defaults_its_group() -> None:
+    late = active("1000.00")  # classified normal: only its days past due put it in default
+    late.draw(Money("10.00"), customer_restricted=False, by="u", on=D, due=D)
+    g = member_group(late.customer_id)
+    day_90, day_91 = D + timedelta(days=90), D + timedelta(days=91)
+    assert not note_default(g, late.customer_id, [late], POLICY, by="u-batch", on=day_90)
+    assert note_default(g, late.customer_id, [late], POLICY, by="u-batch", on=day_91)
+    event = g.collect_events()[-1]
+    assert (type(event).__name__, event.customer_id, event.by, event.on) == (
+        "CrossDefaulted", late.customer_id, "u-batch", day_91)
+
+
+def test_the_freeze_and_the_release_name_the_group_who_and_when() -> None:
+    sick = defaulted(active("1000.00"))
+    g = member_group(sick.customer_id)
+    note_default(g, sick.customer_id, [sick], POLICY, by="u", on=D)
+    sick.collect_events()
+    later = D + timedelta(days=2)
+    freeze_members(g, [sick], by="u-batch", on=D + timedelta(days=1))
+    release_members(g, [sick], by="u-reviewer", on=later)
+    frozen, released = sick.collect_events()
+    assert (type(frozen).__name__, frozen.group_id, frozen.by, frozen.on) == (
+        "FrozenByGroup", g.id, "u-batch", D + timedelta(days=1))
+    assert (type(released).__name__, released.group_id, released.by, released.on) == (
+        "ReleasedByGroup", g.id, "u-reviewer", later)

@@ -62,3 +62,30 @@ def test_a_key_s_use_expires_after_the_period_and_a_new_use_starts_it_again() ->
     assert (key.digest, key.created, key.used_by) == ("d2", (LINE,), "u-wang")
     assert key.used_at >= used and key.version == 2
     assert datetime.now(timezone.utc) - key.used_at < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize("bad, message", [
+    (7, "an idempotency key is a string, not int 7"),
+    (b"k", "an idempotency key is a string, not bytes b'k'"),
+    (" \t", "an idempotency key must not be empty or blank"),
+    ("k" * 256, "an idempotency key has at most 255 characters; this one has 256"),
+    ("tab\there", "an idempotency key is printable text; 'tab\\there' has control characters"),
+])
+def test_a_refused_key_says_what_a_key_must_be(bad: object, message: str) -> None:
+    with pytest.raises(InvalidIdempotencyKeyError) as refused:
+        check_key(bad)
+    assert str(refused.value) == message
+
+
+def test_a_keys_record_has_an_id_of_its_own_that_never_changes() -> None:
+    """Stored logs name a key's record by this id: the same in every release, and one per key."""
+    key = IdempotencyKey(key="k-1", command="c", digest="d", result="null", created=(), by="u")
+    assert key.id == UUID("01dd8afc-55b5-5abd-8fd2-8e2e1b281fb2")
+    assert IdempotencyKey.create_id("k-2") != key.id
+
+
+def test_a_new_use_records_its_command_and_result() -> None:
+    key = IdempotencyKey(key="k-1", command="cards.pay", digest="d1", result="1", created=(),
+                         by="u-li")
+    key.use_again(command="cards.block", digest="d2", result="2", created=(), by="u-wang")
+    assert (key.command, key.result) == ("cards.block", "2")

@@ -1,0 +1,41 @@
+"""Money (domain/money.py) as a person reads it: each refusal's whole message, and arithmetic
+that keeps the currency it was given."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable
+
+import pytest
+
+from clientbook import Money
+from clientbook.domain.errors import CurrencyMismatchError, InvalidAmountError
+
+
+def test_arithmetic_in_another_currency_stays_in_it() -> None:
+    assert Money("1.00", "USD") + Money("2.50", "USD") == Money("3.50", "USD")
+    assert Money("1.00", "EUR") - Money("2.50", "EUR") == Money("-1.50", "EUR")
+
+
+@pytest.mark.parametrize("verb, apply", [
+    ("add", operator.add), ("subtract", operator.sub), ("compare", operator.lt),
+    ("compare", operator.le), ("compare", operator.gt), ("compare", operator.ge),
+])
+def test_combining_two_currencies_is_refused_naming_both_amounts(
+        verb: str, apply: Callable[[Any, Any], Any]) -> None:
+    with pytest.raises(CurrencyMismatchError) as refused:
+        apply(Money("1.00"), Money("2.00", "USD"))
+    assert str(refused.value) == f"cannot {verb} 1.00 CNY and 2.00 USD: currencies differ"
+    with pytest.raises(TypeError) as wrong:
+        apply(Money("1.00"), 2)
+    assert str(wrong.value) == f"cannot {verb} 1.00 CNY and 2"
+
+
+def test_a_currency_is_a_three_letter_code_and_the_refusal_shows_what_was_given() -> None:
+    assert Money("1.00", "XTS").currency == "XTS"  # ISO 4217's code for testing
+    assert Money("1.00", "XTS").currency == "XTS"  # and again, once known
+    for bad in ("yuan", 840):
+        with pytest.raises(InvalidAmountError) as refused:
+            Money("1.00", bad)  # type: ignore[arg-type]
+        assert str(refused.value) == (
+            f"currency {bad!r} is not a three-letter ISO 4217 code such as 'CNY'")
