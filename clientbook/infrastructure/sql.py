@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from typing import Any, Iterator, Protocol, Sequence
@@ -130,10 +131,24 @@ class SqliteDatabase(SqlDatabase):
                 path, timeout=timeout, check_same_thread=False, isolation_level=None
             )
             if path != ":memory:":
-                self._connection.execute("PRAGMA journal_mode=WAL")
+                self._journal_in_wal()
             self._connection.execute("PRAGMA synchronous=NORMAL")
             # Rows deleted or overwritten (a forgotten key, an erased name) are zeroed on disk.
             self._connection.execute("PRAGMA secure_delete=ON")
+
+    def _journal_in_wal(self) -> None:
+        """Put the file in WAL mode. Changing the journal mode takes the file's exclusive lock,
+        and SQLite answers "locked" at once (not after its busy timeout) while another process
+        opening the same new file holds a lock: so it is asked again until `timeout`."""
+        deadline = time.monotonic() + self._timeout
+        while True:
+            try:
+                self._connection.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
