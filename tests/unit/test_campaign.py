@@ -8,7 +8,8 @@ from uuid import uuid4
 
 import pytest
 
-from clientbook.domain.campaign import Campaign
+from clientbook.domain.base import business_key_id
+from clientbook.domain.campaign import Campaign, campaign_id
 from clientbook.domain.errors import InvalidTransitionError, InvalidValueError, ReasonRequiredError
 from clientbook.projections.campaigns import FollowUp
 
@@ -26,22 +27,29 @@ def launch(**overrides: object) -> Campaign:
 
 def test_a_campaign_names_its_kind_title_and_tiers_and_its_follow_up_date() -> None:
     c = launch(tiers=["a", "vip", "a"])
+    assert (c.number, c.kind, c.title, c.started) == ("FEST-2026", "festival", "Spring festival", D)
+    assert c.id == campaign_id("FEST-2026") == business_key_id("campaign", "FEST-2026")
+    assert str(campaign_id("FEST-2026")) == str(Campaign.create_id("FEST-2026"))
     assert (c.tiers, c.follow_up_by, c.covered) == (
         ["a", "vip"], D + timedelta(days=7), [(CUSTOMER, "C-000001", "m-001")])
     for field, value, message in (
-        ("number", "fest", "campaign number 'fest' is not of the form"),
-        ("kind", "party", "campaign kind 'party' is not one of price_change, festival"),
+        ("number", "fest", "campaign number 'fest' is not of the form FEST-2026 or CP-0001 "
+                           "(capital letters, a dash, at least four digits)"),
+        ("kind", "party", "campaign kind 'party' is not one of price_change, festival, "
+                          "weather_warning, product, other"),
         ("title", "  ", "a campaign needs a title"),
-        ("tiers", [], "covers one or more service tiers of vip, a, b, none; got none"),
-        ("tiers", ["gold"], "got gold"),
+        ("tiers", [], "a campaign covers one or more service tiers of vip, a, b, none; got none"),
+        ("tiers", ["gold", "vip"], "a campaign covers one or more service tiers of vip, a, b, "
+                                   "none; got gold, vip"),
     ):
-        with pytest.raises(InvalidValueError, match=message):
+        with pytest.raises(InvalidValueError) as refused:
             launch(**{field: value})
+        assert str(refused.value) == message
 
 
 def test_a_campaign_ends_once_with_a_reason_not_before_it_started() -> None:
     c = launch()
-    with pytest.raises(ReasonRequiredError):
+    with pytest.raises(ReasonRequiredError, match="^ending a campaign needs a reason$"):
         c.end(reason="", by="u-clerk", on=D)
     with pytest.raises(InvalidValueError, match="started on 2026-02-01; it cannot end on 2026-01-31"):
         c.end(reason="over", by="u-clerk", on=D - timedelta(days=1))
