@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from attrs import define, frozen
+from attrs import define, field, frozen
 
 from clientbook.domain.as_of import dated_prefix
 from clientbook.domain.customer import FOUR_EYES_SEGMENTS, SEGMENTS
@@ -119,15 +119,13 @@ class _Customer:
     manager: str
     segment: str
     closed_on: date | None = None
-    parts: dict[str, Decimal] | None = None
+    parts: dict[str, Decimal] = field(factory=lambda: dict.fromkeys(PARTS, ZERO))
 
     def add(self, part: str, amount: Decimal) -> None:
-        if self.parts is None:
-            self.parts = {}
-        self.parts[part] = self.parts.get(part, ZERO) + amount
+        self.parts[part] += amount
 
     def part(self, name: str) -> Decimal:
-        return ZERO + (self.parts or {}).get(name, ZERO)
+        return self.parts[name]
 
     @property
     def contribution(self) -> Decimal:

@@ -287,15 +287,7 @@ def _lines(months: Sequence[str], series: Sequence[tuple[str, str, Sequence[Deci
         body.append(_text(left + 160 * k + 18, 28, name, "name", "start"))
         points = [(left + band * (i + 0.5), None if v is None else base - float(v) * scale, v)
                   for i, v in enumerate(values)]
-        run: list[str] = []
-        for x, y, _ in [*points, (0.0, None, None)]:
-            if y is not None:
-                run.append(f"{_n(x)},{_n(y)}")
-            elif run:
-                if len(run) > 1:
-                    body.append(f'<polyline class="series" stroke="{colour}" '
-                                f'points="{" ".join(run)}"/>')
-                run = []
+        body += _polylines([(x, y) for x, y, _ in points], f'class="series" stroke="{colour}"')
         for month, (x, y, v) in zip(months, points):
             if y is not None:
                 body.append(f'<circle cx="{_n(x)}" cy="{_n(y)}" r="3.5" fill="{colour}"><title>'
@@ -304,6 +296,19 @@ def _lines(months: Sequence[str], series: Sequence[tuple[str, str, Sequence[Deci
         body.append(_text(left + band * (i + 0.5), base + 16, month))
     body.append(_line("axis", left, base, width - right, base))
     return _svg(width, height, label, body)
+
+
+def _polylines(xy: Sequence[tuple[float, float | None]], attributes: str) -> list[str]:
+    """Lines joining consecutive points that have a value; a missing value breaks the line."""
+    lines, run = [], []
+    for x, y in [*xy, (0.0, None)]:  # the last pair ends the last run
+        if y is not None:
+            run.append(f"{_n(x)},{_n(y)}")
+        elif run:
+            if len(run) > 1:
+                lines.append(f'<polyline {attributes} points="{" ".join(run)}"/>')
+            run = []
+    return lines
 
 
 def _rate_line(points: Sequence[tuple[str, Decimal | None]], *, label: str, width: int) -> str:
@@ -320,14 +325,7 @@ def _rate_line(points: Sequence[tuple[str, Decimal | None]], *, label: str, widt
         (left + band * (i + 0.5), None if v is None else base - float(v) * plot_h / 100)
         for i, (_, v) in enumerate(points)
     ]
-    run: list[str] = []
-    for x, y in [*xy, (0.0, None)]:  # the last pair ends the last run
-        if y is not None:
-            run.append(f"{_n(x)},{_n(y)}")
-        elif run:
-            if len(run) > 1:
-                body.append(f'<polyline class="line" points="{" ".join(run)}"/>')
-            run = []
+    body += _polylines(xy, 'class="line"')
     for (name, value), (x, y) in zip(points, xy):
         if y is not None:
             tip = f"{name}: {percent(value)}"
