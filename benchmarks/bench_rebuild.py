@@ -31,6 +31,7 @@ import hashlib
 import io
 import os
 import pstats
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -297,11 +298,15 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
 
 
 def copy_sqlite(source: str, target: str) -> None:
-    """A consistent copy of a SQLite book (the backup API: WAL contents included)."""
+    """A consistent copy of a SQLite book (the backup API: WAL contents included), with the
+    key-encryption key file beside it (without it the copy would read personal data as
+    unavailable, and its directory view would be rebuilt as unopened)."""
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)
     src.close()
     dst.close()
+    if os.path.exists(f"{source}.key"):
+        shutil.copy2(f"{source}.key", f"{target}.key")
 
 
 def cached(tmp: str, cache: Path | None, name: str,

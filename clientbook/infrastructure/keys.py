@@ -178,11 +178,13 @@ class KeyStore:
         return self._cache[subject]
 
     def _load(self, subject: UUID, create: bool) -> bytes | None:
-        """The subject's key as stored (wrapped; b"" once forgotten)."""
-        if not create:
-            rows = self._database.query(
-                "SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),)
-            )
+        """The subject's key as stored (wrapped; b"" once forgotten). With `create`, a key is
+        made only when a read finds none: most callers (a view sealing a field of a subject
+        whose events are sealed already) find one, and a read takes no write lock."""
+        rows = self._database.query(
+            "SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),)
+        )
+        if rows or not create:
             return bytes(rows[0][0]) if rows else None
         kek = self._required()
         with self._database.transaction() as cursor:
