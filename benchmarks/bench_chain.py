@@ -31,6 +31,7 @@ from typing import Callable, Iterator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from _cpu import Meter  # noqa: E402
 from _report import show_table  # noqa: E402
 
 from clientbook import Actor, ClientBook  # noqa: E402
@@ -39,6 +40,7 @@ from clientbook.domain.customer import Customer  # noqa: E402
 CLERK = Actor("u-clerk", {"officer"})
 D = date(2026, 1, 5)
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+PG_CONNINFO = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 UNCHAINED = {
     "sqlite": "eventsourcing.sqlite:SQLiteApplicationRecorder",
     "postgresql": "clientbook.infrastructure.postgres:BoundedApplicationRecorder",
@@ -60,10 +62,21 @@ def opened(url: str, *, chained: bool) -> Iterator[ClientBook]:
         yield book
 
 
-def rate(count: int, work: Callable[[], None]) -> float:
+CPU: dict[str, list[float]] = {}
+"""Per kind and side ("batched ours"): CPU seconds of each timed run (see _cpu.py)."""
+METER = Meter(None)
+
+
+def rate(count: int, work: Callable[[], None], cpu: str = "") -> float:
+    """Events per second of wall time; with `cpu`, the run's CPU seconds (this process and its
+    PostgreSQL backends) are kept under that name too."""
+    meter = METER.now() if cpu else None
     started = time.perf_counter()
     work()
-    return count / (time.perf_counter() - started)
+    spent = time.perf_counter() - started
+    if meter is not None:
+        CPU.setdefault(cpu, []).append(METER.since(meter) / count)
+    return count / spent
 
 
 class Appends:
@@ -78,15 +91,15 @@ class Appends:
                      for n in range(batch)]
         book.app.save_all(*self.pool)  # kept in memory: each batch appends to all of them
 
-    def commands(self, n: int) -> float:
+    def commands(self, n: int, side: str) -> float:
         def run() -> None:
             for _ in range(n):
                 self.book.customers.record_contact(self.customer, channel="call",
                                                    purpose="follow_up", outcome="ok", by=CLERK,
                                                    on=D)
-        return rate(n, run)
+        return rate(n, run, f"per command {side}")
 
-    def batches(self, n: int) -> float:
+    def batches(self, n: int, side: str) -> float:
         """`n` saves, each of one contact recorded on every customer of the pool."""
         def run() -> None:
             for _ in range(n):
@@ -94,7 +107,7 @@ class Appends:
                     customer.record_contact(channel="call", purpose="follow_up", outcome="ok",
                                             by=CLERK.id, on=D)
                 self.book.app.save_all(*self.pool)
-        return rate(n * len(self.pool), run)
+        return rate(n * len(self.pool), run, f"batched {side}")
 
 
 def raw_decode(book: ClientBook) -> int:
@@ -115,20 +128,21 @@ def measure(urls: tuple[str, str], options: argparse.Namespace) -> dict[str, lis
     with opened(urls[0], chained=True) as ours, opened(urls[1], chained=False) as base:
         mine, theirs = Appends(ours, options.batch), Appends(base, options.batch)
         for round_ in range(options.rounds):
-            for kind, run in (("per command", lambda a: a.commands(options.commands)),
-                              ("batched", lambda a: a.batches(options.batches))):
+            for kind, run in (("per command", lambda a, s: a.commands(options.commands, s)),
+                              ("batched", lambda a, s: a.batches(options.batches, s))):
                 if round_ % 2:  # who goes first alternates: the machine's load drifts
-                    a, b = run(mine), run(theirs)
+                    a, b = run(mine, "ours"), run(theirs, "theirs")
                 else:
-                    b, a = run(theirs), run(mine)
+                    b, a = run(theirs, "theirs"), run(mine, "ours")
                 ratios[kind].append(a / b)
                 rates.setdefault(kind, []).extend([a, b])
         ours.trust.checkpoint(note="bench")
         events = ours.head
         for round_ in range(options.rounds):
             verdict: list[bool] = []
-            timings = [lambda: rate(events, lambda: verdict.append(ours.trust.verify().ok)),
-                       lambda: rate(events, lambda: raw_decode(ours))]
+            timings = [lambda: rate(events, lambda: verdict.append(ours.trust.verify().ok),
+                                    "verify ours"),
+                       lambda: rate(events, lambda: raw_decode(ours), "verify theirs")]
             if round_ % 2:
                 v, r = timings[0](), timings[1]()
             else:
@@ -168,6 +182,9 @@ def main() -> None:
         if not options.no_postgres:
             backends.append(("PostgreSQL", *postgres_urls()))
         for name, urls, drop in backends:
+            global METER
+            METER = Meter(None if name == "SQLite" else PG_CONNINFO)
+            CPU.clear()
             try:
                 result = measure(urls, options)
             finally:
@@ -176,17 +193,26 @@ def main() -> None:
                 values, pair = result[kind], result[f"rates {kind}"]
                 ours = statistics.median(pair[0::2])
                 theirs = statistics.median(pair[1::2])
+                best = max(pair[0::2]) / max(pair[1::2])
+                cpu = statistics.mean(CPU[f"{kind} theirs"]) / statistics.mean(CPU[f"{kind} ours"])
                 rows.append((name, kind, f"{ours:,.0f}", f"{theirs:,.0f}",
                              f"{statistics.median(values):.2f}",
-                             f"{min(values):.2f}-{max(values):.2f}", f"{target}"))
+                             f"{min(values):.2f}-{max(values):.2f}", f"{best:.2f}",
+                             f"{cpu:.2f}", f"{target}"))
     assert key
     show_table("the hash chain: chained vs unchained appends, verify vs select-and-decode",
-               ("store", "what", "ours /s", "baseline /s", "ratio", "range", "target"),
-               rows, {2, 3, 4, 5, 6},
+               ("store", "what", "ours /s", "baseline /s", "ratio", "range", "best / best",
+                "CPU ratio", "target"),
+               rows, {2, 3, 4, 5, 6, 7, 8},
                [f"{options.rounds} rounds; per command: {options.commands} record_contact; "
                 f"batched: {options.batches} saves of {options.batch} events; "
                 "verify: the chained log of the appends (events/s), baseline raw "
-                "select_notifications + mapper.to_domain_event"])
+                "select_notifications + mapper.to_domain_event",
+                "ratio: median of the rounds' ratios; best / best: each side's fastest round "
+                "against the other's (the least disturbed by the machine's other work); CPU ratio: "
+                "the baseline's CPU seconds per event over ours, this process's and its "
+                "PostgreSQL backends' (benchmarks/_cpu.py): what the rate ratio would be on an "
+                "idle machine, where waiting for a core costs nothing"])
 
 
 if __name__ == "__main__":
