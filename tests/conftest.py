@@ -8,10 +8,13 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+if TYPE_CHECKING:
+    from clientbook import ClientBook
 
 settings.register_profile(
     "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -129,7 +132,7 @@ def card_data() -> Path:
 
 
 @pytest.fixture
-def book() -> Iterator["ClientBook"]:
+def book() -> Iterator[ClientBook]:
     """An in-memory book for fast tests."""
     from clientbook import ClientBook
 

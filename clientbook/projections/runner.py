@@ -246,7 +246,6 @@ class ProjectionRunner:
         topics = () if every else tuple(sorted(frozenset().union(*wanted.values())))
         position = min(since for _, since in behind)
         live = dict(behind)
-        name = self._app.name
         while position < head and live and going():
             page = self._app.recorder.select_notifications(
                 start=position, limit=size, stop=head, topics=topics, inclusive_of_start=False
