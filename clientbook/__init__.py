@@ -96,7 +96,7 @@ from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import AuditEntry
 from clientbook.projections.cards import CardView, PortfolioReport
 from clientbook.projections.complaints import ComplaintCard, WorkItem
-from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.reports.complaints import ComplaintsReport
 from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
 from clientbook.projections.managers import ManagerReport

@@ -34,11 +34,6 @@ from clientbook.projections.complaints import (
     WorkItem,
     worklist,
 )
-from clientbook.projections.complaints_report import (
-    ComplaintFactsView,
-    ComplaintsReport,
-    ComplaintsFold,
-)
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
 from clientbook.projections.campaigns import CampaignQueries
@@ -128,21 +123,12 @@ class Directory:
 
 
 class ComplaintQueries:
-    """Record cards, the worklist, the complaints report and the CFPB-shaped export."""
+    """Record cards, the worklist and the CFPB-shaped export (the complaints report is
+    reports/complaints.py's)."""
 
-    def __init__(
-        self,
-        cards: ComplaintCardsView,
-        facts: ComplaintFactsView,
-        refresh: Refresh,
-        application_name: str,
-    ) -> None:
+    def __init__(self, cards: ComplaintCardsView, refresh: Refresh) -> None:
         self._cards = cards
-        self._facts = facts
         self._refresh = refresh
-        self._application_name = application_name
-        self.checkpoints: ReportCheckpoints | None = None
-        """Where the as-of report keeps its fold's state (the book sets it)."""
 
     def card(self, complaint_id: UUID, *, at_least: int | None = None) -> ComplaintCard:
         self._refresh(at_least)
@@ -173,27 +159,6 @@ class ComplaintQueries:
             for c in self.cards(open_only=True, at_least=LATEST)
             if c.deadline < on and not c.overdue
         ]
-
-    def report(
-        self,
-        *,
-        period_from: date,
-        period_to: date,
-        as_of: date | None = None,
-        position: int | None = None,
-        at_least: int | None = None,
-    ) -> ComplaintsReport:
-        """The complaints report for a period, as of a business date and/or a log position."""
-        self._refresh(at_least)
-        reflected = self._facts.max_tracking_id(self._application_name) or 0
-        if position is not None:
-            reflected = min(reflected, position)
-        fold = resumed(
-            self.checkpoints, "complaints", ComplaintsFold.key(period_from, period_to, as_of),
-            reflected, lambda: ComplaintsFold(period_from, period_to, as_of),
-            lambda state: ComplaintsFold.restore(period_from, period_to, as_of, state),
-            lambda after, up_to: self._facts.facts_for(after, up_to, as_of or period_to))
-        return fold.report(reflected)
 
     def cfpb(self, company: str) -> list[dict[str, str]]:
         return cfpb_rows(self.cards(), company)
@@ -300,12 +265,10 @@ class Reports:
         minimum: Callable[[date], int],
         refresh: Refresh,
         application_name: str,
-        complaints: ComplaintQueries,
         campaigns: CampaignQueries,
     ) -> None:
         self._managers = managers
         self._campaigns = campaigns
-        self.complaints = complaints.report
         self._minimum = minimum
         self._refresh = refresh
         self._application_name = application_name

@@ -14,7 +14,7 @@ from clientbook import __version__
 from clientbook.domain.card import shift_months
 from clientbook.domain.ratios import npl_ratio, portfolio_at_risk
 from clientbook.projections.cards import PortfolioReport
-from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.reports.complaints import ComplaintsReport
 from clientbook.projections.managers import ManagerReport
 from clientbook.reports.contribution import ContributionReport, default_start
 from clientbook.reports.credit import (

@@ -12,7 +12,7 @@ from decimal import Decimal
 from clientbook.domain.card import BUCKETS
 from clientbook.domain.credit_line import CLASSES
 from clientbook.projections.cards import PortfolioReport
-from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.reports.complaints import ComplaintsReport
 from clientbook.projections.managers import ManagerReport
 from clientbook.reports.contribution import ContributionReport
 from clientbook.reports.credit import (
