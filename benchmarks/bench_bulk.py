@@ -51,7 +51,7 @@ from clientbook.book import ClientBook
 from clientbook.demo import Demo
 from clientbook.domain.card import CardAccount
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.projections.cards import portfolio
+from clientbook.reports.portfolio import portfolio
 from clientbook.reports.complaints import complaints_report
 
 DAY = date(2005, 10, 1)

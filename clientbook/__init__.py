@@ -94,9 +94,8 @@ from clientbook.domain.group import Link
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import AuditEntry
-from clientbook.projections.cards import CardView, PortfolioReport
+from clientbook.projections.cards import CardView
 from clientbook.projections.complaints import ComplaintCard, WorkItem
-from clientbook.reports.complaints import ComplaintsReport
 from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
 from clientbook.projections.managers import ManagerReport
@@ -110,6 +109,8 @@ from clientbook.reports.catalogue import (
     reproduce,
     run_report,
 )
+from clientbook.reports.complaints import ComplaintsReport
+from clientbook.reports.portfolio import PortfolioReport
 
 __version__ = "0.1.0"
 

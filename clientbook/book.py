@@ -34,6 +34,7 @@ from clientbook.reports.contribution import ContributionQueries
 from clientbook.reports.complaints import ComplaintReports
 from clientbook.reports.credit import CreditReports
 from clientbook.reports.facade import BookReports
+from clientbook.reports.portfolio import CardReports
 from clientbook.application.customers import Customers
 from clientbook.application.managers import Managers
 from clientbook.application.policy import PolicyService
@@ -86,7 +87,6 @@ from clientbook.projections.exposure import ExposureProjection
 from clientbook.projections.managers import ManagerReportProjection
 from clientbook.projections.queries import (
     AuditTrail,
-    CardQueries,
     Directory,
     ExposureQueries,
     Reports,
@@ -188,7 +188,7 @@ class _ReadSide:
         )
         self.exposure = ExposureQueries(exposure, refresh("exposure"))
         self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
-        self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
+        self.card_accounts = CardReports(card_view, policy, refresh("card_accounts"), app.name)
         checkpoints = SqlReportCheckpoints(database)  # as-of reports resume from these
         self.card_accounts.checkpoints = self.complaint_cards.checkpoints = checkpoints
         self.reports = BookReports(

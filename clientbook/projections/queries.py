@@ -19,15 +19,8 @@ from clientbook.domain.customer import comparable_phone, normalise_document
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
-from clientbook.projections.cards import (
-    CardAccountsView,
-    CardView,
-    PortfolioReport,
-    PortfolioFold,
-    view_of,
-)
+from clientbook.projections.cards import CardAccountsView, CardView, view_of
 from clientbook.projections.cfpb import cfpb_rows
-from clientbook.projections.checkpoints import ReportCheckpoints, resumed
 from clientbook.projections.complaints import (
     ComplaintCard,
     ComplaintCardsView,
@@ -210,16 +203,13 @@ class Policies(Protocol):
 
 
 class CardQueries:
-    """Card accounts on a date, what the batch must look at, and the portfolio report."""
+    """Card accounts on a date and what the batch must look at (the portfolio report is
+    reports/portfolio.py's)."""
 
-    def __init__(self, view: CardAccountsView, policy: Policies,
-                 refresh: Refresh, application_name: str) -> None:
+    def __init__(self, view: CardAccountsView, policy: Policies, refresh: Refresh) -> None:
         self._view = view
         self._policy = policy
         self._refresh = refresh
-        self._application_name = application_name
-        self.checkpoints: ReportCheckpoints | None = None
-        """Where the as-of report keeps its fold's state (the book sets it)."""
 
     def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True,
                  at_least: int | None = None) -> list[CardView]:
@@ -238,23 +228,6 @@ class CardQueries:
         policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
                               shift_months(on, -policy.card_long_dormant_months))
-
-    def portfolio(self, *, as_of: date, period_from: date | None = None,
-                  position: int | None = None, at_least: int | None = None) -> PortfolioReport:
-        """The portfolio on `as_of`; write-offs and recoveries from `period_from` (default: the
-        first of the month) on; roll rates from the previous month-end."""
-        self._refresh(at_least)
-        reflected = self._view.max_tracking_id(self._application_name) or 0
-        if position is not None:
-            reflected = min(reflected, position)
-        fold = resumed(
-            self.checkpoints, "portfolio", PortfolioFold.key(as_of, period_from), reflected,
-            lambda: PortfolioFold(as_of, period_from),
-            lambda state: PortfolioFold.restore(as_of, period_from, state),
-            lambda after, up_to: self._view.facts_for(after, up_to, as_of))
-        ceiling = self._policy.at(reflected).in_force(as_of).card_long_dormant_ceiling_percent
-        return fold.report(reflected, ceiling)
-
 
 class Reports:
     """Reports derived from the log."""

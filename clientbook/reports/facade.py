@@ -8,10 +8,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from clientbook.domain.errors import InvalidValueError
-from clientbook.projections.cards import PortfolioReport
+from clientbook.reports.portfolio import CardReports, PortfolioReport
 from clientbook.reports.complaints import ComplaintReports, ComplaintsReport
 from clientbook.projections.managers import ManagerReport
-from clientbook.projections.queries import CardQueries, Reports
+from clientbook.projections.queries import Reports
 from clientbook.reports.contribution import ContributionQueries, ContributionReport
 from clientbook.reports.credit import (
     AgingReport,
@@ -31,7 +31,7 @@ class BookReports:
     optionally cut at a log position; `run` is any of them by name."""
 
     def __init__(self, queries: Reports, complaints: ComplaintReports, credit: CreditReports,
-                 cards: CardQueries, owner: Any, contribution: ContributionQueries) -> None:
+                 cards: CardReports, owner: Any, contribution: ContributionQueries) -> None:
         self._queries = queries
         self._complaints = complaints
         self._contribution = contribution

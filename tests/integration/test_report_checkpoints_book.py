@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from clientbook import ClientBook
 from clientbook.demo import Demo
-from clientbook.projections.cards import portfolio
+from clientbook.reports.portfolio import portfolio
 from clientbook.reports.complaints import complaints_report
 
 START = date(2026, 7, 1)

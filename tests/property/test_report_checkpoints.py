@@ -25,7 +25,8 @@ from clientbook.infrastructure.checkpoint_views import SqlReportCheckpoints
 from clientbook.infrastructure.complaint_views import SqlComplaintFactsView
 from clientbook.infrastructure.sql import SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.projections.cards import CardFact, PortfolioFold, portfolio
+from clientbook.projections.cards import CardFact
+from clientbook.reports.portfolio import PortfolioFold, portfolio
 from clientbook.projections.checkpoints import resumed
 from clientbook.projections.complaint_facts import Fact
 from clientbook.reports.complaints import ComplaintsFold, complaints_report

@@ -13,7 +13,7 @@ from attrs import frozen
 from clientbook import __version__
 from clientbook.domain.card import shift_months
 from clientbook.domain.ratios import npl_ratio, portfolio_at_risk
-from clientbook.projections.cards import PortfolioReport
+from clientbook.reports.portfolio import PortfolioReport
 from clientbook.reports.complaints import ComplaintsReport
 from clientbook.projections.managers import ManagerReport
 from clientbook.reports.contribution import ContributionReport, default_start

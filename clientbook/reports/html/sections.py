@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from clientbook.domain.card import BUCKETS
 from clientbook.domain.credit_line import CLASSES
-from clientbook.projections.cards import PortfolioReport
+from clientbook.reports.portfolio import PortfolioReport
 from clientbook.reports.complaints import ComplaintsReport
 from clientbook.projections.managers import ManagerReport
 from clientbook.reports.contribution import ContributionReport
