@@ -98,7 +98,6 @@ from clientbook.projections.cards import CardView
 from clientbook.projections.complaints import ComplaintCard, WorkItem
 from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
-from clientbook.projections.managers import ManagerReport
 from clientbook.reports.catalogue import (
     PERIODIC,
     REPORTS,
@@ -110,6 +109,7 @@ from clientbook.reports.catalogue import (
     run_report,
 )
 from clientbook.reports.complaints import ComplaintsReport
+from clientbook.reports.managers import ManagerReport
 from clientbook.reports.portfolio import PortfolioReport
 
 __version__ = "0.1.0"

@@ -34,6 +34,7 @@ from clientbook.reports.contribution import ContributionQueries
 from clientbook.reports.complaints import ComplaintReports
 from clientbook.reports.credit import CreditReports
 from clientbook.reports.facade import BookReports
+from clientbook.reports.managers import ManagerReports
 from clientbook.reports.portfolio import CardReports
 from clientbook.application.customers import Customers
 from clientbook.application.managers import Managers
@@ -89,7 +90,6 @@ from clientbook.projections.queries import (
     AuditTrail,
     Directory,
     ExposureQueries,
-    Reports,
 )
 from clientbook.projections.operations import Wakeup
 from clientbook.projections.runner import LATEST, ProjectionRunner
@@ -179,7 +179,7 @@ class _ReadSide:
         self.complaint_cards = ComplaintReports(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )
-        queries = Reports(
+        queries = ManagerReports(
             managers,
             lambda on: policy.in_force(on).manager_min_customers,
             refresh("manager_report"),

@@ -9,10 +9,9 @@ asks for the head of the log (`LATEST`), worker or not."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Callable, Protocol
+from typing import Protocol
 from uuid import UUID
 
-import attrs
 
 from clientbook.domain.card import shift_months
 from clientbook.domain.customer import comparable_phone, normalise_document
@@ -29,8 +28,6 @@ from clientbook.projections.complaints import (
 )
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
-from clientbook.projections.campaigns import CampaignQueries
-from clientbook.projections.managers import ManagerReport, ManagerReportView
 from clientbook.projections.runner import LATEST, Refresh
 
 
@@ -228,31 +225,3 @@ class CardQueries:
         policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
                               shift_months(on, -policy.card_long_dormant_months))
-
-class Reports:
-    """Reports derived from the log."""
-
-    def __init__(
-        self,
-        managers: ManagerReportView,
-        minimum: Callable[[date], int],
-        refresh: Refresh,
-        application_name: str,
-        campaigns: CampaignQueries,
-    ) -> None:
-        self._managers = managers
-        self._campaigns = campaigns
-        self._minimum = minimum
-        self._refresh = refresh
-        self._application_name = application_name
-
-    def managers(
-        self, *, period_from: date, period_to: date, at_least: int | None = None
-    ) -> ManagerReport:
-        """Customers per manager against the minimum in force at the period's end."""
-        self._refresh(at_least)
-        report = self._managers.report(
-            period_from, period_to, self._minimum(period_to), self._application_name
-        )
-        return attrs.evolve(report, campaign_follow_ups=self._campaigns.follow_ups(
-            period_from=period_from, period_to=period_to, at_least=at_least))

@@ -8,10 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from clientbook.domain.errors import InvalidValueError
-from clientbook.reports.portfolio import CardReports, PortfolioReport
 from clientbook.reports.complaints import ComplaintReports, ComplaintsReport
-from clientbook.projections.managers import ManagerReport
-from clientbook.projections.queries import Reports
 from clientbook.reports.contribution import ContributionQueries, ContributionReport
 from clientbook.reports.credit import (
     AgingReport,
@@ -21,6 +18,8 @@ from clientbook.reports.credit import (
     GroupDetection,
     MigrationReport,
 )
+from clientbook.reports.managers import ManagerReport, ManagerReports
+from clientbook.reports.portfolio import CardReports, PortfolioReport
 
 if TYPE_CHECKING:
     from clientbook.reports.catalogue import ReportRun
@@ -30,7 +29,7 @@ class BookReports:
     """Each method is one report of the catalogue (`clientbook report NAME`), as of a date and
     optionally cut at a log position; `run` is any of them by name."""
 
-    def __init__(self, queries: Reports, complaints: ComplaintReports, credit: CreditReports,
+    def __init__(self, queries: ManagerReports, complaints: ComplaintReports, credit: CreditReports,
                  cards: CardReports, owner: Any, contribution: ContributionQueries) -> None:
         self._queries = queries
         self._complaints = complaints

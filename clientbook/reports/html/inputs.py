@@ -15,7 +15,7 @@ from clientbook.domain.card import shift_months
 from clientbook.domain.ratios import npl_ratio, portfolio_at_risk
 from clientbook.reports.portfolio import PortfolioReport
 from clientbook.reports.complaints import ComplaintsReport
-from clientbook.projections.managers import ManagerReport
+from clientbook.reports.managers import ManagerReport
 from clientbook.reports.contribution import ContributionReport, default_start
 from clientbook.reports.credit import (
     AgingReport,

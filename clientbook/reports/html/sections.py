@@ -13,7 +13,7 @@ from clientbook.domain.card import BUCKETS
 from clientbook.domain.credit_line import CLASSES
 from clientbook.reports.portfolio import PortfolioReport
 from clientbook.reports.complaints import ComplaintsReport
-from clientbook.projections.managers import ManagerReport
+from clientbook.reports.managers import ManagerReport
 from clientbook.reports.contribution import ContributionReport
 from clientbook.reports.credit import (
     AgingReport,
