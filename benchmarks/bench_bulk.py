@@ -51,8 +51,8 @@ from clientbook.book import ClientBook
 from clientbook.demo import Demo
 from clientbook.domain.card import CardAccount
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.projections.cards import portfolio
-from clientbook.projections.complaints_report import complaints_report
+from clientbook.reports.portfolio import portfolio
+from clientbook.reports.complaints import complaints_report
 
 DAY = date(2005, 10, 1)
 POSTGRES = os.environ.get("CLIENTBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

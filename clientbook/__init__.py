@@ -94,12 +94,10 @@ from clientbook.domain.group import Link
 from clientbook.domain.money import Money
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import AuditEntry
-from clientbook.projections.cards import CardView, PortfolioReport
+from clientbook.projections.cards import CardView
 from clientbook.projections.complaints import ComplaintCard, WorkItem
-from clientbook.projections.complaints_report import ComplaintsReport
 from clientbook.projections.directory import DirectoryEntry
 from clientbook.projections.exposure import Exposure
-from clientbook.projections.managers import ManagerReport
 from clientbook.reports.catalogue import (
     PERIODIC,
     REPORTS,
@@ -110,6 +108,9 @@ from clientbook.reports.catalogue import (
     reproduce,
     run_report,
 )
+from clientbook.reports.complaints import ComplaintsReport
+from clientbook.reports.managers import ManagerReport
+from clientbook.reports.portfolio import PortfolioReport
 
 __version__ = "0.1.0"
 

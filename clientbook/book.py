@@ -31,8 +31,11 @@ from clientbook.application.close_of_business import (
 from clientbook.application.complaints import Complaints
 from clientbook.application.credit import Credit
 from clientbook.reports.contribution import ContributionQueries
+from clientbook.reports.complaints import ComplaintReports
 from clientbook.reports.credit import CreditReports
 from clientbook.reports.facade import BookReports
+from clientbook.reports.managers import ManagerReports
+from clientbook.reports.portfolio import CardReports
 from clientbook.application.customers import Customers
 from clientbook.application.managers import Managers
 from clientbook.application.policy import PolicyService
@@ -79,17 +82,14 @@ from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.campaigns import CampaignFollowUpsProjection, CampaignQueries
 from clientbook.projections.contribution import ContributionProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
-from clientbook.projections.complaints_report import ComplaintFactsProjection
+from clientbook.projections.complaint_facts import ComplaintFactsProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.exposure import ExposureProjection
 from clientbook.projections.managers import ManagerReportProjection
 from clientbook.projections.queries import (
     AuditTrail,
-    CardQueries,
-    ComplaintQueries,
     Directory,
     ExposureQueries,
-    Reports,
 )
 from clientbook.projections.operations import Wakeup
 from clientbook.projections.runner import LATEST, ProjectionRunner
@@ -176,24 +176,23 @@ class _ReadSide:
         self.audit = AuditTrail(audit, refresh("audit_trail"))
         self.directory = Directory(self._directory_view, refresh("customer_directory"))
         self.approvals = Approvals(approvals, policy.in_force, refresh("approvals"))
-        self.complaint_cards = ComplaintQueries(
+        self.complaint_cards = ComplaintReports(
             cards, facts, refresh("complaint_cards", "complaint_facts"), app.name
         )
-        queries = Reports(
+        queries = ManagerReports(
             managers,
             lambda on: policy.in_force(on).manager_min_customers,
             refresh("manager_report"),
             app.name,
-            self.complaint_cards,
             self.campaign_follow_ups,
         )
         self.exposure = ExposureQueries(exposure, refresh("exposure"))
         self.credit_reports = CreditReports(app, policy, audit, refresh("audit_trail"))
-        self.card_accounts = CardQueries(card_view, policy, refresh("card_accounts"), app.name)
+        self.card_accounts = CardReports(card_view, policy, refresh("card_accounts"), app.name)
         checkpoints = SqlReportCheckpoints(database)  # as-of reports resume from these
         self.card_accounts.checkpoints = self.complaint_cards.checkpoints = checkpoints
         self.reports = BookReports(
-            queries, self.credit_reports, self.card_accounts, self,
+            queries, self.complaint_cards, self.credit_reports, self.card_accounts, self,
             ContributionQueries(contribution, policy, refresh("contribution"), app.name),
         )
 

@@ -13,7 +13,7 @@ from clientbook.infrastructure.buffered import BufferedView, BulkTable, Document
 from clientbook.infrastructure.sealed_fields import ClearFields
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections.complaints import CardDocument, ComplaintCard, ComplaintCardsView
-from clientbook.projections.complaints_report import ComplaintFactsView, Fact
+from clientbook.projections.complaint_facts import ComplaintFactsView, Fact
 
 CARDS = BulkTable(
     "complaint_cards",

@@ -4,7 +4,7 @@ counted per business date, and the customers lost."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from uuid import UUID
 
 from msgspec import Struct
@@ -18,9 +18,8 @@ from clientbook.projections.managers import (
     Activity,
     LostCustomer,
     ManagedCustomer,
-    ManagerReport,
+    ManagerFigures,
     ManagerReportView,
-    ManagerRow,
     Assessed,
     Registered,
 )
@@ -166,11 +165,9 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         )
         return Day(*map(int, rows[0])) if rows else None
 
-    def report(
-        self, period_from: date, period_to: date, minimum: int, application_name: str
-    ) -> ManagerReport:
+    def figures(self, period_from: date, period_to: date, application_name: str) -> ManagerFigures:
         looked_after = ", ".join(f"'{status}'" for status in LOOKED_AFTER)
-        book = {
+        books = {
             m: (int(n), int(l or 0))
             for m, n, l in self._rows(
                 f"SELECT manager, SUM(CASE WHEN status IN ({looked_after}) THEN 1 ELSE 0 END), "
@@ -186,7 +183,7 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
                 period,
             )
         }
-        lost = [
+        lost = tuple(
             LostCustomer(UUID(cid), number, manager, date.fromisoformat(on), reason)
             for cid, number, manager, on, reason in self._rows(
                 "SELECT l.customer_id, c.number, l.manager, l.business_date, l.reason "
@@ -195,46 +192,15 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
                 "ORDER BY l.business_date, c.number",
                 period,
             )
-        ]
-        for customer in lost:
-            activity.setdefault(customer.manager, (0, 0, 0, 0))
+        )
         registered = {
             manager: (grade, branch, bool(serving))
             for manager, grade, branch, serving in self._rows(
                 "SELECT manager, grade, branch, serving FROM rm_managers")
         }
         assessed = self._latest_assessments(period_to)
-        rows = []
-        for manager in sorted(set(book) | set(activity) | set(registered)):
-            latest = assessed.get(manager)
-            customers, lapsed = book.get(manager, (0, 0))
-            contacts, follow_ups, surveys, total = activity.get(manager, (0, 0, 0, None))
-            average = (
-                None
-                if not surveys
-                else (Decimal(total or 0) / surveys).quantize(Decimal("0.01"), ROUND_HALF_UP)
-            )
-            grade, branch, serving = registered.get(manager, (None, None, None))
-            rows.append(
-                ManagerRow(
-                    manager,
-                    customers,
-                    customers < minimum and serving is not False,  # one who left has no book
-                    lapsed,
-                    contacts,
-                    follow_ups,
-                    surveys,
-                    average,
-                    grade,
-                    branch,
-                    serving,
-                    None if latest is None else latest.period,
-                    None if latest is None else latest.total,
-                    None if latest is None else latest.performance_weight,
-                )
-            )
         position = self.max_tracking_id(application_name) or 0
-        return ManagerReport(period_from, period_to, minimum, position, tuple(rows), tuple(lost))
+        return ManagerFigures(books, activity, lost, registered, assessed, position)
 
 
 def _day_row(key: tuple[str, date], day: Day) -> Row:

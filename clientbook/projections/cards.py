@@ -1,26 +1,24 @@
-"""Card accounts: the account view (what is due when) and the portfolio report from card facts."""
+"""Card accounts: the account view (what is due when) and the card facts the portfolio report
+(reports/portfolio.py) folds."""
 
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import singledispatchmethod
 from typing import Any, cast
 from uuid import UUID
 
-import msgspec
-from attrs import define, frozen
+from attrs import frozen
 from eventsourcing.persistence import Tracking
 from msgspec import Struct
 from msgspec.structs import replace
 
-from clientbook.domain.card import BUCKETS, CARD_CLASSES, CardAccount, settle_minimums, shift_months
+from clientbook.domain.card import CardAccount, settle_minimums, shift_months
 from clientbook.domain.money import Money
 from clientbook.projections.handlers import EventProjection
-from clientbook.domain.as_of import AsOf
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 CARD_EVENTS = events_of(CardAccount)
@@ -337,198 +335,3 @@ def batch_columns(account: AccountDocument) -> BatchColumns:
     zero_balance = int(account.balance == 0)
     return (min(dates) if dates else None, delinquent, dormancy, account.last_use, zero_balance,
             oldest)
-
-
-# -- the portfolio report ------------------------------------------------------------------
-
-
-@define
-class _Account:
-    status: str = "applied"
-    balance: Decimal = Decimal(0)
-    bucket: str = "current"
-    classification: str = "normal"
-    issued: bool = False
-    activated: bool = False
-    dormancy: str = "none"
-
-
-@frozen
-class PortfolioReport:
-    """The card portfolio on a date, with roll rates from the previous month-end."""
-
-    as_of: date
-    position: int
-    accounts_by_status: tuple[tuple[str, int, Decimal], ...]
-    accounts_by_bucket: tuple[tuple[str, int, Decimal], ...]
-    balances_by_class: tuple[tuple[str, Decimal], ...]
-    roll_rates: tuple[tuple[str, str, int], ...]
-    """(from bucket at the previous month-end, to bucket now, accounts)."""
-    cure_rate_percent: Decimal | None
-    written_off: Decimal
-    recovered: Decimal
-    issued: int
-    activation_rate_percent: Decimal | None
-    dormant_percent: Decimal | None
-    long_term_dormant_percent: Decimal | None
-    long_term_dormant_ceiling_percent: Decimal
-    long_term_dormant_within_ceiling: bool
-    period_from: date | None = None
-    """Write-offs and recoveries count from this date to `as_of` (default: the as-of month)."""
-
-
-def portfolio(
-    facts: Iterable[CardFact],
-    *,
-    as_of: date,
-    position: int,
-    ceiling_percent: Decimal,
-    period_from: date | None = None,
-) -> PortfolioReport:
-    """Fold the card facts up to `as_of`; roll rates compare with the month-end before it."""
-    fold = PortfolioFold(as_of, period_from)
-    for fact in facts:
-        fold.add(fact)
-    return fold.report(position, ceiling_percent)
-
-
-class _PortfolioState(Struct):
-    now: dict[UUID, _Account]
-    before: dict[UUID, str]
-    written_off: Decimal
-    recovered: Decimal
-    cut: dict[UUID, int]
-
-
-class PortfolioFold:
-    """The portfolio's fold of card facts as of a date, fact by fact, in log order; its state
-    is a checkpoint (`encode`, `restore`) that a later report resumes."""
-
-    def __init__(self, as_of: date, period_from: date | None = None,
-                 state: _PortfolioState | None = None) -> None:
-        self.as_of, self.month_end = as_of, as_of.replace(day=1) - timedelta(days=1)
-        self.period_from, self._period_given = period_from or as_of.replace(day=1), period_from
-        state = state or _PortfolioState({}, {}, Decimal(0), Decimal(0), {})
-        self.now, self.before = state.now, state.before
-        self.written_off, self.recovered = state.written_off, state.recovered
-        self._rule = AsOf(as_of, state.cut)  # facts in log order: a position orders them
-
-    @staticmethod
-    def key(as_of: date, period_from: date | None) -> str:
-        """The parameters a checkpoint of this fold holds for (with the facts' version)."""
-        start = (period_from or as_of.replace(day=1)).isoformat()
-        return f"v{CardAccountsProjection.version}/{as_of.isoformat()}/{start}"
-
-    def add(self, fact: CardFact) -> None:
-        account_id, kind, on = fact.account_id, fact.event, fact.on
-        if not self._rule.counts(account_id, fact.position, on):
-            return
-        if on > self.month_end and account_id not in self.before:
-            self.before[account_id] = self.now[account_id].bucket if account_id in self.now else "new"
-        a = self.now.get(account_id)
-        if a is None:
-            a = self.now[account_id] = _Account()
-        _apply(a, fact)
-        if self.period_from <= on and kind == "WrittenOff":
-            self.written_off += fact.amount or 0
-        if self.period_from <= on and kind == "Recovered":
-            self.recovered += fact.amount or 0
-
-    def encode(self) -> bytes:
-        cut = {k: v for k, v in self._rule.cut.items() if isinstance(k, UUID)}
-        return _encode_state(_PortfolioState(self.now, self.before, self.written_off,
-                                             self.recovered, cut))
-
-    @classmethod
-    def restore(cls, as_of: date, period_from: date | None, state: bytes) -> PortfolioFold:
-        return cls(as_of, period_from, _decode_state(state))
-
-    def report(self, position: int, ceiling_percent: Decimal) -> PortfolioReport:
-        now, before = self.now, dict(self.before)
-        for account_id, a in now.items():
-            before.setdefault(account_id, a.bucket)
-        live = {k: a for k, a in now.items() if a.issued}
-        by_status = _group(live.values(), lambda a: a.status)
-        on_books = [a for a in live.values() if a.status not in ("written_off", "closed")]
-        by_bucket = _group(on_books, lambda a: a.bucket, order=BUCKETS)  # days-past-due order
-        rolls = Counter((before[k], a.bucket) for k, a in live.items() if before[k] != "new")
-        delinquent_before = [k for k in live if before[k] not in ("current", "new")]
-        cured = sum(1 for k in delinquent_before if live[k].bucket == "current")
-        issued = len(live)
-        open_accounts = [
-            a for a in live.values() if a.status not in ("closed", "written_off", "expired")
-        ]
-        long_term_dormant = _percent(sum(a.dormancy == "long_term" for a in open_accounts),
-                                     issued)
-        return PortfolioReport(
-            as_of=self.as_of,
-            position=position,
-            accounts_by_status=by_status,
-            accounts_by_bucket=by_bucket,
-            balances_by_class=tuple(
-                (c, sum((a.balance for a in live.values() if a.classification == c), Decimal(0)))
-                for c in CARD_CLASSES
-            ),
-            roll_rates=tuple(
-                sorted(
-                    ((f, t, n) for (f, t), n in rolls.items()),
-                    key=lambda r: (BUCKETS.index(r[0]), BUCKETS.index(r[1])),
-                )
-            ),
-            cure_rate_percent=_percent(cured, len(delinquent_before)),
-            written_off=self.written_off,
-            recovered=self.recovered,
-            issued=issued,
-            activation_rate_percent=_percent(sum(a.activated for a in live.values()), issued),
-            dormant_percent=_percent(sum(a.dormancy != "none" for a in open_accounts), issued),
-            long_term_dormant_percent=long_term_dormant,
-            long_term_dormant_ceiling_percent=ceiling_percent,
-            long_term_dormant_within_ceiling=(long_term_dormant or Decimal(0)) <= ceiling_percent,
-            period_from=self._period_given,
-        )
-
-
-_encode_state = msgspec.json.Encoder().encode
-_decode_state = msgspec.json.Decoder(_PortfolioState).decode
-
-
-def _apply(a: _Account, fact: CardFact) -> None:
-    kind, amount = fact.event, fact.amount or Decimal(0)
-    if kind in ("Applied", "Decided"):
-        a.status = fact.decision or a.status
-    elif kind == "Issued":
-        a.status, a.issued = "issued", True
-    elif kind == "Activated":
-        a.status, a.activated = "active", True
-    elif kind in ("Authorised", "Charged", "AnnualFeeCharged"):
-        a.balance += amount
-        if kind == "Authorised":
-            a.dormancy = "none"
-    elif kind in ("Paid", "RepaymentPlanAgreed"):
-        a.balance -= amount
-    elif kind == "DelinquencyMoved":
-        a.bucket = fact.bucket or a.bucket
-        a.classification = fact.classification or a.classification
-    elif kind == "WrittenOff":
-        a.status, a.balance = "written_off", Decimal(0)
-    elif kind == "DormancyChanged":
-        a.dormancy = fact.dormancy or a.dormancy
-    elif kind in ("Closed", "Expired"):
-        a.status = kind.lower()
-
-
-def _group(accounts: Iterable[_Account], key: Any,
-           order: tuple[str, ...] = ()) -> tuple[tuple[str, int, Decimal], ...]:
-    """Count and sum per key, keys in `order` (others after it, by name)."""
-    counts: Counter[str] = Counter()
-    sums: defaultdict[str, Decimal] = defaultdict(Decimal)
-    for a in accounts:
-        counts[key(a)] += 1
-        sums[key(a)] += a.balance
-    rank = {k: n for n, k in enumerate(order)}
-    return tuple((k, counts[k], sums[k])
-                 for k in sorted(counts, key=lambda k: (rank.get(k, len(rank)), k)))
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    return None if not whole else (Decimal(100 * part) / whole).quantize(TWO, ROUND_HALF_UP)

@@ -1,6 +1,6 @@
-"""The relationship-manager report: the 1:15 rule, lapsed customers, follow-ups, satisfaction,
-churn; each manager's grade, branch and whether they serve (a manager id nobody registered shows
-as unregistered), the succession pool, and the customers left with a manager who has left."""
+"""What the relationship-manager report (reports/managers.py) is made of: each customer's
+manager and status, each manager's contacts, follow-ups and surveys per business date, the
+customers lost, the registered managers and their assessments."""
 
 from __future__ import annotations
 
@@ -18,39 +18,12 @@ from msgspec.structs import replace
 
 from clientbook.domain.customer import Customer
 from clientbook.domain.assessment import ManagerAssessment
-from clientbook.domain.manager import SUCCESSION_GRADES, RelationshipManager
-from clientbook.projections.campaigns import CampaignFollowUps
+from clientbook.domain.manager import RelationshipManager
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
 
 LOOKED_AFTER = ("prospect", "active", "dormant")
 """Statuses in which a customer counts towards a manager's book (the 1:15 rule)."""
-
-
-@frozen
-class ManagerRow:
-    manager: str
-    customers: int
-    below_minimum: bool
-    lapsed: int
-    contacts: int
-    follow_ups: int
-    surveys: int
-    average_satisfaction: Decimal | None
-    grade: str | None = None
-    """None: an unregistered manager (an id customers name that nobody registered)."""
-    branch: str | None = None
-    serving: bool | None = None
-    """False once the manager left; None when unregistered."""
-    assessed: str | None = None
-    """The year of the latest annual assessment approved by the period's end."""
-    assessment_total: Decimal | None = None
-    performance_weight: Decimal | None = None
-    """The weight of the five indicators in that total: 75, or 50 in an abnormal market."""
-
-    @property
-    def registered(self) -> bool:
-        return self.grade is not None
 
 
 @frozen
@@ -63,33 +36,21 @@ class LostCustomer:
 
 
 @frozen
-class ManagerReport:
-    """Per manager: customers against the minimum, lapsed now; contacts, surveys and losses in
-    the period."""
+class ManagerFigures:
+    """What the view counts for a period, by manager id, for the report (reports/managers.py)
+    to make rows of; `position` is the log position the view reflects."""
 
-    period_from: date
-    period_to: date
-    minimum: int
-    position: int
-    rows: tuple[ManagerRow, ...]
+    books: dict[str, tuple[int, int]]
+    """Customers looked after now (LOOKED_AFTER) and lapsed now."""
+    activity: dict[str, tuple[int, int, int, int]]
+    """Contacts, follow-ups, surveys and their scores' total in the period."""
     lost: tuple[LostCustomer, ...]
-    campaign_follow_ups: tuple[CampaignFollowUps, ...] = ()
-    """Per manager and campaign started in the period: done, late, missed, pending."""
-
-    @property
-    def below_minimum(self) -> tuple[ManagerRow, ...]:
-        return tuple(row for row in self.rows if row.below_minimum)
-
-    @property
-    def succession_pool(self) -> tuple[ManagerRow, ...]:
-        """Serving senior and principal managers."""
-        return tuple(r for r in self.rows if r.serving and r.grade in SUCCESSION_GRADES)
-
-    @property
-    def without_manager(self) -> tuple[ManagerRow, ...]:
-        """Managers who left but still have customers in their book: those customers have no
-        one looking after them until they are reassigned."""
-        return tuple(r for r in self.rows if r.serving is False and r.customers)
+    """The customers lost in the period, by date and number."""
+    registered: dict[str, tuple[str, str, bool]]
+    """Each registered manager's grade, branch and whether they serve."""
+    assessed: dict[str, Assessed]
+    """Each manager's latest annual assessment approved by the period's end."""
+    position: int
 
 
 class ManagedCustomer(Struct, frozen=True):
@@ -161,10 +122,8 @@ class ManagerReportView(TrackedView):
         """Count a contact or a survey for its manager and date; note a customer lost."""
 
     @abstractmethod
-    def report(
-        self, period_from: date, period_to: date, minimum: int, application_name: str
-    ) -> ManagerReport:
-        """The report for a period, with the log position it reflects."""
+    def figures(self, period_from: date, period_to: date, application_name: str) -> ManagerFigures:
+        """What the report for a period is made of, with the log position it reflects."""
 
 
 class ManagerReportProjection(EventProjection[ManagerReportView]):

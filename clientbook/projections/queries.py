@@ -9,40 +9,25 @@ asks for the head of the log (`LATEST`), worker or not."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Callable, Protocol
+from typing import Protocol
 from uuid import UUID
 
-import attrs
 
 from clientbook.domain.card import shift_months
 from clientbook.domain.customer import comparable_phone, normalise_document
 from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
-from clientbook.projections.cards import (
-    CardAccountsView,
-    CardView,
-    PortfolioReport,
-    PortfolioFold,
-    view_of,
-)
+from clientbook.projections.cards import CardAccountsView, CardView, view_of
 from clientbook.projections.cfpb import cfpb_rows
-from clientbook.projections.checkpoints import ReportCheckpoints, resumed
 from clientbook.projections.complaints import (
     ComplaintCard,
     ComplaintCardsView,
     WorkItem,
     worklist,
 )
-from clientbook.projections.complaints_report import (
-    ComplaintFactsView,
-    ComplaintsReport,
-    ComplaintsFold,
-)
 from clientbook.projections.directory import CustomerDirectoryView, DirectoryEntry
 from clientbook.projections.exposure import Exposure, ExposureView, exposure_of, lines_to_age
-from clientbook.projections.campaigns import CampaignQueries
-from clientbook.projections.managers import ManagerReport, ManagerReportView
 from clientbook.projections.runner import LATEST, Refresh
 
 
@@ -128,21 +113,12 @@ class Directory:
 
 
 class ComplaintQueries:
-    """Record cards, the worklist, the complaints report and the CFPB-shaped export."""
+    """Record cards, the worklist and the CFPB-shaped export (the complaints report is
+    reports/complaints.py's)."""
 
-    def __init__(
-        self,
-        cards: ComplaintCardsView,
-        facts: ComplaintFactsView,
-        refresh: Refresh,
-        application_name: str,
-    ) -> None:
+    def __init__(self, cards: ComplaintCardsView, refresh: Refresh) -> None:
         self._cards = cards
-        self._facts = facts
         self._refresh = refresh
-        self._application_name = application_name
-        self.checkpoints: ReportCheckpoints | None = None
-        """Where the as-of report keeps its fold's state (the book sets it)."""
 
     def card(self, complaint_id: UUID, *, at_least: int | None = None) -> ComplaintCard:
         self._refresh(at_least)
@@ -173,27 +149,6 @@ class ComplaintQueries:
             for c in self.cards(open_only=True, at_least=LATEST)
             if c.deadline < on and not c.overdue
         ]
-
-    def report(
-        self,
-        *,
-        period_from: date,
-        period_to: date,
-        as_of: date | None = None,
-        position: int | None = None,
-        at_least: int | None = None,
-    ) -> ComplaintsReport:
-        """The complaints report for a period, as of a business date and/or a log position."""
-        self._refresh(at_least)
-        reflected = self._facts.max_tracking_id(self._application_name) or 0
-        if position is not None:
-            reflected = min(reflected, position)
-        fold = resumed(
-            self.checkpoints, "complaints", ComplaintsFold.key(period_from, period_to, as_of),
-            reflected, lambda: ComplaintsFold(period_from, period_to, as_of),
-            lambda state: ComplaintsFold.restore(period_from, period_to, as_of, state),
-            lambda after, up_to: self._facts.facts_for(after, up_to, as_of or period_to))
-        return fold.report(reflected)
 
     def cfpb(self, company: str) -> list[dict[str, str]]:
         return cfpb_rows(self.cards(), company)
@@ -245,16 +200,13 @@ class Policies(Protocol):
 
 
 class CardQueries:
-    """Card accounts on a date, what the batch must look at, and the portfolio report."""
+    """Card accounts on a date and what the batch must look at (the portfolio report is
+    reports/portfolio.py's)."""
 
-    def __init__(self, view: CardAccountsView, policy: Policies,
-                 refresh: Refresh, application_name: str) -> None:
+    def __init__(self, view: CardAccountsView, policy: Policies, refresh: Refresh) -> None:
         self._view = view
         self._policy = policy
         self._refresh = refresh
-        self._application_name = application_name
-        self.checkpoints: ReportCheckpoints | None = None
-        """Where the as-of report keeps its fold's state (the book sets it)."""
 
     def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True,
                  at_least: int | None = None) -> list[CardView]:
@@ -273,50 +225,3 @@ class CardQueries:
         policy = self._policy.in_force(on)
         return self._view.due(on, shift_months(on, -policy.card_dormant_months),
                               shift_months(on, -policy.card_long_dormant_months))
-
-    def portfolio(self, *, as_of: date, period_from: date | None = None,
-                  position: int | None = None, at_least: int | None = None) -> PortfolioReport:
-        """The portfolio on `as_of`; write-offs and recoveries from `period_from` (default: the
-        first of the month) on; roll rates from the previous month-end."""
-        self._refresh(at_least)
-        reflected = self._view.max_tracking_id(self._application_name) or 0
-        if position is not None:
-            reflected = min(reflected, position)
-        fold = resumed(
-            self.checkpoints, "portfolio", PortfolioFold.key(as_of, period_from), reflected,
-            lambda: PortfolioFold(as_of, period_from),
-            lambda state: PortfolioFold.restore(as_of, period_from, state),
-            lambda after, up_to: self._view.facts_for(after, up_to, as_of))
-        ceiling = self._policy.at(reflected).in_force(as_of).card_long_dormant_ceiling_percent
-        return fold.report(reflected, ceiling)
-
-
-class Reports:
-    """Reports derived from the log."""
-
-    def __init__(
-        self,
-        managers: ManagerReportView,
-        minimum: Callable[[date], int],
-        refresh: Refresh,
-        application_name: str,
-        complaints: ComplaintQueries,
-        campaigns: CampaignQueries,
-    ) -> None:
-        self._managers = managers
-        self._campaigns = campaigns
-        self.complaints = complaints.report
-        self._minimum = minimum
-        self._refresh = refresh
-        self._application_name = application_name
-
-    def managers(
-        self, *, period_from: date, period_to: date, at_least: int | None = None
-    ) -> ManagerReport:
-        """Customers per manager against the minimum in force at the period's end."""
-        self._refresh(at_least)
-        report = self._managers.report(
-            period_from, period_to, self._minimum(period_to), self._application_name
-        )
-        return attrs.evolve(report, campaign_follow_ups=self._campaigns.follow_ups(
-            period_from=period_from, period_to=period_to, at_least=at_least))

@@ -18,9 +18,9 @@ from attrs import frozen
 from eventsourcing.domain import Aggregate
 
 from clientbook.application.app import ClientBookApplication
-from clientbook.application.credit import COUNTED
 from clientbook.application.policy import PolicyService
 from clientbook.domain.credit_line import AGING_BUCKETS, CLASSES, CreditLine
+from clientbook.domain.credit_risk import COUNTED
 from clientbook.domain.customer import Customer
 from clientbook.domain.group import CreditGroup, CustomerLink, concentration_cap
 from clientbook.domain.money import Money

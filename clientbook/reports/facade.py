@@ -8,10 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from clientbook.domain.errors import InvalidValueError
-from clientbook.projections.cards import PortfolioReport
-from clientbook.projections.complaints_report import ComplaintsReport
-from clientbook.projections.managers import ManagerReport
-from clientbook.projections.queries import CardQueries, Reports
+from clientbook.reports.complaints import ComplaintReports, ComplaintsReport
 from clientbook.reports.contribution import ContributionQueries, ContributionReport
 from clientbook.reports.credit import (
     AgingReport,
@@ -21,6 +18,8 @@ from clientbook.reports.credit import (
     GroupDetection,
     MigrationReport,
 )
+from clientbook.reports.managers import ManagerReport, ManagerReports
+from clientbook.reports.portfolio import CardReports, PortfolioReport
 
 if TYPE_CHECKING:
     from clientbook.reports.catalogue import ReportRun
@@ -30,9 +29,10 @@ class BookReports:
     """Each method is one report of the catalogue (`clientbook report NAME`), as of a date and
     optionally cut at a log position; `run` is any of them by name."""
 
-    def __init__(self, queries: Reports, credit: CreditReports, cards: CardQueries,
-                 owner: Any, contribution: ContributionQueries) -> None:
+    def __init__(self, queries: ManagerReports, complaints: ComplaintReports, credit: CreditReports,
+                 cards: CardReports, owner: Any, contribution: ContributionQueries) -> None:
         self._queries = queries
+        self._complaints = complaints
         self._contribution = contribution
         self._credit = credit
         self._cards = cards
@@ -44,9 +44,8 @@ class BookReports:
                                       at_least=at_least)
 
     def complaints(self, **parameters: Any) -> ComplaintsReport:
-        """See `ComplaintQueries.report`: period_from, period_to, as_of, position, at_least."""
-        report: ComplaintsReport = self._queries.complaints(**parameters)
-        return report
+        """See `ComplaintReports.report`: period_from, period_to, as_of, position, at_least."""
+        return self._complaints.report(**parameters)
 
     def groups(self, *, as_of: date, position: int | None = None) -> ConcentrationReport:
         """Group credit concentration against the cap (also `concentration`)."""

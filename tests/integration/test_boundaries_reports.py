@@ -10,8 +10,9 @@ from uuid import uuid4
 
 from clientbook import Actor, ClientBook
 from clientbook.reports.credit import _percent as credit_percent
-from clientbook.projections.cards import CardFact, _percent as card_percent, portfolio
-from clientbook.projections.complaints_report import _ratio
+from clientbook.projections.cards import CardFact
+from clientbook.reports.portfolio import _percent as card_percent, portfolio
+from clientbook.reports.complaints import _ratio
 
 D = date(2026, 11, 2)
 CLERK = Actor("u-clerk", {"officer"})

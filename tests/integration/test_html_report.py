@@ -28,8 +28,8 @@ from clientbook.demo import Demo
 from clientbook.domain.credit_line import CLASSES
 from clientbook.domain.money import Money
 from clientbook.reports.html import HtmlInputs, collect, render_html
-from clientbook.projections.cards import PortfolioReport
-from clientbook.projections.complaints_report import ComplaintsReport
+from clientbook.reports.portfolio import PortfolioReport
+from clientbook.reports.complaints import ComplaintsReport
 
 REQUIRE_BROWSER = os.environ.get("CLIENTBOOK_REQUIRE_BROWSER") == "1"
 START = date(2026, 7, 1)

@@ -21,7 +21,8 @@ from clientbook import ClientBook, Money, __version__
 from clientbook.cli import main
 from clientbook.domain.card import BUCKETS
 from clientbook.reports.html import money
-from clientbook.projections.cards import CardFact, portfolio
+from clientbook.projections.cards import CardFact
+from clientbook.reports.portfolio import portfolio
 from clientbook.reports.catalogue import REPORTS, Parameters, run_report
 from clientbook.reports.render import amount_text
 from _small_demo import LAST, START, small_demo

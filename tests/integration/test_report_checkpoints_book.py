@@ -8,8 +8,8 @@ from datetime import date, timedelta
 
 from clientbook import ClientBook
 from clientbook.demo import Demo
-from clientbook.projections.cards import portfolio
-from clientbook.projections.complaints_report import complaints_report
+from clientbook.reports.portfolio import portfolio
+from clientbook.reports.complaints import complaints_report
 
 START = date(2026, 7, 1)
 DAYS = 40

@@ -25,9 +25,11 @@ from clientbook.infrastructure.checkpoint_views import SqlReportCheckpoints
 from clientbook.infrastructure.complaint_views import SqlComplaintFactsView
 from clientbook.infrastructure.sql import SqliteDatabase
 from clientbook.infrastructure.store import parse_store_url
-from clientbook.projections.cards import CardFact, PortfolioFold, portfolio
+from clientbook.projections.cards import CardFact
+from clientbook.reports.portfolio import PortfolioFold, portfolio
 from clientbook.projections.checkpoints import resumed
-from clientbook.projections.complaints_report import ComplaintsFold, Fact, complaints_report
+from clientbook.projections.complaint_facts import Fact
+from clientbook.reports.complaints import ComplaintsFold, complaints_report
 
 START = date(2026, 1, 1)
 DAYS = 90

@@ -13,7 +13,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 from clientbook.projections.approvals import ApprovalsProjection
 from clientbook.projections.cards import CardAccountsProjection
 from clientbook.projections.complaints import ComplaintCardsProjection
-from clientbook.projections.complaints_report import ComplaintFactsProjection
+from clientbook.projections.complaint_facts import ComplaintFactsProjection
 from clientbook.projections.contribution import ContributionProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.exposure import ExposureProjection

@@ -1,118 +1,32 @@
-"""The complaints report for a period, as of a date: computed from complaint facts, one per event.
-
-The projection keeps one fact per complaint event (position, business date, what the report
-needs of it); the report folds each complaint's facts up to the as-of date (and log position),
-so a report as of an earlier date ignores everything recorded for later dates.
-"""
+"""The complaints report for a period, as of a date: computed from complaint facts
+(projections/complaint_facts.py), one per event, folded by the one as-of rule; and
+`book.complaint_cards`, the complaint queries with this report, resumed from a checkpoint."""
 
 from __future__ import annotations
 
-from abc import abstractmethod
 from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import singledispatchmethod
-from typing import Any, Iterable, Iterator
+from typing import Iterable
 from uuid import UUID
 
 import msgspec
 from attrs import define, frozen
-from eventsourcing.persistence import Tracking
 from msgspec import Struct
 
-from clientbook.domain.complaint import Complaint
-from clientbook.domain.money import Money
-from clientbook.projections.complaints import COMPLAINT_EVENTS
-from clientbook.projections.handlers import EventProjection
 from clientbook.domain.as_of import AsOf
-from clientbook.projections.view import TrackedView, event_class, topics
+from clientbook.domain.money import Money
+from clientbook.projections.checkpoints import ReportCheckpoints, resumed
+from clientbook.projections.complaint_facts import (
+    ComplaintFactsProjection,
+    ComplaintFactsView,
+    Fact,
+)
+from clientbook.projections.complaints import ComplaintCardsView
+from clientbook.projections.queries import ComplaintQueries
+from clientbook.projections.runner import Refresh
 
 TWO_PLACES = Decimal("0.01")
-
-
-class Fact(Struct, frozen=True, omit_defaults=True):
-    """A complaint event as the report counts it: when, and what of it the report needs."""
-
-    position: int
-    complaint_id: UUID
-    event: str
-    on: date
-    category: str | None = None
-    channel: str | None = None
-    department: str | None = None
-    deadline: date | None = None
-    in_time: bool | None = None
-    amount: Money | None = None
-    satisfaction: int | None = None
-
-
-class ComplaintFactsView(TrackedView):
-    @abstractmethod
-    def add_fact(self, fact: Fact) -> None: ...
-
-    @abstractmethod
-    def facts(self, *, up_to_position: int | None = None) -> list[Fact]:
-        """All facts in log order, up to a log position when one is given."""
-
-    @abstractmethod
-    def facts_for(self, after: int, up_to: int, on: date) -> tuple[int, Iterator[Fact]]:
-        """The facts after a position and up to another that a report as of `on` must fold,
-        in log order, and the position they are complete to (the facts left out after it are
-        all dated after `on`)."""
-
-
-def _complaint(name: str) -> type:
-    return event_class(Complaint, name)
-
-
-class ComplaintFactsProjection(EventProjection[ComplaintFactsView]):
-    """A fact per complaint event: even one the report does not count dates its complaint (a
-    report as of an earlier date stops before it)."""
-
-    name = "complaint_facts"
-    version = 3  # 3: fact blocks keep their earliest business date
-    topics = topics(*COMPLAINT_EVENTS)
-
-    @singledispatchmethod
-    def process_event(self, event: Any, tracking: Tracking) -> None:
-        """An event the report does not count."""
-
-    @process_event.register(Complaint.Event)
-    def dated(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking)
-
-    @process_event.register(_complaint("Received"))
-    def received(self, event: Any, tracking: Tracking) -> None:
-        self._fact(
-            event,
-            tracking,
-            category=event.category,
-            channel=event.channel,
-            department=event.department,
-            deadline=event.deadline,
-        )
-
-    @process_event.register(_complaint("Rejected"))
-    @process_event.register(_complaint("Closed"))
-    def ended(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking, in_time=event.in_time)
-
-    @process_event.register(_complaint("ResolutionApproved"))
-    @process_event.register(_complaint("CompensationPaid"))
-    def compensated(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking, amount=event.amount)
-
-    @process_event.register(_complaint("FollowedUp"))
-    def followed_up(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking, satisfaction=event.satisfaction)
-
-    @process_event.register(_complaint("Reopened"))
-    def reopened(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking, deadline=event.deadline)
-
-    def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
-        kind, position = type(event).__name__, tracking.notification_id
-        self.view.add_fact(Fact(position, event.originator_id, kind, event.on, **details))
 
 
 @frozen
@@ -190,8 +104,13 @@ class ComplaintsFold:
     """The complaints report's fold for a period as of a date, fact by fact, in log order; its
     state is a checkpoint (`encode`, `restore`) that a later report resumes."""
 
-    def __init__(self, period_from: date, period_to: date, as_of: date | None = None,
-                 state: _ComplaintsState | None = None) -> None:
+    def __init__(
+        self,
+        period_from: date,
+        period_to: date,
+        as_of: date | None = None,
+        state: _ComplaintsState | None = None,
+    ) -> None:
         self.period_from, self.period_to = period_from, period_to
         self.as_of = as_of or period_to
         self._s = state or _ComplaintsState({}, {}, {}, {}, 0, 0, {})
@@ -200,8 +119,10 @@ class ComplaintsFold:
     @staticmethod
     def key(period_from: date, period_to: date, as_of: date | None) -> str:
         """The parameters a checkpoint of this fold holds for (with the facts' version)."""
-        return (f"v{ComplaintFactsProjection.version}/{period_from.isoformat()}/"
-                f"{period_to.isoformat()}/{(as_of or period_to).isoformat()}")
+        return (
+            f"v{ComplaintFactsProjection.version}/{period_from.isoformat()}/"
+            f"{period_to.isoformat()}/{(as_of or period_to).isoformat()}"
+        )
 
     def _within(self, day: date) -> bool:
         return self.period_from <= day <= self.period_to
@@ -233,16 +154,18 @@ class ComplaintsFold:
         return _encode_state(self._s)
 
     @classmethod
-    def restore(cls, period_from: date, period_to: date, as_of: date | None,
-                state: bytes) -> ComplaintsFold:
+    def restore(
+        cls, period_from: date, period_to: date, as_of: date | None, state: bytes
+    ) -> ComplaintsFold:
         return cls(period_from, period_to, as_of, _decode_state(state))
 
     def report(self, position: int) -> ComplaintsReport:
         s, within, as_of = self._s, self._within, self.as_of
         counted = s.counted
         received = [c for c in s.complaints.values() if within(c.received_on)]
-        closed = [c for c in s.complaints.values()
-                  if c.first_closed_on and within(c.first_closed_on)]
+        closed = [
+            c for c in s.complaints.values() if c.first_closed_on and within(c.first_closed_on)
+        ]
         in_time = sum(1 for c in closed if c.in_time)
         days = [(c.first_closed_on - c.received_on).days for c in closed if c.first_closed_on]
         return ComplaintsReport(
@@ -289,3 +212,46 @@ def _ratio(total: Decimal, count: int) -> Decimal | None:
 
 def _count(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
     return tuple(sorted(Counter(values).items()))
+
+
+class ComplaintReports(ComplaintQueries):
+    """`book.complaint_cards`: record cards, the worklist and the CFPB-shaped export
+    (projections/queries.py), and the complaints report."""
+
+    def __init__(
+        self,
+        cards: ComplaintCardsView,
+        facts: ComplaintFactsView,
+        refresh: Refresh,
+        application_name: str,
+    ) -> None:
+        super().__init__(cards, refresh)
+        self._facts = facts
+        self._application_name = application_name
+        self.checkpoints: ReportCheckpoints | None = None
+        """Where the as-of report keeps its fold's state (the book sets it)."""
+
+    def report(
+        self,
+        *,
+        period_from: date,
+        period_to: date,
+        as_of: date | None = None,
+        position: int | None = None,
+        at_least: int | None = None,
+    ) -> ComplaintsReport:
+        """The complaints report for a period, as of a business date and/or a log position."""
+        self._refresh(at_least)
+        reflected = self._facts.max_tracking_id(self._application_name) or 0
+        if position is not None:
+            reflected = min(reflected, position)
+        fold = resumed(
+            self.checkpoints,
+            "complaints",
+            ComplaintsFold.key(period_from, period_to, as_of),
+            reflected,
+            lambda: ComplaintsFold(period_from, period_to, as_of),
+            lambda state: ComplaintsFold.restore(period_from, period_to, as_of, state),
+            lambda after, up_to: self._facts.facts_for(after, up_to, as_of or period_to),
+        )
+        return fold.report(reflected)
