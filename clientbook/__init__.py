@@ -40,7 +40,7 @@ from clientbook.infrastructure.store import (
     StoreUrlError,
     parse_store_url,
 )
-from clientbook.projections.cfpb import COLUMNS as CFPB_COLUMNS
+from clientbook.adapters.cfpb import COLUMNS as CFPB_COLUMNS
 from clientbook.domain.actor import ROLES, Actor
 from clientbook.domain.card import Applicant, DefaultScorecard, Scorecard
 from clientbook.domain.complaint import InvestigationReport, Resolution

@@ -19,7 +19,6 @@ from clientbook.domain.errors import ComplaintNotFoundError
 from clientbook.domain.policy import PolicySettings
 from clientbook.projections.audit import FOUR_EYES, AuditEntry, AuditTrailView, pair_four_eyes
 from clientbook.projections.cards import CardAccountsView, CardView, view_of
-from clientbook.projections.cfpb import cfpb_rows
 from clientbook.projections.complaints import (
     ComplaintCard,
     ComplaintCardsView,
@@ -149,9 +148,6 @@ class ComplaintQueries:
             for c in self.cards(open_only=True, at_least=LATEST)
             if c.deadline < on and not c.overdue
         ]
-
-    def cfpb(self, company: str) -> list[dict[str, str]]:
-        return cfpb_rows(self.cards(), company)
 
 
 class ExposureQueries:

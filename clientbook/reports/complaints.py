@@ -14,6 +14,7 @@ import msgspec
 from attrs import define, frozen
 from msgspec import Struct
 
+from clientbook.adapters.cfpb import cfpb_rows
 from clientbook.domain.as_of import AsOf
 from clientbook.domain.money import Money
 from clientbook.projections.checkpoints import ReportCheckpoints, resumed
@@ -215,8 +216,8 @@ def _count(values: Iterable[str]) -> tuple[tuple[str, int], ...]:
 
 
 class ComplaintReports(ComplaintQueries):
-    """`book.complaint_cards`: record cards, the worklist and the CFPB-shaped export
-    (projections/queries.py), and the complaints report."""
+    """`book.complaint_cards`: record cards and the worklist (projections/queries.py), the
+    CFPB-shaped export (its columns: adapters/cfpb.py), and the complaints report."""
 
     def __init__(
         self,
@@ -230,6 +231,10 @@ class ComplaintReports(ComplaintQueries):
         self._application_name = application_name
         self.checkpoints: ReportCheckpoints | None = None
         """Where the as-of report keeps its fold's state (the book sets it)."""
+
+    def cfpb(self, company: str) -> list[dict[str, str]]:
+        """The complaint log as the CFPB's consumer complaint database has it, one row each."""
+        return cfpb_rows(self.cards(), company)
 
     def report(
         self,
