@@ -1,9 +1,9 @@
-"""Rules that span a credit line, its customer, its borrower and the borrower's group (DOMAIN.md
-§ Group customer): who may be given credit, what counts against a member's allocation, what a
-changed line does to its borrower and group, joining and leaving a group, the cross-default
-that freezes every member's lines, and the release that lifts the freeze. Pure: the caller
-(application/credit_lines.py, credit_groups.py) loads the aggregates, these give them their
-commands, and the caller saves what changed."""
+"""Rules that span a credit line, its customer, its borrower and the borrower's group
+(DOMAIN.md § Credit lines and group customers): who may be given credit, what counts against a
+member's allocation, what a changed line does to its borrower and group, joining and leaving a
+group, the cross-default that freezes every member's lines, and the release that lifts the
+freeze. Pure: the caller (application/credit_lines.py, credit_groups.py) loads the aggregates,
+these give them their commands, and the caller saves what changed."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Every group-customer rule of DOMAIN.md § Group customer, on the aggregates (no I/O)."""
+"""Every group-customer rule of DOMAIN.md § Credit lines and group customers, on the aggregates
+(no I/O)."""
 
 from __future__ import annotations
 
