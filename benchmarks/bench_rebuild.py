@@ -54,7 +54,10 @@ DEFAULT_ROWS = 2000  # the import: ~20 s for 2000 rows, ~80 s for 5000, ~8 min f
 DEMO_START = date(2026, 7, 1)  # as `clientbook demo`
 DEMO_MANAGERS = 8
 PAGE = 500  # as the runner (clientbook/projections/runner.py)
-RESET = "(reset of every view)"
+OPENING = "(shadows opened)"
+SELECTS = "(the log's selects)"
+SWAPS = "(swaps, after the last page)"
+PARTS = (OPENING, SELECTS)
 CPU: dict[str, list[float]] = {"ours": [], "raw": []}
 """CPU seconds of each timed rebuild and raw replay (this process: SQLite works in it), which
 the machine's other work barely moves, beside the wall times."""
@@ -69,38 +72,45 @@ def say(msg: str) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def rebuild(book: ClientBook, marks: list[tuple[str, float]]) -> float:
-    """Ours: one `book.projections.rebuild()`. `marks` gets (projection, time) at the end of each
-    projection's catch-up (from the progress callback, one call per page), after a mark for the
-    end of the views' resets (each view's `reset` wrapped for this call only), for the
-    breakdown."""
-    last: dict[str, float] = {}
-    reset_done = [0.0]
+def rebuild(book: ClientBook, each: dict[str, float]) -> float:
+    """Ours: one `book.projections.rebuild()`. `each` gets the seconds of its parts, for the
+    breakdown: the log's selects (the recorder's `select_notifications` wrapped for this call
+    only), each projection's share of the pages (from the progress callback, one call per
+    projection and page: the time since the call before it; the first projection of a page,
+    the audit trail, carries the page's decode as well), what came before the first select
+    (the shadows opened) and what came after the last page (the swaps)."""
+    previous = [0.0]
 
     def progress(name: str, position: int, head: int) -> None:
-        last[name] = time.perf_counter()
+        now = time.perf_counter()
+        each[name] = each.get(name, 0.0) + now - previous[0]
+        previous[0] = now
 
-    def timing(reset: Callable[[], None]) -> Callable[[], None]:
-        def timed_reset() -> None:
-            reset()
-            reset_done[0] = time.perf_counter()
-        return timed_reset
+    recorder: Any = book.app.recorder
+    select = recorder.select_notifications
 
-    views: list[Any] = [p.view for p in book.projections.projections]
-    for view in views:
-        view.reset = timing(view.reset)
+    def timed_select(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        if SELECTS not in each:
+            each[OPENING] = started - previous[0]
+        try:
+            return select(*args, **kwargs)
+        finally:
+            previous[0] = time.perf_counter()
+            each[SELECTS] = each.get(SELECTS, 0.0) + previous[0] - started
+
+    recorder.select_notifications = timed_select
     gc.collect()
     try:
         cpu, t0 = time.process_time(), time.perf_counter()
+        previous[0] = t0
         book.projections.rebuild(progress)
-        spent = time.perf_counter() - t0
+        done = time.perf_counter()
+        spent = done - t0
         CPU["ours"].append(time.process_time() - cpu)
+        each[SWAPS] = done - previous[0]
     finally:
-        for view in views:
-            del view.reset  # back to the class's method
-    # a rebuild into shadows resets no view: its row is then 0
-    marks[:] = [("(start)", t0), (RESET, reset_done[0] or t0)]
-    marks += sorted(last.items(), key=lambda kv: kv[1])
+        del recorder.select_notifications  # back to the class's method
     return spent
 
 
@@ -242,7 +252,7 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
     ours: list[float] = []
     raw: list[float] = []
     per: list[float] = []
-    ours_each: dict[str, list[float]] = {n: [] for n in [RESET, *names]}
+    ours_each: dict[str, list[float]] = {n: [] for n in [*PARTS, *names, SWAPS]}
     raw_each: dict[str, list[float]] = {n: [] for n in names}
     counts: dict[str, int] = {}
     problems: list[str] = []
@@ -250,10 +260,10 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
     CPU["raw"].clear()
     for r in range(repeats):
         def do_ours() -> None:
-            marks: list[tuple[str, float]] = []
-            ours.append(rebuild(book, marks))
-            for (_, t_prev), (name, t) in zip(marks, marks[1:]):
-                ours_each[name].append(t - t_prev)
+            each: dict[str, float] = {}
+            ours.append(rebuild(book, each))
+            for name, spent in ours_each.items():
+                spent.append(each.get(name, 0.0))
 
         def do_base() -> None:
             raw.append(raw_replay(book, head))
@@ -301,9 +311,11 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
     res = Result(log, head, len(names), ours, raw, per, check,
                  CPU["ours"][:repeats], CPU["raw"][:repeats])
     res.notes.append(f"{log}: views after rebuild {check}: {detail}.")
-    res.breakdown[RESET] = (-1, 0, ours_each[RESET], [])
+    for part in PARTS:
+        res.breakdown[part] = (-1, 0, ours_each[part], [])
     for n in names:
         res.breakdown[n] = (topics[n], counts[n], ours_each[n], raw_each[n])
+    res.breakdown[SWAPS] = (-1, 0, ours_each[SWAPS], [])
     return res
 
 
@@ -406,9 +418,10 @@ def report(results: list[Result], header: str, notes: list[str]) -> None:
                          f"{q:.3f}" if n else "-"))
         show_table(f"{r.log}: where the rebuild's time goes (medians over the repeats)", cols,
                     data, {2, 3, 4, 5, 6, 7},
-                    ["ours s: from the rebuild's progress callback (end of one projection's last "
-                     "page to the next's; the resets timed by wrapping each view's reset); raw: "
-                     "read + decode of the projection's topics only, no view writes."])
+                    ["ours s: the rebuild's parts (see `rebuild`): the selects of the log, then each "
+                     "projection's share of the pages (the audit trail, first in each page, "
+                     "carries the page's decode), the swaps after; raw: read + decode of the "
+                     "projection's topics only, no view writes."])
 
 
 def main(argv: list[str] | None = None) -> int:
