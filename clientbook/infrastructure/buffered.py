@@ -114,7 +114,8 @@ class Documents(PageBuffer, Generic[K, D]):
     the table (None when there is none). Without `load` the documents are only written."""
 
     keep = 20_000
-    """Documents kept from earlier pages, at most (the most recently used)."""
+    """Documents kept from earlier pages, at most (the most recently used): a live view's bound
+    on memory (`keep_up_to` raises it)."""
 
     def __init__(
         self,
@@ -129,6 +130,14 @@ class Documents(PageBuffer, Generic[K, D]):
         self._kept_at = 0  # the view's position at which `_kept` is true
         self._complete = True  # `_kept` holds every row (at position 0 there are none)
         self._position: int | None = None  # where the open page leads, if one is open
+
+    def keep_up_to(self, count: int) -> None:
+        """Keep up to `count` documents from earlier pages. A view built from zero knows every
+        document it has while it keeps them all; past the bound it must read back each one it
+        forgot (30,000 card accounts against the live 20,000: a rebuild spent most of its time
+        so)."""
+        if self._load is not None:
+            self._keeps = count
 
     def begin(self, since: int, position: int) -> None:
         if since != self._kept_at:
@@ -285,6 +294,12 @@ class BufferedView(SqlTrackedView):
     def _buffered(self, buffer: B) -> B:
         self._buffers.append(buffer)
         return buffer
+
+    def keep_documents(self, count: int) -> None:
+        """Let each table of documents keep up to `count` of them (`Documents.keep_up_to`)."""
+        for buffer in self._buffers:
+            if isinstance(buffer, Documents):
+                buffer.keep_up_to(count)
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[int]:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from clientbook.domain.errors import BusyError
+from clientbook.infrastructure.buffered import BufferedView
 from clientbook.infrastructure.postgres import is_connection_failure, unavailable_at
 from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
 from clientbook.infrastructure.store import Store
@@ -455,6 +456,10 @@ class EventCounter:
 
 
 _INDEX = re.compile(r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s", re.IGNORECASE)
+REBUILD_KEEP = 1_000_000
+"""Documents a rebuild's shadow keeps in memory, at most, per table (a card account's is a few
+hundred bytes): a shadow reads back none it has written, up to this many accounts, customers
+or managers."""
 
 
 class SqlShadows:
@@ -481,9 +486,11 @@ class SqlShadows:
         else:
             place = f"{self._store.sqlite_path}.rebuild-{view.name}"
             _remove_sqlite(place)
-            database = SqliteDatabase(place)
+            database = SqliteDatabase(place, scratch=True)  # a rebuild that dies begins afresh
             database.indexed = False  # the swap copies the rows into indexed tables
         shadow = type(view)(database)
+        if isinstance(shadow, BufferedView):  # built once, from zero: it forgets no document
+            shadow.keep_documents(REBUILD_KEEP)
         if hasattr(view, "fields"):  # a view with personal fields seals them as the book's does
             shadow.fields = view.fields  # type: ignore[attr-defined]
         self._where[id(shadow)] = (database, place)

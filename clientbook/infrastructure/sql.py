@@ -118,11 +118,19 @@ class SqlDatabase(ABC):
 
 class SqliteDatabase(SqlDatabase):
     """SQLite: a file (WAL, shared with the event store) or an in-memory database. A write lock
-    held by another connection beyond `timeout` raises StoreUnavailable."""
+    held by another connection beyond `timeout` raises StoreUnavailable.
+
+    A `scratch` file is thrown away if the process dies (a rebuild's shadow): it keeps no
+    journal and is never synced (the next rebuild deletes what a crash left), and its page
+    cache is large: a shadow rewrites its tables of documents (one row per card account) every
+    page, and they soon outgrow SQLite's default cache of 2 MiB."""
 
     dialect = "sqlite"
 
-    def __init__(self, path: str, *, timeout: float = 30.0) -> None:
+    SCRATCH_CACHE_KIB = 256 * 1024
+    """A scratch file's page cache, at most (SQLite takes the memory as its pages are used)."""
+
+    def __init__(self, path: str, *, timeout: float = 30.0, scratch: bool = False) -> None:
         self._path = path
         self._timeout = timeout
         self._lock = threading.RLock()
@@ -130,9 +138,14 @@ class SqliteDatabase(SqlDatabase):
             self._connection = sqlite3.connect(
                 path, timeout=timeout, check_same_thread=False, isolation_level=None
             )
-            if path != ":memory:":
-                self._journal_in_wal()
-            self._connection.execute("PRAGMA synchronous=NORMAL")
+            if scratch:
+                self._connection.execute("PRAGMA journal_mode=OFF")
+                self._connection.execute("PRAGMA synchronous=OFF")
+                self._connection.execute(f"PRAGMA cache_size=-{self.SCRATCH_CACHE_KIB}")
+            else:
+                if path != ":memory:":
+                    self._journal_in_wal()
+                self._connection.execute("PRAGMA synchronous=NORMAL")
             # Rows deleted or overwritten (a forgotten key, an erased name) are zeroed on disk.
             self._connection.execute("PRAGMA secure_delete=ON")
 

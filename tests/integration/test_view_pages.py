@@ -121,9 +121,37 @@ def test_a_view_that_keeps_few_documents_reads_the_others_back(
         last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
         live = _everything(book, last)
     monkeypatch.setattr(Documents, "keep", 3)
+    monkeypatch.setattr("clientbook.infrastructure.read_side.REBUILD_KEEP", 3)  # the shadow too
     with ClientBook.open(url) as book:
         book.projections.rebuild()
 
+        assert _everything(book, last) == live
+
+
+def test_a_rebuild_reads_back_none_of_the_documents_it_wrote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
+        live = _everything(book, last)
+    monkeypatch.setattr(Documents, "keep", 3)  # a live view's bound: far below the documents
+    loads: list[object] = []
+    made = Documents.__init__
+
+    def counting(documents: Any, table: Any, row: Any, load: Any = None) -> None:
+        def counted(key: Any) -> Any:
+            loads.append(key)
+            return load(key)
+
+        made(documents, table, row, None if load is None else counted)
+
+    monkeypatch.setattr(Documents, "__init__", counting)
+    with ClientBook.open(url) as book:
+        loads.clear()
+        book.projections.rebuild()
+
+        assert loads == []  # built from zero, a shadow knows every document it wrote
         assert _everything(book, last) == live
 
 
