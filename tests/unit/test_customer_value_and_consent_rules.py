@@ -1,14 +1,15 @@
 """A customer's segment proposals, reported contributions, consents and lapsing
-(domain/customer.py) as a person reads them: what each event records and each refusal's whole
-message; and how a phone number is compared and which withdrawn consents a view hides."""
+(domain/customer.py), to the letter: each refusal's whole message and what each event records,
+where test_consent_and_segments.py matches a message's gist; and how a phone number is compared
+and which withdrawn consents a view hides."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Callable
 
 import pytest
 from test_customer import BY, D, active, customer
+from test_customer_rules import LATER, NUMBER, last, message
 
 from clientbook import Money
 from clientbook.domain.customer import Customer, comparable_phone, withdrawn_consents
@@ -21,19 +22,7 @@ from clientbook.domain.errors import (
     ReasonRequiredError,
 )
 
-NUMBER = "C-000001"
-LATER = D + timedelta(days=5)
 CHANNELS = "in_person, phone, online, written, app"
-
-
-def message(error: type[Exception], command: Callable[[], object]) -> str:
-    with pytest.raises(error) as refused:
-        command()
-    return str(refused.value)
-
-
-def last(c: Any) -> Any:
-    return c.collect_events()[-1]
 
 
 def test_contact_details_without_consent_are_refused_naming_the_channels() -> None:
