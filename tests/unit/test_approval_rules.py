@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from clientbook import Actor, Money
-from clientbook.domain.approvals import STEPS, may_decide, who_may_decide
+from clientbook.domain.approvals import STEPS, kind_of, may_decide, who_may_decide
 from clientbook.domain.policy import PolicySettings
 
 POLICY = PolicySettings()
@@ -67,3 +67,12 @@ def test_no_authority_decides_no_amount_and_any_authority_decides_within_it() ->
     cent = POLICY.with_setting("approval_limit_officer", "0.01")
     assert may_decide(Actor("u-o", {"officer"}), "credit_line", "u-p", Money("0.01"), cent)
     assert may_decide(Actor("u-o", {"officer"}), "credit_line", "u-p", None, cent)
+
+
+def test_a_numbered_step_is_of_the_kind_before_its_first_colon() -> None:
+    assert kind_of("policy_change:3") == "policy_change"
+    assert kind_of("segment_change:C-000001:2") == "segment_change"
+    assert who_may_decide("policy_change:3") == who_may_decide("policy_change") != ""
+    admin = Actor("u-admin", {"administration"})
+    assert may_decide(admin, "policy_change:3", "u-p", None, POLICY) == may_decide(
+        admin, "policy_change", "u-p", None, POLICY) is True

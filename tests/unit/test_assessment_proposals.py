@@ -43,3 +43,22 @@ def test_a_period_covers_its_year_quarter_or_month() -> None:
     assert Period.parse("2026-Q2").dates == (date(2026, 4, 1), date(2026, 6, 30))
     assert Period.parse("2026-Q4").dates == (date(2026, 10, 1), date(2026, 12, 31))
     assert Period.parse("2028-02").dates == (date(2028, 2, 1), date(2028, 2, 29))
+
+
+def test_an_indicator_without_the_managers_figure_leaves_the_others_proposed() -> None:
+    figures = {"volume": {"m-2": Decimal(3)}, "service": {"m-1": Decimal("4.00")},
+               "profit": {"m-1": Decimal("1.00"), "m-2": Decimal("3.00")}}
+    assert {k: v[0] for k, v in proposed_scores(figures, "m-1").items()} == {
+        "service": Decimal("75.00"), "profit": Decimal("50.00")}
+
+
+def test_satisfaction_outside_one_to_five_is_held_to_the_scale() -> None:
+    assert proposed_scores({"service": {"m": Decimal("5.04")}}, "m")["service"][0] == Decimal(100)
+    assert proposed_scores({"service": {"m": Decimal("0.96")}}, "m")["service"][0] == Decimal(0)
+
+
+def test_a_proposed_score_on_a_half_cent_rounds_half_up() -> None:
+    assert proposed_scores({"service": {"m": Decimal("4.001")}}, "m")["service"][0] == (
+        Decimal("75.03"))  # 3.001 x 25 = 75.025
+    peers = {"volume": {"m-1": Decimal(1), "m-2": Decimal(0), "m-3": Decimal(10000)}}
+    assert proposed_scores(peers, "m-1")["volume"][0] == Decimal("50.01")  # 50 + 50 x 0.0001

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 import pytest
 from attrs import frozen
@@ -112,3 +113,39 @@ def test_an_event_with_a_business_date_has_one() -> None:
         thing.date(by="u", on=None)  # type: ignore[arg-type]
     assert str(refused.value) == "a business date must be a date, not None"
     assert len(thing.collect_events()) == 1
+
+
+
+class Keyed(BookAggregate):
+    @event("Keyed")
+    def __init__(self, id: UUID, by: str) -> None:  # noqa: A002 (eventsourcing's name)
+        self.key = id
+
+
+def test_each_class_works_out_the_types_its_copies_share_from_its_own_value_types() -> None:
+    """A class defined in the test, so that its first copy is made here, with nothing cached for
+    it yet (its state is set by hand: an aggregate class made twice in one process cannot
+    record an event, its topic being taken)."""
+
+    @frozen
+    class Rate:
+        percent: str
+
+    class Priced(BookAggregate):
+        value_types = frozenset({Rate})
+
+    priced = object.__new__(Priced)
+    priced.__dict__.update(rate=Rate("5"), amount=Money("3.00"), note=Note("n"),
+                           terms=Terms("1%"))  # Thing's value type, not this class's
+    for _ in range(2):
+        clone = copy.deepcopy(priced)
+        assert clone.rate is priced.rate and clone.amount is priced.amount
+        assert clone.note is not priced.note and clone.note.text == "n"
+        assert clone.terms is not priced.terms and clone.terms == Terms("1%")
+
+
+def test_an_aggregate_whose_init_takes_its_id_is_created_with_the_id_given() -> None:
+    """eventsourcing's way to give an aggregate its id: `__init__` names an `id` parameter."""
+    given = UUID("0b9f5d3e-6f0a-4c3b-9b8e-2f1d7c6a5e40")
+    keyed = Keyed(id=given, by="u")
+    assert keyed.id == given == keyed.key == keyed.collect_events()[0].originator_id

@@ -20,6 +20,7 @@ from clientbook.domain.card import (
     check_card_reference,
     settle_minimums,
 )
+from clientbook.domain.policy import PolicySettings
 from clientbook.domain.errors import (
     ApprovalAuthorityError,
     CardNumberError,
@@ -538,3 +539,148 @@ def test_a_card_is_named_by_a_token_and_four_digits_only() -> None:
     assert message(CardNumberError, lambda: check_card_reference(
         "tok-4111 1111 1111 1111", "1111")) == (
         "a token must not contain a card number; give the issuer's token instead")
+
+
+USD_INCOME = Applicant(Money("2000.00", "USD"), 35)
+
+
+def usd_card(*, apr: str = "18", expiry: date | None = None) -> CardAccount:
+    account = applied(USD_INCOME, score=800)  # grade 1: five times the monthly income
+    account.issue(token="tok_usd", last4="1234", apr=Decimal(apr), annual_fee=Money("0.00", "USD"),
+                  expiry=expiry or D + timedelta(days=1095), by=CLERK, on=D)
+    account.activate(by=CLERK, on=D)
+    account.collect_events()
+    return account
+
+
+def test_a_card_in_dollars_keeps_every_amount_in_dollars() -> None:
+    account = usd_card()
+    assert account.approved_limit == Money("10000.00", "USD") == account.limit
+    assert account.authorise(kind="purchase", amount=Money("9990.00", "USD"), merchant="shop",
+                             policy=POLICY, by="u-holder", on=D)
+    first = date(2026, 2, 5)
+    account.close_statement(policy=POLICY, by="batch", on=first)
+    assert account.statement == (first, Money("9990.00", "USD"), Money("999.00", "USD"),
+                                 date(2026, 3, 2))
+    account.collect_events()
+    assert account.age(policy=POLICY, by="batch", on=date(2026, 3, 3)) is True
+    fee, moved = account.collect_events()
+    assert (fee.kind, fee.amount) == ("late", Money("50.00", "USD"))
+    assert (moved.dpd, moved.bucket, moved.by, moved.on) == (1, "1-29", "batch", date(2026, 3, 3))
+    account.close_statement(policy=POLICY, by="batch", on=date(2026, 3, 5))
+    interest, over_limit, closed = account.collect_events()
+    assert (interest.kind, interest.amount) == ("interest", Money("149.85", "USD"))  # 9,990 x 18% / 12
+    assert (over_limit.kind, over_limit.amount) == ("over_limit", Money("50.00", "USD"))
+    assert (closed.balance, closed.minimum) == (Money("10239.85", "USD"), Money("1023.99", "USD"))
+    account.pay(Money("1200.00", "USD"), by="u-holder", on=date(2026, 3, 6))
+    assert account.unpaid_minimums == [[date(2026, 3, 30), Money("822.99", "USD")]]
+
+
+def test_a_partly_paid_minimum_stays_due_in_its_own_currency() -> None:
+    minimums: list[list[object]] = [[D, Money("100.00", "EUR")]]
+    assert settle_minimums(minimums, Decimal("30.00")) == [[D, Money("70.00", "EUR")]]
+
+
+def test_the_suggested_limit_is_rounded_down_to_whole_hundreds() -> None:
+    account = applied(Applicant(Money("2050.50"), 35), score=800)  # 5 x 2,050.50 = 10,252.50
+    assert account.approved_limit == Money("10200.00")
+
+
+def test_an_application_records_the_customer_and_its_id_is_that_of_its_number() -> None:
+    customer = UUID("12345678-1234-5678-1234-567812345678")
+    account = CardAccount.apply_for(number=NUMBER, customer_id=customer, applicant=GOOD, score=800,
+                                    policy=POLICY, by=CLERK, on=D)
+    assert account.customer_id == customer == last(account).customer_id
+    assert account.id == card_account_id(NUMBER)
+
+
+def test_declining_a_referral_needs_no_authority_for_the_limit_it_names() -> None:
+    account = applied(score=610)
+    account.decide(approve=False, limit=Money("900000000.00"), reason="income not shown",
+                   by=Actor("u-risk", {"officer"}), on=D)
+    assert (account.status, account.approved_limit) == ("declined", None)
+
+
+def test_the_proposer_of_a_write_off_cannot_approve_it() -> None:
+    account = active()
+    assert buy(account, "1000.00")
+    account.close_statement(policy=POLICY, by="batch", on=D + timedelta(days=31))
+    assert account.statement is not None
+    day = account.statement[3] + timedelta(days=180)
+    account.age(policy=POLICY, by="u-batch", on=day)
+    assert message(FourEyesError, lambda: account.approve_write_off(
+        by=Actor("u-batch", {"manager"}), policy=POLICY, on=day)) == (
+        f"the write-off of card account {NUMBER} was prepared by u-batch; another person must "
+        "approve it")
+
+
+def test_a_late_fee_alone_is_a_change_of_the_day() -> None:
+    # a second minimum missed while the first is still unpaid: the fee, but no new bucket
+    account = active()
+    assert buy(account, "3000.00")
+    account.close_statement(policy=POLICY, by="batch", on=date(2026, 2, 5))  # due 2 March
+    account.age(policy=POLICY, by="batch", on=date(2026, 3, 3))
+    account.close_statement(policy=POLICY, by="batch", on=date(2026, 3, 5))  # due 30 March
+    account.collect_events()
+    assert account.age(policy=POLICY, by="batch", on=date(2026, 3, 31)) is True  # 29 days past due
+    assert [(type(e).__name__, e.kind) for e in account.collect_events()] == [("Charged", "late")]
+    assert account.bucket == "1-29"
+
+
+def test_a_write_off_proposal_alone_is_a_change_of_the_day() -> None:
+    policy = PolicySettings(card_write_off_dpd=200)  # later than the last bucket and class
+    account = active()
+    assert buy(account, "1000.00")
+    account.close_statement(policy=policy, by="batch", on=date(2026, 2, 5))
+    assert account.statement is not None
+    due = account.statement[3]
+    account.age(policy=policy, by="batch", on=due + timedelta(days=181))
+    assert (account.bucket, account.classification) == ("180+", "loss")
+    account.collect_events()
+    assert account.age(policy=policy, by="batch", on=due + timedelta(days=199)) is False
+    assert account.age(policy=policy, by="batch", on=due + timedelta(days=200)) is True
+    assert [type(e).__name__ for e in account.collect_events()] == ["WriteOffProposed"]
+
+
+def test_a_card_not_yet_issued_has_no_apr() -> None:
+    assert applied().apr_on(D) == Decimal(0)
+
+
+def test_a_card_one_day_past_due_at_expiry_expires() -> None:
+    account = usd_card(expiry=date(2026, 3, 3))
+    assert account.authorise(kind="purchase", amount=Money("100.00", "USD"), merchant="shop",
+                             policy=POLICY, by="u-holder", on=D)
+    account.close_statement(policy=POLICY, by="batch", on=date(2026, 2, 5))  # due 2 March
+    assert account.renew_or_expire(by="batch", on=date(2026, 3, 3)) is True
+    assert account.status == "expired"
+
+
+def test_repricing_at_the_same_apr_needs_no_notice() -> None:
+    account = active()
+    account.reprice(Decimal("18"), notified_on=D, effective_on=D, reason="annual review",
+                    policy=POLICY, by=CLERK, on=D)
+    assert (type(last(account)).__name__, account.apr_on(D)) == ("Repriced", Decimal("18"))
+
+
+@pytest.mark.parametrize(("issued", "statement"), [
+    (date(2026, 3, 29), date(2026, 4, 28)), (date(2026, 1, 31), date(2026, 2, 28)),
+    (date(2026, 3, 28), date(2026, 4, 28))])
+def test_statements_fall_on_the_issue_day_held_at_the_28th(issued: date, statement: date) -> None:
+    account = applied()
+    account.issue(token="tok_1", last4="4321", apr=Decimal("18"), annual_fee=Money("0.00"),
+                  expiry=issued + timedelta(days=1095), by=CLERK, on=issued)
+    assert account.next_statement == statement
+
+
+def test_a_statement_whose_balance_is_all_still_due_asks_for_no_more() -> None:
+    policy = PolicySettings(card_payment_due_days=40)  # the first minimum falls due after the second statement
+    account = applied(Applicant(Money("2000.00"), 35), score=800)
+    account.issue(token="tok_1", last4="4321", apr=Decimal("0"), annual_fee=Money("0.00"),
+                  expiry=D + timedelta(days=1095), by=CLERK, on=D)
+    account.activate(by=CLERK, on=D)
+    assert buy(account, "60.00")
+    account.close_statement(policy=policy, by="batch", on=date(2026, 2, 5))
+    account.close_statement(policy=policy, by="batch", on=date(2026, 3, 5))
+    assert account.statement is not None
+    assert account.statement[1:3] == (Money("60.00"), Money("0.00"))
+    assert account.unpaid_minimums == [[date(2026, 3, 17), Money("60.00")]]

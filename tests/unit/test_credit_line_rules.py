@@ -379,3 +379,38 @@ def test_a_line_in_another_currency_keeps_it_in_what_is_unpaid() -> None:
     line.draw(Money("100.00", "USD"), customer_restricted=False, by="u", on=D, due=D)
     line.repay(Money("40.00", "USD"), by="u", on=D)
     assert line.unpaid() == [(D, Money("60.00", "USD"))]
+
+
+@pytest.mark.parametrize("kind", ["interest", "fee"])
+def test_income_is_recorded_by_kind_without_changing_the_balances(kind: str) -> None:
+    line = active()
+    line.draw(Money("100.00"), customer_restricted=False, by="u", on=D)
+    line.collect_events()
+    line.record_income(kind, Money("4.35"), by="u-lending", on=LATER)
+    event = last(line)
+    assert (type(event).__name__, event.kind, event.amount, event.by, event.on) == (
+        "IncomeRecorded", kind, Money("4.35"), "u-lending", LATER)
+    assert line.outstanding == Money("100.00")
+
+
+def test_income_of_another_kind_currency_or_amount_or_before_activation_is_refused() -> None:
+    line = active()
+    assert message(InvalidValueError, lambda: line.record_income(
+        "bonus", Money("1.00"), by="u", on=D)) == "income 'bonus' is not interest or fee"
+    assert message(InvalidAmountError, lambda: line.record_income(
+        "fee", Money("5.00", "USD"), by="u", on=D)) == (
+        f"credit line {NUMBER} is in CNY; income of 5.00 USD is in another currency")
+    assert message(InvalidAmountError, lambda: line.record_income(
+        "fee", Money("0.00"), by="u", on=D)) == "income must be more than zero; got 0.00 CNY"
+    assert message(InvalidTransitionError, lambda: proposed().record_income(
+        "interest", Money("1.00"), by="u", on=D)) == (
+        f"credit line {NUMBER} is proposed; it can be credited with income only when active or "
+        "frozen or matured or closed")
+    assert line.collect_events() == []
+
+
+def test_a_closed_lines_last_interest_is_still_recorded() -> None:
+    line = active()
+    line.close(reason="repaid", by="u-c", on=D)
+    line.record_income("interest", Money("0.01"), by="u-lending", on=LATER)
+    assert (last(line).kind, line.status) == ("interest", "closed")

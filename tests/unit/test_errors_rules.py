@@ -8,6 +8,7 @@ from clientbook.domain.errors import (
     DomainError,
     IdempotencyKeyReused,
     InvalidInput,
+    ReplicaBehind,
     ServiceError,
     ViewBehind,
 )
@@ -33,3 +34,10 @@ def test_a_view_behind_says_where_it_is_and_where_it_was_asked_to_be() -> None:
 def test_bad_input_names_its_parameter() -> None:
     error = InvalidInput("amount must be Money", parameter="amount")
     assert str(error) == "amount must be Money" and error.parameter == "amount"
+
+
+def test_a_replica_behind_says_how_far_and_what_the_bound_is() -> None:
+    error = ReplicaBehind("the replica is 2,048 bytes behind", lag_bytes=2048, bound=1024.0)
+    assert isinstance(error, ServiceError) and not isinstance(error, DomainError)
+    assert str(error) == "the replica is 2,048 bytes behind"
+    assert (error.lag_bytes, error.bound) == (2048, 1024.0)

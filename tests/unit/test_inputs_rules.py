@@ -196,3 +196,29 @@ def test_an_optional_text_keeps_its_parameters_limits_and_a_required_value_is_no
 
 def test_the_largest_amount_kept_is_accepted() -> None:
     check_all({"amount": Money("999999999999999.99")})
+
+
+def grouped(
+    reason: list[str], name: tuple[str, str], number: str | None, note: list[str] | None,
+) -> None:
+    """Text inside lists, tuples and optional values, named by the parameter that holds it."""
+
+
+def test_text_in_a_list_tuple_or_optional_value_keeps_its_parameters_rules() -> None:
+    check = checked_arguments("customers.register", grouped)
+    check({"reason": ["a\nb", "x" * 4000], "name": ("n" * 200, "m"), "note": ["c\nd"]})
+    check({"number": "C-\x00"})  # an optional `number` keeps its form's own check
+    with pytest.raises(InvalidInput) as error:
+        check({"name": ("a\nb", "m")})
+    assert str(error.value) == (
+        "customers.register: name holds the control character U+000A at position 1")
+
+
+def test_an_amount_above_the_largest_kept_is_refused_even_where_money_let_it_through() -> None:
+    """`Money` refuses such an amount itself; the guard does not rely on it (a value built
+    around its converter, as a subclass might)."""
+    huge = Money("1.00")
+    object.__setattr__(huge, "amount", Decimal("1000000000000000.00"))
+    error = refused("amount", huge)
+    assert isinstance(error, InvalidAmountInput)
+    assert str(error) == "demo.command: amount is above 999,999,999,999,999.99"

@@ -39,3 +39,10 @@ def test_a_currency_is_a_three_letter_code_and_the_refusal_shows_what_was_given(
             Money("1.00", bad)  # type: ignore[arg-type]
         assert str(refused.value) == (
             f"currency {bad!r} is not a three-letter ISO 4217 code such as 'CNY'")
+
+
+def test_the_negative_of_an_amount_keeps_its_currency_and_orders_with_it() -> None:
+    assert -Money("1.50", "USD") == Money("-1.50", "USD")
+    assert -Money("-0.01") == Money("0.01")
+    assert Money("1.00", "USD") <= Money("1.00", "USD") and Money("0.99", "USD") <= Money("1.00", "USD")
+    assert not Money("1.01", "USD") <= Money("1.00", "USD")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+import attrs
 import pytest
 
 from clientbook import Money
@@ -18,7 +19,7 @@ from clientbook.domain.errors import (
     ReasonRequiredError,
     SelfElevationError,
 )
-from clientbook.domain.policy import Policy, PolicySettings, check_no_self_elevation
+from clientbook.domain.policy import Policy, PolicySettings, check_no_self_elevation, setting
 
 D = date(2026, 12, 1)
 LATER = D + timedelta(days=9)
@@ -250,3 +251,15 @@ def test_a_refusal_to_grant_names_every_held_role_it_would_grant() -> None:
     assert str(refused.value) == (
         "u-o may not grant a role they hold (officer, relationship_manager) the right to give "
         "credit.freeze")
+
+
+def test_a_setting_declares_its_default_how_its_text_is_read_and_what_it_means() -> None:
+    """Declared here, not at import: `PolicySettings` itself is built before a test runs."""
+
+    @attrs.frozen
+    class Demo:
+        grace_days: int = setting(7, int, "days of grace")
+
+    (field,) = attrs.fields(Demo)
+    assert Demo().grace_days == 7
+    assert (field.default, dict(field.metadata)) == (7, {"parse": int, "doc": "days of grace"})

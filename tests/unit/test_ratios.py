@@ -26,3 +26,9 @@ def test_the_npl_ratio_is_substandard_doubtful_and_loss_over_all_outstanding() -
     assert npl_ratio([("special_mention", Decimal("3"))]) == Decimal("0.00")
     assert npl_ratio([("normal", Decimal("1")), ("loss", Decimal("2"))]) == Decimal("66.67")
     assert npl_ratio([]) is None
+
+
+def test_a_ratio_on_a_half_hundredth_of_a_percent_rounds_half_up() -> None:
+    assert npl_ratio([("normal", Decimal("3")), ("loss", Decimal("797"))]) == Decimal("99.63")
+    assert portfolio_at_risk([("current", Decimal("799")), ("90-119", Decimal("1"))], 90) == (
+        Decimal("0.13"))  # 0.125%

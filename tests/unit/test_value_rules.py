@@ -30,6 +30,7 @@ def test_an_amount_counts_by_the_days_of_its_period_inside_the_reports() -> None
 def test_the_top_share_of_customers_is_rounded_up_to_at_least_one() -> None:
     assert [top_count(n, Decimal(4)) for n in (0, 1, 25, 26, 100)] == [0, 1, 1, 2, 4]
     assert [top_count(n, Decimal(20)) for n in (5, 6, 10)] == [1, 2, 2]
+    assert top_count(101, Decimal(20)) == 21  # 20.2 customers: 21
 
 
 def test_the_largest_contribution_ranks_first_and_ties_go_by_number() -> None:
@@ -59,6 +60,27 @@ def test_without_a_positive_total_there_is_nothing_to_share() -> None:
                 c.top_4_percent_share, c.top_20_percent_share, c.curve) == (
             None, None, None, None, ())
         assert c.customers == len(amounts)
+        assert c.total == sum(amounts, Decimal(0))
+    assert str(concentration([]).total) == "0.00"  # an amount in cents, as every total
+
+
+def test_one_customer_or_a_total_below_one_still_shares_out_all_of_it() -> None:
+    alone = concentration([Decimal("250.00")])
+    assert (alone.customers_for_80_percent, alone.top_4_percent_share) == (1, Decimal("100.00"))
+    small = concentration([Decimal("0.40"), Decimal("0.10")])  # 0.50 in all
+    assert (small.customers_for_80_percent, small.top_4_percent_share) == (1, Decimal("80.00"))
+    assert alone.curve[-1] == small.curve[-1] == (Decimal("100.00"), Decimal("100.00"))
+
+
+def test_the_top_4_percent_of_21_customers_is_the_first_one() -> None:
+    c = concentration([Decimal(21 - k) for k in range(21)])  # 21, 20, ..., 1: 231 in all
+    assert c.top_4_percent_share == Decimal("9.09")  # 21 of 231
+    assert c.top_20_percent_share == Decimal("41.13")  # the top 5: 95 of 231
+
+
+def test_a_share_of_a_half_hundredth_of_a_percent_rounds_half_up() -> None:
+    c = concentration([Decimal("797.00"), Decimal("3.00")])  # the top one: 99.625%
+    assert c.top_4_percent_share == Decimal("99.63")
 
 
 def test_a_rank_proposes_its_segment_by_the_policys_shares() -> None:
