@@ -113,13 +113,19 @@ def test_a_rebuild_writes_each_view_table_once_a_page_and_reads_nothing_back(
                 assert set(tables) <= set(views[name].tables)
 
 
-def test_a_view_that_keeps_few_documents_reads_the_others_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def demo_book(tmp_path: Path) -> tuple[str, date, dict[str, Any]]:
+    """A small demo book's URL, its last business day, and everything its views answer."""
     url = f"sqlite:///{tmp_path / 'book.db'}"
     with ClientBook.open(url) as book:
         last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
-        live = _everything(book, last)
+        return url, last, _everything(book, last)
+
+
+def test_a_view_that_keeps_few_documents_reads_the_others_back(
+    demo_book: tuple[str, date, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, last, live = demo_book
     monkeypatch.setattr(Documents, "keep", 3)
     monkeypatch.setattr("clientbook.infrastructure.read_side.REBUILD_KEEP", 3)  # the shadow too
     with ClientBook.open(url) as book:
@@ -129,12 +135,9 @@ def test_a_view_that_keeps_few_documents_reads_the_others_back(
 
 
 def test_a_rebuild_reads_back_none_of_the_documents_it_wrote(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    demo_book: tuple[str, date, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'book.db'}"
-    with ClientBook.open(url) as book:
-        last = Demo(book, seed=7, managers=3, start=DAY).run(customers=20, days=120)
-        live = _everything(book, last)
+    url, last, live = demo_book
     monkeypatch.setattr(Documents, "keep", 3)  # a live view's bound: far below the documents
     loads: list[object] = []
     made = Documents.__init__
