@@ -27,10 +27,12 @@ class MainAppendRecorder(BoundedApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         self.chain_table_name = chain_table(events_table_name)
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
-        self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
-            "seq bigint NOT NULL, link bytea NOT NULL)"
-        ).format(schema, chain))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
+                "seq bigint NOT NULL, link bytea NOT NULL)"
+            ).format(schema, chain)
+        )
         self._heads = threading.local()
         self._select_head = SQL(
             "SELECT (SELECT max(notification_id) FROM {0}.{2}) "

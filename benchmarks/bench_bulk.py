@@ -55,7 +55,9 @@ from clientbook.reports.portfolio import portfolio
 from clientbook.reports.complaints import complaints_report
 
 DAY = date(2005, 10, 1)
-POSTGRES = os.environ.get("CLIENTBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+POSTGRES = os.environ.get(
+    "CLIENTBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
 MIB = 1024 * 1024
 
 
@@ -106,8 +108,10 @@ class Recorded:
                 self.save_s += time.perf_counter() - t0
 
         recorder.insert_events, app.save = counting_insert, timed_save  # type: ignore[method-assign]
-        self._undo = lambda: (setattr(recorder, "insert_events", insert),
-                              setattr(app, "save", save))
+        self._undo = lambda: (
+            setattr(recorder, "insert_events", insert),
+            setattr(app, "save", save),
+        )
 
     def stop(self) -> None:
         self._undo()
@@ -120,8 +124,10 @@ def raw_insert_seconds(kind: str, target: str, inserts: list[list[tuple[int, int
     if kind == "sqlite":
         db = sqlite3.connect(target, isolation_level=None)
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, "
-                   "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))")
+        db.execute(
+            "CREATE TABLE raw (originator_id TEXT, originator_version INTEGER, "
+            "topic TEXT, state BLOB, PRIMARY KEY (originator_id, originator_version))"
+        )
         for rows in inserts:
             batch = []
             for topic, state in rows:
@@ -138,9 +144,11 @@ def raw_insert_seconds(kind: str, target: str, inserts: list[list[tuple[int, int
         schema = f"raw_{uuid.uuid4().hex[:10]}"
         conn.execute(f"CREATE SCHEMA {schema}")
         try:
-            conn.execute(f"CREATE TABLE {schema}.raw (originator_id uuid, originator_version "
-                         "bigint, topic text, state bytea, PRIMARY KEY (originator_id, "
-                         "originator_version))")
+            conn.execute(
+                f"CREATE TABLE {schema}.raw (originator_id uuid, originator_version "
+                "bigint, topic text, state bytea, PRIMARY KEY (originator_id, "
+                "originator_version))"
+            )
             for rows in inserts:
                 batch = []
                 for topic, state in rows:
@@ -164,8 +172,9 @@ def full_replay_seconds(book: ClientBook) -> float:
     def replay() -> None:
         position = 0
         while True:
-            page = recorder.select_notifications(start=position, limit=1000,
-                                                 inclusive_of_start=False)
+            page = recorder.select_notifications(
+                start=position, limit=1000, inclusive_of_start=False
+            )
             for n in page:
                 decode(n)
             if len(page) < 1000:
@@ -175,16 +184,28 @@ def full_replay_seconds(book: ClientBook) -> float:
     return timed(replay)
 
 
-def run(url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
-        ) -> tuple[list[tuple[str, ...]], list[str]]:
+def run(
+    url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
+) -> tuple[list[tuple[str, ...]], list[str]]:
     out: list[tuple[str, ...]] = []
     notes: list[str] = []
 
-    def row(what: str, count: int, unit: str, ours: float, base: float, target: str,
-            note: str = "") -> None:
+    def row(
+        what: str, count: int, unit: str, ours: float, base: float, target: str, note: str = ""
+    ) -> None:
         ratio = (count / ours) / (count / base) if ours and base else float("nan")
-        out.append((what, f"{count:,}", unit, f"{count / ours:,.0f}", f"{count / base:,.0f}",
-                    f"{ratio:.3f}", target, note))
+        out.append(
+            (
+                what,
+                f"{count:,}",
+                unit,
+                f"{count / ours:,.0f}",
+                f"{count / base:,.0f}",
+                f"{ratio:.3f}",
+                target,
+                note,
+            )
+        )
 
     book = ClientBook.open(url)
     try:
@@ -195,25 +216,50 @@ def run(url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
         recorded.stop()
         events = written[0]
         say(f"import: {events:,} events in {import_s:.1f} s; raw baselines")
-        base_env = dict(parse_store_url(
-            f"sqlite:///{os.path.join(tmp, 'raw.db')}" if kind == "sqlite"
-            else f"{POSTGRES}?schema=rawes_{uuid.uuid4().hex[:8]}").env)
+        base_env = dict(
+            parse_store_url(
+                f"sqlite:///{os.path.join(tmp, 'raw.db')}"
+                if kind == "sqlite"
+                else f"{POSTGRES}?schema=rawes_{uuid.uuid4().hex[:8]}"
+            ).env
+        )
         raw_s = raw_save_seconds(base_env, recorded.sizes, 2 * rows)
-        row("(a) import vs raw batched saves", events, "events", import_s, raw_s, ">= 0.5",
-            f"{len(recorded.sizes)} transactions, {2 * rows:,} aggregates")
-        insert_s = raw_insert_seconds(kind, os.path.join(tmp, "raw-insert.db")
-                                      if kind == "sqlite" else POSTGRES, recorded.rows)
-        row("(b) batched saves vs raw insert", events, "events", recorded.save_s, insert_s,
-            ">= 0.3", "time inside app.save during the import")
+        row(
+            "(a) import vs raw batched saves",
+            events,
+            "events",
+            import_s,
+            raw_s,
+            ">= 0.5",
+            f"{len(recorded.sizes)} transactions, {2 * rows:,} aggregates",
+        )
+        insert_s = raw_insert_seconds(
+            kind,
+            os.path.join(tmp, "raw-insert.db") if kind == "sqlite" else POSTGRES,
+            recorded.rows,
+        )
+        row(
+            "(b) batched saves vs raw insert",
+            events,
+            "events",
+            recorded.save_s,
+            insert_s,
+            ">= 0.3",
+            "time inside app.save during the import",
+        )
         if demo_days:
             say(f"demo activity: {demo_days} days from {DAY + timedelta(days=1)} (untimed)")
             Demo(book, seed=16, managers=4, start=DAY + timedelta(days=1)).run(
-                customers=max(50, rows // 20), days=demo_days)
+                customers=max(50, rows // 20), days=demo_days
+            )
         else:
             book.close_of_business(DAY - timedelta(days=1))
         head = book.head
-        notes.append(f"book: {head:,} events ({rows:,} UCI rows"
-                     + (f" + {demo_days} demo days" if demo_days else "") + ")")
+        notes.append(
+            f"book: {head:,} events ({rows:,} UCI rows"
+            + (f" + {demo_days} demo days" if demo_days else "")
+            + ")"
+        )
 
         if not demo_days:  # (c) and (d) on the statement day after the import
             due = book.card_accounts.cards_due(DAY)
@@ -234,17 +280,38 @@ def run(url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
             close_s = timed(lambda: book.close_of_business(DAY))
             single.append(timed(lambda: one_by_one(due)))
             paged.append(timed(lambda: in_pages(due)))
-            row("(c) close of business, 1 day", len(due), "accounts", close_s,
-                statistics.median(single), ">= 1.0", "vs load one by one + no-op save")
-            row("(c) close of business, 1 day", len(due), "accounts", close_s,
-                statistics.median(paged), ">= 1.0", "vs load in pages + no-op give-back")
+            row(
+                "(c) close of business, 1 day",
+                len(due),
+                "accounts",
+                close_s,
+                statistics.median(single),
+                ">= 1.0",
+                "vs load one by one + no-op save",
+            )
+            row(
+                "(c) close of business, 1 day",
+                len(due),
+                "accounts",
+                close_s,
+                statistics.median(paged),
+                ">= 1.0",
+                "vs load in pages + no-op give-back",
+            )
             cache: Any = book.app.repository.cache
             default = timed(lambda: in_pages(all_ids))
             cache.maxsize, cache.full = 10**9, False
             in_pages(all_ids)  # fill it (untimed)
             holds_all = timed(lambda: in_pages(all_ids))
-            row("(d) pass over all accounts, default cache", len(all_ids), "accounts", default,
-                holds_all, "no cliff", f"vs a cache that holds all {len(all_ids):,}")
+            row(
+                "(d) pass over all accounts, default cache",
+                len(all_ids),
+                "accounts",
+                default,
+                holds_all,
+                "no cliff",
+                f"vs a cache that holds all {len(all_ids):,}",
+            )
 
         say("as-of reports")
         replay_s = full_replay_seconds(book)
@@ -253,21 +320,29 @@ def run(url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
         head = book.head
 
         def old_portfolio() -> Any:
-            return portfolio(cards_view.facts(up_to_position=head), as_of=as_of, position=head,
-                             ceiling_percent=book.policy.in_force(as_of)
-                             .card_long_dormant_ceiling_percent)
+            return portfolio(
+                cards_view.facts(up_to_position=head),
+                as_of=as_of,
+                position=head,
+                ceiling_percent=book.policy.in_force(as_of).card_long_dormant_ceiling_percent,
+            )
 
         def old_complaints() -> Any:
-            return complaints_report(facts_view.facts(up_to_position=head),
-                                     period_from=as_of.replace(day=1), period_to=period_to,
-                                     as_of=as_of, position=head)
+            return complaints_report(
+                facts_view.facts(up_to_position=head),
+                period_from=as_of.replace(day=1),
+                period_to=period_to,
+                as_of=as_of,
+                position=head,
+            )
 
         def new_portfolio() -> Any:
             return book.reports.portfolio(as_of=as_of, position=head)
 
         def new_complaints() -> Any:
-            return book.reports.complaints(period_from=as_of.replace(day=1),
-                                           period_to=period_to, as_of=as_of, position=head)
+            return book.reports.complaints(
+                period_from=as_of.replace(day=1), period_to=period_to, as_of=as_of, position=head
+            )
 
         book.card_accounts.accounts(as_of)  # views at the head (untimed)
         old_p, old_c = timed(old_portfolio), timed(old_complaints)
@@ -282,13 +357,22 @@ def run(url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
         new_p_mib, new_c_mib = peak(new_portfolio), peak(new_complaints)
         assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
         for name, first, again, old, mib, old_mib in (
-                ("portfolio", first_p, again_p, old_p, new_p_mib, old_p_mib),
-                ("complaints", first_c, again_c, old_c, new_c_mib, old_c_mib)):
-            out.append((f"(e) {name} as of {as_of}", f"{head:,}", "events",
-                        f"{first:.3f} s / {again:.3f} s", f"{replay_s:.2f} s",
-                        f"{first / replay_s:.4f} / {again / replay_s:.4f}", "<= 0.05",
-                        f"first / resumed; main's fold {old:.3f} s; peak {mib:.1f} MiB "
-                        f"(main's {old_mib:.1f}); target <= 150 MiB"))
+            ("portfolio", first_p, again_p, old_p, new_p_mib, old_p_mib),
+            ("complaints", first_c, again_c, old_c, new_c_mib, old_c_mib),
+        ):
+            out.append(
+                (
+                    f"(e) {name} as of {as_of}",
+                    f"{head:,}",
+                    "events",
+                    f"{first:.3f} s / {again:.3f} s",
+                    f"{replay_s:.2f} s",
+                    f"{first / replay_s:.4f} / {again / replay_s:.4f}",
+                    "<= 0.05",
+                    f"first / resumed; main's fold {old:.3f} s; peak {mib:.1f} MiB "
+                    f"(main's {old_mib:.1f}); target <= 150 MiB",
+                )
+            )
     finally:
         book.close()
     return out, notes
@@ -298,10 +382,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=int, default=3000, help="UCI rows to import (default 3000)")
     p.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
-    p.add_argument("--demo-days", type=int, default=0,
-                   help="continue the book with the demo's activity for this many days")
-    p.add_argument("--as-of", type=date.fromisoformat, default=date(2005, 4, 30),
-                   help="the as-of date of (e) (default 2005-04-30, the data's first month end)")
+    p.add_argument(
+        "--demo-days",
+        type=int,
+        default=0,
+        help="continue the book with the demo's activity for this many days",
+    )
+    p.add_argument(
+        "--as-of",
+        type=date.fromisoformat,
+        default=date(2005, 4, 30),
+        help="the as-of date of (e) (default 2005-04-30, the data's first month end)",
+    )
     args = p.parse_args(argv)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="clientbook-bench-bulk-") as tmp:
@@ -315,13 +407,28 @@ def main(argv: list[str] | None = None) -> int:
             if args.backend == "postgres":
                 with psycopg.connect(POSTGRES, autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA IF EXISTS {url.rsplit('=', 1)[1]} CASCADE")
-    notes.append(f"Total run time {time.perf_counter() - t0:.0f} s. ours/baseline: ratio of "
-                 "rates (higher is better), except (e): time ours / time of the full replay.")
-    cols = ("measurement", "count", "unit", "ours /s", "baseline /s", "ours/baseline", "target",
-            "notes")
-    show_table(f"clientbook bulk work ({args.backend}, --rows {args.rows}"
-               f"{f', --demo-days {args.demo_days}' if args.demo_days else ''})",
-               cols, rows, {1, 3, 4, 5}, notes)
+    notes.append(
+        f"Total run time {time.perf_counter() - t0:.0f} s. ours/baseline: ratio of "
+        "rates (higher is better), except (e): time ours / time of the full replay."
+    )
+    cols = (
+        "measurement",
+        "count",
+        "unit",
+        "ours /s",
+        "baseline /s",
+        "ours/baseline",
+        "target",
+        "notes",
+    )
+    show_table(
+        f"clientbook bulk work ({args.backend}, --rows {args.rows}"
+        f"{f', --demo-days {args.demo_days}' if args.demo_days else ''})",
+        cols,
+        rows,
+        {1, 3, 4, 5},
+        notes,
+    )
     return 0
 
 

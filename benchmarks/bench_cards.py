@@ -175,8 +175,13 @@ def run(tmp: str, path: Path, rows: int) -> tuple[list[Row], list[str]]:
         say(f"closing business days up to {DAY - timedelta(days=1)} (untimed)")
         book.close_of_business(DAY - timedelta(days=1))
         views = book.card_accounts.accounts(DAY)
-        statement_due = [v.account_id for v in views if v.next_statement is not None
-                         and v.next_statement <= DAY and v.status in ("active", "issued", "expired")]
+        statement_due = [
+            v.account_id
+            for v in views
+            if v.next_statement is not None
+            and v.next_statement <= DAY
+            and v.status in ("active", "issued", "expired")
+        ]
         past_due = sum(1 for v in views if v.days_past_due > 0)
         due = book.card_accounts.cards_due(DAY)  # also brings the views up to the head
         all_ids = [v.account_id for v in views]
@@ -195,8 +200,13 @@ def run(tmp: str, path: Path, rows: int) -> tuple[list[Row], list[str]]:
         close_events = book.head - head
         load_due.append(timed(lambda: load_and_save(due)))
         load_all.append(timed(lambda: load_and_save(all_ids)))
-        still_due = sum(1 for v in book.card_accounts.accounts(DAY) if v.next_statement is not None
-                        and v.next_statement <= DAY and v.status in ("active", "issued", "expired"))
+        still_due = sum(
+            1
+            for v in book.card_accounts.accounts(DAY)
+            if v.next_statement is not None
+            and v.next_statement <= DAY
+            and v.status in ("active", "issued", "expired")
+        )
         raw.append(raw_save_seconds(base_env(BASELINE_REPEATS - 1), sizes, 2 * n))
     finally:
         book.close()
@@ -204,23 +214,47 @@ def run(tmp: str, path: Path, rows: int) -> tuple[list[Row], list[str]]:
     changes = result[0].days[0].changes if result and result[0].days else {}
     median_size = statistics.median(sizes)
     rows_out = [
-        Row("import_uci_cards (events)", events, "events", import_s, raw,
-            f"{n:,} rows; baseline: the same {len(sizes)} txns, {2 * n:,} aggs"),
-        Row(f"close of business {DAY} (due accts)", max(1, len(due)), "accounts", close_s, load_due,
-            "baseline: load + no-op save of the same accounts"),
-        Row("  same close per account in book", n, "accounts", close_s, load_all,
+        Row(
+            "import_uci_cards (events)",
+            events,
+            "events",
+            import_s,
+            raw,
+            f"{n:,} rows; baseline: the same {len(sizes)} txns, {2 * n:,} aggs",
+        ),
+        Row(
+            f"close of business {DAY} (due accts)",
+            max(1, len(due)),
+            "accounts",
+            close_s,
+            load_due,
+            "baseline: load + no-op save of the same accounts",
+        ),
+        Row(
+            "  same close per account in book",
+            n,
+            "accounts",
+            close_s,
+            load_all,
             "info; baseline: load + no-op save of all N"
-            + (" (NOT like for like: see below)" if len(due) < n else "")),
+            + (" (NOT like for like: see below)" if len(due) < n else ""),
+        ),
     ]
     notes.append(
         f"Import: {events:,} events in {len(sizes)} transactions (median {median_size:g}, max "
         f"{max(sizes):,} events); baseline times app.save only. Close of {DAY}: wrote "
-        f"{close_events:,} events, changes {dict(changes)}.")
+        f"{close_events:,} events, changes {dict(changes)}."
+    )
     notes.append(
         f"Due on {DAY}: {len(due):,} of {n:,} card accounts were selected by cards_due; "
         f"{len(statement_due):,} had a statement due on or before {DAY} per the view "
         f"({past_due:,} past due). After the close, {still_due:,} still had one due."
-        + (" -> NOT all N accounts were processed; see benchmarks/README.md." if len(due) < n else ""))
+        + (
+            " -> NOT all N accounts were processed; see benchmarks/README.md."
+            if len(due) < n
+            else ""
+        )
+    )
     return rows_out, notes
 
 
@@ -230,18 +264,42 @@ def run(tmp: str, path: Path, rows: int) -> tuple[list[Row], list[str]]:
 
 
 def print_table(rows: list[Row], notes: list[str], header: str) -> None:
-    cols = ("measurement", "count", "unit", "ours /s", "baseline /s", "ours/baseline", "range",
-            "notes")
-    data = [(r.what, f"{r.count:,}", r.unit, f"{r.ours_rate:,.0f}", f"{r.base_rate:,.0f}",
-             f"{r.ratio:.3f}", f"{min(r.pairs):.3f}-{max(r.pairs):.3f}", r.note) for r in rows]
+    cols = (
+        "measurement",
+        "count",
+        "unit",
+        "ours /s",
+        "baseline /s",
+        "ours/baseline",
+        "range",
+        "notes",
+    )
+    data = [
+        (
+            r.what,
+            f"{r.count:,}",
+            r.unit,
+            f"{r.ours_rate:,.0f}",
+            f"{r.base_rate:,.0f}",
+            f"{r.ratio:.3f}",
+            f"{min(r.pairs):.3f}-{max(r.pairs):.3f}",
+            r.note,
+        )
+        for r in rows
+    ]
     show_table(header, cols, data, {1, 3, 4, 5, 6}, notes)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--rows", type=int, default=DEFAULT_ROWS,
-                   help=f"UCI rows (card holders) to import, up to 30000 (default {DEFAULT_ROWS})")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=DEFAULT_ROWS,
+        help=f"UCI rows (card holders) to import, up to 30000 (default {DEFAULT_ROWS})",
+    )
     p.add_argument("--data", type=Path, default=DATA, help=f"the UCI CSV (default {DATA})")
     args = p.parse_args(argv)
     if args.rows < 1:
@@ -253,13 +311,18 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="clientbook-bench-cards-") as tmp:
         rows, notes = run(tmp, args.data, args.rows)
     from importlib.metadata import version
+
     elapsed = time.perf_counter() - t_start
-    header = (f"clientbook cards vs plain eventsourcing {version('eventsourcing')} (SQLite) — "
-              f"--rows {args.rows}, Python {sys.version.split()[0]}, msgspec {version('msgspec')}")
-    notes.append("ours/baseline: ratio of rates, against the median baseline timing; range: "
-                 f"against each baseline timing (import: {BASELINE_REPEATS} raw-save runs, after "
-                 "the import and after the close; close: load + no-op before and after "
-                 "the close). The import and the close are each timed once (a date closes once).")
+    header = (
+        f"clientbook cards vs plain eventsourcing {version('eventsourcing')} (SQLite) — "
+        f"--rows {args.rows}, Python {sys.version.split()[0]}, msgspec {version('msgspec')}"
+    )
+    notes.append(
+        "ours/baseline: ratio of rates, against the median baseline timing; range: "
+        f"against each baseline timing (import: {BASELINE_REPEATS} raw-save runs, after "
+        "the import and after the close; close: load + no-op before and after "
+        "the close). The import and the close are each timed once (a date closes once)."
+    )
     notes.append("Higher is better for ours. Absolute rates depend on the machine and its load.")
     notes.append(f"Total run time {elapsed:.1f} s.")
     print_table(rows, notes, header)

@@ -84,29 +84,42 @@ class Appends:
 
     def __init__(self, book: ClientBook, batch: int) -> None:
         self.book = book
-        self.customer = book.customers.register(number="C-000001", kind="individual",
-                                                name="Li Lei", manager="m-001", by=CLERK, on=D)
-        self.pool = [Customer.register(number=f"C-{100000 + n:06d}", kind="individual",
-                                       name="Li Lei", manager="m-001", by=CLERK.id, on=D)
-                     for n in range(batch)]
+        self.customer = book.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-001", by=CLERK, on=D
+        )
+        self.pool = [
+            Customer.register(
+                number=f"C-{100000 + n:06d}",
+                kind="individual",
+                name="Li Lei",
+                manager="m-001",
+                by=CLERK.id,
+                on=D,
+            )
+            for n in range(batch)
+        ]
         book.app.save_all(*self.pool)  # kept in memory: each batch appends to all of them
 
     def commands(self, n: int, side: str) -> float:
         def run() -> None:
             for _ in range(n):
-                self.book.customers.record_contact(self.customer, channel="call",
-                                                   purpose="follow_up", outcome="ok", by=CLERK,
-                                                   on=D)
+                self.book.customers.record_contact(
+                    self.customer, channel="call", purpose="follow_up", outcome="ok", by=CLERK, on=D
+                )
+
         return rate(n, run, f"per command {side}")
 
     def batches(self, n: int, side: str) -> float:
         """`n` saves, each of one contact recorded on every customer of the pool."""
+
         def run() -> None:
             for _ in range(n):
                 for customer in self.pool:
-                    customer.record_contact(channel="call", purpose="follow_up", outcome="ok",
-                                            by=CLERK.id, on=D)
+                    customer.record_contact(
+                        channel="call", purpose="follow_up", outcome="ok", by=CLERK.id, on=D
+                    )
                 self.book.app.save_all(*self.pool)
+
         return rate(n * len(self.pool), run, f"batched {side}")
 
 
@@ -128,8 +141,10 @@ def measure(urls: tuple[str, str], options: argparse.Namespace) -> dict[str, lis
     with opened(urls[0], chained=True) as ours, opened(urls[1], chained=False) as base:
         mine, theirs = Appends(ours, options.batch), Appends(base, options.batch)
         for round_ in range(options.rounds):
-            for kind, run in (("per command", lambda a, s: a.commands(options.commands, s)),
-                              ("batched", lambda a, s: a.batches(options.batches, s))):
+            for kind, run in (
+                ("per command", lambda a, s: a.commands(options.commands, s)),
+                ("batched", lambda a, s: a.batches(options.batches, s)),
+            ):
                 if round_ % 2:  # who goes first alternates: the machine's load drifts
                     a, b = run(mine, "ours"), run(theirs, "theirs")
                 else:
@@ -140,9 +155,10 @@ def measure(urls: tuple[str, str], options: argparse.Namespace) -> dict[str, lis
         events = ours.head
         for round_ in range(options.rounds):
             verdict: list[bool] = []
-            timings = [lambda: rate(events, lambda: verdict.append(ours.trust.verify().ok),
-                                    "verify ours"),
-                       lambda: rate(events, lambda: raw_decode(ours), "verify theirs")]
+            timings = [
+                lambda: rate(events, lambda: verdict.append(ours.trust.verify().ok), "verify ours"),
+                lambda: rate(events, lambda: raw_decode(ours), "verify theirs"),
+            ]
             if round_ % 2:
                 v, r = timings[0](), timings[1]()
             else:
@@ -177,8 +193,13 @@ def main() -> None:
     rows = []
     key = os.environ.setdefault("CLIENTBOOK_SIGNING_KEY", "11" * 32)  # a throwaway key
     with tempfile.TemporaryDirectory() as folder:
-        backends = [("SQLite", (f"sqlite:///{folder}/chained.db",
-                                f"sqlite:///{folder}/unchained.db"), lambda: None)]
+        backends = [
+            (
+                "SQLite",
+                (f"sqlite:///{folder}/chained.db", f"sqlite:///{folder}/unchained.db"),
+                lambda: None,
+            )
+        ]
         if not options.no_postgres:
             backends.append(("PostgreSQL", *postgres_urls()))
         for name, urls, drop in backends:
@@ -195,24 +216,47 @@ def main() -> None:
                 theirs = statistics.median(pair[1::2])
                 best = max(pair[0::2]) / max(pair[1::2])
                 cpu = statistics.mean(CPU[f"{kind} theirs"]) / statistics.mean(CPU[f"{kind} ours"])
-                rows.append((name, kind, f"{ours:,.0f}", f"{theirs:,.0f}",
-                             f"{statistics.median(values):.2f}",
-                             f"{min(values):.2f}-{max(values):.2f}", f"{best:.2f}",
-                             f"{cpu:.2f}", f"{target}"))
+                rows.append(
+                    (
+                        name,
+                        kind,
+                        f"{ours:,.0f}",
+                        f"{theirs:,.0f}",
+                        f"{statistics.median(values):.2f}",
+                        f"{min(values):.2f}-{max(values):.2f}",
+                        f"{best:.2f}",
+                        f"{cpu:.2f}",
+                        f"{target}",
+                    )
+                )
     assert key
-    show_table("the hash chain: chained vs unchained appends, verify vs select-and-decode",
-               ("store", "what", "ours /s", "baseline /s", "ratio", "range", "best / best",
-                "CPU ratio", "target"),
-               rows, {2, 3, 4, 5, 6, 7, 8},
-               [f"{options.rounds} rounds; per command: {options.commands} record_contact; "
-                f"batched: {options.batches} saves of {options.batch} events; "
-                "verify: the chained log of the appends (events/s), baseline raw "
-                "select_notifications + mapper.to_domain_event",
-                "ratio: median of the rounds' ratios; best / best: each side's fastest round "
-                "against the other's (the least disturbed by the machine's other work); CPU ratio: "
-                "the baseline's CPU seconds per event over ours, this process's and its "
-                "PostgreSQL backends' (benchmarks/_cpu.py): what the rate ratio would be on an "
-                "idle machine, where waiting for a core costs nothing"])
+    show_table(
+        "the hash chain: chained vs unchained appends, verify vs select-and-decode",
+        (
+            "store",
+            "what",
+            "ours /s",
+            "baseline /s",
+            "ratio",
+            "range",
+            "best / best",
+            "CPU ratio",
+            "target",
+        ),
+        rows,
+        {2, 3, 4, 5, 6, 7, 8},
+        [
+            f"{options.rounds} rounds; per command: {options.commands} record_contact; "
+            f"batched: {options.batches} saves of {options.batch} events; "
+            "verify: the chained log of the appends (events/s), baseline raw "
+            "select_notifications + mapper.to_domain_event",
+            "ratio: median of the rounds' ratios; best / best: each side's fastest round "
+            "against the other's (the least disturbed by the machine's other work); CPU ratio: "
+            "the baseline's CPU seconds per event over ours, this process's and its "
+            "PostgreSQL backends' (benchmarks/_cpu.py): what the rate ratio would be on an "
+            "idle machine, where waiting for a core costs nothing",
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -54,8 +54,18 @@ PURPOSES = ("follow_up", "courtesy", "sales", "service", "complaint", "collectio
 SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 TIERS = ("vip", "a", "b", "none")
 SEGMENTS = ("potential", "ordinary", "major", "premium", "restricted")
-OPS = ("contact", "contact", "contact", "contact", "survey", "survey", "survey", "tier", "tier",
-       "segment")  # ~40% contacts, 30% surveys, 20% tier changes, 10% segment changes
+OPS = (
+    "contact",
+    "contact",
+    "contact",
+    "contact",
+    "survey",
+    "survey",
+    "survey",
+    "tier",
+    "tier",
+    "segment",
+)  # ~40% contacts, 30% surveys, 20% tier changes, 10% segment changes
 START = date(2024, 1, 2)
 BY = "u-bench"
 
@@ -76,9 +86,20 @@ class BaselineCustomer(Aggregate):
 
     @event("Registered")
     def __init__(
-        self, number: str, kind: str, name: str, manager: str, phone: str | None,
-        email: str | None, address: str | None, document_number: str | None, segment: str,
-        tier: str, visit_cycle_days: int | None, by: str, on: date,
+        self,
+        number: str,
+        kind: str,
+        name: str,
+        manager: str,
+        phone: str | None,
+        email: str | None,
+        address: str | None,
+        document_number: str | None,
+        segment: str,
+        tier: str,
+        visit_cycle_days: int | None,
+        by: str,
+        on: date,
     ) -> None:
         self.number, self.kind, self.name, self.manager = number, kind, name, manager
         self.phone, self.email, self.address = phone, email, address
@@ -90,12 +111,16 @@ class BaselineCustomer(Aggregate):
         self.contacts = 0
         self.surveys: list[tuple[date, str, int]] = []
 
-    def record_contact(self, *, channel: str, purpose: str, outcome: str, by: str, on: date) -> None:
+    def record_contact(
+        self, *, channel: str, purpose: str, outcome: str, by: str, on: date
+    ) -> None:
         _check(channel in CHANNELS and purpose in PURPOSES and bool(outcome))
         self._contact_recorded(channel, purpose, outcome, by, on)
 
     @event("ContactRecorded")
-    def _contact_recorded(self, channel: str, purpose: str, outcome: str, by: str, on: date) -> None:
+    def _contact_recorded(
+        self, channel: str, purpose: str, outcome: str, by: str, on: date
+    ) -> None:
         self.contacts += 1
         self.last_contact = on if self.last_contact is None else max(self.last_contact, on)
         self.last_seen = max(self.last_seen, on)
@@ -184,9 +209,12 @@ def make_workload(seed: int, customers: int, commands: int, first_number: int = 
     rnd = random.Random(seed)
     regs = [
         Registration(
-            number=f"C-{first_number + i:06d}", name=f"Customer {first_number + i}",
-            phone=f"+86 10 {rnd.randrange(10**7, 10**8)}", email=f"c{first_number + i}@example.com",
-            address=f"{rnd.randrange(1, 999)} Bench Road", manager=f"m-{rnd.randrange(1, 20):02d}",
+            number=f"C-{first_number + i:06d}",
+            name=f"Customer {first_number + i}",
+            phone=f"+86 10 {rnd.randrange(10**7, 10**8)}",
+            email=f"c{first_number + i}@example.com",
+            address=f"{rnd.randrange(1, 999)} Bench Road",
+            manager=f"m-{rnd.randrange(1, 20):02d}",
             on=START,
         )
         for i in range(customers)
@@ -203,8 +231,11 @@ def make_workload(seed: int, customers: int, commands: int, first_number: int = 
         for i in order[: commands - len(cmds)]:
             op = rnd.choice(OPS)
             if op == "contact":
-                args = dict(channel=rnd.choice(CHANNELS), purpose=rnd.choice(PURPOSES),
-                            outcome=rnd.choice(("reached", "no answer", "call back", "done")))
+                args = dict(
+                    channel=rnd.choice(CHANNELS),
+                    purpose=rnd.choice(PURPOSES),
+                    outcome=rnd.choice(("reached", "no answer", "call back", "done")),
+                )
             elif op == "survey":
                 args = dict(channel=rnd.choice(SURVEY_CHANNELS), score=rnd.randint(1, 5))
             elif op == "tier":
@@ -231,26 +262,43 @@ class Ours:
         self.ids: list[UUID] = []
 
     def register(self, r: Registration) -> None:
-        self.ids.append(self.book.customers.register(
-            number=r.number, kind="individual", name=r.name, manager=r.manager, by=self.actor,
-            on=r.on, phone=r.phone, email=r.email, address=r.address,
-        ))
+        self.ids.append(
+            self.book.customers.register(
+                number=r.number,
+                kind="individual",
+                name=r.name,
+                manager=r.manager,
+                by=self.actor,
+                on=r.on,
+                phone=r.phone,
+                email=r.email,
+                address=r.address,
+            )
+        )
 
     def run(self, commands: list[Command]) -> None:
         customers, ids, actor = self.book.customers, self.ids, self.actor
         for c in commands:
             cid, a = ids[c.customer], c.args
             if c.op == "contact":
-                customers.record_contact(cid, channel=a["channel"], purpose=a["purpose"],
-                                         outcome=a["outcome"], by=actor, on=a["on"])
+                customers.record_contact(
+                    cid,
+                    channel=a["channel"],
+                    purpose=a["purpose"],
+                    outcome=a["outcome"],
+                    by=actor,
+                    on=a["on"],
+                )
             elif c.op == "survey":
-                customers.record_survey(cid, channel=a["channel"], score=a["score"], by=actor,
-                                        on=a["on"])
+                customers.record_survey(
+                    cid, channel=a["channel"], score=a["score"], by=actor, on=a["on"]
+                )
             elif c.op == "tier":
                 customers.change_tier(cid, a["tier"], reason=a["reason"], by=actor, on=a["on"])
             else:
-                customers.change_segment(cid, a["segment"], reason=a["reason"], by=actor,
-                                         on=a["on"])
+                customers.change_segment(
+                    cid, a["segment"], reason=a["reason"], by=actor, on=a["on"]
+                )
 
     def close(self) -> None:
         self.book.close()
@@ -265,9 +313,19 @@ class Baseline:
 
     def register(self, r: Registration) -> None:
         c = BaselineCustomer(
-            number=r.number, kind="individual", name=r.name, manager=r.manager, phone=r.phone,
-            email=r.email, address=r.address, document_number=None, segment="potential",
-            tier="none", visit_cycle_days=None, by=BY, on=r.on,
+            number=r.number,
+            kind="individual",
+            name=r.name,
+            manager=r.manager,
+            phone=r.phone,
+            email=r.email,
+            address=r.address,
+            document_number=None,
+            segment="potential",
+            tier="none",
+            visit_cycle_days=None,
+            by=BY,
+            on=r.on,
         )
         self.app.save(c)
         self.ids.append(c.id)
@@ -278,8 +336,13 @@ class Baseline:
             agg: BaselineCustomer = get(ids[c.customer])  # type: ignore[assignment]
             a = c.args
             if c.op == "contact":
-                agg.record_contact(channel=a["channel"], purpose=a["purpose"],
-                                   outcome=a["outcome"], by=BY, on=a["on"])
+                agg.record_contact(
+                    channel=a["channel"],
+                    purpose=a["purpose"],
+                    outcome=a["outcome"],
+                    by=BY,
+                    on=a["on"],
+                )
             elif c.op == "survey":
                 agg.record_survey(channel=a["channel"], score=a["score"], by=BY, on=a["on"])
             elif c.op == "tier":
@@ -378,7 +441,7 @@ def timed(fn: Callable[[], object]) -> float:
 def chunks(items: list[Any], n: int) -> Iterator[list[Any]]:
     size = -(-len(items) // n)
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def bench_commands(backend: Backend, events: int, seed: int, profile: bool) -> list[Row]:
@@ -391,22 +454,26 @@ def bench_commands(backend: Backend, events: int, seed: int, profile: bool) -> l
         # Registration (one save each): informational, it also does the key and number checks.
         reg: dict[str, list[float]] = {s.label: [] for s in sides}
         for k, part in enumerate(chunks(work.registrations, 2)):
-            for s in (sides if k % 2 == 0 else sides[::-1]):
+            for s in sides if k % 2 == 0 else sides[::-1]:
                 reg[s.label].append(timed(lambda s=s, part=part: [s.register(r) for r in part]))
         for s in sides:  # warm-up: the first commands of the stream, not timed
             s.run(warmup)
         spent: dict[str, list[float]] = {s.label: [] for s in sides}
         for k, part in enumerate(chunks(measured, CHUNKS)):  # ABBA..., same versions on both
-            for s in (sides if k % 2 == 0 else sides[::-1]):
+            for s in sides if k % 2 == 0 else sides[::-1]:
                 spent[s.label].append(timed(lambda s=s, part=part: s.run(part)))
         ours = sides[0]
         assert isinstance(ours, Ours)
         ours.book.projections.catch_up()  # not timed: the reads below find the view current
         directory: dict[str, list[float]] = {"ours": [], "baseline": []}
-        reads = {"ours": ours.book.directory.search, "baseline": lambda: ours.book._database.query(
-            "SELECT * FROM customer_directory ORDER BY number")}
+        reads = {
+            "ours": ours.book.directory.search,
+            "baseline": lambda: ours.book._database.query(
+                "SELECT * FROM customer_directory ORDER BY number"
+            ),
+        }
         for k in range(DIRECTORY_READS):
-            for label in (("ours", "baseline") if k % 2 == 0 else ("baseline", "ours")):
+            for label in ("ours", "baseline") if k % 2 == 0 else ("baseline", "ours"):
                 directory[label].append(timed(reads[label]))
         if profile:
             extra = make_workload(seed, customers, warm + events + 500).commands[-500:]
@@ -416,17 +483,36 @@ def bench_commands(backend: Backend, events: int, seed: int, profile: bool) -> l
         for s in sides:
             s.close()
     return [
-        Row("register (1 save each)", backend.name, customers, sum(reg["ours"]),
-            sum(reg["baseline"]), None, "info; no identity document",
-            paired(reg["ours"], reg["baseline"])),
-        Row("commands (load+cmd+save)", backend.name, len(measured), sum(spent["ours"]),
-            sum(spent["baseline"]), TARGET_COMMANDS,
+        Row(
+            "register (1 save each)",
+            backend.name,
+            customers,
+            sum(reg["ours"]),
+            sum(reg["baseline"]),
+            None,
+            "info; no identity document",
+            paired(reg["ours"], reg["baseline"]),
+        ),
+        Row(
+            "commands (load+cmd+save)",
+            backend.name,
+            len(measured),
+            sum(spent["ours"]),
+            sum(spent["baseline"]),
+            TARGET_COMMANDS,
             f"{customers} customers x {len(measured) // customers} cmds, {CHUNKS} chunks",
-            paired(spent["ours"], spent["baseline"])),
-        Row("directory reads (search)", backend.name, customers * DIRECTORY_READS,
-            sum(directory["ours"]), sum(directory["baseline"]), None,
+            paired(spent["ours"], spent["baseline"]),
+        ),
+        Row(
+            "directory reads (search)",
+            backend.name,
+            customers * DIRECTORY_READS,
+            sum(directory["ours"]),
+            sum(directory["baseline"]),
+            None,
             "info; rows/s; baseline: the same rows by one plain SELECT",
-            paired(directory["ours"], directory["baseline"])),
+            paired(directory["ours"], directory["baseline"]),
+        ),
     ]
 
 
@@ -438,15 +524,38 @@ def build_logs(tmp: str, seed: int, events: int) -> tuple[str, str]:
     base_env = dict(parse_store_url(f"sqlite:///{os.path.join(tmp, 'replay-base.db')}").env)
     actor_id = BY
     with ClientBook.open(ours_url) as book:
-        aggs = [Customer.register(number=r.number, kind="individual", name=r.name,
-                                  manager=r.manager, by=actor_id, on=r.on, phone=r.phone,
-                                  email=r.email, address=r.address)
-                for r in work.registrations]
-        bases = [BaselineCustomer(number=r.number, kind="individual", name=r.name,
-                                  manager=r.manager, phone=r.phone, email=r.email,
-                                  address=r.address, document_number=None, segment="potential",
-                                  tier="none", visit_cycle_days=None, by=BY, on=r.on)
-                 for r in work.registrations]
+        aggs = [
+            Customer.register(
+                number=r.number,
+                kind="individual",
+                name=r.name,
+                manager=r.manager,
+                by=actor_id,
+                on=r.on,
+                phone=r.phone,
+                email=r.email,
+                address=r.address,
+            )
+            for r in work.registrations
+        ]
+        bases = [
+            BaselineCustomer(
+                number=r.number,
+                kind="individual",
+                name=r.name,
+                manager=r.manager,
+                phone=r.phone,
+                email=r.email,
+                address=r.address,
+                document_number=None,
+                segment="potential",
+                tier="none",
+                visit_cycle_days=None,
+                by=BY,
+                on=r.on,
+            )
+            for r in work.registrations
+        ]
         for c in work.commands:
             for agg in (aggs[c.customer], bases[c.customer]):
                 a = {k: v for k, v in c.args.items() if k not in ("tier", "segment")}
@@ -461,7 +570,7 @@ def build_logs(tmp: str, seed: int, events: int) -> tuple[str, str]:
         book.app.save_in_batches(aggs)
         with BaselineCustomers(env=base_env) as app:
             for i in range(0, len(bases), 100):
-                app.save(*bases[i:i + 100])
+                app.save(*bases[i : i + 100])
     return ours_url, base_env["SQLITE_DBNAME"]
 
 
@@ -481,16 +590,22 @@ def bench_replay(tmp: str, seed: int, events: int, repeats: int, profile: bool) 
     book = ClientBook.open(ours_url)  # a freshly opened book: cold key and schema caches
     app = BaselineCustomers(env=dict(parse_store_url(f"sqlite:///{base_path}").env))
     try:
-        sides = {"ours": (book.app.recorder, book.app.mapper), "baseline": (app.recorder, app.mapper)}
+        sides = {
+            "ours": (book.app.recorder, book.app.mapper),
+            "baseline": (app.recorder, app.mapper),
+        }
         everything = {k: [n for page in pages(r) for n in page] for k, (r, _) in sides.items()}
         assert len(everything["ours"]) == len(everything["baseline"])
         # The same log split by kind: registrations carry personal data (sealed by ours).
         subsets = {
             "all": everything,
-            "registered": {k: [n for n in v if n.topic.endswith(".Registered")]
-                           for k, v in everything.items()},
-            "other": {k: [n for n in v if not n.topic.endswith(".Registered")]
-                      for k, v in everything.items()},
+            "registered": {
+                k: [n for n in v if n.topic.endswith(".Registered")] for k, v in everything.items()
+            },
+            "other": {
+                k: [n for n in v if not n.topic.endswith(".Registered")]
+                for k, v in everything.items()
+            },
         }
 
         def decode(label: str, subset: str) -> None:
@@ -502,8 +617,9 @@ def bench_replay(tmp: str, seed: int, events: int, repeats: int, profile: bool) 
             recorder, mapper = sides[label]
             position = 0
             while True:
-                page = recorder.select_notifications(start=position, limit=PAGE,
-                                                     inclusive_of_start=False)
+                page = recorder.select_notifications(
+                    start=position, limit=PAGE, inclusive_of_start=False
+                )
                 for n in page:
                     mapper.to_domain_event(n)
                 if len(page) < PAGE:
@@ -534,8 +650,16 @@ def bench_replay(tmp: str, seed: int, events: int, repeats: int, profile: bool) 
 
     def row(what: str, run: str, size: int, target: float | None, note: str) -> Row:
         t = spent[run]
-        return Row(what, "sqlite", size, statistics.median(t["ours"]),
-                   statistics.median(t["baseline"]), target, note, paired(t["ours"], t["baseline"]))
+        return Row(
+            what,
+            "sqlite",
+            size,
+            statistics.median(t["ours"]),
+            statistics.median(t["baseline"]),
+            target,
+            note,
+            paired(t["ours"], t["baseline"]),
+        )
 
     n, reg = len(everything["ours"]), len(subsets["registered"]["ours"])
     med = f"median of {repeats}"
@@ -569,32 +693,75 @@ def verdict(row: Row) -> str:
 
 
 def print_table(rows: list[Row], notes: list[str], header: str) -> None:
-    cols = ("measurement", "backend", "events", "ours ev/s", "baseline ev/s", "ours/baseline",
-            "range", "target", "notes")
-    data = [(r.what, r.backend, f"{r.events:,}", f"{r.ours_rate:,.0f}", f"{r.base_rate:,.0f}",
-             f"{r.ratio:.2f}", f"{min(r.pairs):.2f}-{max(r.pairs):.2f}" if r.pairs else "",
-             verdict(r), r.note) for r in rows]
+    cols = (
+        "measurement",
+        "backend",
+        "events",
+        "ours ev/s",
+        "baseline ev/s",
+        "ours/baseline",
+        "range",
+        "target",
+        "notes",
+    )
+    data = [
+        (
+            r.what,
+            r.backend,
+            f"{r.events:,}",
+            f"{r.ours_rate:,.0f}",
+            f"{r.base_rate:,.0f}",
+            f"{r.ratio:.2f}",
+            f"{min(r.pairs):.2f}-{max(r.pairs):.2f}" if r.pairs else "",
+            verdict(r),
+            r.note,
+        )
+        for r in rows
+    ]
     show_table(header, cols, data, {2, 3, 4, 5, 6}, notes)
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--events", type=int, default=5000,
-                   help="timed command events per side and backend; the replay log holds "
-                        "--replay-factor times as many (default 5000)")
-    p.add_argument("--backend", choices=("sqlite", "postgres", "all"), default="all",
-                   help="where to run the command benchmark (a); the replay (b) uses SQLite")
-    p.add_argument("--seed", type=int, default=20240102,
-                   help="seeds the workload (customers, command stream); same for both sides")
-    p.add_argument("--postgres-url", default=PG_BASE,
-                   help=f"server and database for the postgres rows (default {PG_BASE}); a "
-                        "schema bench_<random> is created there and dropped afterwards")
-    p.add_argument("--replay-factor", type=int, default=6,
-                   help="size of the replay log as a multiple of --events (default 6)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--events",
+        type=int,
+        default=5000,
+        help="timed command events per side and backend; the replay log holds "
+        "--replay-factor times as many (default 5000)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres", "all"),
+        default="all",
+        help="where to run the command benchmark (a); the replay (b) uses SQLite",
+    )
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=20240102,
+        help="seeds the workload (customers, command stream); same for both sides",
+    )
+    p.add_argument(
+        "--postgres-url",
+        default=PG_BASE,
+        help=f"server and database for the postgres rows (default {PG_BASE}); a "
+        "schema bench_<random> is created there and dropped afterwards",
+    )
+    p.add_argument(
+        "--replay-factor",
+        type=int,
+        default=6,
+        help="size of the replay log as a multiple of --events (default 6)",
+    )
     p.add_argument("--repeats", type=int, default=9, help="replay repeats (median is reported)")
-    p.add_argument("--profile", action="store_true",
-                   help="also print cProfile tables of both command paths and both decoders")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print cProfile tables of both command paths and both decoders",
+    )
     args = p.parse_args(argv)
     if args.events < 1 or args.replay_factor < 1 or args.repeats < 1:
         p.error("--events, --replay-factor and --repeats must be at least 1")
@@ -608,24 +775,35 @@ def main(argv: list[str] | None = None) -> int:
         if args.backend in ("postgres", "all"):
             pg = postgres_backend(args.postgres_url)
             if isinstance(pg, str):
-                notes.insert(0, f"PostgreSQL at {args.postgres_url} is unreachable ({pg}); "
-                                "postgres rows skipped.")
+                notes.insert(
+                    0,
+                    f"PostgreSQL at {args.postgres_url} is unreachable ({pg}); "
+                    "postgres rows skipped.",
+                )
             else:
                 try:
                     rows += bench_commands(pg, args.events, args.seed, args.profile)
                 finally:
                     pg.cleanup()
-        rows += bench_replay(tmp, args.seed, max(500, args.events * args.replay_factor),
-                             args.repeats, args.profile)
+        rows += bench_replay(
+            tmp, args.seed, max(500, args.events * args.replay_factor), args.repeats, args.profile
+        )
     from importlib.metadata import version
+
     elapsed = time.perf_counter() - t_start
-    header = (f"clientbook vs plain eventsourcing {version('eventsourcing')} — seed {args.seed}, "
-              f"--events {args.events}, Python {sys.version.split()[0]}, msgspec "
-              f"{version('msgspec')}")
-    notes.append("ours/baseline: events/s ratio, the median over back-to-back pairs of timings "
-                 "in this run (command chunks, or replay repeats); range: min-max of those pairs.")
-    notes.append("ev/s columns: commands = total events / total time; replay = median time. "
-                 "Higher is better for ours. Absolute rates depend on the machine and its load.")
+    header = (
+        f"clientbook vs plain eventsourcing {version('eventsourcing')} — seed {args.seed}, "
+        f"--events {args.events}, Python {sys.version.split()[0]}, msgspec "
+        f"{version('msgspec')}"
+    )
+    notes.append(
+        "ours/baseline: events/s ratio, the median over back-to-back pairs of timings "
+        "in this run (command chunks, or replay repeats); range: min-max of those pairs."
+    )
+    notes.append(
+        "ev/s columns: commands = total events / total time; replay = median time. "
+        "Higher is better for ours. Absolute rates depend on the machine and its load."
+    )
     notes.append(f"Total run time {elapsed:.1f} s.")
     print_table(rows, notes, header)
     return 0

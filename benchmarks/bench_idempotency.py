@@ -36,12 +36,20 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 def measure(url: str, commands: int, rounds: int) -> dict[str, float]:
     times: dict[str, list[float]] = {"no key": [], "new key": [], "retry": []}
     with ClientBook.open(url) as book:
-        customer = book.customers.register(number="C-000001", kind="individual",
-                                           name="Li Lei", manager="m-001", by=CLERK, on=D)
+        customer = book.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-001", by=CLERK, on=D
+        )
 
         def contact(key: str | None) -> None:
-            book.customers.record_contact(customer, channel="call", purpose="follow_up",
-                                          outcome="ok", by=CLERK, on=D, idempotency_key=key)
+            book.customers.record_contact(
+                customer,
+                channel="call",
+                purpose="follow_up",
+                outcome="ok",
+                by=CLERK,
+                on=D,
+                idempotency_key=key,
+            )
 
         def timed(give: Callable[[int], None]) -> float:
             started = time.perf_counter()
@@ -87,8 +95,13 @@ def main() -> None:
             base = result["no key"]
             for kind, seconds in result.items():
                 rows.append((name, kind, f"{seconds * 1000:.3f}", f"{seconds / base:.2f}"))
-    show_table("record_contact, median time per command", ("store", "command", "ms", "× no key"),
-               rows, {2, 3}, [f"{options.commands} commands × {options.rounds} rounds per kind"])
+    show_table(
+        "record_contact, median time per command",
+        ("store", "command", "ms", "× no key"),
+        rows,
+        {2, 3},
+        [f"{options.commands} commands × {options.rounds} rounds per kind"],
+    )
 
 
 if __name__ == "__main__":

@@ -86,15 +86,20 @@ def store(backend: str, base: str, folder: str) -> Iterator[str]:
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def make_customers(book: ClientBook, count: int, contacts: int = 0, first: int = 0
-                   ) -> list[UUID]:
+def make_customers(book: ClientBook, count: int, contacts: int = 0, first: int = 0) -> list[UUID]:
     """Customers registered and activated (and contacted), saved in the application's batches
     (untimed set-up)."""
     made = []
     for i in range(first, first + count):
-        customer = Customer.register(number=f"C-{i:06d}", kind="individual", name=f"Holder {i}",
-                                     manager=f"m-{i % 8}", by=CLERK.id, on=D,
-                                     visit_cycle_days=30)
+        customer = Customer.register(
+            number=f"C-{i:06d}",
+            kind="individual",
+            name=f"Holder {i}",
+            manager=f"m-{i % 8}",
+            by=CLERK.id,
+            on=D,
+            visit_cycle_days=30,
+        )
         customer.activate(by=CLERK.id, on=D)
         for k in range(contacts):
             customer.record_contact(**CONTACT, by=CLERK.id, on=D + timedelta(days=k))
@@ -125,8 +130,16 @@ def check_views(book: ClientBook, contacts: int) -> str:
 # -- processes (spawned) -----------------------------------------------------------------------
 
 
-def writer(url: str, customers: list[str], commands: int, pace: float, seed: int,
-           ready: Any, start: Any, results: Any) -> None:
+def writer(
+    url: str,
+    customers: list[str],
+    commands: int,
+    pace: float,
+    seed: int,
+    ready: Any,
+    start: Any,
+    results: Any,
+) -> None:
     """Record `commands` contacts on its own customers, one every `pace` seconds on average
     (0: as fast as it can); report (position, commit time) of each, and any error."""
     book = ClientBook.open(url)
@@ -141,8 +154,9 @@ def writer(url: str, customers: list[str], commands: int, pace: float, seed: int
             time.sleep(max(0.0, began + (k + rng.random()) * pace - time.monotonic()))
         cid = UUID(customers[k % len(customers)])
         try:
-            book.customers.record_contact(cid, **CONTACT, by=CLERK,
-                                          on=D + timedelta(days=1 + k // len(customers)))
+            book.customers.record_contact(
+                cid, **CONTACT, by=CLERK, on=D + timedelta(days=1 + k // len(customers))
+            )
         except Exception as error:
             errors.append(f"{type(error).__name__}: {error}")
             continue
@@ -185,8 +199,9 @@ def run_processes(targets: list[tuple[Any, tuple[Any, ...]]]) -> tuple[list[dict
     """Start the processes; release them together once all have opened their books; their
     reports, and the seconds from the release to the last report."""
     ready, start, results = SPAWN.Queue(), SPAWN.Event(), SPAWN.Queue()
-    processes = [SPAWN.Process(target=t, args=(*args, ready, start, results))
-                 for t, args in targets]
+    processes = [
+        SPAWN.Process(target=t, args=(*args, ready, start, results)) for t, args in targets
+    ]
     for process in processes:
         process.start()
     for _ in processes:  # each has opened its book (start-up is not timed)
@@ -221,8 +236,11 @@ class Lag:
 
 def clientbook_command() -> list[str]:
     script = Path(sys.executable).with_name("clientbook")
-    return [str(script)] if script.exists() else [
-        sys.executable, "-c", "from clientbook.cli import main; main()"]
+    return (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from clientbook.cli import main; main()"]
+    )
 
 
 class Observer(threading.Thread):
@@ -232,8 +250,11 @@ class Observer(threading.Thread):
         super().__init__(daemon=True)
         import psycopg
 
-        self._connection = psycopg.connect(book.store.postgres_conninfo or "", autocommit=True,
-                                           options=f"-c search_path={book.store.postgres_schema}")
+        self._connection = psycopg.connect(
+            book.store.postgres_conninfo or "",
+            autocommit=True,
+            options=f"-c search_path={book.store.postgres_schema}",
+        )
         self.seen: list[tuple[float, int, int]] = []  # (time, directory, slowest view)
         self.stop = threading.Event()
 
@@ -241,7 +262,8 @@ class Observer(threading.Thread):
         last = None
         while not self.stop.is_set():
             rows = self._connection.execute(
-                "SELECT projection, notification_id FROM projection_tracking").fetchall()
+                "SELECT projection, notification_id FROM projection_tracking"
+            ).fetchall()
             at = time.monotonic()
             positions: dict[str, int] = dict(rows)
             now = (positions.get("customer_directory", 0), min(positions.values(), default=0))
@@ -258,29 +280,45 @@ class Observer(threading.Thread):
         return None
 
 
-def follower_lag(base: str, folder: str, writers: int, commands: int, pace: float, poll: float,
-                 listen: bool) -> Lag:
+def follower_lag(
+    base: str, folder: str, writers: int, commands: int, pace: float, poll: float, listen: bool
+) -> Lag:
     mode = "LISTEN + poll" if listen else "poll only (--no-listen)"
     with store("postgresql", base, folder) as url, ClientBook.open(url) as book:
         per_writer = 5
         ids = [str(c) for c in make_customers(book, writers * per_writer)]
         book.projections.catch_up()
         worker = subprocess.Popen(
-            [*clientbook_command(), "--db", url, "projections", "run", "--poll", str(poll),
-             *([] if listen else ["--no-listen"])],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            [
+                *clientbook_command(),
+                "--db",
+                url,
+                "projections",
+                "run",
+                "--poll",
+                str(poll),
+                *([] if listen else ["--no-listen"]),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         try:
             deadline = time.monotonic() + TIMEOUT
-            while not all(book.leases.holder_of(lease_of(p.name)) for p in
-                          book.projections.projections):
+            while not all(
+                book.leases.holder_of(lease_of(p.name)) for p in book.projections.projections
+            ):
                 assert worker.poll() is None and time.monotonic() < deadline, "worker died"
                 time.sleep(0.1)
             observer = Observer(book)
             observer.start()
             say(f"(a) {mode}: {writers} writers x {commands} contacts, one per {pace:g} s each")
-            reports, seconds = run_processes([
-                (writer, (url, ids[i * per_writer:(i + 1) * per_writer], commands, pace, i))
-                for i in range(writers)])
+            reports, seconds = run_processes(
+                [
+                    (writer, (url, ids[i * per_writer : (i + 1) * per_writer], commands, pace, i))
+                    for i in range(writers)
+                ]
+            )
             head = book.head
             while observer.seen and observer.seen[-1][2] < head:
                 assert time.monotonic() < deadline, "the worker did not reach the head"
@@ -366,10 +404,12 @@ def catch_ups_while_writing(backend: str, base: str, folder: str, contacts: int)
         say(f"(c) {backend}: ... and again while 5 processes catch up in a loop")
         stop, ready, start = SPAWN.Event(), SPAWN.Queue(), SPAWN.Event()
         results, writes = SPAWN.Queue(), SPAWN.Queue()
-        catchers = [SPAWN.Process(target=catcher, args=(url, stop, ready, start, results))
-                    for _ in range(5)]
-        writing = SPAWN.Process(target=writer, args=(url, ids, contacts, 0.0, 2, ready, start,
-                                                     writes))
+        catchers = [
+            SPAWN.Process(target=catcher, args=(url, stop, ready, start, results)) for _ in range(5)
+        ]
+        writing = SPAWN.Process(
+            target=writer, args=(url, ids, contacts, 0.0, 2, ready, start, writes)
+        )
         every = [*catchers, writing]
         for process in every:
             process.start()
@@ -386,9 +426,15 @@ def catch_ups_while_writing(backend: str, base: str, folder: str, contacts: int)
                 if process.is_alive():
                     process.kill()
         check = check_views(book, 2 * contacts)
-    return Writing(backend, alone["seconds"], beside["seconds"],
-                   alone["errors"] + beside["errors"], [e for c in caught for e in c["errors"]],
-                   [c["rounds"] for c in caught], check)
+    return Writing(
+        backend,
+        alone["seconds"],
+        beside["seconds"],
+        alone["errors"] + beside["errors"],
+        [e for c in caught for e in c["errors"]],
+        [c["rounds"] for c in caught],
+        check,
+    )
 
 
 # -- the report ----------------------------------------------------------------------------------
@@ -402,20 +448,30 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--postgres-url", default=PG_BASE, help=f"default {PG_BASE}")
     p.add_argument("--writers", type=int, default=8, help="(a) writer processes (default 8)")
     p.add_argument("--commands", type=int, default=40, help="(a) contacts per writer (40)")
-    p.add_argument("--pace", type=float, default=0.25,
-                   help="(a) seconds between a writer's commands, on average (0.25)")
+    p.add_argument(
+        "--pace",
+        type=float,
+        default=0.25,
+        help="(a) seconds between a writer's commands, on average (0.25)",
+    )
     p.add_argument("--poll", type=float, default=1.0, help="(a) the worker's --poll (1.0)")
     p.add_argument("--events", type=int, default=1500, help="(b) events in the log (1500)")
     p.add_argument("--contacts", type=int, default=150, help="(c) contacts written (150)")
-    p.add_argument("--backend", choices=("postgresql", "sqlite", "all"), default="all",
-                   help="(b) and (c); (a) is PostgreSQL only (default all)")
-    p.add_argument("--only", choices=("a", "b", "c"), action="append",
-                   help="run only these parts (repeatable)")
+    p.add_argument(
+        "--backend",
+        choices=("postgresql", "sqlite", "all"),
+        default="all",
+        help="(b) and (c); (a) is PostgreSQL only (default all)",
+    )
+    p.add_argument(
+        "--only", choices=("a", "b", "c"), action="append", help="run only these parts (repeatable)"
+    )
     args = p.parse_args(argv)
     parts = set(args.only or "abc")
     backends = ("postgresql", "sqlite") if args.backend == "all" else (args.backend,)
@@ -423,70 +479,147 @@ def main(argv: list[str] | None = None) -> int:
     failed = False
     with tempfile.TemporaryDirectory(prefix="clientbook-bench-read-side-") as folder:
         if "a" in parts:
-            lags = [follower_lag(args.postgres_url, folder, args.writers, args.commands,
-                                 args.pace, args.poll, listen) for listen in (True, False)]
+            lags = [
+                follower_lag(
+                    args.postgres_url,
+                    folder,
+                    args.writers,
+                    args.commands,
+                    args.pace,
+                    args.poll,
+                    listen,
+                )
+                for listen in (True, False)
+            ]
             listening, polling = lags
             rows: list[tuple[str, ...]] = []
             for lag in lags:
                 d50, d99 = percentile(lag.directory, 0.5), percentile(lag.directory, 0.99)
                 a50, a99 = percentile(lag.all_views, 0.5), percentile(lag.all_views, 0.99)
-                rows.append((lag.mode, f"{lag.commands:,}", f"{lag.commands / lag.seconds:.1f}",
-                             f"{d50 * 1000:.0f}", f"{d99 * 1000:.0f}",
-                             f"{max(lag.directory, default=0) * 1000:.0f}",
-                             f"{a50 * 1000:.0f}", f"{a99 * 1000:.0f}",
-                             f"{d50 / args.poll:.3f}",
-                             f"{len(lag.errors)}", lag.check))
+                rows.append(
+                    (
+                        lag.mode,
+                        f"{lag.commands:,}",
+                        f"{lag.commands / lag.seconds:.1f}",
+                        f"{d50 * 1000:.0f}",
+                        f"{d99 * 1000:.0f}",
+                        f"{max(lag.directory, default=0) * 1000:.0f}",
+                        f"{a50 * 1000:.0f}",
+                        f"{a99 * 1000:.0f}",
+                        f"{d50 / args.poll:.3f}",
+                        f"{len(lag.errors)}",
+                        lag.check,
+                    )
+                )
                 failed |= bool(lag.errors) or lag.check != "ok"
-            ratio = (statistics.median(listening.directory) /
-                     statistics.median(polling.directory)) if polling.directory else float("nan")
+            ratio = (
+                (statistics.median(listening.directory) / statistics.median(polling.directory))
+                if polling.directory
+                else float("nan")
+            )
             show_table(
                 f"(a) follower lag, PostgreSQL: {args.writers} writer processes, 1 worker "
                 f"(--poll {args.poll:g})",
-                ("worker", "commands", "cmd/s", "dir p50 ms", "dir p99 ms", "dir max ms",
-                 "all p50 ms", "all p99 ms", "p50/poll", "errors", "views"),
-                rows, {1, 2, 3, 4, 5, 6, 7, 8, 9},
-                [f"lag: commit (the writer's clock after save) to the view's tracking row at "
-                 f"or past the command's position (an observer polling every ~1 ms). dir: the "
-                 f"customer directory; all: the slowest of the 7 views. Listening / polling "
-                 f"only, p50 of the directory: {ratio:.3f}."]
-                + [f"error: {e}" for lag in lags for e in lag.errors[:5]])
+                (
+                    "worker",
+                    "commands",
+                    "cmd/s",
+                    "dir p50 ms",
+                    "dir p99 ms",
+                    "dir max ms",
+                    "all p50 ms",
+                    "all p99 ms",
+                    "p50/poll",
+                    "errors",
+                    "views",
+                ),
+                rows,
+                {1, 2, 3, 4, 5, 6, 7, 8, 9},
+                [
+                    f"lag: commit (the writer's clock after save) to the view's tracking row at "
+                    f"or past the command's position (an observer polling every ~1 ms). dir: the "
+                    f"customer directory; all: the slowest of the 7 views. Listening / polling "
+                    f"only, p50 of the directory: {ratio:.3f}."
+                ]
+                + [f"error: {e}" for lag in lags for e in lag.errors[:5]],
+            )
         if "b" in parts:
-            runs = [concurrent_catch_ups(b, args.postgres_url, folder, args.events)
-                    for b in backends]
+            runs = [
+                concurrent_catch_ups(b, args.postgres_url, folder, args.events) for b in backends
+            ]
             show_table(
                 "(b) catch-up from zero: 5 processes at once against 1 alone",
-                ("backend", "events", "1 process ev/s", "5 processes ev/s", "5 / 1", "errors",
-                 "views"),
-                [(r.backend, f"{r.events:,}", f"{r.events / r.alone:,.0f}",
-                  f"{r.events / r.together:,.0f}", f"{r.alone / r.together:.2f}",
-                  f"{len(r.errors)}", r.check) for r in runs],
+                (
+                    "backend",
+                    "events",
+                    "1 process ev/s",
+                    "5 processes ev/s",
+                    "5 / 1",
+                    "errors",
+                    "views",
+                ),
+                [
+                    (
+                        r.backend,
+                        f"{r.events:,}",
+                        f"{r.events / r.alone:,.0f}",
+                        f"{r.events / r.together:,.0f}",
+                        f"{r.alone / r.together:.2f}",
+                        f"{len(r.errors)}",
+                        r.check,
+                    )
+                    for r in runs
+                ],
                 {1, 2, 3, 4, 5},
-                ["ev/s: the log's events over the wall time from the release of the processes "
-                 "to the last one's return (the better of two runs each, alternating); each "
-                 "process catches every view up to the head in its own book. Each page is "
-                 "applied once (the views are checked), but every process reads and decodes "
-                 "it before it finds, under the view's lock, that another has applied it: "
-                 "5 / 1 below 1 is that duplicated reading on a machine's shared cores."]
-                + [f"error: {e}" for r in runs for e in r.errors[:5]])
+                [
+                    "ev/s: the log's events over the wall time from the release of the processes "
+                    "to the last one's return (the better of two runs each, alternating); each "
+                    "process catches every view up to the head in its own book. Each page is "
+                    "applied once (the views are checked), but every process reads and decodes "
+                    "it before it finds, under the view's lock, that another has applied it: "
+                    "5 / 1 below 1 is that duplicated reading on a machine's shared cores."
+                ]
+                + [f"error: {e}" for r in runs for e in r.errors[:5]],
+            )
             failed |= any(r.errors or r.check != "ok" for r in runs)
         if "c" in parts:
-            writes = [catch_ups_while_writing(b, args.postgres_url, folder, args.contacts)
-                      for b in backends]
+            writes = [
+                catch_ups_while_writing(b, args.postgres_url, folder, args.contacts)
+                for b in backends
+            ]
             show_table(
                 f"(c) {args.contacts} contacts written while 5 processes catch up in a loop",
-                ("backend", "alone cmd/s", "beside catch-ups cmd/s", "beside / alone",
-                 "writer errors", "catch-up errors", "catch-ups", "views"),
-                [(w.backend, f"{args.contacts / w.alone:.1f}",
-                  f"{args.contacts / w.beside:.1f}", f"{w.alone / w.beside:.2f}",
-                  f"{len(w.writer_errors)}", f"{len(w.catcher_errors)}",
-                  f"{sum(w.rounds):,}", w.check) for w in writes],
+                (
+                    "backend",
+                    "alone cmd/s",
+                    "beside catch-ups cmd/s",
+                    "beside / alone",
+                    "writer errors",
+                    "catch-up errors",
+                    "catch-ups",
+                    "views",
+                ),
+                [
+                    (
+                        w.backend,
+                        f"{args.contacts / w.alone:.1f}",
+                        f"{args.contacts / w.beside:.1f}",
+                        f"{w.alone / w.beside:.2f}",
+                        f"{len(w.writer_errors)}",
+                        f"{len(w.catcher_errors)}",
+                        f"{sum(w.rounds):,}",
+                        w.check,
+                    )
+                    for w in writes
+                ],
                 {1, 2, 3, 4, 5, 6},
-                ["The issue measured 119 failures of 150 on PostgreSQL before the views locked "
-                 "their tracking row (e307bd0)."]
-                + [f"error: {e}" for w in writes for e in (w.writer_errors
-                                                           + w.catcher_errors)[:5]])
-            failed |= any(w.writer_errors or w.catcher_errors or w.check != "ok"
-                          for w in writes)
+                [
+                    "The issue measured 119 failures of 150 on PostgreSQL before the views locked "
+                    "their tracking row (e307bd0)."
+                ]
+                + [f"error: {e}" for w in writes for e in (w.writer_errors + w.catcher_errors)[:5]],
+            )
+            failed |= any(w.writer_errors or w.catcher_errors or w.check != "ok" for w in writes)
     say(f"total {time.perf_counter() - t_start:.0f} s")
     return 1 if failed else 0
 

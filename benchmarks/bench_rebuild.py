@@ -122,11 +122,13 @@ def read_and_decode(book: ClientBook, topics: tuple[str, ...] | None, head: int)
     position, count = 0, 0
     while True:
         if topics is None:
-            page = recorder.select_notifications(start=position, limit=PAGE,
-                                                 inclusive_of_start=False)
+            page = recorder.select_notifications(
+                start=position, limit=PAGE, inclusive_of_start=False
+            )
         else:
-            page = recorder.select_notifications(start=position, limit=PAGE, stop=head,
-                                                 topics=topics, inclusive_of_start=False)
+            page = recorder.select_notifications(
+                start=position, limit=PAGE, stop=head, topics=topics, inclusive_of_start=False
+            )
         events = [to_domain_event(n) for n in page]
         count += len(events)
         if len(page) < PAGE:
@@ -144,8 +146,9 @@ def raw_replay(book: ClientBook, head: int) -> float:
     return spent
 
 
-def per_projection_replay(book: ClientBook, head: int, each: dict[str, float],
-                          counts: dict[str, int]) -> float:
+def per_projection_replay(
+    book: ClientBook, head: int, each: dict[str, float], counts: dict[str, int]
+) -> float:
     gc.collect()
     total = 0.0
     for projection in book.projections.projections:
@@ -185,12 +188,14 @@ def query_results(book: ClientBook, period_from: date, as_of: date) -> dict[str,
         "directory.search()": book.directory.search(),
         "complaint_cards.cards()": book.complaint_cards.cards(),
         f"card_accounts.portfolio(as_of={as_of})": book.card_accounts.portfolio(as_of=as_of),
-        f"card_accounts.accounts({as_of}, open_only=False)":
-            book.card_accounts.accounts(as_of, open_only=False),
+        f"card_accounts.accounts({as_of}, open_only=False)": book.card_accounts.accounts(
+            as_of, open_only=False
+        ),
         f"exposure.lines({as_of}, open_only=False)": book.exposure.lines(as_of, open_only=False),
         "reports.managers(...)": book.reports.managers(period_from=period_from, period_to=as_of),
-        "reports.complaints(...)": book.reports.complaints(period_from=period_from,
-                                                          period_to=as_of),
+        "reports.complaints(...)": book.reports.complaints(
+            period_from=period_from, period_to=as_of
+        ),
     }
 
 
@@ -204,9 +209,11 @@ class Snapshot:
         return cls(table_digests(book), query_results(book, period_from, as_of))
 
     def differences(self, other: Snapshot) -> list[str]:
-        diff = [f"table {t} ({self.tables.get(t, (0,))[0]} -> {other.tables.get(t, (0,))[0]} rows)"
-                for t in sorted(set(self.tables) | set(other.tables))
-                if self.tables.get(t) != other.tables.get(t)]
+        diff = [
+            f"table {t} ({self.tables.get(t, (0,))[0]} -> {other.tables.get(t, (0,))[0]} rows)"
+            for t in sorted(set(self.tables) | set(other.tables))
+            if self.tables.get(t) != other.tables.get(t)
+        ]
         diff += [f"query {q}" for q in self.queries if self.queries[q] != other.queries.get(q)]
         return diff
 
@@ -238,8 +245,9 @@ class Result:
         return statistics.median(pairs), min(pairs), max(pairs)
 
 
-def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats: int,
-            profile: bool) -> Result:
+def measure(
+    book: ClientBook, log: str, period_from: date, as_of: date, repeats: int, profile: bool
+) -> Result:
     book.projections.catch_up()
     head = book.head
     names = [p.name for p in book.projections.projections]
@@ -259,6 +267,7 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
     CPU["ours"].clear()
     CPU["raw"].clear()
     for r in range(repeats):
+
         def do_ours() -> None:
             each: dict[str, float] = {}
             ours.append(rebuild(book, each))
@@ -278,8 +287,10 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
         else:
             do_base()
             do_ours()
-        say(f"{log}: repeat {r + 1}/{repeats}: rebuild {ours[-1]:.2f} s, raw replay "
-            f"{raw[-1]:.2f} s, per-projection raw {per[-1]:.2f} s; checking the views")
+        say(
+            f"{log}: repeat {r + 1}/{repeats}: rebuild {ours[-1]:.2f} s, raw replay "
+            f"{raw[-1]:.2f} s, per-projection raw {per[-1]:.2f} s; checking the views"
+        )
         after = Snapshot.take(book, period_from, as_of)
         problems += [f"after rebuild {r + 1}: {d}" for d in before.differences(after)]
     if profile:
@@ -290,26 +301,34 @@ def measure(book: ClientBook, log: str, period_from: date, as_of: date, repeats:
         profiler.disable()
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(15)
-        print(f"\ncProfile of one extra rebuild of the {log} log ({head:,} events), top 15 "
-              "cumulative:")
+        print(
+            f"\ncProfile of one extra rebuild of the {log} log ({head:,} events), top 15 "
+            "cumulative:"
+        )
         print(out.getvalue())
-        problems += [f"after the profiled rebuild: {d}"
-                     for d in before.differences(Snapshot.take(book, period_from, as_of))]
+        problems += [
+            f"after the profiled rebuild: {d}"
+            for d in before.differences(Snapshot.take(book, period_from, as_of))
+        ]
     rows = sum(n for n, _ in before.tables.values())
     if unstable:
         check = "CANNOT CHECK"
         detail = "the views differ between two snapshots with no rebuild: " + "; ".join(unstable)
     elif problems:
         check = "DIFFERENT"
-        detail = "; ".join(problems[:8]) + (f" ... ({len(problems)} in all)"
-                                            if len(problems) > 8 else "")
+        detail = "; ".join(problems[:8]) + (
+            f" ... ({len(problems)} in all)" if len(problems) > 8 else ""
+        )
     else:
         check = "identical"
-        detail = (f"{len(before.tables) - len(names)} view tables ({rows - len(names):,} rows) + "
-                  f"{len(names)} tracking positions, and {len(before.queries)} queries, equal "
-                  f"after each of the {repeats + profile} rebuilds to before them")
-    res = Result(log, head, len(names), ours, raw, per, check,
-                 CPU["ours"][:repeats], CPU["raw"][:repeats])
+        detail = (
+            f"{len(before.tables) - len(names)} view tables ({rows - len(names):,} rows) + "
+            f"{len(names)} tracking positions, and {len(before.queries)} queries, equal "
+            f"after each of the {repeats + profile} rebuilds to before them"
+        )
+    res = Result(
+        log, head, len(names), ours, raw, per, check, CPU["ours"][:repeats], CPU["raw"][:repeats]
+    )
     res.notes.append(f"{log}: views after rebuild {check}: {detail}.")
     for part in PARTS:
         res.breakdown[part] = (-1, 0, ours_each[part], [])
@@ -331,8 +350,9 @@ def copy_sqlite(source: str, target: str) -> None:
         shutil.copy2(f"{source}.key", f"{target}.key")
 
 
-def cached(tmp: str, cache: Path | None, name: str,
-           build: Callable[[ClientBook], tuple[date, date]]) -> tuple[ClientBook, date, date]:
+def cached(
+    tmp: str, cache: Path | None, name: str, build: Callable[[ClientBook], tuple[date, date]]
+) -> tuple[ClientBook, date, date]:
     """Open the log `name` in `tmp`: copied from `cache` when a run kept it there (the dates
     beside it), else built (and kept there, given a cache)."""
     path = os.path.join(tmp, f"{name}.db")
@@ -340,8 +360,11 @@ def cached(tmp: str, cache: Path | None, name: str,
         say(f"{name}: the log kept in {cache} (not rebuilt)")
         copy_sqlite(str(cache / f"{name}.db"), path)
         first, last = (cache / f"{name}.dates").read_text().split()
-        return ClientBook.open(f"sqlite:///{path}"), date.fromisoformat(first), \
-            date.fromisoformat(last)
+        return (
+            ClientBook.open(f"sqlite:///{path}"),
+            date.fromisoformat(first),
+            date.fromisoformat(last),
+        )
     book = ClientBook.open(f"sqlite:///{path}")
     first_day, last_day = build(book)
     if cache is not None:
@@ -351,28 +374,39 @@ def cached(tmp: str, cache: Path | None, name: str,
     return book, first_day, last_day
 
 
-def demo_log(tmp: str, customers: int, days: int, seed: int,
-             cache: Path | None = None) -> tuple[ClientBook, date, date]:
-    return cached(tmp, cache, f"demo-{customers}c-{days}d-{seed}",
-                  lambda book: _demo(book, customers, days, seed))
+def demo_log(
+    tmp: str, customers: int, days: int, seed: int, cache: Path | None = None
+) -> tuple[ClientBook, date, date]:
+    return cached(
+        tmp,
+        cache,
+        f"demo-{customers}c-{days}d-{seed}",
+        lambda book: _demo(book, customers, days, seed),
+    )
 
 
 def _demo(book: ClientBook, customers: int, days: int, seed: int) -> tuple[date, date]:
-    say(f"demo log: Demo(seed={seed}, managers={DEMO_MANAGERS}, start={DEMO_START}).run("
-        f"customers={customers}, days={days}) (untimed; ~15-25 s with the defaults)")
+    say(
+        f"demo log: Demo(seed={seed}, managers={DEMO_MANAGERS}, start={DEMO_START}).run("
+        f"customers={customers}, days={days}) (untimed; ~15-25 s with the defaults)"
+    )
     end = Demo(book, seed=seed, managers=DEMO_MANAGERS, start=DEMO_START).run(
-        customers=customers, days=days)
+        customers=customers, days=days
+    )
     return DEMO_START, end
 
 
-def cards_log(tmp: str, data: Path, rows: int,
-              cache: Path | None = None) -> tuple[ClientBook, date, date]:
+def cards_log(
+    tmp: str, data: Path, rows: int, cache: Path | None = None
+) -> tuple[ClientBook, date, date]:
     return cached(tmp, cache, f"cards-{rows}", lambda book: _cards(book, data, rows))
 
 
 def _cards(book: ClientBook, data: Path, rows: int) -> tuple[date, date]:
-    say(f"cards log: import_uci_cards(rows={rows:,}) (untimed; roughly {rows * 0.016:.0f} s on a "
-        "loaded 2-core machine)")
+    say(
+        f"cards log: import_uci_cards(rows={rows:,}) (untimed; roughly {rows * 0.016:.0f} s on a "
+        "loaded 2-core machine)"
+    )
     book.import_uci_cards(data, rows=rows)
     return OPENED, book.last_business_date_closed or LAST_DAY
 
@@ -387,59 +421,127 @@ def rate(events: int, seconds: list[float]) -> str:
 
 
 def report(results: list[Result], header: str, notes: list[str]) -> None:
-    cols = ("log", "events", "projections", "ours ev/s", "raw replay ev/s", "ours/raw", "range",
-            "CPU ratio", "µs CPU/event", "per-proj raw ev/s", "ours/per-proj raw",
-            "views after rebuild")
+    cols = (
+        "log",
+        "events",
+        "projections",
+        "ours ev/s",
+        "raw replay ev/s",
+        "ours/raw",
+        "range",
+        "CPU ratio",
+        "µs CPU/event",
+        "per-proj raw ev/s",
+        "ours/per-proj raw",
+        "views after rebuild",
+    )
     data = []
     for r in results:
         q, lo, hi = Result.ratio(r.raw, r.ours)
         qp, _, _ = Result.ratio(r.per_proj, r.ours)
         cpu = statistics.median(r.cpu_raw) / statistics.median(r.cpu_ours)
         per_event = statistics.median(r.cpu_ours) / r.events * 1e6
-        data.append((r.log, f"{r.events:,}", str(r.projections), rate(r.events, r.ours),
-                     rate(r.events, r.raw), f"{q:.3f}", f"{lo:.3f}-{hi:.3f}", f"{cpu:.3f}",
-                     f"{per_event:.1f}", rate(r.events, r.per_proj), f"{qp:.3f}", r.check))
-    notes = [*notes, "CPU ratio: the raw replay's CPU seconds over the rebuild's (medians; this "
-             "process's CPU time, where SQLite does its work too): the ratio an idle machine "
-             "would show; µs CPU/event: the rebuild's, per event of the log"]
-    show_table(header, cols, data, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
-                [n for r in results for n in r.notes] + notes)
+        data.append(
+            (
+                r.log,
+                f"{r.events:,}",
+                str(r.projections),
+                rate(r.events, r.ours),
+                rate(r.events, r.raw),
+                f"{q:.3f}",
+                f"{lo:.3f}-{hi:.3f}",
+                f"{cpu:.3f}",
+                f"{per_event:.1f}",
+                rate(r.events, r.per_proj),
+                f"{qp:.3f}",
+                r.check,
+            )
+        )
+    notes = [
+        *notes,
+        "CPU ratio: the raw replay's CPU seconds over the rebuild's (medians; this "
+        "process's CPU time, where SQLite does its work too): the ratio an idle machine "
+        "would show; µs CPU/event: the rebuild's, per event of the log",
+    ]
+    show_table(
+        header,
+        cols,
+        data,
+        {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+        [n for r in results for n in r.notes] + notes,
+    )
     for r in results:
         print()
-        cols = ("projection", "topics", "events read", "ours s", "share", "ours ev/s",
-                "raw ev/s (its topics)", "ours/raw")
+        cols = (
+            "projection",
+            "topics",
+            "events read",
+            "ours s",
+            "share",
+            "ours ev/s",
+            "raw ev/s (its topics)",
+            "ours/raw",
+        )
         total = statistics.median(r.ours)
         data = []
         for name, (topics, n, ours, raw) in r.breakdown.items():
             t_ours = statistics.median(ours)
             q = Result.ratio(raw, ours)[0] if n else 0.0
-            data.append((name, {-1: "", 0: "all"}.get(topics, str(topics)), f"{n:,}" if n else "-",
-                         f"{t_ours:.3f}", f"{t_ours / total:.0%}", rate(n, ours), rate(n, raw),
-                         f"{q:.3f}" if n else "-"))
-        show_table(f"{r.log}: where the rebuild's time goes (medians over the repeats)", cols,
-                    data, {2, 3, 4, 5, 6, 7},
-                    ["ours s: the rebuild's parts (see `rebuild`): the selects of the log, then each "
-                     "projection's share of the pages (the audit trail, first in each page, "
-                     "carries the page's decode), the swaps after; raw: read + decode of the "
-                     "projection's topics only, no view writes."])
+            data.append(
+                (
+                    name,
+                    {-1: "", 0: "all"}.get(topics, str(topics)),
+                    f"{n:,}" if n else "-",
+                    f"{t_ours:.3f}",
+                    f"{t_ours / total:.0%}",
+                    rate(n, ours),
+                    rate(n, raw),
+                    f"{q:.3f}" if n else "-",
+                )
+            )
+        show_table(
+            f"{r.log}: where the rebuild's time goes (medians over the repeats)",
+            cols,
+            data,
+            {2, 3, 4, 5, 6, 7},
+            [
+                "ours s: the rebuild's parts (see `rebuild`): the selects of the log, then each "
+                "projection's share of the pages (the audit trail, first in each page, "
+                "carries the page's decode), the swaps after; raw: read + decode of the "
+                "projection's topics only, no view writes."
+            ],
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--log", choices=("demo", "cards", "all"), default="all")
     p.add_argument("--customers", type=int, default=150, help="demo customers (default 150)")
     p.add_argument("--days", type=int, default=365, help="demo business days (default 365)")
     p.add_argument("--seed", type=int, default=2026, help="demo seed (default 2026)")
-    p.add_argument("--rows", type=int, default=DEFAULT_ROWS,
-                   help=f"UCI rows to import, up to 30000 = the full set (default {DEFAULT_ROWS})")
+    p.add_argument(
+        "--rows",
+        type=int,
+        default=DEFAULT_ROWS,
+        help=f"UCI rows to import, up to 30000 = the full set (default {DEFAULT_ROWS})",
+    )
     p.add_argument("--data", type=Path, default=DATA, help=f"the UCI CSV (default {DATA})")
     p.add_argument("--repeats", type=int, default=3, help="timings per side (default 3)")
-    p.add_argument("--profile", action="store_true",
-                   help="print a cProfile (top 15 cumulative) of one extra rebuild per log")
-    p.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
-                   help="keep each built log in DIR and reuse it in later runs (a log depends "
-                        "only on its options, not on the read side's code)")
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="print a cProfile (top 15 cumulative) of one extra rebuild per log",
+    )
+    p.add_argument(
+        "--keep-logs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep each built log in DIR and reuse it in later runs (a log depends "
+        "only on its options, not on the read side's code)",
+    )
     args = p.parse_args(argv)
     if min(args.customers, args.days, args.rows, args.repeats) < 1:
         p.error("--customers, --days, --rows and --repeats must be at least 1")
@@ -451,26 +553,35 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="clientbook-bench-rebuild-") as tmp:
         builders: list[tuple[str, Callable[[], tuple[ClientBook, date, date]]]] = []
         if args.log in ("demo", "all"):
-            builders.append((f"demo {args.customers}c/{args.days}d",
-                             lambda: demo_log(tmp, args.customers, args.days, args.seed,
-                                              args.keep_logs)))
+            builders.append(
+                (
+                    f"demo {args.customers}c/{args.days}d",
+                    lambda: demo_log(tmp, args.customers, args.days, args.seed, args.keep_logs),
+                )
+            )
         if args.log in ("cards", "all"):
-            builders.append((f"uci cards {args.rows:,} rows",
-                             lambda: cards_log(tmp, args.data, args.rows, args.keep_logs)))
+            builders.append(
+                (
+                    f"uci cards {args.rows:,} rows",
+                    lambda: cards_log(tmp, args.data, args.rows, args.keep_logs),
+                )
+            )
         for label, build in builders:
             t0 = time.perf_counter()
             book, period_from, as_of = build()
             say(f"{label}: built in {time.perf_counter() - t0:.1f} s")
             try:
-                results.append(measure(book, label, period_from, as_of, args.repeats,
-                                       args.profile))
+                results.append(measure(book, label, period_from, as_of, args.repeats, args.profile))
             finally:
                 book.close()
     from importlib.metadata import version
+
     elapsed = time.perf_counter() - t_start
-    header = (f"clientbook rebuild vs raw replay of the same log (SQLite, eventsourcing "
-              f"{version('eventsourcing')}, Python {sys.version.split()[0]}) — repeats "
-              f"{args.repeats}")
+    header = (
+        f"clientbook rebuild vs raw replay of the same log (SQLite, eventsourcing "
+        f"{version('eventsourcing')}, Python {sys.version.split()[0]}) — repeats "
+        f"{args.repeats}"
+    )
     notes = [
         "events = book.head. ours: book.projections.rebuild() (reset + catch-up of every "
         "projection). raw replay: read every notification in pages of 500 + decode with the "

@@ -59,14 +59,21 @@ def environment(system: str) -> dict[str, str]:
 
 
 def plain_env(schema: str, create: bool) -> dict[str, str]:
-    return {"PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": DBNAME,
-            "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": PORT, "POSTGRES_USER": "postgres",
-            "POSTGRES_PASSWORD": "", "POSTGRES_SCHEMA": schema,
-            "CREATE_TABLE": "y" if create else "n"}
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": DBNAME,
+        "POSTGRES_HOST": "127.0.0.1",
+        "POSTGRES_PORT": PORT,
+        "POSTGRES_USER": "postgres",
+        "POSTGRES_PASSWORD": "",
+        "POSTGRES_SCHEMA": schema,
+        "CREATE_TABLE": "y" if create else "n",
+    }
 
 
-def opened(system: str, schema: str, create: bool) -> tuple[Callable[[], Callable[[], None]],
-                                                          Callable[[], None]]:
+def opened(
+    system: str, schema: str, create: bool
+) -> tuple[Callable[[], Callable[[], None]], Callable[[], None]]:
     """(make a customer and return its command, close) for one writer of `system`."""
     os.environ.update(environment(system))
     if system == "plain":
@@ -80,19 +87,28 @@ def opened(system: str, schema: str, create: bool) -> tuple[Callable[[], Callabl
     book = ClientBook.open(f"{POSTGRES}?schema={schema}")
 
     def customer() -> Callable[[], None]:
-        cid = book.customers.register(number=f"C-{uuid.uuid4().int % 10**6:06d}",
-                                      kind="individual", name="Li Lei", manager="m-001",
-                                      by=clerk, on=D)
+        cid = book.customers.register(
+            number=f"C-{uuid.uuid4().int % 10**6:06d}",
+            kind="individual",
+            name="Li Lei",
+            manager="m-001",
+            by=clerk,
+            on=D,
+        )
 
         def command() -> None:
-            book.customers.record_contact(cid, channel="call", purpose="follow_up",
-                                          outcome="ok", by=clerk, on=D)
+            book.customers.record_contact(
+                cid, channel="call", purpose="follow_up", outcome="ok", by=clerk, on=D
+            )
+
         return command
+
     return customer, book.close
 
 
-def writer(system: str, schema: str, threads: int, commands: int, ready: Any, start: Any,
-           results: Any) -> None:
+def writer(
+    system: str, schema: str, threads: int, commands: int, ready: Any, start: Any, results: Any
+) -> None:
     """One process: `threads` threads, each `commands` commands on a customer of its own."""
     customer, close = opened(system, schema, create=False)
     work = [customer() for _ in range(threads)]
@@ -131,9 +147,10 @@ def measure(system: str, processes: int, threads: int, commands: int) -> tuple[f
     for name in environment(system):
         os.environ.pop(name, None)
     each = max(10, commands // (processes * threads))
-    children = [context.Process(target=writer, args=(system, schema, threads, each, ready,
-                                                     start, results))
-                for _ in range(processes)]
+    children = [
+        context.Process(target=writer, args=(system, schema, threads, each, ready, start, results))
+        for _ in range(processes)
+    ]
     try:
         for child in children:
             child.start()
@@ -171,7 +188,8 @@ def main() -> None:
                 for system in systems:
                     shape = (count, 1) if mode == "processes" else (1, count)
                     runs.setdefault((mode, system, count), []).append(
-                        measure(system, *shape, options.commands))
+                        measure(system, *shape, options.commands)
+                    )
 
     def median(mode: str, system: str, count: int, i: int = 0) -> float:
         return statistics.median(r[i] for r in runs[(mode, system, count)])
@@ -182,18 +200,45 @@ def main() -> None:
             for system in systems:
                 rate = median(mode, system, count)
                 scale = rate / median(mode, system, 1)
-                vs = {other: rate / median(mode, other, count)
-                      for other in ("plain", "reference") if other in systems}
-                rows.append((mode, str(count), system, f"{rate:,.0f}",
-                             f"{median(mode, system, count, 1):.2f}",
-                             f"{median(mode, system, count, 2):.2f}", f"{scale:.2f}",
-                             f"{vs.get('plain', 0):.2f}", f"{vs.get('reference', 0):.2f}"))
-    show_table("writers on one PostgreSQL log: events/s, command latency",
-               ("writers", "n", "system", "events/s", "p50 ms", "p99 ms", "x one writer",
-                "x plain", "x reference"), rows, {1, 3, 4, 5, 6, 7, 8},
-               [f"{options.rounds} rounds (medians), about {options.commands} commands per "
-                "configuration; load average before: "
-                f"{os.getloadavg()[0]:.1f}; cores: {os.cpu_count()}"])
+                vs = {
+                    other: rate / median(mode, other, count)
+                    for other in ("plain", "reference")
+                    if other in systems
+                }
+                rows.append(
+                    (
+                        mode,
+                        str(count),
+                        system,
+                        f"{rate:,.0f}",
+                        f"{median(mode, system, count, 1):.2f}",
+                        f"{median(mode, system, count, 2):.2f}",
+                        f"{scale:.2f}",
+                        f"{vs.get('plain', 0):.2f}",
+                        f"{vs.get('reference', 0):.2f}",
+                    )
+                )
+    show_table(
+        "writers on one PostgreSQL log: events/s, command latency",
+        (
+            "writers",
+            "n",
+            "system",
+            "events/s",
+            "p50 ms",
+            "p99 ms",
+            "x one writer",
+            "x plain",
+            "x reference",
+        ),
+        rows,
+        {1, 3, 4, 5, 6, 7, 8},
+        [
+            f"{options.rounds} rounds (medians), about {options.commands} commands per "
+            "configuration; load average before: "
+            f"{os.getloadavg()[0]:.1f}; cores: {os.cpu_count()}"
+        ],
+    )
 
 
 if __name__ == "__main__":

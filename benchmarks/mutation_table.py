@@ -26,14 +26,16 @@ def rows(root: Path) -> list[tuple[str, int, int, int, int, list[str]]]:
             continue
         codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
         survivors = [name for name, code in codes.items() if code == 0]
-        table.append((
-            module,
-            sum(code in KILLED for code in codes.values()),
-            len(survivors),
-            sum(code in NO_TESTS for code in codes.values()),
-            sum(code is None for code in codes.values()),
-            survivors + [f"{n} (no tests)" for n, c in codes.items() if c in NO_TESTS],
-        ))
+        table.append(
+            (
+                module,
+                sum(code in KILLED for code in codes.values()),
+                len(survivors),
+                sum(code in NO_TESTS for code in codes.values()),
+                sum(code is None for code in codes.values()),
+                survivors + [f"{n} (no tests)" for n, c in codes.items() if c in NO_TESTS],
+            )
+        )
     return table
 
 
@@ -44,13 +46,17 @@ def main(show: list[str]) -> None:
     totals = [0, 0, 0, 0]
     for module, killed, survived, no_tests, unchecked, _ in table:
         checked = killed + survived + no_tests
-        print(f"| {module} | {checked + unchecked} | {killed} | {survived} | {no_tests} | "
-              f"{unchecked} | {100 * killed / max(1, checked):.1f} |")
+        print(
+            f"| {module} | {checked + unchecked} | {killed} | {survived} | {no_tests} | "
+            f"{unchecked} | {100 * killed / max(1, checked):.1f} |"
+        )
         totals = [t + v for t, v in zip(totals, (killed, survived, no_tests, unchecked))]
     killed, survived, no_tests, unchecked = totals
     checked = killed + survived + no_tests
-    print(f"| **all** | {checked + unchecked} | {killed} | {survived} | {no_tests} | {unchecked} | "
-          f"**{100 * killed / max(1, checked):.1f}** |")
+    print(
+        f"| **all** | {checked + unchecked} | {killed} | {survived} | {no_tests} | {unchecked} | "
+        f"**{100 * killed / max(1, checked):.1f}** |"
+    )
     for module, *_, survivors in table:
         if module in show:
             print(f"\n{module}:", *survivors, sep="\n  ")

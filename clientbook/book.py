@@ -192,7 +192,11 @@ class _ReadSide:
         checkpoints = SqlReportCheckpoints(database)  # as-of reports resume from these
         self.card_accounts.checkpoints = self.complaint_cards.checkpoints = checkpoints
         self.reports = BookReports(
-            queries, self.complaint_cards, self.credit_reports, self.card_accounts, self,
+            queries,
+            self.complaint_cards,
+            self.credit_reports,
+            self.card_accounts,
+            self,
             ContributionQueries(contribution, policy, refresh("contribution"), app.name),
         )
 
@@ -231,8 +235,17 @@ def _dated_on_or_before(on: date) -> Callable[[Any], bool]:
 class ClientBook(_ReadSide):
     """A book of customers: one event log, its services, its views and its reports."""
 
-    _QUERIES = ("audit", "directory", "approvals", "complaint_cards", "exposure",
-                "credit_reports", "card_accounts", "reports", "campaign_follow_ups")
+    _QUERIES = (
+        "audit",
+        "directory",
+        "approvals",
+        "complaint_cards",
+        "exposure",
+        "credit_reports",
+        "card_accounts",
+        "reports",
+        "campaign_follow_ups",
+    )
     """What a book with a replica answers from the replica: its queries and reports."""
 
     def __init__(
@@ -283,26 +296,38 @@ class ClientBook(_ReadSide):
             self._reopen_sealed_views()
         self.exclusive_wait = 3600.0
         """How long close of business or an import waits for another process's run."""
-        super().__init__(self.app, self._database, self.policy, operations=dict(
-            records=SqlReadSideRecords(self._database),
-            leases=self.leases,
-            shadows=None if self.store.kind == "memory" else SqlShadows(self.store),
-            wakeup=self._wakeup,
-            transient=TRANSIENT_ERRORS,
-            counter=None if self.store.kind == "memory" else EventCounter(self._database),
-        ), fields=SealedFields(self.keys))
+        super().__init__(
+            self.app,
+            self._database,
+            self.policy,
+            operations=dict(
+                records=SqlReadSideRecords(self._database),
+                leases=self.leases,
+                shadows=None if self.store.kind == "memory" else SqlShadows(self.store),
+                wakeup=self._wakeup,
+                transient=TRANSIENT_ERRORS,
+                counter=None if self.store.kind == "memory" else EventCounter(self._database),
+            ),
+            fields=SealedFields(self.keys),
+        )
         self.complaints = Complaints(self.app, self.policy)
         self.credit = Credit(self.app, self.policy)
         self.cards = Cards(self.app, self.policy)
         self.customers.add_open_items_check(self.complaint_cards.open_items)
         self.customers.add_open_items_check(self.exposure.open_items)
         self.customers.add_open_items_check(self.card_accounts.open_items)
-        self.managers = Managers(self.app, self.policy, lambda manager: [
-            e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)],
-            self._assessment_figures)
+        self.managers = Managers(
+            self.app,
+            self.policy,
+            lambda manager: [
+                e.customer_id for e in self.directory.search(manager=manager, at_least=LATEST)
+            ],
+            self._assessment_figures,
+        )
         self.customers.add_manager_check(self.managers.check_can_take)
-        self.campaigns = Campaigns(self.app, self.policy, self._covered_by,
-                                   self.campaign_follow_ups)
+        self.campaigns = Campaigns(
+            self.app, self.policy, self._covered_by, self.campaign_follow_ups
+        )
         refresh = self.projections.catch_up
         self._close_of_business = CloseOfBusiness(self.app, self.policy, refresh, self.exclusive)
         self._close_of_business.steps.extend(
@@ -321,16 +346,18 @@ class ClientBook(_ReadSide):
         if self.store.kind != "memory" and not isinstance(self.signing, NoKey):
             self._close_of_business.after_close.append(self._checkpoint_closed)
 
-    def _assessment_figures(self, first: date, last: date,
-                            on: date) -> dict[str, dict[str, Decimal | None]]:
+    def _assessment_figures(
+        self, first: date, last: date, on: date
+    ) -> dict[str, dict[str, Decimal | None]]:
         """The held indicators' figures per serving registered manager over a period: customers
         acquired (registered with them) less lost, their customers' contribution and card
         write-offs (the contribution report), their customers' average satisfaction."""
         managers = self.reports.managers(period_from=first, period_to=last, at_least=LATEST)
         serving = [r.manager for r in managers.rows if r.grade is not None and r.serving]
         value = self.reports.contribution(as_of=on, period_from=first, period_to=last)
-        acquired = Counter(e.manager for e in self.directory.search()
-                           if first <= e.registered_on <= last)
+        acquired = Counter(
+            e.manager for e in self.directory.search() if first <= e.registered_on <= last
+        )
         lost = Counter(c.manager for c in managers.lost)
         profit = {g.name: g.total for g in value.by_manager}
         cost: dict[str, Decimal] = {}
@@ -347,9 +374,11 @@ class ClientBook(_ReadSide):
     def _covered_by(self, tiers: Sequence[str]) -> list[tuple[UUID, str, str]]:
         """The customers a campaign for these tiers covers: open ones, as the directory has
         them at the head of the log."""
-        return [(e.customer_id, e.number, e.manager)
-                for e in self.directory.search(at_least=LATEST)
-                if e.tier in tiers and e.status in ("prospect", "active", "dormant")]
+        return [
+            (e.customer_id, e.number, e.manager)
+            for e in self.directory.search(at_least=LATEST)
+            if e.tier in tiers and e.status in ("prospect", "active", "dormant")
+        ]
 
     def _open_replica(self, url: str, max_lag: float) -> None:
         """Queries and reports from a streaming replica of this book's PostgreSQL store
@@ -369,7 +398,9 @@ class ClientBook(_ReadSide):
         )
         lag = ReplicaLag(self._database, self._replica_database, replica, max_lag)
         self._replica = _ReadSide(
-            self._replica_app, self._replica_database, PolicyService(self._replica_app),
+            self._replica_app,
+            self._replica_database,
+            PolicyService(self._replica_app),
             runner=partial(ReplicaRunner, lag=lag, primary_head=lambda: self.head),
             fields=SealedFields(keys),
         )
@@ -470,16 +501,27 @@ class ClientBook(_ReadSide):
         that trails the primary by more than `max_lag` seconds raises ReplicaBehind.
         `key_provider` (a KMS) or `key_file` gives the key-encryption key (infrastructure/kek.py);
         without them it comes from the environment or a key file beside the book."""
-        return cls(url, create=create, replica=replica, max_lag=max_lag,
-                   key_provider=key_provider, key_file=key_file)
+        return cls(
+            url,
+            create=create,
+            replica=replica,
+            max_lag=max_lag,
+            key_provider=key_provider,
+            key_file=key_file,
+        )
 
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
         """Run the daily steps for every business date not yet closed, up to `on`."""
         return self._close_of_business.run(on)
 
-    def import_uci_cards(self, path: Path, *, rows: int | None = None,
-                         progress: Callable[[str, int, int], None] | None = None) -> int:
+    def import_uci_cards(
+        self,
+        path: Path,
+        *,
+        rows: int | None = None,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> int:
         """Replay the UCI card data (see application/uci_import.py); returns events written.
         The whole file is read first, so a file that is not the data set's shape (or holds no
         card holder) is refused with ImportFileError before anything is written."""
@@ -492,8 +534,7 @@ class ClientBook(_ReadSide):
     def exclusive(self, name: str, wait: float | None = None) -> AbstractContextManager[None]:
         """Held by one process (one book) at a time: waits up to `wait` seconds (default
         `exclusive_wait`) for another holder to finish, then raises `BusyError`."""
-        return hold(self.leases, f"exclusive:{name}",
-                    self.exclusive_wait if wait is None else wait)
+        return hold(self.leases, f"exclusive:{name}", self.exclusive_wait if wait is None else wait)
 
     @property
     def last_business_date_closed(self) -> date | None:

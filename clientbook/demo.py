@@ -84,8 +84,15 @@ class CardProfile:
 class Demo:
     """Builds the demo book, one business day at a time."""
 
-    def __init__(self, book: ClientBook, *, seed: int, managers: int, start: date,
-                 card_profiles: Sequence[Holder] = ()) -> None:
+    def __init__(
+        self,
+        book: ClientBook,
+        *,
+        seed: int,
+        managers: int,
+        start: date,
+        card_profiles: Sequence[Holder] = (),
+    ) -> None:
         """`card_profiles`: real card holders (the UCI data) whose age, limit, bills and payments
         shape the demo's applicants and how they use and pay their cards."""
         self.book = book
@@ -128,11 +135,17 @@ class Demo:
                 self.act(day)
             if n == 0:
                 self.register_managers(day)
-                for name, value in (("net_capital", "2000000000.00"),
-                                    ("tier1_capital", "1600000000.00")):
+                for name, value in (
+                    ("net_capital", "2000000000.00"),
+                    ("tier1_capital", "1600000000.00"),
+                ):
                     proposal = self.book.policy.propose(
-                        name, value, reason="audited 2025 accounts", effective=day,
-                        by=self.administration, on=day,
+                        name,
+                        value,
+                        reason="audited 2025 accounts",
+                        effective=day,
+                        by=self.administration,
+                        on=day,
                     )
                     self.book.policy.approve(proposal, by=self.general_manager, on=day)
             if n >= 15 and not self.credit_granted and self._ready_for_credit(customers):
@@ -144,8 +157,13 @@ class Demo:
             self.repay_instalments(day)
             if n == FESTIVAL_DAY:
                 self.book.campaigns.launch(
-                    number=f"FEST-{day.year}", kind="festival", title="Festival greetings",
-                    tiers=["vip", "a"], by=self.supervisor, on=day)
+                    number=f"FEST-{day.year}",
+                    kind="festival",
+                    title="Festival greetings",
+                    tiers=["vip", "a"],
+                    by=self.supervisor,
+                    on=day,
+                )
             if day.day == 28:
                 self.earn(day)
             if (day.month, day.day) == (12, 31):
@@ -188,8 +206,9 @@ class Demo:
         )
         self.customers.append(customer)
         if self.value_rng.random() < 0.3:
-            self.book.customers.give_consent(customer, "marketing", channel="in_person",
-                                             by=self.desk, on=on)
+            self.book.customers.give_consent(
+                customer, "marketing", channel="in_person", by=self.desk, on=on
+            )
         if self.rng.random() < 0.85:
             self.book.customers.activate(customer, by=self.rng.choice(self.clerks), on=on)
 
@@ -237,12 +256,22 @@ class Demo:
             elif roll < 0.95:
                 segment = self.rng.choice(("ordinary", "major", "premium"))
                 if segment in FOUR_EYES_SEGMENTS:  # ✋ proposed, and approved by another
-                    service.propose_segment(customer, segment, reason="annual contribution "
-                                            "review", by=self.supervisor, on=on)
+                    service.propose_segment(
+                        customer,
+                        segment,
+                        reason="annual contribution review",
+                        by=self.supervisor,
+                        on=on,
+                    )
                     service.approve_segment(customer, by=self.general_manager, on=on)
                 else:
-                    service.change_segment(customer, segment, reason="annual contribution "
-                                           "review", by=self.supervisor, on=on)
+                    service.change_segment(
+                        customer,
+                        segment,
+                        reason="annual contribution review",
+                        by=self.supervisor,
+                        on=on,
+                    )
             elif roll < 0.97:
                 service.restrict(
                     customer, reason="adverse credit bureau record", by=self.supervisor, on=on
@@ -260,9 +289,14 @@ class Demo:
         """Every manager registered and certified, with a grade and a branch."""
         for n, manager in enumerate(self.managers):
             self.book.managers.register(
-                manager=manager, name=f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[n % len(GIVEN)]}",
-                grade=GRADES[n % len(GRADES)], branch=BRANCHES[n % len(BRANCHES)],
-                certificate=f"RM-{on.year}-{n + 1:03d}", by=self.administration, on=on)
+                manager=manager,
+                name=f"{SURNAMES[n % len(SURNAMES)]} {GIVEN[n % len(GIVEN)]}",
+                grade=GRADES[n % len(GRADES)],
+                branch=BRANCHES[n % len(BRANCHES)],
+                certificate=f"RM-{on.year}-{n + 1:03d}",
+                by=self.administration,
+                on=on,
+            )
 
     def earn(self, on: date) -> None:
         """Month end: interest on every drawn line, and deposits' contribution reported from
@@ -271,44 +305,65 @@ class Demo:
             record = self.book.credit.line(line)
             interest = record.outstanding.amount * record.rate / 100 / 12
             if record.status in ("active", "frozen", "matured") and interest >= Decimal("0.01"):
-                self.book.credit.record_income(line, "interest", Money(f"{interest:.2f}"),
-                                               by=self.desk, on=on)
+                self.book.credit.record_income(
+                    line, "interest", Money(f"{interest:.2f}"), by=self.desk, on=on
+                )
         for customer in self.customers:
             if self.value_rng.random() < 0.2:
                 amount = Money(f"{self.value_rng.randint(5, 400) * 10}.00")
                 self.book.customers.report_contribution(
-                    customer, source="core banking: deposits", period_from=on.replace(day=1),
-                    period_to=on, amount=amount, by=self.desk, on=on)
+                    customer,
+                    source="core banking: deposits",
+                    period_from=on.replace(day=1),
+                    period_to=on,
+                    amount=amount,
+                    by=self.desk,
+                    on=on,
+                )
 
     def assess_year(self, on: date) -> None:
         """The annual assessment of every serving manager, the Harbour branch's year declared
         an abnormal market (50/50); each grade moves at most one step."""
         year, rng = on.year, self.value_rng
         self.book.managers.declare_abnormal_market(
-            year=year, branch=ABNORMAL_BRANCH, reason="port closed for six weeks by typhoons",
-            by=self.administration, on=on)
-        self.book.managers.approve_declaration(year=year, branch=ABNORMAL_BRANCH,
-                                               by=self.general_manager, on=on)
+            year=year,
+            branch=ABNORMAL_BRANCH,
+            reason="port closed for six weeks by typhoons",
+            by=self.administration,
+            on=on,
+        )
+        self.book.managers.approve_declaration(
+            year=year, branch=ABNORMAL_BRANCH, by=self.general_manager, on=on
+        )
         for manager in self.managers:
             if not self.book.managers.get(manager).active:
                 continue
             period, level = str(year), rng.choice((50, 72, 91))  # weak, steady, strong
             self.book.managers.open_assessment(manager, period, by=self.supervisor, on=on)
             self.book.managers.propose_scores(manager, period, by=self.supervisor, on=on)
-            proposed = {name for name, s in self.book.managers.assessment(manager, period).scores
-                        if s.source == "proposed"}
+            proposed = {
+                name
+                for name, s in self.book.managers.assessment(manager, period).scores
+                if s.source == "proposed"
+            }
             for indicator in (*INDICATORS, BEHAVIOUR):
                 if indicator in proposed:  # the log's figures, confirmed by a person
-                    self.book.managers.confirm_score(manager, period, indicator,
-                                                     by=self.administration, on=on)
+                    self.book.managers.confirm_score(
+                        manager, period, indicator, by=self.administration, on=on
+                    )
                     continue
                 score = Decimal(min(100, max(0, level + rng.randint(-7, 7))))
-                self.book.managers.set_score(manager, period, indicator, score,
-                                             reason="year-end review", by=self.supervisor,
-                                             on=on)
+                self.book.managers.set_score(
+                    manager,
+                    period,
+                    indicator,
+                    score,
+                    reason="year-end review",
+                    by=self.supervisor,
+                    on=on,
+                )
             self.book.managers.submit_assessment(manager, period, by=self.supervisor, on=on)
-            self.book.managers.approve_assessment(manager, period, by=self.general_manager,
-                                                  on=on)
+            self.book.managers.approve_assessment(manager, period, by=self.general_manager, on=on)
 
     # -- credit -----------------------------------------------------------------------------
 
@@ -426,26 +481,43 @@ class Demo:
             self.card_holders.add(customer)
             profile = self._profile(len(self.card_holders))
             income = profile.income if profile else rng.randint(3, 40) * 1000
-            account = cards.apply(number=f"K-{len(self.card_holders):06d}", customer=customer,
-                                  monthly_income=Money(f"{income}.00"),
-                                  age=profile.age if profile else rng.randint(19, 64),
-                                  by=self.desk, on=on)
+            account = cards.apply(
+                number=f"K-{len(self.card_holders):06d}",
+                customer=customer,
+                monthly_income=Money(f"{income}.00"),
+                age=profile.age if profile else rng.randint(19, 64),
+                by=self.desk,
+                on=on,
+            )
             status = cards.account(account).status
             if status == "referred":
                 approve = rng.random() < 0.7
-                cards.decide(account, approve=approve, limit=Money("5000.00") if approve else None,
-                             reason="income verified" if approve else "thin credit file",
-                             by=self.supervisor, on=on)
+                cards.decide(
+                    account,
+                    approve=approve,
+                    limit=Money("5000.00") if approve else None,
+                    reason="income verified" if approve else "thin credit file",
+                    by=self.supervisor,
+                    on=on,
+                )
                 status = "approved" if approve else "declined"
             if status != "approved":
                 continue
-            cards.issue(account, token=f"demo-token-{account.hex[:8]}", last4=f"{rng.randint(0, 9999):04d}",
-                        apr=Decimal("18.25"), annual_fee=Money("100.00"),
-                        expiry=add_months(on, 36), by=self.desk, on=on)
+            cards.issue(
+                account,
+                token=f"demo-token-{account.hex[:8]}",
+                last4=f"{rng.randint(0, 9999):04d}",
+                apr=Decimal("18.25"),
+                annual_fee=Money("100.00"),
+                expiry=add_months(on, 36),
+                by=self.desk,
+                on=on,
+            )
             if rng.random() < 0.9:  # some cards are never activated
                 cards.activate(account, by=self.desk, on=on)
                 self.cards[account] = (
-                    profile.habit if profile
+                    profile.habit
+                    if profile
                     else rng.choices(("full", "minimum", "never"), weights=(6, 3, 1))[0]
                 )
                 self.spend[account] = profile.purchase if profile else 0
@@ -458,10 +530,19 @@ class Demo:
             if rng.random() < 0.15 and habit != "never" or (habit == "never" and on.day == 7):
                 kind = "cash_advance" if rng.random() < 0.1 else "purchase"
                 typical = self.spend.get(account, 0)
-                units = (rng.randint(typical // 2, typical * 3 // 2) if typical
-                         else rng.randint(2, 80) * 25)
-                cards.authorise(account, kind=kind, amount=Money(f"{max(1, units)}.00"),
-                                merchant=rng.choice(MERCHANTS), by=self.desk, on=on)
+                units = (
+                    rng.randint(typical // 2, typical * 3 // 2)
+                    if typical
+                    else rng.randint(2, 80) * 25
+                )
+                cards.authorise(
+                    account,
+                    kind=kind,
+                    amount=Money(f"{max(1, units)}.00"),
+                    merchant=rng.choice(MERCHANTS),
+                    by=self.desk,
+                    on=on,
+                )
             if on.day != self.card_days[account]:
                 continue  # statements close monthly; the holder looks at the account once a month
             record = cards.account(account)

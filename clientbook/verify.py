@@ -41,17 +41,31 @@ _HEAD, _MIDDLE, _LENGTH = struct.Struct(">QQI"), struct.Struct(">QI"), struct.St
 
 
 def link(
-    previous: bytes, seq: int, position: int, aggregate_id: str, version: int, topic: str,
+    previous: bytes,
+    seq: int,
+    position: int,
+    aggregate_id: str,
+    version: int,
+    topic: str,
     state: bytes,
 ) -> bytes:
     """SHA-256 of the previous link, the event's place in the chain and its stored fields:
     previous ‖ u64 seq ‖ u64 position ‖ u32 len ‖ aggregate id ‖ u64 version ‖ u32 len ‖
     topic ‖ u32 len ‖ state (big-endian; see docs/audit.md)."""
     a, t = aggregate_id.encode(), topic.encode()
-    return hashlib.sha256(b"".join((
-        previous, _HEAD.pack(seq, position, len(a)), a, _MIDDLE.pack(version, len(t)), t,
-        _LENGTH.pack(len(state)), state,
-    ))).digest()
+    return hashlib.sha256(
+        b"".join(
+            (
+                previous,
+                _HEAD.pack(seq, position, len(a)),
+                a,
+                _MIDDLE.pack(version, len(t)),
+                t,
+                _LENGTH.pack(len(state)),
+                state,
+            )
+        )
+    ).digest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,17 +173,19 @@ class Verdict:
             "sound_to": self.sound_to,
             "checkpoint": self.checkpoint,
             "checkpoints": self.checkpoints,
-            "damage": None if damage is None else {
-                "kind": damage.kind, "position": damage.position, "detail": damage.detail
-            },
+            "damage": None
+            if damage is None
+            else {"kind": damage.kind, "position": damage.position, "detail": damage.detail},
         }
 
     def summary(self) -> str:
         if self.damage is not None:
             d = self.damage
             vouched = "" if self.checkpoint is None else f", checkpoint {self.checkpoint}"
-            return (f"{d.kind} at position {d.position}: {d.detail}; sound up to position "
-                    f"{self.sound_to}{vouched}")
+            return (
+                f"{d.kind} at position {d.position}: {d.detail}; sound up to position "
+                f"{self.sound_to}{vouched}"
+            )
         vouched = "" if self.checkpoint is None else f", the last is number {self.checkpoint}"
         return (
             f"sound: {self.events} events, positions {self.first} to {self.last}; "
@@ -248,11 +264,16 @@ class ChainCheck:
         expected = 1 if previous is None else previous.seq + 1
         if row.seq > expected:
             gone = row.seq - expected
-            return Damage(DELETED, p, f"{gone} event(s) before position {p} are gone "
-                                      f"(the chain jumps from event {expected - 1} to {row.seq})")
+            return Damage(
+                DELETED,
+                p,
+                f"{gone} event(s) before position {p} are gone "
+                f"(the chain jumps from event {expected - 1} to {row.seq})",
+            )
         if row.seq < expected:
-            return Damage(INSERTED, p, f"the link at position {p} repeats event {row.seq} "
-                                       "of the chain")
+            return Damage(
+                INSERTED, p, f"the link at position {p} repeats event {row.seq} of the chain"
+            )
         if _link_of(previous, row, event) != row.link:
             return "suspect"
         return self._check_version(event)
@@ -262,19 +283,28 @@ class ChainCheck:
         expected = (1 if self._walk.from_start else event.version) if last is None else last + 1
         p = event.position
         if event.version > expected:
-            return Damage(DELETED, p, f"aggregate {event.aggregate_id} jumps from version "
-                                      f"{expected - 1} to {event.version} at position {p}")
+            return Damage(
+                DELETED,
+                p,
+                f"aggregate {event.aggregate_id} jumps from version "
+                f"{expected - 1} to {event.version} at position {p}",
+            )
         if event.version < expected:
-            return Damage(INSERTED, p, f"aggregate {event.aggregate_id} has version "
-                                       f"{event.version} again at position {p}")
+            return Damage(
+                INSERTED,
+                p,
+                f"aggregate {event.aggregate_id} has version {event.version} again at position {p}",
+            )
         return None
 
     def _look_for_swap(self, entry: Entry) -> bool:
         (first, before) = self._suspect[0]
         p = first.position
         assert first.event is not None and first.link is not None
-        if entry.event is not None and entry.link is not None and _swapped(
-            first, before, entry, self._walk.previous
+        if (
+            entry.event is not None
+            and entry.link is not None
+            and _swapped(first, before, entry, self._walk.previous)
         ):
             self.verdict.damage = Damage(
                 REORDERED, p, f"the events at positions {p} and {entry.position} were swapped"
@@ -292,7 +322,9 @@ class ChainCheck:
         if self._suspect and self.verdict.damage is None:
             first = self._suspect[0][0]
             self.verdict.damage = Damage(
-                ALTERED, first.position, f"the event at position {first.position} does not "
+                ALTERED,
+                first.position,
+                f"the event at position {first.position} does not "
                 "match its link: its stored fields were changed",
             )
         self.verdict.last = max(self.verdict.last, self.verdict.sound_to)
@@ -301,8 +333,13 @@ class ChainCheck:
 
 def _link_of(previous: Link | None, row: Link, event: Event) -> bytes:
     return link(
-        GENESIS if previous is None else previous.link, row.seq, row.position,
-        event.aggregate_id, event.version, event.topic, event.state,
+        GENESIS if previous is None else previous.link,
+        row.seq,
+        row.position,
+        event.aggregate_id,
+        event.version,
+        event.topic,
+        event.state,
     )
 
 
@@ -328,8 +365,11 @@ def _with_state(event: Event, state: bytes) -> Event:
 
 
 def check_checkpoints(
-    checkpoints: Sequence[Checkpoint], links: dict[int, Link], verdict: Verdict,
-    key: Ed25519PublicKey, head: int,
+    checkpoints: Sequence[Checkpoint],
+    links: dict[int, Link],
+    verdict: Verdict,
+    key: Ed25519PublicKey,
+    head: int,
 ) -> Verdict:
     """Each checkpoint in the verified range: signed by `key`, and the chain has its link
     there. The first failure becomes the verdict's damage, unless an earlier one was found."""
@@ -355,27 +395,45 @@ def _checkpoint_damage(
     if not checkpoint.signed_by(key):
         return Damage(BAD_SIGNATURE, p, f"checkpoint {n} is not signed by the public key given")
     if p > head:
-        return Damage(TRUNCATED, head + 1, f"checkpoint {n} vouches for the log up to position "
-                                           f"{p}, but it ends at position {head}")
+        return Damage(
+            TRUNCATED,
+            head + 1,
+            f"checkpoint {n} vouches for the log up to position "
+            f"{p}, but it ends at position {head}",
+        )
     row = links.get(p) if p else Link(0, 0, GENESIS)  # position 0: the empty log
     if row is None:
-        return Damage(DELETED, p, f"checkpoint {n} vouches for position {p}, which the "
-                                  "chain no longer has")
+        return Damage(
+            DELETED, p, f"checkpoint {n} vouches for position {p}, which the chain no longer has"
+        )
     if row.link != checkpoint.link or row.seq != checkpoint.seq:
-        return Damage(ALTERED, p, f"the chain at position {p} is not the one checkpoint {n} "
-                                  "signed: the log up to there was rewritten")
+        return Damage(
+            ALTERED,
+            p,
+            f"the chain at position {p} is not the one checkpoint {n} "
+            "signed: the log up to there was rewritten",
+        )
     return None
 
 
 def verify_entries(
-    entries: Sequence[Entry], checkpoints: Sequence[Checkpoint], key: Ed25519PublicKey,
+    entries: Sequence[Entry],
+    checkpoints: Sequence[Checkpoint],
+    key: Ed25519PublicKey,
 ) -> Verdict:
     """Verify a whole log (from its first position) and its checkpoints."""
     if entries and all(entry.link is None for entry in entries):
         first = entries[0].position
-        return Verdict(first=first, last=entries[-1].position, damage=Damage(
-            UNCHAINED, first, "the log has no hash chain: it was written before the book kept "
-            "one and has not been sealed (clientbook verify --seal-existing)"))
+        return Verdict(
+            first=first,
+            last=entries[-1].position,
+            damage=Damage(
+                UNCHAINED,
+                first,
+                "the log has no hash chain: it was written before the book kept "
+                "one and has not been sealed (clientbook verify --seal-existing)",
+            ),
+        )
     check = ChainCheck()
     check.wanted = {c.position for c in checkpoints}
     check.feed(entries)
@@ -394,8 +452,9 @@ def export_lines(
     for entry in entries:
         yield json.dumps(_entry_json(entry), ensure_ascii=False)
     for checkpoint in checkpoints:
-        record = dict(checkpoint.statement(), number=checkpoint.number,
-                      signature=checkpoint.signature.hex())
+        record = dict(
+            checkpoint.statement(), number=checkpoint.number, signature=checkpoint.signature.hex()
+        )
         yield json.dumps({"checkpoint": record})
 
 
@@ -403,8 +462,12 @@ def _entry_json(entry: Entry) -> dict[str, Any]:
     record: dict[str, Any] = {"position": entry.position}
     if entry.event is not None:
         e = entry.event
-        record.update(aggregate_id=e.aggregate_id, version=e.version, topic=e.topic,
-                      state=e.state.decode("utf-8", "surrogateescape"))
+        record.update(
+            aggregate_id=e.aggregate_id,
+            version=e.version,
+            topic=e.topic,
+            state=e.state.decode("utf-8", "surrogateescape"),
+        )
     if entry.link is not None:
         record.update(seq=entry.link.seq, link=entry.link.link.hex())
     return record
@@ -439,10 +502,14 @@ def _entry(record: dict[str, Any]) -> Entry:
 
 def _checkpoint(record: dict[str, Any]) -> Checkpoint:
     return Checkpoint(
-        position=int(record["position"]), seq=int(record["seq"]),
-        link=bytes.fromhex(record["link"]), recorded_at=record["recorded_at"],
-        business_date=record["business_date"], note=record["note"],
-        signature=bytes.fromhex(record["signature"]), number=int(record.get("number", 0)),
+        position=int(record["position"]),
+        seq=int(record["seq"]),
+        link=bytes.fromhex(record["link"]),
+        recorded_at=record["recorded_at"],
+        business_date=record["business_date"],
+        note=record["note"],
+        signature=bytes.fromhex(record["signature"]),
+        number=int(record.get("number", 0)),
     )
 
 

@@ -102,7 +102,10 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 CARD_DATA = Path(
     os.environ.get("CLIENTBOOK_TEST_DATA")
-    or Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uci-credit-card-default.csv"
+    or Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "data"
+    / "uci-credit-card-default.csv"
 )
 """The UCI card data: `CLIENTBOOK_TEST_DATA`, or `../shared/data/` beside the checkout."""
 REQUIRE_DATA = os.environ.get("CLIENTBOOK_REQUIRE_DATA") == "1"
@@ -174,7 +177,9 @@ class ThrowawayPostgres:
         self.settle()
         self._starting = subprocess.Popen(
             ["pg_ctlcluster", self.version, self.name, "start"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -245,8 +250,16 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
     cluster = ThrowawayPostgres(version, f"cbtest_{uuid.uuid4().hex[:10]}", _free_port())
     try:
         _run(
-            "pg_createcluster", version, cluster.name, "-p", str(cluster.port),
-            "--start-conf", "manual", "--", "--auth=trust", "--no-sync",
+            "pg_createcluster",
+            version,
+            cluster.name,
+            "-p",
+            str(cluster.port),
+            "--start-conf",
+            "manual",
+            "--",
+            "--auth=trust",
+            "--no-sync",
         )
         cluster.start()
     except Exception as error:
@@ -275,8 +288,10 @@ class ThrowawayReplica:
 
     def urls(self, *, schema: str, timeout: float = 10) -> tuple[str, str]:
         """(the primary's store URL, the replica's) for one schema."""
-        return (self.primary.url(schema=schema, timeout=timeout),
-                self.standby.url(schema=schema, timeout=timeout))
+        return (
+            self.primary.url(schema=schema, timeout=timeout),
+            self.standby.url(schema=schema, timeout=timeout),
+        )
 
 
 def _basebackup(primary: ThrowawayPostgres, standby: ThrowawayPostgres) -> None:
@@ -285,9 +300,25 @@ def _basebackup(primary: ThrowawayPostgres, standby: ThrowawayPostgres) -> None:
     data = Path(f"/var/lib/postgresql/{standby.version}/{standby.name}")
     for part in data.iterdir():  # emptied, kept: the folder above it is not postgres's
         shutil.rmtree(part) if part.is_dir() else part.unlink()
-    _run("runuser", "-u", "postgres", "--", "pg_basebackup", "-h", "127.0.0.1", "-p",
-         str(primary.port), "-U", "postgres", "-D", str(data), "-R", "-X", "stream",
-         "--no-sync")
+    _run(
+        "runuser",
+        "-u",
+        "postgres",
+        "--",
+        "pg_basebackup",
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(primary.port),
+        "-U",
+        "postgres",
+        "-D",
+        str(data),
+        "-R",
+        "-X",
+        "stream",
+        "--no-sync",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -300,13 +331,22 @@ def throwaway_replica(throwaway_postgres: ThrowawayPostgres) -> Iterator[Throwaw
     primary = throwaway_postgres
     standby = ThrowawayPostgres(primary.version, f"cbrepl_{uuid.uuid4().hex[:10]}", _free_port())
     try:
-        if shutil.which("pg_basebackup") is None and not Path(
-            f"/usr/lib/postgresql/{primary.version}/bin/pg_basebackup"
-        ).exists():
+        if (
+            shutil.which("pg_basebackup") is None
+            and not Path(f"/usr/lib/postgresql/{primary.version}/bin/pg_basebackup").exists()
+        ):
             raise RuntimeError("pg_basebackup is not installed")
         _run(
-            "pg_createcluster", standby.version, standby.name, "-p", str(standby.port),
-            "--start-conf", "manual", "--", "--auth=trust", "--no-sync",
+            "pg_createcluster",
+            standby.version,
+            standby.name,
+            "-p",
+            str(standby.port),
+            "--start-conf",
+            "manual",
+            "--",
+            "--auth=trust",
+            "--no-sync",
         )
         _basebackup(primary, standby)
         standby.start()

@@ -30,8 +30,9 @@ def read_holders(path: Path, limit: int | None = None) -> Iterator[Holder]:
                     return
                 yield _holder(path, reader.line_num, row)
     except (UnicodeDecodeError, csv.Error) as error:
-        raise ImportFileError(f"{path} is not a UCI card CSV file (text, comma-separated): "
-                              f"{error}") from None
+        raise ImportFileError(
+            f"{path} is not a UCI card CSV file (text, comma-separated): {error}"
+        ) from None
 
 
 def read_uci_file(path: Path, rows: int | None = None) -> list[Holder]:
@@ -59,11 +60,14 @@ def _holder(path: Path, line: int, row: dict[str, str | None]) -> Holder:
     """One row as a holder; a short or non-numeric row is named by its line."""
     empty = [column for column in COLUMNS if not row.get(column)]
     if empty:
-        raise ImportFileError(f"{path}, line {line}: no value for {', '.join(empty)} "
-                              "(a truncated row?)")
+        raise ImportFileError(
+            f"{path}, line {line}: no value for {', '.join(empty)} (a truncated row?)"
+        )
     try:
         return Holder(
-            id=int(str(row["ID"])), limit=Decimal(str(row["X1"])), age=int(str(row["X5"])),
+            id=int(str(row["ID"])),
+            limit=Decimal(str(row["X1"])),
+            age=int(str(row["X5"])),
             bills=tuple(Decimal(str(row[f"X{c}"])) for c in range(17, 11, -1)),
             payments=tuple(Decimal(str(row[f"X{c}"])) for c in range(23, 17, -1)),
             defaulted=row["Y"] == "1",

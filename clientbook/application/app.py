@@ -5,8 +5,17 @@ from __future__ import annotations
 import threading
 import weakref
 from contextlib import contextmanager
-from typing import (TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Protocol,
-                    Sequence, TypeVar)
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Protocol,
+    Sequence,
+    TypeVar,
+)
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -189,7 +198,7 @@ class ClientBookApplication(Application[UUID]):
         snapshots: Any = self.snapshots.recorder if self.snapshots else None
         table = snapshots.events_table_name if snapshots else None
         for start in range(0, len(ids), LOAD_PAGE):
-            page = ids[start:start + LOAD_PAGE]
+            page = ids[start : start + LOAD_PAGE]
             cached = self._taken_from_cache(page)
             known = {i: cached[i].version if i in cached else 0 for i in page}
             latest = reader.select_latest(known, table)
@@ -200,7 +209,8 @@ class ClientBookApplication(Application[UUID]):
                     raise NotFoundError(f"{what} {aggregate_id} does not exist")
                 if not isinstance(aggregate, cls):
                     raise NotFoundError(
-                        f"{aggregate_id} is a {type(aggregate).__name__}, not a {what}")
+                        f"{aggregate_id} is a {type(aggregate).__name__}, not a {what}"
+                    )
                 self._lent[aggregate_id] = aggregate
                 yield aggregate
 
@@ -216,8 +226,9 @@ class ClientBookApplication(Application[UUID]):
             if self._lent.get(aggregate.id) is not aggregate:
                 continue
             del self._lent[aggregate.id]
-            if cache is not None and (aggregate.id in cache.cache
-                                      or not getattr(cache, "full", False)):
+            if cache is not None and (
+                aggregate.id in cache.cache or not getattr(cache, "full", False)
+            ):
                 cache.put(aggregate.id, aggregate)
 
     def _taken_from_cache(self, ids: Sequence[UUID]) -> dict[UUID, Any]:
@@ -231,8 +242,13 @@ class ClientBookApplication(Application[UUID]):
                     pass
         return found
 
-    def _brought_up(self, aggregate_id: UUID, cached: Any, snapshot: StoredEvent | None,
-                    stored: list[StoredEvent]) -> Any:
+    def _brought_up(
+        self,
+        aggregate_id: UUID,
+        cached: Any,
+        snapshot: StoredEvent | None,
+        stored: list[StoredEvent],
+    ) -> Any:
         """The aggregate at the head of its events: the cached one fast-forwarded (under the
         repository's lock for it, which a concurrent load may hold), else rebuilt."""
         decode = self.mapper.to_domain_event
@@ -303,8 +319,9 @@ class ClientBookApplication(Application[UUID]):
         self.note_written(position)
         return position
 
-    def _saved(self, changed: list[Aggregate], aggregates: Sequence[Aggregate]
-               ) -> list[Recording[UUID]]:
+    def _saved(
+        self, changed: list[Aggregate], aggregates: Sequence[Aggregate]
+    ) -> list[Recording[UUID]]:
         """Save; lent aggregates go back to the cache when saved, and are never given back
         when the save failed (it took their events: their state is no longer the log's)."""
         try:

@@ -25,8 +25,14 @@ A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
 
 
-def command_in_parts(app: ClientBookApplication, key: str, by: Actor, cls: type[A],
-                     ids: Sequence[UUID], command: Callable[[A], bool]) -> int:
+def command_in_parts(
+    app: ClientBookApplication,
+    key: str,
+    by: Actor,
+    cls: type[A],
+    ids: Sequence[UUID],
+    command: Callable[[A], bool],
+) -> int:
     """Give each aggregate a command that says whether it changed; save the changed ones part
     by part (parts by id), each part once. Returns how many changed, in every part. The number
     of parts, when more than one, is recorded under `key` itself with the first part saved, so
@@ -39,6 +45,7 @@ def command_in_parts(app: ClientBookApplication, key: str, by: Actor, cls: type[
         members.setdefault(aggregate_id.int * parts >> 128, []).append(aggregate_id)
     total = 0
     for index in range(parts):  # every part: one saved before may have no candidates left
+
         def work(these: list[UUID] = members.get(index, [])) -> int:
             changed = []
             for aggregate in app.load_many(cls, these, cls.__name__):
@@ -52,15 +59,27 @@ def command_in_parts(app: ClientBookApplication, key: str, by: Actor, cls: type[
             return len(changed)
 
         arguments = {"part": index + 1, "parts": parts, "by": by}
-        changed = app.idempotency.run(f"{key}/part {index + 1} of {parts}", key, arguments,
-                                      work, int, expires=False, look_first=True)
+        changed = app.idempotency.run(
+            f"{key}/part {index + 1} of {parts}",
+            key,
+            arguments,
+            work,
+            int,
+            expires=False,
+            look_first=True,
+        )
         plan = plan or changed > 0  # a part that changed something was saved with the plan
         total += changed
     return total
 
 
-def each_in_turn(app: ClientBookApplication, key: str, by: Actor, ids: Sequence[UUID],
-                 command: Callable[[UUID], bool]) -> int:
+def each_in_turn(
+    app: ClientBookApplication,
+    key: str,
+    by: Actor,
+    ids: Sequence[UUID],
+    command: Callable[[UUID], bool],
+) -> int:
     """Give each item a command that saves its own changes (an item is a part of its own, as
     when a credit line is saved with the group it changes); each item is keyed. The items are
     recorded under `key` with the first item saved, so that a re-run also counts the items
@@ -71,6 +90,7 @@ def each_in_turn(app: ClientBookApplication, key: str, by: Actor, ids: Sequence[
     recorded = plan is not None
     total = 0
     for item in items:
+
         def one(item: UUID = item) -> bool:
             changed = command(item)
             if changed and not recorded:
@@ -79,22 +99,29 @@ def each_in_turn(app: ClientBookApplication, key: str, by: Actor, ids: Sequence[
             return changed
 
         arguments = {"item": item, "by": by}
-        changed = app.idempotency.run(f"{key}/{item}", key, arguments, one, bool,
-                                      expires=False, look_first=True)
+        changed = app.idempotency.run(
+            f"{key}/{item}", key, arguments, one, bool, expires=False, look_first=True
+        )
         recorded = recorded or changed
         total += changed
     return total
 
 
-def rows_in_parts(app: ClientBookApplication, key: str, by: Actor, rows: Sequence[T],
-                  work: Callable[[Sequence[T]], Sequence[Aggregate]], part_size: int) -> int:
+def rows_in_parts(
+    app: ClientBookApplication,
+    key: str,
+    by: Actor,
+    rows: Sequence[T],
+    work: Callable[[Sequence[T]], Sequence[Aggregate]],
+    part_size: int,
+) -> int:
     """Work on rows a part at a time (parts by position: rows 1–200, 201–400, …) and save
     what each part changed, each part once; its key names the rows and its digest holds them,
     so a re-run over other rows is refused (IdempotencyKeyReused). Returns how many aggregates
     were saved, in every part."""
     total = 0
     for start in range(0, len(rows), part_size):
-        these = rows[start:start + part_size]
+        these = rows[start : start + part_size]
 
         def save(these: Sequence[T] = these) -> int:
             changed = work(these)
@@ -102,8 +129,9 @@ def rows_in_parts(app: ClientBookApplication, key: str, by: Actor, rows: Sequenc
             return len(changed)
 
         name = f"{key}/rows {start + 1}-{start + part_size}"
-        total += app.idempotency.run(name, key, {"rows": these, "by": by}, save, int,
-                                     expires=False, look_first=True)
+        total += app.idempotency.run(
+            name, key, {"rows": these, "by": by}, save, int, expires=False, look_first=True
+        )
     return total
 
 
@@ -129,5 +157,4 @@ def _parts_for(count: int, part_size: int) -> int:
 
 def _record(key: str, arguments: dict[str, Any], result: str, by: Actor) -> IdempotencyKey:
     digest = digest_of(key, {**arguments, "by": by})
-    return IdempotencyKey(key=key, command=key, digest=digest, result=result, created=(),
-                          by=by.id)
+    return IdempotencyKey(key=key, command=key, digest=digest, result=result, created=(), by=by.id)

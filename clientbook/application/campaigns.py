@@ -22,21 +22,42 @@ Covered = Callable[[Sequence[str]], list[tuple[UUID, str, str]]]
 class Campaigns:
     area = "campaigns"
 
-    def __init__(self, app: ClientBookApplication, policy: PolicyService, covered: Covered,
-                 queries: CampaignQueries) -> None:
+    def __init__(
+        self,
+        app: ClientBookApplication,
+        policy: PolicyService,
+        covered: Covered,
+        queries: CampaignQueries,
+    ) -> None:
         self._app, self._policy, self._covered, self._queries = app, policy, covered, queries
 
     @idempotent
-    def launch(self, *, number: str, kind: str, title: str, tiers: Sequence[str], by: Actor,
-               on: date, idempotency_key: str | None = None) -> UUID:
+    def launch(
+        self,
+        *,
+        number: str,
+        kind: str,
+        title: str,
+        tiers: Sequence[str],
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> UUID:
         """Start a campaign for the customers of `tiers`; each is to be contacted within the
         policy's `campaign_follow_up_days`."""
         if self._app.exists(campaign_id(number)):
             raise DuplicateNumberError(f"campaign number {number} is taken")
         chosen = check_tiers(tiers)
         campaign = Campaign.launch(
-            number=number, kind=kind, title=title, tiers=chosen, covered=self._covered(chosen),
-            follow_up_days=self._policy.in_force(on).campaign_follow_up_days, by=by.id, on=on)
+            number=number,
+            kind=kind,
+            title=title,
+            tiers=chosen,
+            covered=self._covered(chosen),
+            follow_up_days=self._policy.in_force(on).campaign_follow_up_days,
+            by=by.id,
+            on=on,
+        )
         try:
             self._app.save_all(campaign)
         except ConflictError:
@@ -44,8 +65,15 @@ class Campaigns:
         return campaign.id
 
     @idempotent
-    def end(self, campaign: UUID, *, reason: str, by: Actor, on: date,
-            idempotency_key: str | None = None) -> None:
+    def end(
+        self,
+        campaign: UUID,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         c = self._load(campaign)
         c.end(reason=reason, by=by.id, on=on)
         self._app.save_all(c)
@@ -56,8 +84,9 @@ class Campaigns:
             raise NotFoundError(f"there is no campaign {number}")
         return found
 
-    def call_backs(self, *, on: date, manager: str | None = None,
-                   at_least: int | None = None) -> list[CallBack]:
+    def call_backs(
+        self, *, on: date, manager: str | None = None, at_least: int | None = None
+    ) -> list[CallBack]:
         """The customers still to be called back for a campaign, by manager and due date."""
         return self._queries.call_backs(on=on, manager=manager, at_least=at_least)
 

@@ -115,8 +115,9 @@ class CloseOfBusiness:
 class LapseCandidates(Protocol):
     """Customers whose lapse date has come by a business date (a view answers this)."""
 
-    def lapse_candidates(self, on: date, grace_days: int,
-                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]: ...
+    def lapse_candidates(
+        self, on: date, grace_days: int, tier_cycles: Mapping[str, int]
+    ) -> Sequence[UUID]: ...
 
 
 class MarkLapsedCustomers:
@@ -134,7 +135,7 @@ class MarkLapsedCustomers:
         def lapse(customer: Customer) -> bool:
             tier_cycle = policy.tier_visit_cycle(customer.tier)
             if not customer.is_lapsing(on, grace, tier_cycle):  # the view proposes, the
-                return False                                     # aggregate decides
+                return False  # aggregate decides
             customer.mark_lapsed(grace_days=grace, by=by.id, on=on, tier_cycle_days=tier_cycle)
             return True
 

@@ -325,9 +325,17 @@ class Customers:
     ) -> None:
         """Bring in what the customer contributed outside clientbook (deposits, other products)
         over a period, from `source` (the system that reports it)."""
-        self._do(customer, lambda c: c.report_contribution(
-            source=source, period_from=period_from, period_to=period_to, amount=amount,
-            by=by.id, on=on))
+        self._do(
+            customer,
+            lambda c: c.report_contribution(
+                source=source,
+                period_from=period_from,
+                period_to=period_to,
+                amount=amount,
+                by=by.id,
+                on=on,
+            ),
+        )
 
     @idempotent
     def give_consent(
@@ -505,9 +513,7 @@ class Customers:
     ) -> None:
         """Erase a closed customer's personal data: its key is forgotten, the log stays intact.
         The key is forgotten after the erasure is written, on a keyed retry too."""
-        self._record_erasure(
-            customer, reason=reason, by=by, on=on, idempotency_key=idempotency_key
-        )
+        self._record_erasure(customer, reason=reason, by=by, on=on, idempotency_key=idempotency_key)
         self._vault.forget(customer)
 
     @idempotent_as("erase_personal_data")
@@ -551,8 +557,9 @@ class Customers:
         ids = [self.claim_id(document_number)]
         if self._vault.legacy_claims:
             ids.append(IdentityClaim.id_for(document_number))
-        return [self._app.get(IdentityClaim, i, "identity claim") for i in ids
-                if self._app.exists(i)]
+        return [
+            self._app.get(IdentityClaim, i, "identity claim") for i in ids if self._app.exists(i)
+        ]
 
     def _released(self, document_number: str, by: Actor) -> list[IdentityClaim]:
         claims = [c for c in self._claims_of(document_number) if c.customer_id is not None]

@@ -38,6 +38,7 @@ ATTEMPTS = 50
 
 KEY_TOPICS = tuple(get_topic(getattr(IdempotencyKey, name)) for name in ("Used", "UsedAgain"))
 
+
 def _unkeyed_fingerprint(subject: UUID, text: bytes) -> str:
     return hashlib.sha256(subject.bytes + text).hexdigest()
 
@@ -68,9 +69,17 @@ class Idempotency:
                 fingerprinted[name] = {"personal": self.fingerprint(subject, text) or ERASED}
         return fingerprinted
 
-    def run(self, key: object, command: str, arguments: Mapping[str, Any],
-            fn: Callable[[], R], decode: Callable[[Any], Any], *, expires: bool = True,
-            look_first: bool = False) -> R:
+    def run(
+        self,
+        key: object,
+        command: str,
+        arguments: Mapping[str, Any],
+        fn: Callable[[], R],
+        decode: Callable[[Any], Any],
+        *,
+        expires: bool = True,
+        look_first: bool = False,
+    ) -> R:
         """Run `fn` once for a key: the first time, or after the key's use expired (unless
         `expires` is False: batch keys are kept for ever); otherwise return its result.
 
@@ -102,7 +111,7 @@ class Idempotency:
             use = self._use(record, key, command, digest, encode_result(result), stash, by)
             try:
                 self._app.save_all(*stash, use)  # the key's record last: its position is the
-            except ConflictError:                # command's position
+            except ConflictError:  # command's position
                 read = True
                 continue
             return result
@@ -122,8 +131,9 @@ class Idempotency:
         """The log position of the key's last use: the last position its command wrote."""
         return self.positions(record.id, record.version) or 0
 
-    def _replay(self, record: IdempotencyKey, command: str, digest: str,
-                decode: Callable[[Any], Any]) -> Any:
+    def _replay(
+        self, record: IdempotencyKey, command: str, digest: str, decode: Callable[[Any], Any]
+    ) -> Any:
         position = self.position_of(record)
         if record.command != command or record.digest != digest:
             raise IdempotencyKeyReused(
@@ -131,20 +141,36 @@ class Idempotency:
                 f"{record.used_by} at {record.used_at:%Y-%m-%d %H:%M:%S} UTC (log position "
                 f"{position}); this {command} has other arguments and was not run: give a "
                 "new command a new key",
-                key=record.key, command=record.command, actor=record.used_by,
-                when=record.used_at, position=position,
+                key=record.key,
+                command=record.command,
+                actor=record.used_by,
+                when=record.used_at,
+                position=position,
             )
         self._app.note_written(position)
         return decode(json.loads(record.result))
 
-    def _use(self, record: IdempotencyKey | None, key: str, command: str, digest: str,
-             result: str, stash: list[Aggregate], by: str) -> IdempotencyKey:
-        created = tuple(dict.fromkeys(
-            a.id for a in stash if a.pending_events and a.pending_events[0].originator_version == 1
-        ))
+    def _use(
+        self,
+        record: IdempotencyKey | None,
+        key: str,
+        command: str,
+        digest: str,
+        result: str,
+        stash: list[Aggregate],
+        by: str,
+    ) -> IdempotencyKey:
+        created = tuple(
+            dict.fromkeys(
+                a.id
+                for a in stash
+                if a.pending_events and a.pending_events[0].originator_version == 1
+            )
+        )
         if record is None:
-            return IdempotencyKey(key=key, command=command, digest=digest, result=result,
-                                  created=created, by=by)
+            return IdempotencyKey(
+                key=key, command=command, digest=digest, result=result, created=created, by=by
+            )
         record.use_again(command=command, digest=digest, result=result, created=created, by=by)
         return record
 

@@ -47,8 +47,10 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
         raise TypeError(f"{func.__qualname__} must take the acting `by`")
     decode = _DECODERS.get(str(func.__annotations__.get("return")))
     if decode is None:
-        raise TypeError(f"{func.__qualname__} returns {func.__annotations__.get('return')}, "
-                        f"which a key cannot record; known: {', '.join(_DECODERS)}")
+        raise TypeError(
+            f"{func.__qualname__} returns {func.__annotations__.get('return')}, "
+            f"which a key cannot record; known: {', '.join(_DECODERS)}"
+        )
 
     checks: list[Callable[[Any], None]] = []
 
@@ -60,8 +62,12 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
         arguments = _arguments(signature, args, kwargs)
         checks[0](arguments)
         service = args[0]
-        check_permission(getattr(service, "_app"), f"{getattr(service, 'area')}.{command_name}",
-                         arguments["by"], arguments.get("on"))
+        check_permission(
+            getattr(service, "_app"),
+            f"{getattr(service, 'area')}.{command_name}",
+            arguments["by"],
+            arguments.get("on"),
+        )
         key = kwargs.pop("idempotency_key", None)
         if key is None:
             return func(*args, **kwargs)
@@ -69,7 +75,8 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
         bound.apply_defaults()
         service, *_ = args
         arguments = {
-            name: value for name, value in bound.arguments.items()
+            name: value
+            for name, value in bound.arguments.items()
             if name not in ("self", "idempotency_key")
         }
         name = f"{getattr(service, 'area')}.{command_name}"

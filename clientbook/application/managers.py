@@ -59,8 +59,17 @@ class ManagerRecord:
 
     @classmethod
     def of(cls, m: RelationshipManager) -> ManagerRecord:
-        return cls(m.manager, m.name, m.grade, m.branch, m.certificate, m.active, m.left_on,
-                   m.in_succession_pool, tuple(sorted(m.moves.items())))
+        return cls(
+            m.manager,
+            m.name,
+            m.grade,
+            m.branch,
+            m.certificate,
+            m.active,
+            m.left_on,
+            m.in_succession_pool,
+            tuple(sorted(m.moves.items())),
+        )
 
 
 @frozen
@@ -75,8 +84,15 @@ class AssessmentRecord:
 
     @classmethod
     def of(cls, a: ManagerAssessment) -> AssessmentRecord:
-        return cls(a.manager, a.period, a.status, tuple(sorted(a.scores.items())),
-                   a.performance_weight, a.total, a.move)
+        return cls(
+            a.manager,
+            a.period,
+            a.status,
+            tuple(sorted(a.scores.items())),
+            a.performance_weight,
+            a.total,
+            a.move,
+        )
 
 
 class Managers:
@@ -84,8 +100,13 @@ class Managers:
 
     area = "managers"
 
-    def __init__(self, app: ClientBookApplication, policy: PolicyService,
-                 customers_of: CustomersOf, figures: Figures | None = None) -> None:
+    def __init__(
+        self,
+        app: ClientBookApplication,
+        policy: PolicyService,
+        customers_of: CustomersOf,
+        figures: Figures | None = None,
+    ) -> None:
         self._app = app
         self._figures = figures
         self._policy = policy
@@ -112,26 +133,58 @@ class Managers:
     # -- managers -------------------------------------------------------------------------
 
     @idempotent
-    def register(self, *, manager: str, name: str, grade: str, branch: str, by: Actor, on: date,
-                 certificate: str | None = None, idempotency_key: str | None = None) -> UUID:
-        registered = RelationshipManager.register(manager=manager, name=name, grade=grade,
-                                                  branch=branch, certificate=certificate,
-                                                  by=by.id, on=on)
+    def register(
+        self,
+        *,
+        manager: str,
+        name: str,
+        grade: str,
+        branch: str,
+        by: Actor,
+        on: date,
+        certificate: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        registered = RelationshipManager.register(
+            manager=manager,
+            name=name,
+            grade=grade,
+            branch=branch,
+            certificate=certificate,
+            by=by.id,
+            on=on,
+        )
         return self._create(registered, f"manager {manager} is already registered")
 
     @idempotent
-    def certify(self, manager: str, certificate: str, *, by: Actor, on: date,
-                idempotency_key: str | None = None) -> None:
+    def certify(
+        self,
+        manager: str,
+        certificate: str,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._change(manager, lambda m: m.certify(certificate, by=by.id, on=on))
 
     @idempotent
-    def move_branch(self, manager: str, branch: str, *, by: Actor, on: date,
-                    idempotency_key: str | None = None) -> None:
+    def move_branch(
+        self, manager: str, branch: str, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         self._change(manager, lambda m: m.move_branch(branch, by=by.id, on=on))
 
     @idempotent
-    def leave(self, manager: str, *, hand_over_to: str, reason: str, by: Actor, on: date,
-              idempotency_key: str | None = None) -> int:
+    def leave(
+        self,
+        manager: str,
+        *,
+        hand_over_to: str,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> int:
         """The manager leaves and every customer of theirs goes to `hand_over_to`, each a
         reassignment with the reason, all in one transaction; returns how many were handed over."""
         leaving = self._load(manager)
@@ -141,32 +194,46 @@ class Managers:
         leaving.leave(reason=reason, by=by.id, on=on)
         customers = [self._app.get(Customer, c, "customer") for c in self._customers_of(manager)]
         for customer in customers:
-            customer.reassign_manager(hand_over_to, reason=f"{manager} left: {reason.strip()}",
-                                      by=by.id, on=on)
+            customer.reassign_manager(
+                hand_over_to, reason=f"{manager} left: {reason.strip()}", by=by.id, on=on
+            )
         self._app.save_all(leaving, *customers)
         return len(customers)
 
     # -- assessments ----------------------------------------------------------------------
 
     @idempotent
-    def open_assessment(self, manager: str, period: str, *, by: Actor, on: date,
-                        idempotency_key: str | None = None) -> UUID:
+    def open_assessment(
+        self, manager: str, period: str, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> UUID:
         assessed = self._load(manager)
         assessed.require_serving("be assessed")
-        opened = ManagerAssessment.open(manager=manager, period=period, branch=assessed.branch,
-                                        by=by.id, on=on)
+        opened = ManagerAssessment.open(
+            manager=manager, period=period, branch=assessed.branch, by=by.id, on=on
+        )
         return self._create(opened, f"{manager}'s {period} assessment is already open")
 
     @idempotent
-    def propose_score(self, manager: str, period: str, indicator: str, score: Decimal, *,
-                      basis: str, by: Actor, on: date,
-                      idempotency_key: str | None = None) -> None:
-        self._assess(manager, period,
-                     lambda a: a.propose(indicator, score, basis=basis, by=by.id, on=on))
+    def propose_score(
+        self,
+        manager: str,
+        period: str,
+        indicator: str,
+        score: Decimal,
+        *,
+        basis: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
+        self._assess(
+            manager, period, lambda a: a.propose(indicator, score, basis=basis, by=by.id, on=on)
+        )
 
     @idempotent
-    def propose_scores(self, manager: str, period: str, *, by: Actor, on: date,
-                       idempotency_key: str | None = None) -> int:
+    def propose_scores(
+        self, manager: str, period: str, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> int:
         """Propose the scores of the indicators whose figures the log holds (volume, profit,
         cost, service), each against the period's other managers and saying its figures; a
         person confirms or overrides each. Returns how many were proposed."""
@@ -181,32 +248,56 @@ class Managers:
         return len(proposals)
 
     @idempotent
-    def confirm_score(self, manager: str, period: str, indicator: str, *, by: Actor, on: date,
-                      idempotency_key: str | None = None) -> None:
+    def confirm_score(
+        self,
+        manager: str,
+        period: str,
+        indicator: str,
+        *,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         self._assess(manager, period, lambda a: a.confirm(indicator, by=by.id, on=on))
 
     @idempotent
-    def set_score(self, manager: str, period: str, indicator: str, score: Decimal, *,
-                  reason: str, by: Actor, on: date, idempotency_key: str | None = None) -> None:
+    def set_score(
+        self,
+        manager: str,
+        period: str,
+        indicator: str,
+        score: Decimal,
+        *,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> None:
         """A person's score for an indicator or for behaviour, with the reason."""
-        self._assess(manager, period,
-                     lambda a: a.override(indicator, score, reason=reason, by=by.id, on=on))
+        self._assess(
+            manager, period, lambda a: a.override(indicator, score, reason=reason, by=by.id, on=on)
+        )
 
     @idempotent
-    def submit_assessment(self, manager: str, period: str, *, by: Actor, on: date,
-                          idempotency_key: str | None = None) -> None:
+    def submit_assessment(
+        self, manager: str, period: str, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         """Weights as the year and branch call for: 50/50 under an approved declaration."""
         assessment = self._assessment(manager, period)
         year = Period.parse(period).year
-        declared = self._app.exists(MarketDeclaration.create_id(year, assessment.branch)) and \
-            self._declaration(year, assessment.branch).approved
-        assessment.submit(normal_market=not declared, policy=self._policy.in_force(on),
-                          by=by.id, on=on)
+        declared = (
+            self._app.exists(MarketDeclaration.create_id(year, assessment.branch))
+            and self._declaration(year, assessment.branch).approved
+        )
+        assessment.submit(
+            normal_market=not declared, policy=self._policy.in_force(on), by=by.id, on=on
+        )
         self._app.save_all(assessment)
 
     @idempotent
-    def approve_assessment(self, manager: str, period: str, *, by: Actor, on: date,
-                           idempotency_key: str | None = None) -> None:
+    def approve_assessment(
+        self, manager: str, period: str, *, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         """✋ The assessment approved; an annual one settles the year's grade in the same
         transaction (at most one step; interim ones move nothing)."""
         assessment = self._assessment(manager, period)
@@ -214,22 +305,36 @@ class Managers:
         changed: list[Aggregate] = [assessment]
         if assessment.annual:
             assessed = self._load(manager)
-            assessed.apply_assessment(year=Period.parse(period).year,
-                                      move=assessment.move or "none", assessment=assessment.id,
-                                      by=by.id, on=on)
+            assessed.apply_assessment(
+                year=Period.parse(period).year,
+                move=assessment.move or "none",
+                assessment=assessment.id,
+                by=by.id,
+                on=on,
+            )
             changed.append(assessed)
         self._app.save_all(*changed)
 
     @idempotent
-    def declare_abnormal_market(self, *, year: int, branch: str, reason: str, by: Actor,
-                                on: date, idempotency_key: str | None = None) -> UUID:
-        declared = MarketDeclaration.declare(year=year, branch=branch, reason=reason, by=by.id,
-                                             on=on)
+    def declare_abnormal_market(
+        self,
+        *,
+        year: int,
+        branch: str,
+        reason: str,
+        by: Actor,
+        on: date,
+        idempotency_key: str | None = None,
+    ) -> UUID:
+        declared = MarketDeclaration.declare(
+            year=year, branch=branch, reason=reason, by=by.id, on=on
+        )
         return self._create(declared, f"{branch} already has a market declaration for {year}")
 
     @idempotent
-    def approve_declaration(self, *, year: int, branch: str, by: Actor, on: date,
-                            idempotency_key: str | None = None) -> None:
+    def approve_declaration(
+        self, *, year: int, branch: str, by: Actor, on: date, idempotency_key: str | None = None
+    ) -> None:
         declaration = self._declaration(year, branch)
         declaration.approve(by=by, on=on)
         self._app.save_all(declaration)
@@ -246,15 +351,20 @@ class Managers:
     def _load(self, manager: str) -> RelationshipManager:
         found = self._find(manager)
         if found is None:
-            raise ManagerNotFoundError(f"there is no relationship manager {manager}; register "
-                                       "them first")
+            raise ManagerNotFoundError(
+                f"there is no relationship manager {manager}; register them first"
+            )
         return found
 
     def _find(self, manager: str) -> RelationshipManager | None:
         if not self.is_registered(manager):
             return None
-        return self._app.get(RelationshipManager, manager_id(manager),
-                             f"relationship manager {manager}", ManagerNotFoundError)
+        return self._app.get(
+            RelationshipManager,
+            manager_id(manager),
+            f"relationship manager {manager}",
+            ManagerNotFoundError,
+        )
 
     def _change(self, manager: str, command: Callable[[RelationshipManager], object]) -> None:
         changed = self._load(manager)
@@ -262,14 +372,28 @@ class Managers:
         self._app.save_all(changed)
 
     def _assessment(self, manager: str, period: str) -> ManagerAssessment:
-        return self._app.get(ManagerAssessment, ManagerAssessment.create_id(manager, period),
-                             f"{manager}'s {period} assessment", AssessmentNotFoundError)
+        return self._app.get(
+            ManagerAssessment,
+            ManagerAssessment.create_id(manager, period),
+            f"{manager}'s {period} assessment",
+            AssessmentNotFoundError,
+        )
 
-    def _assess(self, manager: str, period: str,
-                command: Callable[[ManagerAssessment], object]) -> None:
-        self._app.change(ManagerAssessment, ManagerAssessment.create_id(manager, period),
-                         f"{manager}'s {period} assessment", AssessmentNotFoundError, command)
+    def _assess(
+        self, manager: str, period: str, command: Callable[[ManagerAssessment], object]
+    ) -> None:
+        self._app.change(
+            ManagerAssessment,
+            ManagerAssessment.create_id(manager, period),
+            f"{manager}'s {period} assessment",
+            AssessmentNotFoundError,
+            command,
+        )
 
     def _declaration(self, year: int, branch: str) -> MarketDeclaration:
-        return self._app.get(MarketDeclaration, MarketDeclaration.create_id(year, branch),
-                             f"the {year} market declaration for {branch}", NotFoundError)
+        return self._app.get(
+            MarketDeclaration,
+            MarketDeclaration.create_id(year, branch),
+            f"the {year} market declaration for {branch}",
+            NotFoundError,
+        )

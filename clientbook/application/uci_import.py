@@ -62,8 +62,14 @@ MINIMUM_PAYMENT_PERCENT = Decimal("2")
 so the import records the policy change a bank migrating this portfolio would make."""
 PART_ROWS = 200
 """Card holders per part: opening an account writes about seven events."""
-MONTHS = (date(2005, 4, 1), date(2005, 5, 1), date(2005, 6, 1), date(2005, 7, 1),
-          date(2005, 8, 1), date(2005, 9, 1))
+MONTHS = (
+    date(2005, 4, 1),
+    date(2005, 5, 1),
+    date(2005, 6, 1),
+    date(2005, 7, 1),
+    date(2005, 8, 1),
+    date(2005, 9, 1),
+)
 
 
 @frozen
@@ -82,27 +88,41 @@ Progress = Callable[[str, int, int], None]
 class UciImport:
     """Opens the accounts in batches, then runs the business months through close of business."""
 
-    def __init__(self, app: ClientBookApplication, policy: PolicyService,
-                 close_of_business: Callable[[date], object]) -> None:
+    def __init__(
+        self,
+        app: ClientBookApplication,
+        policy: PolicyService,
+        close_of_business: Callable[[date], object],
+    ) -> None:
         self._app = app
         self._policy = policy
         self._close = close_of_business
 
-    def run(self, holders: list[Holder], progress: Progress | None = None,
-            minimum_payment_percent: Decimal = MINIMUM_PAYMENT_PERCENT,
-            source: str | None = None) -> int:
+    def run(
+        self,
+        holders: list[Holder],
+        progress: Progress | None = None,
+        minimum_payment_percent: Decimal = MINIMUM_PAYMENT_PERCENT,
+        source: str | None = None,
+    ) -> int:
         """Returns the number of events written. `source` names the data in the import's keys
         (the book gives the file's digest); by default, a digest of the holders."""
         start = self._app.recorder.max_notification_id() or 0
         key = f"uci-cards/{source or digest_of('uci-cards', {'holders': holders})[:16]}"
         if self._policy.in_force(OPENED).card_minimum_payment_percent != minimum_payment_percent:
             proposal = self._policy.propose(
-                "card_minimum_payment_percent", str(minimum_payment_percent),
+                "card_minimum_payment_percent",
+                str(minimum_payment_percent),
                 reason="the source issuer's minimum payment: the data's payments meet it as "
-                "they met the issuer's", effective=OPENED, by=MIGRATION, on=OPENED,
-                idempotency_key=f"{key}/policy")
-            self._policy.approve(proposal, by=REVIEWER, on=OPENED,
-                                 idempotency_key=f"{key}/policy-approval")
+                "they met the issuer's",
+                effective=OPENED,
+                by=MIGRATION,
+                on=OPENED,
+                idempotency_key=f"{key}/policy",
+            )
+            self._policy.approve(
+                proposal, by=REVIEWER, on=OPENED, idempotency_key=f"{key}/policy-approval"
+            )
         self._open_accounts(key, holders, progress)
         days = (LAST_DAY - MONTHS[0]).days + 1
         for n in range(days):
@@ -131,22 +151,44 @@ class UciImport:
             progress("accounts", len(holders), len(holders))
 
     def _open(self, h: Holder, policy: PolicySettings) -> tuple[Customer, CardAccount]:
-        customer = Customer.register(number=f"C-{h.id:06d}", kind="individual",
-                                     name=f"UCI card holder {h.id}", manager="m-uci",
-                                     by=IMPORTER.id, on=OPENED)
+        customer = Customer.register(
+            number=f"C-{h.id:06d}",
+            kind="individual",
+            name=f"UCI card holder {h.id}",
+            manager="m-uci",
+            by=IMPORTER.id,
+            on=OPENED,
+        )
         customer.activate(by=IMPORTER.id, on=OPENED)
         limit = Money(h.limit, CURRENCY)
         applicant = Applicant(Money((h.limit / 5).quantize(Decimal("0.01")), CURRENCY), h.age, True)
         score = DefaultScorecard().score(applicant)
-        account = CardAccount.apply_for(number=f"K-{h.id:06d}", customer_id=customer.id,
-                                        applicant=applicant, score=score, policy=policy,
-                                        by=IMPORTER.id, on=OPENED)
+        account = CardAccount.apply_for(
+            number=f"K-{h.id:06d}",
+            customer_id=customer.id,
+            applicant=applicant,
+            score=score,
+            policy=policy,
+            by=IMPORTER.id,
+            on=OPENED,
+        )
         if account.status == "referred":
-            account.decide(approve=True, limit=limit, reason="limit granted by the source system",
-                           by=REVIEWER, on=OPENED)
-        account.issue(token=f"uci-token-{h.id}", last4="0000", apr=Decimal("18"),
-                      annual_fee=Money("0.00", CURRENCY), expiry=date(2008, 3, 1),
-                      by=IMPORTER.id, on=OPENED)
+            account.decide(
+                approve=True,
+                limit=limit,
+                reason="limit granted by the source system",
+                by=REVIEWER,
+                on=OPENED,
+            )
+        account.issue(
+            token=f"uci-token-{h.id}",
+            last4="0000",
+            apr=Decimal("18"),
+            annual_fee=Money("0.00", CURRENCY),
+            expiry=date(2008, 3, 1),
+            by=IMPORTER.id,
+            on=OPENED,
+        )
         account.activate(by=IMPORTER.id, on=OPENED)
         self._set_limit(account, limit, policy)
         return customer, account
@@ -154,10 +196,13 @@ class UciImport:
     @staticmethod
     def _set_limit(account: CardAccount, limit: Money, policy: PolicySettings) -> None:
         if limit < account.limit:
-            account.decrease_limit(limit, reason="limit as in the source system", by=IMPORTER.id, on=OPENED)
+            account.decrease_limit(
+                limit, reason="limit as in the source system", by=IMPORTER.id, on=OPENED
+            )
         elif limit > account.limit:
-            account.propose_limit_increase(limit, reason="limit as in the source system",
-                                           by=IMPORTER.id, on=OPENED)
+            account.propose_limit_increase(
+                limit, reason="limit as in the source system", by=IMPORTER.id, on=OPENED
+            )
             account.approve_limit_increase(by=REVIEWER, policy=policy, on=OPENED)
 
     def _accounts(self, holders: Sequence[Holder]) -> Iterator[tuple[Holder, CardAccount]]:
@@ -175,15 +220,22 @@ class UciImport:
                 room = account.available
                 amount = min(short, room) if not short.is_negative else Money.zero(CURRENCY)
                 if amount.amount > 0 and account.status == "active" and account.blocked is None:
-                    account.authorise(kind="purchase", amount=amount, merchant="as billed",
-                                      policy=policy, by=f"holder-{h.id}", on=on)
+                    account.authorise(
+                        kind="purchase",
+                        amount=amount,
+                        merchant="as billed",
+                        policy=policy,
+                        by=f"holder-{h.id}",
+                        on=on,
+                    )
                     changed.append(account)
                 else:
                     self._app.give_back(account)
             return changed
 
-        rows_in_parts(self._app, f"{key}/bills/{on.isoformat()}", IMPORTER, holders, bill,
-                      PART_ROWS)
+        rows_in_parts(
+            self._app, f"{key}/bills/{on.isoformat()}", IMPORTER, holders, bill, PART_ROWS
+        )
 
     def _pay(self, key: str, holders: list[Holder], statement: date, on: date) -> None:
         """The month's payment, against the statement before it (never more than is owed)."""
@@ -202,5 +254,6 @@ class UciImport:
                     self._app.give_back(account)
             return changed
 
-        rows_in_parts(self._app, f"{key}/payments/{on.isoformat()}", IMPORTER, holders, pay,
-                      PART_ROWS)
+        rows_in_parts(
+            self._app, f"{key}/payments/{on.isoformat()}", IMPORTER, holders, pay, PART_ROWS
+        )

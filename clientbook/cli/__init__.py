@@ -52,7 +52,11 @@ console = Console(width=None if sys.stdout.isatty() else 10_000)
 """Piped or redirected, output is never cut to a terminal's width."""
 
 _format_option = click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
     help="table for people; csv or json (types kept: amounts with their currency, ISO dates) "
     "for scripts.",
 )
@@ -154,8 +158,13 @@ def _say_if_unreadable(book: ClientBook) -> None:
 @click.option("--days", default=365, show_default=True, help="Business days to run.")
 @click.option("--managers", default=8, show_default=True, help="Relationship managers.")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same book and reports.")
-@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), default="2026-07-01",
-              show_default=True, help="First business date.")
+@click.option(
+    "--start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default="2026-07-01",
+    show_default=True,
+    help="First business date.",
+)
 @click.option(
     "--cards-from",
     type=click.Path(exists=True, dir_okay=False),
@@ -258,8 +267,11 @@ def demo(
     help="Also write the self-contained HTML report (every chart) as of the same point.",
 )
 @_format_option
-@click.option("--table", help="With --format csv: which of the report's tables (default: its "
-              "main one; an unknown name lists them).")
+@click.option(
+    "--table",
+    help="With --format csv: which of the report's tables (default: its "
+    "main one; an unknown name lists them).",
+)
 @click.pass_context
 def report(
     ctx: click.Context,
@@ -282,19 +294,28 @@ def report(
         on = as_of.date() if as_of else (end or book.last_business_date_closed or date.today())
         if name in PERIODIC and (start is None or end is None):
             start, end = default_period(on, start, end)
-            click.echo(f"period not given: {start} to {end} (the month up to the as-of date)",
-                       err=True)
+            click.echo(
+                f"period not given: {start} to {end} (the month up to the as-of date)", err=True
+            )
         try:
-            run = run_report(book, name, Parameters(on, start, end), position=position,
-                             digest=manifest is not None)
+            run = run_report(
+                book,
+                name,
+                Parameters(on, start, end),
+                position=position,
+                digest=manifest is not None,
+            )
         except DomainError as error:
             raise click.UsageError(str(error)) from None
         _show(name, run.report, fmt, table)
         if manifest:
             text = json.dumps(run.manifest, indent=1, ensure_ascii=False)
             _write_file(manifest, text, "manifest")
-            click.echo(f"manifest: {manifest} (log position {run.manifest['log']['position']:,},"
-                       f" {len(run.rows)} rows)", err=True)
+            click.echo(
+                f"manifest: {manifest} (log position {run.manifest['log']['position']:,},"
+                f" {len(run.rows)} rows)",
+                err=True,
+            )
         if html_file:
             _write_html(book, on, run.manifest["log"]["position"], html_file)
 
@@ -314,16 +335,20 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
             result = reproduce(book, manifest)
         except DomainError as error:
             raise click.UsageError(str(error)) from None
-    console.print(f"{result.report} report at log position {result.position:,}: "
-                  f"{result.rows} rows compared")
+    console.print(
+        f"{result.report} report at log position {result.position:,}: {result.rows} rows compared"
+    )
     if result.log_unchanged is None:
         console.print("[yellow]the manifest has no log digest: the log itself was not checked[/]")
     elif not result.log_unchanged:
-        console.print("[red]the log up to that position is not the one the report was made from "
-                      f"({result.log_damage or 'its digest differs'})[/]")
+        console.print(
+            "[red]the log up to that position is not the one the report was made from "
+            f"({result.log_damage or 'its digest differs'})[/]"
+        )
     elif result.checkpoint is not None:
-        console.print(f"the log up to that position is vouched for by signed checkpoint "
-                      f"{result.checkpoint}")
+        console.print(
+            f"the log up to that position is vouched for by signed checkpoint {result.checkpoint}"
+        )
     if not result.policy_unchanged:
         console.print("[red]the policy settings in force differ from the manifest's[/]")
     if result.version_then != result.version_now:
@@ -333,8 +358,11 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
     if result.differences:
         table = Table("row", "in the manifest", "now", title="rows that differ")
         for d in result.differences:
-            table.add_row(d.key, "(absent)" if d.expected is None else d.expected,
-                          "(absent)" if d.actual is None else d.actual)
+            table.add_row(
+                d.key,
+                "(absent)" if d.expected is None else d.expected,
+                "(absent)" if d.actual is None else d.actual,
+            )
         console.print(table)
     if result.identical:
         console.print("[green]identical[/]: same log, same policy, same rows")
@@ -350,8 +378,13 @@ def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
 
 
 @main.command()
-@click.option("--as-of", "as_of", required=True, type=click.DateTime(["%Y-%m-%d"]),
-              help="The business date: the book as it stood on it.")
+@click.option(
+    "--as-of",
+    "as_of",
+    required=True,
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The business date: the book as it stood on it.",
+)
 @_format_option
 @click.pass_context
 def worklist(ctx: click.Context, as_of: datetime, fmt: str) -> None:
@@ -370,14 +403,24 @@ def worklist(ctx: click.Context, as_of: datetime, fmt: str) -> None:
 
 @main.command()
 @click.option("--actor", default=None, help="A user id: only what this person may decide.")
-@click.option("--role", "roles", multiple=True,
-              help="A role the actor holds (repeat for several); with --actor.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The business date ages are counted to (default: today).")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    help="A role the actor holds (repeat for several); with --actor.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The business date ages are counted to (default: today).",
+)
 @_format_option
 @click.pass_context
-def approvals(ctx: click.Context, actor: str | None, roles: tuple[str, ...],
-              as_of: datetime | None, fmt: str) -> None:
+def approvals(
+    ctx: click.Context, actor: str | None, roles: tuple[str, ...], as_of: datetime | None, fmt: str
+) -> None:
     """Four-eyes steps waiting for a decision, oldest first: with --actor and --role, only
     those that person may decide (never their own, within their authority)."""
     on = as_of.date() if as_of else date.today()
@@ -387,22 +430,31 @@ def approvals(ctx: click.Context, actor: str | None, roles: tuple[str, ...],
     title = f"Waiting for a decision on {on}" + (f", for {actor}" if actor else "")
     listing = Listing(
         title,
-        (*columns("step", "what", "proposed_by"), Column("amount"),
-         *columns("proposed_on", "age_days", "may_decide")),
-        tuple((a.step, a.what, a.proposed_by, a.amount, a.proposed_on, a.age_days,
-               a.may_decide) for a in waiting),
+        (
+            *columns("step", "what", "proposed_by"),
+            Column("amount"),
+            *columns("proposed_on", "age_days", "may_decide"),
+        ),
+        tuple(
+            (a.step, a.what, a.proposed_by, a.amount, a.proposed_on, a.age_days, a.may_decide)
+            for a in waiting
+        ),
     )
     _emit(listing, fmt, as_of=on)
 
 
 @main.command("call-backs")
 @click.option("--manager", default=None, help="Only this manager's list.")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The business date (default: the last one closed, else today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The business date (default: the last one closed, else today).",
+)
 @_format_option
 @click.pass_context
-def call_backs(ctx: click.Context, manager: str | None, as_of: datetime | None,
-               fmt: str) -> None:
+def call_backs(ctx: click.Context, manager: str | None, as_of: datetime | None, fmt: str) -> None:
     """Customers each manager is to call back for a campaign, until contacted: by manager and
     follow-up date, overdue ones marked."""
     with _open(ctx) as book:
@@ -410,16 +462,23 @@ def call_backs(ctx: click.Context, manager: str | None, as_of: datetime | None,
         calls = book.campaigns.call_backs(on=on, manager=manager)
     listing = Listing(
         f"Campaign call-backs on {on}" + (f" for {manager}" if manager else ""),
-        (*columns("manager", "customer", "campaign", "started"), Column("due", "follow up by"),
-         Column("overdue")),
+        (
+            *columns("manager", "customer", "campaign", "started"),
+            Column("due", "follow up by"),
+            Column("overdue"),
+        ),
         tuple((c.manager, c.customer, c.campaign, c.started, c.due, c.overdue) for c in calls),
     )
     _emit(listing, fmt, as_of=on)
 
 
 @main.command("close-of-business")
-@click.option("--through", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="The last business date to close (default: today).")
+@click.option(
+    "--through",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="The last business date to close (default: today).",
+)
 @click.pass_context
 def close_of_business(ctx: click.Context, through: datetime | None) -> None:
     """The daily job a bank schedules: close every business date not closed yet, up to
@@ -430,8 +489,11 @@ def close_of_business(ctx: click.Context, through: datetime | None) -> None:
         if done is not None and done >= last:
             click.echo(f"nothing to close: business dates are closed through {done}", err=True)
             return
-        dates = [last] if done is None else [done + timedelta(days=n)
-                                             for n in range(1, (last - done).days + 1)]
+        dates = (
+            [last]
+            if done is None
+            else [done + timedelta(days=n) for n in range(1, (last - done).days + 1)]
+        )
         with _progress() as bar:
             task = bar.add_task("close of business", total=len(dates))
             for n, day in enumerate(dates, 1):
@@ -458,8 +520,9 @@ def import_() -> None:
 
 @import_.command("uci-cards")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--rows", type=click.IntRange(min=1), default=None,
-              help="Only the first N card holders.")
+@click.option(
+    "--rows", type=click.IntRange(min=1), default=None, help="Only the first N card holders."
+)
 @click.pass_context
 def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
     """The UCI "default of credit card clients" data as card accounts over six business months."""
@@ -492,13 +555,19 @@ def export() -> None:
 @export.command("cfpb")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
 @click.option("--company", default="clientbook institution", show_default=True)
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
-              show_default=True)
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="The complaint log as it stood on this business date (default: now).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The complaint log as it stood on this business date (default: now).",
+)
 @click.pass_context
-def export_cfpb(ctx: click.Context, output: str | None, company: str, fmt: str,
-                as_of: datetime | None) -> None:
+def export_cfpb(
+    ctx: click.Context, output: str | None, company: str, fmt: str, as_of: datetime | None
+) -> None:
     """The complaint log with the US CFPB complaint database's columns."""
     with _open(ctx) as book:
         if as_of is None:
@@ -540,12 +609,26 @@ def export_cfpb(ctx: click.Context, output: str | None, company: str, fmt: str,
     type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
     help="Recorded before (UTC; a date alone means its midnight).",
 )
-@click.option("--limit", type=click.IntRange(min=1), default=None,
-              help="At most this many events (default: all).")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
-              help="The trail as the book stood on this business date (the one as-of rule).")
-@click.option("--format", "fmt", type=click.Choice([*FORMATS, "jsonl"]), default="table",
-              show_default=True, help="json: one document; jsonl: one event a line.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="At most this many events (default: all).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The trail as the book stood on this business date (the one as-of rule).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*FORMATS, "jsonl"]),
+    default="table",
+    show_default=True,
+    help="json: one document; jsonl: one event a line.",
+)
 @click.pass_context
 def trail(
     ctx: click.Context,
@@ -596,8 +679,14 @@ def trail(
             for row in rows:
                 click.echo(json.dumps(row, ensure_ascii=False, default=str))
         elif fmt == "json":
-            click.echo(json.dumps({"title": "Audit trail", "as_of": as_of and as_of.date(),
-                                   "rows": rows}, indent=1, ensure_ascii=False, default=str))
+            click.echo(
+                json.dumps(
+                    {"title": "Audit trail", "as_of": as_of and as_of.date(), "rows": rows},
+                    indent=1,
+                    ensure_ascii=False,
+                    default=str,
+                )
+            )
         elif fmt == "csv":
             writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["position"])
             writer.writeheader()
@@ -714,8 +803,9 @@ def _show(name: str, report: Any, fmt: str = "table", table: str | None = None) 
     main one unless --table names another), or the whole report object (JSON)."""
     tables = listings(name, report)
     if table is not None and table not in tables:
-        raise click.UsageError(f"the {name} report has no table {table!r}; it has "
-                               f"{', '.join(tables)}")
+        raise click.UsageError(
+            f"the {name} report has no table {table!r}; it has {', '.join(tables)}"
+        )
     if fmt == "json":
         click.echo(report_json(name, report))
     elif fmt == "csv":
@@ -728,8 +818,6 @@ def _show(name: str, report: Any, fmt: str = "table", table: str | None = None) 
                 console.print(to_table(listing))
 
 
-
-
 @main.group()
 def projections() -> None:
     """The read side: run workers, see where each projection stands, rebuild, retry, skip."""
@@ -737,12 +825,17 @@ def projections() -> None:
 
 @projections.command("run")
 @click.argument("names", nargs=-1)
-@click.option("--poll", default=1.0, show_default=True,
-              help="Seconds between polls of the log (PostgreSQL also wakes on NOTIFY).")
+@click.option(
+    "--poll",
+    default=1.0,
+    show_default=True,
+    help="Seconds between polls of the log (PostgreSQL also wakes on NOTIFY).",
+)
 @click.option("--no-listen", is_flag=True, help="Poll only; do not LISTEN for notifications.")
 @click.pass_context
-def projections_run(ctx: click.Context, names: tuple[str, ...], poll: float,
-                    no_listen: bool) -> None:
+def projections_run(
+    ctx: click.Context, names: tuple[str, ...], poll: float, no_listen: bool
+) -> None:
     """Keep the named projections (default: all) current until Ctrl-C or SIGTERM, which stop
     the worker after the page in hand. One worker advances each projection (a lease); another
     takes over when it stops or dies."""
@@ -761,17 +854,23 @@ def projections_run(ctx: click.Context, names: tuple[str, ...], poll: float,
 
         def on_round(now: list[str]) -> None:
             if now != held:
-                click.echo(f"{datetime.now(timezone.utc):%H:%M:%S} {book.leases.holder} holds "
-                           f"{', '.join(now) or 'no projection'}", err=True)
+                click.echo(
+                    f"{datetime.now(timezone.utc):%H:%M:%S} {book.leases.holder} holds "
+                    f"{', '.join(now) or 'no projection'}",
+                    err=True,
+                )
                 held[:] = now
 
         def on_error(error: BaseException) -> None:
-            click.echo(f"{datetime.now(timezone.utc):%H:%M:%S} {type(error).__name__}: "
-                       f"{str(error).splitlines()[0] if str(error) else ''}; trying again",
-                       err=True)
+            click.echo(
+                f"{datetime.now(timezone.utc):%H:%M:%S} {type(error).__name__}: "
+                f"{str(error).splitlines()[0] if str(error) else ''}; trying again",
+                err=True,
+            )
 
-        book.projections.run(names, stop=stop, poll=poll, listen=not no_listen,
-                             on_round=on_round, on_error=on_error)
+        book.projections.run(
+            names, stop=stop, poll=poll, listen=not no_listen, on_round=on_round, on_error=on_error
+        )
         click.echo("worker stopped", err=True)
 
 
@@ -786,23 +885,49 @@ def projections_status(ctx: click.Context, fmt: str) -> None:
         click.echo(json.dumps([_status_json(row) for row in rows], indent=1, ensure_ascii=False))
         return
     if fmt == "csv":
-        flat = [{k: json.dumps(v) if isinstance(v, (dict, list)) else v
-                 for k, v in _status_json(row).items()} for row in rows]
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(flat[0]) if flat else ["name"],
-                                lineterminator="\n")
+        flat = [
+            {
+                k: json.dumps(v) if isinstance(v, (dict, list)) else v
+                for k, v in _status_json(row).items()
+            }
+            for row in rows
+        ]
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=list(flat[0]) if flat else ["name"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(flat)
         return
-    table = Table("projection", "version", "position", "lag", "lag (s)", "state", "worker",
-                  "last error or decision")
+    table = Table(
+        "projection",
+        "version",
+        "position",
+        "lag",
+        "lag (s)",
+        "state",
+        "worker",
+        "last error or decision",
+    )
     for row in rows:
-        version = f"{row.stored_version or '-'}" + (f" → {row.version}" if row.needs_rebuild
-                                                      else "")
+        version = f"{row.stored_version or '-'}" + (
+            f" → {row.version}" if row.needs_rebuild else ""
+        )
         state = row.state + (" (needs rebuild)" if row.needs_rebuild else "")
-        note = (f"at {row.failure.position}: {row.failure.event_type}: {row.failure.error}"
-                if row.failure else _decision_text(row.last_decision))
-        table.add_row(row.name, version, f"{row.position:,}", f"{row.lag_events:,}",
-                      f"{row.lag_seconds:.1f}", state, row.holder or "", note)
+        note = (
+            f"at {row.failure.position}: {row.failure.event_type}: {row.failure.error}"
+            if row.failure
+            else _decision_text(row.last_decision)
+        )
+        table.add_row(
+            row.name,
+            version,
+            f"{row.position:,}",
+            f"{row.lag_events:,}",
+            f"{row.lag_seconds:.1f}",
+            state,
+            row.holder or "",
+            note,
+        )
     Console(width=max(console.width, 160)).print(table)  # one row a line, piped or not
 
 
@@ -865,8 +990,7 @@ def projections_retry(ctx: click.Context, name: str, actor: str, reason: str) ->
 @click.option("--reason", required=True, help="Why the event may be passed over.")
 @click.option("--by", "actor", default=_operator, help="Who decides (default: this OS user).")
 @click.pass_context
-def projections_skip(ctx: click.Context, name: str, position: int, reason: str,
-                     actor: str) -> None:
+def projections_skip(ctx: click.Context, name: str, position: int, reason: str, actor: str) -> None:
     """Pass over the one event a projection stopped at: an operator's decision, recorded with
     who made it and why, shown in the status."""
     with _open(ctx) as book:

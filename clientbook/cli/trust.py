@@ -47,8 +47,12 @@ def _progress(task: str, total: int) -> Iterator[Any]:
     if total < LONG_LOG:
         yield None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=_stderr, transient=True) as bar:
         handle = bar.add_task(task, total=total)
         yield lambda done, last: bar.update(handle, completed=done, total=last)
@@ -64,18 +68,38 @@ def _public_key(path: str | None) -> Any:
 
 
 @click.command()
-@click.option("--from", "first", type=click.IntRange(min=1), default=1, show_default=True,
-              help="First log position to verify.")
+@click.option(
+    "--from",
+    "first",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="First log position to verify.",
+)
 @click.option("--to", "last", type=click.IntRange(min=1), help="Last log position to verify.")
-@click.option("--public-key", "key_file", type=click.Path(dir_okay=False),
-              help="PEM file of the key checkpoints must be signed with (default: the book's).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
-@click.option("--seal-existing", is_flag=True,
-              help="Chain a log written before the book kept a chain, and sign a checkpoint.")
+@click.option(
+    "--public-key",
+    "key_file",
+    type=click.Path(dir_okay=False),
+    help="PEM file of the key checkpoints must be signed with (default: the book's).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option(
+    "--seal-existing",
+    is_flag=True,
+    help="Chain a log written before the book kept a chain, and sign a checkpoint.",
+)
 @click.pass_context
-def verify(ctx: click.Context, first: int, last: int | None, key_file: str | None, fmt: str,
-           seal_existing: bool) -> None:
+def verify(
+    ctx: click.Context,
+    first: int,
+    last: int | None,
+    key_file: str | None,
+    fmt: str,
+    seal_existing: bool,
+) -> None:
     """Recompute the log's hash chain, check every aggregate's versions and every checkpoint's
     signature; name the first damage found. Exit status 1 if the log is not sound, 2 if it
     could not be verified."""
@@ -85,8 +109,11 @@ def verify(ctx: click.Context, first: int, last: int | None, key_file: str | Non
     with _book(ctx) as book:
         if seal_existing:
             sealed = book.trust.seal_existing()
-            click.echo(f"sealed {sealed.seq:,} events up to position {sealed.position:,}; "
-                       "a checkpoint signed", err=True)
+            click.echo(
+                f"sealed {sealed.seq:,} events up to position {sealed.position:,}; "
+                "a checkpoint signed",
+                err=True,
+            )
         with _progress("verifying", last or book.head) as progress:
             verdict = book.trust.verify(first, last, public_key=key, progress=progress)
     if fmt == "json":
@@ -100,16 +127,21 @@ def verify(ctx: click.Context, first: int, last: int | None, key_file: str | Non
 
 
 @click.command()
-@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]),
-              help="The business date the checkpoint is for (default: none).")
+@click.option(
+    "--on",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The business date the checkpoint is for (default: none).",
+)
 @click.option("--note", default="requested", show_default=True)
 @click.pass_context
 def checkpoint(ctx: click.Context, on: datetime | None, note: str) -> None:
     """Sign the chain's link at the head of the log now and keep the checkpoint."""
     with _book(ctx) as book:
         made = book.trust.checkpoint(on=on.date() if on else None, note=note)
-    click.echo(f"checkpoint at position {made.position:,} (chain event {made.seq:,}): "
-               f"{made.link.hex()}")
+    click.echo(
+        f"checkpoint at position {made.position:,} (chain event {made.seq:,}): {made.link.hex()}"
+    )
 
 
 @click.command("public-key")

@@ -77,5 +77,4 @@ class Actor:
             )
 
 
-
 __all__ = ["ROLES", "Actor", "canonical_id", "require_four_eyes"]

@@ -27,14 +27,17 @@ STEPS: dict[str, frozenset[str] | str] = {
     "card_limit_increase": AUTHORITY,
     "card_write_off": AUTHORITY,
     "complaint_resolution": AUTHORITY,
-    "card_referral": frozenset({"officer", "supervisor", "manager", "general_manager",
-                                "credit_officer"}),
+    "card_referral": frozenset(
+        {"officer", "supervisor", "manager", "general_manager", "credit_officer"}
+    ),
     "manager_assessment": APPROVER_ROLES,
     "market_declaration": APPROVER_ROLES,
     "segment_change": STAFF,
     "policy_change": POLICY_ADMINISTRATION,
-    **{f"complaint_report_{stage}": frozenset({role})
-       for stage, (role, _, _) in REVIEW_STAGES.items()},
+    **{
+        f"complaint_report_{stage}": frozenset({role})
+        for stage, (role, _, _) in REVIEW_STAGES.items()
+    },
 }
 """Who may take each step: the roles, or any role whose approval authority covers the amount."""
 
@@ -49,8 +52,9 @@ def who_may_decide(step: str) -> str:
     return rule if isinstance(rule, str) else ", ".join(sorted(rule))
 
 
-def may_decide(actor: Actor, step: str, prepared_by: str, amount: Money | None,
-               policy: PolicySettings) -> bool:
+def may_decide(
+    actor: Actor, step: str, prepared_by: str, amount: Money | None, policy: PolicySettings
+) -> bool:
     if canonical_id(actor.id) == canonical_id(prepared_by):
         return False
     rule = STEPS.get(kind_of(step))
@@ -62,4 +66,3 @@ def may_decide(actor: Actor, step: str, prepared_by: str, amount: Money | None,
     if limit is None:
         return True
     return limit.amount > 0 and (amount is None or amount.amount <= limit.amount)
-

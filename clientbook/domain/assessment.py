@@ -51,8 +51,10 @@ class Period:
     @classmethod
     def parse(cls, text: str) -> Period:
         if not isinstance(text, str) or not _PERIOD.match(text):
-            raise InvalidValueError(f"assessment period {text!r} is not a year (2026), a quarter "
-                                    "(2026-Q1) or a month (2026-03)")
+            raise InvalidValueError(
+                f"assessment period {text!r} is not a year (2026), a quarter "
+                "(2026-Q1) or a month (2026-03)"
+            )
         return cls(text)
 
     @property
@@ -75,16 +77,20 @@ class Period:
         return date(year, first, 1), end
 
 
-HELD = {"volume": "customers acquired less customers lost", "profit": "the contribution of "
-        "the manager's customers", "cost": "card write-offs of the manager's customers",
-        "service": "the average satisfaction score of the manager's customers"}
+HELD = {
+    "volume": "customers acquired less customers lost",
+    "profit": "the contribution of the manager's customers",
+    "cost": "card write-offs of the manager's customers",
+    "service": "the average satisfaction score of the manager's customers",
+}
 """The indicators whose figures the log holds, and what each figure is; receivables collected
 are scored by a person (the lending system holds the collections)."""
 LOWER_IS_BETTER = frozenset({"cost"})
 
 
-def proposed_scores(figures: Mapping[str, Mapping[str, Decimal | None]],
-                    manager: str) -> dict[str, tuple[Decimal, str]]:
+def proposed_scores(
+    figures: Mapping[str, Mapping[str, Decimal | None]], manager: str
+) -> dict[str, tuple[Decimal, str]]:
     """Scores for `manager` from the figures of every manager of the period (indicator ->
     manager -> figure): against their peers, the best figure scores 100 and the weakest 50
     (all equal: 75), in proportion between; satisfaction (1 to 5) scores (s - 1) x 25 on
@@ -96,8 +102,10 @@ def proposed_scores(figures: Mapping[str, Mapping[str, Decimal | None]],
             continue
         if indicator == "service":
             value = ((mine - 1) * 25).quantize(CENT, ROUND_HALF_UP)
-            proposals[indicator] = (min(Decimal(100), max(Decimal(0), value)),
-                                    f"{HELD[indicator]}: {mine} of 5")
+            proposals[indicator] = (
+                min(Decimal(100), max(Decimal(0), value)),
+                f"{HELD[indicator]}: {mine} of 5",
+            )
             continue
         known = [v for v in by_manager.values() if v is not None]
         low, high = min(known), max(known)
@@ -108,8 +116,11 @@ def proposed_scores(figures: Mapping[str, Mapping[str, Decimal | None]],
             if indicator in LOWER_IS_BETTER:
                 share = 1 - share
             value = (50 + 50 * share).quantize(CENT, ROUND_HALF_UP)
-        proposals[indicator] = (value, f"{HELD[indicator]}: {mine}, against {low} to {high} "
-                                       f"for the {len(known)} managers of the period")
+        proposals[indicator] = (
+            value,
+            f"{HELD[indicator]}: {mine}, against {low} to {high} "
+            f"for the {len(known)} managers of the period",
+        )
     return proposals
 
 
@@ -119,10 +130,16 @@ def score(value: Decimal | int | str, what: str) -> Decimal:
         number = Decimal(value) if isinstance(value, (Decimal, int, str)) else None
     except ArithmeticError:
         number = None
-    if number is None or not number.is_finite() or not 0 <= number <= 100 \
-            or number != number.quantize(CENT):
-        raise AssessmentError(f"the {what} score must be a number from 0 to 100 with at most two "
-                              f"decimals, not {value!r}")
+    if (
+        number is None
+        or not number.is_finite()
+        or not 0 <= number <= 100
+        or number != number.quantize(CENT)
+    ):
+        raise AssessmentError(
+            f"the {what} score must be a number from 0 to 100 with at most two "
+            f"decimals, not {value!r}"
+        )
     return number.quantize(CENT)
 
 
@@ -144,16 +161,20 @@ class Score:
 
 def weights(policy: PolicySettings, normal_market: bool) -> tuple[Decimal, Decimal]:
     """(performance, behaviour) in percent: 75/25 normally, 50/50 in an abnormal market."""
-    performance = (policy.assessment_performance_weight if normal_market
-                   else policy.assessment_performance_weight_abnormal)
+    performance = (
+        policy.assessment_performance_weight
+        if normal_market
+        else policy.assessment_performance_weight_abnormal
+    )
     return performance, Decimal(100) - performance
 
 
 def total(scores: dict[str, Decimal], performance_weight: Decimal) -> Decimal:
     """The mean of the five indicators weighted with behaviour, rounded half up to the cent."""
     performance = sum((scores[name] for name in INDICATORS), Decimal(0)) / len(INDICATORS)
-    weighted = (performance * performance_weight
-                + scores[BEHAVIOUR] * (Decimal(100) - performance_weight)) / Decimal(100)
+    weighted = (
+        performance * performance_weight + scores[BEHAVIOUR] * (Decimal(100) - performance_weight)
+    ) / Decimal(100)
     return weighted.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -183,8 +204,9 @@ class MarketDeclaration(BookAggregate):
         return declaration_id(year, branch)
 
     @classmethod
-    def declare(cls, *, year: int, branch: str, reason: str, by: str,
-                on: date) -> MarketDeclaration:
+    def declare(
+        cls, *, year: int, branch: str, reason: str, by: str, on: date
+    ) -> MarketDeclaration:
         if not isinstance(year, int) or not 1900 < year < 3000:
             raise InvalidValueError(f"a declaration's year must be a year, not {year!r}")
         if not isinstance(branch, str) or not branch.strip():
@@ -201,11 +223,13 @@ class MarketDeclaration(BookAggregate):
     def approve(self, *, by: Actor, on: date) -> None:
         """✋ Another person with a manager's role approves the declaration."""
         if self.approved:
-            raise InvalidTransitionError(f"the {self.year} declaration for {self.branch} is "
-                                         "already approved")
+            raise InvalidTransitionError(
+                f"the {self.year} declaration for {self.branch} is already approved"
+            )
         _require_approver(by, f"the {self.year} market declaration for {self.branch}")
-        require_four_eyes(self.declared_by, by.id,
-                          f"the {self.year} market declaration for {self.branch}")
+        require_four_eyes(
+            self.declared_by, by.id, f"the {self.year} market declaration for {self.branch}"
+        )
         self._approved(by.id, on)
 
     @event("Approved")
@@ -223,8 +247,9 @@ class ManagerAssessment(BookAggregate):
         return assessment_id(manager, Period.parse(period))
 
     @classmethod
-    def open(cls, *, manager: str, period: str, branch: str, by: str,
-             on: date) -> ManagerAssessment:
+    def open(
+        cls, *, manager: str, period: str, branch: str, by: str, on: date
+    ) -> ManagerAssessment:
         if not isinstance(manager, str) or not manager.strip():
             raise InvalidValueError("an assessment names its manager")
         return cls(manager.strip(), Period.parse(period).text, branch, by, on)
@@ -245,33 +270,50 @@ class ManagerAssessment(BookAggregate):
 
     # -- scores ---------------------------------------------------------------------------
 
-    def propose(self, indicator: str, value: Decimal | int | str, *, basis: str, by: str,
-                on: date) -> None:
+    def propose(
+        self, indicator: str, value: Decimal | int | str, *, basis: str, by: str, on: date
+    ) -> None:
         """A score proposed from the log's figures; it counts once a person confirms it."""
         self._require_open()
-        self._scored(_indicator(indicator), score(value, indicator), "proposed",
-                     _words(basis, "a proposal says what it was computed from"), by, on)
+        self._scored(
+            _indicator(indicator),
+            score(value, indicator),
+            "proposed",
+            _words(basis, "a proposal says what it was computed from"),
+            by,
+            on,
+        )
 
     def confirm(self, indicator: str, *, by: str, on: date) -> None:
         self._require_open()
         proposed = self.scores.get(_indicator(indicator))
         if proposed is None or proposed.source != "proposed":
-            raise AssessmentError(f"{indicator} has no proposed score to confirm for "
-                                  f"{self.manager}'s {self.period} assessment; set it with a "
-                                  "reason")
+            raise AssessmentError(
+                f"{indicator} has no proposed score to confirm for "
+                f"{self.manager}'s {self.period} assessment; set it with a "
+                "reason"
+            )
         self._scored(indicator, proposed.value, "confirmed", proposed.basis, by, on)
 
-    def override(self, indicator: str, value: Decimal | int | str, *, reason: str, by: str,
-                 on: date) -> None:
+    def override(
+        self, indicator: str, value: Decimal | int | str, *, reason: str, by: str, on: date
+    ) -> None:
         """A person sets the score (where the log holds no figures, or to correct a proposal)."""
         self._require_open()
         name = indicator if indicator == BEHAVIOUR else _indicator(indicator)
-        self._scored(name, score(value, name), "overridden",
-                     _words(reason, f"setting the {name} score needs a reason"), by, on)
+        self._scored(
+            name,
+            score(value, name),
+            "overridden",
+            _words(reason, f"setting the {name} score needs a reason"),
+            by,
+            on,
+        )
 
     @event("Scored")
-    def _scored(self, indicator: str, value: Decimal, source: str, basis: str, by: str,
-                on: date) -> None:
+    def _scored(
+        self, indicator: str, value: Decimal, source: str, basis: str, by: str, on: date
+    ) -> None:
         self.scores[indicator] = Score(value, source, basis, by)
 
     # -- submission and approval ----------------------------------------------------------
@@ -279,27 +321,33 @@ class ManagerAssessment(BookAggregate):
     def submit(self, *, normal_market: bool, policy: PolicySettings, by: str, on: date) -> None:
         """Every indicator and behaviour scored by a person; the weights the market calls for."""
         self._require_open()
-        missing = [n for n in (*INDICATORS, BEHAVIOUR)
-                   if n not in self.scores or not self.scores[n].counts]
+        missing = [
+            n for n in (*INDICATORS, BEHAVIOUR) if n not in self.scores or not self.scores[n].counts
+        ]
         if missing:
-            raise AssessmentError(f"{self.manager}'s {self.period} assessment still needs a "
-                                  f"confirmed or set score for: {', '.join(missing)}")
+            raise AssessmentError(
+                f"{self.manager}'s {self.period} assessment still needs a "
+                f"confirmed or set score for: {', '.join(missing)}"
+            )
         performance, _ = weights(policy, normal_market)
         result = total({n: s.value for n, s in self.scores.items()}, performance)
         move = grade_move(result, policy) if self.annual else "none"
         self._submitted(performance, result, move, by, on)
 
     @event("Submitted")
-    def _submitted(self, performance_weight: Decimal, total: Decimal, move: str, by: str,
-                   on: date) -> None:
+    def _submitted(
+        self, performance_weight: Decimal, total: Decimal, move: str, by: str, on: date
+    ) -> None:
         self.status, self.submitted_by = "submitted", by
         self.performance_weight, self.total, self.move = performance_weight, total, move
 
     def approve(self, *, by: Actor, on: date) -> None:
         """✋ Another person with a manager's role approves the scores and the total."""
         if self.status != "submitted" or self.submitted_by is None:
-            raise InvalidTransitionError(f"{self.manager}'s {self.period} assessment is "
-                                         f"{self.status}; only a submitted one is approved")
+            raise InvalidTransitionError(
+                f"{self.manager}'s {self.period} assessment is "
+                f"{self.status}; only a submitted one is approved"
+            )
         what = f"{self.manager}'s {self.period} assessment"
         _require_approver(by, what)
         require_four_eyes(self.submitted_by, by.id, what)
@@ -311,14 +359,18 @@ class ManagerAssessment(BookAggregate):
 
     def _require_open(self) -> None:
         if self.status != "open":
-            raise AssessmentError(f"{self.manager}'s {self.period} assessment is {self.status}; "
-                                  "its scores can no longer change")
+            raise AssessmentError(
+                f"{self.manager}'s {self.period} assessment is {self.status}; "
+                "its scores can no longer change"
+            )
 
 
 def _indicator(name: str) -> str:
     if name not in INDICATORS:
-        raise InvalidValueError(f"indicator {name!r} is not one of: {', '.join(INDICATORS)} "
-                                f"(or {BEHAVIOUR!r}, set by a person)")
+        raise InvalidValueError(
+            f"indicator {name!r} is not one of: {', '.join(INDICATORS)} "
+            f"(or {BEHAVIOUR!r}, set by a person)"
+        )
     return name
 
 
@@ -330,5 +382,7 @@ def _words(text: str, missing: str) -> str:
 
 def _require_approver(by: Actor, what: str) -> None:
     if not by.roles & APPROVER_ROLES:
-        raise RoleRequiredError(f"{by.id} holds neither the manager nor the general_manager "
-                                f"role; one of them approves {what}")
+        raise RoleRequiredError(
+            f"{by.id} holds neither the manager nor the general_manager "
+            f"role; one of them approves {what}"
+        )

@@ -47,9 +47,18 @@ class Campaign(BookAggregate):
         return campaign_id(number)
 
     @classmethod
-    def launch(cls, *, number: str, kind: str, title: str, tiers: Sequence[str],
-               covered: Sequence[tuple[UUID, str, str]], follow_up_days: int, by: str,
-               on: date) -> Campaign:
+    def launch(
+        cls,
+        *,
+        number: str,
+        kind: str,
+        title: str,
+        tiers: Sequence[str],
+        covered: Sequence[tuple[UUID, str, str]],
+        follow_up_days: int,
+        by: str,
+        on: date,
+    ) -> Campaign:
         """Start a campaign on `on` for the customers `covered` (id, number, manager), each to
         be contacted within `follow_up_days` (policy)."""
         if not isinstance(number, str) or not _NUMBER.fullmatch(number):
@@ -62,14 +71,29 @@ class Campaign(BookAggregate):
         if not isinstance(title, str) or not title.strip():
             raise InvalidValueError("a campaign needs a title")
         due = on + timedelta(days=follow_up_days)
-        return cls(number, kind, title.strip(), check_tiers(tiers),
-                   [(customer, number, manager) for customer, number, manager in covered],
-                   due, by, on)
+        return cls(
+            number,
+            kind,
+            title.strip(),
+            check_tiers(tiers),
+            [(customer, number, manager) for customer, number, manager in covered],
+            due,
+            by,
+            on,
+        )
 
     @event("Launched")
-    def __init__(self, number: str, kind: str, title: str, tiers: list[str],
-                 covered: list[tuple[UUID, str, str]], follow_up_by: date, by: str,
-                 on: date) -> None:
+    def __init__(
+        self,
+        number: str,
+        kind: str,
+        title: str,
+        tiers: list[str],
+        covered: list[tuple[UUID, str, str]],
+        follow_up_by: date,
+        by: str,
+        on: date,
+    ) -> None:
         self.number, self.kind, self.title, self.tiers = number, kind, title, tiers
         self.covered, self.follow_up_by = covered, follow_up_by
         self.started = on

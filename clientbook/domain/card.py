@@ -128,8 +128,17 @@ class CardAccount(BookAggregate):
         return card_account_id(number)
 
     @classmethod
-    def apply_for(cls, *, number: str, customer_id: UUID, applicant: Applicant, score: int,
-                  policy: PolicySettings, by: str, on: date) -> CardAccount:
+    def apply_for(
+        cls,
+        *,
+        number: str,
+        customer_id: UUID,
+        applicant: Applicant,
+        score: int,
+        policy: PolicySettings,
+        by: str,
+        on: date,
+    ) -> CardAccount:
         """Record an application and its decision: grades 4–5 always go to a person."""
         grade = grade_for(score)
         if applicant.age < policy.card_minimum_age:
@@ -138,12 +147,31 @@ class CardAccount(BookAggregate):
             decision, limit = "referred", None
         else:
             decision, limit = "approved", suggested_limit(applicant, grade)
-        return cls(number=number, customer_id=customer_id, applicant=applicant, score=score,
-                   grade=grade, decision=decision, limit=limit, by=by, on=on)
+        return cls(
+            number=number,
+            customer_id=customer_id,
+            applicant=applicant,
+            score=score,
+            grade=grade,
+            decision=decision,
+            limit=limit,
+            by=by,
+            on=on,
+        )
 
     @event("Applied")
-    def __init__(self, number: str, customer_id: UUID, applicant: Applicant, score: int,
-                 grade: int, decision: str, limit: Money | None, by: str, on: date) -> None:
+    def __init__(
+        self,
+        number: str,
+        customer_id: UUID,
+        applicant: Applicant,
+        score: int,
+        grade: int,
+        decision: str,
+        limit: Money | None,
+        by: str,
+        on: date,
+    ) -> None:
         self.number, self.customer_id, self.applicant = number, customer_id, applicant
         self.score, self.grade, self.applied_by = score, grade, by
         self.status = decision  # approved, declined or referred
@@ -196,38 +224,80 @@ class CardAccount(BookAggregate):
 
     # -- decision, issue, activation ------------------------------------------------------
 
-    def decide(self, *, approve: bool, limit: Money | None, reason: str, by: Actor, on: date,
-               policy: PolicySettings | None = None) -> None:
+    def decide(
+        self,
+        *,
+        approve: bool,
+        limit: Money | None,
+        reason: str,
+        by: Actor,
+        on: date,
+        policy: PolicySettings | None = None,
+    ) -> None:
         """✋ A person decides a referred application; not the one who took it, and a limit
         within the approver's authority (under the default settings if none are given)."""
         if self.status != "referred":
-            raise InvalidTransitionError(f"card application {self.number} is {self.status}, not referred")
+            raise InvalidTransitionError(
+                f"card application {self.number} is {self.status}, not referred"
+            )
         require_four_eyes(self.applied_by, by.id, f"card application {self.number}")
         if approve and (limit is None or limit.amount <= 0):
             raise InvalidAmountError("an approval needs a limit above zero")
         if approve and limit is not None:
-            by.require_authority(limit, policy or PolicySettings(), f"the limit of card {self.number}")
-        self._decided("approved" if approve else "declined", limit if approve else None,
-                      _reason(reason, "a referral decision"), by.id, on)
+            by.require_authority(
+                limit, policy or PolicySettings(), f"the limit of card {self.number}"
+            )
+        self._decided(
+            "approved" if approve else "declined",
+            limit if approve else None,
+            _reason(reason, "a referral decision"),
+            by.id,
+            on,
+        )
 
     @event("Decided")
     def _decided(self, decision: str, limit: Money | None, reason: str, by: str, on: date) -> None:
         self.status, self.approved_limit = decision, limit
 
-    def issue(self, *, token: str, last4: str, apr: Decimal, annual_fee: Money, expiry: date,
-              by: str, on: date) -> None:
+    def issue(
+        self,
+        *,
+        token: str,
+        last4: str,
+        apr: Decimal,
+        annual_fee: Money,
+        expiry: date,
+        by: str,
+        on: date,
+    ) -> None:
         """Issue the card: identified by a token and the last four digits, never the full number."""
         if self.status != "approved":
-            raise InvalidTransitionError(f"card account {self.number} is {self.status}; only an approved one is issued")
+            raise InvalidTransitionError(
+                f"card account {self.number} is {self.status}; only an approved one is issued"
+            )
         check_card_reference(token, last4)
         if apr < 0 or expiry <= on:
-            raise InvalidValueError("the APR cannot be negative and the expiry must be after the issue date")
+            raise InvalidValueError(
+                "the APR cannot be negative and the expiry must be after the issue date"
+            )
         assert self.approved_limit is not None
-        self._issued(token, last4, self.approved_limit, apr, annual_fee, expiry, add_months(on, 1), by, on)
+        self._issued(
+            token, last4, self.approved_limit, apr, annual_fee, expiry, add_months(on, 1), by, on
+        )
 
     @event("Issued")
-    def _issued(self, token: str, last4: str, limit: Money, apr: Decimal, annual_fee: Money,
-                expiry: date, next_statement: date, by: str, on: date) -> None:
+    def _issued(
+        self,
+        token: str,
+        last4: str,
+        limit: Money,
+        apr: Decimal,
+        annual_fee: Money,
+        expiry: date,
+        next_statement: date,
+        by: str,
+        on: date,
+    ) -> None:
         self.status, self.token, self.last4 = "issued", token, last4
         self.limit, self.apr, self.annual_fee, self.expiry = limit, apr, annual_fee, expiry
         self.aprs = [(on, apr)]
@@ -236,7 +306,9 @@ class CardAccount(BookAggregate):
 
     def activate(self, *, by: str, on: date) -> None:
         if self.status != "issued":
-            raise InvalidTransitionError(f"card account {self.number} is {self.status}; only an issued card is activated")
+            raise InvalidTransitionError(
+                f"card account {self.number} is {self.status}; only an issued card is activated"
+            )
         self._activated(by, on)
         if not self.annual_fee.is_zero:
             self._charged("fees", "annual", self.annual_fee, by, on)
@@ -247,8 +319,9 @@ class CardAccount(BookAggregate):
 
     # -- use ------------------------------------------------------------------------------
 
-    def authorise(self, *, kind: str, amount: Money, merchant: str, policy: PolicySettings,
-                  by: str, on: date) -> bool:
+    def authorise(
+        self, *, kind: str, amount: Money, merchant: str, policy: PolicySettings, by: str, on: date
+    ) -> bool:
         """Approve a purchase or cash advance within the available credit, or record the decline."""
         if kind not in ("purchase", "cash_advance"):
             raise InvalidValueError(f"authorisation kind {kind!r} is not purchase or cash_advance")
@@ -265,7 +338,9 @@ class CardAccount(BookAggregate):
         return True
 
     def cash_advance_fee(self, amount: Money, policy: PolicySettings) -> Money:
-        fee = (amount.amount * policy.card_cash_advance_fee_percent / 100).quantize(CENT, ROUND_HALF_UP)
+        fee = (amount.amount * policy.card_cash_advance_fee_percent / 100).quantize(
+            CENT, ROUND_HALF_UP
+        )
         return Money(max(fee, policy.card_cash_advance_fee_minimum), amount.currency)
 
     def _decline_reason(self, needed: Money) -> str | None:
@@ -284,7 +359,9 @@ class CardAccount(BookAggregate):
         self.dormancy = "none"
 
     @event("AuthorisationDeclined")
-    def _declined(self, kind: str, amount: Money, merchant: str, reason: str, by: str, on: date) -> None:
+    def _declined(
+        self, kind: str, amount: Money, merchant: str, reason: str, by: str, on: date
+    ) -> None:
         pass  # recorded for the audit trail and the customer's statement; no balance changes
 
     @event("Charged")
@@ -305,9 +382,13 @@ class CardAccount(BookAggregate):
         """A payment: fees, then interest, then principal, each oldest first."""
         _positive(amount, "a payment")
         if self.status == "written_off":
-            raise InvalidTransitionError(f"card account {self.number} is written off; record a recovery instead")
+            raise InvalidTransitionError(
+                f"card account {self.number} is written off; record a recovery instead"
+            )
         if amount > self.balance:
-            raise OverRepaymentError(f"card account {self.number} owes {self.balance}; cannot pay {amount}")
+            raise OverRepaymentError(
+                f"card account {self.number} owes {self.balance}; cannot pay {amount}"
+            )
         self._paid(amount, by, on)
 
     @event("Paid")
@@ -349,13 +430,19 @@ class CardAccount(BookAggregate):
     def close_statement(self, *, policy: PolicySettings, by: str, on: date) -> None:
         """Close the cycle: interest on an unpaid previous balance, over-limit fee, then the
         statement balance, its minimum payment and its due date."""
-        if self.next_statement is None or on < self.next_statement or self.status in ("written_off", "closed"):
+        if (
+            self.next_statement is None
+            or on < self.next_statement
+            or self.status in ("written_off", "closed")
+        ):
             raise InvalidTransitionError(f"card account {self.number} has no statement due on {on}")
         interest = self.interest_due(on)
         if interest is not None:
             self._charged("interest", "interest", interest, by, on)
         if self.balance > self.limit:
-            self._charged("fees", "over_limit", Money(policy.card_over_limit_fee, self.limit.currency), by, on)
+            self._charged(
+                "fees", "over_limit", Money(policy.card_over_limit_fee, self.limit.currency), by, on
+            )
         balance = self.balance
         still_due = sum((m[1].amount for m in self.unpaid_minimums), Decimal(0))  # type: ignore[attr-defined]
         headroom = Money(max(Decimal(0), balance.amount - still_due), balance.currency)
@@ -376,17 +463,24 @@ class CardAccount(BookAggregate):
     def apr_on(self, on: date) -> Decimal:
         """The APR in force on a date: the one with the latest effective date not after it (of
         two effective the same day, the later repricing); a decrease counts as an increase does."""
-        in_force = [apr for effective, apr in sorted(self.aprs, key=lambda a: a[0]) if effective <= on]
+        in_force = [
+            apr for effective, apr in sorted(self.aprs, key=lambda a: a[0]) if effective <= on
+        ]
         return in_force[-1] if in_force else self.apr
 
     def minimum_payment(self, balance: Money, policy: PolicySettings) -> Money:
         """The greater of the percentage and the floor, or the whole balance if smaller."""
-        share = (balance.amount * policy.card_minimum_payment_percent / 100).quantize(CENT, ROUND_HALF_UP)
-        return Money(min(balance.amount, max(share, policy.card_minimum_payment_floor)), balance.currency)
+        share = (balance.amount * policy.card_minimum_payment_percent / 100).quantize(
+            CENT, ROUND_HALF_UP
+        )
+        return Money(
+            min(balance.amount, max(share, policy.card_minimum_payment_floor)), balance.currency
+        )
 
     @event("StatementClosed")
-    def _statement_closed(self, balance: Money, minimum: Money, due: date, next_statement: date,
-                          by: str, on: date) -> None:
+    def _statement_closed(
+        self, balance: Money, minimum: Money, due: date, next_statement: date, by: str, on: date
+    ) -> None:
         self.statement = (on, balance, minimum, due)
         self.paid_since_statement = Money.zero(balance.currency)
         self.next_statement = next_statement
@@ -407,14 +501,19 @@ class CardAccount(BookAggregate):
         if moves != (self.bucket, self.stage, self.classification):
             self._delinquency_moved(dpd, *moves, by, on)
             changed = True
-        if dpd >= policy.card_write_off_dpd and self.write_off_proposed_by is None and self.status != "written_off":
+        if (
+            dpd >= policy.card_write_off_dpd
+            and self.write_off_proposed_by is None
+            and self.status != "written_off"
+        ):
             self._write_off_proposed(dpd, self.balance, by, on)
             changed = True
         return changed
 
     @event("DelinquencyMoved")
-    def _delinquency_moved(self, dpd: int, bucket: str, stage: str, classification: str,
-                           by: str, on: date) -> None:
+    def _delinquency_moved(
+        self, dpd: int, bucket: str, stage: str, classification: str, by: str, on: date
+    ) -> None:
         self.bucket, self.stage, self.classification = bucket, stage, classification
 
     @event("WriteOffProposed")
@@ -431,7 +530,9 @@ class CardAccount(BookAggregate):
                 f"card account {self.number} is {self.days_past_due(on)} days past due; it is "
                 f"written off only at {policy.card_write_off_dpd}"
             )
-        require_four_eyes(self.write_off_proposed_by, by.id, f"the write-off of card account {self.number}")
+        require_four_eyes(
+            self.write_off_proposed_by, by.id, f"the write-off of card account {self.number}"
+        )
         by.require_authority(self.balance, policy, f"the write-off of card account {self.number}")
         self._written_off(self.balance, by.id, on)
 
@@ -444,7 +545,9 @@ class CardAccount(BookAggregate):
 
     def recover(self, amount: Money, *, by: str, on: date) -> None:
         if self.status not in ("written_off", "closed") or self.written_off.is_zero:
-            raise InvalidTransitionError(f"card account {self.number} has nothing written off to recover")
+            raise InvalidTransitionError(
+                f"card account {self.number} has nothing written off to recover"
+            )
         if self.recovered + _positive(amount, "a recovery") > self.written_off:
             raise InvalidAmountError(f"recoveries would exceed the {self.written_off} written off")
         self._recovered(amount, by, on)
@@ -460,15 +563,20 @@ class CardAccount(BookAggregate):
     def _promised(self, amount: Money, by_date: date, by: str, on: date) -> None:
         self.promises.append((on, amount, by_date))
 
-    def agree_plan(self, instalments: list[tuple[date, Money]], *, waive_fees: bool, by: str, on: date) -> None:
+    def agree_plan(
+        self, instalments: list[tuple[date, Money]], *, waive_fees: bool, by: str, on: date
+    ) -> None:
         """A repayment plan; the fees may be waived (the waiver is recorded)."""
         if not instalments:
             raise InvalidValueError("a repayment plan needs instalments")
-        self._plan_agreed(sorted(instalments), self.component("fees") if waive_fees else None, by, on)
+        self._plan_agreed(
+            sorted(instalments), self.component("fees") if waive_fees else None, by, on
+        )
 
     @event("RepaymentPlanAgreed")
-    def _plan_agreed(self, instalments: list[tuple[date, Money]], fees_waived: Money | None,
-                     by: str, on: date) -> None:
+    def _plan_agreed(
+        self, instalments: list[tuple[date, Money]], fees_waived: Money | None, by: str, on: date
+    ) -> None:
         self.plans.append((on, tuple(instalments)))
         if fees_waived is not None:
             self.postings["fees"] = []
@@ -483,8 +591,9 @@ class CardAccount(BookAggregate):
             raise InvalidAmountError(f"{limit} is not below the limit of {self.limit}")
         reason = _reason(reason, "a limit change")
         if self.pending_limit is not None:  # said in the log, not dropped silently
-            self._limit_increase_withdrawn(self.pending_limit[0], "superseded by a limit decrease",
-                                           by, on)
+            self._limit_increase_withdrawn(
+                self.pending_limit[0], "superseded by a limit decrease", by, on
+            )
         self._limit_changed(limit, reason, by, on)
 
     @event("LimitIncreaseWithdrawn")
@@ -503,7 +612,9 @@ class CardAccount(BookAggregate):
     def approve_limit_increase(self, *, by: Actor, policy: PolicySettings, on: date) -> None:
         """✋ Another person approves, within authority for the new limit."""
         if self.pending_limit is None:
-            raise InvalidTransitionError(f"card account {self.number} has no limit increase to approve")
+            raise InvalidTransitionError(
+                f"card account {self.number} has no limit increase to approve"
+            )
         limit, proposer = self.pending_limit
         require_four_eyes(proposer, by.id, f"the limit increase of card account {self.number}")
         by.require_authority(limit, policy, f"the new limit of card account {self.number}")
@@ -513,8 +624,17 @@ class CardAccount(BookAggregate):
     def _limit_changed(self, limit: Money, reason: str, by: str, on: date) -> None:
         self.limit, self.pending_limit = limit, None
 
-    def reprice(self, apr: Decimal, *, notified_on: date, effective_on: date, reason: str,
-                policy: PolicySettings, by: str, on: date) -> None:
+    def reprice(
+        self,
+        apr: Decimal,
+        *,
+        notified_on: date,
+        effective_on: date,
+        reason: str,
+        policy: PolicySettings,
+        by: str,
+        on: date,
+    ) -> None:
         """A new APR; an increase takes effect no sooner than the notice period after notice."""
         if apr < 0:
             raise InvalidValueError("an APR cannot be negative")
@@ -526,8 +646,9 @@ class CardAccount(BookAggregate):
         self._repriced(apr, notified_on, effective_on, _reason(reason, "repricing"), by, on)
 
     @event("Repriced")
-    def _repriced(self, apr: Decimal, notified_on: date, effective_on: date, reason: str,
-                  by: str, on: date) -> None:
+    def _repriced(
+        self, apr: Decimal, notified_on: date, effective_on: date, reason: str, by: str, on: date
+    ) -> None:
         self.aprs.append((effective_on, apr))
         self.apr = apr
 
@@ -553,7 +674,9 @@ class CardAccount(BookAggregate):
         """Close of business: no customer use for 6 months is dormant; 18 months at zero, long-term."""
         if self.status != "active" or self.last_use is None:
             return False
-        if self.dormancy == "none" and on >= shift_months(self.last_use, policy.card_dormant_months):
+        if self.dormancy == "none" and on >= shift_months(
+            self.last_use, policy.card_dormant_months
+        ):
             self._dormancy_changed("dormant", by, on)
             return True
         long_term = on >= shift_months(self.last_use, policy.card_long_dormant_months)
@@ -581,7 +704,11 @@ class CardAccount(BookAggregate):
 
     def renew_or_expire(self, *, by: str, on: date) -> bool:
         """At expiry: renewed for three years unless high risk (grade 4–5, delinquent, blocked)."""
-        if self.expiry is None or on < self.expiry or self.status in ("written_off", "closed", "expired"):
+        if (
+            self.expiry is None
+            or on < self.expiry
+            or self.status in ("written_off", "closed", "expired")
+        ):
             return False
         risky = self.grade >= 4 or self.days_past_due(on) > 0 or self.blocked is not None
         if risky:
@@ -603,7 +730,9 @@ class CardAccount(BookAggregate):
         if self.status == "closed":
             raise InvalidTransitionError(f"card account {self.number} is already closed")
         if self.status != "written_off" and not self.balance.is_zero:
-            raise InvalidTransitionError(f"card account {self.number} owes {self.balance}; it closes at zero")
+            raise InvalidTransitionError(
+                f"card account {self.number} owes {self.balance}; it closes at zero"
+            )
         self._closed(_reason(reason, "closing a card account"), by, on)
 
     @event("Closed")
@@ -616,7 +745,9 @@ class CardAccount(BookAggregate):
 
     def _require_open(self, what: str) -> None:
         if self.status in ("declined", "closed", "written_off"):
-            raise InvalidTransitionError(f"card account {self.number} is {self.status}; it cannot be {what}")
+            raise InvalidTransitionError(
+                f"card account {self.number} is {self.status}; it cannot be {what}"
+            )
 
 
 def settle_minimums(minimums: list[list[object]], amount: Decimal) -> list[list[object]]:
@@ -635,4 +766,6 @@ def check_card_reference(token: str, last4: str) -> None:
     if not re.fullmatch(r"\d{4}", last4 or ""):
         raise CardNumberError(f"the last four digits must be four digits, not {last4!r}")
     if not token or _PAN.search(re.sub(r"[\s-]", "", token)):
-        raise CardNumberError("a token must not contain a card number; give the issuer's token instead")
+        raise CardNumberError(
+            "a token must not contain a card number; give the issuer's token instead"
+        )

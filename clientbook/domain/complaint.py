@@ -335,7 +335,9 @@ class Complaint(BookAggregate):
     def _resolution_approved(self, amount: Money | None, by: str, on: date) -> None:
         self.step = "resolution_approved"
         if amount is not None:  # payments are made against everything approved, reopens too
-            self.approved_amount = amount if self.approved_amount is None else self.approved_amount + amount
+            self.approved_amount = (
+                amount if self.approved_amount is None else self.approved_amount + amount
+            )
 
     def pay(self, amount: Money, *, by: str, on: date) -> None:
         """Record a payment of the approved compensation, refund or discount."""
@@ -373,7 +375,11 @@ class Complaint(BookAggregate):
     def follow_up(self, *, satisfaction: int, note: str, by: str, on: date) -> None:
         """A return visit: the customer's satisfaction with the handling, 1 to 5."""
         self._require("replied", "followed up")
-        if isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
+        if (
+            isinstance(satisfaction, bool)
+            or not isinstance(satisfaction, int)
+            or not 1 <= satisfaction <= 5
+        ):
             raise InvalidValueError(
                 f"satisfaction {satisfaction!r} is not a whole number from 1 to 5"
             )

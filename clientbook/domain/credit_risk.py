@@ -163,8 +163,9 @@ def freeze_members(
     if group.cross_default is None:
         return []
     unique = {line.id: line for line in lines}
-    return [line for line in unique.values() if line.freeze_for_group(group_id=group.id, by=by,
-                                                                     on=on)]
+    return [
+        line for line in unique.values() if line.freeze_for_group(group_id=group.id, by=by, on=on)
+    ]
 
 
 def release_members(

@@ -38,8 +38,13 @@ CONTACT_DETAILS = ("phone", "email", "address")
 CONSENT_KINDS = (*CONTACT_DETAILS, "marketing")
 CONSENT_CHANNELS = ("in_person", "phone", "online", "written", "app")
 """How the customer gave (or withdrew) a consent."""
-CONSENT_FOR_CONTACT = {"call": "phone", "message": "phone", "video": "phone", "email": "email",
-                       "visit": "address"}
+CONSENT_FOR_CONTACT = {
+    "call": "phone",
+    "message": "phone",
+    "video": "phone",
+    "email": "email",
+    "visit": "address",
+}
 """The consent a contact by each channel uses: withdrawn, it refuses such contacts (a contact at
 the counter uses none)."""
 CONTACT_STEPS = {1: "first visit", 2: "named", 3: "contact details"}
@@ -339,8 +344,9 @@ class Customer(BookAggregate):
 
     # -- customer value -------------------------------------------------------------------
 
-    def report_contribution(self, *, source: str, period_from: date, period_to: date,
-                            amount: Money, by: str, on: date) -> None:
+    def report_contribution(
+        self, *, source: str, period_from: date, period_to: date, amount: Money, by: str, on: date
+    ) -> None:
         """Record what the customer brought in from outside clientbook (deposits, other
         products) over a period, as the embedding bank's `source` reports it. A closed
         customer's past periods are still reported."""
@@ -359,8 +365,9 @@ class Customer(BookAggregate):
         self._contribution_reported(source, period_from, period_to, amount, by, on)
 
     @event("ContributionReported")
-    def _contribution_reported(self, source: str, period_from: date, period_to: date,
-                               amount: Money, by: str, on: date) -> None:
+    def _contribution_reported(
+        self, source: str, period_from: date, period_to: date, amount: Money, by: str, on: date
+    ) -> None:
         pass  # counted by the contribution report; the customer's own state is unchanged
 
     # -- consent (essay 5's three steps) --------------------------------------------------
@@ -373,8 +380,7 @@ class Customer(BookAggregate):
         if kind in self.consents:
             given, since = self.consents[kind]
             raise InvalidValueError(
-                f"customer {self.number}'s {kind} consent already stands (given {since} by "
-                f"{given})"
+                f"customer {self.number}'s {kind} consent already stands (given {since} by {given})"
             )
         self._consent_given(kind, channel, by, on)
 
@@ -479,8 +485,9 @@ class Customer(BookAggregate):
         due = self.lapse_due(grace_days, tier_cycle_days)
         return not self.lapsed and due is not None and on >= due
 
-    def mark_lapsed(self, *, grace_days: int, by: str, on: date,
-                    tier_cycle_days: int | None = None) -> None:
+    def mark_lapsed(
+        self, *, grace_days: int, by: str, on: date, tier_cycle_days: int | None = None
+    ) -> None:
         """Mark the customer lapsed: not seen for the usual cycle plus the grace days."""
         if not self.is_lapsing(on, grace_days, tier_cycle_days):
             cycle = self.visit_cycle_days or tier_cycle_days

@@ -28,11 +28,27 @@ from clientbook.domain.group import Link
 from clientbook.domain.money import MAX_AMOUNT, Money
 from clientbook.domain.text import NAME_MAX, PROSE_MAX, SHORT_MAX, shown, check_text
 
-PROSE = frozenset({
-    "reason", "request", "cause", "course_of_events", "responsible_party", "conclusion",
-    "countermeasures", "prevention", "opinion", "reply", "text", "note", "outcome", "detail",
-    "findings", "address", "evidence",
-})
+PROSE = frozenset(
+    {
+        "reason",
+        "request",
+        "cause",
+        "course_of_events",
+        "responsible_party",
+        "conclusion",
+        "countermeasures",
+        "prevention",
+        "opinion",
+        "reply",
+        "text",
+        "note",
+        "outcome",
+        "detail",
+        "findings",
+        "address",
+        "evidence",
+    }
+)
 """Text a person writes: line breaks allowed, up to PROSE_MAX characters."""
 NAMES = frozenset({"name", "merchant"})
 """Names of people, organisations and merchants: up to NAME_MAX characters."""
@@ -59,12 +75,15 @@ Check = Callable[[str, Any], object]
 _IDENTITY_SHAPE = re.compile(r"[0-9]{15}|[0-9]{17}[0-9Xx]")
 
 
-def checked_arguments(command: str, func: Callable[..., Any]) -> Callable[[Mapping[str, Any]], None]:
+def checked_arguments(
+    command: str, func: Callable[..., Any]
+) -> Callable[[Mapping[str, Any]], None]:
     """The check of a command's arguments (by name), built once from its type hints."""
     hints = typing.get_type_hints(func)
     formed = FORM_RULES.get(command, frozenset())
     checks = {
-        name: _check_for(name, hint, formed) for name, hint in hints.items()
+        name: _check_for(name, hint, formed)
+        for name, hint in hints.items()
         if name not in ("return", *OWN_RULES)
     }
 
@@ -182,16 +201,18 @@ def _int(name: str, value: Any) -> None:
         _refuse(name, "a whole number", value)
     low, high = INT_RANGES.get(name, INT_DEFAULT)
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low:,} and {high:,}; got {value:,}",
-                           parameter=name)
+        raise InvalidInput(
+            f"{name} must be between {low:,} and {high:,}; got {value:,}", parameter=name
+        )
 
 
 def _decimal(name: str, value: Any) -> None:
     if not isinstance(value, Decimal):
         _refuse(name, "a Decimal such as Decimal('4.35') (never a float)", value)
     if not value.is_finite() or abs(value) > DECIMAL_MAX:
-        raise InvalidInput(f"{name} must be a finite number within ±{DECIMAL_MAX:,}; got {value}",
-                           parameter=name)
+        raise InvalidInput(
+            f"{name} must be a finite number within ±{DECIMAL_MAX:,}; got {value}", parameter=name
+        )
 
 
 def _money(name: str, value: Any) -> None:
@@ -212,8 +233,12 @@ def _link(name: str, value: Any) -> None:
     check_text(value.evidence, f"{name}.evidence", maximum=PROSE_MAX, prose=True)
     if value.percent is not None:
         _decimal(f"{name}.percent", value.percent)
-    for flag in ("largest_shareholder", "board_majority", "control_in_fact",
-                 "large_non_trade_receivables"):
+    for flag in (
+        "largest_shareholder",
+        "board_majority",
+        "control_in_fact",
+        "large_non_trade_receivables",
+    ):
         _bool(f"{name}.{flag}", getattr(value, flag))
 
 
@@ -221,8 +246,9 @@ def _sequence(item: Check, name: str, value: Any) -> None:
     if not isinstance(value, (list, tuple)):
         _refuse(name, "a list", value)
     if len(value) > SEQUENCE_MAX:
-        raise InvalidInput(f"{name} has {len(value):,} items; at most {SEQUENCE_MAX:,}",
-                           parameter=name)
+        raise InvalidInput(
+            f"{name} has {len(value):,} items; at most {SEQUENCE_MAX:,}", parameter=name
+        )
     for element in value:
         item(name, element)
 
@@ -237,14 +263,20 @@ def _pair(items: list[Check], name: str, value: Any) -> None:
 def _instance_of(cls: Any) -> Check:
     if not isinstance(cls, type):
         return _anything
-    return lambda name, value: None if isinstance(value, cls) else _refuse(
-        name, f"a {cls.__name__}", value
+    return lambda name, value: (
+        None if isinstance(value, cls) else _refuse(name, f"a {cls.__name__}", value)
     )
 
 
 _BY_TYPE: dict[Any, Check] = {
-    date: _date, Actor: _actor, UUID: _uuid, bool: _bool, int: _int, Decimal: _decimal,
-    Money: _money, Link: _link,
+    date: _date,
+    Actor: _actor,
+    UUID: _uuid,
+    bool: _bool,
+    int: _int,
+    Decimal: _decimal,
+    Money: _money,
+    Link: _link,
 }
 
 __all__ = ["checked", "checked_arguments", "PROSE", "NAMES", "SHORT_MAX", "NAME_MAX", "PROSE_MAX"]

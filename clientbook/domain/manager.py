@@ -55,16 +55,38 @@ class RelationshipManager(BookAggregate):
         return manager_id(manager)
 
     @classmethod
-    def register(cls, *, manager: str, name: str, grade: str, branch: str,
-                 certificate: str | None = None, by: str, on: date) -> RelationshipManager:
-        return cls(_text(manager, "an id, such as m-001"), _text(name, "a name"),
-                   check_grade(grade), _text(branch, "a branch"),
-                   None if certificate is None else _text(certificate, "a certificate number"),
-                   by, on)
+    def register(
+        cls,
+        *,
+        manager: str,
+        name: str,
+        grade: str,
+        branch: str,
+        certificate: str | None = None,
+        by: str,
+        on: date,
+    ) -> RelationshipManager:
+        return cls(
+            _text(manager, "an id, such as m-001"),
+            _text(name, "a name"),
+            check_grade(grade),
+            _text(branch, "a branch"),
+            None if certificate is None else _text(certificate, "a certificate number"),
+            by,
+            on,
+        )
 
     @event("Registered")
-    def __init__(self, manager: str, name: str, grade: str, branch: str,
-                 certificate: str | None, by: str, on: date) -> None:
+    def __init__(
+        self,
+        manager: str,
+        name: str,
+        grade: str,
+        branch: str,
+        certificate: str | None,
+        by: str,
+        on: date,
+    ) -> None:
         self.manager, self.name, self.grade, self.branch = manager, name, grade, branch
         self.certificate = certificate
         self.left_on: date | None = None
@@ -81,12 +103,15 @@ class RelationshipManager(BookAggregate):
     def require_can_take_customers(self) -> None:
         """Customers go only to a manager who serves and holds the pre-job training certificate."""
         if not self.active:
-            raise ManagerUnavailableError(f"manager {self.manager} left on {self.left_on}; "
-                                          "give the customer to a serving manager")
+            raise ManagerUnavailableError(
+                f"manager {self.manager} left on {self.left_on}; "
+                "give the customer to a serving manager"
+            )
         if self.certificate is None:
             raise ManagerUnavailableError(
                 f"manager {self.manager} has no pre-job training certificate yet; record it "
-                "before giving them customers")
+                "before giving them customers"
+            )
 
     def certify(self, certificate: str, *, by: str, on: date) -> None:
         self.require_serving("be certified")
@@ -119,28 +144,33 @@ class RelationshipManager(BookAggregate):
     def _left(self, reason: str, by: str, on: date) -> None:
         self.left_on = on
 
-    def apply_assessment(self, *, year: int, move: str, assessment: UUID, by: str,
-                         on: date) -> None:
+    def apply_assessment(
+        self, *, year: int, move: str, assessment: UUID, by: str, on: date
+    ) -> None:
         """The grade after an approved annual assessment: at most one step a year."""
         self.require_serving("be assessed")
         if move not in MOVES:
             raise InvalidValueError(f"a grade move is one of: {', '.join(MOVES)}")
         if year in self.moves:
-            raise GradeMoveError(f"manager {self.manager}'s grade was already settled for {year} "
-                                 f"({self.moves[year]}); a grade moves at most once a year")
+            raise GradeMoveError(
+                f"manager {self.manager}'s grade was already settled for {year} "
+                f"({self.moves[year]}); a grade moves at most once a year"
+            )
         step = GRADES.index(self.grade) + MOVES[move]
         if not 0 <= step < len(GRADES):
             move, step = "none", GRADES.index(self.grade)  # already at the top or the bottom
         self._grade_settled(year, move, GRADES[step], assessment, by, on)
 
     @event("GradeSettled")
-    def _grade_settled(self, year: int, move: str, grade: str, assessment: UUID, by: str,
-                       on: date) -> None:
+    def _grade_settled(
+        self, year: int, move: str, grade: str, assessment: UUID, by: str, on: date
+    ) -> None:
         self.moves[year] = move
         self.grade = grade
 
     def require_serving(self, what: str) -> None:
         """Refuse what a manager who left can no longer do (be certified, moved, assessed)."""
         if not self.active:
-            raise InvalidTransitionError(f"manager {self.manager} left on {self.left_on}; "
-                                         f"they cannot {what}")
+            raise InvalidTransitionError(
+                f"manager {self.manager} left on {self.left_on}; they cannot {what}"
+            )

@@ -34,7 +34,9 @@ def to_amount(value: AmountLike) -> Decimal:
     if not amount.is_finite():
         raise InvalidAmountError(f"amount {value!r} is not a finite number")
     if abs(amount) > MAX_AMOUNT:
-        raise InvalidAmountError(f"amount {value} is beyond the largest amount kept, {MAX_AMOUNT:,}")
+        raise InvalidAmountError(
+            f"amount {value} is beyond the largest amount kept, {MAX_AMOUNT:,}"
+        )
     quantised = amount.quantize(CENT)
     if quantised != amount:
         raise InvalidAmountError(

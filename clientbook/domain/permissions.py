@@ -13,8 +13,17 @@ from collections.abc import Iterable, Mapping
 from clientbook.domain.errors import PolicyError, RoleRequiredError
 
 PREFIX = "permission:"
-STAFF = frozenset({"officer", "supervisor", "manager", "general_manager", "administration",
-                   "credit_officer", "relationship_manager"})
+STAFF = frozenset(
+    {
+        "officer",
+        "supervisor",
+        "manager",
+        "general_manager",
+        "administration",
+        "credit_officer",
+        "relationship_manager",
+    }
+)
 SENIOR = frozenset({"supervisor", "manager", "general_manager"})
 CREDIT = frozenset({"credit_officer"}) | SENIOR
 POLICY_ADMINISTRATION = frozenset({"administration", "general_manager"})
@@ -57,8 +66,9 @@ def parse_roles(name: str, value: str, known: Iterable[str]) -> frozenset[str]:
     return roles
 
 
-def require_permission(command: str, roles: frozenset[str], actor_id: str,
-                       table: Mapping[str, frozenset[str]]) -> None:
+def require_permission(
+    command: str, roles: frozenset[str], actor_id: str, table: Mapping[str, frozenset[str]]
+) -> None:
     """Refuse a command to an actor holding none of the roles the table allows for it."""
     allowed = table.get(command, default_roles(command))
     if not roles & allowed:

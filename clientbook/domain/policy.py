@@ -133,7 +133,9 @@ class PolicySettings:
     card_visit_dpd: int = setting(60, _days, "DPD from which collection escalates to visits")
     card_legal_dpd: int = setting(120, _days, "DPD from which collection escalates to legal")
     card_write_off_dpd: int = setting(180, _days, "DPD at which a card account is written off")
-    card_late_fee: Decimal = setting(Decimal("50.00"), to_amount, "fee when a minimum payment is late")
+    card_late_fee: Decimal = setting(
+        Decimal("50.00"), to_amount, "fee when a minimum payment is late"
+    )
     card_over_limit_fee: Decimal = setting(
         Decimal("50.00"), to_amount, "fee when a statement closes above the credit limit"
     )
@@ -145,32 +147,42 @@ class PolicySettings:
     )
     card_minimum_age: int = setting(18, _days, "youngest age at which a card is granted")
     idempotency_key_days: int = setting(
-        30, _at_least_a_day, "days a command's idempotency key is kept; a retry within them "
-        "returns the first result, a command after them with the same key runs as a new one"
+        30,
+        _at_least_a_day,
+        "days a command's idempotency key is kept; a retry within them "
+        "returns the first result, a command after them with the same key runs as a new one",
     )
     assessment_performance_weight: Decimal = setting(
-        Decimal("75"), _percent, "weight of the five performance indicators in a manager's "
-        "assessment, % (behaviour and attitude weigh the rest)"
+        Decimal("75"),
+        _percent,
+        "weight of the five performance indicators in a manager's "
+        "assessment, % (behaviour and attitude weigh the rest)",
     )
     assessment_performance_weight_abnormal: Decimal = setting(
-        Decimal("50"), _percent, "the same weight for a year and branch declared an abnormal "
-        "market, %"
+        Decimal("50"),
+        _percent,
+        "the same weight for a year and branch declared an abnormal market, %",
     )
     assessment_grade_up_score: Decimal = setting(
-        Decimal("85"), _percent, "an annual assessment total at or above which the grade moves "
-        "up one step"
+        Decimal("85"),
+        _percent,
+        "an annual assessment total at or above which the grade moves up one step",
     )
     assessment_grade_down_score: Decimal = setting(
-        Decimal("60"), _percent, "an annual assessment total below which the grade moves down "
-        "one step"
+        Decimal("60"),
+        _percent,
+        "an annual assessment total below which the grade moves down one step",
     )
     segment_premium_top_percent: Decimal = setting(
-        Decimal("4"), _percent, "customers within this top % by contribution are proposed for "
-        "the premium segment"
+        Decimal("4"),
+        _percent,
+        "customers within this top % by contribution are proposed for the premium segment",
     )
     segment_major_top_percent: Decimal = setting(
-        Decimal("20"), _percent, "customers within this top % by contribution (below premium) "
-        "are proposed for the major segment"
+        Decimal("20"),
+        _percent,
+        "customers within this top % by contribution (below premium) "
+        "are proposed for the major segment",
     )
     visit_cycle_vip_days: int = setting(
         90, _at_least_a_day, "visit cycle of a VIP-tier customer without a cycle of their own"
@@ -182,8 +194,10 @@ class PolicySettings:
         30, _at_least_a_day, "visit cycle of a B-tier customer without a cycle of their own"
     )
     campaign_follow_up_days: int = setting(
-        7, _at_least_a_day, "days from a campaign's start by which each covered customer is to "
-        "be contacted; later counts as missed"
+        7,
+        _at_least_a_day,
+        "days from a campaign's start by which each covered customer is to "
+        "be contacted; later counts as missed",
     )
 
     permissions: tuple[tuple[str, frozenset[str]], ...] = attrs.field(default=())
@@ -199,8 +213,11 @@ class PolicySettings:
         return self.tier_visit_cycles().get(tier)
 
     def tier_visit_cycles(self) -> dict[str, int]:
-        return {"vip": self.visit_cycle_vip_days, "a": self.visit_cycle_a_days,
-                "b": self.visit_cycle_b_days}
+        return {
+            "vip": self.visit_cycle_vip_days,
+            "a": self.visit_cycle_a_days,
+            "b": self.visit_cycle_b_days,
+        }
 
     def permission_table(self) -> dict[str, frozenset[str]]:
         """The entries changed from the default table (permissions.py) by policy changes."""
@@ -233,7 +250,7 @@ class PolicySettings:
     def _parse_permission(cls, name: str, value: str) -> frozenset[str]:
         from clientbook.domain.actor import ROLES  # the actor module builds on this one
 
-        if not _COMMAND.fullmatch(name[len(PREFIX):]):
+        if not _COMMAND.fullmatch(name[len(PREFIX) :]):
             raise PolicyError(f"{name!r} does not name a command as permission:area.command")
         return parse_roles(name, value, ROLES)
 
@@ -243,7 +260,7 @@ class PolicySettings:
 
     def with_setting(self, name: str, value: str) -> PolicySettings:
         if name.startswith(PREFIX):
-            table = {**self.permission_table(), name[len(PREFIX):]: self.parse(name, value)}
+            table = {**self.permission_table(), name[len(PREFIX) :]: self.parse(name, value)}
             return attrs.evolve(self, permissions=tuple(sorted(table.items())))
         return attrs.evolve(self, **{name: self.parse(name, value)})
 
@@ -268,10 +285,10 @@ def check_no_self_elevation(
                     f"{actor_id} holds {role}: raising the {role}'s approval limit is for "
                     "someone who does not hold it"
                 )
-    if name.startswith(PREFIX) and (new - settings.roles_for(name[len(PREFIX):])) & roles:
+    if name.startswith(PREFIX) and (new - settings.roles_for(name[len(PREFIX) :])) & roles:
         raise SelfElevationError(
             f"{actor_id} may not grant a role they hold ({', '.join(sorted(new & roles))}) "
-            f"the right to give {name[len(PREFIX):]}"
+            f"the right to give {name[len(PREFIX) :]}"
         )
 
 
@@ -304,8 +321,9 @@ class Policy(BookAggregate):
 
     # -- ✋ two people: a change is proposed, then approved by someone else ---------------
 
-    def propose(self, name: str, value: str, *, reason: str, effective: date, by: str,
-                on: date) -> int:
+    def propose(
+        self, name: str, value: str, *, reason: str, effective: date, by: str, on: date
+    ) -> int:
         """Propose a change from a business date on; returns the proposal's number."""
         PolicySettings.parse(name, value)
         if not reason.strip():
@@ -317,8 +335,9 @@ class Policy(BookAggregate):
         return number
 
     @event("ChangeProposed")
-    def _change_proposed(self, number: int, name: str, value: str, reason: str,
-                         effective: date, by: str, on: date) -> None:
+    def _change_proposed(
+        self, number: int, name: str, value: str, reason: str, effective: date, by: str, on: date
+    ) -> None:
         self._proposals()[number] = (name, value, effective, by, None)
 
     def proposal(self, number: int) -> tuple[str, str, date, str, str | None]:

@@ -25,8 +25,10 @@ def portfolio_at_risk(balances: Iterable[tuple[str, Decimal]], days: int) -> Dec
     first = _AT_RISK_FROM[days]
     pairs = list(balances)
     total = sum((b for _, b in pairs), Decimal(0))
-    at_risk = sum((b for bucket, b in pairs
-                   if bucket in BUCKETS and BUCKETS.index(bucket) >= first), Decimal(0))
+    at_risk = sum(
+        (b for bucket, b in pairs if bucket in BUCKETS and BUCKETS.index(bucket) >= first),
+        Decimal(0),
+    )
     return _share(at_risk, total)
 
 

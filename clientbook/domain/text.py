@@ -21,14 +21,17 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def check_text(
-    value: object, parameter: str, *, maximum: int = SHORT_MAX, prose: bool = False,
-    card_scan: bool = True, controls: bool = True,
+    value: object,
+    parameter: str,
+    *,
+    maximum: int = SHORT_MAX,
+    prose: bool = False,
+    card_scan: bool = True,
+    controls: bool = True,
 ) -> str:
     """Refuse a text that breaks the rules above, naming the parameter; returns it unchanged."""
     if not isinstance(value, str):
-        raise InvalidInput(
-            f"{parameter} must be text, not {shown(value)}", parameter=parameter
-        )
+        raise InvalidInput(f"{parameter} must be text, not {shown(value)}", parameter=parameter)
     if _SURROGATE.search(value):
         raise InvalidInput(
             f"{parameter} is not valid Unicode (it holds a lone surrogate)", parameter=parameter

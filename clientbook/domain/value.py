@@ -98,8 +98,9 @@ def concentration(amounts: Sequence[Decimal]) -> Concentration:
     )
 
 
-def proposed_segment(rank: int, customers: int, amount: Decimal, *, premium_percent: Decimal,
-                     major_percent: Decimal) -> str:
+def proposed_segment(
+    rank: int, customers: int, amount: Decimal, *, premium_percent: Decimal, major_percent: Decimal
+) -> str:
     """The segment a contribution proposes for the customer at `rank` (0 = the top) of
     `customers`: restricted when it is negative (the customer cost more than they brought),
     potential when it is nothing, premium within the top `premium_percent`, major within the

@@ -49,31 +49,51 @@ class SqlApprovalsView(BufferedView, ApprovalsView):
         self._pending.put((pending.aggregate_id, pending.step), pending)
 
     def pending(self) -> list[Pending]:
-        rows = self._rows(f"SELECT {_COLUMNS} FROM approvals_pending WHERE is_open = 1 "
-                          "ORDER BY position, step")
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM approvals_pending WHERE is_open = 1 ORDER BY position, step"
+        )
         return [_pending(row) for row in rows]
 
     def _load(self, key: tuple[UUID, str]) -> Pending | None:
         aggregate_id, step = key
-        rows = self._rows(f"SELECT {_COLUMNS} FROM approvals_pending "
-                          "WHERE aggregate_id = ? AND step = ?", (str(aggregate_id), step))
+        rows = self._rows(
+            f"SELECT {_COLUMNS} FROM approvals_pending WHERE aggregate_id = ? AND step = ?",
+            (str(aggregate_id), step),
+        )
         return _pending(rows[0]) if rows else None
 
     def _load_name(self, aggregate_id: UUID) -> str | None:
-        rows = self._rows("SELECT name FROM approvals_names WHERE aggregate_id = ?",
-                          (str(aggregate_id),))
+        rows = self._rows(
+            "SELECT name FROM approvals_names WHERE aggregate_id = ?", (str(aggregate_id),)
+        )
         return str(rows[0][0]) if rows else None
 
 
 def _pending(row: Row) -> Pending:
     aggregate_id, step, what, prepared_by, amount, on, position, is_open = row
-    return Pending(UUID(aggregate_id), step, what, prepared_by, amount,
-                   date.fromisoformat(on), int(position), bool(is_open))
+    return Pending(
+        UUID(aggregate_id),
+        step,
+        what,
+        prepared_by,
+        amount,
+        date.fromisoformat(on),
+        int(position),
+        bool(is_open),
+    )
 
 
 def _pending_row(key: tuple[UUID, str], p: Pending) -> Row:
-    return (str(p.aggregate_id), p.step, p.what, p.prepared_by, p.amount,
-            p.proposed_on.isoformat(), p.position, int(p.open))
+    return (
+        str(p.aggregate_id),
+        p.step,
+        p.what,
+        p.prepared_by,
+        p.amount,
+        p.proposed_on.isoformat(),
+        p.position,
+        int(p.open),
+    )
 
 
 def _name_row(aggregate_id: UUID, name: str) -> Row:

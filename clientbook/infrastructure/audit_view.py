@@ -146,10 +146,18 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         version: int,
         event_type: str,
     ) -> None:
-        self._page.append((
-            position, _micros(recorded_at), None if business_date is None else
-            business_date.isoformat(), actor, aggregate_type, aggregate_id.hex, version, event_type
-        ))
+        self._page.append(
+            (
+                position,
+                _micros(recorded_at),
+                None if business_date is None else business_date.isoformat(),
+                actor,
+                aggregate_type,
+                aggregate_id.hex,
+                version,
+                event_type,
+            )
+        )
 
     def _flush(self, cursor: Any) -> None:
         """The page's rows, all in one statement."""
@@ -255,12 +263,14 @@ class _Withdrawn:
 
     def of(self, event: Any) -> frozenset[str]:
         if not isinstance(event, Customer.Event) or not any(
-                getattr(event, kind, None) for kind in CONTACT_DETAILS):
+            getattr(event, kind, None) for kind in CONTACT_DETAILS
+        ):
             return frozenset()
         found = self._found.get(event.originator_id)
         if found is None:
             found = self._found[event.originator_id] = withdrawn_consents(
-                self._log.of(event.originator_id))
+                self._log.of(event.originator_id)
+            )
         return found
 
 

@@ -221,8 +221,10 @@ class FactBlocks(PageBuffer, Generic[F]):
         page, first = self._page, self._since // self.BLOCK
         if first in page:  # the view's block: its earlier facts first
             page[first][:0] = self._held_at(self._since)
-        rows = [(block, self._encode(facts).decode(), min(f.on for f in facts).isoformat())
-                for block, facts in page.items()]
+        rows = [
+            (block, self._encode(facts).decode(), min(f.on for f in facts).isoformat())
+            for block, facts in page.items()
+        ]
         self._table.write(cursor, dialect, rows)
         block = self._position // self.BLOCK
         held: list[F] | None
@@ -255,7 +257,9 @@ class FactBlocks(PageBuffer, Generic[F]):
         first, last = (after + 1) // self.BLOCK, up_to // self.BLOCK
         rows = self._rows(
             f"SELECT max(block) FROM {self._table.name} WHERE block >= ? AND block <= ? "
-            "AND earliest <= ?", (first, last, on.isoformat()))
+            "AND earliest <= ?",
+            (first, last, on.isoformat()),
+        )
         needed = rows[0][0] if rows and rows[0][0] is not None else first - 1
         through = up_to if needed >= last else max(after, (needed + 1) * self.BLOCK - 1)
         return through, self._chunks(first, min(needed, last), after, up_to)
@@ -264,7 +268,9 @@ class FactBlocks(PageBuffer, Generic[F]):
         for start in range(first, last + 1, self.CHUNK):
             rows = self._rows(
                 f"SELECT facts FROM {self._table.name} WHERE block >= ? AND block <= ? "
-                "ORDER BY block", (start, min(last, start + self.CHUNK - 1)))
+                "ORDER BY block",
+                (start, min(last, start + self.CHUNK - 1)),
+            )
             for (text,) in rows:
                 for fact in self._decode(text):
                     if after < fact.position <= up_to:

@@ -83,8 +83,11 @@ class SQLiteBulkReads:
         """The aggregate's version when the log ended at `position` (0: it had no event yet):
         read by its key, not by scanning the log up to the position."""
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT max(originator_version) FROM {self.events_table_name} "
-                      "WHERE originator_id = ? AND rowid <= ?", (aggregate_id.hex, position))
+            c.execute(
+                f"SELECT max(originator_version) FROM {self.events_table_name} "
+                "WHERE originator_id = ? AND rowid <= ?",
+                (aggregate_id.hex, position),
+            )
             row = c.fetchone()
         return int(row[0] or 0)
 
@@ -102,7 +105,9 @@ class PostgresBulkReads:
         given = "known AS (SELECT * FROM unnest(%s::uuid[], %s::bigint[]) AS k(id, v))"
         if snapshots_table is None:
             statement = SQL(
-                "WITH " + given + " SELECT false AS is_snapshot, e.originator_id, e.originator_version, "
+                "WITH "
+                + given
+                + " SELECT false AS is_snapshot, e.originator_id, e.originator_version, "
                 "e.topic, e.state FROM known k JOIN {0}.{1} e ON e.originator_id = k.id "
                 "WHERE e.originator_version > k.v ORDER BY 2, 3"
             ).format(schema, events)

@@ -46,18 +46,23 @@ class SqlCampaignFollowUpsView(BufferedView, CampaignFollowUpsView):
         self._covered.put(campaign_id, customers)
 
     def all_follow_ups(self) -> list[FollowUp]:
-        found = [f for (document,) in self._rows("SELECT document FROM campaign_follow_ups")
-                 for f in _follow_ups(document)]
+        found = [
+            f
+            for (document,) in self._rows("SELECT document FROM campaign_follow_ups")
+            for f in _follow_ups(document)
+        ]
         return sorted(found, key=lambda f: (f.started, f.campaign, f.customer))
 
     def _load(self, customer_id: UUID) -> tuple[FollowUp, ...] | None:
-        rows = self._rows("SELECT document FROM campaign_follow_ups WHERE customer_id = ?",
-                          (str(customer_id),))
+        rows = self._rows(
+            "SELECT document FROM campaign_follow_ups WHERE customer_id = ?", (str(customer_id),)
+        )
         return _follow_ups(rows[0][0]) if rows else None
 
     def _load_covered(self, campaign_id: UUID) -> tuple[UUID, ...] | None:
-        rows = self._rows("SELECT customers FROM campaign_covered WHERE campaign_id = ?",
-                          (str(campaign_id),))
+        rows = self._rows(
+            "SELECT customers FROM campaign_covered WHERE campaign_id = ?", (str(campaign_id),)
+        )
         return _customers(rows[0][0]) if rows else None
 
 

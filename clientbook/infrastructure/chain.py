@@ -51,8 +51,13 @@ def next_links(
     for position, event in zip(positions, events):
         seq += 1
         previous = link(
-            previous, seq, position, aggregate_text(event.originator_id),
-            event.originator_version, event.topic, event.state,
+            previous,
+            seq,
+            position,
+            aggregate_text(event.originator_id),
+            event.originator_version,
+            event.topic,
+            event.state,
         )
         rows.append((seq, position, previous))
     return rows
@@ -82,19 +87,23 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:  # the inserts hold the write lock: the head read now stays the head
-            c.execute(f"SELECT seq, link FROM {self.chain_table_name} "
-                      "ORDER BY position DESC LIMIT 1")
+            c.execute(
+                f"SELECT seq, link FROM {self.chain_table_name} ORDER BY position DESC LIMIT 1"
+            )
             row = c.fetchone()
             head = None if row is None else (row[0], bytes(row[1]))
             before = None
             if head is None:  # no chain yet: it begins only on an empty log
-                c.execute(f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
-                          (positions[0],))
+                c.execute(
+                    f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
+                    (positions[0],),
+                )
                 before = c.fetchone()[0]
             if extends(head, before):
-                c.executemany(f"INSERT INTO {self.chain_table_name} (seq, position, link) "
-                              "VALUES (?, ?, ?)",
-                              next_links(head, positions, stored_events))
+                c.executemany(
+                    f"INSERT INTO {self.chain_table_name} (seq, position, link) VALUES (?, ?, ?)",
+                    next_links(head, positions, stored_events),
+                )
         return positions
 
 
@@ -169,10 +178,12 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
         self.chain_table_name = chain_table(events_table_name)
         self.append_function_name = f"{events_table_name}_append"
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
-        self.sql_create_statements.append(SQL(
-            "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
-            "seq bigint NOT NULL, link bytea NOT NULL)"
-        ).format(schema, chain))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} (position bigint PRIMARY KEY, "
+                "seq bigint NOT NULL, link bytea NOT NULL)"
+            ).format(schema, chain)
+        )
         self.sql_create_statements.append(self.append_function())
         self._lock_timeout = SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout)
         self._append = SQL("SELECT position FROM {0}.{1}(%s) AS position").format(
@@ -210,9 +221,7 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
         """The saves in one transaction, one round trip: each save's own statements, then one
         call of the append function for all their events; each save's positions."""
         events = [
-            self.construct_pg_stored_event(
-                e.originator_id, e.originator_version, e.topic, e.state
-            )
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
             for save in saves
             for e in save.events
         ]
@@ -240,6 +249,6 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
         split: list[Sequence[int]] = []
         start = 0
         for save in saves:
-            split.append(positions[start:start + len(save.events)])
+            split.append(positions[start : start + len(save.events)])
             start += len(save.events)
         return split

@@ -22,11 +22,14 @@ class SqlReportCheckpoints(ReportCheckpoints):
     def nearest(self, report: str, key: str, position: int) -> tuple[int, bytes] | None:
         rows = self._database.query(
             "SELECT position, state FROM report_checkpoints WHERE report = ? AND parameters = ? "
-            "AND position <= ? ORDER BY position DESC LIMIT 1", (report, key, position))
+            "AND position <= ? ORDER BY position DESC LIMIT 1",
+            (report, key, position),
+        )
         return (int(rows[0][0]), str(rows[0][1]).encode()) if rows else None
 
     def put(self, report: str, key: str, position: int, state: bytes) -> None:
         self._database.execute(
             "INSERT INTO report_checkpoints (report, parameters, position, state) "
             "VALUES (?, ?, ?, ?) ON CONFLICT (report, parameters, position) DO NOTHING",
-            (report, key, position, state.decode()))
+            (report, key, position, state.decode()),
+        )

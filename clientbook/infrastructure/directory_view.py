@@ -72,9 +72,13 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
 
     def find(self, kind: str, value: str) -> list[DirectoryEntry]:
         digest = self.fields.digest(kind, value)
-        return self._entries(self._select(
-            "customer_id IN (SELECT customer_id FROM customer_index WHERE kind = ? "
-            "AND digest = ?)", [kind, digest]))
+        return self._entries(
+            self._select(
+                "customer_id IN (SELECT customer_id FROM customer_index WHERE kind = ? "
+                "AND digest = ?)",
+                [kind, digest],
+            )
+        )
 
     def _load(self, customer_id: UUID) -> Listing | None:
         """The row as stored, its name still sealed: what the projection changes and puts back."""
@@ -107,8 +111,9 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
         where = " AND ".join(sql for sql, _ in used) or "1 = 1"
         return self._entries(self._select(where, [value for _, value in used]))
 
-    def lapse_candidates(self, on: date, grace_days: int,
-                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
+    def lapse_candidates(
+        self, on: date, grace_days: int, tier_cycles: Mapping[str, int]
+    ) -> Sequence[UUID]:
         cutoff = date.fromordinal(on.toordinal() - grace_days)
         tiers = sorted(tier_cycles.items())
         by_tier = "".join(" OR (tier = ? AND last_seen <= ?)" for _ in tiers)
@@ -116,8 +121,14 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
             "SELECT customer_id FROM customer_directory WHERE lapsed = 0 AND (seen_due <= ? "
             "OR (visit_cycle_days IS NULL AND status NOT IN ('lost', 'closed') AND (1 = 0"
             f"{by_tier}))) ORDER BY number",
-            (cutoff.isoformat(), *(v for tier, days in tiers
-                                   for v in (tier, (cutoff - timedelta(days=days)).isoformat()))),
+            (
+                cutoff.isoformat(),
+                *(
+                    v
+                    for tier, days in tiers
+                    for v in (tier, (cutoff - timedelta(days=days)).isoformat())
+                ),
+            ),
         )
         return [UUID(r[0]) for r in rows]
 
@@ -145,7 +156,6 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
             )
             for r in rows
         ]
-
 
     def _row(self, customer_id: UUID, listing: Listing) -> Row:
         return _row(customer_id, listing, self.fields.seal(customer_id, listing.name))

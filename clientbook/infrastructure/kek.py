@@ -165,8 +165,11 @@ def key_for(
     postgres = None
     if store.kind == "postgresql" and store.postgres_conninfo is not None:
         params = conninfo_to_dict(store.postgres_conninfo)
-        postgres = "-".join(
-            str(params.get(part) or default)
-            for part, default in (("host", "localhost"), ("port", 5432), ("dbname", "postgres"))
-        ) + f"-{store.postgres_schema}"
+        postgres = (
+            "-".join(
+                str(params.get(part) or default)
+                for part, default in (("host", "localhost"), ("port", 5432), ("dbname", "postgres"))
+            )
+            + f"-{store.postgres_schema}"
+        )
     return default_key_file(store.kind, store.sqlite_path, postgres)

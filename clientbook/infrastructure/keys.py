@@ -85,8 +85,10 @@ class KeyStore:
         return kek.provider()
 
     def _book_keys(self) -> dict[str, bytes]:
-        return {name: bytes(key) for name, key in self._database.query(
-            "SELECT name, key FROM book_keys")}
+        return {
+            name: bytes(key)
+            for name, key in self._database.query("SELECT name, key FROM book_keys")
+        }
 
     def _open_book(self) -> None:
         """Read the index key; a book without one gets it now, and its clear data keys (from
@@ -167,8 +169,9 @@ class KeyStore:
     def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
         """The subject's cipher; with `create`, a key is made (and stored) if there is none yet.
         A forgotten subject has none, and never gets a new one."""
-        if subject not in self._cache or (create and self._cache[subject] is None
-                                          and subject not in self._forgotten):
+        if subject not in self._cache or (
+            create and self._cache[subject] is None and subject not in self._forgotten
+        ):
             key = self._load(subject, create)
             if key == b"":
                 self._forgotten.add(subject)
@@ -270,9 +273,12 @@ class KeyStore:
         for start in range(0, len(names), _CHUNK):
             part = names[start : start + _CHUNK]
             marks = ", ".join("?" for _ in part)
-            found.update((subject, bytes(key)) for subject, key in self._database.query(
-                f"SELECT subject, key FROM personal_data_keys WHERE subject IN ({marks})", part
-            ))
+            found.update(
+                (subject, bytes(key))
+                for subject, key in self._database.query(
+                    f"SELECT subject, key FROM personal_data_keys WHERE subject IN ({marks})", part
+                )
+            )
         return found
 
     def _opened(self, subject: UUID, sealed: str, key: bytes | None) -> bytes | None:

@@ -93,8 +93,9 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         self._days = self._buffered(Documents(DAYS, _day_row, self._load_day))
         self._lost = self._buffered(Rows(LOST))
         self._managers = self._buffered(Documents(MANAGERS, _manager_row, self._load_manager))
-        self._assessments = self._buffered(Documents(ASSESSMENTS, _assessment_row,
-                                                     self._load_assessment))
+        self._assessments = self._buffered(
+            Documents(ASSESSMENTS, _assessment_row, self._load_assessment)
+        )
 
     def assessment(self, assessment_id: UUID) -> Assessed | None:
         return self._assessments.get(assessment_id)
@@ -103,16 +104,21 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         self._assessments.put(assessment_id, assessed)
 
     def _load_assessment(self, assessment_id: UUID) -> Assessed | None:
-        rows = self._rows("SELECT manager, period, performance_weight, total, approved_on "
-                          "FROM rm_assessments WHERE assessment_id = ?", (str(assessment_id),))
+        rows = self._rows(
+            "SELECT manager, period, performance_weight, total, approved_on "
+            "FROM rm_assessments WHERE assessment_id = ?",
+            (str(assessment_id),),
+        )
         return _assessed(*rows[0]) if rows else None
 
     def _latest_assessments(self, by: date) -> dict[str, Assessed]:
         """Each manager's latest annual assessment approved by `by`."""
         latest: dict[str, Assessed] = {}
-        for row in self._rows("SELECT manager, period, performance_weight, total, approved_on "
-                              "FROM rm_assessments WHERE approved_on <= ? ORDER BY period",
-                              (by.isoformat(),)):
+        for row in self._rows(
+            "SELECT manager, period, performance_weight, total, approved_on "
+            "FROM rm_assessments WHERE approved_on <= ? ORDER BY period",
+            (by.isoformat(),),
+        ):
             assessed = _assessed(*row)
             if len(assessed.period) == 4:  # a year; interim ones feed nothing
                 latest[assessed.manager] = assessed
@@ -125,8 +131,10 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         self._managers.put(manager_id, registered)
 
     def _load_manager(self, manager_id: UUID) -> Registered | None:
-        rows = self._rows("SELECT manager, name, grade, branch, serving FROM rm_managers "
-                          "WHERE manager_id = ?", (str(manager_id),))
+        rows = self._rows(
+            "SELECT manager, name, grade, branch, serving FROM rm_managers WHERE manager_id = ?",
+            (str(manager_id),),
+        )
         if not rows:
             return None
         manager, name, grade, branch, serving = rows[0]
@@ -196,7 +204,8 @@ class SqlManagerReportView(BufferedView, ManagerReportView):
         registered = {
             manager: (grade, branch, bool(serving))
             for manager, grade, branch, serving in self._rows(
-                "SELECT manager, grade, branch, serving FROM rm_managers")
+                "SELECT manager, grade, branch, serving FROM rm_managers"
+            )
         }
         assessed = self._latest_assessments(period_to)
         position = self.max_tracking_id(application_name) or 0
@@ -213,16 +222,27 @@ def _customer_row(customer_id: UUID, customer: ManagedCustomer) -> Row:
     return (str(customer_id), c.number, c.manager, c.status, int(c.lapsed))
 
 
-def _assessed(manager: str, period: str, weight: str | None, total: str | None,
-              approved_on: str | None) -> Assessed:
-    return Assessed(manager, period, None if weight is None else Decimal(weight),
-                    None if total is None else Decimal(total), day(approved_on))
+def _assessed(
+    manager: str, period: str, weight: str | None, total: str | None, approved_on: str | None
+) -> Assessed:
+    return Assessed(
+        manager,
+        period,
+        None if weight is None else Decimal(weight),
+        None if total is None else Decimal(total),
+        day(approved_on),
+    )
 
 
 def _assessment_row(assessment_id: UUID, a: Assessed) -> Row:
-    return (str(assessment_id), a.manager, a.period,
-            None if a.performance_weight is None else str(a.performance_weight),
-            None if a.total is None else str(a.total), iso(a.approved_on))
+    return (
+        str(assessment_id),
+        a.manager,
+        a.period,
+        None if a.performance_weight is None else str(a.performance_weight),
+        None if a.total is None else str(a.total),
+        iso(a.approved_on),
+    )
 
 
 def _manager_row(manager_id: UUID, m: Registered) -> Row:

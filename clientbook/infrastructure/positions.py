@@ -14,7 +14,8 @@ class EventPositions:
         self._database = database
         self._postgres = database.dialect == "postgresql"
         table, position = (
-            ("clientbook_events", "notification_id") if self._postgres
+            ("clientbook_events", "notification_id")
+            if self._postgres
             else ("stored_events", "rowid")
         )
         self._sql = (

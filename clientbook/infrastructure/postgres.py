@@ -183,8 +183,9 @@ def schema_exists(conninfo: str, schema: str, timeout: float) -> bool:
     """Whether the schema is there (a book's tables live in it)."""
     params = conninfo_to_dict(conninfo)
     where, secret = describe(params, schema), str(params.get("password") or "")
-    with connect(where, timeout, secret, conninfo) as connection, failures_mapped(
-        where, timeout, secret
+    with (
+        connect(where, timeout, secret, conninfo) as connection,
+        failures_mapped(where, timeout, secret),
     ):
         found = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
         return connection.execute(found, (schema,)).fetchone() is not None
@@ -196,8 +197,9 @@ def ensure_schema(conninfo: str, schema: str, timeout: float) -> bool:
     whether this call created it."""
     params = conninfo_to_dict(conninfo)
     where, secret = describe(params, schema), str(params.get("password") or "")
-    with connect(where, timeout, secret, conninfo) as connection, failures_mapped(
-        where, timeout, secret
+    with (
+        connect(where, timeout, secret, conninfo) as connection,
+        failures_mapped(where, timeout, secret),
     ):
         found = "SELECT 1 FROM pg_namespace WHERE nspname = %s"
         if connection.execute(found, (schema,)).fetchone() is not None:
@@ -217,8 +219,9 @@ def drop_schema(conninfo: str, schema: str, timeout: float) -> None:
     """Drop a schema and all in it: what a failed open that created it leaves behind."""
     params = conninfo_to_dict(conninfo)
     where, secret = describe(params, schema), str(params.get("password") or "")
-    with connect(where, timeout, secret, conninfo) as connection, failures_mapped(
-        where, timeout, secret
+    with (
+        connect(where, timeout, secret, conninfo) as connection,
+        failures_mapped(where, timeout, secret),
     ):
         connection.execute(SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(Identifier(schema)))
 

@@ -116,8 +116,14 @@ class SqlReadSideRecords:
         self._database.execute(
             "INSERT INTO projection_decisions (projection, decided_at, decision, position, "
             "actor, reason) VALUES (?, ?, ?, ?, ?, ?)",
-            (decision.projection, decision.at.isoformat(), decision.decision, decision.position,
-             decision.actor, decision.reason),
+            (
+                decision.projection,
+                decision.at.isoformat(),
+                decision.decision,
+                decision.position,
+                decision.actor,
+                decision.reason,
+            ),
         )
 
     def decisions(self, projection: str | None = None) -> list[Decision]:
@@ -126,15 +132,22 @@ class SqlReadSideRecords:
             "FROM projection_decisions ORDER BY decided_at"
         )
         return [
-            Decision(name, decision, None if position is None else int(position), actor, reason,
-                     datetime.fromisoformat(at))
+            Decision(
+                name,
+                decision,
+                None if position is None else int(position),
+                actor,
+                reason,
+                datetime.fromisoformat(at),
+            )
             for name, decision, position, actor, reason, at in rows
             if projection is None or name == projection
         ]
 
     def set_rebuilding(self, projection: str, since: datetime | None) -> None:
-        self._set(projection, "rebuilding_since = ?",
-                  (None if since is None else since.isoformat(),))
+        self._set(
+            projection, "rebuilding_since = ?", (None if since is None else since.isoformat(),)
+        )
 
     def rebuilding(self) -> dict[str, datetime]:
         rows = self._database.query(
@@ -296,8 +309,9 @@ class PostgresLeases(_NotedLeases):
                 if self._connection is None or self._connection.closed:
                     self._held.clear()
                     fresh = True
-                    self._connection = psycopg.connect(self._conninfo, autocommit=True,
-                                                       connect_timeout=5)
+                    self._connection = psycopg.connect(
+                        self._conninfo, autocommit=True, connect_timeout=5
+                    )
                 return self._connection.execute(sql, params).fetchone()[0]
             except psycopg.OperationalError as error:
                 self._held.clear()
@@ -314,8 +328,9 @@ class PostgresLeases(_NotedLeases):
         with self._mutex:
             if name in self._held and self._alive():
                 return True
-            got = self._execute("SELECT pg_try_advisory_lock(%s, %s)", (_LEASE_CLASS,
-                                                                          self._key(name)))
+            got = self._execute(
+                "SELECT pg_try_advisory_lock(%s, %s)", (_LEASE_CLASS, self._key(name))
+            )
             if not got:
                 return False
             self._held[name] = True
@@ -337,17 +352,20 @@ class PostgresLeases(_NotedLeases):
         with self._mutex:
             if self._held.pop(name, None) is not None:
                 with suppress(Exception):
-                    self._execute("SELECT pg_advisory_unlock(%s, %s)", (_LEASE_CLASS,
-                                                                         self._key(name)))
+                    self._execute(
+                        "SELECT pg_advisory_unlock(%s, %s)", (_LEASE_CLASS, self._key(name))
+                    )
 
     def taken(self, name: str) -> bool:
         with self._mutex:
-            return bool(self._execute(
-                "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
-                "AND classid = %s AND objid = %s AND objsubid = 2 AND database = "
-                "(SELECT oid FROM pg_database WHERE datname = current_database()))",
-                (_LEASE_CLASS, self._key(name)),
-            ))
+            return bool(
+                self._execute(
+                    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                    "AND classid = %s AND objid = %s AND objsubid = 2 AND database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database()))",
+                    (_LEASE_CLASS, self._key(name)),
+                )
+            )
 
     def close(self) -> None:
         super().close()
@@ -496,8 +514,7 @@ class SqlShadows:
         self._where[id(shadow)] = (database, place)
         return shadow
 
-    def swap(self, view: object, shadow: object, application_name: str,
-             finish: Any) -> int:
+    def swap(self, view: object, shadow: object, application_name: str, finish: Any) -> int:
         assert isinstance(view, SqlTrackedView) and isinstance(shadow, SqlTrackedView)
         main = view.database
         _, place = self._where[id(shadow)]

@@ -34,8 +34,9 @@ _REPLAYED = (
 class ReplicaLag:
     """How far the replica trails the primary, checked against the book's bound."""
 
-    def __init__(self, primary: SqlDatabase, replica: SqlDatabase, store: Store,
-                 bound: float) -> None:
+    def __init__(
+        self, primary: SqlDatabase, replica: SqlDatabase, store: Store, bound: float
+    ) -> None:
         self.primary, self.replica, self.bound = primary, replica, bound
         params = conninfo_to_dict(store.postgres_conninfo or "")
         self.where = describe(params, store.postgres_schema)
@@ -54,7 +55,8 @@ class ReplicaLag:
                     f"the replica {self.where} is {behind:,} bytes of WAL behind its primary "
                     f"after {self.bound:g} s (the book's max_lag): its answers would be stale; "
                     "query again later, or without the replica",
-                    lag_bytes=int(behind), bound=self.bound,
+                    lag_bytes=int(behind),
+                    bound=self.bound,
                 )
             time.sleep(_POLL)
 
@@ -63,8 +65,15 @@ class ReplicaRunner(ProjectionRunner):
     """A runner over the replica's views that never writes (a replica cannot): workers on the
     primary keep the views; a query checks the replica's lag, then waits for `at_least`."""
 
-    def __init__(self, app: Any, projections: Sequence[Projection[Any]], *, lag: ReplicaLag,
-                 primary_head: Callable[[], int], **options: Any) -> None:
+    def __init__(
+        self,
+        app: Any,
+        projections: Sequence[Projection[Any]],
+        *,
+        lag: ReplicaLag,
+        primary_head: Callable[[], int],
+        **options: Any,
+    ) -> None:
         super().__init__(app, projections, **options)
         self.lag = lag
         self._primary_head = primary_head

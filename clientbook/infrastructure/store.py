@@ -114,9 +114,7 @@ def _check_sqlite_file(url: str, path: Path, create: bool) -> None:
                 "(clientbook demo, clientbook import)"
             )
         if not path.parent.is_dir():
-            raise StoreUrlError(
-                f"cannot create {url!r}: the folder {path.parent} does not exist"
-            )
+            raise StoreUrlError(f"cannot create {url!r}: the folder {path.parent} does not exist")
         return
     try:
         with path.open("rb") as handle:
@@ -165,10 +163,17 @@ def _postgres(url: str, create: bool) -> Store:
         created = ensure_schema(conninfo, schema, timeout)
     except psycopg.OperationalError as error:  # the server answered: no such database, role…
         reason = str(error).strip().splitlines()[0].split("FATAL:")[-1].strip()
-        raise StoreUrlError(f"cannot open database {database!r} on {parts.hostname}: {reason}") from None
+        raise StoreUrlError(
+            f"cannot open database {database!r} on {parts.hostname}: {reason}"
+        ) from None
     return Store(
-        url, env, "postgresql", postgres_conninfo=conninfo, postgres_schema=schema,
-        timeout=timeout, created_schema=created,
+        url,
+        env,
+        "postgresql",
+        postgres_conninfo=conninfo,
+        postgres_schema=schema,
+        timeout=timeout,
+        created_schema=created,
     )
 
 

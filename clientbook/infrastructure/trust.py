@@ -78,8 +78,10 @@ def log_tables(kind: str) -> LogTables:
         return LogTables(SQLITE_EVENTS, "rowid", True)
     if kind == "postgresql":
         return LogTables(POSTGRES_EVENTS, "notification_id", False)
-    raise UnchainedStoreError("a book in memory keeps no hash chain; open a SQLite or "
-                              "PostgreSQL book to verify, checkpoint or export its log")
+    raise UnchainedStoreError(
+        "a book in memory keeps no hash chain; open a SQLite or "
+        "PostgreSQL book to verify, checkpoint or export its log"
+    )
 
 
 class LogTrust:
@@ -100,12 +102,14 @@ class LogTrust:
             return
         blob = "BYTEA" if self._database.dialect == "postgresql" else "BLOB"
         number = "BIGSERIAL" if self._database.dialect == "postgresql" else "INTEGER"
-        self._database.create([
-            f"CREATE TABLE IF NOT EXISTS log_checkpoints (number {number} PRIMARY KEY, "
-            f"position BIGINT NOT NULL, seq BIGINT NOT NULL, link {blob} NOT NULL, "
-            "recorded_at TEXT NOT NULL, business_date TEXT, note TEXT NOT NULL, "
-            f"signature {blob} NOT NULL)"
-        ])
+        self._database.create(
+            [
+                f"CREATE TABLE IF NOT EXISTS log_checkpoints (number {number} PRIMARY KEY, "
+                f"position BIGINT NOT NULL, seq BIGINT NOT NULL, link {blob} NOT NULL, "
+                "recorded_at TEXT NOT NULL, business_date TEXT, note TEXT NOT NULL, "
+                f"signature {blob} NOT NULL)"
+            ]
+        )
         self._created = True
 
     # -- reading the log and its chain
@@ -133,8 +137,7 @@ class LogTrust:
             f"ORDER BY {t.position} LIMIT {PAGE}",
             (after, _upto(upto)),
         )
-        return [Event(p, _canonical(a), v, topic, _bytes(state))
-                for p, a, v, topic, state in rows]
+        return [Event(p, _canonical(a), v, topic, _bytes(state)) for p, a, v, topic, state in rows]
 
     def _links(self, after: int, upto: int | None) -> list[Link]:
         rows = self._database.query(
@@ -168,8 +171,11 @@ class LogTrust:
         chain sound up to the first checkpoint covering it (recomputed, signature checked)?"""
         found = self.link_at(position)
         if found is None or (found.seq, found.link.hex()) != (seq, link_hex):
-            return Vouching(False, None, f"the log's chain at position {position} is not the "
-                                         "one the report was made from")
+            return Vouching(
+                False,
+                None,
+                f"the log's chain at position {position} is not the one the report was made from",
+            )
         covering = sorted(self.checkpoints(position), key=lambda c: (c.position, c.number))
         upto = covering[0].position if covering else position
         verdict = self.verify(1, upto) if upto else Verdict()
@@ -221,8 +227,16 @@ class LogTrust:
             (first, _upto(last)),
         )
         return [
-            Checkpoint(position=p, seq=s, link=bytes(k), recorded_at=r, business_date=b,
-                       note=n, signature=bytes(sig), number=number)
+            Checkpoint(
+                position=p,
+                seq=s,
+                link=bytes(k),
+                recorded_at=r,
+                business_date=b,
+                note=n,
+                signature=bytes(sig),
+                number=number,
+            )
             for number, p, s, k, r, b, n, sig in rows
         ]
 
@@ -236,13 +250,18 @@ class LogTrust:
             where = getattr(self.signing, "path", "the signing key")
             raise SigningKeyError(
                 f"{where} is missing, but it signed this book's checkpoints: restore it (or set "
-                "CLIENTBOOK_SIGNING_KEY to it); a new key would make them all fail")
+                "CLIENTBOOK_SIGNING_KEY to it); a new key would make them all fail"
+            )
         return self.signing
 
     # -- verification
 
     def verify(
-        self, first: int = 1, last: int | None = None, *, public_key: Any = None,
+        self,
+        first: int = 1,
+        last: int | None = None,
+        *,
+        public_key: Any = None,
         progress: Progress | None = None,
     ) -> Verdict:
         """Recompute the chain over positions first..last, check versions and every
@@ -252,8 +271,9 @@ class LogTrust:
             public_key = self._existing_key().public_key()
         end = self._last_position()
         if end and self.head() is None:
-            return Verdict(first=first, last=end,
-                           damage=Damage(UNCHAINED, first, _unchained_message()))
+            return Verdict(
+                first=first, last=end, damage=Damage(UNCHAINED, first, _unchained_message())
+            )
         previous = self._link_before(first) if first > 1 else None
         check = ChainCheck(previous, from_start=first <= 1 or previous is None)
         check.wanted = {c.position for c in checkpoints}
@@ -300,8 +320,7 @@ class LogTrust:
                 head = Link(p, head.seq + 1, value)
                 links.append((head.seq, p, value))
             for row in links:
-                cursor.execute(f"INSERT INTO {t.chain} (seq, position, link) VALUES (?, ?, ?)",
-                               row)
+                cursor.execute(f"INSERT INTO {t.chain} (seq, position, link) VALUES (?, ?, ?)", row)
             if len(rows) < PAGE:
                 return head
             after = rows[-1][0]
@@ -359,13 +378,19 @@ def _upto(last: int | None) -> int:
 
 def _signed(key: Any, head: Link, on: date | None, note: str) -> Checkpoint:
     unsigned = Checkpoint(
-        position=head.position, seq=head.seq, link=head.link,
+        position=head.position,
+        seq=head.seq,
+        link=head.link,
         recorded_at=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
-        business_date=None if on is None else on.isoformat(), note=note, signature=b"",
+        business_date=None if on is None else on.isoformat(),
+        note=note,
+        signature=b"",
     )
     return replace(unsigned, signature=key.sign(unsigned.message()))
 
 
 def _unchained_message() -> str:
-    return ("the log was written before the book kept a hash chain and is unchained: run "
-            "`clientbook verify --seal-existing` to chain it as it stands")
+    return (
+        "the log was written before the book kept a hash chain and is unchained: run "
+        "`clientbook verify --seal-existing` to chain it as it stands"
+    )

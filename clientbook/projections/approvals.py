@@ -81,17 +81,42 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
     name = "approvals"
     version = 2
     topics = topics(
-        *events_of(CreditLine, "Proposed", "Approved", "LimitIncreaseProposed", "LimitIncreased",
-                   "Closed"),
-        *events_of(CardAccount, "Applied", "Decided", "LimitIncreaseProposed", "LimitChanged",
-                   "LimitIncreaseWithdrawn", "WriteOffProposed", "WrittenOff", "Closed"),
-        *events_of(Complaint, "Received", "Investigated", "Reviewed", "Endorsed",
-                   "ReportApproved", "ReturnedForRework", "ResolutionProposed",
-                   "ResolutionApproved", "Closed"),
+        *events_of(
+            CreditLine, "Proposed", "Approved", "LimitIncreaseProposed", "LimitIncreased", "Closed"
+        ),
+        *events_of(
+            CardAccount,
+            "Applied",
+            "Decided",
+            "LimitIncreaseProposed",
+            "LimitChanged",
+            "LimitIncreaseWithdrawn",
+            "WriteOffProposed",
+            "WrittenOff",
+            "Closed",
+        ),
+        *events_of(
+            Complaint,
+            "Received",
+            "Investigated",
+            "Reviewed",
+            "Endorsed",
+            "ReportApproved",
+            "ReturnedForRework",
+            "ResolutionProposed",
+            "ResolutionApproved",
+            "Closed",
+        ),
         *events_of(ManagerAssessment, "Opened", "Submitted", "Approved"),
         *events_of(MarketDeclaration, "Declared", "Approved"),
-        *events_of(Customer, "Registered", "SegmentChangeProposed", "SegmentChanged",
-                   "SegmentProposalRejected", "Closed"),
+        *events_of(
+            Customer,
+            "Registered",
+            "SegmentChangeProposed",
+            "SegmentChanged",
+            "SegmentProposalRejected",
+            "Closed",
+        ),
         *events_of(Policy, "ChangeProposed", "ChangeApproved"),
     )
 
@@ -197,8 +222,7 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
 
     @process_event.register(event_class(ManagerAssessment, "Opened"))
     def assessment_opened(self, event: Any, tracking: Tracking) -> None:
-        self.view.put_name(event.originator_id,
-                           f"{event.manager}'s {event.period} assessment")
+        self.view.put_name(event.originator_id, f"{event.manager}'s {event.period} assessment")
 
     @process_event.register(event_class(ManagerAssessment, "Submitted"))
     def assessment_submitted(self, event: Any, tracking: Tracking) -> None:
@@ -210,8 +234,9 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
 
     @process_event.register(event_class(MarketDeclaration, "Declared"))
     def declared(self, event: Any, tracking: Tracking) -> None:
-        self.view.put_name(event.originator_id,
-                           f"the {event.year} market declaration for {event.branch}")
+        self.view.put_name(
+            event.originator_id, f"the {event.year} market declaration for {event.branch}"
+        )
         self._open(event, tracking, "market_declaration", None)
 
     @process_event.register(event_class(MarketDeclaration, "Approved"))
@@ -239,8 +264,11 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
         self.view.put_name(event.originator_id, "the policy")
         step = f"policy_change:{event.number}"
         what = f"policy proposal {event.number}: {event.name} = {event.value}"
-        self.view.put(Pending(event.originator_id, step, what, event.by, None, event.on,
-                              tracking.notification_id))
+        self.view.put(
+            Pending(
+                event.originator_id, step, what, event.by, None, event.on, tracking.notification_id
+            )
+        )
 
     @process_event.register(event_class(Policy, "ChangeApproved"))
     def policy_approved(self, event: Any, tracking: Tracking) -> None:
@@ -248,11 +276,26 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _open(self, event: Any, tracking: Tracking, step: str, amount: Money | None,
-              prepared_by: str | None = None) -> None:
+    def _open(
+        self,
+        event: Any,
+        tracking: Tracking,
+        step: str,
+        amount: Money | None,
+        prepared_by: str | None = None,
+    ) -> None:
         what = self.view.name_of(event.originator_id) or str(event.originator_id)
-        self.view.put(Pending(event.originator_id, step, what, prepared_by or event.by,
-                              _money(amount), event.on, tracking.notification_id))
+        self.view.put(
+            Pending(
+                event.originator_id,
+                step,
+                what,
+                prepared_by or event.by,
+                _money(amount),
+                event.on,
+                tracking.notification_id,
+            )
+        )
 
     def _decided(self, aggregate_id: UUID, step: str) -> None:
         """The step was decided (or its subject closed): it leaves the inbox."""
@@ -260,8 +303,9 @@ class ApprovalsProjection(EventProjection[ApprovalsView]):
         if pending is not None and pending.open:
             self.view.put(replace(pending, open=False))
 
-    def _report_stage(self, event: Any, tracking: Tracking, stage: str | None,
-                      prepared_by: str | None = None) -> None:
+    def _report_stage(
+        self, event: Any, tracking: Tracking, stage: str | None, prepared_by: str | None = None
+    ) -> None:
         """A complaint report waits at one stage at a time, always for someone other than its
         investigator: the stage it left is decided, the next one (if any) opens."""
         investigator = prepared_by
@@ -293,14 +337,16 @@ class Approvals:
     """The inbox (`book.approvals`): the pending steps, and for an actor those they may decide
     (the rule is `domain/approvals.py`)."""
 
-    def __init__(self, view: ApprovalsView, policy_on: Callable[[date], PolicySettings],
-                 refresh: Refresh) -> None:
+    def __init__(
+        self, view: ApprovalsView, policy_on: Callable[[date], PolicySettings], refresh: Refresh
+    ) -> None:
         self._view = view
         self._policy_on = policy_on
         self._refresh = refresh
 
-    def pending(self, *, for_actor: Actor | None = None, on: date | None = None,
-                at_least: int | None = None) -> list[Approval]:
+    def pending(
+        self, *, for_actor: Actor | None = None, on: date | None = None, at_least: int | None = None
+    ) -> list[Approval]:
         """Every pending step, oldest first; with `for_actor`, only those that actor may decide
         on the business date `on` (default: today), under the policy then; a step's age is
         counted to that date."""
@@ -309,11 +355,20 @@ class Approvals:
         today = on or date.today()
         if for_actor is not None:
             policy = self._policy_on(today)
-            waiting = [p for p in waiting
-                       if may_decide(for_actor, p.step, p.prepared_by, p.money, policy)]
+            waiting = [
+                p for p in waiting if may_decide(for_actor, p.step, p.prepared_by, p.money, policy)
+            ]
         return [_listed(p, today) for p in waiting]
 
 
 def _listed(p: Pending, today: date) -> Approval:
-    return Approval(p.step, p.what, p.prepared_by, p.money, p.proposed_on,
-                    max(0, (today - p.proposed_on).days), who_may_decide(p.step), p.position)
+    return Approval(
+        p.step,
+        p.what,
+        p.prepared_by,
+        p.money,
+        p.proposed_on,
+        max(0, (today - p.proposed_on).days),
+        who_may_decide(p.step),
+        p.position,
+    )

@@ -37,8 +37,11 @@ class FollowUp(Struct, frozen=True):
 
     def to_call(self, on: date) -> bool:
         """On the call-back list on `on`: started, not contacted, the campaign not ended."""
-        return (self.started <= on and (self.contacted is None or self.contacted > on)
-                and (self.ended is None or self.ended > on))
+        return (
+            self.started <= on
+            and (self.contacted is None or self.contacted > on)
+            and (self.ended is None or self.ended > on)
+        )
 
     def outcome(self, on: date) -> str:
         """As of `on`: done (contacted by the due date), late, missed (due passed, or the
@@ -72,8 +75,11 @@ class CampaignFollowUpsView(TrackedView):
 class CampaignFollowUpsProjection(EventProjection[CampaignFollowUpsView]):
     name = "campaign_follow_ups"
     version = 1
-    topics = topics(event_class(Campaign, "Launched"), event_class(Campaign, "Ended"),
-                    event_class(Customer, "ContactRecorded"))
+    topics = topics(
+        event_class(Campaign, "Launched"),
+        event_class(Campaign, "Ended"),
+        event_class(Customer, "ContactRecorded"),
+    )
 
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
@@ -82,30 +88,44 @@ class CampaignFollowUpsProjection(EventProjection[CampaignFollowUpsView]):
     @process_event.register(event_class(Campaign, "Launched"))
     def launched(self, event: Any, tracking: Tracking) -> None:
         for customer_id, number, manager in event.covered:
-            item = FollowUp(event.originator_id, event.number, customer_id, number, manager,
-                            event.on, event.follow_up_by)
+            item = FollowUp(
+                event.originator_id,
+                event.number,
+                customer_id,
+                number,
+                manager,
+                event.on,
+                event.follow_up_by,
+            )
             self.view.put_follow_ups(customer_id, (*self.view.follow_ups_of(customer_id), item))
         self.view.put_covered(event.originator_id, tuple(c[0] for c in event.covered))
 
     @process_event.register(event_class(Campaign, "Ended"))
     def ended(self, event: Any, tracking: Tracking) -> None:
         for customer_id in self.view.covered_by(event.originator_id):
-            self._update(customer_id, lambda f: f.campaign_id == event.originator_id,
-                         ended=event.on)
+            self._update(
+                customer_id, lambda f: f.campaign_id == event.originator_id, ended=event.on
+            )
 
     @process_event.register(event_class(Customer, "ContactRecorded"))
     def contact_recorded(self, event: Any, tracking: Tracking) -> None:
         """A contact on or after a campaign's start (and before its end) answers it."""
-        self._update(event.originator_id, lambda f: (
-            f.contacted is None and f.started <= event.on
-            and (f.ended is None or event.on <= f.ended)), contacted=event.on)
+        self._update(
+            event.originator_id,
+            lambda f: (
+                f.contacted is None
+                and f.started <= event.on
+                and (f.ended is None or event.on <= f.ended)
+            ),
+            contacted=event.on,
+        )
 
-    def _update(self, customer_id: UUID, which: Callable[[FollowUp], bool],
-                **changes: Any) -> None:
+    def _update(self, customer_id: UUID, which: Callable[[FollowUp], bool], **changes: Any) -> None:
         follow_ups = self.view.follow_ups_of(customer_id)
         if any(which(f) for f in follow_ups):
-            self.view.put_follow_ups(customer_id, tuple(
-                replace(f, **changes) if which(f) else f for f in follow_ups))
+            self.view.put_follow_ups(
+                customer_id, tuple(replace(f, **changes) if which(f) else f for f in follow_ups)
+            )
 
 
 @frozen
@@ -140,26 +160,36 @@ class CampaignQueries:
     def __init__(self, view: CampaignFollowUpsView, refresh: Callable[[int | None], Any]) -> None:
         self._view, self._refresh = view, refresh
 
-    def call_backs(self, *, on: date, manager: str | None = None,
-                   at_least: int | None = None) -> list[CallBack]:
+    def call_backs(
+        self, *, on: date, manager: str | None = None, at_least: int | None = None
+    ) -> list[CallBack]:
         """Who is still to be called back for a campaign on `on`, by manager and due date."""
         self._refresh(at_least)
         return sorted(
-            (CallBack(f.manager, f.customer, f.campaign, f.started, f.due, on > f.due)
-             for f in self._view.all_follow_ups() if f.to_call(on)
-             if manager is None or f.manager == manager),
-            key=lambda c: (c.manager, c.due, c.customer, c.campaign))
+            (
+                CallBack(f.manager, f.customer, f.campaign, f.started, f.due, on > f.due)
+                for f in self._view.all_follow_ups()
+                if f.to_call(on)
+                if manager is None or f.manager == manager
+            ),
+            key=lambda c: (c.manager, c.due, c.customer, c.campaign),
+        )
 
-    def follow_ups(self, *, period_from: date, period_to: date,
-                   at_least: int | None = None) -> tuple[CampaignFollowUps, ...]:
+    def follow_ups(
+        self, *, period_from: date, period_to: date, at_least: int | None = None
+    ) -> tuple[CampaignFollowUps, ...]:
         """Per manager and campaign started in the period: done, late, missed and pending as
         of the period's end."""
         self._refresh(at_least)
         counts: dict[tuple[str, str, date], dict[str, int]] = {}
         for f in self._view.all_follow_ups():
             if period_from <= f.started <= period_to:
-                tally = counts.setdefault((f.manager, f.campaign, f.due), dict.fromkeys(
-                    ("done", "late", "missed", "pending"), 0))
+                tally = counts.setdefault(
+                    (f.manager, f.campaign, f.due),
+                    dict.fromkeys(("done", "late", "missed", "pending"), 0),
+                )
                 tally[f.outcome(period_to)] += 1
-        return tuple(CampaignFollowUps(manager, campaign, due, sum(t.values()), **t)
-                     for (manager, campaign, due), t in sorted(counts.items()))
+        return tuple(
+            CampaignFollowUps(manager, campaign, due, sum(t.values()), **t)
+            for (manager, campaign, due), t in sorted(counts.items())
+        )

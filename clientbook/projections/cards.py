@@ -333,5 +333,11 @@ def batch_columns(account: AccountDocument) -> BatchColumns:
     dormancy = account.dormancy if status == "active" else "n/a"
     oldest = account.minimums[0][0] if account.minimums and status != "written_off" else None
     zero_balance = int(account.balance == 0)
-    return (min(dates) if dates else None, delinquent, dormancy, account.last_use, zero_balance,
-            oldest)
+    return (
+        min(dates) if dates else None,
+        delinquent,
+        dormancy,
+        account.last_use,
+        zero_balance,
+        oldest,
+    )

@@ -50,8 +50,15 @@ Facts = Callable[[int, int], tuple[int, Iterator[F]]]
 """(after, up_to) -> the position the facts are complete to, and the facts in log order."""
 
 
-def resumed(checkpoints: ReportCheckpoints | None, report: str, key: str, position: int,
-            start: Callable[[], Fo], restore: Callable[[bytes], Fo], facts: Facts[F]) -> Fo:
+def resumed(
+    checkpoints: ReportCheckpoints | None,
+    report: str,
+    key: str,
+    position: int,
+    start: Callable[[], Fo],
+    restore: Callable[[bytes], Fo],
+    facts: Facts[F],
+) -> Fo:
     """The fold up to `position`: from the nearest checkpoint (or from nothing), then the facts
     after it; a new checkpoint when that took many facts."""
     found = checkpoints.nearest(report, key, position) if checkpoints else None

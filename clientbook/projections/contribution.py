@@ -59,10 +59,17 @@ class ContributionProjection(EventProjection[ContributionView]):
     name = "contribution"
     version = 2  # 2: fact blocks keep their earliest business date
     topics = topics(
-        *events_of(Customer, "Registered", "ManagerReassigned", "SegmentChanged", "Closed",
-                   "ContributionReported"),
-        *events_of(CardAccount, "Applied", "Charged", "AnnualFeeCharged", "WrittenOff",
-                   "Recovered"),
+        *events_of(
+            Customer,
+            "Registered",
+            "ManagerReassigned",
+            "SegmentChanged",
+            "Closed",
+            "ContributionReported",
+        ),
+        *events_of(
+            CardAccount, "Applied", "Charged", "AnnualFeeCharged", "WrittenOff", "Recovered"
+        ),
         *events_of(CreditLine, "Proposed", "IncomeRecorded"),
     )
 
@@ -72,8 +79,14 @@ class ContributionProjection(EventProjection[ContributionView]):
 
     @process_event.register(_of(Customer, "Registered"))
     def registered(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking, customer=event.originator_id, detail=event.number,
-                   manager=event.manager, segment=event.segment)
+        self._fact(
+            event,
+            tracking,
+            customer=event.originator_id,
+            detail=event.number,
+            manager=event.manager,
+            segment=event.segment,
+        )
 
     @process_event.register(_of(Customer, "ManagerReassigned"))
     def manager_reassigned(self, event: Any, tracking: Tracking) -> None:
@@ -89,9 +102,15 @@ class ContributionProjection(EventProjection[ContributionView]):
 
     @process_event.register(_of(Customer, "ContributionReported"))
     def contribution_reported(self, event: Any, tracking: Tracking) -> None:
-        self._fact(event, tracking, customer=event.originator_id, detail=event.source,
-                   period_from=event.period_from, period_to=event.period_to,
-                   **_money(event.amount))
+        self._fact(
+            event,
+            tracking,
+            customer=event.originator_id,
+            detail=event.source,
+            period_from=event.period_from,
+            period_to=event.period_to,
+            **_money(event.amount),
+        )
 
     @process_event.register(_of(CardAccount, "Applied"))
     @process_event.register(_of(CreditLine, "Proposed"))
@@ -115,8 +134,11 @@ class ContributionProjection(EventProjection[ContributionView]):
 
     def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
         kind = f"{type(event).__qualname__.split('.')[0]}.{type(event).__name__}"
-        self.view.add_fact(ContributionFact(tracking.notification_id, event.originator_id, kind,
-                                            event.on, **details))
+        self.view.add_fact(
+            ContributionFact(
+                tracking.notification_id, event.originator_id, kind, event.on, **details
+            )
+        )
 
 
 def _money(amount: Any) -> dict[str, Any]:

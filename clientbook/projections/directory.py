@@ -131,8 +131,9 @@ class CustomerDirectoryView(TrackedView):
         """The customers whose `kind` is `value` exactly, in customer-number order."""
 
     @abstractmethod
-    def lapse_candidates(self, on: date, grace_days: int,
-                         tier_cycles: Mapping[str, int]) -> Sequence[UUID]:
+    def lapse_candidates(
+        self, on: date, grace_days: int, tier_cycles: Mapping[str, int]
+    ) -> Sequence[UUID]:
         """Customers not lapsed whose usual cycle (their own, else their tier's from
         `tier_cycles`) plus the grace days has passed by `on`."""
 

@@ -145,7 +145,7 @@ class ManagerReportProjection(EventProjection[ManagerReportView]):
             "Lost",
             "Reactivated",
             "Closed",
-        )
+        ),
     )
 
     @singledispatchmethod
@@ -254,4 +254,3 @@ class ManagerReportProjection(EventProjection[ManagerReportView]):
         self.view.add_activity(
             Activity(position, kind, customer_id, manager, event.on, detail, score)
         )
-

@@ -127,7 +127,10 @@ class ComplaintQueries:
         raise ComplaintNotFoundError(f"complaint {complaint_id} does not exist")
 
     def cards(
-        self, *, open_only: bool = False, customer: UUID | None = None,
+        self,
+        *,
+        open_only: bool = False,
+        customer: UUID | None = None,
         at_least: int | None = None,
     ) -> list[ComplaintCard]:
         self._refresh(at_least)
@@ -138,8 +141,10 @@ class ComplaintQueries:
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's open complaints, named (closing the customer waits for them)."""
-        return [f"complaint {c.number}" for c in self.cards(open_only=True, customer=customer,
-                                                               at_least=LATEST)]
+        return [
+            f"complaint {c.number}"
+            for c in self.cards(open_only=True, customer=customer, at_least=LATEST)
+        ]
 
     def overdue_candidates(self, on: date) -> list[UUID]:
         """Open complaints past their deadline on `on` and not yet marked overdue."""
@@ -179,8 +184,10 @@ class ExposureQueries:
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's credit lines not yet closed (closing the customer waits for them)."""
-        return [f"credit line {e.number}" for e in self.lines(date.min, customer=customer,
-                                                                   at_least=LATEST)]
+        return [
+            f"credit line {e.number}"
+            for e in self.lines(date.min, customer=customer, at_least=LATEST)
+        ]
 
     def lines_to_age(self, on: date) -> list[UUID]:
         self._refresh(LATEST)
@@ -204,20 +211,32 @@ class CardQueries:
         self._policy = policy
         self._refresh = refresh
 
-    def accounts(self, on: date, *, customer: UUID | None = None, open_only: bool = True,
-                 at_least: int | None = None) -> list[CardView]:
+    def accounts(
+        self,
+        on: date,
+        *,
+        customer: UUID | None = None,
+        open_only: bool = True,
+        at_least: int | None = None,
+    ) -> list[CardView]:
         self._refresh(at_least)
         views = (view_of(i, doc, on) for i, doc in self._view.accounts(open_only=open_only))
         return [v for v in views if customer is None or v.customer_id == customer]
 
     def open_items(self, customer: UUID) -> list[str]:
         """The customer's card accounts not yet closed (closing the customer waits for them)."""
-        return [f"card account {v.number}" for v in self.accounts(date.min, customer=customer, at_least=LATEST)
-                if v.status not in ("declined", "closed")]
+        return [
+            f"card account {v.number}"
+            for v in self.accounts(date.min, customer=customer, at_least=LATEST)
+            if v.status not in ("declined", "closed")
+        ]
 
     def cards_due(self, on: date) -> list[UUID]:
         """What the card batch must look at: selected by indexed columns, not every account."""
         self._refresh(LATEST)
         policy = self._policy.in_force(on)
-        return self._view.due(on, shift_months(on, -policy.card_dormant_months),
-                              shift_months(on, -policy.card_long_dormant_months))
+        return self._view.due(
+            on,
+            shift_months(on, -policy.card_dormant_months),
+            shift_months(on, -policy.card_long_dormant_months),
+        )

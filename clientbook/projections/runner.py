@@ -134,8 +134,9 @@ class ProjectionRunner:
         unknown = set(names) - {p.name for p in chosen}
         if unknown:
             known = ", ".join(p.name for p in self.projections)
-            raise InvalidValueError(f"no projection named {', '.join(sorted(unknown))}: "
-                                    f"the projections are {known}")
+            raise InvalidValueError(
+                f"no projection named {', '.join(sorted(unknown))}: the projections are {known}"
+            )
         return chosen
 
     # -- queries ---------------------------------------------------------------------------
@@ -186,8 +187,7 @@ class ProjectionRunner:
                 raise self._behind(projection, position, wanted, self._failures())
 
     def _behind(
-        self, projection: Projection[Any], position: int, wanted: int,
-        failures: dict[str, Failure]
+        self, projection: Projection[Any], position: int, wanted: int, failures: dict[str, Failure]
     ) -> ViewBehind:
         message = f"the {projection.name} view stands at position {position}, not yet {wanted}"
         failure = failures.get(projection.name)
@@ -272,8 +272,9 @@ class ProjectionRunner:
                     progress(projection.name, last, head)
             position = last
 
-    def _apply(self, projection: Projection[Any], events: list[tuple[int, str, Any]],
-               last: int) -> None:
+    def _apply(
+        self, projection: Projection[Any], events: list[tuple[int, str, Any]], last: int
+    ) -> None:
         name = self._app.name
         with projection.view.batch(Tracking(name, last)) as locked:
             for notification_id, _, event in events:
@@ -285,8 +286,9 @@ class ProjectionRunner:
                     except Exception as error:
                         raise _Poisoned(notification_id, event, error) from error
 
-    def _stop_at_poison(self, projection: Projection[Any], events: list[tuple[int, str, Any]],
-                        last: int) -> None:
+    def _stop_at_poison(
+        self, projection: Projection[Any], events: list[tuple[int, str, Any]], last: int
+    ) -> None:
         """A page failed: apply its events one at a time (each in its own transaction), so that
         every event before the bad one counts and the projection stops exactly at it."""
         assert self._records is not None
@@ -297,12 +299,15 @@ class ProjectionRunner:
                 raise
             except Exception as failed:
                 cause = failed.error if isinstance(failed, _Poisoned) else failed
-                self._records.fail(projection.name, Failure(
-                    position=notification_id,
-                    event_type=type(event).__qualname__,
-                    error=f"{type(cause).__name__}: {cause}",
-                    at=_now(),
-                ))
+                self._records.fail(
+                    projection.name,
+                    Failure(
+                        position=notification_id,
+                        event_type=type(event).__qualname__,
+                        error=f"{type(cause).__name__}: {cause}",
+                        at=_now(),
+                    ),
+                )
                 return
         self._apply(projection, [], last)  # each went through on its own: the page is done
 
@@ -336,8 +341,7 @@ class ProjectionRunner:
         if self._shadows is None or self._records is None:
             for projection in projections:
                 projection.view.reset()
-            self._catch_up_these(projections, progress, record_failures=False,
-                                 page=REBUILD_PAGE)
+            self._catch_up_these(projections, progress, record_failures=False, page=REBUILD_PAGE)
             for projection in projections:
                 self._finished_rebuild(projection)
             return
@@ -350,8 +354,12 @@ class ProjectionRunner:
                 records.set_rebuilding(projection.name, _now())
                 shadow = shadows.open(projection.view)
                 opened.append((projection, shadow, type(projection)(shadow)))
-            self._catch_up_these([built for _, _, built in opened], progress,
-                                 record_failures=False, page=REBUILD_PAGE)
+            self._catch_up_these(
+                [built for _, _, built in opened],
+                progress,
+                record_failures=False,
+                page=REBUILD_PAGE,
+            )
             for projection, shadow, built in opened:
                 finish = partial(self._catch_up_these, [projection], None, record_failures=False)
                 shadows.swap(projection.view, shadow, self._app.name, finish)
@@ -423,8 +431,14 @@ class ProjectionRunner:
         leases = self._leases
         held = [p for p in chosen if leases is None or leases.acquire(lease_of(p.name))]
         if held:
-            self._catch_up_these(held, None, going=lambda: not stop.is_set() and all(
-                leases is None or leases.owns(lease_of(p.name)) for p in held))
+            self._catch_up_these(
+                held,
+                None,
+                going=lambda: (
+                    not stop.is_set()
+                    and all(leases is None or leases.owns(lease_of(p.name)) for p in held)
+                ),
+            )
         return held
 
     def follow(self, stop: threading.Event, interval: float = 0.5) -> None:
@@ -446,23 +460,34 @@ class ProjectionRunner:
             holder = None if self._leases is None else self._leases.holder_of(lease_of(name))
             stored = versions.get(name) or (1 if position else None)
             failure = failures.get(name)
-            state = ("failed" if failure else "rebuilding" if name in rebuilding
-                     else "running" if holder else "idle")
-            rows.append(ProjectionStatus(
-                name=name,
-                version=version_of(projection),
-                stored_version=stored,
-                position=position,
-                head=head,
-                lag_events=self._count_after(position, head, projection),
-                lag_seconds=self._age_of_next(position, head, projection),
-                state=state,
-                needs_rebuild=(stored is not None and stored < version_of(projection))
-                or bool(getattr(projection.view, "stale_schema", False)),
-                failure=failure,
-                holder=holder,
-                last_decision=next((d for d in reversed(decisions) if d.projection == name), None),
-            ))
+            state = (
+                "failed"
+                if failure
+                else "rebuilding"
+                if name in rebuilding
+                else "running"
+                if holder
+                else "idle"
+            )
+            rows.append(
+                ProjectionStatus(
+                    name=name,
+                    version=version_of(projection),
+                    stored_version=stored,
+                    position=position,
+                    head=head,
+                    lag_events=self._count_after(position, head, projection),
+                    lag_seconds=self._age_of_next(position, head, projection),
+                    state=state,
+                    needs_rebuild=(stored is not None and stored < version_of(projection))
+                    or bool(getattr(projection.view, "stale_schema", False)),
+                    failure=failure,
+                    holder=holder,
+                    last_decision=next(
+                        (d for d in reversed(decisions) if d.projection == name), None
+                    ),
+                )
+            )
         return rows
 
     def _count_after(self, position: int, head: int, projection: Projection[Any]) -> int:
@@ -471,7 +496,10 @@ class ProjectionRunner:
         if self._counter is not None:
             return self._counter(position, head, tuple(projection.topics))
         notifications = self._app.recorder.select_notifications(
-            start=position, limit=10**9, stop=head, topics=tuple(projection.topics),
+            start=position,
+            limit=10**9,
+            stop=head,
+            topics=tuple(projection.topics),
             inclusive_of_start=False,
         )
         return len(notifications)
@@ -479,7 +507,10 @@ class ProjectionRunner:
     def _age_of_next(self, position: int, head: int, projection: Projection[Any]) -> float:
         """How long ago the oldest event it has yet to apply was recorded (0 when none)."""
         first = self._app.recorder.select_notifications(
-            start=position, limit=1, stop=head, topics=tuple(projection.topics),
+            start=position,
+            limit=1,
+            stop=head,
+            topics=tuple(projection.topics),
             inclusive_of_start=False,
         )
         if position >= head or not first:
@@ -518,7 +549,9 @@ class ProjectionRunner:
     def _failure_of(self, name: str) -> Failure:
         failure = self._failures().get(name)
         if failure is None:
-            raise InvalidValueError(f"{name} has not stopped on a failure: nothing to retry or skip")
+            raise InvalidValueError(
+                f"{name} has not stopped on a failure: nothing to retry or skip"
+            )
         return failure
 
     def decisions(self, name: str | None = None) -> list[Decision]:

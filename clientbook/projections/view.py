@@ -45,8 +45,11 @@ def events_of(aggregate: type[Aggregate], *names: str) -> tuple[type, ...]:
         return tuple(event_class(aggregate, name) for name in names)
     base = aggregate.Event
     return tuple(
-        cls for cls in vars(aggregate).values()
-        if isinstance(cls, type) and issubclass(cls, base) and cls.__name__ not in ("Event", "Created")
+        cls
+        for cls in vars(aggregate).values()
+        if isinstance(cls, type)
+        and issubclass(cls, base)
+        and cls.__name__ not in ("Event", "Created")
     )
 
 

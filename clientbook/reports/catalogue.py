@@ -128,8 +128,9 @@ def _contribution(book: ClientBook, p: Parameters, position: int) -> Any:
             f"the contribution report runs to {p.period_to}, after its as-of date {p.as_of}: "
             "give an --as-of on or after --to, or leave it out"
         )
-    return book.reports.contribution(as_of=p.as_of, period_from=p.period_from,
-                                     period_to=p.period_to, position=position)
+    return book.reports.contribution(
+        as_of=p.as_of, period_from=p.period_from, period_to=p.period_to, position=position
+    )
 
 
 REPORTS: dict[str, tuple[str, Runner]] = {
@@ -216,8 +217,11 @@ def _log_mark(book: ClientBook, position: int, digest: bool) -> dict[str, Any]:
     link = book.trust.link_at(position)
     if link is None:
         return {"position": position, "digest": log_digest(book, position)}
-    return {"position": position, "digest": None, "chain": {"seq": link.seq,
-                                                           "link": link.link.hex()}}
+    return {
+        "position": position,
+        "digest": None,
+        "chain": {"seq": link.seq, "link": link.link.hex()},
+    }
 
 
 @frozen
@@ -262,8 +266,9 @@ def reproduce(book: ClientBook, manifest: dict[str, Any]) -> Reproduction:
         )
     chain = _chain_of(manifest)
     vouching = None if chain is None else book.trust.vouch(position, *chain)
-    again = run_report(book, manifest["report"], parameters, position=position,
-                       digest=chain is None)
+    again = run_report(
+        book, manifest["report"], parameters, position=position, digest=chain is None
+    )
     digest = manifest["log"].get("digest")
     unchanged = None if digest is None else again.manifest["log"].get("digest") == digest
     return Reproduction(

@@ -26,8 +26,15 @@ from clientbook.domain.value import Concentration, concentration, proposed_segme
 from clientbook.projections.contribution import ContributionFact, ContributionView
 
 ZERO = Decimal("0.00")
-PARTS = ("card_interest", "card_fees", "line_interest", "line_fees", "recovered",
-         "written_off", "reported")
+PARTS = (
+    "card_interest",
+    "card_fees",
+    "line_interest",
+    "line_fees",
+    "recovered",
+    "written_off",
+    "reported",
+)
 """What a contribution is made of; `written_off` is subtracted, the others added."""
 _PART_OF = {
     ("CardAccount.Charged", "interest"): "card_interest",
@@ -130,7 +137,8 @@ class _Customer:
     @property
     def contribution(self) -> Decimal:
         return sum((self.part(p) for p in PARTS if p != "written_off"), ZERO) - self.part(
-            "written_off")
+            "written_off"
+        )
 
 
 def contribution_report(
@@ -174,12 +182,14 @@ def contribution_report(
                 other[fact.currency] += 1
             elif kind == "Customer.ContributionReported":
                 assert fact.period_from is not None and fact.period_to is not None
-                customer.add("reported", prorated(fact.amount, (fact.period_from,
-                                                                fact.period_to), period))
+                customer.add(
+                    "reported", prorated(fact.amount, (fact.period_from, fact.period_to), period)
+                )
             elif period_from <= fact.on <= period_to:
                 customer.add(_PART_OF[kind, fact.detail], fact.amount)
-    counted = {cid: c for cid, c in customers.items()
-               if c.closed_on is None or c.closed_on >= period_from}
+    counted = {
+        cid: c for cid, c in customers.items() if c.closed_on is None or c.closed_on >= period_from
+    }
     order = ranked((c.number, c.contribution) for c in counted.values())
     by_number = {c.number: c for c in counted.values()}
     whole = concentration([amount for _, amount in order])
@@ -187,18 +197,34 @@ def contribution_report(
     for rank, (number, amount) in enumerate(order):
         c = by_number[number]
         running += amount
-        rows.append(CustomerContribution(
-            number=number, manager=c.manager, segment=c.segment, rank=rank + 1,
-            contribution=amount,
-            cumulative_share_percent=None if whole.total <= 0 else (running * 100 / whole.total).quantize(Decimal("0.01")),
-            proposed_segment=proposed_segment(rank, len(order), amount,
-                                              premium_percent=premium_percent,
-                                              major_percent=major_percent),
-            **{p: c.part(p) for p in PARTS},
-        ))
+        rows.append(
+            CustomerContribution(
+                number=number,
+                manager=c.manager,
+                segment=c.segment,
+                rank=rank + 1,
+                contribution=amount,
+                cumulative_share_percent=None
+                if whole.total <= 0
+                else (running * 100 / whole.total).quantize(Decimal("0.01")),
+                proposed_segment=proposed_segment(
+                    rank,
+                    len(order),
+                    amount,
+                    premium_percent=premium_percent,
+                    major_percent=major_percent,
+                ),
+                **{p: c.part(p) for p in PARTS},
+            )
+        )
     return ContributionReport(
-        as_of=as_of, position=position, period_from=period_from, period_to=period_to,
-        currency=currency, total=whole.total, customers_counted=whole.customers,
+        as_of=as_of,
+        position=position,
+        period_from=period_from,
+        period_to=period_to,
+        currency=currency,
+        total=whole.total,
+        customers_counted=whole.customers,
         customers_for_80_percent=whole.customers_for_80_percent,
         share_of_customers_for_80_percent=whole.share_of_customers_for_80_percent,
         top_4_percent_share=whole.top_4_percent_share,
@@ -208,9 +234,15 @@ def contribution_report(
         by_segment=_groups(rows, lambda r: r.segment, order=SEGMENTS),
         by_manager=_groups(rows, lambda r: r.manager),
         proposals=tuple(
-            SegmentProposal(r.number, r.segment, r.proposed_segment, r.contribution,
-                            r.proposed_segment in FOUR_EYES_SEGMENTS)
-            for r in rows if r.proposed_segment != r.segment
+            SegmentProposal(
+                r.number,
+                r.segment,
+                r.proposed_segment,
+                r.contribution,
+                r.proposed_segment in FOUR_EYES_SEGMENTS,
+            )
+            for r in rows
+            if r.proposed_segment != r.segment
         ),
         premium_top_percent=premium_percent,
         major_top_percent=major_percent,
@@ -218,8 +250,11 @@ def contribution_report(
     )
 
 
-def _groups(rows: list[CustomerContribution], key: Callable[[CustomerContribution], str],
-            order: tuple[str, ...] = ()) -> tuple[GroupConcentration, ...]:
+def _groups(
+    rows: list[CustomerContribution],
+    key: Callable[[CustomerContribution], str],
+    order: tuple[str, ...] = (),
+) -> tuple[GroupConcentration, ...]:
     """Each group's concentration, its customers in the report's rank order."""
     members: dict[str, list[Decimal]] = {}
     for row in rows:
@@ -230,22 +265,40 @@ def _groups(rows: list[CustomerContribution], key: Callable[[CustomerContributio
 
 
 def _group(name: str, c: Concentration) -> GroupConcentration:
-    return GroupConcentration(name, c.customers, c.total, c.customers_for_80_percent,
-                              c.share_of_customers_for_80_percent, c.top_4_percent_share,
-                              c.top_20_percent_share)
+    return GroupConcentration(
+        name,
+        c.customers,
+        c.total,
+        c.customers_for_80_percent,
+        c.share_of_customers_for_80_percent,
+        c.top_4_percent_share,
+        c.top_20_percent_share,
+    )
 
 
 class ContributionQueries:
     """`book.reports.contribution`: the report from the view, at a log position."""
 
-    def __init__(self, view: ContributionView, policy: Any, refresh: Callable[[int | None], Any],
-                 application_name: str) -> None:
+    def __init__(
+        self,
+        view: ContributionView,
+        policy: Any,
+        refresh: Callable[[int | None], Any],
+        application_name: str,
+    ) -> None:
         self._view, self._policy, self._refresh = view, policy, refresh
         self._application_name = application_name
 
-    def report(self, *, as_of: date, period_from: date | None = None,
-               period_to: date | None = None, currency: str | None = None,
-               position: int | None = None, at_least: int | None = None) -> ContributionReport:
+    def report(
+        self,
+        *,
+        as_of: date,
+        period_from: date | None = None,
+        period_to: date | None = None,
+        currency: str | None = None,
+        position: int | None = None,
+        at_least: int | None = None,
+    ) -> ContributionReport:
         """The contribution over the period (default: the twelve months up to the as-of date)
         in `currency` (default: the policy's, as of the date)."""
         self._refresh(at_least)
@@ -256,8 +309,12 @@ class ContributionQueries:
         period_from = period_from or default_start(period_to)
         settings = self._policy.at(reflected).in_force(as_of)
         return contribution_report(
-            self._view.facts(up_to_position=reflected), as_of=as_of, position=reflected,
-            period_from=period_from, period_to=period_to, currency=currency or settings.currency,
+            self._view.facts(up_to_position=reflected),
+            as_of=as_of,
+            position=reflected,
+            period_from=period_from,
+            period_to=period_to,
+            currency=currency or settings.currency,
             premium_percent=settings.segment_premium_top_percent,
             major_percent=settings.segment_major_top_percent,
         )

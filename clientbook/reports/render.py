@@ -152,7 +152,9 @@ def _csv_cell(value: Any, currency: str | None) -> str:
     if value is None:
         return ""
     if isinstance(value, Money):
-        return str(value.amount) if currency == value.currency else f"{value.amount} {value.currency}"
+        return (
+            str(value.amount) if currency == value.currency else f"{value.amount} {value.currency}"
+        )
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (date, datetime)):

@@ -42,14 +42,22 @@ __all__ = [
 
 
 def change_policy(
-    book: ClientBook, name: str, value: str, *, reason: str, on: date, by: Actor | None = None,
-    approver: Actor | None = None, effective: date | None = None,
+    book: ClientBook,
+    name: str,
+    value: str,
+    *,
+    reason: str,
+    on: date,
+    by: Actor | None = None,
+    approver: Actor | None = None,
+    effective: date | None = None,
 ) -> int:
     """A policy change as a test sets one up: proposed and approved (✋) by two policy
     administrators, in force from `effective` (default `on`); returns the proposal number."""
     proposer = by or Actor("u-policy-proposer", {"administration"})
     approver = approver or Actor("u-policy-approver", {"general_manager"})
-    number = book.policy.propose(name, value, reason=reason, effective=effective or on,
-                                 by=proposer, on=on)
+    number = book.policy.propose(
+        name, value, reason=reason, effective=effective or on, by=proposer, on=on
+    )
     book.policy.approve(number, by=approver, on=on)
     return number

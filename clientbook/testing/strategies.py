@@ -200,8 +200,9 @@ def _with_consent(registration: dict[str, Any]) -> SearchStrategy[dict[str, Any]
     """Contact details are registered with the channel of the customer's consent to them."""
     if not any(registration.get(kind) for kind in CONTACT_DETAILS):
         return st.just(registration)
-    return st.sampled_from(CONSENT_CHANNELS).map(lambda channel: {**registration,
-                                                                   "consent": channel})
+    return st.sampled_from(CONSENT_CHANNELS).map(
+        lambda channel: {**registration, "consent": channel}
+    )
 
 
 def _actors_option(value: SearchStrategy[Actor] | None) -> SearchStrategy[Actor]:

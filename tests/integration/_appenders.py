@@ -32,8 +32,9 @@ def write(env: dict[str, str], writer: int, saves: int, start: Any, threads: int
         rng = random.Random(writer * 100 + thread)
         for n in range(saves // threads):
             events = [
-                StoredEvent(uuid.uuid4(), 1, TOPIC,
-                            f"{writer}:{thread}:{n}:{i}".encode() + os.urandom(8))
+                StoredEvent(
+                    uuid.uuid4(), 1, TOPIC, f"{writer}:{thread}:{n}:{i}".encode() + os.urandom(8)
+                )
                 for i in range(rng.randint(1, 3))
             ]
             log.insert_events(events)
@@ -55,7 +56,8 @@ class UnlockedRecorder(ChainedPostgresApplicationRecorder):
         from psycopg.sql import SQL, Identifier, Literal
 
         unsafe = _APPEND.replace("{lock}", "").replace(
-            "    PERFORM pg_notify", "    PERFORM pg_sleep(random() * 0.004);\n    PERFORM pg_notify"
+            "    PERFORM pg_notify",
+            "    PERFORM pg_sleep(random() * 0.004);\n    PERFORM pg_notify",
         )
         return SQL(unsafe).format(
             schema=Identifier(self.datastore.schema),

@@ -56,8 +56,9 @@ class Outcomes:
             self.allowed[type(error).__name__] += 1
             return error
         except Exception as error:  # anything else is what the tests look for
-            self.unexpected.append(f"{kind}: {type(error).__name__}: {error}\n"
-                                   + traceback.format_exc(limit=8))
+            self.unexpected.append(
+                f"{kind}: {type(error).__name__}: {error}\n" + traceback.format_exc(limit=8)
+            )
             return error
         finally:
             self.seconds[kind] = self.seconds.get(kind, 0.0) + time.perf_counter() - started
@@ -65,9 +66,13 @@ class Outcomes:
         return result
 
     def report(self, **more: Any) -> dict[str, Any]:
-        return dict(done=dict(self.done), allowed=dict(self.allowed),
-                    unexpected=self.unexpected,
-                    seconds={k: round(v, 3) for k, v in self.seconds.items()}, **more)
+        return dict(
+            done=dict(self.done),
+            allowed=dict(self.allowed),
+            unexpected=self.unexpected,
+            seconds={k: round(v, 3) for k, v in self.seconds.items()},
+            **more,
+        )
 
 
 def ready_then_wait(folder: Path, name: str) -> None:
@@ -103,8 +108,16 @@ def stopped(folder: Path, started: float) -> bool:
 # -- roles -----------------------------------------------------------------------------------
 
 
-def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: int,
-           complaints: int, pause: float = 0.0, **_: Any) -> dict[str, Any]:
+def writer(
+    book: ClientBook,
+    folder: Path,
+    name: str,
+    customers: int,
+    contacts: int,
+    complaints: int,
+    pause: float = 0.0,
+    **_: Any,
+) -> dict[str, Any]:
     """Registers its own customers, activates them, records their contacts (one business day
     apart) and receives complaints for the first few; refuses itself once on purpose (a taken
     number). After every command it publishes the position it wrote and what it changed, and
@@ -120,9 +133,18 @@ def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: 
     state: dict[str, Any] = {"writer": name, "customers": {}}
     for i in range(customers):
         number = f"C-{name[-1]}{i:05d}"
-        cid = out.attempt("register", lambda: book.customers.register(
-            number=number, kind="individual", name=f"Customer {number}", manager=f"m-{name}",
-            visit_cycle_days=30, by=CLERK, on=D))
+        cid = out.attempt(
+            "register",
+            lambda: book.customers.register(
+                number=number,
+                kind="individual",
+                name=f"Customer {number}",
+                manager=f"m-{name}",
+                visit_cycle_days=30,
+                by=CLERK,
+                on=D,
+            ),
+        )
         if not isinstance(cid, UUID):
             continue
         mine: dict[str, Any] = {"status": "prospect", "last_contact": None, "complaints": 0}
@@ -130,23 +152,46 @@ def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: 
         state["position"] = book.last_written
         publish(folder, name, state)
         if i == 0:  # refused: nothing written, a DomainError
-            out.attempt("register again", lambda: book.customers.register(
-                number=number, kind="individual", name="Someone else", manager="m-x",
-                by=CLERK, on=D))
-        if not isinstance(out.attempt("activate", lambda: book.customers.activate(
-                cid, by=CLERK, on=D)), Exception):
+            out.attempt(
+                "register again",
+                lambda: book.customers.register(
+                    number=number,
+                    kind="individual",
+                    name="Someone else",
+                    manager="m-x",
+                    by=CLERK,
+                    on=D,
+                ),
+            )
+        if not isinstance(
+            out.attempt("activate", lambda: book.customers.activate(cid, by=CLERK, on=D)), Exception
+        ):
             mine["status"] = "active"
         for k in range(contacts):
             day = D + timedelta(days=k + 1)
-            if not isinstance(out.attempt("contact", lambda: book.customers.record_contact(
-                    cid, **CONTACT, by=CLERK, on=day)), Exception):
+            if not isinstance(
+                out.attempt(
+                    "contact",
+                    lambda: book.customers.record_contact(cid, **CONTACT, by=CLERK, on=day),
+                ),
+                Exception,
+            ):
                 mine["last_contact"] = day.isoformat()
                 state["position"] = book.last_written
                 publish(folder, name, state)
         if i < complaints:
-            received = out.attempt("complaint", lambda: book.complaints.receive(
-                customer=cid, category="damages", channel="hotline", request="refund the fee",
-                department="branch 12", by=CLERK, on=D + timedelta(days=1)))
+            received = out.attempt(
+                "complaint",
+                lambda: book.complaints.receive(
+                    customer=cid,
+                    category="damages",
+                    channel="hotline",
+                    request="refund the fee",
+                    department="branch 12",
+                    by=CLERK,
+                    on=D + timedelta(days=1),
+                ),
+            )
             if isinstance(received, UUID):
                 mine["complaints"] += 1
         state["position"] = book.last_written
@@ -154,8 +199,9 @@ def writer(book: ClientBook, folder: Path, name: str, customers: int, contacts: 
     return out.report(last_written=book.last_written)
 
 
-def querier(book: ClientBook, folder: Path, name: str, iterations: int, minimum: int = 0,
-            **_: Any) -> dict[str, Any]:
+def querier(
+    book: ClientBook, folder: Path, name: str, iterations: int, minimum: int = 0, **_: Any
+) -> dict[str, Any]:
     """Queries the directory and the complaint cards in a loop, most of them `at_least=` a
     position a writer published, until the test says done (but at least `minimum` times); an
     answer that does not show what that writer had written by then is counted as stale (the
@@ -167,8 +213,7 @@ def querier(book: ClientBook, folder: Path, name: str, iterations: int, minimum:
     started = time.monotonic()
     asked = 0
     for _round in range(iterations):
-        if stopped(folder, started) and (asked >= minimum or
-                                         time.monotonic() - started > DEADLINE):
+        if stopped(folder, started) and (asked >= minimum or time.monotonic() - started > DEADLINE):
             break
         states = [s for s in published(folder) if s.get("customers")]
         if not states:
@@ -178,8 +223,9 @@ def querier(book: ClientBook, folder: Path, name: str, iterations: int, minimum:
         state = rng.choice(states)
         wanted = state["position"]
         cid, expected = rng.choice(list(state["customers"].items()))
-        kept = all(book.leases.taken(lease_of(p)) for p in ("customer_directory",
-                                                             "complaint_cards"))
+        kept = all(
+            book.leases.taken(lease_of(p)) for p in ("customer_directory", "complaint_cards")
+        )
         modes["worker keeps the views" if kept else "caught up in this process"] += 1
         kind = ("customer", "cards", "search")[asked % 3]
         if kind == "customer":
@@ -189,11 +235,14 @@ def querier(book: ClientBook, folder: Path, name: str, iterations: int, minimum:
             if entry is None or _older(entry.status, entry.last_contact, expected):
                 stale.append(f"{cid} at_least={wanted}: {entry} but {expected} was written")
         elif kind == "cards":
-            cards = out.attempt(kind, lambda: book.complaint_cards.cards(customer=UUID(cid),
-                                                                         at_least=wanted))
+            cards = out.attempt(
+                kind, lambda: book.complaint_cards.cards(customer=UUID(cid), at_least=wanted)
+            )
             if not isinstance(cards, Exception) and len(cards) < expected["complaints"]:
-                stale.append(f"{cid} at_least={wanted}: {len(cards)} complaints, not "
-                             f"{expected['complaints']}")
+                stale.append(
+                    f"{cid} at_least={wanted}: {len(cards)} complaints, not "
+                    f"{expected['complaints']}"
+                )
         else:
             out.attempt(kind, lambda: book.directory.search())
     return out.report(stale=stale, modes=dict(modes))
@@ -206,8 +255,7 @@ def _older(status: str, last_contact: date | None, expected: dict[str, Any]) -> 
     return wanted is not None and (last_contact is None or last_contact.isoformat() < wanted)
 
 
-def catcher(book: ClientBook, folder: Path, name: str, iterations: int,
-            **_: Any) -> dict[str, Any]:
+def catcher(book: ClientBook, folder: Path, name: str, iterations: int, **_: Any) -> dict[str, Any]:
     """Catches every view up in this process, in a loop, until the test says done."""
     out = Outcomes()
     started = time.monotonic()
@@ -219,43 +267,62 @@ def catcher(book: ClientBook, folder: Path, name: str, iterations: int,
     return out.report()
 
 
-def contacts(book: ClientBook, folder: Path, name: str, customers: list[str], count: int,
-             **_: Any) -> dict[str, Any]:
+def contacts(
+    book: ClientBook, folder: Path, name: str, customers: list[str], count: int, **_: Any
+) -> dict[str, Any]:
     """Records `count` contacts, round robin over the given customers, as fast as it can."""
     out = Outcomes()
     for k in range(count):
         cid = UUID(customers[k % len(customers)])
-        out.attempt("contact", lambda: book.customers.record_contact(
-            cid, **CONTACT, by=CLERK, on=D + timedelta(days=1 + k // len(customers))))
+        out.attempt(
+            "contact",
+            lambda: book.customers.record_contact(
+                cid, **CONTACT, by=CLERK, on=D + timedelta(days=1 + k // len(customers))
+            ),
+        )
     return out.report(last_written=book.last_written)
 
 
-def closer(book: ClientBook, folder: Path, name: str, on: str, customers: int, peers: int,
-           **_: Any) -> dict[str, Any]:
+def closer(
+    book: ClientBook, folder: Path, name: str, on: str, customers: int, peers: int, **_: Any
+) -> dict[str, Any]:
     """Registers its own customers (last seen long enough ago to lapse on `on`), waits until
     every peer has, then closes business for `on`; says which days it closed."""
     out = Outcomes()
     day = date.fromisoformat(on)
     for i in range(customers):
-        cid = out.attempt("register", lambda: book.customers.register(
-            number=f"C-{name[-1]}{i:05d}", kind="individual", name=f"Holder {name} {i}",
-            manager="m-001", visit_cycle_days=30, by=CLERK, on=day - timedelta(days=60)))
+        cid = out.attempt(
+            "register",
+            lambda: book.customers.register(
+                number=f"C-{name[-1]}{i:05d}",
+                kind="individual",
+                name=f"Holder {name} {i}",
+                manager="m-001",
+                visit_cycle_days=30,
+                by=CLERK,
+                on=day - timedelta(days=60),
+            ),
+        )
         if isinstance(cid, UUID):
-            out.attempt("activate", lambda: book.customers.activate(
-                cid, by=CLERK, on=day - timedelta(days=60)))
+            out.attempt(
+                "activate",
+                lambda: book.customers.activate(cid, by=CLERK, on=day - timedelta(days=60)),
+            )
     (folder / f"registered-{name}").touch()
     deadline = time.monotonic() + PEER_WAIT
     while len(list(folder.glob("registered-*"))) < peers and time.monotonic() < deadline:
         time.sleep(0.01)
     registered = sorted(path.name.split("-", 1)[1] for path in folder.glob("registered-*"))
     result = out.attempt("close", lambda: book.close_of_business(day))
-    days = [] if isinstance(result, Exception) else [(d.on.isoformat(), d.changes)
-                                                     for d in result.days]
+    days = (
+        []
+        if isinstance(result, Exception)
+        else [(d.on.isoformat(), d.changes) for d in result.days]
+    )
     return out.report(days=days, registered_before_close=registered)
 
 
-def reader(book: ClientBook, folder: Path, name: str, iterations: int,
-           **_: Any) -> dict[str, Any]:
+def reader(book: ClientBook, folder: Path, name: str, iterations: int, **_: Any) -> dict[str, Any]:
     """Counts the directory's customers and complaint cards in a loop, with the time of each
     read, until the test says done."""
     out = Outcomes()
@@ -271,22 +338,31 @@ def reader(book: ClientBook, folder: Path, name: str, iterations: int,
     return out.report(reads=reads)
 
 
-def announcer(book: ClientBook, folder: Path, name: str, commands: int,
-              **_: Any) -> dict[str, Any]:
+def announcer(book: ClientBook, folder: Path, name: str, commands: int, **_: Any) -> dict[str, Any]:
     """Registers a customer, then records contacts one business day apart; after each command
     it announces the position written and the contact's date (`said-K.json`) and waits for the
     test's answer (`heard-K`) before the next, so the test queries right after each command."""
     out = Outcomes()
-    cid = book.customers.register(number=f"C-{name[-1]}00000", kind="individual",
-                                  name="Announced", manager="m-001", by=CLERK, on=D)
+    cid = book.customers.register(
+        number=f"C-{name[-1]}00000",
+        kind="individual",
+        name="Announced",
+        manager="m-001",
+        by=CLERK,
+        on=D,
+    )
     book.customers.activate(cid, by=CLERK, on=D)
     started = time.monotonic()
     for k in range(commands):
         day = D + timedelta(days=k + 1)
-        out.attempt("contact", lambda: book.customers.record_contact(cid, **CONTACT, by=CLERK,
-                                                                     on=day))
-        publish(folder, f"said-{k}", {"position": book.last_written, "customer": str(cid),
-                                      "day": day.isoformat()})
+        out.attempt(
+            "contact", lambda: book.customers.record_contact(cid, **CONTACT, by=CLERK, on=day)
+        )
+        publish(
+            folder,
+            f"said-{k}",
+            {"position": book.last_written, "customer": str(cid), "day": day.isoformat()},
+        )
         while not (folder / f"heard-{k}").exists():
             if stopped(folder, started):
                 return out.report()
@@ -295,8 +371,13 @@ def announcer(book: ClientBook, folder: Path, name: str, commands: int,
 
 
 ROLES: dict[str, Callable[..., dict[str, Any]]] = {
-    "writer": writer, "querier": querier, "catcher": catcher, "contacts": contacts,
-    "closer": closer, "reader": reader, "announcer": announcer,
+    "writer": writer,
+    "querier": querier,
+    "catcher": catcher,
+    "contacts": contacts,
+    "closer": closer,
+    "reader": reader,
+    "announcer": announcer,
 }
 
 
@@ -326,8 +407,12 @@ def run_cli(arguments: list[str], out: str, err: str) -> dict[str, Any]:
 
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     code = 0
-    with open(out, "w", buffering=1) as stdout, open(err, "w", buffering=1) as stderr, \
-            contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+    with (
+        open(out, "w", buffering=1) as stdout,
+        open(err, "w", buffering=1) as stderr,
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
         try:
             clientbook.main(arguments, prog_name="clientbook", standalone_mode=False)
         except SystemExit as exit:

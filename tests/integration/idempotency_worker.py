@@ -23,9 +23,15 @@ def retry_in_a_process(url: str, start: Any, results: Any) -> None:
         for n in range(ROUNDS):
             start.wait()
             complaint = book.complaints.receive(
-                customer=customer, category="damages", channel="hotline", request="refund it",
-                department="branch 12", by=TELLER, on=D, idempotency_key=f"complaint-{n}")
+                customer=customer,
+                category="damages",
+                channel="hotline",
+                request="refund it",
+                department="branch 12",
+                by=TELLER,
+                on=D,
+                idempotency_key=f"complaint-{n}",
+            )
             start.wait()
-            book.credit.draw(line, Money("100.00"), by=TELLER, on=D,
-                             idempotency_key=f"draw-{n}")
+            book.credit.draw(line, Money("100.00"), by=TELLER, on=D, idempotency_key=f"draw-{n}")
             results.put((n, str(complaint), book.last_written))

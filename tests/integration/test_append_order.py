@@ -29,8 +29,10 @@ def follow_while_writing(env: dict[str, str]) -> tuple[list[int], list[int]]:
     factory, log = _appenders.recorder(env)
     context = multiprocessing.get_context("spawn")
     start = context.Event()
-    writers = [context.Process(target=_appenders.write, args=(env, w, SAVES, start))
-               for w in range(WRITERS)]
+    writers = [
+        context.Process(target=_appenders.write, args=(env, w, SAVES, start))
+        for w in range(WRITERS)
+    ]
     for writer in writers:
         writer.start()
     try:
@@ -38,8 +40,9 @@ def follow_while_writing(env: dict[str, str]) -> tuple[list[int], list[int]]:
         seen: list[int] = []
         while True:
             writing = any(writer.is_alive() for writer in writers)  # asked before the read
-            page = log.select_notifications(seen[-1] if seen else None, PAGE,
-                                            inclusive_of_start=not seen)
+            page = log.select_notifications(
+                seen[-1] if seen else None, PAGE, inclusive_of_start=not seen
+            )
             seen += [n.id for n in page]
             if not page and not writing:
                 break

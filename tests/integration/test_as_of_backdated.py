@@ -24,17 +24,30 @@ MANAGER = Actor("u-manager", {"manager"})
 @pytest.fixture
 def book() -> Iterator[ClientBook]:
     with ClientBook.open("memory:") as opened:
-        customer = opened.customers.register(number="C-000001", kind="organisation",
-                                             name="Li Trading", manager="m-001", by=OFFICER, on=D)
+        customer = opened.customers.register(
+            number="C-000001",
+            kind="organisation",
+            name="Li Trading",
+            manager="m-001",
+            by=OFFICER,
+            on=D,
+        )
         opened.customers.activate(customer, by=OFFICER, on=D)
         yield opened
 
 
 def _line(book: ClientBook) -> UUID:
     line = book.credit.propose_line(
-        number="L-000001", customer=book.customers.id_of("C-000001"), product="working_capital",
-        limit=Money("1000000.00"), rate=Decimal("4.35"), start=D,
-        maturity=D + timedelta(days=365), review=D + timedelta(days=180), by=OFFICER, on=D,
+        number="L-000001",
+        customer=book.customers.id_of("C-000001"),
+        product="working_capital",
+        limit=Money("1000000.00"),
+        rate=Decimal("4.35"),
+        start=D,
+        maturity=D + timedelta(days=365),
+        review=D + timedelta(days=180),
+        by=OFFICER,
+        on=D,
     )
     book.credit.approve_line(line, by=MANAGER, on=D)
     book.credit.activate_line(line, by=OFFICER, on=D)
@@ -62,8 +75,13 @@ def test_a_back_dated_drawing_after_a_later_one_is_not_counted_as_of_between(
 def test_the_dated_prefix_rule() -> None:
     from clientbook.projections.view import dated_prefix
 
-    items = [("a", D), ("b", D), ("a", D + timedelta(days=9)), ("b", D + timedelta(days=1)),
-             ("a", D + timedelta(days=1))]  # the last: back-dated, after a later-dated one
+    items = [
+        ("a", D),
+        ("b", D),
+        ("a", D + timedelta(days=9)),
+        ("b", D + timedelta(days=1)),
+        ("a", D + timedelta(days=1)),
+    ]  # the last: back-dated, after a later-dated one
     kept = list(dated_prefix(items, D + timedelta(days=5), lambda i: i[0], lambda i: i[1]))
     assert kept == [("a", D), ("b", D), ("b", D + timedelta(days=1))]
 
@@ -75,12 +93,20 @@ def test_a_view_read_alone_applies_the_rule_to_events_it_does_not_subscribe_to(
     customer's later events from it, as from every other view of the past book, even when the
     manager report is the first (and only) view read."""
     customer = book.customers.id_of("C-000001")
-    book.customers.give_consent(customer, "phone", channel="phone", by=OFFICER,
-                                on=D + timedelta(days=20))
-    book.customers.update_profile(customer, phone="13800000000", by=OFFICER,
-                                  on=D + timedelta(days=20))
-    book.customers.record_contact(customer, channel="call", purpose="follow_up",
-                                  outcome="needs met", by=OFFICER, on=D + timedelta(days=5))
+    book.customers.give_consent(
+        customer, "phone", channel="phone", by=OFFICER, on=D + timedelta(days=20)
+    )
+    book.customers.update_profile(
+        customer, phone="13800000000", by=OFFICER, on=D + timedelta(days=20)
+    )
+    book.customers.record_contact(
+        customer,
+        channel="call",
+        purpose="follow_up",
+        outcome="needs met",
+        by=OFFICER,
+        on=D + timedelta(days=5),
+    )
     with book.as_of(on=D + timedelta(days=10)) as past:
         [row] = past.reports.managers(period_from=D, period_to=D + timedelta(days=10)).rows
         assert row.contacts == 0

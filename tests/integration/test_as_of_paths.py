@@ -70,8 +70,9 @@ def test_the_worklist_as_of_a_past_date_is_the_past_books(book: ClientBook, demo
         received_later = {c.number for c in book.complaint_cards.cards() if c.received_on > ON}
     assert received_later, "the demo receives complaints after the as-of date"
     assert any(item.days_left < 0 for item in expected), "some were overdue on that date"
-    result = CliRunner().invoke(main, ["--db", demo_db, "worklist", "--as-of", ON.isoformat(),
-                                       "--format", "json"])
+    result = CliRunner().invoke(
+        main, ["--db", demo_db, "worklist", "--as-of", ON.isoformat(), "--format", "json"]
+    )
     assert result.exit_code == 0, result.output
     listed = json.loads(result.output)["rows"]
     assert [(r["complaint"], r["deadline"], r["days_left"]) for r in listed] == [

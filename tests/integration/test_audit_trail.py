@@ -24,15 +24,27 @@ D = date(2026, 11, 2)
 CLERK = Actor("u-clerk", {"officer"})
 PERSONAL = ("Li Lei", "+86 138 1111 2222", "110101199001010001", "9 Nanjing Road")
 INDEX_COLUMNS = [
-    "position", "recorded_micros", "business_date", "actor", "aggregate_type", "aggregate_id",
-    "version", "event_type",
+    "position",
+    "recorded_micros",
+    "business_date",
+    "actor",
+    "aggregate_type",
+    "aggregate_id",
+    "version",
+    "event_type",
 ]
 
 
 def register(book: ClientBook, number: str = "C-000001") -> UUID:
     cid = book.customers.register(
-        number=number, kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D,
-        phone="+86 138 1111 2222", document_number=f"11010119900101{number[-4:]}",
+        number=number,
+        kind="individual",
+        name="Li Lei",
+        manager="m-007",
+        by=CLERK,
+        on=D,
+        phone="+86 138 1111 2222",
+        document_number=f"11010119900101{number[-4:]}",
         consent="in_person",
     )
     book.customers.give_consent(cid, "address", channel="written", by=CLERK, on=D)
@@ -50,7 +62,8 @@ def stored_rows(book: ClientBook) -> list[tuple[Any, ...]]:
     book.projections.catch_up()
     view = audit_view(book)
     return [
-        tuple(row) for table in view.tables
+        tuple(row)
+        for table in view.tables
         for row in view.database.query(f"SELECT * FROM {table} ORDER BY position")
     ]
 
@@ -74,8 +87,16 @@ def database(store_url: str) -> Iterator[SqlDatabase]:
 
 def entry(position: int, aggregate: UUID) -> tuple[Any, ...]:
     """What the projection gives the view for one event: `view.index(*entry(…))`."""
-    return (position, datetime(2026, 11, 2, 9, tzinfo=timezone.utc), D, "u-clerk", "Customer",
-            aggregate, position, "Registered")
+    return (
+        position,
+        datetime(2026, 11, 2, 9, tzinfo=timezone.utc),
+        D,
+        "u-clerk",
+        "Customer",
+        aggregate,
+        position,
+        "Registered",
+    )
 
 
 def test_the_trail_keeps_an_index_of_the_log_and_no_changes_or_personal_data(
@@ -128,8 +149,16 @@ def test_forgetting_a_key_makes_the_trail_read_personal_data_as_erased_with_no_s
 
 
 def attrs_but_changes(entry: Any) -> tuple[Any, ...]:
-    return (entry.position, entry.recorded_at, entry.business_date, entry.actor,
-            entry.aggregate_type, entry.aggregate_id, entry.version, entry.event_type)
+    return (
+        entry.position,
+        entry.recorded_at,
+        entry.business_date,
+        entry.actor,
+        entry.aggregate_type,
+        entry.aggregate_id,
+        entry.version,
+        entry.event_type,
+    )
 
 
 def test_the_rebuilt_index_equals_the_one_built_live(store_url: str) -> None:
@@ -242,19 +271,29 @@ def test_an_aggregates_entries_are_those_of_the_whole_trail_that_are_its_own(
     with ClientBook.open(store_url) as book:
         first, second = register(book), register(book, "C-000002")
         for n, (cid, by) in enumerate([(first, CLERK), (second, boss), (first, boss)] * 2):
-            book.customers.record_contact(cid, channel="call", purpose="follow_up", outcome="ok",
-                                          by=by, on=date(2026, 11, 3 + n))
+            book.customers.record_contact(
+                cid,
+                channel="call",
+                purpose="follow_up",
+                outcome="ok",
+                by=by,
+                on=date(2026, 11, 3 + n),
+            )
         everything = book.audit.trail()
         filters: list[dict[str, Any]] = [
-            {}, {"actor": "u-boss"}, {"event_type": "ContactRecorded"}, {"limit": 3},
+            {},
+            {"actor": "u-boss"},
+            {"event_type": "ContactRecorded"},
+            {"limit": 3},
             {"on_from": date(2026, 11, 5), "on_to": date(2026, 11, 7)},
             {"recorded_from": everything[3].recorded_at, "recorded_to": everything[-2].recorded_at},
             {"actor": "u-boss", "limit": 1},
         ]
         for cid in (first, second):
             for f in filters:
-                mine = [e for e in book.audit.trail(**{**f, "limit": None})
-                        if e.aggregate_id == cid][: f.get("limit")]
+                mine = [
+                    e for e in book.audit.trail(**{**f, "limit": None}) if e.aggregate_id == cid
+                ][: f.get("limit")]
                 assert book.audit.trail(aggregate=cid, **f) == mine, f
                 assert mine, f  # every filter finds something of each aggregate
 
@@ -284,8 +323,10 @@ def test_a_trail_kept_by_version_1_is_rebuilt_as_an_index_when_the_book_opens(
                 cursor.execute(statement)
             for row in rows:
                 position, micros, *rest = row  # then, the time recorded was ISO text
-                cursor.execute("INSERT INTO audit_trail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               (position, str(micros), *rest, '{"name": "Li Lei"}'))
+                cursor.execute(
+                    "INSERT INTO audit_trail VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (position, str(micros), *rest, '{"name": "Li Lei"}'),
+                )
             cursor.execute("DELETE FROM projection_state WHERE projection = 'audit_trail'")
     with ClientBook.open(store_url) as reopened:
         assert reopened.audit.trail() == trail
@@ -293,7 +334,6 @@ def test_a_trail_kept_by_version_1_is_rebuilt_as_an_index_when_the_book_opens(
         assert reopened.audit.trail(aggregate=cid) == [e for e in trail if e.aggregate_id == cid]
         (status,) = [s for s in reopened.projections.status() if s.name == "audit_trail"]
         assert (status.version, status.stored_version, status.needs_rebuild) == (2, 2, False)
-
 
 
 def test_a_query_from_another_thread_during_a_page_does_not_read_the_pages_transaction(
@@ -315,8 +355,9 @@ def test_a_query_from_another_thread_during_a_page_does_not_read_the_pages_trans
     asker = threading.Thread(target=query)
     asker.start()
     with view.batch(Tracking("ClientBook", 9)):
-        view._exec("UPDATE projection_tracking SET notification_id = 5 WHERE projection = ?",
-                   (view.name,))  # in the page's transaction, not committed yet
+        view._exec(
+            "UPDATE projection_tracking SET notification_id = 5 WHERE projection = ?", (view.name,)
+        )  # in the page's transaction, not committed yet
         in_page.set()
         asked.wait(1.0)  # PostgreSQL answers now; SQLite's query waits for the commit
     asker.join(10)

@@ -160,8 +160,12 @@ def test_erasure_makes_personal_data_unreadable_everywhere_but_keeps_the_log(
     store_url: str,
 ) -> None:
     with ClientBook.open(store_url) as book:
-        cid = register(book, phone="+86 138 1111 2222", document_number="110101199001011234",
-                       consent="in_person")
+        cid = register(
+            book,
+            phone="+86 138 1111 2222",
+            document_number="110101199001011234",
+            consent="in_person",
+        )
         book.customers.give_consent(cid, "address", channel="written", by=CLERK, on=D)
         book.customers.update_profile(cid, address="9 Nanjing Road", by=CLERK, on=D)
         book.customers.close(cid, reason="customer's request", by=CLERK, on=D)
@@ -213,8 +217,7 @@ def test_a_policy_change_is_an_event_by_its_actor_and_steers_close_of_business(
     book: ClientBook,
 ) -> None:
     cid = register(book, visit_cycle_days=7)
-    change_policy(book, "lapse_grace_days", "10", reason="longer holidays", by=POLICY_ADMIN,
-                       on=D)
+    change_policy(book, "lapse_grace_days", "10", reason="longer holidays", by=POLICY_ADMIN, on=D)
     assert book.policy.in_force(D).lapse_grace_days == 10
     book.close_of_business(D + timedelta(16))
     assert not book.customers.get(cid).lapsed

@@ -32,8 +32,9 @@ def _events(book: ClientBook) -> list[tuple[Any, ...]]:
     return out
 
 
-def _imported(url: str, card_data: Path, cache_size: int, monkeypatch: pytest.MonkeyPatch
-              ) -> tuple[list[tuple[Any, ...]], int, int]:
+def _imported(
+    url: str, card_data: Path, cache_size: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[tuple[Any, ...]], int, int]:
     monkeypatch.setenv("CLIENTBOOK_AGGREGATE_CACHE_MAXSIZE", str(cache_size))
     with ClientBook.open(url) as book:
         book.app.snapshotting_intervals = {CardAccount: SNAPSHOT_EVERY}  # loads from snapshots
@@ -53,8 +54,9 @@ def test_close_of_business_over_more_accounts_than_the_cache_writes_the_same_eve
     """On SQLite only (about 9 s; on PostgreSQL the import takes 30 s on this machine): the
     other tests here run the bulk reads on both stores."""
     other = f"sqlite:///{tmp_path / 'all-cached.db'}"
-    small, held, snapshotted = _imported(f"sqlite:///{tmp_path / 'small-cache.db'}", card_data,
-                                         8, monkeypatch)
+    small, held, snapshotted = _imported(
+        f"sqlite:///{tmp_path / 'small-cache.db'}", card_data, 8, monkeypatch
+    )
     large, held_all, _ = _imported(other, card_data, 10_000, monkeypatch)
     assert held <= 8 and held_all > HOLDERS  # every account stayed cached
     assert snapshotted == HOLDERS  # misses began from a snapshot; hits from the cache
@@ -69,12 +71,19 @@ def _customers(book: ClientBook, contacts: list[int]) -> list[UUID]:
     """Customers with 2 + contacts[i] events each (some past a snapshot, some not)."""
     customers = []
     for n, count in enumerate(contacts):
-        customer = Customer.register(number=f"C-{n + 1:06d}", kind="individual",
-                                     name=f"Holder {n}", manager="m-001", by=OFFICER, on=DAY)
+        customer = Customer.register(
+            number=f"C-{n + 1:06d}",
+            kind="individual",
+            name=f"Holder {n}",
+            manager="m-001",
+            by=OFFICER,
+            on=DAY,
+        )
         customer.activate(by=OFFICER, on=DAY)
         for _ in range(count):
-            customer.record_contact(channel="call", purpose="follow_up", outcome="called",
-                                    by=OFFICER, on=DAY)
+            customer.record_contact(
+                channel="call", purpose="follow_up", outcome="called", by=OFFICER, on=DAY
+            )
         customers.append(customer)
     book.app.save_all(*customers)
     return [c.id for c in customers]
@@ -82,9 +91,15 @@ def _customers(book: ClientBook, contacts: list[int]) -> list[UUID]:
 
 def _contact(book: ClientBook, ids: list[UUID]) -> None:
     for customer_id in ids:
-        book.app.change(Customer, customer_id, "customer", NotFoundError,
-                        lambda c: c.record_contact(channel="visit", purpose="follow_up",
-                                                   outcome="met", by=OFFICER, on=DAY))
+        book.app.change(
+            Customer,
+            customer_id,
+            "customer",
+            NotFoundError,
+            lambda c: c.record_contact(
+                channel="visit", purpose="follow_up", outcome="met", by=OFFICER, on=DAY
+            ),
+        )
 
 
 def test_a_batch_loads_in_pages_what_single_loads_give_from_snapshots_cache_and_log(
@@ -108,7 +123,7 @@ def test_a_batch_loads_in_pages_what_single_loads_give_from_snapshots_cache_and_
 
 
 def test_a_lent_aggregate_returns_to_the_cache_only_when_its_state_is_the_logs(
-    store_url: str
+    store_url: str,
 ) -> None:
     with ClientBook.open(store_url) as book:
         app = book.app
@@ -120,8 +135,9 @@ def test_a_lent_aggregate_returns_to_the_cache_only_when_its_state_is_the_logs(
         assert not {first, second, third} & set(cache.cache)  # lent: out of the cache
         _contact(book, [third])  # meanwhile, a command moves the third on
         for customer in (saved, failed):
-            customer.record_contact(channel="call", purpose="follow_up", outcome="called",
-                                    by=OFFICER, on=DAY)
+            customer.record_contact(
+                channel="call", purpose="follow_up", outcome="called", by=OFFICER, on=DAY
+            )
         app.save_all(saved)
         app.give_back(unchanged)
         with pytest.raises(ConflictError):
@@ -148,7 +164,17 @@ def test_an_aggregates_version_at_a_position_is_read_by_its_key(store_url: str) 
         first = book.head
         _contact(book, [customer_id])  # version 3
         second = book.head
-        book.app.save_all(Customer.register(number="C-000099", kind="individual", name="Other",
-                                            manager="m-001", by=OFFICER, on=DAY))
-        assert [book.app.version_at(customer_id, (), p)
-                for p in (0, first - 1, first, second, book.head)] == [0, 1, 2, 3, 3]
+        book.app.save_all(
+            Customer.register(
+                number="C-000099",
+                kind="individual",
+                name="Other",
+                manager="m-001",
+                by=OFFICER,
+                on=DAY,
+            )
+        )
+        assert [
+            book.app.version_at(customer_id, (), p)
+            for p in (0, first - 1, first, second, book.head)
+        ] == [0, 1, 2, 3, 3]

@@ -21,17 +21,27 @@ BOSS = Actor("u-boss", {"manager"})
 @pytest.fixture
 def book(store_url: str) -> Iterator[ClientBook]:
     with ClientBook.open(store_url) as b:
-        b.customers.register(number="C-000001", kind="individual", name="Li Lei", manager="m-001",
-                             by=CLERK, on=D)
+        b.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-001", by=CLERK, on=D
+        )
         yield b
 
 
 def open_card(book: ClientBook, number: str = "K-000001", income: str = "20000.00") -> UUID:
     customer = book.customers.id_of("C-000001")
-    account = book.cards.apply(number=number, customer=customer, monthly_income=Money(income),
-                               age=40, by=CLERK, on=D)
-    book.cards.issue(account, token=f"tok_{number}", last4="4321", apr=Decimal("18"),
-                     annual_fee=Money("0.00"), expiry=D + timedelta(days=1095), by=CLERK, on=D)
+    account = book.cards.apply(
+        number=number, customer=customer, monthly_income=Money(income), age=40, by=CLERK, on=D
+    )
+    book.cards.issue(
+        account,
+        token=f"tok_{number}",
+        last4="4321",
+        apr=Decimal("18"),
+        annual_fee=Money("0.00"),
+        expiry=D + timedelta(days=1095),
+        by=CLERK,
+        on=D,
+    )
     book.cards.activate(account, by=CLERK, on=D)
     return account
 
@@ -39,8 +49,9 @@ def open_card(book: ClientBook, number: str = "K-000001", income: str = "20000.0
 def test_the_batch_runs_statements_and_delinquency_to_a_write_off(book: ClientBook) -> None:
     good, bad = open_card(book, "K-000001"), open_card(book, "K-000002")
     for account in (good, bad):
-        assert book.cards.authorise(account, kind="purchase", amount=Money("1000.00"), merchant="m",
-                                    by=CLERK, on=D)
+        assert book.cards.authorise(
+            account, kind="purchase", amount=Money("1000.00"), merchant="m", by=CLERK, on=D
+        )
     book.close_of_business(D + timedelta(days=31))  # statements close
     due = book.cards.account(good).statement[3]
     book.cards.pay(good, Money("1000.00"), by=CLERK, on=due)
@@ -66,7 +77,9 @@ def test_the_batch_runs_statements_and_delinquency_to_a_write_off(book: ClientBo
 
 def test_roll_rates_compare_buckets_month_over_month(book: ClientBook) -> None:
     account = open_card(book)
-    book.cards.authorise(account, kind="purchase", amount=Money("500.00"), merchant="m", by=CLERK, on=D)
+    book.cards.authorise(
+        account, kind="purchase", amount=Money("500.00"), merchant="m", by=CLERK, on=D
+    )
     end = date(2026, 4, 30)
     for n in range(1, (end - D).days + 1):
         book.close_of_business(D + timedelta(days=n))
@@ -82,13 +95,17 @@ def test_a_customer_with_an_open_card_cannot_be_closed(book: ClientBook) -> None
         book.customers.close(book.customers.id_of("C-000001"), reason="request", by=CLERK, on=D)
 
 
-def test_a_long_lived_account_loads_from_a_snapshot_equal_to_its_full_replay(book: ClientBook) -> None:
+def test_a_long_lived_account_loads_from_a_snapshot_equal_to_its_full_replay(
+    book: ClientBook,
+) -> None:
     account_id = open_card(book, income="200000.00")
     account = book.app.get(CardAccount, account_id, "card account")
     policy = book.policy.in_force(D)
     for n in range(3340):  # three events a round: a purchase, its payment and a fee
         on = D + timedelta(days=n // 100)
-        account.authorise(kind="purchase", amount=Money("10.00"), merchant="m", policy=policy, by="u", on=on)
+        account.authorise(
+            kind="purchase", amount=Money("10.00"), merchant="m", policy=policy, by="u", on=on
+        )
         account.pay(Money("10.00"), by="u", on=on)
         account.charge_fee("late", Money("1.00"), by="u", on=on)
         if n % 300 == 299:
@@ -102,16 +119,26 @@ def test_a_long_lived_account_loads_from_a_snapshot_equal_to_its_full_replay(boo
     from_every_event = replay(None, book.app.events.get(account_id))
     assert from_snapshot == from_every_event
     # each round adds 1.00 net; each payment pays the last fee first, then the oldest purchases
-    assert from_snapshot.balance == Money("3340.00") and from_snapshot.component("fees") == Money("1.00")
+    assert from_snapshot.balance == Money("3340.00") and from_snapshot.component("fees") == Money(
+        "1.00"
+    )
 
 
 def test_a_past_due_account_still_gets_its_statement_on_schedule(book: ClientBook) -> None:
     account = open_card(book)
-    book.cards.authorise(account, kind="purchase", amount=Money("500.00"), merchant="m", by=CLERK, on=D)
+    book.cards.authorise(
+        account, kind="purchase", amount=Money("500.00"), merchant="m", by=CLERK, on=D
+    )
     for n in range(1, 100):
         book.close_of_business(D + timedelta(days=n))
-    statements = [e.business_date for e in book.audit.trail(aggregate=account, event_type="StatementClosed")]
-    assert statements == [date(2026, 2, 5), date(2026, 3, 5), date(2026, 4, 5)]  # every month, on the day
+    statements = [
+        e.business_date for e in book.audit.trail(aggregate=account, event_type="StatementClosed")
+    ]
+    assert statements == [
+        date(2026, 2, 5),
+        date(2026, 3, 5),
+        date(2026, 4, 5),
+    ]  # every month, on the day
 
 
 def test_paying_the_overdue_minimum_cures_the_account_at_the_next_close(book: ClientBook) -> None:
@@ -119,8 +146,9 @@ def test_paying_the_overdue_minimum_cures_the_account_at_the_next_close(book: Cl
     and the next close of business moves the account back to current, although no threshold
     of days past due is crossed that day."""
     account = open_card(book)
-    book.cards.authorise(account, kind="purchase", amount=Money("1000.00"), merchant="m", by=CLERK,
-                         on=D)
+    book.cards.authorise(
+        account, kind="purchase", amount=Money("1000.00"), merchant="m", by=CLERK, on=D
+    )
     book.close_of_business(D + timedelta(days=31))  # the first statement
     first_due = book.cards.account(account).statement[3]
     book.close_of_business(first_due + timedelta(days=10))  # 10 days past due: 1-29, phone

@@ -96,8 +96,9 @@ def test_complaints_reach_the_report_the_worklist_and_the_cfpb_export(tmp_path: 
 def test_the_demo_refuses_a_store_that_already_has_events(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'demo.db'}"
     run(db, "demo", "--customers", "5", "--days", "3")
-    result = CliRunner().invoke(main, ["--db", db, "demo", "--customers", "5", "--days", "3",
-                                       "--html", ""])
+    result = CliRunner().invoke(
+        main, ["--db", db, "demo", "--customers", "5", "--days", "3", "--html", ""]
+    )
     assert result.exit_code != 0 and "clientbook demo --reset" in result.output
     run(db, "demo", "--customers", "5", "--days", "3", "--reset")
 
@@ -113,8 +114,12 @@ def test_the_same_seed_gives_the_same_reports_and_another_seed_other_ones(tmp_pa
             # by their order of appearance, every other id as it is.
             claims: dict[UUID, int] = {}
             trail = [
-                (e.event_type, claims.setdefault(e.aggregate_id, len(claims)), e.business_date,
-                 {k: v for k, v in e.changes.items() if k != "document_key"})
+                (
+                    e.event_type,
+                    claims.setdefault(e.aggregate_id, len(claims)),
+                    e.business_date,
+                    {k: v for k, v in e.changes.items() if k != "document_key"},
+                )
                 if e.aggregate_type == "IdentityClaim"
                 else (e.event_type, e.aggregate_id, e.business_date, e.changes)
                 for e in book.audit.trail()
@@ -130,7 +135,9 @@ def test_the_same_seed_gives_the_same_reports_and_another_seed_other_ones(tmp_pa
     assert {"managers", "complaints", "html"} <= set(differing), differing
 
 
-def test_the_demo_can_shape_its_card_holders_on_the_real_data(tmp_path: Path, card_data: Path) -> None:
+def test_the_demo_can_shape_its_card_holders_on_the_real_data(
+    tmp_path: Path, card_data: Path
+) -> None:
     db = f"sqlite:///{tmp_path / 'cards.db'}"
     data = card_data
     run(db, "demo", "--customers", "30", "--days", "40", "--cards-from", str(data), "--html", "")
@@ -153,14 +160,22 @@ def test_an_import_refused_by_a_key_says_why_in_one_line_and_writes_nothing(
     from clientbook import Actor
 
     data = tmp_path / "cards.csv"
-    data.write_text("ID," + ",".join(f"X{n}" for n in range(1, 24)) + ",Y\n"
-                    "1,20000,2,2,1,24,2,2,-1,-1,-2,-2,3913,3102,689,0,0,0,0,689,0,0,0,0,1\n")
+    data.write_text(
+        "ID," + ",".join(f"X{n}" for n in range(1, 24)) + ",Y\n"
+        "1,20000,2,2,1,24,2,2,-1,-1,-2,-2,3913,3102,689,0,0,0,0,689,0,0,0,0,1\n"
+    )
     db = f"sqlite:///{tmp_path / 'book.db'}"
     key = f"uci-cards/{hashlib.sha256(data.read_bytes()).hexdigest()[:16]}/policy"
     with ClientBook.open(db) as book:  # the key the import derives, taken by another command
-        book.policy.propose("lapse_grace_days", "5", reason="branch practice",
-                            effective=date(2026, 1, 5), on=date(2026, 1, 5),
-                            by=Actor("u-boss", {"administration"}), idempotency_key=key)
+        book.policy.propose(
+            "lapse_grace_days",
+            "5",
+            reason="branch practice",
+            effective=date(2026, 1, 5),
+            on=date(2026, 1, 5),
+            by=Actor("u-boss", {"administration"}),
+            idempotency_key=key,
+        )
         head = book.head
     result = CliRunner().invoke(main, ["--db", db, "import", "uci-cards", str(data)])
     assert result.exit_code == 1

@@ -45,8 +45,14 @@ def a_book(tmp_path: Path) -> str:
     """A small SQLite book with one customer."""
     db = f"sqlite:///{tmp_path / 'book.db'}"
     with ClientBook.open(db) as book:
-        book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                manager="m-001", by=CLERK, on=date(2026, 7, 1))
+        book.customers.register(
+            number="C-000001",
+            kind="individual",
+            name="Li Lei",
+            manager="m-001",
+            by=CLERK,
+            on=date(2026, 7, 1),
+        )
     return db
 
 
@@ -61,11 +67,12 @@ def test_a_sqlite_file_in_a_missing_folder_is_refused_and_no_folder_is_made(
 
 @pytest.mark.parametrize(
     "url, says",
-    [("foo://bar", "use memory:, sqlite:///path.db or postgresql://"),
-     ("sqlite:///", "names no SQLite file")],
+    [
+        ("foo://bar", "use memory:, sqlite:///path.db or postgresql://"),
+        ("sqlite:///", "names no SQLite file"),
+    ],
 )
-def test_a_store_url_clientbook_cannot_open_is_refused(url: str, says: str,
-                                                       tmp_path: Path) -> None:
+def test_a_store_url_clientbook_cannot_open_is_refused(url: str, says: str, tmp_path: Path) -> None:
     assert says in refused("--db", url, "report", "groups")
 
 
@@ -80,8 +87,14 @@ def test_a_file_that_is_not_sqlite_is_refused_and_left_as_it_was(tmp_path: Path)
 
 def test_a_read_command_on_a_mistyped_path_creates_no_empty_book(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'typo.db'}"
-    for command in (["report", "groups"], ["worklist", "--as-of", "2026-07-01"], ["trail"],
-                    ["events"], ["export", "cfpb"], ["projections", "status"]):
+    for command in (
+        ["report", "groups"],
+        ["worklist", "--as-of", "2026-07-01"],
+        ["trail"],
+        ["events"],
+        ["export", "cfpb"],
+        ["projections", "status"],
+    ):
         assert "there is no book at" in refused("--db", db, *command)
     assert files(tmp_path) == {}
     with pytest.raises(StoreNotFoundError, match="there is no book at"):
@@ -90,8 +103,7 @@ def test_a_read_command_on_a_mistyped_path_creates_no_empty_book(tmp_path: Path)
 
 
 def test_an_unreachable_postgresql_is_one_line_with_the_temporary_failure_status() -> None:
-    line = refused("--db", "postgresql://postgres@127.0.0.1:1/test?timeout=0.3", "trail",
-                   status=75)
+    line = refused("--db", "postgresql://postgres@127.0.0.1:1/test?timeout=0.3", "trail", status=75)
     assert "is unavailable" in line and "127.0.0.1:1" in line
 
 

@@ -37,7 +37,11 @@ TABLES_LOCK = "SELECT pg_advisory_lock(7238810, hashtext(%s))"  # the event stor
 
 def register(book: ClientBook, number: str) -> None:
     book.customers.register(
-        number=number, kind="individual", name="Li Lei", manager="m-007", by=CLERK,
+        number=number,
+        kind="individual",
+        name="Li Lei",
+        manager="m-007",
+        by=CLERK,
         on=date(2026, 11, 2),
     )
 
@@ -76,7 +80,9 @@ def test_an_unavailable_store_is_one_line_on_stderr_and_a_non_zero_exit() -> Non
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-m", "clientbook.cli", "--db", url, "events"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     took = time.monotonic() - started
     assert done.returncode == 75, done.stderr  # EX_TEMPFAIL: try again later
@@ -123,9 +129,14 @@ def test_sqlite_locked_beyond_its_timeout_is_store_unavailable(tmp_path: Path) -
         with pytest.raises(StoreUnavailable, match=r"views\.db .*locked.* 0\.3 s"):
             database.execute("INSERT INTO notes VALUES (1)")
         # Tables that exist are not created again, so no write lock is needed...
-        assert elapsed(
-            lambda: database.create(["CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY)"])
-        ) < 0.3
+        assert (
+            elapsed(
+                lambda: database.create(
+                    ["CREATE TABLE IF NOT EXISTS notes (id INTEGER PRIMARY KEY)"]
+                )
+            )
+            < 0.3
+        )
         # ...while a missing one is, which needs it.
         with pytest.raises(StoreUnavailable):
             database.create(["CREATE TABLE IF NOT EXISTS more (id INTEGER PRIMARY KEY)"])

@@ -28,16 +28,32 @@ def steps(book: ClientBook) -> dict[str, int]:
 
 
 def test_the_directory_shows_the_step_each_customer_has_reached(book: ClientBook) -> None:
-    met = book.customers.register(number="C-000001", kind="individual", name="White Camry",
-                                  manager="m-1", by=CLERK, on=D)
-    book.customers.register(number="C-000002", kind="individual", name="Li Lei", manager="m-1",
-                            phone=PHONE, consent="in_person", by=CLERK, on=D)
+    met = book.customers.register(
+        number="C-000001", kind="individual", name="White Camry", manager="m-1", by=CLERK, on=D
+    )
+    book.customers.register(
+        number="C-000002",
+        kind="individual",
+        name="Li Lei",
+        manager="m-1",
+        phone=PHONE,
+        consent="in_person",
+        by=CLERK,
+        on=D,
+    )
     assert steps(book) == {"C-000001": 1, "C-000002": 3}
-    book.customers.record_contact(met, channel="counter", purpose="courtesy",
-                                  outcome="gave his name", by=CLERK, on=D + timedelta(days=7))
+    book.customers.record_contact(
+        met,
+        channel="counter",
+        purpose="courtesy",
+        outcome="gave his name",
+        by=CLERK,
+        on=D + timedelta(days=7),
+    )
     assert steps(book)["C-000001"] == 2
-    book.customers.give_consent(met, "email", channel="in_person", by=CLERK,
-                                on=D + timedelta(days=14))
+    book.customers.give_consent(
+        met, "email", channel="in_person", by=CLERK, on=D + timedelta(days=14)
+    )
     assert steps(book)["C-000001"] == 3
     assert book.directory.customer(met).contact_consents == ("email",)  # type: ignore[union-attr]
     live = book.directory.search()
@@ -46,13 +62,23 @@ def test_the_directory_shows_the_step_each_customer_has_reached(book: ClientBook
 
 
 def test_a_withdrawal_hides_the_detail_from_every_view_and_refuses_its_channels(
-        book: ClientBook) -> None:
-    cid = book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                  manager="m-1", phone=PHONE, consent="phone", by=CLERK, on=D)
+    book: ClientBook,
+) -> None:
+    cid = book.customers.register(
+        number="C-000001",
+        kind="individual",
+        name="Li Lei",
+        manager="m-1",
+        phone=PHONE,
+        consent="phone",
+        by=CLERK,
+        on=D,
+    )
     book.customers.update_profile(cid, phone="+86 138 0000 0001", by=CLERK, on=D)
     before = book.head
-    book.customers.withdraw_consent(cid, "phone", channel="phone", by=CLERK,
-                                    on=D + timedelta(days=1))
+    book.customers.withdraw_consent(
+        cid, "phone", channel="phone", by=CLERK, on=D + timedelta(days=1)
+    )
     assert book.customers.get(cid).phone is None
     assert book.directory.customer(cid).contact_step == 1  # type: ignore[union-attr]
     trail = book.audit.trail(aggregate=cid)
@@ -63,13 +89,27 @@ def test_a_withdrawal_hides_the_detail_from_every_view_and_refuses_its_channels(
         assert PHONE not in repr(past.audit.trail(aggregate=cid))
     head = book.head
     with pytest.raises(ConsentError, match="withdrew their phone consent; no contact by call"):
-        book.customers.record_contact(cid, channel="call", purpose="follow_up", outcome="x",
-                                      by=CLERK, on=D + timedelta(days=2))
+        book.customers.record_contact(
+            cid,
+            channel="call",
+            purpose="follow_up",
+            outcome="x",
+            by=CLERK,
+            on=D + timedelta(days=2),
+        )
     with pytest.raises(ConsentError, match="phone detail is recorded only while"):
         book.customers.update_profile(cid, phone=PHONE, by=CLERK, on=D + timedelta(days=2))
     with pytest.raises(ConsentError, match="can be recorded only with the customer's consent"):
-        book.customers.register(number="C-000002", kind="individual", name="Han Meimei",
-                                manager="m-1", email="hmm@example.cn", by=CLERK, on=D)
+        book.customers.register(
+            number="C-000002",
+            kind="individual",
+            name="Han Meimei",
+            manager="m-1",
+            email="hmm@example.cn",
+            by=CLERK,
+            on=D,
+        )
     assert book.head == head
-    book.customers.record_contact(cid, channel="counter", purpose="service", outcome="met",
-                                  by=CLERK, on=D + timedelta(days=2))
+    book.customers.record_contact(
+        cid, channel="counter", purpose="service", outcome="met", by=CLERK, on=D + timedelta(days=2)
+    )

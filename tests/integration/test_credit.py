@@ -172,8 +172,14 @@ def test_a_member_in_default_freezes_the_whole_group_until_reviewed_and_released
 def test_a_member_defaults_after_90_days_past_due_not_at_90_and_its_own_line_freezes_too(
     book: ClientBook,
 ) -> None:
-    group = book.credit.form_group(name="Qian Group", lead_branch="Nanjing", lead_manager="m-002",
-                                   limit=Money("2000000.00"), by=MANAGER, on=D)
+    group = book.credit.form_group(
+        name="Qian Group",
+        lead_branch="Nanjing",
+        lead_manager="m-002",
+        limit=Money("2000000.00"),
+        by=MANAGER,
+        on=D,
+    )
     for n in (1, 2):
         book.credit.add_member(
             group, cid(book, n), link=CONTROL, allocation=Money("500000.00"), by=MANAGER, on=D

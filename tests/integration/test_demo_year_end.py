@@ -17,7 +17,8 @@ START = date(2026, 12, 20)
 
 
 def test_the_demo_assesses_its_managers_at_the_year_end_and_values_its_customers(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     with ClientBook.open(f"sqlite:///{tmp_path / 'demo.db'}") as book:
         demo = Demo(book, seed=11, managers=4, start=START)
         last = demo.run(customers=30, days=40)  # credit from day 15, interest on the 28th
@@ -39,9 +40,11 @@ def test_the_demo_assesses_its_managers_at_the_year_end_and_values_its_customers
             assert record.moves in (((2026, assessment.move),), ((2026, "none"),))
         report = book.reports.managers(period_from=START, period_to=last)
         assert {(row.manager, row.assessed) for row in report.rows if row.grade} == {
-            (m, "2026") for m in demo.managers}
+            (m, "2026") for m in demo.managers
+        }
         assert report.campaign_follow_ups and all(
-            f.campaign == "FEST-2026" for f in report.campaign_follow_ups)
+            f.campaign == "FEST-2026" for f in report.campaign_follow_ups
+        )
         run = book.reports.run("contribution", as_of=last)
         value = run.report
         assert value.total > 0 and value.customers_for_80_percent is not None
@@ -53,7 +56,7 @@ def test_the_demo_assesses_its_managers_at_the_year_end_and_values_its_customers
         page = render_html(collect(book, as_of=last))
         managers = page.split('<section id="managers">')[1].split("</section>")[0]
         for record in (book.managers.get(m) for m in demo.managers):
-            assert f"<th scope=\"row\">{record.manager}</th><td>{record.grade}</td>" in managers
+            assert f'<th scope="row">{record.manager}</th><td>{record.grade}</td>' in managers
         assert "Succession pool" in managers
         value = page.split('<section id="value">')[1].split("</section>")[0]
         assert "<polyline" in value and f"{value.count('<circle')}" == "21"  # every 5%

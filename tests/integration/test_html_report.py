@@ -401,18 +401,22 @@ def test_the_page_serves_a_risk_committee(
 
     assert len(inputs.risk_by_month) == 12
     for m in inputs.risk_by_month:
-        assert dom.row("risk-table", m.month) == [m.month, pct(m.par30), pct(m.par90),
-                                                  pct(m.npl)]
+        assert dom.row("risk-table", m.month) == [m.month, pct(m.par30), pct(m.par90), pct(m.npl)]
     last = inputs.risk_by_month[-1]
     cards = book.reports.portfolio(as_of=inputs.as_of, position=inputs.position)
     balances = {bucket: balance for bucket, _, balance in cards.accounts_by_bucket}
     total = sum(balances.values(), Decimal(0))
     late = sum((b for k, b in balances.items() if k not in ("current", "1-29")), Decimal(0))
-    assert total > 0 and last.par30 == (late * 100 / total).quantize(Decimal("0.01"),
-                                                                       ROUND_HALF_UP)
+    assert total > 0 and last.par30 == (late * 100 / total).quantize(Decimal("0.01"), ROUND_HALF_UP)
     lines = book.reports.classification(as_of=inputs.as_of, position=inputs.position)
-    bad = sum((r.outstanding.amount for r in lines.rows
-               if r.classification in ("substandard", "doubtful", "loss")), Decimal(0))
+    bad = sum(
+        (
+            r.outstanding.amount
+            for r in lines.rows
+            if r.classification in ("substandard", "doubtful", "loss")
+        ),
+        Decimal(0),
+    )
     whole = sum((r.outstanding.amount for r in lines.rows), Decimal(0))
     assert last.npl == (bad * 100 / whole).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
@@ -421,6 +425,7 @@ def test_the_page_serves_a_risk_committee(
     assert 'text-anchor="start">accounts</text>' in markup
     assert inputs.aging is not None
     from clientbook.reports.listings import listings
+
     listing = listings("aging", inputs.aging)["aging"]
     assert dom.tables["aging-table"][0] == list(listing.headers(keys=False))
     assert "@media print" in markup

@@ -25,8 +25,9 @@ SERVICES = ("customers", "complaints", "credit", "cards", "policy", "campaigns")
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def guarded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[ClientBook, str, dict[str, UUID]]]:
+def guarded(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[ClientBook, str, dict[str, UUID]]]:
     """A small book of every aggregate, shared by the module's tests (each writes nothing)."""
     if request.param == "sqlite":
         urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('guard') / 'b.db'}"])
@@ -68,11 +69,15 @@ def test_every_command_refuses_every_bad_argument_and_writes_nothing(
 
 texts = st.one_of(
     st.text(min_size=1, max_size=20).map(lambda t: t + "\x00"),
-    st.builds(lambda a, c, b: a + chr(c) + b, st.text(max_size=5),
-              st.sampled_from([*range(0, 9), 11, 12, *range(14, 32), 127, 0x85]),
-              st.text(max_size=5)),
+    st.builds(
+        lambda a, c, b: a + chr(c) + b,
+        st.text(max_size=5),
+        st.sampled_from([*range(0, 9), 11, 12, *range(14, 32), 127, 0x85]),
+        st.text(max_size=5),
+    ),
     st.integers(0xD800, 0xDFFF).map(lambda c: "x" + chr(c)),
-    st.integers(13, 18).flatmap(lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1))
+    st.integers(13, 18)
+    .flatmap(lambda n: st.text("0123456789", min_size=n - 1, max_size=n - 1))
     .map(lambda body: _guard.luhn_complete("4" + body[1:]))
     # an 18-digit run whose last digit is also a valid identity-number check character is an
     # identity document number, which the rule keeps (CI drew 449753595626717828)
@@ -103,12 +108,18 @@ def test_fuzzed_texts_and_numbers_are_refused_with_nothing_written(
     if kind == "text":  # a document field takes an identity-number-shaped run as one (15
         # digits, or 17 and a check character, valid or not: the rule in domain/inputs.py;
         # CI drew 421299541536984587 and 413933716905608590)
-        arguments[name] = data.draw(texts.filter(
-            lambda v: name != "document_number" or not IDENTITY_SHAPED.fullmatch(v)))
+        arguments[name] = data.draw(
+            texts.filter(lambda v: name != "document_number" or not IDENTITY_SHAPED.fullmatch(v))
+        )
     else:
-        arguments[name] = data.draw(st.one_of(st.integers(max_value=-10**9 - 1),
-                                              st.integers(min_value=10**9 + 1),
-                                              st.floats(), st.text(max_size=3)))
+        arguments[name] = data.draw(
+            st.one_of(
+                st.integers(max_value=-(10**9) - 1),
+                st.integers(min_value=10**9 + 1),
+                st.floats(),
+                st.text(max_size=3),
+            )
+        )
     _refused(book, service, command, arguments)
 
 
@@ -117,15 +128,23 @@ def test_a_closed_customer_gets_no_credit_line_or_card_but_may_still_complain() 
         ids = _guard.build(book)
         head = book.head
         with pytest.raises(CustomerClosedError, match="C-000002 is closed"):
-            book.credit.propose_line(**{**_guard.arguments(book.credit, "propose_line", ids),
-                                        "customer": ids["closed"]})
+            book.credit.propose_line(
+                **{**_guard.arguments(book.credit, "propose_line", ids), "customer": ids["closed"]}
+            )
         with pytest.raises(CustomerClosedError, match="C-000002 is closed"):
-            book.cards.apply(**{**_guard.arguments(book.cards, "apply", ids),
-                                "customer": ids["closed"]})
+            book.cards.apply(
+                **{**_guard.arguments(book.cards, "apply", ids), "customer": ids["closed"]}
+            )
         assert book.head == head
-        book.complaints.receive(customer=ids["closed"], category="damages", channel="letter",
-                                request="my fee was wrong", department="branch 12",
-                                by=EVERYONE, on=D)
+        book.complaints.receive(
+            customer=ids["closed"],
+            category="damages",
+            channel="letter",
+            request="my fee was wrong",
+            department="branch 12",
+            by=EVERYONE,
+            on=D,
+        )
         assert book.head > head
 
 
@@ -155,9 +174,16 @@ def test_the_issue_s_bad_inputs_are_refused_naming_the_parameter() -> None:
                 command(**arguments)
             assert refused.value.parameter == next(iter(bad))
         with pytest.raises(InvalidInput, match="annual_fee cannot be negative"):
-            book.cards.issue(ids["account"], token="tok-1", last4="1111", apr=Decimal("18"),
-                             annual_fee=Money("-100.00"), expiry=D.replace(year=2030),
-                             by=EVERYONE, on=D)
+            book.cards.issue(
+                ids["account"],
+                token="tok-1",
+                last4="1111",
+                apr=Decimal("18"),
+                annual_fee=Money("-100.00"),
+                expiry=D.replace(year=2030),
+                by=EVERYONE,
+                on=D,
+            )
         with pytest.raises(InvalidInput, match="close_of_business: on must be a date"):
             book.close_of_business("2026-01-05")  # type: ignore[arg-type]
         assert book.head == head
@@ -165,17 +191,31 @@ def test_the_issue_s_bad_inputs_are_refused_naming_the_parameter() -> None:
 
 def test_a_document_number_shaped_like_an_identity_number_is_kept_a_card_number_is_not() -> None:
     with ClientBook.open("memory:") as book:
-        for n, document in enumerate((
-            "110101199001011233",  # 18 digits passing Luhn, its check character not valid
-            "110101900101125",  # the 15 digits of an identity card issued before 1999, Luhn too
-        )):
-            book.customers.register(number=f"C-00000{n + 1}", kind="individual", name="Li",
-                                    manager="m-001", document_number=document, by=EVERYONE,
-                                    on=D)
+        for n, document in enumerate(
+            (
+                "110101199001011233",  # 18 digits passing Luhn, its check character not valid
+                "110101900101125",  # the 15 digits of an identity card issued before 1999, Luhn too
+            )
+        ):
+            book.customers.register(
+                number=f"C-00000{n + 1}",
+                kind="individual",
+                name="Li",
+                manager="m-001",
+                document_number=document,
+                by=EVERYONE,
+                on=D,
+            )
         head = book.head
         for card in ("4111111111111111", "4111 1111 1111 1111"):
             with pytest.raises(InvalidInput, match="PCI DSS"):
-                book.customers.register(number="C-000009", kind="individual", name="Li",
-                                        manager="m-001", document_number=card, by=EVERYONE,
-                                        on=D)
+                book.customers.register(
+                    number="C-000009",
+                    kind="individual",
+                    name="Li",
+                    manager="m-001",
+                    document_number=card,
+                    by=EVERYONE,
+                    on=D,
+                )
         assert book.head == head == 4

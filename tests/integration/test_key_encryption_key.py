@@ -37,11 +37,19 @@ DAY = date(2026, 7, 1)
 DOCUMENT = "11010519491231002X"
 
 
-def _register(book: ClientBook, n: int = 1, document: str | None = DOCUMENT,
-              phone: str = "+86 139 5550 1234") -> UUID:
+def _register(
+    book: ClientBook, n: int = 1, document: str | None = DOCUMENT, phone: str = "+86 139 5550 1234"
+) -> UUID:
     return book.customers.register(
-        number=f"C-{n:06d}", kind="individual", name=f"Customer Nr{n}", manager="m-001",
-        by=CLERK, on=DAY, phone=phone, document_number=document, consent="in_person",
+        number=f"C-{n:06d}",
+        kind="individual",
+        name=f"Customer Nr{n}",
+        manager="m-001",
+        by=CLERK,
+        on=DAY,
+        phone=phone,
+        document_number=document,
+        consent="in_person",
     )
 
 
@@ -152,7 +160,8 @@ def test_without_its_key_file_the_book_opens_says_so_and_only_personal_data_is_u
         managers = book.reports.managers(period_from=START, period_to=LAST)
     with ClientBook.open(url) as book:
         assert f"looked for the key file {tmp_path / 'demo.db.key'}" in (
-            book.personal_data_unavailable or "")
+            book.personal_data_unavailable or ""
+        )
         entries = book.directory.search()
         assert sorted(e.number for e in entries) == sorted(names)
         assert {e.name for e in entries} == {UNAVAILABLE}
@@ -165,7 +174,8 @@ def test_without_its_key_file_the_book_opens_says_so_and_only_personal_data_is_u
         head = book.head
         with pytest.raises(PersonalDataKeyMissingError, match="nothing was written"):
             book.customers.update_profile(
-                entries[0].customer_id, name="New Name", by=CLERK, on=LAST)
+                entries[0].customer_id, name="New Name", by=CLERK, on=LAST
+            )
         with pytest.raises(PersonalDataKeyMissingError):
             _register(book, 999, document=None)
         with pytest.raises(PersonalDataKeyMissingError):
@@ -173,8 +183,12 @@ def test_without_its_key_file_the_book_opens_says_so_and_only_personal_data_is_u
         assert book.head == head
 
         book.customers.record_contact(  # what holds no personal data is still written
-            entries[0].customer_id, channel="call", purpose="service", outcome="called back",
-            by=CLERK, on=LAST,
+            entries[0].customer_id,
+            channel="call",
+            purpose="service",
+            outcome="called back",
+            by=CLERK,
+            on=LAST,
         )
         book.close_of_business(LAST + timedelta(days=1))
         assert book.head > head
@@ -216,8 +230,13 @@ def _make_old(url: str, key_file: Path) -> UUID:
     identity claim keyed by a plain digest of the document."""
     with ClientBook.open(url) as book:
         customer = Customer.register(
-            number="C-000001", kind="individual", name="Old Customer", manager="m-001",
-            by=CLERK.id, on=DAY, document_number=DOCUMENT,
+            number="C-000001",
+            kind="individual",
+            name="Old Customer",
+            manager="m-001",
+            by=CLERK.id,
+            on=DAY,
+            document_number=DOCUMENT,
         )
         claim = IdentityClaim(
             document_key=IdentityClaim.key_of(DOCUMENT), customer_id=customer.id, by=CLERK.id
@@ -227,15 +246,16 @@ def _make_old(url: str, key_file: Path) -> UUID:
         kek = book.keys._kek
         assert kek is not None
         with book._database.transaction() as cursor:
-            for subject, key in book._database.query(
-                "SELECT subject, key FROM personal_data_keys"
-            ):
-                cursor.execute("UPDATE personal_data_keys SET key = ? WHERE subject = ?",
-                               (kek.unwrap(bytes(key)), subject))
+            for subject, key in book._database.query("SELECT subject, key FROM personal_data_keys"):
+                cursor.execute(
+                    "UPDATE personal_data_keys SET key = ? WHERE subject = ?",
+                    (kek.unwrap(bytes(key)), subject),
+                )
             cursor.execute("DELETE FROM book_keys")
             cursor.execute("UPDATE customer_directory SET name = 'Old Customer'")
-            cursor.execute("UPDATE projection_state SET version = 1 "
-                           "WHERE projection = 'customer_directory'")
+            cursor.execute(
+                "UPDATE projection_state SET version = 1 WHERE projection = 'customer_directory'"
+            )
     key_file.unlink()
     return customer.id
 
@@ -285,11 +305,14 @@ def test_lookups_by_document_and_phone_go_through_the_blind_index_and_erasure_em
         found = book.directory.find_by_document(" 11010519491231002x ")
         assert found is not None and found.customer_id == cid
         assert [e.customer_id for e in book.directory.find_by_phone("+86-139-5550-1234")] == [
-            cid, other]
+            cid,
+            other,
+        ]
         book.customers.update_profile(cid, phone="+86 138 0000 0001", by=CLERK, on=DAY)
         assert [e.customer_id for e in book.directory.find_by_phone("+8613955501234")] == [other]
         rows = book._database.query(
-            "SELECT kind, digest FROM customer_index WHERE customer_id = ?", (str(cid),))
+            "SELECT kind, digest FROM customer_index WHERE customer_id = ?", (str(cid),)
+        )
         assert {kind for kind, digest in rows if digest} == {"phone", "document"}
         assert not [d for _, d in rows if d and DOCUMENT in d]  # digests, not numbers
 
@@ -298,7 +321,8 @@ def test_lookups_by_document_and_phone_go_through_the_blind_index_and_erasure_em
         assert book.directory.find_by_document(DOCUMENT) is None
         assert book.directory.find_by_phone("+86 138 0000 0001") == []
         rows = book._database.query(
-            "SELECT digest FROM customer_index WHERE customer_id = ?", (str(cid),))
+            "SELECT digest FROM customer_index WHERE customer_id = ?", (str(cid),)
+        )
         assert rows and all(digest is None for (digest,) in rows)
 
 
@@ -330,7 +354,8 @@ def test_a_postgresql_book_keeps_its_key_file_under_the_configuration_folder(
     with ClientBook.open(url) as book:
         _register(book)
     (key_file,) = (Path(os.environ["XDG_CONFIG_HOME"]) / "clientbook" / "keys").glob(
-        f"*-{schema}.key")
+        f"*-{schema}.key"
+    )
     assert key_file.name == f"127.0.0.1-5432-test-{schema}.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     assert not list(key_file.parent.glob(".*"))  # no draft left behind

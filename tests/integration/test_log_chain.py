@@ -48,8 +48,14 @@ def signed_url(store_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def register(book: ClientBook, prefix: str, count: int) -> None:
     for i in range(count):
-        book.customers.register(number=f"C-{prefix}{i:04d}", kind="individual", name="Li Lei",
-                                manager="m-007", by=CLERK, on=D)
+        book.customers.register(
+            number=f"C-{prefix}{i:04d}",
+            kind="individual",
+            name="Li Lei",
+            manager="m-007",
+            by=CLERK,
+            on=D,
+        )
 
 
 class Raw:
@@ -64,7 +70,8 @@ class Raw:
             self.events, self.chain, self.position = "stored_events", "stored_events_chain", "rowid"
         else:
             self.connection = psycopg.connect(
-                store.postgres_conninfo or "", autocommit=True,
+                store.postgres_conninfo or "",
+                autocommit=True,
                 options=f"-c search_path={store.postgres_schema}",
             )
             self.events, self.chain = "clientbook_events", "clientbook_events_chain"
@@ -77,12 +84,14 @@ class Raw:
         return list(cursor.fetchall()) if cursor.description else []
 
     def state(self, position: int) -> bytes:
-        return bytes(self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?",
-                              (position,))[0][0])
+        return bytes(
+            self.run(f"SELECT state FROM {self.events} WHERE {self.position} = ?", (position,))[0][
+                0
+            ]
+        )
 
     def set_state(self, position: int, state: bytes) -> None:
-        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?",
-                 (state, position))
+        self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", (state, position))
 
     def delete(self, position: int, *, link: bool) -> None:
         self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
@@ -166,8 +175,9 @@ def test_a_deleted_event_is_named_deleted(written: tuple[ClientBook, Raw]) -> No
 
 def test_an_inserted_event_is_named_inserted(on_sqlite: tuple[ClientBook, Raw]) -> None:
     book, raw = on_sqlite
-    row = raw.run(f"SELECT originator_id, topic, state FROM {raw.events} WHERE "
-                  f"{raw.position} = 3")[0]
+    row = raw.run(f"SELECT originator_id, topic, state FROM {raw.events} WHERE {raw.position} = 3")[
+        0
+    ]
     columns = "originator_id, originator_version, topic, state"
     raw.run(f"INSERT INTO {raw.events} ({columns}) VALUES (?, 2, ?, ?)", tuple(row))
     kind, position = damage_of(book)
@@ -245,8 +255,11 @@ def test_concurrent_writers_in_threads_leave_a_sound_chain(signed_url: str) -> N
 def test_concurrent_writers_in_processes_leave_a_sound_chain(signed_url: str) -> None:
     ClientBook.open(signed_url).close()  # the tables exist before the writers start
     writers = [
-        subprocess.Popen([sys.executable, "-c", WRITER, signed_url, f"3{i}", str(EACH)],
-                         env=os.environ.copy(), stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, signed_url, f"3{i}", str(EACH)],
+            env=os.environ.copy(),
+            stderr=subprocess.PIPE,
+        )
         for i in range(WRITERS)
     ]
     for writer in writers:
@@ -264,8 +277,7 @@ def test_close_of_business_signs_a_checkpoint_for_each_date_it_closes(signed_url
         book.close_of_business(D)
         book.close_of_business(date(2026, 11, 4))  # closes the 3rd and the 4th
         checkpoints = book.trust.checkpoints()
-        assert [c.business_date for c in checkpoints] == ["2026-11-02", "2026-11-03",
-                                                          "2026-11-04"]
+        assert [c.business_date for c in checkpoints] == ["2026-11-02", "2026-11-03", "2026-11-04"]
         assert checkpoints[-1].position == book.head
         verdict = book.trust.verify()
         assert verdict.ok and verdict.checkpoints == 3, verdict.summary()
@@ -315,8 +327,9 @@ def test_verify_reports_its_progress(
 def test_verify_while_others_write_finds_the_log_sound(signed_url: str) -> None:
     with ClientBook.open(signed_url) as book:
         register(book, "11", 2)
-        writer = threading.Thread(target=_threads, args=(signed_url, 2,
-                                                         lambda b, p: register(b, p, 15)))
+        writer = threading.Thread(
+            target=_threads, args=(signed_url, 2, lambda b, p: register(b, p, 15))
+        )
         writer.start()
         verdicts = []
         while writer.is_alive():

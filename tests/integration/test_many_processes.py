@@ -125,8 +125,9 @@ def pool() -> Iterator[Pool]:
 class Job:
     """A role or a `clientbook` command running in a pool process, with a deadline."""
 
-    def __init__(self, pool: Pool, name: str, job: tuple[str, tuple[Any, ...]], folder: Path,
-                 timeout: float) -> None:
+    def __init__(
+        self, pool: Pool, name: str, job: tuple[str, tuple[Any, ...]], folder: Path, timeout: float
+    ) -> None:
         self.name = name
         self._pool = pool
         self._servant = pool.idle()
@@ -159,8 +160,7 @@ class Job:
                 return result
             crashed = f"did not finish in time; where it was:\n{self._stacks()}"
         except (EOFError, OSError):
-            crashed = (f"its process died (exit code {servant.process.exitcode}):\n"
-                       f"{self.stderr()}")
+            crashed = f"its process died (exit code {servant.process.exitcode}):\n{self.stderr()}"
         self._pool.replace(servant)
         return {"crashed": crashed}
 
@@ -199,8 +199,9 @@ class Child:
         self.name = name
         self._err = folder / f"{name}.err"
         with open(folder / f"{name}.out", "w") as out, open(self._err, "w") as err:
-            self.process = subprocess.Popen(command, stdout=out, stderr=err,
-                                            stdin=subprocess.DEVNULL)
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+            )
         self.pid = self.process.pid
         self.deadline = time.monotonic() + timeout
 
@@ -242,25 +243,36 @@ class Fleet:
         self.jobs: list[Job] = []
         self.children: list[Child] = []
 
-    def role(self, role: str, name: str, timeout: float = CHILD_TIMEOUT, **arguments: Any
-             ) -> Job:
+    def role(self, role: str, name: str, timeout: float = CHILD_TIMEOUT, **arguments: Any) -> Job:
         arguments.update(url=self.url, folder=str(self.folder), name=name)
         return self._job(name, ("role", (role, arguments)), timeout)
 
     def cli(self, name: str, *arguments: str, timeout: float = CHILD_TIMEOUT) -> Job:
         """`clientbook --db URL ARGUMENTS` in a pool process."""
-        return self._job(name, ("cli", (["--db", self.url, *arguments],
-                                        str(self.folder / f"{name}.out"),
-                                        str(self.folder / f"{name}.err"))), timeout)
+        return self._job(
+            name,
+            (
+                "cli",
+                (
+                    ["--db", self.url, *arguments],
+                    str(self.folder / f"{name}.out"),
+                    str(self.folder / f"{name}.err"),
+                ),
+            ),
+            timeout,
+        )
 
     def worker(self, name: str, *options: str, timeout: float = CHILD_TIMEOUT) -> Job:
         return self.cli(name, "projections", "run", *options, timeout=timeout)
 
-    def worker_process(self, name: str, *options: str, timeout: float = CHILD_TIMEOUT
-                       ) -> Child:
+    def worker_process(self, name: str, *options: str, timeout: float = CHILD_TIMEOUT) -> Child:
         """`clientbook projections run` started as a process of its own."""
-        child = Child(name, [*clientbook_command(), "--db", self.url, "projections", "run",
-                             *options], self.folder, timeout)
+        child = Child(
+            name,
+            [*clientbook_command(), "--db", self.url, "projections", "run", *options],
+            self.folder,
+            timeout,
+        )
         self.children.append(child)
         return child
 
@@ -304,7 +316,7 @@ class Fleet:
                 os.kill(job.pid, signal.SIGTERM)
         for job in self.jobs:
             with contextlib.suppress(AssertionError):  # the test reports it, if it was its
-                job.result()                           # point; the process is replaced
+                job.result()  # point; the process is replaced
 
 
 @pytest.fixture
@@ -358,8 +370,9 @@ def positions(book: ClientBook) -> dict[str, int]:
     return {p.name: book.projections.position(p) for p in book.projections.projections}
 
 
-def wait_until(condition: Callable[[], bool], timeout: float, what: str,
-               every: float = 0.05) -> float:
+def wait_until(
+    condition: Callable[[], bool], timeout: float, what: str, every: float = 0.05
+) -> float:
     """Seconds until `condition` held; fails after `timeout`."""
     started = time.monotonic()
     while not condition():
@@ -368,8 +381,13 @@ def wait_until(condition: Callable[[], bool], timeout: float, what: str,
     return time.monotonic() - started
 
 
-def wait_until_seen(look: Callable[[], Any], holds: Callable[[Any], bool], timeout: float,
-                    what: str, every: float = 0.01) -> Any:
+def wait_until_seen(
+    look: Callable[[], Any],
+    holds: Callable[[Any], bool],
+    timeout: float,
+    what: str,
+    every: float = 0.01,
+) -> Any:
     """What `look()` returned when `holds` of it first held; fails after `timeout`."""
     started = time.monotonic()
     while not holds(seen := look()):
@@ -409,13 +427,24 @@ def make_log(book: ClientBook, customers: int, contacts: int, start: int = 0) ->
     application's batches (fast: no command round trip each); returns the events written."""
     made = []
     for i in range(start, start + customers):
-        customer = Customer.register(number=f"C-{i:06d}", kind="individual", name=f"Holder {i}",
-                                     manager=f"m-{i % 5}", by="u-loader", on=D,
-                                     visit_cycle_days=30)
+        customer = Customer.register(
+            number=f"C-{i:06d}",
+            kind="individual",
+            name=f"Holder {i}",
+            manager=f"m-{i % 5}",
+            by="u-loader",
+            on=D,
+            visit_cycle_days=30,
+        )
         customer.activate(by="u-loader", on=D)
         for k in range(contacts):
-            customer.record_contact(channel="visit", purpose="follow_up", outcome="fine",
-                                    by="u-loader", on=D + timedelta(days=k))
+            customer.record_contact(
+                channel="visit",
+                purpose="follow_up",
+                outcome="fine",
+                by="u-loader",
+                on=D + timedelta(days=k),
+            )
         made.append(customer)
     book.app.save_in_batches(made)
     return customers * (2 + contacts)
@@ -435,10 +464,20 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
     expected = WRITERS * (CUSTOMERS * (2 + CONTACTS) + COMPLAINTS * 2) + 1
     with ClientBook.open(fleet.url) as book:  # the test watches the leases and the views
         started = time.monotonic()
-        writers = [fleet.role("writer", f"writer-{i}", customers=CUSTOMERS, contacts=CONTACTS,
-                              complaints=COMPLAINTS, pause=0.15) for i in range(1, WRITERS + 1)]
-        queriers = [fleet.role("querier", f"querier-{i}", iterations=5000, minimum=30)
-                    for i in range(1, 4)]
+        writers = [
+            fleet.role(
+                "writer",
+                f"writer-{i}",
+                customers=CUSTOMERS,
+                contacts=CONTACTS,
+                complaints=COMPLAINTS,
+                pause=0.15,
+            )
+            for i in range(1, WRITERS + 1)
+        ]
+        queriers = [
+            fleet.role("querier", f"querier-{i}", iterations=5000, minimum=30) for i in range(1, 4)
+        ]
         fleet.go(*writers, *queriers)
 
         # while they work: start the workers, watch the leases, stop one half-way
@@ -449,8 +488,9 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
         takeover = None
         writing_then: list[bool] = []
         deadline = time.monotonic() + CHILD_TIMEOUT
-        while (any(w.running() for w in writers) or stopped is None) and \
-                time.monotonic() < deadline:
+        while (
+            any(w.running() for w in writers) or stopped is None
+        ) and time.monotonic() < deadline:
             written = book.head
             if not workers and written >= expected // 5:
                 workers = [fleet.worker(f"worker-{i}", "--poll", "0.3") for i in (1, 2)]
@@ -477,21 +517,32 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
         assert stopped.wait() == 0 and "worker stopped" in stopped.stderr(), stopped.stderr()
         other = next(w for w in workers if w is not stopped)
         if takeover is None:
-            wait_until(lambda: all(h == str(other.pid) for h in holders(book).values()), 10,
-                       "the other worker takes every lease")
+            wait_until(
+                lambda: all(h == str(other.pid) for h in holders(book).values()),
+                10,
+                "the other worker takes every lease",
+            )
             takeover = time.monotonic() - (stopped_at or 0)
         head = book.head
-        wait_until(lambda: min(positions(book).values()) >= head, 20,
-                   "the remaining worker brings every view to the head")
+        wait_until(
+            lambda: min(positions(book).values()) >= head,
+            20,
+            "the remaining worker brings every view to the head",
+        )
         assert [s.failure for s in book.projections.status()] == [None] * len(
-            book.projections.projections)
+            book.projections.projections
+        )
         assert_worker_stopped_cleanly(other)
 
         for result in results + asked:
             assert_clean(result)
         for result in results:  # every command went through, but the one refused on purpose
-            assert result["done"] == {"register": CUSTOMERS, "activate": CUSTOMERS,
-                                      "contact": CUSTOMERS * CONTACTS, "complaint": COMPLAINTS}
+            assert result["done"] == {
+                "register": CUSTOMERS,
+                "activate": CUSTOMERS,
+                "contact": CUSTOMERS * CONTACTS,
+                "complaint": COMPLAINTS,
+            }
             assert result["allowed"] == {"DuplicateCustomerNumberError": 1}
         for result in asked:
             assert result["stale"] == [], result["stale"][:5]
@@ -511,14 +562,16 @@ def test_writers_queriers_and_workers_in_nine_processes(fleet: Fleet) -> None:
         queries.update(result["done"])
         modes.update(result["modes"])
         behind += result["allowed"].get("ViewBehind", 0)
-    print(f"\n[{backend(fleet.url)}] {WRITERS} writers: {commands} commands "
-          f"({sum(sum(r['allowed'].values()) for r in results)} refused on purpose), "
-          f"{events} events; 3 queriers: {dict(queries)}, {behind} ViewBehind, "
-          f"{dict(modes)}; lease holders changed {len(seen) - 1} times "
-          f"({sum(len(lease_changes(w)) for w in workers)} changes the workers logged); "
-          f"worker {stopped.pid} stopped half-way through the writes, worker {other.pid} held "
-          f"all its leases {takeover:.2f} s later; "
-          f"{time.monotonic() - started:.1f} s in all")
+    print(
+        f"\n[{backend(fleet.url)}] {WRITERS} writers: {commands} commands "
+        f"({sum(sum(r['allowed'].values()) for r in results)} refused on purpose), "
+        f"{events} events; 3 queriers: {dict(queries)}, {behind} ViewBehind, "
+        f"{dict(modes)}; lease holders changed {len(seen) - 1} times "
+        f"({sum(len(lease_changes(w)) for w in workers)} changes the workers logged); "
+        f"worker {stopped.pid} stopped half-way through the writes, worker {other.pid} held "
+        f"all its leases {takeover:.2f} s later; "
+        f"{time.monotonic() - started:.1f} s in all"
+    )
 
 
 # -- 5. close of business for one date in six processes ----------------------------------------
@@ -528,8 +581,12 @@ def test_six_processes_open_a_new_store_and_close_the_same_date_once(fleet: Flee
     """Six processes open a store nobody has opened yet, at the same moment, each registers
     five customers not seen for 60 days, and all close business for the same date: one
     closes it (and lapses all 30), the others wait for it and find the date closed."""
-    closers = [fleet.role("closer", f"closer-{i}", open_after_go=True, on=D.isoformat(),
-                          customers=5, peers=6) for i in range(1, 7)]
+    closers = [
+        fleet.role(
+            "closer", f"closer-{i}", open_after_go=True, on=D.isoformat(), customers=5, peers=6
+        )
+        for i in range(1, 7)
+    ]
     fleet.go(*closers)
     results = fleet.results(*closers)
     names = sorted(c.name for c in closers)
@@ -540,19 +597,32 @@ def test_six_processes_open_a_new_store_and_close_the_same_date_once(fleet: Flee
         assert result["done"] == {"register": 5, "activate": 5, "close": 1}
     closed = [r for r in results if r["days"]]
     assert len(closed) == 1, [r["days"] for r in results]
-    assert closed[0]["days"] == [(D.isoformat(), {"lapsed_customers": 30,
-                                                  "overdue_complaints": 0,
-                                                  "credit_lines": 0, "card_accounts": 0})]
+    assert closed[0]["days"] == [
+        (
+            D.isoformat(),
+            {
+                "lapsed_customers": 30,
+                "overdue_complaints": 0,
+                "credit_lines": 0,
+                "card_accounts": 0,
+            },
+        )
+    ]
     with ClientBook.open(fleet.url) as book:
         assert book.last_business_date_closed == D
         assert len(book.audit.trail(event_type="DayClosed")) == 1
         assert len(book.directory.search(lapsed=True)) == 30
         assert_views_equal_a_rebuild(book)
-    waits = ", ".join(f"{r['seconds']['close']:.2f}" for r in sorted(
-        results, key=lambda r: r["ended"]) if r is not closed[0])
-    print(f"\n[{backend(fleet.url)}] 6 processes opened a new store at once and closed "
-          f"{D}: {closed[0]['name']} closed it ({closed[0]['seconds']['close']:.2f} s), "
-          f"the other 5 returned with no days closed after {waits} s")
+    waits = ", ".join(
+        f"{r['seconds']['close']:.2f}"
+        for r in sorted(results, key=lambda r: r["ended"])
+        if r is not closed[0]
+    )
+    print(
+        f"\n[{backend(fleet.url)}] 6 processes opened a new store at once and closed "
+        f"{D}: {closed[0]['name']} closed it ({closed[0]['seconds']['close']:.2f} s), "
+        f"the other 5 returned with no days closed after {waits} s"
+    )
 
 
 @pytest.fixture
@@ -581,7 +651,9 @@ def in_a_page(book: ClientBook) -> bool:
                 "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s AND "
                 "c.relname = 'projection_tracking' AND l.mode = 'RowExclusiveLock' AND "
-                "l.granted AND l.pid <> pg_backend_pid()", (store.postgres_schema,)).fetchone()
+                "l.granted AND l.pid <> pg_backend_pid()",
+                (store.postgres_schema,),
+            ).fetchone()
         return bool(row and row[0])
     probe = sqlite3.connect(store.sqlite_path or "", timeout=0, isolation_level=None)
     try:
@@ -596,20 +668,23 @@ def in_a_page(book: ClientBook) -> bool:
         probe.close()
 
 
-def test_a_worker_killed_mid_page_is_taken_over_and_counts_each_event_once(fleet: Fleet
-                                                                          ) -> None:
+def test_a_worker_killed_mid_page_is_taken_over_and_counts_each_event_once(fleet: Fleet) -> None:
     batch = 150 if backend(fleet.url) == "postgresql" else 300  # 750 or 1,500 events
     with ClientBook.open(fleet.url) as book:
         written, customers = make_log(book, batch, contacts=3), batch
         fleet.pool.warm(2)  # A's and B's processes are up: their start-up is not counted
         a = fleet.worker("worker-a", "--poll", "0.2")
-        wait_until(lambda: set(holders(book).values()) == {str(a.pid)}, 30,
-                   "worker A takes every lease")
+        wait_until(
+            lambda: set(holders(book).values()) == {str(a.pid)}, 30, "worker A takes every lease"
+        )
         for _attempt in range(5):
             head = book.head
-            now = wait_until_seen(lambda: positions(book), lambda now: min(now.values()) >= head
-                                  or 0 < max(now.values()) and in_a_page(book), 30,
-                                  "worker A is part-way through the log, or at its head")
+            now = wait_until_seen(
+                lambda: positions(book),
+                lambda now: min(now.values()) >= head or 0 < max(now.values()) and in_a_page(book),
+                30,
+                "worker A is part-way through the log, or at its head",
+            )
             if min(now.values()) < head:
                 break  # inside a page
             # it reached the head before it was seen inside a page (a fast moment): more log
@@ -621,14 +696,19 @@ def test_a_worker_killed_mid_page_is_taken_over_and_counts_each_event_once(fleet
         killed = time.monotonic()
         assert a.kill() == -signal.SIGKILL
         at_kill = positions(book)
-        freed = wait_until(lambda: not any(holders(book).values()), 10,
-                           "the dead worker's leases are free")
+        freed = wait_until(
+            lambda: not any(holders(book).values()), 10, "the dead worker's leases are free"
+        )
         b = fleet.worker("worker-b", "--poll", "0.2")  # in another process
-        wait_until(lambda: set(holders(book).values()) == {str(b.pid)}, 5,
-                   "worker B takes every lease")
+        wait_until(
+            lambda: set(holders(book).values()) == {str(b.pid)}, 5, "worker B takes every lease"
+        )
         takeover = time.monotonic() - killed
-        caught_up = wait_until(lambda: min(positions(book).values()) >= head, 60,
-                               "worker B brings every view to the head")
+        caught_up = wait_until(
+            lambda: min(positions(book).values()) >= head,
+            60,
+            "worker B brings every view to the head",
+        )
         assert_worker_stopped_cleanly(b)
 
         events = event_count(book)
@@ -637,48 +717,72 @@ def test_a_worker_killed_mid_page_is_taken_over_and_counts_each_event_once(fleet
         assert len(live["audit trail"]) == events  # each event once: none lost, none twice
         assert sum(r.contacts for r in live["managers"].rows) == customers * 3
         assert len(live["directory"]) == customers
-    print(f"\n[{backend(fleet.url)}] {events} events; worker A killed (-9) inside a page with "
-          f"the views at {sorted(set(at_kill.values()))} of {head}; its leases were free "
-          f"{freed:.2f} s later; worker B (started then) held them {takeover:.2f} s after the "
-          f"kill and reached the head {caught_up:.2f} s after that; every event counted once")
+    print(
+        f"\n[{backend(fleet.url)}] {events} events; worker A killed (-9) inside a page with "
+        f"the views at {sorted(set(at_kill.values()))} of {head}; its leases were free "
+        f"{freed:.2f} s later; worker B (started then) held them {takeover:.2f} s after the "
+        f"kill and reached the head {caught_up:.2f} s after that; every event counted once"
+    )
 
 
 # -- 3. lost notifications ---------------------------------------------------------------------
 
 
 def test_a_worker_that_does_not_listen_catches_up_within_its_polling_interval(
-        postgres_fleet: Fleet) -> None:
+    postgres_fleet: Fleet,
+) -> None:
     poll = 1.0
     fleet = postgres_fleet
     with ClientBook.open(fleet.url) as book:
         # the console script itself, in a process of its own
         worker = fleet.worker_process("worker", "--no-listen", "--poll", str(poll))
-        wait_until(lambda: set(holders(book).values()) == {str(worker.pid)}, 30,
-                   "the worker takes every lease")
+        wait_until(
+            lambda: set(holders(book).values()) == {str(worker.pid)},
+            30,
+            "the worker takes every lease",
+        )
         (directory,) = book.projections.named(["customer_directory"])
         lags = []
         for i in range(4):
             time.sleep(0.3 * i)  # at different moments of the worker's polling cycle
-            book.customers.register(number=f"C-{i:06d}", kind="individual", name=f"N {i}",
-                                    manager="m-001", by=_roles.CLERK, on=D)
+            book.customers.register(
+                number=f"C-{i:06d}",
+                kind="individual",
+                name=f"N {i}",
+                manager="m-001",
+                by=_roles.CLERK,
+                on=D,
+            )
             written = book.last_written
-            lags.append(wait_until(lambda: book.projections.position(directory) >= written,
-                                   poll + 5, "the worker reaches the new event", every=0.005))
+            lags.append(
+                wait_until(
+                    lambda: book.projections.position(directory) >= written,
+                    poll + 5,
+                    "the worker reaches the new event",
+                    every=0.005,
+                )
+            )
         assert_worker_stopped_cleanly(worker)
     assert max(lags) < poll + 1.0, lags  # a poll, plus the round's own work on a busy machine
-    print(f"\n[postgresql] worker with --no-listen --poll {poll:g}: views reached each of 4 "
-          f"commands after {', '.join(f'{lag:.2f}' for lag in lags)} s")
+    print(
+        f"\n[postgresql] worker with --no-listen --poll {poll:g}: views reached each of 4 "
+        f"commands after {', '.join(f'{lag:.2f}' for lag in lags)} s"
+    )
 
 
 # -- 4. at_least --------------------------------------------------------------------------------
 
 
 def test_a_query_right_after_another_process_wrote_sees_it_or_says_the_view_is_behind(
-        fleet: Fleet) -> None:
+    fleet: Fleet,
+) -> None:
     with ClientBook.open(fleet.url) as book:
         worker = fleet.worker("worker", "--poll", "0.2")
-        wait_until(lambda: set(holders(book).values()) == {str(worker.pid)}, 30,
-                   "the worker takes every lease")
+        wait_until(
+            lambda: set(holders(book).values()) == {str(worker.pid)},
+            30,
+            "the worker takes every lease",
+        )
         writer = fleet.role("announcer", "announcer-1", commands=30)
         fleet.go(writer)
         outcomes: Counter[str] = Counter()
@@ -688,8 +792,7 @@ def test_a_query_right_after_another_process_wrote_sees_it_or_says_the_view_is_b
             written = json.loads(said.read_text())
             cid, day, position = written["customer"], written["day"], written["position"]
             plain = book.directory.customer(UUID(cid))  # no at_least: the view as it stands
-            if plain is None or plain.last_contact is None or \
-                    plain.last_contact.isoformat() < day:
+            if plain is None or plain.last_contact is None or plain.last_contact.isoformat() < day:
                 outcomes["without at_least: an older answer"] += 1
             # the first 20 with no time to wait for the worker, the last 10 with the default
             book.projections.wait_timeout = 0.0 if k < 20 else 10.0
@@ -708,22 +811,31 @@ def test_a_query_right_after_another_process_wrote_sees_it_or_says_the_view_is_b
         assert_worker_stopped_cleanly(worker)
     assert outcomes["ViewBehind after 10 s"] == 0
     assert outcomes["the command's effect"] + outcomes["ViewBehind"] == 30
-    print(f"\n[{backend(fleet.url)}] 30 queries at_least= the position another process had "
-          f"just written: {dict(outcomes)}")
+    print(
+        f"\n[{backend(fleet.url)}] 30 queries at_least= the position another process had "
+        f"just written: {dict(outcomes)}"
+    )
 
 
 # -- 6. a rebuild while another process queries ----------------------------------------------
 
 
 def test_a_rebuild_in_one_process_never_shows_another_an_empty_or_half_built_view(
-        fleet: Fleet) -> None:
+    fleet: Fleet,
+) -> None:
     customers = 60 if backend(fleet.url) == "postgresql" else 200
     with ClientBook.open(fleet.url) as book:
         make_log(book, customers, contacts=2)
         for i in range(10):
-            book.complaints.receive(customer=Customer.create_id(f"C-{i:06d}"),
-                                    category="damages", channel="hotline", request="refund",
-                                    department="branch 12", by=_roles.CLERK, on=D)
+            book.complaints.receive(
+                customer=Customer.create_id(f"C-{i:06d}"),
+                category="damages",
+                channel="hotline",
+                request="refund",
+                department="branch 12",
+                by=_roles.CLERK,
+                on=D,
+            )
         book.projections.catch_up()
         before = answers(book)
         reader = fleet.role("reader", "reader-1", iterations=100_000)
@@ -743,9 +855,11 @@ def test_a_rebuild_in_one_process_never_shows_another_an_empty_or_half_built_vie
     assert counts and set(counts) == {(customers, 10)}, counts
     during = sum(1 for t, _, _ in read["reads"] if begun <= t <= ended)
     assert during >= 10, f"only {during} reads while the rebuild ran"
-    print(f"\n[{backend(fleet.url)}] {len(read['reads'])} reads, {during} of them during the "
-          f"{ended - begun:.1f} s of `clientbook projections rebuild`: every one saw "
-          f"{customers} customers and 10 complaint cards")
+    print(
+        f"\n[{backend(fleet.url)}] {len(read['reads'])} reads, {during} of them during the "
+        f"{ended - begun:.1f} s of `clientbook projections rebuild`: every one saw "
+        f"{customers} customers and 10 complaint cards"
+    )
 
 
 # -- 7. concurrent catch-ups while another process writes --------------------------------------
@@ -755,8 +869,7 @@ def test_five_processes_catching_up_while_a_sixth_writes_see_no_errors(fleet: Fl
     with ClientBook.open(fleet.url) as book:
         make_log(book, 10, contacts=0)
         customers = [str(Customer.create_id(f"C-{i:06d}")) for i in range(10)]
-        catchers = [fleet.role("catcher", f"catcher-{i}", iterations=10_000)
-                    for i in range(1, 6)]
+        catchers = [fleet.role("catcher", f"catcher-{i}", iterations=10_000) for i in range(1, 6)]
         writer = fleet.role("contacts", "contacts-1", customers=customers, count=150)
         fleet.go(*catchers, writer)
         wrote = writer.result()
@@ -771,6 +884,8 @@ def test_five_processes_catching_up_while_a_sixth_writes_see_no_errors(fleet: Fl
         assert sum(r.contacts for r in live["managers"].rows) == 150
         assert len(live["audit trail"]) == event_count(book)
     rounds = [r["done"]["catch_up"] for r in caught]
-    print(f"\n[{backend(fleet.url)}] 5 processes caught up {sum(rounds)} times ({rounds}) "
-          f"while a sixth recorded 150 contacts in {wrote['ended'] - wrote['started']:.1f} s: "
-          f"0 errors")
+    print(
+        f"\n[{backend(fleet.url)}] 5 processes caught up {sum(rounds)} times ({rounds}) "
+        f"while a sixth recorded 150 contacts in {wrote['ended'] - wrote['started']:.1f} s: "
+        f"0 errors"
+    )

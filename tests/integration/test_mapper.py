@@ -163,8 +163,14 @@ def test_a_forgotten_subject_never_gets_a_new_key(mapper: ClientBookMapper) -> N
     before = made()
     stored_before = mapper.to_stored_event(before)
     mapper.keys.forget(before.originator_id)
-    later = Thing.Renamed(originator_id=before.originator_id, originator_version=2,
-                          timestamp=before.timestamp, by="u", name="x", channel="c")
+    later = Thing.Renamed(
+        originator_id=before.originator_id,
+        originator_version=2,
+        timestamp=before.timestamp,
+        by="u",
+        name="x",
+        channel="c",
+    )
     mapper.to_stored_event(later)  # writing again after erasure must not make a new key
     assert mapper.to_domain_event(stored_before).secret == ERASED
     again = made()

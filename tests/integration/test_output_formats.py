@@ -82,8 +82,7 @@ def test_every_reports_json_keeps_its_figures_and_types(demo_db: str, name: str)
 def test_every_reports_csv_parses_with_a_row_per_item(demo_db: str, name: str) -> None:
     with ClientBook.open(demo_db) as book:
         report = run_report(book, name, Parameters(LAST, START, LAST)).report
-    rows = list(csv.DictReader(io.StringIO(cli(demo_db, *report_args(name), "--format",
-                                               "csv")[0])))
+    rows = list(csv.DictReader(io.StringIO(cli(demo_db, *report_args(name), "--format", "csv")[0])))
     assert len(rows) == len(MAIN_ROWS[name](report))
     money_columns = [c for c in rows[0] if c.endswith(" (CNY)")] if rows else []
     for row in rows:
@@ -97,13 +96,27 @@ def test_the_groups_csv_has_the_report_objects_amounts_with_the_currency_in_the_
     with ClientBook.open(demo_db) as book:
         groups = book.credit_reports.concentration(as_of=LAST).groups
     assert groups, "the demo forms groups"
-    rows = list(csv.DictReader(io.StringIO(cli(demo_db, "report", "groups", "--as-of",
-                                               LAST.isoformat(), "--format", "csv")[0])))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                cli(demo_db, "report", "groups", "--as-of", LAST.isoformat(), "--format", "csv")[0]
+            )
+        )
+    )
     assert [(r["group"], r["limit (CNY)"], r["outstanding (CNY)"]) for r in rows] == [
         (g.name, str(g.limit.amount), str(g.outstanding.amount)) for g in groups
     ]
-    members = cli(demo_db, "report", "groups", "--as-of", LAST.isoformat(), "--format", "csv",
-                  "--table", "members")[0]
+    members = cli(
+        demo_db,
+        "report",
+        "groups",
+        "--as-of",
+        LAST.isoformat(),
+        "--format",
+        "csv",
+        "--table",
+        "members",
+    )[0]
     assert len(list(csv.DictReader(io.StringIO(members)))) == sum(len(g.members) for g in groups)
 
 
@@ -117,17 +130,21 @@ def test_a_piped_table_is_never_cut_and_amounts_line_up_on_the_right(demo_db: st
         assert f" {amount_text(g.limit.amount)} │" in line
     header = next(line for line in text.splitlines() if "limit (CNY)" in line)
     rows = [line for line in text.splitlines() if any(g.name in line for g in groups)]
-    ends = {line.index(amount_text(g.limit.amount)) + len(amount_text(g.limit.amount))
-            for g, line in zip(groups, rows)}
+    ends = {
+        line.index(amount_text(g.limit.amount)) + len(amount_text(g.limit.amount))
+        for g, line in zip(groups, rows)
+    }
     assert ends == {header.index("limit (CNY)") + len("limit (CNY)")}  # right-aligned
 
 
 def test_the_worklist_and_the_trail_as_csv_and_json(demo_db: str) -> None:
     on = START + timedelta(days=40)
-    listed = json.loads(cli(demo_db, "worklist", "--as-of", on.isoformat(), "--format",
-                            "json")[0])
-    rows = list(csv.DictReader(io.StringIO(cli(demo_db, "worklist", "--as-of", on.isoformat(),
-                                               "--format", "csv")[0])))
+    listed = json.loads(cli(demo_db, "worklist", "--as-of", on.isoformat(), "--format", "json")[0])
+    rows = list(
+        csv.DictReader(
+            io.StringIO(cli(demo_db, "worklist", "--as-of", on.isoformat(), "--format", "csv")[0])
+        )
+    )
     assert listed["as_of"] == on.isoformat() and listed["rows"]
     assert [r["complaint"] for r in rows] == [r["complaint"] for r in listed["rows"]]
     assert all(isinstance(r["days_left"], int) for r in listed["rows"])
@@ -139,8 +156,7 @@ def test_a_report_without_a_period_covers_the_month_up_to_the_as_of_date_and_say
     demo_db: str,
 ) -> None:
     on = START + timedelta(days=50)
-    out, err = cli(demo_db, "report", "complaints", "--as-of", on.isoformat(), "--format",
-                   "json")
+    out, err = cli(demo_db, "report", "complaints", "--as-of", on.isoformat(), "--format", "json")
     month = (on.replace(day=1), on)
     assert f"period not given: {month[0]} to {month[1]}" in err
     document = json.loads(out)
@@ -154,8 +170,10 @@ def test_buckets_are_in_days_past_due_order() -> None:
     facts, on = [], date(2027, 1, 15)
     for n, bucket in enumerate(reversed(BUCKETS)):  # text order would put 120-149 first
         account = uuid4()
-        facts += [CardFact(2 * n + 1, account, "Issued", on),
-                  CardFact(2 * n + 2, account, "DelinquencyMoved", on, bucket=bucket)]
+        facts += [
+            CardFact(2 * n + 1, account, "Issued", on),
+            CardFact(2 * n + 2, account, "DelinquencyMoved", on, bucket=bucket),
+        ]
     report = portfolio(facts, as_of=on, position=len(facts), ceiling_percent=Decimal("20"))
     assert [b for b, _, _ in report.accounts_by_bucket] == list(BUCKETS)
 
@@ -169,14 +187,21 @@ def test_one_money_formatter_for_the_terminal_and_the_html_report() -> None:
 def test_version_db_help_and_python_dash_m(tmp_path: Any) -> None:
     assert __version__ in CliRunner().invoke(main, ["--version"]).output
     assert "CLIENTBOOK_DB" in CliRunner().invoke(main, ["--help"]).output
-    done = subprocess.run([sys.executable, "-m", "clientbook", "--version"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "clientbook", "--version"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stdout.strip() == f"clientbook, version {__version__}"
 
 
 def test_the_projections_status_as_csv_has_a_row_per_projection(demo_db: str) -> None:
     status = json.loads(cli(demo_db, "projections", "status", "--format", "json")[0])
-    rows = list(csv.DictReader(io.StringIO(cli(demo_db, "projections", "status", "--format",
-                                               "csv")[0])))
-    assert [r["name"] for r in rows] == [s["name"] for s in status] and len(rows) == 10  # one per projection
+    rows = list(
+        csv.DictReader(io.StringIO(cli(demo_db, "projections", "status", "--format", "csv")[0]))
+    )
+    assert [r["name"] for r in rows] == [s["name"] for s in status] and len(
+        rows
+    ) == 10  # one per projection
     assert [int(r["position"]) for r in rows] == [s["position"] for s in status]

@@ -30,7 +30,10 @@ def test_the_readmes_embedding_example_passes_mypy_strict_against_the_installed_
     installed = Path(clientbook.__file__).resolve().parents[1]  # where `clientbook/` lies
     done = subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(example)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(installed)},  # found as installed: PEP 561 applies
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -40,6 +43,7 @@ def test_the_readmes_embedding_example_passes_mypy_strict_against_the_installed_
 def test_the_package_ships_its_type_marker_and_the_testing_extra_provides_hypothesis() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "py.typed" in project["tool"]["setuptools"]["package-data"]["clientbook"]
-    assert any(d.startswith("hypothesis") for d in
-               project["project"]["optional-dependencies"]["testing"])
+    assert any(
+        d.startswith("hypothesis") for d in project["project"]["optional-dependencies"]["testing"]
+    )
     assert "Typing :: Typed" in project["project"]["classifiers"]

@@ -44,9 +44,16 @@ def _secrets(book: ClientBook) -> set[bytes]:
 def _extra_customer(book: ClientBook) -> UUID:
     """A customer with every personal field, changed once: the demo sets no e-mail or address."""
     cid = book.customers.register(
-        number="C-900001", kind="individual", name="Ottilie Brandvold", manager="m-001",
-        by=CLERK, on=DAY, phone="+86 139 5550 1234", email="ottilie.brandvold@example.cn",
-        address="88 Jinrong Street, Xicheng District", document_number="11010519491231002X",
+        number="C-900001",
+        kind="individual",
+        name="Ottilie Brandvold",
+        manager="m-001",
+        by=CLERK,
+        on=DAY,
+        phone="+86 139 5550 1234",
+        email="ottilie.brandvold@example.cn",
+        address="88 Jinrong Street, Xicheng District",
+        document_number="11010519491231002X",
         consent="written",
     )
     book.customers.update_profile(
@@ -60,8 +67,11 @@ def _found(secrets: set[bytes], data: bytes) -> list[bytes]:
 
 
 def _sqlite_bytes(path: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))
-                    if p.is_file() and not p.name.endswith(".key"))
+    return b"".join(
+        p.read_bytes()
+        for p in sorted(path.parent.glob(path.name + "*"))
+        if p.is_file() and not p.name.endswith(".key")
+    )
 
 
 def test_the_demo_book_file_holds_no_name_phone_or_document_number(tmp_path: Path) -> None:
@@ -79,9 +89,14 @@ def test_nothing_personal_is_in_the_file_or_its_wal_while_the_book_is_open(
     with ClientBook.open(f"sqlite:///{path}") as book:
         _extra_customer(book)
         complaint = book.complaints.receive(
-            customer=book.customers.id_of("C-900001"), category="criticism", channel="counter",
-            product="card", request="the queue was long", department="retail banking",
-            by=CLERK, on=DAY,
+            customer=book.customers.id_of("C-900001"),
+            category="criticism",
+            channel="counter",
+            product="card",
+            request="the queue was long",
+            department="retail banking",
+            by=CLERK,
+            on=DAY,
         )
         assert book.complaint_cards.card(complaint).customer_name == "Ottilie Brandvold"
         secrets = _secrets(book) | {b"88 Jinrong Street"}
@@ -112,7 +127,9 @@ def _postgres_bytes(url: str) -> bytes:
     if pg_dump:
         dump = subprocess.run(
             [pg_dump, "-d", conninfo, "-n", f'"{store.postgres_schema}"'],
-            capture_output=True, check=True, timeout=60,
+            capture_output=True,
+            check=True,
+            timeout=60,
         )
         assert b"customer_directory" in dump.stdout
         parts.append(dump.stdout)

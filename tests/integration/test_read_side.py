@@ -70,15 +70,22 @@ def book(store_url: str) -> Iterator[ClientBook]:
 
 
 def _customer(book: ClientBook, n: int = 1) -> UUID:
-    cid = book.customers.register(number=f"C-{n:06d}", kind="individual", name=f"Holder {n}",
-                                  manager="m-001", by=CLERK, on=DAY)
+    cid = book.customers.register(
+        number=f"C-{n:06d}",
+        kind="individual",
+        name=f"Holder {n}",
+        manager="m-001",
+        by=CLERK,
+        on=DAY,
+    )
     book.customers.activate(cid, by=CLERK, on=DAY)
     return cid
 
 
 def _contact(book: ClientBook, cid: UUID, outcome: str) -> int:
-    book.customers.record_contact(cid, channel="visit", purpose="follow_up", outcome=outcome,
-                                  by=CLERK, on=DAY)
+    book.customers.record_contact(
+        cid, channel="visit", purpose="follow_up", outcome=outcome, by=CLERK, on=DAY
+    )
     return book.last_written
 
 
@@ -126,7 +133,11 @@ def test_a_poison_event_stops_its_projection_there_and_a_skip_is_a_recorded_deci
     decision = status.last_decision
     assert decision is not None
     assert (decision.decision, decision.position, decision.actor, decision.reason) == (
-        "skip", poison, "u-ops", "test data")
+        "skip",
+        poison,
+        "u-ops",
+        "test data",
+    )
 
 
 def test_a_retry_after_the_cause_is_fixed_processes_the_event(book: ClientBook) -> None:
@@ -142,7 +153,8 @@ def test_a_retry_after_the_cause_is_fixed_processes_the_event(book: ClientBook) 
 
     assert counts.view.count(cid) == 1
     assert [(d.decision, d.actor) for d in book.projections.decisions("contact_counts")] == [
-        ("retry", "u-ops")]
+        ("retry", "u-ops")
+    ]
 
 
 def test_a_newer_projection_version_is_rebuilt_in_shadow_tables_and_swapped_in(
@@ -153,7 +165,8 @@ def test_a_newer_projection_version_is_rebuilt_in_shadow_tables_and_swapped_in(
         ids = [_customer(book, n) for n in range(1, 4)]
         before = book.directory.search()
         assert {s.name: s.stored_version for s in book.projections.status()}[
-            "customer_directory"] == current
+            "customer_directory"
+        ] == current
 
     monkeypatch.setattr(CustomerDirectoryProjection, "version", current + 1, raising=False)
     with ClientBook.open(store_url) as book:
@@ -165,14 +178,17 @@ def test_a_newer_projection_version_is_rebuilt_in_shadow_tables_and_swapped_in(
 
         (status,) = [s for s in book.projections.status() if s.name == "customer_directory"]
         assert (status.stored_version, status.needs_rebuild, status.position) == (
-            current + 1, False, book.head)
+            current + 1,
+            False,
+            book.head,
+        )
         assert [e.customer_id for e in book.directory.search()] == ids
         assert _shadows_left(store_url) == []
 
 
 def _shadows_left(store_url: str) -> list[str]:
     if store_url.startswith("sqlite:///"):
-        path = Path(store_url[len("sqlite:///"):])
+        path = Path(store_url[len("sqlite:///") :])
         return [p.name for p in path.parent.iterdir() if ".rebuild-" in p.name]
     from clientbook.infrastructure.store import parse_store_url
 
@@ -207,8 +223,9 @@ def test_with_a_worker_a_query_waits_for_at_least_or_says_the_view_is_behind(
     with ClientBook.open(store_url) as writer, ClientBook.open(store_url) as reader:
         cid = _customer(writer)
         stop = threading.Event()
-        worker = threading.Thread(target=reader.projections.run,
-                                  kwargs={"stop": stop, "poll": 0.05, "listen": False})
+        worker = threading.Thread(
+            target=reader.projections.run, kwargs={"stop": stop, "poll": 0.05, "listen": False}
+        )
         worker.start()
         try:
             wanted = _contact(writer, cid, "first")
@@ -264,8 +281,22 @@ def test_the_command_line_shows_the_status_and_refuses_a_skip_with_one_line(
     assert rows["customer_directory"]["position"] == rows["customer_directory"]["head"] == 2
     assert rows["customer_directory"]["state"] == "idle"
 
-    refused = runner.invoke(main, ["--db", url, "projections", "skip", "audit_trail",
-                                   "--position", "1", "--reason", "x", "--by", "u-ops"])
+    refused = runner.invoke(
+        main,
+        [
+            "--db",
+            url,
+            "projections",
+            "skip",
+            "audit_trail",
+            "--position",
+            "1",
+            "--reason",
+            "x",
+            "--by",
+            "u-ops",
+        ],
+    )
     assert refused.exit_code != 0
     assert "has not stopped on a failure" in refused.output
     assert "Traceback" not in refused.output
@@ -281,9 +312,20 @@ def test_a_worker_process_keeps_the_views_and_stops_cleanly_on_sigterm(tmp_path:
     with ClientBook.open(url) as book:
         cid = _customer(book)
         worker = subprocess.Popen(
-            [sys.executable, "-m", "clientbook.cli", "--db", url, "projections", "run",
-             "--poll", "0.1"],
-            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            [
+                sys.executable,
+                "-m",
+                "clientbook.cli",
+                "--db",
+                url,
+                "projections",
+                "run",
+                "--poll",
+                "0.1",
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         try:
             assert worker.stderr is not None
@@ -318,8 +360,7 @@ def test_events_written_while_a_rebuild_runs_reach_the_rebuilt_view(store_url: s
 
         assert late and head == writer.last_written
         assert [e.customer_id for e in book.directory.search()] == [first, late[0]]
-        assert {s.name: s.position for s in book.projections.status()}[
-            "customer_directory"] == head
+        assert {s.name: s.position for s in book.projections.status()}["customer_directory"] == head
 
 
 def test_two_threads_of_one_book_close_a_date_once(book: ClientBook) -> None:
@@ -348,9 +389,14 @@ def test_the_status_counts_the_lag_in_the_events_a_projection_reads(book: Client
     book.projections.catch_up()
     for n in range(3):
         _contact(book, cid, f"contact {n}")
-    change_policy(book, "lapse_grace_days", "5", reason="test",
-                       by=Actor("u-boss", {"manager", "administration"}),
-                       on=DAY)
+    change_policy(
+        book,
+        "lapse_grace_days",
+        "5",
+        reason="test",
+        by=Actor("u-boss", {"manager", "administration"}),
+        on=DAY,
+    )
 
     status = {s.name: s for s in book.projections.status()}
 

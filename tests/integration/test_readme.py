@@ -40,16 +40,34 @@ def test_the_retry_loop_gives_a_command_once_though_its_first_reply_is_lost() ->
     with_retries = namespace["with_retries"]
     clerk, on = Actor("u-clerk", {"officer"}), date(2026, 1, 5)
     with ClientBook.open("memory:") as book:
-        customer = book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                           manager="m-001", by=clerk, on=on)
+        customer = book.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-001", by=clerk, on=on
+        )
         cut_the_next_reply(book)
-        with_retries(book.customers.record_contact, customer, channel="call", pause=0,
-                     purpose="follow_up", outcome="ok", by=clerk, on=on, idempotency_key="r-1")
+        with_retries(
+            book.customers.record_contact,
+            customer,
+            channel="call",
+            pause=0,
+            purpose="follow_up",
+            outcome="ok",
+            by=clerk,
+            on=on,
+            idempotency_key="r-1",
+        )
         assert book.customers.get(customer).contacts == 1
         with pytest.raises(IdempotencyKeyReused):  # the book's answer: not retried
-            with_retries(book.customers.record_contact, customer, channel="visit", pause=0,
-                         purpose="follow_up", outcome="ok", by=clerk, on=on,
-                         idempotency_key="r-1")
+            with_retries(
+                book.customers.record_contact,
+                customer,
+                channel="visit",
+                pause=0,
+                purpose="follow_up",
+                outcome="ok",
+                by=clerk,
+                on=on,
+                idempotency_key="r-1",
+            )
 
 
 def test_the_public_api_is_what_clientbook_exports() -> None:

@@ -44,15 +44,14 @@ def test_the_readme_lists_every_command() -> None:
     listed = {" ".join(c) for c, _ in table_commands()}
     for name, command in main.commands.items():
         subcommands = getattr(command, "commands", None)
-        for full in ([f"{name} {s}" for s in subcommands] if subcommands else [name]):
+        for full in [f"{name} {s}" for s in subcommands] if subcommands else [name]:
             assert full in listed, f"the README's table lacks clientbook {full}"
 
 
 def test_the_demo_forms_three_groups_and_leaves_one_connection_outside_them() -> None:
     """At the default demo's pace (one customer a day), credit waits for the firms it needs."""
     with ClientBook.open("memory:") as book:
-        last = Demo(book, seed=2026, managers=8, start=date(2026, 7, 1)).run(customers=40,
-                                                                          days=80)
+        last = Demo(book, seed=2026, managers=8, start=date(2026, 7, 1)).run(customers=40, days=80)
         groups = book.credit_reports.concentration(as_of=last).groups
         outside = book.credit_reports.detect_groups().outside
     assert len(groups) == 3

@@ -55,8 +55,9 @@ def books(throwaway_replica) -> Iterator[tuple[ClientBook, ClientBook]]:  # type
 
 
 def register(book: ClientBook, n: int) -> None:
-    book.customers.register(number=f"C-{n:06d}", kind="individual", name="Li Lei",
-                            manager="m-007", by=CLERK, on=D)
+    book.customers.register(
+        number=f"C-{n:06d}", kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D
+    )
 
 
 def test_reports_on_the_replica_equal_the_primarys_at_the_same_position(
@@ -65,19 +66,23 @@ def test_reports_on_the_replica_equal_the_primarys_at_the_same_position(
     primary, book = books
     for n in range(1, 6):
         register(book, n)
-    book.customers.record_contact(customer_id("C-000001"), channel="call",
-                                  purpose="follow_up", outcome="ok", by=CLERK, on=D)
+    book.customers.record_contact(
+        customer_id("C-000001"), channel="call", purpose="follow_up", outcome="ok", by=CLERK, on=D
+    )
     position = book.last_written
     found = book.directory.search(manager="m-007", at_least=position)  # read your writes
     assert sorted(e.number for e in found) == [f"C-{n:06d}" for n in range(1, 6)]
     assert book.reports.managers(**PERIOD, at_least=position) == primary.reports.managers(
-        **PERIOD, at_least=position)
+        **PERIOD, at_least=position
+    )
     assert book.directory.search(manager="m-007") == primary.directory.search(
-        manager="m-007", at_least=position)
+        manager="m-007", at_least=position
+    )
 
 
 def test_a_replica_behind_its_bound_is_reported_not_read(
-    books: tuple[ClientBook, ClientBook], throwaway_replica  # type: ignore[no-untyped-def]
+    books: tuple[ClientBook, ClientBook],
+    throwaway_replica,  # type: ignore[no-untyped-def]
 ) -> None:
     primary, book = books
     register(book, 1)
@@ -98,5 +103,6 @@ def test_only_a_postgresql_book_takes_a_replica(tmp_path) -> None:  # type: igno
     from clientbook.infrastructure.store import StoreUrlError
 
     with pytest.raises(StoreUrlError, match="a replica is a PostgreSQL streaming replica"):
-        ClientBook.open(f"sqlite:///{tmp_path / 'book.db'}",
-                        replica=f"sqlite:///{tmp_path / 'copy.db'}")
+        ClientBook.open(
+            f"sqlite:///{tmp_path / 'book.db'}", replica=f"sqlite:///{tmp_path / 'copy.db'}"
+        )

@@ -30,11 +30,19 @@ def test_as_of_reports_from_checkpoints_equal_the_full_replay_at_rising_position
             for position in sorted(rng.sample(range(1, head + 1), 3)) + [head]:
                 got = book.reports.portfolio(as_of=on, position=position)
                 assert got == portfolio(
-                    cards.facts(up_to_position=position), as_of=on, position=position,
-                    ceiling_percent=got.long_term_dormant_ceiling_percent)
-                complaints = book.reports.complaints(period_from=START, period_to=period_to,
-                                                     as_of=on, position=position)
+                    cards.facts(up_to_position=position),
+                    as_of=on,
+                    position=position,
+                    ceiling_percent=got.long_term_dormant_ceiling_percent,
+                )
+                complaints = book.reports.complaints(
+                    period_from=START, period_to=period_to, as_of=on, position=position
+                )
                 assert complaints == complaints_report(
-                    facts.facts(up_to_position=position), period_from=START,
-                    period_to=period_to, as_of=on, position=position)
+                    facts.facts(up_to_position=position),
+                    period_from=START,
+                    period_to=period_to,
+                    as_of=on,
+                    position=position,
+                )
         assert checkpoints.nearest("portfolio", f"v3/{on}/{on.replace(day=1)}", head)

@@ -23,16 +23,19 @@ def test_every_catalogue_report_is_a_method_of_book_reports_and_run_gives_it() -
             "migration": book.reports.migration(from_date=START, to_date=LAST),
             "aging": book.reports.aging(as_of=LAST),
             "portfolio": book.reports.portfolio(as_of=LAST, period_from=START),
-            "contribution": book.reports.contribution(as_of=LAST, period_from=START,
-                                                      period_to=LAST),
+            "contribution": book.reports.contribution(
+                as_of=LAST, period_from=START, period_to=LAST
+            ),
         }
         assert set(asked) == set(REPORTS)
         for name, report in asked.items():
-            run = book.reports.run(name, as_of=LAST, period_from=START, period_to=LAST,
-                                   digest=False)
+            run = book.reports.run(
+                name, as_of=LAST, period_from=START, period_to=LAST, digest=False
+            )
             assert run.report == report, name
-            assert run.rows == run_report(book, name, Parameters(LAST, START, LAST),
-                                          digest=False).rows
+            assert (
+                run.rows == run_report(book, name, Parameters(LAST, START, LAST), digest=False).rows
+            )
             assert run.manifest["log"]["position"] == position
         assert book.credit_reports.concentration(as_of=LAST) == asked["groups"]
         assert book.card_accounts.portfolio(as_of=LAST, period_from=START) == asked["portfolio"]

@@ -61,11 +61,19 @@ def test_every_report_reproduces_from_its_manifest_after_later_events(book: Clie
     for run in runs.values():
         assert run.manifest["log"]["position"] == book.head and run.rows
     later = LAST + timedelta(days=1)
-    customer = book.customers.register(number="C-900001", kind="individual", name="Late Comer",
-                                       manager="m-001", by=CLERK, on=later)
-    book.complaints.receive(customer=customer, category="damages", channel="hotline",
-                            request="a later complaint", department="branch 1",
-                            claimed=Money("10.00"), by=CLERK, on=LAST)  # dated inside the period
+    customer = book.customers.register(
+        number="C-900001", kind="individual", name="Late Comer", manager="m-001", by=CLERK, on=later
+    )
+    book.complaints.receive(
+        customer=customer,
+        category="damages",
+        channel="hotline",
+        request="a later complaint",
+        department="branch 1",
+        claimed=Money("10.00"),
+        by=CLERK,
+        on=LAST,
+    )  # dated inside the period
     book.close_of_business(later + timedelta(days=3))
     for name, run in runs.items():
         again = reproduce(book, json.loads(json.dumps(run.manifest)))
@@ -110,8 +118,14 @@ def test_a_log_altered_after_the_report_is_detected(book: ClientBook, tmp_path: 
 def test_the_manifest_holds_the_policy_as_the_log_held_it(book: ClientBook) -> None:
     run = run_report(book, "groups", PARAMETERS)
     assert run.manifest["policy"]["net_capital"] == "2000000000.00"
-    change_policy(book, "concentration_cap_percent", "10", reason="a stricter board decision",
-                       by=Actor("u-gm", {"general_manager"}), on=START)  # back-dated
+    change_policy(
+        book,
+        "concentration_cap_percent",
+        "10",
+        reason="a stricter board decision",
+        by=Actor("u-gm", {"general_manager"}),
+        on=START,
+    )  # back-dated
     assert reproduce(book, run.manifest).identical
     now = run_report(book, "groups", PARAMETERS)
     assert now.manifest["policy"]["concentration_cap_percent"] == "10"
@@ -133,16 +147,29 @@ def test_bad_report_requests_say_what_is_wrong_and_write_nothing(book: ClientBoo
     assert book.head == head
 
 
-def test_the_command_line_writes_a_manifest_and_reproduces_it(book: ClientBook,
-                                                              tmp_path: Path) -> None:
+def test_the_command_line_writes_a_manifest_and_reproduces_it(
+    book: ClientBook, tmp_path: Path
+) -> None:
     db = f"sqlite:///{book.store.sqlite_path}"
     position = book.head // 2
     book.close()
     manifest = tmp_path / "m.json"
     html = tmp_path / "r.html"
-    code, output = cli(db, "report", "complaints", "--from", str(START), "--to", str(LAST),
-                       "--position", str(position), "--manifest", str(manifest),
-                       "--html", str(html))
+    code, output = cli(
+        db,
+        "report",
+        "complaints",
+        "--from",
+        str(START),
+        "--to",
+        str(LAST),
+        "--position",
+        str(position),
+        "--manifest",
+        str(manifest),
+        "--html",
+        str(html),
+    )
     assert code == 0, output
     assert f"log position {position:,}" in output and html.stat().st_size > 5000
     saved = json.loads(manifest.read_text())
@@ -181,8 +208,14 @@ def test_the_trail_shows_who_proposed_what_an_approval_approves(book: ClientBook
         assert entry.proposed_by == "u-investigator" and entry.proposed_by != entry.actor
         proposal = book.audit.trail(aggregate=entry.aggregate_id, event_type="Investigated")
         assert entry.proposal_position in [p.position for p in proposal]
-    code, output = cli(f"sqlite:///{book.store.sqlite_path}", "trail", "--event-type",
-                       "ResolutionApproved", "--format", "jsonl")
+    code, output = cli(
+        f"sqlite:///{book.store.sqlite_path}",
+        "trail",
+        "--event-type",
+        "ResolutionApproved",
+        "--format",
+        "jsonl",
+    )
     rows = [json.loads(line) for line in output.splitlines()]
     assert rows and all(r["proposed_by"] and r["proposed_by"] != r["actor"] for r in rows)
     plain = book.audit.trail(event_type="Received")
@@ -192,13 +225,17 @@ def test_the_trail_shows_who_proposed_what_an_approval_approves(book: ClientBook
 def test_rows_name_list_items_by_their_own_key() -> None:
     from clientbook.reports.credit import ClassificationReport, ClassRow
 
-    report = ClassificationReport(LAST, 7, (ClassRow("normal", 2, Money("10.00")),
-                                            ClassRow("loss", 1, Money("5.00"))))
+    report = ClassificationReport(
+        LAST, 7, (ClassRow("normal", 2, Money("10.00")), ClassRow("loss", 1, Money("5.00")))
+    )
     assert list(rows_of(report)) == [
-        ("as_of", LAST.isoformat()), ("position", "7"),
-        ("rows[normal].classification", "normal"), ("rows[normal].lines", "2"),
+        ("as_of", LAST.isoformat()),
+        ("position", "7"),
+        ("rows[normal].classification", "normal"),
+        ("rows[normal].lines", "2"),
         ("rows[normal].outstanding", "10.00 CNY"),
-        ("rows[loss].classification", "loss"), ("rows[loss].lines", "1"),
+        ("rows[loss].classification", "loss"),
+        ("rows[loss].lines", "1"),
         ("rows[loss].outstanding", "5.00 CNY"),
     ]
 
@@ -212,8 +249,9 @@ def test_manifests_and_past_books_on_every_backend(store_url: str) -> None:
         runs = {name: run_report(live, name, parameters) for name in REPORTS}
         directory = live.directory.search()
         position = live.head
-        live.customers.register(number="C-900002", kind="individual", name="Later", manager="m-001",
-                                by=CLERK, on=end)
+        live.customers.register(
+            number="C-900002", kind="individual", name="Later", manager="m-001", by=CLERK, on=end
+        )
         live.close_of_business(end + timedelta(days=2))
         for name, run in runs.items():
             assert reproduce(live, run.manifest).identical, name
@@ -275,8 +313,9 @@ def test_reports_as_of_a_date_agree_with_the_book_as_of_that_date(book: ClientBo
 def test_a_manifest_records_the_chain_link_and_reproduce_names_the_covering_checkpoint(
     book: ClientBook,
 ) -> None:
-    book.customers.register(number="C-900002", kind="individual", name="After Close",
-                            manager="m-001", by=CLERK, on=LAST)  # after the last checkpoint
+    book.customers.register(
+        number="C-900002", kind="individual", name="After Close", manager="m-001", by=CLERK, on=LAST
+    )  # after the last checkpoint
     run = run_report(book, "complaints", PARAMETERS)
     position = run.manifest["log"]["position"]
     assert max(c.position for c in book.trust.checkpoints()) < position

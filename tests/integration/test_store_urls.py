@@ -31,10 +31,21 @@ def _schemas(connection: psycopg.Connection, like: str) -> list[str]:
     return [r[0] for r in rows]
 
 
-@pytest.mark.parametrize("schema", [
-    "a -c default_transaction_read_only=on", 'a"b', "a b", "x;DROP SCHEMA public", "1abc",
-    "pg_mine", "", "a" * 64, "a.b", "ü",
-])
+@pytest.mark.parametrize(
+    "schema",
+    [
+        "a -c default_transaction_read_only=on",
+        'a"b',
+        "a b",
+        "x;DROP SCHEMA public",
+        "1abc",
+        "pg_mine",
+        "",
+        "a" * 64,
+        "a.b",
+        "ü",
+    ],
+)
 def test_a_schema_that_is_not_an_identifier_is_refused_before_anything_is_made(
     server: psycopg.Connection, schema: str
 ) -> None:
@@ -57,8 +68,14 @@ def test_a_mixed_case_schema_is_used_as_written(server: psycopg.Connection) -> N
     url = f"{POSTGRES_URL}?schema={schema}"
     try:
         with ClientBook.open(url) as book:
-            cid = book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                          manager="m-001", by=CLERK, on=date(2026, 1, 5))
+            cid = book.customers.register(
+                number="C-000001",
+                kind="individual",
+                name="Li Lei",
+                manager="m-001",
+                by=CLERK,
+                on=date(2026, 1, 5),
+            )
         with ClientBook.open(url) as book:
             assert book.head == 1
             assert book.directory.customer(cid).number == "C-000001"

@@ -33,8 +33,14 @@ def db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'bank.db'}"
     with ClientBook.open(url) as book:
         for i in range(6):
-            book.customers.register(number=f"C-{i:06d}", kind="individual", name="Li Lei",
-                                    manager="m-007", by=CLERK, on=D)
+            book.customers.register(
+                number=f"C-{i:06d}",
+                kind="individual",
+                name="Li Lei",
+                manager="m-007",
+                by=CLERK,
+                on=D,
+            )
         customer = book.find("C-000001")
         book.customers.close(customer, reason="left the bank", by=CLERK, on=D)
         book.close_of_business(D)
@@ -56,8 +62,10 @@ def checkpointed(url: str) -> int:
 
 def flip_a_byte(url: str, position: int) -> None:
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-        connection.execute("UPDATE stored_events SET state = replace(state, 'u-clerk', "
-                           "'u-clerx') WHERE rowid = ?", (position,))
+        connection.execute(
+            "UPDATE stored_events SET state = replace(state, 'u-clerk', 'u-clerx') WHERE rowid = ?",
+            (position,),
+        )
 
 
 def test_verify_passes_on_a_sound_log_in_text_and_json(db: str) -> None:
@@ -128,13 +136,16 @@ def test_a_postgres_book_without_a_key_refuses_to_checkpoint_and_writes_nothing(
         ]
         with ClientBook.open(url) as book:
             assert book.trust.checkpoints() == []
-            book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                    manager="m-007", by=CLERK, on=D)
+            book.customers.register(
+                number="C-000001", kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D
+            )
             book.close_of_business(D)  # goes on, signing nothing
             assert book.trust.checkpoints() == []
             head = book.head
-        assert cli(url, "verify")[:2] == (0, f"sound: {head} events, positions 1 to {head}; "
-                                             "0 signed checkpoints match the chain\n")
+        assert cli(url, "verify")[:2] == (
+            0,
+            f"sound: {head} events, positions 1 to {head}; 0 signed checkpoints match the chain\n",
+        )
     finally:
         next(schema, None)
 
@@ -156,8 +167,9 @@ def _offline(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     site = str(Path(cryptography.__file__).parent.parent)
     env = {"PYTHONPATH": f"{alone.parent}{os.pathsep}{site}", "PATH": os.environ["PATH"]}
     command = [sys.executable, "-S", "-m", "clientbook.verify", *args]
-    return subprocess.run(command, cwd=alone.parent, env=env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        command, cwd=alone.parent, env=env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_the_export_verifies_offline_and_damage_is_named_with_its_position(
@@ -169,14 +181,27 @@ def test_the_export_verifies_offline_and_damage_is_named_with_its_position(
     assert cli(db, "public-key", "-o", str(key))[0] == 0
     sound = _offline(tmp_path, str(export), "--public-key", str(key))
     assert sound.returncode == 0, sound.stderr
-    assert sound.stdout.startswith(f"sound: {head} events, positions 1 to {head}; "
-                                   "1 signed checkpoints")
+    assert sound.stdout.startswith(
+        f"sound: {head} events, positions 1 to {head}; 1 signed checkpoints"
+    )
     lines = export.read_text().splitlines()
     lines[3] = lines[3].replace("u-clerk", "u-clerx")
     export.write_text("\n".join(lines) + "\n")
     damaged = subprocess.run(  # also run as it is installed here, in JSON
-        [sys.executable, "-m", "clientbook.verify", str(export), "--public-key", str(key),
-         "--format", "json"], capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "clientbook.verify",
+            str(export),
+            "--public-key",
+            str(key),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert damaged.returncode == 1
     assert json.loads(damaged.stdout)["damage"]["position"] == 3
     alone = _offline(tmp_path / "again", str(export), "--public-key", str(key))
@@ -185,18 +210,26 @@ def test_the_export_verifies_offline_and_damage_is_named_with_its_position(
 
 def test_the_offline_verifier_imports_only_the_standard_library_and_cryptography() -> None:
     tree = ast.parse(Path(clientbook.verify.__file__).read_text())
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
-                if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        alias.name.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert imported - set(sys.stdlib_module_names) == {"cryptography"}
 
 
 def test_an_unchained_log_is_reported_until_sealed(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     with ClientBook.open(url) as book:
-        book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                manager="m-007", by=CLERK, on=D)
+        book.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D
+        )
     with sqlite3.connect(tmp_path / "old.db") as connection:
         connection.execute("DELETE FROM stored_events_chain")  # as a book from before it
     code, _, err = cli(url, "verify")

@@ -229,13 +229,15 @@ def test_a_rebuilt_view_keeps_its_indexes_though_its_shadow_had_none(
 
 def _indexes(path: Path) -> set[str]:
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
-                          "AND sql IS NOT NULL").fetchall()
+        rows = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        ).fetchall()
     return {name for (name,) in rows}
 
 
 def _unique(path: Path) -> set[str]:
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
-                          "AND sql LIKE 'CREATE UNIQUE%'").fetchall()
+        rows = db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE 'CREATE UNIQUE%'"
+        ).fetchall()
     return {name for (name,) in rows}

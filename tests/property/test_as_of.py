@@ -81,8 +81,11 @@ def _as_logged(seen: dict[str, Any]) -> Any:
             value = attrs.asdict(value, recurse=False)
         if isinstance(value, dict) and value.get("aggregate_type") == "IdentityClaim":
             # a claim's id and document key are keyed by each book's own index key
-            value = {**value, "aggregate_id": claims.setdefault(value["aggregate_id"], len(claims)),
-                     "changes": {k: v for k, v in value["changes"].items() if k != "document_key"}}
+            value = {
+                **value,
+                "aggregate_id": claims.setdefault(value["aggregate_id"], len(claims)),
+                "changes": {k: v for k, v in value["changes"].items() if k != "document_key"},
+            }
         if isinstance(value, dict):
             return {k: strip(v) for k, v in value.items() if not isinstance(v, datetime)}
         if isinstance(value, (list, tuple)):

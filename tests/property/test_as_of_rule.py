@@ -66,8 +66,9 @@ def test_a_back_dated_event_after_a_later_dated_one_never_counts(
     rule = AsOf(on)
     for aggregate, version, dated in log:
         counted = rule.counts(aggregate, version, dated)
-        earlier_late = any(a == aggregate and v < version and d is not None and d > on
-                           for a, v, d in log)
+        earlier_late = any(
+            a == aggregate and v < version and d is not None and d > on for a, v, d in log
+        )
         if earlier_late:
             assert not counted
         assert counted == ((aggregate, version, dated) in kept)

@@ -67,8 +67,10 @@ CASH_FEE_PERCENT, CASH_FEE_MINIMUM = Decimal(3), Decimal("30.00")
 WRITE_OFF_DPD = 180
 DORMANT_MONTHS, LONG_DORMANT_MONTHS = 6, 18
 AUTHORITY: dict[str, Decimal | None] = {  # approval authority by role (DOMAIN.md defaults)
-    "officer": Decimal("10000.00"), "supervisor": Decimal("100000.00"),
-    "manager": Decimal("1000000.00"), "general_manager": None,
+    "officer": Decimal("10000.00"),
+    "supervisor": Decimal("100000.00"),
+    "manager": Decimal("1000000.00"),
+    "general_manager": None,
 }
 
 CLERK = Actor("u-clerk", {"officer"})
@@ -82,7 +84,9 @@ BATCH = Actor("system:close-of-business", {"batch"})  # who close of business ac
 
 PROPOSERS = st.sampled_from([OFFICER, SUPERVISOR, MANAGER])
 APPROVERS = st.sampled_from([OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
-WRITE_OFF_APPROVERS = st.sampled_from([BATCH, OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER])
+WRITE_OFF_APPROVERS = st.sampled_from(
+    [BATCH, OFFICER, OFFICER_2, SUPERVISOR, MANAGER, GENERAL_MANAGER]
+)
 REASONS = st.sampled_from(["risk review", "customer request", "  "])
 FRACTIONS = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("0.99"), places=2)
 AMOUNTS = st.sampled_from(["small", "share", "all", "over", "big", "zero"])
@@ -232,7 +236,9 @@ class CardModel:
                 happened.append("over-limit fee")
             balance = self.balance
             minimum = min(balance, max(half_up(balance * MINIMUM_PERCENT / 100), MINIMUM_FLOOR))
-            minimum = min(minimum, max(ZERO, balance - self.minimums_due()))  # never more than is owed
+            minimum = min(
+                minimum, max(ZERO, balance - self.minimums_due())
+            )  # never more than is owed
             self.statement, self.paid_since_statement = (on, balance, minimum), ZERO
             self.next_statement = months_later(self.next_statement, 1)  # the cycle keeps its day
             if minimum > 0:
@@ -245,11 +251,16 @@ class CardModel:
             self.write_off_proposed_by = BATCH.id
             happened.append("write-off proposed")
         if self.status == "active":
-            if self.dormancy == "none" and on >= same_day_months_later(self.last_use, DORMANT_MONTHS):
+            if self.dormancy == "none" and on >= same_day_months_later(
+                self.last_use, DORMANT_MONTHS
+            ):
                 self.dormancy = "dormant"
                 happened.append("dormant")
-            elif (self.dormancy == "dormant" and on >= same_day_months_later(self.last_use, LONG_DORMANT_MONTHS)
-                  and self.balance == 0):
+            elif (
+                self.dormancy == "dormant"
+                and on >= same_day_months_later(self.last_use, LONG_DORMANT_MONTHS)
+                and self.balance == 0
+            ):
                 self.dormancy = "long_term"
                 happened.append("long-term dormant")
         if on >= self.expiry and self.status == "active":
@@ -287,8 +298,9 @@ class CardMachine(OnAStore):
 
     # -- giving a command -----------------------------------------------------------------------
 
-    def give(self, command: Callable[[], object], refused: type[DomainError] | None = None,
-             why: str = "") -> bool:
+    def give(
+        self, command: Callable[[], object], refused: type[DomainError] | None = None, why: str = ""
+    ) -> bool:
         """Give a command: it succeeds and writes, or raises a DomainError and writes nothing.
 
         `refused` is the refusal the rules make certain (None when they accept the command)."""
@@ -299,7 +311,9 @@ class CardMachine(OnAStore):
         except DomainError as error:
             assert self.book.head == head, f"{error!r} was raised, but the log grew"
             assert refused is not None, f"refused with {error!r}, but the rules accept it: {why}"
-            assert isinstance(error, refused), f"refused with {error!r}, expected {refused.__name__}: {why}"
+            assert isinstance(error, refused), (
+                f"refused with {error!r}, expected {refused.__name__}: {why}"
+            )
             event(f"refused: {type(error).__name__}")
             return False
         assert refused is None, f"accepted, but the rules refuse it ({refused.__name__}): {why}"
@@ -321,19 +335,39 @@ class CardMachine(OnAStore):
 
     # -- setting up -------------------------------------------------------------------------------
 
-    @initialize(income=st.sampled_from(["3000.00", "3000.00", "8000.00"]),
-                limit=st.sampled_from(["3000.00", "8000.00", "15000.00"]),
-                apr=st.one_of(st.just("0"), st.decimals(0, 36, places=2).map(str)), annual_fee=st.sampled_from(["0.00", "200.00"]),
-                expiry_days=st.sampled_from([140, 1095]), pays=st.booleans(),
-                spend=FRACTIONS, arrears=st.lists(st.integers(min_value=20, max_value=40), min_size=6,
-                                                  max_size=8))
-    def open_the_account(self, income: str, limit: str, apr: str, annual_fee: str, expiry_days: int,
-                         pays: bool, spend: Decimal, arrears: list[int]) -> None:
+    @initialize(
+        income=st.sampled_from(["3000.00", "3000.00", "8000.00"]),
+        limit=st.sampled_from(["3000.00", "8000.00", "15000.00"]),
+        apr=st.one_of(st.just("0"), st.decimals(0, 36, places=2).map(str)),
+        annual_fee=st.sampled_from(["0.00", "200.00"]),
+        expiry_days=st.sampled_from([140, 1095]),
+        pays=st.booleans(),
+        spend=FRACTIONS,
+        arrears=st.lists(st.integers(min_value=20, max_value=40), min_size=6, max_size=8),
+    )
+    def open_the_account(
+        self,
+        income: str,
+        limit: str,
+        apr: str,
+        annual_fee: str,
+        expiry_days: int,
+        pays: bool,
+        spend: Decimal,
+        arrears: list[int],
+    ) -> None:
         book = self.book
-        customer = book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                           manager="m-001", by=CLERK, on=START)
-        account = book.cards.apply(number="K-000001", customer=customer, monthly_income=Money(income),
-                                   age=40, by=CLERK, on=START)
+        customer = book.customers.register(
+            number="C-000001", kind="individual", name="Li Lei", manager="m-001", by=CLERK, on=START
+        )
+        account = book.cards.apply(
+            number="K-000001",
+            customer=customer,
+            monthly_income=Money(income),
+            age=40,
+            by=CLERK,
+            on=START,
+        )
         # the default scorecard: 500, a point per 100 of monthly income up to 200, 60 for age 40;
         # 640–679 is grade 3 (approved at three times the income), below 600 grade 5 (referred)
         grade = 3 if income == "8000.00" else 5
@@ -342,16 +376,35 @@ class CardMachine(OnAStore):
         if grade == 3:
             limit = str(Decimal(income) * 3)
         else:
-            self.give(lambda: book.cards.decide(account, approve=True, limit=Money(limit), reason="ok",
-                                                by=CLERK, on=START),
-                      FourEyesError, "decided by the clerk who took the application")
-            book.cards.decide(account, approve=True, limit=Money(limit), reason="stable job",
-                              by=SUPERVISOR, on=START)
+            self.give(
+                lambda: book.cards.decide(
+                    account, approve=True, limit=Money(limit), reason="ok", by=CLERK, on=START
+                ),
+                FourEyesError,
+                "decided by the clerk who took the application",
+            )
+            book.cards.decide(
+                account,
+                approve=True,
+                limit=Money(limit),
+                reason="stable job",
+                by=SUPERVISOR,
+                on=START,
+            )
         expiry = START + timedelta(days=expiry_days)
-        book.cards.issue(account, token="tok_K1", last4="4321", apr=Decimal(apr),
-                         annual_fee=Money(annual_fee), expiry=expiry, by=CLERK, on=START)
-        assert not book.cards.authorise(account, kind="purchase", amount=Money("1.00"), merchant="m",
-                                        by=HOLDER, on=START), "an issued card that is not active authorised"
+        book.cards.issue(
+            account,
+            token="tok_K1",
+            last4="4321",
+            apr=Decimal(apr),
+            annual_fee=Money(annual_fee),
+            expiry=expiry,
+            by=CLERK,
+            on=START,
+        )
+        assert not book.cards.authorise(
+            account, kind="purchase", amount=Money("1.00"), merchant="m", by=HOLDER, on=START
+        ), "an issued card that is not active authorised"
         book.cards.activate(account, by=CLERK, on=START)
         book.close_of_business(START)  # the calendar starts here
         self.account_id = account
@@ -384,22 +437,38 @@ class CardMachine(OnAStore):
         if how == "all" and kind == "cash_advance":
             amount = largest_cash_advance(available)
         else:
-            amount = {"small": Decimal(small), "share": share(available, fraction), "all": available,
-                      "over": available + CENT, "big": Decimal("1000000.00"), "zero": ZERO}[how]
+            amount = {
+                "small": Decimal(small),
+                "share": share(available, fraction),
+                "all": available,
+                "over": available + CENT,
+                "big": Decimal("1000000.00"),
+                "zero": ZERO,
+            }[how]
         before, head = book.cards.account(self.id), book.head
         if amount <= 0:
-            self.give(lambda: book.cards.authorise(self.id, kind=kind, amount=Money(amount), merchant="m",
-                                                   by=HOLDER, on=self.today),
-                      InvalidAmountError, f"authorise {amount}")
+            self.give(
+                lambda: book.cards.authorise(
+                    self.id, kind=kind, amount=Money(amount), merchant="m", by=HOLDER, on=self.today
+                ),
+                InvalidAmountError,
+                f"authorise {amount}",
+            )
             return
         fee = cash_fee(amount) if kind == "cash_advance" else ZERO
         approve = m.status == "active" and not m.blocked and amount + fee <= available
         outcome: list[bool] = []
-        self.give(lambda: outcome.append(book.cards.authorise(
-            self.id, kind=kind, amount=Money(amount), merchant="m", by=HOLDER, on=self.today)))
+        self.give(
+            lambda: outcome.append(
+                book.cards.authorise(
+                    self.id, kind=kind, amount=Money(amount), merchant="m", by=HOLDER, on=self.today
+                )
+            )
+        )
         assert outcome == [approve], (
             f"{kind} of {amount} (fee {fee}) with {available} available on a {m.status}"
-            f"{' blocked' if m.blocked else ''} card: expected {'approval' if approve else 'decline'}")
+            f"{' blocked' if m.blocked else ''} card: expected {'approval' if approve else 'decline'}"
+        )
         after = book.cards.account(self.id)
         if not approve:
             why = "blocked" if m.blocked else m.status if m.status != "active" else "no credit"
@@ -415,17 +484,27 @@ class CardMachine(OnAStore):
             m.post("fees", "cash_advance", fee, self.today)
         m.last_use, m.dormancy = max(m.last_use, self.today), "none"
         assert m.balance <= m.limit and after.balance <= after.limit, (
-            f"an approved {kind} took the balance to {after.balance}, above the limit of {after.limit}")
+            f"an approved {kind} took the balance to {after.balance}, above the limit of {after.limit}"
+        )
 
-    @rule(how=st.sampled_from(["share", "minimum", "all", "over", "zero", "hundred"]), fraction=FRACTIONS,
-          months=MONTHS)
+    @rule(
+        how=st.sampled_from(["share", "minimum", "all", "over", "zero", "hundred"]),
+        fraction=FRACTIONS,
+        months=MONTHS,
+    )
     def pay(self, how: str, fraction: Decimal, months: list[int]) -> None:
         m = self.m
         if not self.pays and m.write_off_proposed_by is None and how not in ("over", "zero"):
             self.pass_days(*months)  # this customer pays nothing until a write-off is proposed
             return
-        amount = {"share": share(m.balance, fraction), "minimum": min(m.minimums_due(), m.balance),
-                  "all": m.balance, "over": m.balance + CENT, "zero": ZERO, "hundred": Decimal("100.00")}[how]
+        amount = {
+            "share": share(m.balance, fraction),
+            "minimum": min(m.minimums_due(), m.balance),
+            "all": m.balance,
+            "over": m.balance + CENT,
+            "zero": ZERO,
+            "hundred": Decimal("100.00"),
+        }[how]
         refusal: type[DomainError] | None = None
         if amount <= 0:
             refusal = InvalidAmountError
@@ -433,25 +512,40 @@ class CardMachine(OnAStore):
             refusal = InvalidTransitionError
         elif amount > m.balance:
             refusal = OverRepaymentError
-        if self.give(lambda: self.book.cards.pay(self.id, Money(amount), by=HOLDER, on=self.today), refusal,
-                     f"pay {amount} of {m.balance} on a {m.status} card"):
+        if self.give(
+            lambda: self.book.cards.pay(self.id, Money(amount), by=HOLDER, on=self.today),
+            refusal,
+            f"pay {amount} of {m.balance} on a {m.status} card",
+        ):
             event(f"paid ({how})")
             m.pay(amount)
             after = self.book.cards.account(self.id)
-            for name in COMPONENTS:  # the allocation: fees, then interest, then principal, oldest first
+            for (
+                name
+            ) in COMPONENTS:  # the allocation: fees, then interest, then principal, oldest first
                 assert after.component(name).amount == m.component(name), (
                     f"after paying {amount}: {name} is {after.component(name)}, the model says "
-                    f"{m.component(name)} (fees, then interest, then principal, oldest first)")
+                    f"{m.component(name)} (fees, then interest, then principal, oldest first)"
+                )
 
-    @rule(kind=st.sampled_from(["annual", "late", "over_limit", "cash_advance", "penalty"]),
-          amount=st.sampled_from(["25.00", "50.00", "0.00"]))
+    @rule(
+        kind=st.sampled_from(["annual", "late", "over_limit", "cash_advance", "penalty"]),
+        amount=st.sampled_from(["25.00", "50.00", "0.00"]),
+    )
     def charge_fee(self, kind: str, amount: str) -> None:
         m = self.m
-        refusal = (DomainError if kind == "penalty" or Decimal(amount) <= 0 or m.status == "written_off"
-                   else None)
-        if self.give(lambda: self.book.cards.charge_fee(self.id, kind, Money(amount), by=CLERK,
-                                                        on=self.today),
-                     refusal, f"charge a {kind} fee of {amount} on a {m.status} card"):
+        refusal = (
+            DomainError
+            if kind == "penalty" or Decimal(amount) <= 0 or m.status == "written_off"
+            else None
+        )
+        if self.give(
+            lambda: self.book.cards.charge_fee(
+                self.id, kind, Money(amount), by=CLERK, on=self.today
+            ),
+            refusal,
+            f"charge a {kind} fee of {amount} on a {m.status} card",
+        ):
             m.post("fees", kind, Decimal(amount), self.today)
 
     # -- blocks and limits ----------------------------------------------------------------------
@@ -467,31 +561,49 @@ class CardMachine(OnAStore):
             m.blocked = not m.blocked
             event("blocked" if m.blocked else "unblocked")
 
-    @rule(how=st.sampled_from(["half", "balance", "below_balance", "same", "zero", "negative"]),
-          reason=REASONS)
+    @rule(
+        how=st.sampled_from(["half", "balance", "below_balance", "same", "zero", "negative"]),
+        reason=REASONS,
+    )
     def decrease_limit(self, how: str, reason: str) -> None:
         m = self.m
-        new = {"half": share(m.limit, Decimal("0.5")), "balance": m.balance,
-               "below_balance": m.balance - Decimal("100.00"), "same": m.limit, "zero": ZERO,
-               "negative": Decimal("-100.00")}[how]
+        new = {
+            "half": share(m.limit, Decimal("0.5")),
+            "balance": m.balance,
+            "below_balance": m.balance - Decimal("100.00"),
+            "same": m.limit,
+            "zero": ZERO,
+            "negative": Decimal("-100.00"),
+        }[how]
         # a limit below zero makes no sense (DOMAIN.md: negative amounts are refused where they
         # make no sense); a limit cut below the balance leaves the account over its limit
         broken = not new < m.limit or not reason.strip() or new < 0
-        if self.give(lambda: self.book.cards.decrease_limit(self.id, Money(new), reason=reason, by=MANAGER,
-                                                            on=self.today),
-                     DomainError if broken else None, f"decrease the limit of {m.limit} to {new}"):
+        if self.give(
+            lambda: self.book.cards.decrease_limit(
+                self.id, Money(new), reason=reason, by=MANAGER, on=self.today
+            ),
+            DomainError if broken else None,
+            f"decrease the limit of {m.limit} to {new}",
+        ):
             m.limit, m.pending = new, None  # a decrease supersedes a pending increase
             event("limit decreased")
 
-    @rule(increase=st.sampled_from(["0.00", "1000.00", "9000.00", "90000.00", "2000000.00"]),
-          by=PROPOSERS, reason=REASONS)
+    @rule(
+        increase=st.sampled_from(["0.00", "1000.00", "9000.00", "90000.00", "2000000.00"]),
+        by=PROPOSERS,
+        reason=REASONS,
+    )
     def propose_limit_increase(self, increase: str, by: Actor, reason: str) -> None:
         m = self.m
         new = m.limit + Decimal(increase)
         broken = not new > m.limit or not reason.strip()
-        if self.give(lambda: self.book.cards.propose_limit_increase(self.id, Money(new), reason=reason, by=by,
-                                                                    on=self.today),
-                     DomainError if broken else None, f"propose {new} over {m.limit}"):
+        if self.give(
+            lambda: self.book.cards.propose_limit_increase(
+                self.id, Money(new), reason=reason, by=by, on=self.today
+            ),
+            DomainError if broken else None,
+            f"propose {new} over {m.limit}",
+        ):
             m.pending = (new, by.id)
             assert self.book.cards.account(self.id).pending_limit == (Money(new), by.id)
 
@@ -506,8 +618,11 @@ class CardMachine(OnAStore):
                 broken.append(FourEyesError)
             if not within(by, m.pending[0]):
                 broken.append(ApprovalAuthorityError)
-        if self.give(lambda: self.book.cards.approve_limit_increase(self.id, by=by, on=self.today),
-                     refusal_for(broken), f"approve {m.pending} by {by.id}"):
+        if self.give(
+            lambda: self.book.cards.approve_limit_increase(self.id, by=by, on=self.today),
+            refusal_for(broken),
+            f"approve {m.pending} by {by.id}",
+        ):
             assert m.pending is not None
             m.limit, m.pending = m.pending[0], None
             event("limit increased")
@@ -527,7 +642,9 @@ class CardMachine(OnAStore):
             first = self.today + timedelta(days=1)
             self.today += timedelta(days=days)
             result = self.book.close_of_business(self.today)
-            assert [day.on for day in result.days] == [first + timedelta(days=n) for n in range(days)]
+            assert [day.on for day in result.days] == [
+                first + timedelta(days=n) for n in range(days)
+            ]
             head = self.book.head
             assert self.book.close_of_business(self.today).days == () and self.book.head == head
             for n in range(days):
@@ -555,20 +672,26 @@ class CardMachine(OnAStore):
         dpd = m.dpd(self.today)
         broken: list[type[DomainError]] = []
         why = f"write off {m.balance} at {dpd} DPD, approved by {by.id}"
-        if "batch" in by.roles:  # the permission table: close of business proposes, a person approves
+        if (
+            "batch" in by.roles
+        ):  # the permission table: close of business proposes, a person approves
             broken.append(RoleRequiredError)
         if m.write_off_proposed_by is None or m.status == "written_off":
             broken.append(InvalidTransitionError)
         else:
             if by.id == m.write_off_proposed_by:
                 broken.append(FourEyesError)
-            if dpd < WRITE_OFF_DPD:  # a write-off happens at 180 DPD, not once the account has cured
+            if (
+                dpd < WRITE_OFF_DPD
+            ):  # a write-off happens at 180 DPD, not once the account has cured
                 broken.append(DomainError)
             if not within(by, m.balance):  # DOMAIN.md: approving above the authority is refused
                 broken.append(ApprovalAuthorityError)
         refusal = refusal_for(broken)
         head = self.book.head
-        if self.give(lambda: self.book.cards.approve_write_off(self.id, by=by, on=self.today), refusal, why):
+        if self.give(
+            lambda: self.book.cards.approve_write_off(self.id, by=by, on=self.today), refusal, why
+        ):
             event("written off")
             m.write_off()
             assert self.new_events(head) == ["WrittenOff"]
@@ -579,8 +702,13 @@ class CardMachine(OnAStore):
             assert proposed[0].changes["dpd"] >= WRITE_OFF_DPD
             assert Decimal(written[0].changes["amount"]["amount"]) == m.written_off
 
-    @precondition(lambda self: self.model is not None and self.model.write_off_proposed_by is not None
-                  and self.model.status != "written_off")
+    @precondition(
+        lambda self: (
+            self.model is not None
+            and self.model.write_off_proposed_by is not None
+            and self.model.status != "written_off"
+        )
+    )
     @rule(by=WRITE_OFF_APPROVERS)
     def the_proposal_is_looked_at(self, by: Actor) -> None:
         """A write-off proposal waiting for a person: more often looked at than by chance alone."""
@@ -590,10 +718,15 @@ class CardMachine(OnAStore):
     def recover(self, how: str, fraction: Decimal) -> None:
         m = self.m
         left = m.written_off - m.recovered
-        amount = {"share": share(left, fraction), "all": left, "over": left + CENT, "zero": ZERO}[how]
+        amount = {"share": share(left, fraction), "all": left, "over": left + CENT, "zero": ZERO}[
+            how
+        ]
         broken = m.status != "written_off" or m.written_off == 0 or amount <= 0 or amount > left
-        if self.give(lambda: self.book.cards.recover(self.id, Money(amount), by=CLERK, on=self.today),
-                     DomainError if broken else None, f"recover {amount} of {left} still written off"):
+        if self.give(
+            lambda: self.book.cards.recover(self.id, Money(amount), by=CLERK, on=self.today),
+            DomainError if broken else None,
+            f"recover {amount} of {left} still written off",
+        ):
             m.recovered += amount
             event("recovered")
 
@@ -606,15 +739,25 @@ class CardMachine(OnAStore):
         self.verified_head = -1
         m, acc = self.m, self.book.cards.account(self.id)
         totals = {c: acc.component(c).amount for c in COMPONENTS}
-        assert acc.balance.amount == sum(totals.values()), "the balance is not the sum of its components"
-        for name in COMPONENTS:  # each component's unpaid postings, oldest first, as the model has them
-            postings = [(on, kind, amount.amount)  # type: ignore[attr-defined]
-                        for on, kind, amount in acc.postings[name]]
+        assert acc.balance.amount == sum(totals.values()), (
+            "the balance is not the sum of its components"
+        )
+        for (
+            name
+        ) in COMPONENTS:  # each component's unpaid postings, oldest first, as the model has them
+            postings = [
+                (on, kind, amount.amount)  # type: ignore[attr-defined]
+                for on, kind, amount in acc.postings[name]
+            ]
             assert postings == m.postings[name], f"{name} postings differ from the model"
-            assert totals[name] == m.component(name) == sum((p[2] for p in postings), ZERO), f"{name} total"
+            assert totals[name] == m.component(name) == sum((p[2] for p in postings), ZERO), (
+                f"{name} total"
+            )
         assert acc.balance.amount == m.balance
         assert acc.limit.amount == m.limit
-        assert acc.available.amount == max(ZERO, acc.limit.amount - acc.balance.amount) == m.available
+        assert (
+            acc.available.amount == max(ZERO, acc.limit.amount - acc.balance.amount) == m.available
+        )
         assert (acc.status, acc.blocked is not None) == (m.status, m.blocked)
         self.nothing_owed_is_nothing_past_due(acc)
         minimums = [(due, amount.amount) for due, amount in acc.unpaid_minimums]  # type: ignore[attr-defined]
@@ -636,14 +779,24 @@ class CardMachine(OnAStore):
         unpaid = sum((amount.amount for _, amount in acc.unpaid_minimums), ZERO)  # type: ignore[attr-defined]
         assert unpaid <= acc.balance.amount, (
             f"{unpaid} of minimum payments is still due on a balance of {acc.balance}: "
-            f"{acc.days_past_due(self.today)} days past due although paying the balance settles everything")
+            f"{acc.days_past_due(self.today)} days past due although paying the balance settles everything"
+        )
 
     def the_view_agrees_with_the_account(self, acc: CardAccount) -> None:
         [view] = self.book.card_accounts.accounts(self.today, open_only=False)
         assert (view.account_id, view.status, view.limit, view.balance, view.available) == (
-            self.id, acc.status, acc.limit, acc.balance, acc.available)
+            self.id,
+            acc.status,
+            acc.limit,
+            acc.balance,
+            acc.available,
+        )
         assert view.days_past_due == acc.days_past_due(self.today)
-        assert (view.bucket, view.stage, view.classification) == (acc.bucket, acc.stage, acc.classification)
+        assert (view.bucket, view.stage, view.classification) == (
+            acc.bucket,
+            acc.stage,
+            acc.classification,
+        )
         assert view.next_statement == acc.next_statement
 
     def check_close_of_business(self, acc: CardAccount) -> None:
@@ -652,11 +805,15 @@ class CardMachine(OnAStore):
         if acc.status != "written_off":  # a written-off account keeps the bucket it left in
             policy = self.book.policy.in_force(self.today)
             assert (acc.bucket, acc.stage, acc.classification) == (
-                bucket_for(dpd), stage_for(dpd, policy), card_class_for(dpd)), f"at {dpd} DPD"
+                bucket_for(dpd),
+                stage_for(dpd, policy),
+                card_class_for(dpd),
+            ), f"at {dpd} DPD"
             event(f"bucket {acc.bucket}")
         assert acc.dormancy == m.dormancy, (
             f"dormancy {acc.dormancy}, the model says {m.dormancy} "
-            f"(last use {m.last_use}, today {self.today})")
+            f"(last use {m.last_use}, today {self.today})"
+        )
         if m.statement is not None:
             assert acc.statement is not None
             on, balance, minimum, due = acc.statement
@@ -682,7 +839,9 @@ class CardMachine(OnAStore):
             elif kind == "Charged":
                 balance += e.amount.amount
                 if e.kind == "cash_advance" and e.by == HOLDER.id:
-                    assert balance <= limit, f"a cash advance and its fee on {e.on} went over {limit}"
+                    assert balance <= limit, (
+                        f"a cash advance and its fee on {e.on} went over {limit}"
+                    )
             elif kind == "Paid":
                 balance -= e.amount.amount
             elif kind == "WrittenOff":
@@ -722,9 +881,14 @@ class CardMachine(OnAStore):
 # minutes, and so does shrinking one (up to Hypothesis's 5-minute cap), so only the ci profile
 # shrinks; under dev a failure is reported as found (and kept in the example database for re-runs).
 CardMachine.TestCase.settings = settings(
-    stateful_step_count=50, report_multiple_bugs=False,
-    phases=[p for p in Phase if p is not Phase.explain
-            and (p is not Phase.shrink or os.environ.get("HYPOTHESIS_PROFILE") == "ci")],
+    stateful_step_count=50,
+    report_multiple_bugs=False,
+    phases=[
+        p
+        for p in Phase
+        if p is not Phase.explain
+        and (p is not Phase.shrink or os.environ.get("HYPOTHESIS_PROFILE") == "ci")
+    ],
 )
 TestCardMachine = CardMachine.TestCase
 
@@ -746,14 +910,30 @@ def test_the_card_machine_on_a_real_database(kind: str) -> None:
 def _open_card(book: ClientBook, limit: str) -> UUID:
     """A referred application approved by a supervisor with `limit`, issued and activated on START,
     and the business calendar started on START."""
-    customer = book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                                       manager="m-001", by=CLERK, on=START)
-    account = book.cards.apply(number="K-000001", customer=customer, monthly_income=Money("3000.00"),
-                               age=40, by=CLERK, on=START)
-    book.cards.decide(account, approve=True, limit=Money(limit), reason="stable job", by=SUPERVISOR,
-                      on=START)
-    book.cards.issue(account, token="tok_K1", last4="4321", apr=Decimal(18), annual_fee=Money("0.00"),
-                     expiry=START + timedelta(days=1095), by=CLERK, on=START)
+    customer = book.customers.register(
+        number="C-000001", kind="individual", name="Li Lei", manager="m-001", by=CLERK, on=START
+    )
+    account = book.cards.apply(
+        number="K-000001",
+        customer=customer,
+        monthly_income=Money("3000.00"),
+        age=40,
+        by=CLERK,
+        on=START,
+    )
+    book.cards.decide(
+        account, approve=True, limit=Money(limit), reason="stable job", by=SUPERVISOR, on=START
+    )
+    book.cards.issue(
+        account,
+        token="tok_K1",
+        last4="4321",
+        apr=Decimal(18),
+        annual_fee=Money("0.00"),
+        expiry=START + timedelta(days=1095),
+        by=CLERK,
+        on=START,
+    )
     book.cards.activate(account, by=CLERK, on=START)
     book.close_of_business(START)
     return account
@@ -762,8 +942,9 @@ def _open_card(book: ClientBook, limit: str) -> UUID:
 def _proposed_for_write_off(book: ClientBook, limit: str, purchase: str) -> tuple[UUID, date]:
     """A purchase never paid: statement 2026-02-05 due 2026-03-02, 180 DPD on 2026-08-29."""
     account = _open_card(book, limit)
-    assert book.cards.authorise(account, kind="purchase", amount=Money(purchase), merchant="m", by=HOLDER,
-                                on=START)
+    assert book.cards.authorise(
+        account, kind="purchase", amount=Money(purchase), merchant="m", by=HOLDER, on=START
+    )
     day = date(2026, 8, 29)
     book.close_of_business(day)
     proposed = book.cards.account(account)
@@ -773,7 +954,9 @@ def _proposed_for_write_off(book: ClientBook, limit: str, purchase: str) -> tupl
 
 def test_a_write_off_is_not_approved_once_the_account_has_cured(book: ClientBook) -> None:
     account, day = _proposed_for_write_off(book, "5000.00", "1000.00")
-    book.cards.pay(account, book.cards.account(account).balance, by=HOLDER, on=day + timedelta(days=1))
+    book.cards.pay(
+        account, book.cards.account(account).balance, by=HOLDER, on=day + timedelta(days=1)
+    )
     cured = book.cards.account(account)
     assert cured.balance.is_zero and cured.days_past_due(day + timedelta(days=1)) == 0
     head = book.head
@@ -795,17 +978,23 @@ def test_a_write_off_above_the_approvers_authority_is_refused(book: ClientBook) 
 def test_a_card_limit_below_zero_is_refused(book: ClientBook) -> None:
     account = _open_card(book, "5000.00")
     head = book.head
-    with pytest.raises(DomainError):  # DOMAIN.md: negative amounts are refused where they make no sense
-        book.cards.decrease_limit(account, Money("-100.00"), reason="risk review", by=MANAGER, on=START)
+    with pytest.raises(
+        DomainError
+    ):  # DOMAIN.md: negative amounts are refused where they make no sense
+        book.cards.decrease_limit(
+            account, Money("-100.00"), reason="risk review", by=MANAGER, on=START
+        )
     assert book.head == head and book.cards.account(account).limit == Money("5000.00")
 
 
 def test_a_card_last_used_on_the_31st_is_dormant_six_months_later(book: ClientBook) -> None:
     account = _open_card(book, "5000.00")
     last_use = date(2026, 1, 31)
-    assert book.cards.authorise(account, kind="purchase", amount=Money("10.00"), merchant="m", by=HOLDER,
-                                on=last_use)
+    assert book.cards.authorise(
+        account, kind="purchase", amount=Money("10.00"), merchant="m", by=HOLDER, on=last_use
+    )
     book.cards.pay(account, Money("10.00"), by=HOLDER, on=last_use)
     book.close_of_business(date(2026, 7, 31))  # six months without use, by any reading of "month"
     assert book.cards.account(account).dormancy == "dormant", (
-        "not dormant six months after its last use: the batch must look at it by then")
+        "not dormant six months after its last use: the batch must look at it by then"
+    )

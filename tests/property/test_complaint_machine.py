@@ -64,15 +64,30 @@ PRODUCTS = ("general", "account", "card", "loan", "credit_line", "payment", "oth
 RESOLUTIONS = ("compensation", "discount", "refund", "replacement", "explanation")
 WITH_AMOUNT = ("compensation", "discount", "refund")
 REPLY_FORMS = ("written", "oral")
-OPEN_STEPS = ("received", "accepted", "assigned", "investigated", "reviewed", "endorsed",
-              "approved", "resolution_proposed", "resolution_approved", "replied", "followed_up")
+OPEN_STEPS = (
+    "received",
+    "accepted",
+    "assigned",
+    "investigated",
+    "reviewed",
+    "endorsed",
+    "approved",
+    "resolution_proposed",
+    "resolution_approved",
+    "replied",
+    "followed_up",
+)
 PAYABLE = ("resolution_approved", "replied", "followed_up")
 REVIEWS = {  # stage of the report under review: the role that reviews (or returns) it there
-    "investigated": "supervisor", "reviewed": "administration", "endorsed": "general_manager",
+    "investigated": "supervisor",
+    "reviewed": "administration",
+    "endorsed": "general_manager",
 }
 LIMITS: dict[str, Decimal | None] = {  # approval authority by role; None is unlimited
-    "officer": Decimal("10000.00"), "supervisor": Decimal("100000.00"),
-    "manager": Decimal("1000000.00"), "general_manager": None,
+    "officer": Decimal("10000.00"),
+    "supervisor": Decimal("100000.00"),
+    "manager": Decimal("1000000.00"),
+    "general_manager": None,
 }
 BATCH = "system:close-of-business"
 POOL = {  # a small staff: the same person may investigate and hold a reviewer's role
@@ -88,8 +103,20 @@ POOL = {  # a small staff: the same person may investigate and hold a reviewer's
     "u-temp": {"relationship_manager"},  # staff (may give commands) without a review role
 }
 ACTORS = {uid: Actor(uid, frozenset(roles)) for uid, roles in POOL.items()}
-AMOUNTS = ("0.00", "300.00", "9999.99", "10000.00", "10000.01", "99999.99", "100000.00",
-           "100000.01", "1000000.00", "1000000.01", "2500000.00", "-5.00")
+AMOUNTS = (
+    "0.00",
+    "300.00",
+    "9999.99",
+    "10000.00",
+    "10000.01",
+    "99999.99",
+    "100000.00",
+    "100000.01",
+    "1000000.00",
+    "1000000.01",
+    "2500000.00",
+    "-5.00",
+)
 BAD_SCORES = (0, 6, -1, True, "4", 3.5)
 BLANK = ("", "   ")
 FROM = {  # event: (steps it may follow, step it leads to; None keeps the step or, reopened, see below)
@@ -112,9 +139,22 @@ FROM = {  # event: (steps it may follow, step it leads to; None keeps the step o
 }
 
 SAME_FIELDS = (  # named alike on the complaint record and in the model
-    "number", "step", "rejected", "handling_department", "investigator", "opinion",
-    "approved_amount", "paid", "satisfaction", "in_time", "closed_on", "overdue", "reopened",
-    "deadline", "reworks", "received_on",
+    "number",
+    "step",
+    "rejected",
+    "handling_department",
+    "investigator",
+    "opinion",
+    "approved_amount",
+    "paid",
+    "satisfaction",
+    "in_time",
+    "closed_on",
+    "overdue",
+    "reopened",
+    "deadline",
+    "reworks",
+    "received_on",
 )
 
 Refusals = Sequence[type[DomainError]]
@@ -123,7 +163,8 @@ Refusals = Sequence[type[DomainError]]
 def mostly(valid: Sequence[Any], invalid: Sequence[Any], odds: int = 5) -> st.SearchStrategy[Any]:
     """Mostly a valid value, one time in `odds + 1` an invalid one (shrinks towards valid)."""
     return st.integers(0, odds).flatmap(
-        lambda n: st.sampled_from(invalid) if n == odds else st.sampled_from(valid))
+        lambda n: st.sampled_from(invalid) if n == odds else st.sampled_from(valid)
+    )
 
 
 def authority(uid: str) -> Decimal | None:
@@ -199,6 +240,7 @@ class Expected:
 
 def _command(name: str, steps: Sequence[str]) -> Any:
     """The rule giving command `name` to a complaint, mostly one at one of `steps`."""
+
     @rule(data=st.data())
     def command(self: ComplaintMachine, data: st.DataObject) -> None:
         getattr(self, f"do_{name}")(data, self.pick(data, steps))
@@ -236,7 +278,8 @@ class ComplaintMachine(OnAStore):
         except DomainError as error:
             assert refusals, f"refused, but the model accepts it: {error!r}"
             assert type(error) in refusals, (
-                f"expected one of {[r.__name__ for r in refusals]}, got {error!r}")
+                f"expected one of {[r.__name__ for r in refusals]}, got {error!r}"
+            )
             assert self.book.head == head, f"the refused command wrote to the log: {error!r}"
             event(f"refused: {type(error).__name__}")
             return False
@@ -293,8 +336,14 @@ class ComplaintMachine(OnAStore):
     @initialize(two=st.booleans(), data=st.data())
     def open_the_book(self, two: bool, data: st.DataObject) -> None:
         for number in CUSTOMERS[: 2 if two else 1]:
-            self.book.customers.register(number=number, kind="individual", name=f"Li {number}",
-                                         manager="m-007", by=ACTORS["u-desk"], on=START)
+            self.book.customers.register(
+                number=number,
+                kind="individual",
+                name=f"Li {number}",
+                manager="m-007",
+                by=ACTORS["u-desk"],
+                on=START,
+            )
             self.customers.add(number)
         self.do_receive(data, valid=True)  # the first complaint: every rule has one to work on
         assert len(self.model) == 1
@@ -306,8 +355,9 @@ class ComplaintMachine(OnAStore):
 
     def do_receive(self, data: st.DataObject, valid: bool = False) -> None:
         def drawn(values: Sequence[Any], invalid: Sequence[Any], label: str) -> Any:
-            return data.draw(st.sampled_from(values) if valid else mostly(values, invalid),
-                             label=label)
+            return data.draw(
+                st.sampled_from(values) if valid else mostly(values, invalid), label=label
+            )
 
         customer = drawn(sorted(self.customers), CUSTOMERS[1:], "customer")
         category = drawn(CATEGORIES, ("anger",), "category")
@@ -320,34 +370,62 @@ class ComplaintMachine(OnAStore):
         refusals: list[type[DomainError]] = []
         if customer not in self.customers:
             refusals.append(CustomerNotFoundError)
-        if (category not in CATEGORIES or channel not in CHANNELS or product not in PRODUCTS
-                or _blank(request) or _blank(department)):
+        if (
+            category not in CATEGORIES
+            or channel not in CHANNELS
+            or product not in PRODUCTS
+            or _blank(request)
+            or _blank(department)
+        ):
             refusals.append(InvalidValueError)
         if claimed is not None and claimed.amount < 0:
             refusals.append(InvalidAmountError)
         year = self.today.year
         events = 2 if self.numbers[year] else 3  # the year's numbering opens with its first
         received: list[UUID] = []
-        if self.give(lambda: received.append(self.book.complaints.receive(
-                customer=customer_id(customer), category=category, channel=channel,
-                request=request, department=department, by=actor, on=self.today,
-                claimed=claimed, product=product)), refusals, events):
+        if self.give(
+            lambda: received.append(
+                self.book.complaints.receive(
+                    customer=customer_id(customer),
+                    category=category,
+                    channel=channel,
+                    request=request,
+                    department=department,
+                    by=actor,
+                    on=self.today,
+                    claimed=claimed,
+                    product=product,
+                )
+            ),
+            refusals,
+            events,
+        ):
             self.numbers[year] += 1
             number = f"CP-{year}-{self.numbers[year]:06d}"
             event(f"received in {year}")
             assert self.book.complaints.id_of(number) == received[0]
-            self.model.append(Expected(
-                id=received[0], number=number, customer=customer, category=category,
-                channel=channel, department=department.strip(), received_on=self.today,
-                deadline=self.today + timedelta(days=DEADLINE_DAYS)))
+            self.model.append(
+                Expected(
+                    id=received[0],
+                    number=number,
+                    customer=customer,
+                    category=category,
+                    channel=channel,
+                    department=department.strip(),
+                    received_on=self.today,
+                    deadline=self.today + timedelta(days=DEADLINE_DAYS),
+                )
+            )
             self.facts.append((self.today, len(self.model) - 1, "Received", None))
 
     # -- the commands of book.complaints, each on a complaint drawn by its rule ----------------
 
     def do_accept(self, data: st.DataObject, i: int) -> None:
         c = self.model[i]
-        if self.give(lambda: self.book.complaints.accept(c.id, by=self.actor(data), on=self.today),
-                     self.at(c, "received")):
+        if self.give(
+            lambda: self.book.complaints.accept(c.id, by=self.actor(data), on=self.today),
+            self.at(c, "received"),
+        ):
             c.step = "accepted"
             self.record(i, "Accepted")
 
@@ -355,8 +433,12 @@ class ComplaintMachine(OnAStore):
         c = self.model[i]
         reply = data.draw(mostly(("the fee is in your signed contract",), BLANK), label="reply")
         refusals = self.at(c, "received") + ([InvalidValueError] if _blank(reply) else [])
-        if self.give(lambda: self.book.complaints.reject(
-                c.id, reply=reply, by=self.actor(data), on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.reject(
+                c.id, reply=reply, by=self.actor(data), on=self.today
+            ),
+            refusals,
+        ):
             c.rejected, c.card_resolution = True, f"rejected: {reply}"
             c.close("Rejected", self.today)
             self.record(i, "Rejected")
@@ -368,30 +450,43 @@ class ComplaintMachine(OnAStore):
         refusals = self.at(c, "accepted") + ([InvalidValueError] if _blank(department) else [])
         if not self.at(c, "accepted") and "administration" not in actor.roles:
             refusals.append(RoleRequiredError)  # administration assigns
-        if self.give(lambda: self.book.complaints.assign(
-                c.id, department, by=actor, on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.assign(c.id, department, by=actor, on=self.today), refusals
+        ):
             c.step, c.handling_department = "assigned", department
             self.record(i, "Assigned")
 
     def do_investigate(self, data: st.DataObject, i: int) -> None:
         c = self.model[i]
-        report = {part: "the fee was charged twice" for part in (
-            "cause", "course_of_events", "responsible_party", "conclusion", "countermeasures",
-            "prevention")}
+        report = {
+            part: "the fee was charged twice"
+            for part in (
+                "cause",
+                "course_of_events",
+                "responsible_party",
+                "conclusion",
+                "countermeasures",
+                "prevention",
+            )
+        }
         lacking = data.draw(mostly([None], sorted(report)), label="part left blank")
         if lacking is not None:
             report[lacking] = data.draw(st.sampled_from(BLANK))
         actor = self.actor(data)
         refusals = self.at(c, "assigned") + ([IncompleteReportError] if lacking else [])
-        if self.give(lambda: self.book.complaints.investigate(
-                c.id, **report, by=actor, on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.investigate(c.id, **report, by=actor, on=self.today),
+            refusals,
+        ):
             c.step, c.investigator = "investigated", actor.id
             self.record(i, "Investigated")
 
     def do_review(self, data: st.DataObject, i: int) -> None:
         c, actor = self.model[i], self.actor(data, "supervisor")
-        if self.give(lambda: self.book.complaints.review(c.id, by=actor, on=self.today),
-                     self.reviewer_refusals(c, "investigated", actor)):
+        if self.give(
+            lambda: self.book.complaints.review(c.id, by=actor, on=self.today),
+            self.reviewer_refusals(c, "investigated", actor),
+        ):
             c.step, c.reviewers = "reviewed", [actor.id]
             self.record(i, "Reviewed")
 
@@ -402,17 +497,20 @@ class ComplaintMachine(OnAStore):
         if c.step == "reviewed" and _blank(opinion):
             refusals.append(InvalidValueError)
         refusals += self.second_review(c, "reviewed", actor)
-        if self.give(lambda: self.book.complaints.endorse(
-                c.id, opinion=opinion, by=actor, on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.endorse(c.id, opinion=opinion, by=actor, on=self.today),
+            refusals,
+        ):
             c.step, c.opinion = "endorsed", opinion
             c.reviewers.append(actor.id)
             self.record(i, "Endorsed")
 
     def do_approve_report(self, data: st.DataObject, i: int) -> None:
         c, actor = self.model[i], self.actor(data, "general_manager")
-        if self.give(lambda: self.book.complaints.approve_report(c.id, by=actor, on=self.today),
-                     self.reviewer_refusals(c, "endorsed", actor)
-                     + self.second_review(c, "endorsed", actor)):
+        if self.give(
+            lambda: self.book.complaints.approve_report(c.id, by=actor, on=self.today),
+            self.reviewer_refusals(c, "endorsed", actor) + self.second_review(c, "endorsed", actor),
+        ):
             c.step = "approved"
             self.record(i, "ReportApproved")
 
@@ -428,8 +526,12 @@ class ComplaintMachine(OnAStore):
             refusals = self.reviewer_refusals(c, c.step, actor)
             if _blank(reason):
                 refusals.append(ReasonRequiredError)
-        if self.give(lambda: self.book.complaints.return_for_rework(
-                c.id, reason=reason, by=actor, on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.return_for_rework(
+                c.id, reason=reason, by=actor, on=self.today
+            ),
+            refusals,
+        ):
             c.step, c.reworks = "assigned", c.reworks + 1
             self.record(i, "ReturnedForRework")
 
@@ -440,8 +542,10 @@ class ComplaintMachine(OnAStore):
         if kind == "explanation":
             amount = data.draw(mostly([None], [Money("1.00")]), label="amount")
         elif kind in WITH_AMOUNT:
-            amount = data.draw(mostly([True], [None]).flatmap(
-                lambda some: amounts if some else st.none()), label="amount")
+            amount = data.draw(
+                mostly([True], [None]).flatmap(lambda some: amounts if some else st.none()),
+                label="amount",
+            )
         else:
             amount = data.draw(st.one_of(st.none(), amounts), label="amount")
         text = data.draw(mostly(("we refund the fee",), BLANK), label="text")
@@ -449,11 +553,21 @@ class ComplaintMachine(OnAStore):
         if not refusals:
             if kind not in RESOLUTIONS or _blank(text):
                 refusals.append(InvalidValueError)
-            if (kind in WITH_AMOUNT and amount is None or kind == "explanation" and amount
-                    is not None or amount is not None and amount.amount < 0):
+            if (
+                kind in WITH_AMOUNT
+                and amount is None
+                or kind == "explanation"
+                and amount is not None
+                or amount is not None
+                and amount.amount < 0
+            ):
                 refusals.append(InvalidAmountError)
-        if self.give(lambda: self.book.complaints.propose_resolution(
-                c.id, kind=kind, text=text, amount=amount, by=actor, on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.propose_resolution(
+                c.id, kind=kind, text=text, amount=amount, by=actor, on=self.today
+            ),
+            refusals,
+        ):
             c.step, c.proposer = "resolution_proposed", actor.id
             c.resolution, c.card_resolution = (kind, text, amount), f"{kind}: {text}"
             self.record(i, "ResolutionProposed")
@@ -467,8 +581,9 @@ class ComplaintMachine(OnAStore):
                 refusals.append(FourEyesError)
             if not within_authority(actor.id, c.resolution[2]):
                 refusals.append(ApprovalAuthorityError)
-        if self.give(lambda: self.book.complaints.approve_resolution(
-                c.id, by=actor, on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.approve_resolution(c.id, by=actor, on=self.today), refusals
+        ):
             assert c.resolution is not None
             new = c.resolution[2]  # payments are made against everything approved, reopens too
             c.step = "resolution_approved"
@@ -481,9 +596,20 @@ class ComplaintMachine(OnAStore):
         approved = c.approved_amount or Money("100.00")
         rest = approved - (c.paid or Money.zero())
         half = Money((rest.amount / 2).quantize(Decimal("0.01")))
-        amount = data.draw(st.sampled_from([
-            rest, half, Money("0.00"), rest + Money("0.01"), Money("-1.00"), Money("1.00", "USD"),
-            Money("500.00")]), label="payment")
+        amount = data.draw(
+            st.sampled_from(
+                [
+                    rest,
+                    half,
+                    Money("0.00"),
+                    rest + Money("0.01"),
+                    Money("-1.00"),
+                    Money("1.00", "USD"),
+                    Money("500.00"),
+                ]
+            ),
+            label="payment",
+        )
         if c.step == "closed":
             refusals: list[type[DomainError]] = [ComplaintClosedError]
         elif c.approved_amount is None or c.step not in PAYABLE:
@@ -494,8 +620,10 @@ class ComplaintMachine(OnAStore):
             refusals = [InvalidAmountError]  # negative, or more than approved: over-payment
         else:
             refusals = []
-        if self.give(lambda: self.book.complaints.pay(
-                c.id, amount, by=self.actor(data), on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.pay(c.id, amount, by=self.actor(data), on=self.today),
+            refusals,
+        ):
             c.paid = amount if c.paid is None else c.paid + amount
             self.record(i, "CompensationPaid", amount)
 
@@ -506,8 +634,12 @@ class ComplaintMachine(OnAStore):
         refusals = self.at(c, "resolution_approved")
         if not refusals and (form not in REPLY_FORMS or _blank(text)):
             refusals.append(InvalidValueError)
-        if self.give(lambda: self.book.complaints.reply(
-                c.id, form=form, text=text, by=self.actor(data), on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.reply(
+                c.id, form=form, text=text, by=self.actor(data), on=self.today
+            ),
+            refusals,
+        ):
             c.step = "replied"
             self.record(i, "Replied")
 
@@ -519,16 +651,21 @@ class ComplaintMachine(OnAStore):
             refusals = [InvalidInput]
         elif not refusals and not 1 <= score <= 5:
             refusals.append(InvalidValueError)
-        if self.give(lambda: self.book.complaints.follow_up(
-                c.id, satisfaction=score, by=self.actor(data), on=self.today, note="called back"),
-                refusals):
+        if self.give(
+            lambda: self.book.complaints.follow_up(
+                c.id, satisfaction=score, by=self.actor(data), on=self.today, note="called back"
+            ),
+            refusals,
+        ):
             c.step, c.satisfaction = "followed_up", score
             self.record(i, "FollowedUp", score)
 
     def do_close(self, data: st.DataObject, i: int) -> None:
         c = self.model[i]
-        if self.give(lambda: self.book.complaints.close(c.id, by=self.actor(data), on=self.today),
-                     self.at(c, "followed_up")):
+        if self.give(
+            lambda: self.book.complaints.close(c.id, by=self.actor(data), on=self.today),
+            self.at(c, "followed_up"),
+        ):
             c.close("Closed", self.today)
             self.record(i, "Closed")
 
@@ -539,8 +676,12 @@ class ComplaintMachine(OnAStore):
             refusals: list[type[DomainError]] = [InvalidTransitionError]
         else:
             refusals = [ReasonRequiredError] if _blank(reason) else []
-        if self.give(lambda: self.book.complaints.reopen(
-                c.id, reason=reason, by=self.actor(data), on=self.today), refusals):
+        if self.give(
+            lambda: self.book.complaints.reopen(
+                c.id, reason=reason, by=self.actor(data), on=self.today
+            ),
+            refusals,
+        ):
             c.step = "received" if c.rejected else "accepted"  # a rejection is checked again
             c.rejected, c.overdue, c.closed_on = False, False, None
             c.deadline = self.today + timedelta(days=DEADLINE_DAYS)
@@ -612,8 +753,11 @@ class ComplaintMachine(OnAStore):
         dates = [first + timedelta(days=n) for n in range((through - first).days + 1)]
         expected = []
         for day in dates:
-            due = [i for i, c in enumerate(self.model)
-                   if c.step != "closed" and not c.overdue and day > c.deadline]
+            due = [
+                i
+                for i, c in enumerate(self.model)
+                if c.step != "closed" and not c.overdue and day > c.deadline
+            ]
             for i in due:
                 event("close of business: marked overdue")
                 self.model[i].overdue = True
@@ -625,8 +769,9 @@ class ComplaintMachine(OnAStore):
         assert [(day.on, day.changes["overdue_complaints"]) for day in result.days] == expected
         opened = 1 if self.last_closed is None else 0  # the business calendar's first event
         keys = sum(1 for _, count in expected if count)  # a date's marks go with their part's key
-        assert self.book.head == head + (opened + len(dates) + result.changes + keys
-                                         if dates else 0)
+        assert self.book.head == head + (
+            opened + len(dates) + result.changes + keys if dates else 0
+        )
         if dates:
             self.last_closed, self.today = through, max(self.today, through)
             assert self.book.last_business_date_closed == through
@@ -635,10 +780,13 @@ class ComplaintMachine(OnAStore):
     @rule()
     def rebuild_projections(self) -> None:
         """Replaying the whole log into empty views gives the same cards, report and trail."""
+
         def views() -> tuple[Any, ...]:
-            return (self.book.complaint_cards.cards(),
-                    self.book.reports.complaints(period_from=START, period_to=self.today),
-                    self.book.audit.trail())
+            return (
+                self.book.complaint_cards.cards(),
+                self.book.reports.complaints(period_from=START, period_to=self.today),
+                self.book.audit.trail(),
+            )
 
         live = views()
         assert self.book.projections.rebuild() == self.book.head
@@ -660,20 +808,46 @@ class ComplaintMachine(OnAStore):
         records = self.records()
         for c in self.model:
             r = records[c.id]
-            resolution = None if r.resolution is None else (
-                r.resolution.kind, r.resolution.text, r.resolution.amount)
+            resolution = (
+                None
+                if r.resolution is None
+                else (r.resolution.kind, r.resolution.text, r.resolution.amount)
+            )
             got = {name: getattr(r, name) for name in SAME_FIELDS}
             got.update(customer=r.customer_id, resolution=resolution, version=r.version)
             want = {name: getattr(c, name) for name in SAME_FIELDS}
-            want.update(customer=customer_id(c.customer), resolution=c.resolution,
-                        version=len(c.events))
+            want.update(
+                customer=customer_id(c.customer), resolution=c.resolution, version=len(c.events)
+            )
             assert got == want, c.number
             card = cards[c.id]
-            assert (card.step, card.in_time, card.overdue, card.reopened, card.deadline,
-                    card.closed_on, card.rejected, card.paid, card.approved_amount,
-                    card.satisfaction, card.resolution, card.opinion) == (
-                c.step, c.in_time, c.overdue, c.reopened, c.deadline, c.closed_on, c.rejected,
-                c.paid, c.approved_amount, c.satisfaction, c.card_resolution, c.opinion), c.number
+            assert (
+                card.step,
+                card.in_time,
+                card.overdue,
+                card.reopened,
+                card.deadline,
+                card.closed_on,
+                card.rejected,
+                card.paid,
+                card.approved_amount,
+                card.satisfaction,
+                card.resolution,
+                card.opinion,
+            ) == (
+                c.step,
+                c.in_time,
+                c.overdue,
+                c.reopened,
+                c.deadline,
+                c.closed_on,
+                c.rejected,
+                c.paid,
+                c.approved_amount,
+                c.satisfaction,
+                c.card_resolution,
+                c.opinion,
+            ), c.number
             assert [s.event for s in card.steps] == c.events
 
     @invariant()
@@ -692,7 +866,8 @@ class ComplaintMachine(OnAStore):
                 past = self.last_closed is not None and self.last_closed > r.deadline
                 assert r.overdue == past, (
                     f"{r.number} is open with deadline {r.deadline}, business closed through "
-                    f"{self.last_closed}, yet overdue={r.overdue}")
+                    f"{self.last_closed}, yet overdue={r.overdue}"
+                )
 
     @invariant()
     def the_audit_trail_keeps_the_procedure(self) -> None:
@@ -711,7 +886,8 @@ class ComplaintMachine(OnAStore):
                 if e.event_type in ("Reviewed", "Endorsed", "ReportApproved", "ReturnedForRework"):
                     assert REVIEWS[step] in POOL[e.actor], (c.number, e.event_type, e.actor)
                     assert e.actor != investigator, (
-                        f"{c.number}: {e.event_type} by the investigator {investigator}")
+                        f"{c.number}: {e.event_type} by the investigator {investigator}"
+                    )
                 if e.event_type == "Investigated":
                     investigator = e.actor
                 if e.event_type == "ResolutionProposed":
@@ -719,7 +895,8 @@ class ComplaintMachine(OnAStore):
                 if e.event_type == "ResolutionApproved":
                     assert e.actor != proposer, f"{c.number}: approved by its proposer {proposer}"
                     assert within_authority(e.actor, _money(e.changes["amount"])), (
-                        f"{c.number}: {e.actor} approved {e.changes['amount']}")
+                        f"{c.number}: {e.actor} approved {e.changes['amount']}"
+                    )
                 if e.event_type in ("Rejected", "Closed"):
                     if decided:  # in time is decided at the first close only
                         assert e.changes["in_time"] is None, (c.number, e.changes)
@@ -741,10 +918,14 @@ class ComplaintMachine(OnAStore):
         for period_from in (START, self.today - timedelta(days=3)):
             report = self.book.reports.complaints(period_from=period_from, period_to=self.today)
             assert report.position == self.book.head
-            figures = {name: getattr(report, name) for name in self.expected_report(
-                period_from, self.today)}
+            figures = {
+                name: getattr(report, name)
+                for name in self.expected_report(period_from, self.today)
+            }
             assert figures == self.expected_report(period_from, self.today), (
-                period_from, self.today)
+                period_from,
+                self.today,
+            )
 
     def expected_report(self, first: date, last: date) -> dict[str, Any]:
         def within(day: date | None) -> bool:
@@ -757,8 +938,11 @@ class ComplaintMachine(OnAStore):
                 complaints_by[kind].add(index)
         closed = [c for c in self.model if within(c.first_closed_on)]
         in_time = sum(1 for c in closed if c.in_time)
-        days = [(c.first_closed_on - c.received_on).days for c in closed
-                if c.first_closed_on is not None]
+        days = [
+            (c.first_closed_on - c.received_on).days
+            for c in closed
+            if c.first_closed_on is not None
+        ]
         money: defaultdict[str, list[Money]] = defaultdict(list)
         for day, _, kind, data in self.facts:
             if within(day) and kind in ("ResolutionApproved", "CompensationPaid") and data:
@@ -766,9 +950,12 @@ class ComplaintMachine(OnAStore):
         scores = [data for day, _, kind, data in self.facts if within(day) and kind == "FollowedUp"]
         approved, paid = money["ResolutionApproved"], money["CompensationPaid"]
         return {
-            "received": len(received), "accepted": len(complaints_by["Accepted"]),
-            "rejected": len(complaints_by["Rejected"]), "reopened": len(complaints_by["Reopened"]),
-            "closed": len(closed), "closed_in_time": in_time,
+            "received": len(received),
+            "accepted": len(complaints_by["Accepted"]),
+            "rejected": len(complaints_by["Rejected"]),
+            "reopened": len(complaints_by["Reopened"]),
+            "closed": len(closed),
+            "closed_in_time": in_time,
             "closed_in_time_percent": _ratio(Decimal(100 * in_time), len(closed)),
             "open_overdue": sum(1 for c in self.model if c.step != "closed" and c.deadline < last),
             "by_category": tuple(sorted(Counter(c.category for c in received).items())),
@@ -802,19 +989,31 @@ def test_the_complaint_machine_on_a_real_database(kind: str) -> None:
 
 # -- findings, each on its own: an accepted command must never write an event the book can't read --
 
-REPORT = {"cause": "fee charged twice", "course_of_events": "billing ran twice",
-          "responsible_party": "billing", "conclusion": "refund due",
-          "countermeasures": "reverse the fee", "prevention": "fix the billing rule"}
+REPORT = {
+    "cause": "fee charged twice",
+    "course_of_events": "billing ran twice",
+    "responsible_party": "billing",
+    "conclusion": "refund due",
+    "countermeasures": "reverse the fee",
+    "prevention": "fix the billing rule",
+}
 
 
 def _replied_complaint(book: ClientBook) -> UUID:
     """A complaint taken by distinct people through every step up to the reply."""
     desk, gm = ACTORS["u-desk"], ACTORS["u-gm"]
-    book.customers.register(number="C-000001", kind="individual", name="Li Lei",
-                            manager="m-007", by=desk, on=START)
-    cid = book.complaints.receive(customer=customer_id("C-000001"), category="damages",
-                                  channel="hotline", request="refund the double fee",
-                                  department="branch 12", by=desk, on=START)
+    book.customers.register(
+        number="C-000001", kind="individual", name="Li Lei", manager="m-007", by=desk, on=START
+    )
+    cid = book.complaints.receive(
+        customer=customer_id("C-000001"),
+        category="damages",
+        channel="hotline",
+        request="refund the double fee",
+        department="branch 12",
+        by=desk,
+        on=START,
+    )
     c = book.complaints
     c.accept(cid, by=desk, on=START)
     c.assign(cid, "card centre", by=ACTORS["u-admin"], on=START)
@@ -859,8 +1058,9 @@ def test_a_datetime_given_as_the_business_date_is_refused_or_read_back_as_a_date
         cid = _replied_complaint(book)
         head = book.head
         try:
-            book.complaints.follow_up(cid, satisfaction=4, by=ACTORS["u-desk"],
-                                      on=datetime(2026, 12, 25, 10, 30))
+            book.complaints.follow_up(
+                cid, satisfaction=4, by=ACTORS["u-desk"], on=datetime(2026, 12, 25, 10, 30)
+            )
         except DomainError:
             assert book.head == head
         _still_readable(book, cid)

@@ -34,27 +34,54 @@ def open_book() -> tuple[ClientBook, dict[str, Any], dict[str, Any]]:
     book = ClientBook.open("memory:")
     lines, cards = {}, {}
     for n, number in enumerate(NUMBERS, 1):
-        customer = book.customers.register(number=number, kind="organisation",
-                                           name=f"Firm {n}", manager=f"m-00{n % 2}", by=CLERK,
-                                           on=D)
+        customer = book.customers.register(
+            number=number,
+            kind="organisation",
+            name=f"Firm {n}",
+            manager=f"m-00{n % 2}",
+            by=CLERK,
+            on=D,
+        )
         line = book.credit.propose_line(
-            number=f"L-00000{n}", customer=customer, product="working_capital",
-            limit=Money("100000.00"), rate=Decimal("4.35"), start=D,
-            maturity=D + timedelta(700), review=D + timedelta(180), by=CLERK, on=D)
+            number=f"L-00000{n}",
+            customer=customer,
+            product="working_capital",
+            limit=Money("100000.00"),
+            rate=Decimal("4.35"),
+            start=D,
+            maturity=D + timedelta(700),
+            review=D + timedelta(180),
+            by=CLERK,
+            on=D,
+        )
         book.credit.approve_line(line, by=BOSS, on=D)
         book.credit.activate_line(line, by=CLERK, on=D)
-        card = book.cards.apply(number=f"K-00000{n}", customer=customer,
-                                monthly_income=Money("20000.00"), age=40, by=CLERK, on=D)
-        book.cards.issue(card, token=f"tok_{n}", last4="4321", apr=Decimal("18"),
-                         annual_fee=Money("0.00"), expiry=D + timedelta(days=1095), by=CLERK,
-                         on=D)
+        card = book.cards.apply(
+            number=f"K-00000{n}",
+            customer=customer,
+            monthly_income=Money("20000.00"),
+            age=40,
+            by=CLERK,
+            on=D,
+        )
+        book.cards.issue(
+            card,
+            token=f"tok_{n}",
+            last4="4321",
+            apr=Decimal("18"),
+            annual_fee=Money("0.00"),
+            expiry=D + timedelta(days=1095),
+            by=CLERK,
+            on=D,
+        )
         lines[number], cards[number] = line, card
     return book, lines, cards
 
 
 @given(postings=st.lists(POSTING, max_size=25))
 def test_every_customers_contribution_is_the_sum_of_its_postings_in_the_period(
-        postings: list[tuple[str, str, Decimal, date, int]]) -> None:
+    postings: list[tuple[str, str, Decimal, date, int]],
+) -> None:
     book, lines, cards = open_book()
     with book:
         for number, kind, amount, on, length in postings:
@@ -64,18 +91,25 @@ def test_every_customers_contribution_is_the_sum_of_its_postings_in_the_period(
                 book.cards.charge_fee(cards[number], "late", Money(amount), by=CLERK, on=on)
             else:
                 book.customers.report_contribution(
-                    book.customers.id_of(number), source="deposits", period_from=on,
-                    period_to=on + timedelta(days=length), amount=Money(amount), by=CLERK,
-                    on=on + timedelta(days=length))
+                    book.customers.id_of(number),
+                    source="deposits",
+                    period_from=on,
+                    period_to=on + timedelta(days=length),
+                    amount=Money(amount),
+                    by=CLERK,
+                    on=on + timedelta(days=length),
+                )
         as_of = D + timedelta(days=500)
-        report = book.reports.contribution(as_of=as_of, period_from=PERIOD[0],
-                                           period_to=PERIOD[1])
+        report = book.reports.contribution(as_of=as_of, period_from=PERIOD[0], period_to=PERIOD[1])
         expected = postings_in_the_log(book, lines, cards)
-        found = {c.number: (c.line_interest, c.line_fees, c.card_fees, c.reported)
-                 for c in report.customers}
+        found = {
+            c.number: (c.line_interest, c.line_fees, c.card_fees, c.reported)
+            for c in report.customers
+        }
         assert found == expected
         assert {c.number: c.contribution for c in report.customers} == {
-            n: sum(parts, Decimal(0)) for n, parts in expected.items()}
+            n: sum(parts, Decimal(0)) for n, parts in expected.items()
+        }
         assert report.total == sum((sum(p, Decimal(0)) for p in expected.values()), Decimal(0))
         ranked = [c.contribution for c in report.customers]
         assert ranked == sorted(ranked, reverse=True)
@@ -83,12 +117,13 @@ def test_every_customers_contribution_is_the_sum_of_its_postings_in_the_period(
             reach = report.customers_for_80_percent
             assert reach is not None
             assert sum(ranked[:reach]) * 100 >= 80 * report.total
-            assert sum(ranked[:reach - 1]) * 100 < 80 * report.total
+            assert sum(ranked[: reach - 1]) * 100 < 80 * report.total
         event(f"customers with a contribution: {sum(1 for c in ranked if c)}")
 
 
-def postings_in_the_log(book: ClientBook, lines: dict[str, Any],
-                        cards: dict[str, Any]) -> dict[str, tuple[Decimal, ...]]:
+def postings_in_the_log(
+    book: ClientBook, lines: dict[str, Any], cards: dict[str, Any]
+) -> dict[str, tuple[Decimal, ...]]:
     """Each customer's (line interest, line fees, card fees, reported) from the stored events."""
     owner = {**{v: k for k, v in lines.items()}, **{v: k for k, v in cards.items()}}
     customers = {book.customers.id_of(n): n for n in NUMBERS}
@@ -101,5 +136,6 @@ def postings_in_the_log(book: ClientBook, lines: dict[str, Any],
             sums[owner[e.originator_id]][2] += e.amount.amount
         elif kind == "ContributionReported":
             sums[customers[e.originator_id]][3] += prorated(
-                e.amount.amount, (e.period_from, e.period_to), PERIOD)
+                e.amount.amount, (e.period_from, e.period_to), PERIOD
+            )
     return {n: tuple(parts) for n, parts in sums.items()}

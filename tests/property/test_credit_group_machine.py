@@ -269,7 +269,8 @@ class CreditGroupMachine(OnAStore):
         allocation: str,
         products: list[tuple[str, int | None]],
     ) -> None:
-        change_policy(self.book, "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
+        change_policy(
+            self.book, "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
         )
         for n in range(1, customers + 1):
             self.customers.append(
@@ -957,7 +958,8 @@ def test_a_released_group_or_a_departed_member_leaves_no_line_frozen() -> None:
     when a change to it is saved during a cross-default is frozen with the group, but neither the
     release of the group nor the member's leaving it thaws it (they thaw counted lines only)."""
     with ClientBook.open("memory:") as book:
-        change_policy(book, "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
+        change_policy(
+            book, "net_capital", NET_CAPITAL, reason="audited accounts", by=ADMIN, on=START
         )
         one, two = (
             book.customers.register(

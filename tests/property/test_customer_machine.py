@@ -67,8 +67,13 @@ SURVEY_CHANNELS = ("counter", "phone", "online", "app", "visit", "mail")
 CONTACT_DETAILS = ("phone", "email", "address")
 CONSENT_KINDS = (*CONTACT_DETAILS, "marketing")
 CONSENT_CHANNELS = ("in_person", "phone", "online", "written", "app")
-CONSENT_FOR_CONTACT = {"call": "phone", "message": "phone", "video": "phone", "email": "email",
-                       "visit": "address"}
+CONSENT_FOR_CONTACT = {
+    "call": "phone",
+    "message": "phone",
+    "video": "phone",
+    "email": "email",
+    "visit": "address",
+}
 TWO_PEOPLE_SEGMENTS = ("premium", "restricted")  # entered on a proposal another person approves
 OPEN = ("prospect", "active", "dormant", "lost")
 LOOKED_AFTER = ("prospect", "active", "dormant")
@@ -153,9 +158,12 @@ class Expected:
 
     def as_record(self, cid: UUID) -> dict[str, Any]:
         return {
-            **attrs.asdict(self, recurse=False), "id": cid, "surveys": tuple(self.surveys),
+            **attrs.asdict(self, recurse=False),
+            "id": cid,
+            "surveys": tuple(self.surveys),
             "consents": tuple((k, *self.consents[k]) for k in sorted(self.consents)),
-            "withdrawn": tuple(sorted(self.withdrawn)), "contact_step": self.contact_step,
+            "withdrawn": tuple(sorted(self.withdrawn)),
+            "contact_step": self.contact_step,
         }
 
     @property
@@ -270,8 +278,12 @@ class CustomerMachine(OnAStore):
             refusal = IdentityDocumentTakenError
         if refusal is None and bad is not None and number in self.model:
             refusal = DuplicateCustomerNumberError
-        if refusal is None and bad is not None and document is not None \
-                and self.claims.get(document) is not None:
+        if (
+            refusal is None
+            and bad is not None
+            and document is not None
+            and self.claims.get(document) is not None
+        ):
             refusal = IdentityDocumentTakenError
         events = 1 + len(details) + (0 if document is None else 1)
         if self.give(lambda: self.book.customers.register(**kwargs), refusal, events):
@@ -463,8 +475,13 @@ class CustomerMachine(OnAStore):
                 customer.segment_proposal = None
             customer.version += 1
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS, reason=REASONS,
-          segment=st.sampled_from([*SEGMENTS, "gold"]))
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        reason=REASONS,
+        segment=st.sampled_from([*SEGMENTS, "gold"]),
+    )
     def propose_segment(
         self, number: str, offset: int, actor: Actor, reason: str, segment: str
     ) -> None:
@@ -477,8 +494,12 @@ class CustomerMachine(OnAStore):
             elif _blank(reason):
                 refusal = ReasonRequiredError
         on = self.on(offset)
-        if self.give(lambda: self.book.customers.propose_segment(
-                customer_id(number), segment, reason=reason, by=actor, on=on), refusal):
+        if self.give(
+            lambda: self.book.customers.propose_segment(
+                customer_id(number), segment, reason=reason, by=actor, on=on
+            ),
+            refusal,
+        ):
             assert customer is not None
             customer.segment_proposal = (segment, reason.strip(), actor.id, on)
             customer.version += 1
@@ -492,8 +513,12 @@ class CustomerMachine(OnAStore):
             refusal = InvalidTransitionError  # nothing to approve, closed or not
         elif refusal is None and proposal is not None and proposal[2] == actor.id:
             refusal = FourEyesError
-        if self.give(lambda: self.book.customers.approve_segment(
-                customer_id(number), by=actor, on=self.on(offset)), refusal):
+        if self.give(
+            lambda: self.book.customers.approve_segment(
+                customer_id(number), by=actor, on=self.on(offset)
+            ),
+            refusal,
+        ):
             assert customer is not None and proposal is not None
             customer.segment, customer.segment_proposal = proposal[0], None
             customer.version += 1
@@ -508,37 +533,59 @@ class CustomerMachine(OnAStore):
             refusal = InvalidTransitionError
         elif _blank(reason):
             refusal = ReasonRequiredError
-        if self.give(lambda: self.book.customers.reject_segment(
-                customer_id(number), reason=reason, by=actor, on=self.on(offset)), refusal):
+        if self.give(
+            lambda: self.book.customers.reject_segment(
+                customer_id(number), reason=reason, by=actor, on=self.on(offset)
+            ),
+            refusal,
+        ):
             assert customer is not None
             customer.segment_proposal = None
             customer.version += 1
 
     # -- consent -------------------------------------------------------------------------------
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          kind=st.sampled_from([*CONSENT_KINDS, "fax"]),
-          channel=st.sampled_from([*CONSENT_CHANNELS, "pigeon"]))
-    def give_consent(self, number: str, offset: int, actor: Actor, kind: str,
-                     channel: str) -> None:
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        kind=st.sampled_from([*CONSENT_KINDS, "fax"]),
+        channel=st.sampled_from([*CONSENT_CHANNELS, "pigeon"]),
+    )
+    def give_consent(self, number: str, offset: int, actor: Actor, kind: str, channel: str) -> None:
         customer, refusal = self.open_customer(number)
-        if refusal is None and customer is not None and (
-                kind not in CONSENT_KINDS or channel not in CONSENT_CHANNELS
-                or kind in customer.consents):
+        if (
+            refusal is None
+            and customer is not None
+            and (
+                kind not in CONSENT_KINDS
+                or channel not in CONSENT_CHANNELS
+                or kind in customer.consents
+            )
+        ):
             refusal = InvalidValueError
         on = self.on(offset)
-        if self.give(lambda: self.book.customers.give_consent(
-                customer_id(number), kind, channel=channel, by=actor, on=on), refusal):
+        if self.give(
+            lambda: self.book.customers.give_consent(
+                customer_id(number), kind, channel=channel, by=actor, on=on
+            ),
+            refusal,
+        ):
             assert customer is not None
             customer.consents[kind] = (channel, on)
             customer.withdrawn.discard(kind)
             customer.version += 1
 
-    @rule(number=TARGETS, offset=OFFSETS, actor=ACTORS,
-          kind=st.sampled_from([*CONSENT_KINDS, "fax"]),
-          channel=st.sampled_from([*CONSENT_CHANNELS, "pigeon"]))
-    def withdraw_consent(self, number: str, offset: int, actor: Actor, kind: str,
-                         channel: str) -> None:
+    @rule(
+        number=TARGETS,
+        offset=OFFSETS,
+        actor=ACTORS,
+        kind=st.sampled_from([*CONSENT_KINDS, "fax"]),
+        channel=st.sampled_from([*CONSENT_CHANNELS, "pigeon"]),
+    )
+    def withdraw_consent(
+        self, number: str, offset: int, actor: Actor, kind: str, channel: str
+    ) -> None:
         """A closed customer may still withdraw a consent (not give one)."""
         customer = self.model.get(number)
         refusal: type[DomainError] | None = None
@@ -548,9 +595,12 @@ class CustomerMachine(OnAStore):
             refusal = InvalidValueError
         elif kind not in customer.consents:
             refusal = InvalidTransitionError
-        if self.give(lambda: self.book.customers.withdraw_consent(
-                customer_id(number), kind, channel=channel, by=actor, on=self.on(offset)),
-                refusal):
+        if self.give(
+            lambda: self.book.customers.withdraw_consent(
+                customer_id(number), kind, channel=channel, by=actor, on=self.on(offset)
+            ),
+            refusal,
+        ):
             assert customer is not None
             del customer.consents[kind]
             customer.withdrawn.add(kind)
@@ -574,8 +624,11 @@ class CustomerMachine(OnAStore):
         customer, refusal = self.open_customer(number)
         if refusal is None and (channel not in CHANNELS or purpose not in PURPOSES):
             refusal = InvalidValueError
-        elif refusal is None and customer is not None \
-                and CONSENT_FOR_CONTACT.get(channel) in customer.withdrawn:
+        elif (
+            refusal is None
+            and customer is not None
+            and CONSENT_FOR_CONTACT.get(channel) in customer.withdrawn
+        ):
             refusal = ConsentError
         elif refusal is None and _blank(outcome):
             refusal = InvalidValueError

@@ -28,9 +28,16 @@ def scripts(draw: st.DrawFn) -> tuple[list[CustomerCommand], list[str | None], l
     which command, None for the same command or another command for other arguments)."""
     commands = draw(st.lists(COMMANDS, min_size=1, max_size=12))
     keys = [draw(st.sampled_from([f"key-{n}", None, f"key-{n}"])) for n in range(len(commands))]
-    again = draw(st.lists(
-        st.tuples(st.integers(0, len(commands) - 1), st.integers(0, len(commands) - 1),
-                  st.one_of(st.none(), COMMANDS)), max_size=8))
+    again = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, len(commands) - 1),
+                st.integers(0, len(commands) - 1),
+                st.one_of(st.none(), COMMANDS),
+            ),
+            max_size=8,
+        )
+    )
     return commands, keys, [(source, max(source, after), other) for source, after, other in again]
 
 
@@ -42,9 +49,7 @@ def give(book: ClientBook, command: CustomerCommand, key: str | None) -> Any:
     return method(customer_id(command.number), **command.kwargs, idempotency_key=key)
 
 
-def outcome(
-    book: ClientBook, command: CustomerCommand, key: str | None, outcomes: Outcomes
-) -> Any:
+def outcome(book: ClientBook, command: CustomerCommand, key: str | None, outcomes: Outcomes) -> Any:
     """The command's result, or the type of its refusal (which wrote nothing)."""
     result = outcomes.give(book, lambda: give(book, command, key))
     return type(result) if isinstance(result, DomainError) else result
@@ -56,18 +61,32 @@ def log(book: ClientBook) -> list[tuple[Any, ...]]:
     identity claim's id and document key (by the book's index key): a claim is named by its
     order of appearance, wherever its id appears."""
     events = list(book.decoded_events())
-    claims = {str(claim): f"claim-{n}" for n, claim in enumerate(
-        dict.fromkeys(e.originator_id for _, e in events if isinstance(e, IdentityClaim.Event)))}
+    claims = {
+        str(claim): f"claim-{n}"
+        for n, claim in enumerate(
+            dict.fromkeys(e.originator_id for _, e in events if isinstance(e, IdentityClaim.Event))
+        )
+    }
 
     def named(text: str) -> str:
         for claim, name in claims.items():
             text = text.replace(claim, name)
         return text
 
-    return [(position, named(str(e.originator_id)), e.originator_version, type(e).__qualname__,
-             sorted((k, named(repr(v))) for k, v in vars(e).items()
-                    if k not in ("timestamp", "digest", "document_key")))
-            for position, e in events]
+    return [
+        (
+            position,
+            named(str(e.originator_id)),
+            e.originator_version,
+            type(e).__qualname__,
+            sorted(
+                (k, named(repr(v)))
+                for k, v in vars(e).items()
+                if k not in ("timestamp", "digest", "document_key")
+            ),
+        )
+        for position, e in events
+    ]
 
 
 def test_commands_given_again_with_their_keys_leave_the_log_of_the_commands_given_once() -> None:
@@ -77,7 +96,9 @@ def test_commands_given_again_with_their_keys_leave_the_log_of_the_commands_give
     def given_again(script: tuple[list[CustomerCommand], list[str | None], list[Any]]) -> None:
         commands, keys, again = script
         with ClientBook.open("memory:") as once:
-            expected = [outcome(once, command, key, outcomes) for command, key in zip(commands, keys)]
+            expected = [
+                outcome(once, command, key, outcomes) for command, key in zip(commands, keys)
+            ]
             expected_log = log(once)
         with ClientBook.open("memory:") as twice:
             recorded: dict[str, Any] = {}  # key -> the first result, for keys whose command wrote

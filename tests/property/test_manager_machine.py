@@ -33,7 +33,8 @@ BOSS = Actor("u-boss", {"manager"})
 CLERK = Actor("u-clerk", {"officer"})
 scores = st.one_of(  # any score to the cent, and often one on a band's edge
     st.integers(min_value=0, max_value=10_000).map(lambda n: Decimal(n) / 100),
-    st.sampled_from([Decimal(v) for v in ("59.99", "60", "84.99", "85", "100")]))
+    st.sampled_from([Decimal(v) for v in ("59.99", "60", "84.99", "85", "100")]),
+)
 
 
 @define
@@ -77,19 +78,27 @@ class ManagerMachine(RuleBasedStateMachine):
         event("accepted")
         return True
 
-    @initialize(grades=st.lists(st.sampled_from(GRADES), min_size=4, max_size=4),
-                certified=st.lists(st.booleans(), min_size=4, max_size=4))
+    @initialize(
+        grades=st.lists(st.sampled_from(GRADES), min_size=4, max_size=4),
+        certified=st.lists(st.booleans(), min_size=4, max_size=4),
+    )
     def start(self, grades: list[str], certified: list[bool]) -> None:
         on = date(2026, 1, 5)
         for n, manager in enumerate(MANAGERS):
-            self.book.managers.register(manager=manager, name=manager, grade=grades[n],
-                                        branch=BRANCHES[n % 2],
-                                        certificate="TC" if certified[n] or n == 0 else None,
-                                        by=HR, on=on)
+            self.book.managers.register(
+                manager=manager,
+                name=manager,
+                grade=grades[n],
+                branch=BRANCHES[n % 2],
+                certificate="TC" if certified[n] or n == 0 else None,
+                by=HR,
+                on=on,
+            )
             self.managers[manager] = Manager(grades[n], BRANCHES[n % 2], certified[n] or n == 0)
         for number in CUSTOMERS:
             self.ids[number] = self.book.customers.register(
-                number=number, kind="individual", name=number, manager="m-1", by=CLERK, on=on)
+                number=number, kind="individual", name=number, manager="m-1", by=CLERK, on=on
+            )
             self.looked_after[number] = "m-1"
 
     def can_take(self, manager: str) -> bool:
@@ -98,17 +107,25 @@ class ManagerMachine(RuleBasedStateMachine):
 
     @rule(manager=st.sampled_from(MANAGERS))
     def certify(self, manager: str) -> None:
-        if self.give(lambda: self.book.managers.certify(manager, "TC-x", by=HR,
-                                                        on=date(2026, 2, 1)),
-                     self.managers[manager].active):
+        if self.give(
+            lambda: self.book.managers.certify(manager, "TC-x", by=HR, on=date(2026, 2, 1)),
+            self.managers[manager].active,
+        ):
             self.managers[manager].certified = True
 
     @rule(customer=st.sampled_from(CUSTOMERS), manager=st.sampled_from(MANAGERS))
     def reassign(self, customer: str, manager: str) -> None:
         allowed = self.can_take(manager) and self.looked_after[customer] != manager
-        if self.give(lambda: self.book.customers.reassign_manager(
-                self.ids[customer], manager, reason="workload", by=CLERK,  # type: ignore[arg-type]
-                on=date(2026, 2, 1)), allowed):
+        if self.give(
+            lambda: self.book.customers.reassign_manager(
+                self.ids[customer],
+                manager,
+                reason="workload",
+                by=CLERK,  # type: ignore[arg-type]
+                on=date(2026, 2, 1),
+            ),
+            allowed,
+        ):
             self.looked_after[customer] = manager
 
     @rule(manager=st.sampled_from(MANAGERS), to=st.sampled_from(MANAGERS))
@@ -116,8 +133,12 @@ class ManagerMachine(RuleBasedStateMachine):
         allowed = self.managers[manager].active and to != manager and self.can_take(to)
         if allowed and sum(m.active for m in self.managers.values()) <= 2:
             return  # keep two serving managers, so the machine goes on assessing
-        if self.give(lambda: self.book.managers.leave(manager, hand_over_to=to, reason="left",
-                                                      by=HR, on=date(2026, 6, 1)), allowed):
+        if self.give(
+            lambda: self.book.managers.leave(
+                manager, hand_over_to=to, reason="left", by=HR, on=date(2026, 6, 1)
+            ),
+            allowed,
+        ):
             self.managers[manager].active = False
             for customer, holder in self.looked_after.items():
                 if holder == manager:
@@ -125,30 +146,43 @@ class ManagerMachine(RuleBasedStateMachine):
 
     @rule(year=st.sampled_from(YEARS), branch=st.sampled_from(BRANCHES), approve=st.booleans())
     def declare_abnormal_market(self, year: int, branch: str, approve: bool) -> None:
-        if self.give(lambda: self.book.managers.declare_abnormal_market(
-                year=year, branch=branch, reason="floods", by=BOSS, on=date(year, 12, 1)),
-                (year, branch) not in self.declared):
+        if self.give(
+            lambda: self.book.managers.declare_abnormal_market(
+                year=year, branch=branch, reason="floods", by=BOSS, on=date(year, 12, 1)
+            ),
+            (year, branch) not in self.declared,
+        ):
             self.declared.add((year, branch))
-        if approve and self.give(lambda: self.book.managers.approve_declaration(
-                year=year, branch=branch, by=GM, on=date(year, 12, 1)),
-                (year, branch) not in self.approved):
+        if approve and self.give(
+            lambda: self.book.managers.approve_declaration(
+                year=year, branch=branch, by=GM, on=date(year, 12, 1)
+            ),
+            (year, branch) not in self.approved,
+        ):
             self.approved.add((year, branch))
 
-    @rule(manager=st.sampled_from(MANAGERS), year=st.sampled_from(YEARS),
-          indicators=scores, behaviour=scores)
+    @rule(
+        manager=st.sampled_from(MANAGERS),
+        year=st.sampled_from(YEARS),
+        indicators=scores,
+        behaviour=scores,
+    )
     def assess(self, manager: str, year: int, indicators: Decimal, behaviour: Decimal) -> None:
         m = self.managers[manager]
         period, on = str(year), date(year, 12, 31)
-        if not self.give(lambda: self.book.managers.open_assessment(manager, period, by=HR,
-                                                                    on=on),
-                         m.active and year not in m.assessed):
+        if not self.give(
+            lambda: self.book.managers.open_assessment(manager, period, by=HR, on=on),
+            m.active and year not in m.assessed,
+        ):
             return
         m.assessed.add(year)
         for name in INDICATORS:
-            self.book.managers.set_score(manager, period, name, indicators, reason="figures",
-                                         by=HR, on=on)
-        self.book.managers.set_score(manager, period, BEHAVIOUR, behaviour, reason="appraisal",
-                                     by=HR, on=on)
+            self.book.managers.set_score(
+                manager, period, name, indicators, reason="figures", by=HR, on=on
+            )
+        self.book.managers.set_score(
+            manager, period, BEHAVIOUR, behaviour, reason="appraisal", by=HR, on=on
+        )
         self.book.managers.submit_assessment(manager, period, by=HR, on=on)
         abnormal = (year, m.branch) in self.approved
         total = expected_total(indicators, behaviour, abnormal)
@@ -170,8 +204,9 @@ class ManagerMachine(RuleBasedStateMachine):
 
     def check_replayed(self) -> None:
         for manager in MANAGERS:
-            replayed: RelationshipManager = self.book.app.repository.get(manager_id(manager),
-                                                                         version=2**62)
+            replayed: RelationshipManager = self.book.app.repository.get(
+                manager_id(manager), version=2**62
+            )
             assert replayed.grade == self.book.managers.get(manager).grade
             assert replayed.moves == dict(self.book.managers.get(manager).moves)
 
@@ -188,8 +223,10 @@ class ManagerMachine(RuleBasedStateMachine):
         assert again.rows == live.rows
         for row in live.rows:
             if row.registered:
-                assert (row.grade, row.serving) == (self.managers[row.manager].grade,
-                                                    self.managers[row.manager].active)
+                assert (row.grade, row.serving) == (
+                    self.managers[row.manager].grade,
+                    self.managers[row.manager].active,
+                )
 
 
 ManagerMachine.TestCase.settings = settings(

@@ -15,8 +15,9 @@ D = date(2026, 1, 5)
 
 
 def register(book: ClientBook, number: str) -> object:
-    return book.customers.register(number=number, kind="individual", name="Li Lei",
-                                   manager="m-001", by=CLERK, on=D)
+    return book.customers.register(
+        number=number, kind="individual", name="Li Lei", manager="m-001", by=CLERK, on=D
+    )
 
 
 def test_a_run_that_only_refused_or_only_applied_fails_the_count(book: ClientBook) -> None:

@@ -158,7 +158,11 @@ def test_rebuilt_views_and_reloaded_customers_equal_those_built_live() -> None:
                 "visit_cycle_days": 1,
             }
         ],  # C-000002 and C-000003 were never registered: closing them is refused
-        steps=[CloseOfBusiness(FIRST_DAY + timedelta(days=9)), CatchUp(), *close_and_erase(*NUMBERS)],
+        steps=[
+            CloseOfBusiness(FIRST_DAY + timedelta(days=9)),
+            CatchUp(),
+            *close_and_erase(*NUMBERS),
+        ],
     )
     def rebuilt_equal_live(registrations: list[dict[str, Any]], steps: list[Any]) -> None:
         with tempfile.TemporaryDirectory() as directory:
@@ -229,10 +233,18 @@ def test_a_visit_cycle_the_book_accepts_keeps_the_views_readable() -> None:
     @example(days=10**9)  # past the last date there is: refused
     def cycle_kept_readable(days: int) -> None:
         with ClientBook.open("memory:") as book:
-            cid = outcomes.give(book, lambda: book.customers.register(
-                number="C-000001", kind="individual", name="Li Lei", manager="u-wang",
-                by=OFFICER, on=FIRST_DAY, visit_cycle_days=days,
-            ))
+            cid = outcomes.give(
+                book,
+                lambda: book.customers.register(
+                    number="C-000001",
+                    kind="individual",
+                    name="Li Lei",
+                    manager="u-wang",
+                    by=OFFICER,
+                    on=FIRST_DAY,
+                    visit_cycle_days=days,
+                ),
+            )
             if isinstance(cid, DomainError):
                 assert isinstance(cid, InvalidValueError), cid  # an absurd cycle, refused
                 return

@@ -46,20 +46,32 @@ days = st.integers(min_value=0, max_value=DAYS - 1).map(lambda n: START + timede
 amounts = st.integers(min_value=1, max_value=10_000).map(lambda n: Decimal(n) / 100)
 
 card_details = st.one_of(
-    st.just(("Issued", {})), st.just(("Activated", {})), st.just(("WrittenOff", {})),
+    st.just(("Issued", {})),
+    st.just(("Activated", {})),
+    st.just(("WrittenOff", {})),
     st.just(("Closed", {})),
     st.builds(lambda a: ("Authorised", {"amount": a}), amounts),
     st.builds(lambda a: ("Paid", {"amount": a}), amounts),
     st.builds(lambda a: ("Recovered", {"amount": a}), amounts),
-    st.builds(lambda b, c: ("DelinquencyMoved", {"bucket": b, "classification": c}),
-              st.sampled_from(BUCKETS), st.sampled_from(CARD_CLASSES)),
-    st.builds(lambda d: ("DormancyChanged", {"dormancy": d}),
-              st.sampled_from(("none", "dormant", "long_term"))),
+    st.builds(
+        lambda b, c: ("DelinquencyMoved", {"bucket": b, "classification": c}),
+        st.sampled_from(BUCKETS),
+        st.sampled_from(CARD_CLASSES),
+    ),
+    st.builds(
+        lambda d: ("DormancyChanged", {"dormancy": d}),
+        st.sampled_from(("none", "dormant", "long_term")),
+    ),
 )
 
 complaint_details = st.one_of(
-    st.builds(lambda d: ("Received", {"category": "fees", "channel": "branch",
-                                      "department": "cards", "deadline": d}), days),
+    st.builds(
+        lambda d: (
+            "Received",
+            {"category": "fees", "channel": "branch", "department": "cards", "deadline": d},
+        ),
+        days,
+    ),
     st.just(("Accepted", {})),
     st.builds(lambda t: ("Rejected", {"in_time": t}), st.booleans()),
     st.builds(lambda t: ("Closed", {"in_time": t}), st.booleans()),
@@ -76,8 +88,15 @@ back_dated = st.one_of(st.just(0), st.just(0), st.just(0), st.integers(1, 30))
 def _logged(draw: Any, details: Any, make: Any) -> list[Any]:
     """Facts at increasing positions (with gaps, as on PostgreSQL), for random owners, dated
     as a book's are: business days advancing with the log, one fact in four back-dated."""
-    raw = draw(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 2), back_dated, details,
-                                  st.integers(1, 40)), min_size=1, max_size=400))
+    raw = draw(
+        st.lists(
+            st.tuples(
+                st.integers(0, 5), st.integers(0, 2), back_dated, details, st.integers(1, 40)
+            ),
+            min_size=1,
+            max_size=400,
+        )
+    )
     facts, position, today = [], 0, 0
     for owner, advance, back, (event, extra), gap in raw:
         position, today = position + gap, min(DAYS - 1, today + advance)
@@ -99,15 +118,17 @@ def complaint_logs(draw: Any) -> list[Fact]:
 def _written(view: Any, facts: list[Any], page: int) -> None:
     """The facts as the projection writes them: a page at a time, each with its position."""
     for start in range(0, len(facts), page):
-        part = facts[start:start + page]
+        part = facts[start : start + page]
         with view.batch(Tracking(APP, part[-1].position)):
             for fact in part:
                 view.add_fact(fact)
 
 
 cuts = dict(
-    first=st.floats(min_value=0, max_value=1), second=st.floats(min_value=0, max_value=1),
-    as_of=days, page=st.integers(min_value=1, max_value=150),
+    first=st.floats(min_value=0, max_value=1),
+    second=st.floats(min_value=0, max_value=1),
+    as_of=days,
+    page=st.integers(min_value=1, max_value=150),
 )
 
 
@@ -128,11 +149,21 @@ def test_a_portfolio_resumed_from_a_checkpoint_equals_the_full_replay(
     _written(view, facts, page)
     key = PortfolioFold.key(as_of, None)
     for position in _positions(facts, first, second):
-        fold = resumed(checkpoints, "portfolio", key, position, lambda: PortfolioFold(as_of),
-                       lambda state: PortfolioFold.restore(as_of, None, state),
-                       lambda after, up_to: view.facts_for(after, up_to, as_of))
-        replayed = portfolio([f for f in facts if f.position <= position], as_of=as_of,
-                             position=position, ceiling_percent=CEILING)
+        fold = resumed(
+            checkpoints,
+            "portfolio",
+            key,
+            position,
+            lambda: PortfolioFold(as_of),
+            lambda state: PortfolioFold.restore(as_of, None, state),
+            lambda after, up_to: view.facts_for(after, up_to, as_of),
+        )
+        replayed = portfolio(
+            [f for f in facts if f.position <= position],
+            as_of=as_of,
+            position=position,
+            ceiling_percent=CEILING,
+        )
         assert fold.report(position, CEILING) == replayed
     database.close()
 
@@ -149,39 +180,60 @@ def test_a_complaints_report_resumed_from_a_checkpoint_equals_the_full_replay(
     period_from, period_to = START, START + timedelta(days=DAYS // 2)
     key = ComplaintsFold.key(period_from, period_to, as_of)
     for position in _positions(facts, first, second):
-        fold = resumed(checkpoints, "complaints", key, position,
-                       lambda: ComplaintsFold(period_from, period_to, as_of),
-                       lambda state: ComplaintsFold.restore(period_from, period_to, as_of, state),
-                       lambda after, up_to: view.facts_for(after, up_to, as_of))
-        replayed = complaints_report([f for f in facts if f.position <= position],
-                                     period_from=period_from, period_to=period_to, as_of=as_of,
-                                     position=position)
+        fold = resumed(
+            checkpoints,
+            "complaints",
+            key,
+            position,
+            lambda: ComplaintsFold(period_from, period_to, as_of),
+            lambda state: ComplaintsFold.restore(period_from, period_to, as_of, state),
+            lambda after, up_to: view.facts_for(after, up_to, as_of),
+        )
+        replayed = complaints_report(
+            [f for f in facts if f.position <= position],
+            period_from=period_from,
+            period_to=period_to,
+            as_of=as_of,
+            position=position,
+        )
         assert fold.report(position) == replayed
     database.close()
 
 
 def test_a_checkpoint_made_before_a_back_dated_fact_is_never_the_answer_for_its_date(
-    store_url: str
+    store_url: str,
 ) -> None:
     """As of A: account X is cut by a fact dated after A (position 100), so its back-dated
     payment at 220 does not count; account Y has nothing dated after A, so its back-dated
     purchase at 210 does. A checkpoint made at 150 holds neither. On both stores' SQL."""
     as_of, later = START + timedelta(days=5), START + timedelta(days=15)
     x, y = _id(1), _id(2)
-    before = [CardFact(1, x, "Issued", START), CardFact(2, x, "Activated", START),
-              CardFact(3, y, "Issued", START), CardFact(4, y, "Activated", START),
-              CardFact(100, x, "Authorised", later, amount=Decimal("50.00"))]
-    after = [CardFact(210, y, "Authorised", START, amount=Decimal("30.00")),
-             CardFact(220, x, "Paid", START, amount=Decimal("20.00"))]
+    before = [
+        CardFact(1, x, "Issued", START),
+        CardFact(2, x, "Activated", START),
+        CardFact(3, y, "Issued", START),
+        CardFact(4, y, "Activated", START),
+        CardFact(100, x, "Authorised", later, amount=Decimal("50.00")),
+    ]
+    after = [
+        CardFact(210, y, "Authorised", START, amount=Decimal("30.00")),
+        CardFact(220, x, "Paid", START, amount=Decimal("20.00")),
+    ]
     database = parse_store_url(store_url).open_database()
     view, checkpoints = SqlCardAccountsView(database), SqlReportCheckpoints(database)
     checkpoints.every = 1
     key = PortfolioFold.key(as_of, None)
 
     def report(position: int) -> Any:
-        fold = resumed(checkpoints, "portfolio", key, position, lambda: PortfolioFold(as_of),
-                       lambda state: PortfolioFold.restore(as_of, None, state),
-                       lambda after, up_to: view.facts_for(after, up_to, as_of))
+        fold = resumed(
+            checkpoints,
+            "portfolio",
+            key,
+            position,
+            lambda: PortfolioFold(as_of),
+            lambda state: PortfolioFold.restore(as_of, None, state),
+            lambda after, up_to: view.facts_for(after, up_to, as_of),
+        )
         return fold.report(position, CEILING)
 
     _written(view, before, 10)

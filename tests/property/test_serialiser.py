@@ -280,9 +280,7 @@ def test_a_customer_snapshot_round_trips_and_leaves_the_customer_readable() -> N
     )
     @example(registration=LI_LEI, commands=CLOSE_AND_ERASE)
     @example(registration=LI_LEI, commands=CLOSE_AND_ERASE[:1] * 2)  # closed twice: refused
-    def snapshot_round_trips(
-        registration: dict[str, Any], commands: list[CustomerCommand]
-    ) -> None:
+    def snapshot_round_trips(registration: dict[str, Any], commands: list[CustomerCommand]) -> None:
         with ClientBook.open("memory:") as book:
             customer = customer_after(book, registration, commands, outcomes)
             before = book.customers.get(customer.id)

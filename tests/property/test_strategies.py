@@ -14,7 +14,8 @@ from clientbook.testing import customer_registrations
 
 @given(registration=customer_registrations())
 @example(registration={"document_number": "5011519404588"}).xfail(
-    reason="the draw that failed: a card number the guard refuses", raises=AssertionError)
+    reason="the draw that failed: a card number the guard refuses", raises=AssertionError
+)
 def test_no_drawn_text_holds_a_card_number(registration: dict[str, Any]) -> None:
     for name, value in registration.items():
         if isinstance(value, str):

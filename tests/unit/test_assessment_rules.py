@@ -37,8 +37,7 @@ GM = Actor("u-gm", {"general_manager"})
 
 
 def opened(period: str = "2026") -> ManagerAssessment:
-    a = ManagerAssessment.open(manager=" m-001 ", period=period, branch="Pudong", by="u-hr",
-                               on=D)
+    a = ManagerAssessment.open(manager=" m-001 ", period=period, branch="Pudong", by="u-hr", on=D)
     return a
 
 
@@ -54,14 +53,21 @@ def last(aggregate: Any) -> Any:
 
 def test_an_assessment_and_a_declaration_have_ids_that_never_change() -> None:
     """Their ids are their business keys (manager and period; year and branch)."""
-    assert opened().id == ManagerAssessment.create_id("m-001", "2026") == UUID(
-        "558b5ef9-477a-547c-9d77-5c2eb0c268e9")
+    assert (
+        opened().id
+        == ManagerAssessment.create_id("m-001", "2026")
+        == UUID("558b5ef9-477a-547c-9d77-5c2eb0c268e9")
+    )
     assert ManagerAssessment.create_id("m-001", "2027") != opened().id
     assert ManagerAssessment.create_id("m-002", "2026") != opened().id
-    declared = MarketDeclaration.declare(year=2026, branch=" Pudong ", reason=" lockdown ",
-                                         by="u-boss", on=D)
-    assert declared.id == MarketDeclaration.create_id(2026, "Pudong") == UUID(
-        "97eaed12-6507-5ed9-b57d-ed94c664b5f2")
+    declared = MarketDeclaration.declare(
+        year=2026, branch=" Pudong ", reason=" lockdown ", by="u-boss", on=D
+    )
+    assert (
+        declared.id
+        == MarketDeclaration.create_id(2026, "Pudong")
+        == UUID("97eaed12-6507-5ed9-b57d-ed94c664b5f2")
+    )
     assert MarketDeclaration.create_id(2027, "Pudong") != declared.id
     assert MarketDeclaration.create_id(2026, "Jing'an") != declared.id
 
@@ -70,7 +76,12 @@ def test_opening_records_the_manager_period_branch_who_and_when() -> None:
     a = opened()
     event = last(a)
     assert (a.manager, a.period, a.branch, event.by, event.on) == (
-        "m-001", "2026", "Pudong", "u-hr", D)
+        "m-001",
+        "2026",
+        "Pudong",
+        "u-hr",
+        D,
+    )
     with pytest.raises(InvalidValueError) as refused:
         ManagerAssessment.open(manager=" ", period="2026", branch="Pudong", by="u", on=D)
     assert str(refused.value) == "an assessment names its manager"
@@ -83,8 +94,7 @@ def test_a_bad_period_is_refused_showing_the_three_forms() -> None:
     with pytest.raises(InvalidValueError) as refused:
         Period.parse("2026-Q5")
     assert str(refused.value) == (
-        "assessment period '2026-Q5' is not a year (2026), a quarter (2026-Q1) or a month "
-        "(2026-03)"
+        "assessment period '2026-Q5' is not a year (2026), a quarter (2026-Q1) or a month (2026-03)"
     )
 
 
@@ -103,8 +113,14 @@ def test_a_score_out_of_range_is_refused_saying_what_a_score_is() -> None:
 
 def test_the_total_rounds_a_half_cent_up() -> None:
     # performance mean 80.01, weighed 50/50 with 0: 40.005 -> 40.01 (half even would be 40.00)
-    scores = {"volume": Decimal("80.05"), "profit": Decimal(80), "cost": Decimal(80),
-              "receivables": Decimal(80), "service": Decimal(80), BEHAVIOUR: Decimal(0)}
+    scores = {
+        "volume": Decimal("80.05"),
+        "profit": Decimal(80),
+        "cost": Decimal(80),
+        "receivables": Decimal(80),
+        "service": Decimal(80),
+        BEHAVIOUR: Decimal(0),
+    }
     assert total(scores, Decimal(50)) == Decimal("40.01")
 
 
@@ -113,7 +129,13 @@ def test_a_proposal_records_its_score_basis_who_and_when() -> None:
     a.propose("volume", 70, basis=" 12 acquired ", by="system", on=LATER)
     event = last(a)
     assert (event.indicator, event.value, event.source, event.basis, event.by, event.on) == (
-        "volume", Decimal("70.00"), "proposed", "12 acquired", "system", LATER)
+        "volume",
+        Decimal("70.00"),
+        "proposed",
+        "12 acquired",
+        "system",
+        LATER,
+    )
     with pytest.raises(ReasonRequiredError) as refused:
         a.propose("volume", 70, basis=" ", by="system", on=LATER)
     assert str(refused.value) == "a proposal says what it was computed from"
@@ -128,12 +150,16 @@ def test_a_confirmation_records_the_proposals_score_and_basis_and_who_confirmed(
     a.confirm("volume", by="u-hr", on=LATER)
     event = last(a)
     assert (event.value, event.source, event.basis, event.by, event.on) == (
-        Decimal("70.00"), "confirmed", "12 acquired", "u-hr", LATER)
+        Decimal("70.00"),
+        "confirmed",
+        "12 acquired",
+        "u-hr",
+        LATER,
+    )
     with pytest.raises(AssessmentError) as refused:
         a.confirm("volume", by="u-hr", on=LATER)  # confirmed already: nothing proposed
     assert str(refused.value) == (
-        "volume has no proposed score to confirm for m-001's 2026 assessment; set it with a "
-        "reason"
+        "volume has no proposed score to confirm for m-001's 2026 assessment; set it with a reason"
     )
     with pytest.raises(AssessmentError):
         a.confirm("profit", by="u-hr", on=LATER)
@@ -144,14 +170,21 @@ def test_an_override_records_the_score_reason_who_and_when() -> None:
     a.override(BEHAVIOUR, 55, reason=" late reports ", by="u-hr", on=LATER)
     event = last(a)
     assert (event.indicator, event.value, event.source, event.basis, event.by, event.on) == (
-        BEHAVIOUR, Decimal("55.00"), "overridden", "late reports", "u-hr", LATER)
+        BEHAVIOUR,
+        Decimal("55.00"),
+        "overridden",
+        "late reports",
+        "u-hr",
+        LATER,
+    )
     with pytest.raises(ReasonRequiredError) as refused:
         a.override("profit", 50, reason="", by="u-hr", on=LATER)
     assert str(refused.value) == "setting the profit score needs a reason"
     with pytest.raises(AssessmentError) as refused:
         a.override("cost", "x", reason="r", by="u-hr", on=LATER)
     assert str(refused.value) == (
-        "the cost score must be a number from 0 to 100 with at most two decimals, not 'x'")
+        "the cost score must be a number from 0 to 100 with at most two decimals, not 'x'"
+    )
     with pytest.raises(InvalidValueError) as refused:
         a.override("charm", 50, reason="r", by="u-hr", on=LATER)
     assert str(refused.value) == (
@@ -176,11 +209,17 @@ def test_a_submission_records_the_weight_total_and_move_with_who_and_when() -> N
     a.submit(normal_market=False, policy=POLICY, by="u-hr", on=LATER)
     event = last(a)
     assert (event.performance_weight, event.total, event.move, event.by, event.on) == (
-        Decimal(50), Decimal("90.00"), "up", "u-hr", LATER)
+        Decimal(50),
+        Decimal("90.00"),
+        "up",
+        "u-hr",
+        LATER,
+    )
     with pytest.raises(AssessmentError) as refused:
         a.override("volume", 10, reason="r", by="u-hr", on=LATER)
     assert str(refused.value) == (
-        "m-001's 2026 assessment is submitted; its scores can no longer change")
+        "m-001's 2026 assessment is submitted; its scores can no longer change"
+    )
 
 
 def test_an_approval_names_what_is_approved_in_each_refusal_and_records_the_approver() -> None:
@@ -188,7 +227,8 @@ def test_an_approval_names_what_is_approved_in_each_refusal_and_records_the_appr
     with pytest.raises(InvalidTransitionError) as refused:
         a.approve(by=GM, on=LATER)
     assert str(refused.value) == (
-        "m-001's 2026 assessment is open; only a submitted one is approved")
+        "m-001's 2026 assessment is open; only a submitted one is approved"
+    )
     a.submit(normal_market=True, policy=POLICY, by="u-gm", on=D)
     with pytest.raises(RoleRequiredError) as refused:
         a.approve(by=Actor("u-clerk", {"officer"}), on=LATER)
@@ -199,7 +239,8 @@ def test_an_approval_names_what_is_approved_in_each_refusal_and_records_the_appr
     with pytest.raises(FourEyesError) as refused:
         a.approve(by=GM, on=LATER)
     assert str(refused.value) == (
-        "m-001's 2026 assessment was prepared by u-gm; another person must approve it")
+        "m-001's 2026 assessment was prepared by u-gm; another person must approve it"
+    )
     a.approve(by=Actor("u-boss", {"manager"}), on=LATER)
     event = last(a)
     assert (a.status, event.by, event.on) == ("approved", "u-boss", LATER)
@@ -218,11 +259,17 @@ def test_a_declaration_of_no_year_is_refused(year: object) -> None:
 
 
 def test_a_declaration_records_its_year_branch_reason_and_who_and_refuses_missing_parts() -> None:
-    declared = MarketDeclaration.declare(year=2026, branch=" Pudong ", reason=" lockdown ",
-                                         by="u-boss", on=D)
+    declared = MarketDeclaration.declare(
+        year=2026, branch=" Pudong ", reason=" lockdown ", by="u-boss", on=D
+    )
     event = last(declared)
     assert (declared.year, declared.branch, declared.reason, event.by, event.on) == (
-        2026, "Pudong", "lockdown", "u-boss", D)
+        2026,
+        "Pudong",
+        "lockdown",
+        "u-boss",
+        D,
+    )
     for branch in (" ", 7):
         with pytest.raises(InvalidValueError) as refused:
             MarketDeclaration.declare(year=2026, branch=branch, reason="r", by="u", on=D)  # type: ignore[arg-type]
@@ -233,8 +280,9 @@ def test_a_declaration_records_its_year_branch_reason_and_who_and_refuses_missin
 
 
 def test_a_declarations_approval_names_the_declaration_in_each_refusal() -> None:
-    declared = MarketDeclaration.declare(year=2026, branch="Pudong", reason="lockdown",
-                                         by="u-gm", on=D)
+    declared = MarketDeclaration.declare(
+        year=2026, branch="Pudong", reason="lockdown", by="u-gm", on=D
+    )
     with pytest.raises(RoleRequiredError) as refused:
         declared.approve(by=Actor("u-clerk", {"officer"}), on=LATER)
     assert str(refused.value) == (
@@ -262,4 +310,5 @@ def test_an_approved_assessment_is_not_approved_again() -> None:
     with pytest.raises(InvalidTransitionError) as refused:
         a.approve(by=Actor("u-boss", {"manager"}), on=LATER)
     assert str(refused.value) == (
-        "m-001's 2026 assessment is approved; only a submitted one is approved")
+        "m-001's 2026 assessment is approved; only a submitted one is approved"
+    )

@@ -115,7 +115,6 @@ def test_an_event_with_a_business_date_has_one() -> None:
     assert len(thing.collect_events()) == 1
 
 
-
 class Keyed(BookAggregate):
     @event("Keyed")
     def __init__(self, id: UUID, by: str) -> None:  # noqa: A002 (eventsourcing's name)
@@ -135,8 +134,9 @@ def test_each_class_works_out_the_types_its_copies_share_from_its_own_value_type
         value_types = frozenset({Rate})
 
     priced = object.__new__(Priced)
-    priced.__dict__.update(rate=Rate("5"), amount=Money("3.00"), note=Note("n"),
-                           terms=Terms("1%"))  # Thing's value type, not this class's
+    priced.__dict__.update(
+        rate=Rate("5"), amount=Money("3.00"), note=Note("n"), terms=Terms("1%")
+    )  # Thing's value type, not this class's
     for _ in range(2):
         clone = copy.deepcopy(priced)
         assert clone.rate is priced.rate and clone.amount is priced.amount

@@ -51,8 +51,11 @@ def test_setting_a_line_records_an_event_only_when_its_limit_or_classification_c
     line = uuid4()
     borrower.collect_events()
     for limit, classification, recorded in [
-        ("100.00", "normal", 1), ("100.00", "normal", 0), ("200.00", "normal", 1),
-        ("200.00", "doubtful", 1), ("200.00", "doubtful", 0),
+        ("100.00", "normal", 1),
+        ("100.00", "normal", 0),
+        ("200.00", "normal", 1),
+        ("200.00", "doubtful", 1),
+        ("200.00", "doubtful", 0),
     ]:
         borrower.set_line(line, Money(limit), classification, by="u", on=D)
         assert len(borrower.collect_events()) == recorded, (limit, classification)
@@ -66,7 +69,9 @@ def test_dropping_a_line_the_borrower_does_not_hold_records_nothing() -> None:
     borrower.drop_line(line, by="u", on=D)
     borrower.drop_line(line, by="u", on=D)
     assert [type(e).__name__ for e in borrower.collect_events()] == [
-        "Opened", "LineSet", "LineDropped"
+        "Opened",
+        "LineSet",
+        "LineDropped",
     ]
     assert borrower.limits == {} and borrower.classes == {}
 
@@ -84,8 +89,12 @@ def test_a_borrower_joins_one_group_at_a_time() -> None:
     assert borrower.group is None
     borrower.join(other, by="u", on=D)
     events = borrower.collect_events()
-    assert [type(e).__name__ for e in events] == ["Opened", "JoinedGroup", "LeftGroup",
-                                                  "JoinedGroup"]
+    assert [type(e).__name__ for e in events] == [
+        "Opened",
+        "JoinedGroup",
+        "LeftGroup",
+        "JoinedGroup",
+    ]
     joined, left = events[1], events[2]
     assert (joined.group_id, joined.customer_id, joined.by, joined.on) == (group, CUSTOMER, "u", D)
     assert (left.group_id, left.customer_id, left.by, left.on) == (group, CUSTOMER, "u", D)

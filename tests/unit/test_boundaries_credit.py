@@ -30,10 +30,18 @@ AUTHORITY = [("officer", "10000.00"), ("supervisor", "100000.00"), ("manager", "
 
 
 def proposed(limit: str) -> CreditLine:
-    line = CreditLine.propose(number="L-000001", customer_id=uuid4(), product="working_capital",
-                              limit=Money(limit), rate=Decimal("4.35"), start=D,
-                              maturity=D + timedelta(days=730), review=D + timedelta(days=365),
-                              by="u-proposer", on=D)
+    line = CreditLine.propose(
+        number="L-000001",
+        customer_id=uuid4(),
+        product="working_capital",
+        limit=Money(limit),
+        rate=Decimal("4.35"),
+        start=D,
+        maturity=D + timedelta(days=730),
+        review=D + timedelta(days=365),
+        by="u-proposer",
+        on=D,
+    )
     line.collect_events()
     return line
 
@@ -51,21 +59,38 @@ def past_due_line() -> CreditLine:
 # -- the DPD floors of the five categories, receivables aging, default ---------------------------
 
 
-@pytest.mark.parametrize(("dpd", "floor"), [
-    (0, "normal"), (1, "special_mention"), (90, "special_mention"), (91, "substandard"),
-    (270, "substandard"), (271, "doubtful"), (360, "doubtful"), (361, "loss"),
-])
+@pytest.mark.parametrize(
+    ("dpd", "floor"),
+    [
+        (0, "normal"),
+        (1, "special_mention"),
+        (90, "special_mention"),
+        (91, "substandard"),
+        (270, "substandard"),
+        (271, "doubtful"),
+        (360, "doubtful"),
+        (361, "loss"),
+    ],
+)
 def test_the_floor_by_days_past_due_changes_after_0_90_270_and_360(dpd: int, floor: str) -> None:
     assert floor_for(dpd, POLICY) == floor
 
 
-@pytest.mark.parametrize(("dpd", "best", "refused"), [
-    (90, "special_mention", "normal"), (91, "substandard", "special_mention"),
-    (270, "substandard", "special_mention"), (271, "doubtful", "substandard"),
-    (360, "doubtful", "substandard"), (361, "loss", "doubtful"),
-])
+@pytest.mark.parametrize(
+    ("dpd", "best", "refused"),
+    [
+        (90, "special_mention", "normal"),
+        (91, "substandard", "special_mention"),
+        (270, "substandard", "special_mention"),
+        (271, "doubtful", "substandard"),
+        (360, "doubtful", "substandard"),
+        (361, "loss", "doubtful"),
+    ],
+)
 def test_a_credit_officer_classifies_at_the_floor_but_not_above_it(
-    dpd: int, best: str, refused: str,
+    dpd: int,
+    best: str,
+    refused: str,
 ) -> None:
     line, on = past_due_line(), D + timedelta(days=dpd)
     with pytest.raises(ClassificationFloorError, match=f"{dpd} days past due; it cannot be better"):
@@ -74,10 +99,13 @@ def test_a_credit_officer_classifies_at_the_floor_but_not_above_it(
     assert line.classification == best
 
 
-@pytest.mark.parametrize(("dpd", "floor"), [(1, "special_mention"), (91, "substandard"),
-                                            (271, "doubtful"), (361, "loss")])
+@pytest.mark.parametrize(
+    ("dpd", "floor"),
+    [(1, "special_mention"), (91, "substandard"), (271, "doubtful"), (361, "loss")],
+)
 def test_close_of_business_moves_a_line_to_its_floor_on_the_day_it_is_crossed(
-    dpd: int, floor: str,
+    dpd: int,
+    floor: str,
 ) -> None:
     line = past_due_line()
     line.apply_floor(policy=POLICY, by="batch", on=D + timedelta(days=dpd - 1))
@@ -100,10 +128,19 @@ def test_a_line_classified_substandard_is_in_default_at_any_days_past_due() -> N
     assert line.is_in_default(D, POLICY) is True
 
 
-@pytest.mark.parametrize(("days", "bucket"), [
-    (0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (60, "31-60"), (61, "61-90"),
-    (90, "61-90"), (91, ">90"),
-])
+@pytest.mark.parametrize(
+    ("days", "bucket"),
+    [
+        (0, "current"),
+        (1, "1-30"),
+        (30, "1-30"),
+        (31, "31-60"),
+        (60, "31-60"),
+        (61, "61-90"),
+        (90, "61-90"),
+        (91, ">90"),
+    ],
+)
 def test_receivables_age_into_current_1_30_31_60_61_90_and_over_90(days: int, bucket: str) -> None:
     assert aging_bucket(days) == bucket
 
@@ -120,7 +157,8 @@ def test_the_day_an_instalment_falls_due_it_is_not_yet_past_due() -> None:
 
 @pytest.mark.parametrize(("role", "limit"), AUTHORITY)
 def test_a_line_is_approved_at_the_approvers_authority_and_refused_a_cent_above(
-    role: str, limit: str,
+    role: str,
+    limit: str,
 ) -> None:
     approver = Actor("u-approver", {role})
     at = proposed(limit)
@@ -134,7 +172,8 @@ def test_a_line_is_approved_at_the_approvers_authority_and_refused_a_cent_above(
 
 @pytest.mark.parametrize(("role", "limit"), AUTHORITY)
 def test_a_limit_increase_is_approved_at_the_approvers_authority_and_refused_a_cent_above(
-    role: str, limit: str,
+    role: str,
+    limit: str,
 ) -> None:
     approver = Actor("u-approver", {role})
     lines = []
@@ -164,8 +203,15 @@ def test_a_general_manager_approves_any_amount_and_the_highest_role_counts() -> 
 
 
 def group(limit: str = "100000.00", policy: PolicySettings = CAPITAL) -> CreditGroup:
-    formed = CreditGroup.form(name="G-ONE", lead_branch="branch 1", lead_manager="m-001",
-                              limit=Money(limit), policy=policy, by="u-credit", on=D)
+    formed = CreditGroup.form(
+        name="G-ONE",
+        lead_branch="branch 1",
+        lead_manager="m-001",
+        limit=Money(limit),
+        policy=policy,
+        by="u-credit",
+        on=D,
+    )
     formed.collect_events()
     return formed
 
@@ -196,8 +242,9 @@ def test_member_allocations_may_fill_the_group_limit_but_not_a_cent_more() -> No
     first, second = uuid4(), uuid4()
     g.add_member(first, link=link, allocation=Money("600.00"), lines=Money("0.00"), by="u", on=D)
     with pytest.raises(GroupLimitError, match="would put 1,000.01 CNY of group G-ONE"):
-        g.add_member(second, link=link, allocation=Money("400.01"), lines=Money("0.00"),
-                     by="u", on=D)
+        g.add_member(
+            second, link=link, allocation=Money("400.01"), lines=Money("0.00"), by="u", on=D
+        )
     g.add_member(second, link=link, allocation=Money("400.00"), lines=Money("0.00"), by="u", on=D)
     assert g.allocated == Money("1000.00")
 
@@ -205,26 +252,39 @@ def test_member_allocations_may_fill_the_group_limit_but_not_a_cent_more() -> No
 def test_a_members_lines_may_reach_its_allocation_but_not_a_cent_more() -> None:
     g = group("1000.00")
     member = uuid4()
-    g.add_member(member, link=Link("mutual_guarantee", "deed"), allocation=Money("500.00"),
-                 lines=Money("500.00"), by="u", on=D)
+    g.add_member(
+        member,
+        link=Link("mutual_guarantee", "deed"),
+        allocation=Money("500.00"),
+        lines=Money("500.00"),
+        by="u",
+        on=D,
+    )
     g.check_line(member, Money("500.00"))
     with pytest.raises(AllocationExceededError, match="would total 500.01 CNY, above its"):
         g.check_line(member, Money("500.01"))
 
 
-@pytest.mark.parametrize(("link", "one_risk"), [
-    (Link("control", "register", Decimal("50.01")), True),
-    (Link("control", "register", Decimal("50")), False),
-    (Link("control", "register", Decimal("50"), largest_shareholder=True), True),
-    (Link("control", "register", Decimal("20"), largest_shareholder=True), True),
-    (Link("control", "register", Decimal("19.99"), largest_shareholder=True), False),
-    (Link("control", "register", Decimal("20"), board_majority=True), True),
-    (Link("control", "register", Decimal("5"), control_in_fact=True), True),
-    (Link("economic_dependency", "accounts", Decimal("30")), True),
-    (Link("economic_dependency", "accounts", Decimal("29.99")), False),
-    (Link("economic_dependency", "accounts", Decimal("1"), large_non_trade_receivables=True), True),
-])
+@pytest.mark.parametrize(
+    ("link", "one_risk"),
+    [
+        (Link("control", "register", Decimal("50.01")), True),
+        (Link("control", "register", Decimal("50")), False),
+        (Link("control", "register", Decimal("50"), largest_shareholder=True), True),
+        (Link("control", "register", Decimal("20"), largest_shareholder=True), True),
+        (Link("control", "register", Decimal("19.99"), largest_shareholder=True), False),
+        (Link("control", "register", Decimal("20"), board_majority=True), True),
+        (Link("control", "register", Decimal("5"), control_in_fact=True), True),
+        (Link("economic_dependency", "accounts", Decimal("30")), True),
+        (Link("economic_dependency", "accounts", Decimal("29.99")), False),
+        (
+            Link("economic_dependency", "accounts", Decimal("1"), large_non_trade_receivables=True),
+            True,
+        ),
+    ],
+)
 def test_a_link_makes_one_risk_above_50_percent_from_20_with_control_and_from_30_dependency(
-    link: Link, one_risk: bool,
+    link: Link,
+    one_risk: bool,
 ) -> None:
     assert link.qualifies(POLICY) is one_risk

@@ -26,7 +26,11 @@ def test_a_new_calendar_closes_the_date_asked_for_first() -> None:
     assert calendar.last_closed == D
     closed = calendar.collect_events()[-1]
     assert (type(closed).__name__, closed.on, closed.changes, closed.by) == (
-        "DayClosed", D, {"cards": 2}, "u-batch")
+        "DayClosed",
+        D,
+        {"cards": 2},
+        "u-batch",
+    )
 
 
 def test_the_dates_still_to_close_run_from_the_day_after_the_last_through_the_date() -> None:
@@ -34,7 +38,10 @@ def test_the_dates_still_to_close_run_from_the_day_after_the_last_through_the_da
     calendar.close_day(D, changes={}, by="u-batch")
     assert calendar.next_dates(D) == []
     assert calendar.next_dates(D + timedelta(days=3)) == [
-        D + timedelta(days=1), D + timedelta(days=2), D + timedelta(days=3)]
+        D + timedelta(days=1),
+        D + timedelta(days=2),
+        D + timedelta(days=3),
+    ]
 
 
 def test_a_date_out_of_turn_is_refused_naming_the_next_date_to_close() -> None:
@@ -48,7 +55,6 @@ def test_a_date_out_of_turn_is_refused_naming_the_next_date_to_close() -> None:
     with pytest.raises(InvalidTransitionError) as refused:
         calendar.close_day(D, changes={}, by="u-batch")
     assert str(refused.value) == (
-        "business date 2026-12-01 cannot be closed now; the next date to close is after "
-        "2026-12-01"
+        "business date 2026-12-01 cannot be closed now; the next date to close is after 2026-12-01"
     )
     assert len(calendar.collect_events()) == 2

@@ -18,9 +18,16 @@ CUSTOMER = uuid4()
 
 
 def launch(**overrides: object) -> Campaign:
-    args: dict[str, object] = dict(number="FEST-2026", kind="festival", title="Spring festival",
-                                   tiers=["vip", "a"], covered=[(CUSTOMER, "C-000001", "m-001")],
-                                   follow_up_days=7, by="u-clerk", on=D)
+    args: dict[str, object] = dict(
+        number="FEST-2026",
+        kind="festival",
+        title="Spring festival",
+        tiers=["vip", "a"],
+        covered=[(CUSTOMER, "C-000001", "m-001")],
+        follow_up_days=7,
+        by="u-clerk",
+        on=D,
+    )
     args.update(overrides)
     return Campaign.launch(**args)  # type: ignore[arg-type]
 
@@ -31,16 +38,30 @@ def test_a_campaign_names_its_kind_title_and_tiers_and_its_follow_up_date() -> N
     assert c.id == campaign_id("FEST-2026") == business_key_id("campaign", "FEST-2026")
     assert str(campaign_id("FEST-2026")) == str(Campaign.create_id("FEST-2026"))
     assert (c.tiers, c.follow_up_by, c.covered) == (
-        ["a", "vip"], D + timedelta(days=7), [(CUSTOMER, "C-000001", "m-001")])
+        ["a", "vip"],
+        D + timedelta(days=7),
+        [(CUSTOMER, "C-000001", "m-001")],
+    )
     for field, value, message in (
-        ("number", "fest", "campaign number 'fest' is not of the form FEST-2026 or CP-0001 "
-                           "(capital letters, a dash, at least four digits)"),
-        ("kind", "party", "campaign kind 'party' is not one of price_change, festival, "
-                          "weather_warning, product, other"),
+        (
+            "number",
+            "fest",
+            "campaign number 'fest' is not of the form FEST-2026 or CP-0001 "
+            "(capital letters, a dash, at least four digits)",
+        ),
+        (
+            "kind",
+            "party",
+            "campaign kind 'party' is not one of price_change, festival, "
+            "weather_warning, product, other",
+        ),
         ("title", "  ", "a campaign needs a title"),
         ("tiers", [], "a campaign covers one or more service tiers of vip, a, b, none; got none"),
-        ("tiers", ["gold", "vip"], "a campaign covers one or more service tiers of vip, a, b, "
-                                   "none; got gold, vip"),
+        (
+            "tiers",
+            ["gold", "vip"],
+            "a campaign covers one or more service tiers of vip, a, b, none; got gold, vip",
+        ),
     ):
         with pytest.raises(InvalidValueError) as refused:
             launch(**{field: value})
@@ -51,7 +72,9 @@ def test_a_campaign_ends_once_with_a_reason_not_before_it_started() -> None:
     c = launch()
     with pytest.raises(ReasonRequiredError, match="^ending a campaign needs a reason$"):
         c.end(reason="", by="u-clerk", on=D)
-    with pytest.raises(InvalidValueError, match="started on 2026-02-01; it cannot end on 2026-01-31"):
+    with pytest.raises(
+        InvalidValueError, match="started on 2026-02-01; it cannot end on 2026-01-31"
+    ):
         c.end(reason="over", by="u-clerk", on=D - timedelta(days=1))
     c.end(reason="festival over", by="u-clerk", on=D + timedelta(days=3))
     with pytest.raises(InvalidTransitionError, match="ended on 2026-02-04"):
@@ -59,9 +82,15 @@ def test_a_campaign_ends_once_with_a_reason_not_before_it_started() -> None:
 
 
 def follow_up(**changes: object) -> FollowUp:
-    args: dict[str, object] = dict(campaign_id=uuid4(), campaign="FEST-2026",
-                                   customer_id=CUSTOMER, customer="C-000001", manager="m-001",
-                                   started=D, due=D + timedelta(days=7))
+    args: dict[str, object] = dict(
+        campaign_id=uuid4(),
+        campaign="FEST-2026",
+        customer_id=CUSTOMER,
+        customer="C-000001",
+        manager="m-001",
+        started=D,
+        due=D + timedelta(days=7),
+    )
     args.update(changes)
     return FollowUp(**args)  # type: ignore[arg-type]
 

@@ -15,8 +15,9 @@ def names(account: CardAccount) -> list[str]:
     return [type(e).__name__ for e in account.collect_events()]
 
 
-def test_a_day_with_a_statement_due_closes_it_before_ageing_and_a_quiet_day_changes_nothing(
-) -> None:
+def test_a_day_with_a_statement_due_closes_it_before_ageing_and_a_quiet_day_changes_nothing() -> (
+    None
+):
     account = active()
     assert buy(account, "300.00")
     account.collect_events()
@@ -41,13 +42,17 @@ def test_each_step_of_the_close_of_business_records_who_ran_it_in_the_accounts_o
     assert account.close_day(policy=POLICY, by="u-batch", on=expiry) is True
     events = account.collect_events()
     assert [(type(e).__name__, e.by, e.on) for e in events] == [
-        ("StatementClosed", "u-batch", expiry), ("DormancyChanged", "u-batch", expiry),
-        ("AnnualFeeCharged", "u-batch", expiry), ("Renewed", "u-batch", expiry)]
+        ("StatementClosed", "u-batch", expiry),
+        ("DormancyChanged", "u-batch", expiry),
+        ("AnnualFeeCharged", "u-batch", expiry),
+        ("Renewed", "u-batch", expiry),
+    ]
     assert (account.dormancy, account.component("fees")) == ("dormant", Money("400.00"))
 
 
-def test_the_day_after_a_missed_due_date_the_close_of_business_charges_and_ages_as_its_runner(
-) -> None:
+def test_the_day_after_a_missed_due_date_the_close_of_business_charges_and_ages_as_its_runner() -> (
+    None
+):
     account = active()
     assert buy(account, "300.00")
     assert account.next_statement is not None
@@ -58,7 +63,9 @@ def test_the_day_after_a_missed_due_date_the_close_of_business_charges_and_ages_
     assert account.close_day(policy=POLICY, by="u-batch", on=day_after) is True
     events = account.collect_events()
     assert [(type(e).__name__, e.by) for e in events] == [
-        ("Charged", "u-batch"), ("DelinquencyMoved", "u-batch")]
+        ("Charged", "u-batch"),
+        ("DelinquencyMoved", "u-batch"),
+    ]
     assert (events[0].kind, events[0].amount) == ("late", Money("50.00"))
 
 
@@ -82,7 +89,9 @@ def test_an_expired_card_still_gets_its_statements() -> None:
     assert account.close_day(policy=POLICY, by="u-batch", on=account.expiry) is True
     assert names(account)[0] == "StatementClosed"
     assert account.statement is not None and account.statement[:2] == (
-        account.expiry, Money("300.00"))
+        account.expiry,
+        Money("300.00"),
+    )
     assert account.next_statement is not None and statement is not None
     assert account.next_statement > statement
 
@@ -102,7 +111,14 @@ def test_a_card_not_yet_activated_or_closed_never_turns_dormant() -> None:
 
 def issued_only() -> CardAccount:
     account = applied(Applicant(Money("2000.00"), 35), score=800)
-    account.issue(token="tok_1", last4="4321", apr=Decimal("18"), annual_fee=Money("0.00"),
-                  expiry=D + timedelta(days=1095), by="u-clerk", on=D)
+    account.issue(
+        token="tok_1",
+        last4="4321",
+        apr=Decimal("18"),
+        annual_fee=Money("0.00"),
+        expiry=D + timedelta(days=1095),
+        by="u-clerk",
+        on=D,
+    )
     account.collect_events()
     return account

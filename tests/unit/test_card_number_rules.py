@@ -21,11 +21,18 @@ def test_the_luhn_digit_folds_each_doubled_digit_over_nine(number: str) -> None:
     assert not any(luhn_valid(body + str((check + d) % 10)) for d in range(1, 10))
 
 
-@pytest.mark.parametrize("number, card", [
-    ("8100000000000002", True),  # 81: China UnionPay
-    ("8200000000000001", False), ("7000000000000005", False), ("9000000000000001", False),
-    ("0000000000000000", False), ("1000000000000008", True), ("6000000000000007", True),
-])
+@pytest.mark.parametrize(
+    "number, card",
+    [
+        ("8100000000000002", True),  # 81: China UnionPay
+        ("8200000000000001", False),
+        ("7000000000000005", False),
+        ("9000000000000001", False),
+        ("0000000000000000", False),
+        ("1000000000000008", True),
+        ("6000000000000007", True),
+    ],
+)
 def test_a_card_number_starts_with_an_issuers_digits(number: str, card: bool) -> None:
     assert luhn_valid(number)
     assert contains_card_number(number) is card

@@ -28,13 +28,18 @@ AGGREGATES = [str(uuid4()) for _ in range(3)]
 
 def auditors_link(previous: bytes, seq: int, position: int, event: Event) -> bytes:
     """The construction as docs/audit.md writes it, re-implemented from the text."""
+
     def field(data: bytes) -> bytes:
         return len(data).to_bytes(4, "big") + data
 
     message = (
-        previous + seq.to_bytes(8, "big") + position.to_bytes(8, "big")
-        + field(event.aggregate_id.encode()) + event.version.to_bytes(8, "big")
-        + field(event.topic.encode()) + field(event.state)
+        previous
+        + seq.to_bytes(8, "big")
+        + position.to_bytes(8, "big")
+        + field(event.aggregate_id.encode())
+        + event.version.to_bytes(8, "big")
+        + field(event.topic.encode())
+        + field(event.state)
     )
     return hashlib.sha256(message).digest()
 
@@ -61,8 +66,16 @@ def a_log(n: int = 12, gap_at: int | None = None) -> list[Entry]:
 
 def signed(entry: Entry, key: Ed25519PrivateKey = KEY, number: int = 1) -> Checkpoint:
     assert entry.link is not None
-    c = Checkpoint(entry.position, entry.link.seq, entry.link.link, "2026-12-02T00:00:00+00:00",
-                   "2026-11-30", "close of business", b"", number)
+    c = Checkpoint(
+        entry.position,
+        entry.link.seq,
+        entry.link.link,
+        "2026-12-02T00:00:00+00:00",
+        "2026-11-30",
+        "close of business",
+        b"",
+        number,
+    )
     return replace(c, signature=key.sign(c.message()))
 
 
@@ -76,15 +89,15 @@ def test_the_link_is_the_construction_the_auditors_guide_describes() -> None:
     previous = GENESIS
     for entry in a_log(gap_at=4):
         assert entry.event is not None and entry.link is not None
-        assert entry.link.link == auditors_link(previous, entry.link.seq, entry.position,
-                                                entry.event)
+        assert entry.link.link == auditors_link(
+            previous, entry.link.seq, entry.position, entry.event
+        )
         previous = entry.link.link
 
 
 def test_a_log_as_written_is_sound_with_its_checkpoints_and_gaps_in_positions() -> None:
     log = a_log(gap_at=5)
-    v = verify_entries(log, [signed(log[3], number=1), signed(log[-1], number=2)],
-                       KEY.public_key())
+    v = verify_entries(log, [signed(log[3], number=1), signed(log[-1], number=2)], KEY.public_key())
     assert v.ok, v.summary()
     assert (v.events, v.sound_to, v.checkpoints, v.checkpoint) == (12, 13, 2, 2)
 
@@ -106,8 +119,11 @@ def test_an_altered_aggregate_version_or_topic_is_named() -> None:
     log = a_log()
     event = log[4].event
     assert event is not None
-    for changed in (replace(event, version=9), replace(event, topic="m:Line.Repaid"),
-                    replace(event, aggregate_id=str(uuid4()))):
+    for changed in (
+        replace(event, version=9),
+        replace(event, topic="m:Line.Repaid"),
+        replace(event, aggregate_id=str(uuid4())),
+    ):
         damaged = list(log)
         damaged[4] = replace(log[4], event=changed)
         assert verdict(damaged) == ("altered", 5)
@@ -131,10 +147,15 @@ def test_a_deleted_event_whose_chain_was_recomputed_shows_as_a_version_gap() -> 
 def test_an_inserted_event_is_named_with_or_without_a_link_of_its_own() -> None:
     log = a_log()
     stranger = Event(6, AGGREGATES[0], 9, "m:Line.Drawn", b"{}")
-    moved = [replace(e, position=e.position + 1,
-                     event=replace(e.event, position=e.position + 1) if e.event else None,
-                     link=replace(e.link, position=e.position + 1) if e.link else None)
-             for e in log[5:]]
+    moved = [
+        replace(
+            e,
+            position=e.position + 1,
+            event=replace(e.event, position=e.position + 1) if e.event else None,
+            link=replace(e.link, position=e.position + 1) if e.link else None,
+        )
+        for e in log[5:]
+    ]
     assert verdict(log[:5] + [Entry(6, stranger, None)] + moved) == ("inserted", 6)
     copied = Entry(6, stranger, replace(log[4].link, position=6) if log[4].link else None)
     assert verdict(log[:5] + [copied] + moved) == ("inserted", 6)

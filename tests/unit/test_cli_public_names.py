@@ -10,9 +10,11 @@ from pathlib import Path
 
 CLI = Path(__file__).resolve().parents[2] / "clientbook" / "cli"
 EXPORTING = ("clientbook", "clientbook.reports", "clientbook.adapters")
-PUBLIC_MODULES = {"clientbook.demo": {"Demo"},
-                  "clientbook.reports.html": {"collect", "render_html"},
-                  "clientbook.verify": {"load_public_key"}}  # the offline verifier's module
+PUBLIC_MODULES = {
+    "clientbook.demo": {"Demo"},
+    "clientbook.reports.html": {"collect", "render_html"},
+    "clientbook.verify": {"load_public_key"},
+}  # the offline verifier's module
 
 
 def imports() -> list[tuple[str, str, str]]:
@@ -22,8 +24,11 @@ def imports() -> list[tuple[str, str, str]]:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("clientbook"):
                 found += [(source.name, str(node.module), alias.name) for alias in node.names]
             elif isinstance(node, ast.Import):
-                found += [(source.name, a.name, "*") for a in node.names
-                          if a.name.startswith("clientbook")]
+                found += [
+                    (source.name, a.name, "*")
+                    for a in node.names
+                    if a.name.startswith("clientbook")
+                ]
     return found
 
 

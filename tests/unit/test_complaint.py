@@ -312,7 +312,11 @@ def test_payments_are_made_against_everything_approved_across_reopens() -> None:
     c.review(by=SUPERVISOR, on=D + timedelta(1))
     c.endorse(opinion="pay the rest", by=ADMIN, on=D + timedelta(1))
     c.approve_report(by=GM, on=D + timedelta(1))
-    c.propose_resolution(Resolution("compensation", "the rest", Money("100.00")), by=INVESTIGATOR, on=D + timedelta(1))
+    c.propose_resolution(
+        Resolution("compensation", "the rest", Money("100.00")),
+        by=INVESTIGATOR,
+        on=D + timedelta(1),
+    )
     c.approve_resolution(by=OFFICER, policy=POLICY, on=D + timedelta(1))
     assert c.approved_amount == Money("400.00")
     c.pay(Money("400.00"), by=DESK, on=D + timedelta(1))

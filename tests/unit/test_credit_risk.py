@@ -45,9 +45,16 @@ CUSTOMER = uuid4()
 def active(limit: str) -> CreditLine:
     """An active line of one customer, with a number of its own (ids follow numbers)."""
     line = CreditLine.propose(
-        number=f"L-{next(NUMBERS):06d}", customer_id=CUSTOMER, product="working_capital",
-        limit=Money(limit), rate=Decimal("4.35"), start=D, maturity=D + timedelta(days=365),
-        review=D + timedelta(days=180), by="u-proposer", on=D,
+        number=f"L-{next(NUMBERS):06d}",
+        customer_id=CUSTOMER,
+        product="working_capital",
+        limit=Money(limit),
+        rate=Decimal("4.35"),
+        start=D,
+        maturity=D + timedelta(days=365),
+        review=D + timedelta(days=180),
+        by="u-proposer",
+        on=D,
     )
     line.approve(by=OFFICER, policy=POLICY, on=D)
     line.activate(by="u-officer", on=D)
@@ -64,8 +71,9 @@ def borrower_with(*lines: CreditLine) -> Borrower:
 
 def member_group(customer: UUID, allocation: str = "1500.00") -> CreditGroup:
     g = group()
-    g.add_member(customer, link=LINK, allocation=Money(allocation), lines=Money.zero(), by="u",
-                 on=D)
+    g.add_member(
+        customer, link=LINK, allocation=Money(allocation), lines=Money.zero(), by="u", on=D
+    )
     return g
 
 
@@ -74,8 +82,9 @@ def defaulted(line: CreditLine) -> CreditLine:
     return line
 
 
-def test_what_counts_against_an_allocation_is_every_counted_line_this_one_at_its_new_limit(
-) -> None:
+def test_what_counts_against_an_allocation_is_every_counted_line_this_one_at_its_new_limit() -> (
+    None
+):
     line = active("1000.00")
     borrower = borrower_with(line)
     assert counted_after(borrower, line.id, Money("1200.00")) == Money("1200.00")
@@ -88,8 +97,7 @@ def test_what_counts_against_an_allocation_is_every_counted_line_this_one_at_its
     check_allocation(None, borrower, other.id, Money("1000000.00"))  # no group, no allocation
 
 
-def test_a_line_in_default_cross_defaults_the_group_once_and_freezes_every_members_line(
-) -> None:
+def test_a_line_in_default_cross_defaults_the_group_once_and_freezes_every_members_line() -> None:
     sick, healthy = defaulted(active("1000.00")), active("300.00")
     g = member_group(sick.customer_id)
     assert freeze_members(g, [healthy], by="u", on=D) == []  # no cross-default: nothing frozen
@@ -110,8 +118,13 @@ def test_a_release_lets_the_members_lines_draw_again() -> None:
     released = release_members(g, [sick, healthy], by="u", on=D + timedelta(days=1))
     assert {line.id for line in released} == {sick.id, healthy.id}
     assert release_members(g, [sick, healthy], by="u", on=D + timedelta(days=1)) == []
-    healthy.draw(Money("10.00"), customer_restricted=False, by="u", on=D + timedelta(days=1),
-                 due=D + timedelta(days=30))
+    healthy.draw(
+        Money("10.00"),
+        customer_restricted=False,
+        by="u",
+        on=D + timedelta(days=1),
+        due=D + timedelta(days=30),
+    )
     assert healthy.outstanding == Money("10.00")
 
 
@@ -133,7 +146,11 @@ def test_a_line_over_the_substandard_days_past_due_cross_defaults_its_group() ->
     assert note_default(g, late.customer_id, [late], POLICY, by="u-batch", on=day_91)
     event = g.collect_events()[-1]
     assert (type(event).__name__, event.customer_id, event.by, event.on) == (
-        "CrossDefaulted", late.customer_id, "u-batch", day_91)
+        "CrossDefaulted",
+        late.customer_id,
+        "u-batch",
+        day_91,
+    )
 
 
 def test_the_freeze_and_the_release_name_the_group_who_and_when() -> None:
@@ -146,16 +163,31 @@ def test_the_freeze_and_the_release_name_the_group_who_and_when() -> None:
     release_members(g, [sick], by="u-reviewer", on=later)
     frozen, released = sick.collect_events()
     assert (type(frozen).__name__, frozen.group_id, frozen.by, frozen.on) == (
-        "FrozenByGroup", g.id, "u-batch", D + timedelta(days=1))
+        "FrozenByGroup",
+        g.id,
+        "u-batch",
+        D + timedelta(days=1),
+    )
     assert (type(released).__name__, released.group_id, released.by, released.on) == (
-        "ReleasedByGroup", g.id, "u-reviewer", later)
+        "ReleasedByGroup",
+        g.id,
+        "u-reviewer",
+        later,
+    )
 
 
 def proposed(limit: str, customer: UUID = CUSTOMER) -> CreditLine:
     line = CreditLine.propose(
-        number=f"L-{next(NUMBERS):06d}", customer_id=customer, product="working_capital",
-        limit=Money(limit), rate=Decimal("4.35"), start=D, maturity=D + timedelta(days=365),
-        review=D + timedelta(days=180), by="u-proposer", on=D,
+        number=f"L-{next(NUMBERS):06d}",
+        customer_id=customer,
+        product="working_capital",
+        limit=Money(limit),
+        rate=Decimal("4.35"),
+        start=D,
+        maturity=D + timedelta(days=365),
+        review=D + timedelta(days=180),
+        by="u-proposer",
+        on=D,
     )
     line.collect_events()
     return line
@@ -182,9 +214,11 @@ def test_a_closed_or_restricted_customer_is_given_no_new_credit() -> None:
     customer = active_customer()
     require_unrestricted(customer, "proposed a credit line")  # open and unrestricted: fine
     customer.restrict(reason="sanctions screening", by="u", on=D)
-    with pytest.raises(CustomerRestrictedError,
-                       match=r"C-000001 is restricted \(sanctions screening\); it cannot be "
-                             "given more credit"):
+    with pytest.raises(
+        CustomerRestrictedError,
+        match=r"C-000001 is restricted \(sanctions screening\); it cannot be "
+        "given more credit",
+    ):
         require_unrestricted(customer, "given more credit")
     customer.lift_restriction(reason="cleared", by="u", on=D)
     require_unrestricted(customer, "given more credit")
@@ -203,8 +237,9 @@ def test_a_counted_line_is_set_on_its_borrower_and_an_uncounted_one_dropped() ->
     assert borrower.limits == {}
 
 
-def test_a_members_changed_line_gives_the_group_its_classification_and_may_cross_default_it(
-) -> None:
+def test_a_members_changed_line_gives_the_group_its_classification_and_may_cross_default_it() -> (
+    None
+):
     line = active("1000.00")
     borrower = borrower_with(line)
     g = member_group(line.customer_id)
@@ -235,12 +270,14 @@ def test_joining_counts_the_borrowers_lines_against_the_allocation() -> None:
     borrower = borrower_with(line)
     g = group()
     with pytest.raises(AllocationExceededError):
-        join_group(g, borrower, [line], link=LINK, allocation=Money("999.99"), policy=POLICY,
-                   by="u", on=D)
+        join_group(
+            g, borrower, [line], link=LINK, allocation=Money("999.99"), policy=POLICY, by="u", on=D
+        )
     assert line.customer_id not in g.members  # the caller saves nothing of a refused join
     borrower = borrower_with(line)
-    assert not join_group(g, borrower, [line], link=LINK, allocation=Money("1000.00"),
-                          policy=POLICY, by="u", on=D)
+    assert not join_group(
+        g, borrower, [line], link=LINK, allocation=Money("1000.00"), policy=POLICY, by="u", on=D
+    )
     assert line.customer_id in g.members and borrower.group == g.id
     assert g.cross_default is None
 
@@ -249,8 +286,9 @@ def test_joining_with_a_line_in_default_cross_defaults_the_group() -> None:
     line = defaulted(active("1000.00"))
     borrower = borrower_with(line)
     g = group()
-    assert join_group(g, borrower, [line], link=LINK, allocation=Money("1000.00"),
-                      policy=POLICY, by="u", on=D)
+    assert join_group(
+        g, borrower, [line], link=LINK, allocation=Money("1000.00"), policy=POLICY, by="u", on=D
+    )
     assert g.cross_default is not None and g.classification == "doubtful"
     assert not line.group_frozen  # the caller freezes the members' lines (freeze_members)
 
@@ -259,21 +297,24 @@ def test_leaving_releases_the_members_lines_from_the_group_freeze() -> None:
     sick = defaulted(active("1000.00"))
     borrower = borrower_with(sick)
     g = group()
-    join_group(g, borrower, [sick], link=LINK, allocation=Money("1000.00"), policy=POLICY,
-               by="u", on=D)
+    join_group(
+        g, borrower, [sick], link=LINK, allocation=Money("1000.00"), policy=POLICY, by="u", on=D
+    )
     freeze_members(g, [sick], by="u", on=D)
     released = leave_group(g, borrower, [sick], reason="sold", by="u", on=D)
     assert released == [sick] and not sick.group_frozen
     assert sick.customer_id not in g.members and borrower.group is None
 
 
-def test_a_covenant_breach_warns_the_group_naming_the_line_and_no_group_is_no_warning(
-) -> None:
+def test_a_covenant_breach_warns_the_group_naming_the_line_and_no_group_is_no_warning() -> None:
     line = active("1000.00")
     g = member_group(line.customer_id)
     warn_of_breach(g, line, "dscr", detail="1.05 < 1.20", by="u", on=D)
     (event,) = g.collect_events()[-1:]
     assert (type(event).__name__, event.kind, event.detail) == (
-        "EarlyWarning", "covenant_breach", f"{line.number}: dscr: 1.05 < 1.20")
+        "EarlyWarning",
+        "covenant_breach",
+        f"{line.number}: dscr: 1.05 < 1.20",
+    )
     assert g.under_review
     warn_of_breach(None, line, "dscr", detail="1.05 < 1.20", by="u", on=D)  # nothing to warn

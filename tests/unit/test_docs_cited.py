@@ -7,8 +7,14 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [*ROOT.glob("clientbook/**/*.py"), *ROOT.glob("tests/**/*.py"), *ROOT.glob("*.md"),
-           *ROOT.glob("docs/*.md"), *ROOT.glob("benchmarks/*.py"), *ROOT.glob("benchmarks/*.md")]
+SOURCES = [
+    *ROOT.glob("clientbook/**/*.py"),
+    *ROOT.glob("tests/**/*.py"),
+    *ROOT.glob("*.md"),
+    *ROOT.glob("docs/*.md"),
+    *ROOT.glob("benchmarks/*.py"),
+    *ROOT.glob("benchmarks/*.md"),
+]
 
 
 def test_every_cited_document_is_in_the_repository() -> None:
@@ -28,8 +34,9 @@ def test_a_document_cited_with_its_folder_is_in_that_folder() -> None:
     cited = {
         (source.relative_to(ROOT), path)
         for source in SOURCES
-        for path in re.findall(r"(?<![\w/.-])((?:[\w.-]+/)+[A-Za-z][\w.-]*\.md)\b",
-                               source.read_text(encoding="utf-8"))
+        for path in re.findall(
+            r"(?<![\w/.-])((?:[\w.-]+/)+[A-Za-z][\w.-]*\.md)\b", source.read_text(encoding="utf-8")
+        )
     }
     assert {path for _, path in cited} >= {"docs/audit.md", "benchmarks/mutation.md"}
     missing = sorted((str(s), p) for s, p in cited if not (ROOT / p).is_file())

@@ -17,11 +17,22 @@ WHEN = datetime(2026, 12, 1, 9, 30, tzinfo=timezone.utc)
 
 
 def test_a_reused_key_names_its_first_use() -> None:
-    error = IdempotencyKeyReused("key k-1 was used for cards.pay", key="k-1", command="cards.pay",
-                                 actor="u-li", when=WHEN, position=42)
+    error = IdempotencyKeyReused(
+        "key k-1 was used for cards.pay",
+        key="k-1",
+        command="cards.pay",
+        actor="u-li",
+        when=WHEN,
+        position=42,
+    )
     assert isinstance(error, DomainError) and str(error) == "key k-1 was used for cards.pay"
     assert (error.key, error.command, error.actor, error.when, error.position) == (
-        "k-1", "cards.pay", "u-li", WHEN, 42)
+        "k-1",
+        "cards.pay",
+        "u-li",
+        WHEN,
+        42,
+    )
 
 
 def test_a_view_behind_says_where_it_is_and_where_it_was_asked_to_be() -> None:

@@ -28,14 +28,18 @@ def _with_check_digit(body: str) -> str:
     return next(body + d for d in "0123456789" if luhn_valid(body + d))
 
 
-@given(body=st.text("0123456789", min_size=11, max_size=17), issuer=st.sampled_from("123456"),
-       separator=st.sampled_from(["", " ", "-"]), context=st.sampled_from(["{}", "card {} ok"]))
+@given(
+    body=st.text("0123456789", min_size=11, max_size=17),
+    issuer=st.sampled_from("123456"),
+    separator=st.sampled_from(["", " ", "-"]),
+    context=st.sampled_from(["{}", "card {} ok"]),
+)
 def test_a_luhn_valid_card_number_is_found_with_or_without_separators(
     body: str, issuer: str, separator: str, context: str
 ) -> None:
     digits = _with_check_digit(issuer + body)
     assume(not is_identity_document(digits))  # an identity number is taken for one
-    written = separator.join(digits[i:i + 4] for i in range(0, len(digits), 4))
+    written = separator.join(digits[i : i + 4] for i in range(0, len(digits), 4))
     assert contains_card_number(context.format(written))
 
 
@@ -66,10 +70,16 @@ def test_an_identity_document_number_that_passes_luhn_is_still_not_a_card_number
         check_text("4111111111111111", "request")
 
 
-@pytest.mark.parametrize("text, what", [
-    ("a\x00b", r"U\+0000"), ("bell\x07", r"U\+0007"), ("tab\tbed", r"U\+0009"),
-    ("x\ud800", "lone surrogate"), ("x" * (PROSE_MAX + 1), "at most 4,000"),
-])
+@pytest.mark.parametrize(
+    "text, what",
+    [
+        ("a\x00b", r"U\+0000"),
+        ("bell\x07", r"U\+0007"),
+        ("tab\tbed", r"U\+0009"),
+        ("x\ud800", "lone surrogate"),
+        ("x" * (PROSE_MAX + 1), "at most 4,000"),
+    ],
+)
 def test_bad_text_is_refused_naming_the_parameter(text: str, what: str) -> None:
     with pytest.raises(InvalidInput, match=what) as refused:
         check_text(text, "request", maximum=PROSE_MAX, prose=True)
@@ -89,11 +99,16 @@ def test_an_amount_beyond_the_documented_magnitude_is_refused(amount: object) ->
     assert Money("999999999999999.99").amount == Decimal("999999999999999.99")
 
 
-@pytest.mark.parametrize("user_id, message", [
-    (" u-boss", "surrounding whitespace"), ("u-boss\n", "surrounding whitespace"),
-    ("u-\x00boss", r"U\+0000"), ("u-" + "x" * 100, "at most 100"),
-    ("4111111111111111", "PCI DSS"),
-])
+@pytest.mark.parametrize(
+    "user_id, message",
+    [
+        (" u-boss", "surrounding whitespace"),
+        ("u-boss\n", "surrounding whitespace"),
+        ("u-\x00boss", r"U\+0000"),
+        ("u-" + "x" * 100, "at most 100"),
+        ("4111111111111111", "PCI DSS"),
+    ],
+)
 def test_a_user_id_is_validated(user_id: str, message: str) -> None:
     from clientbook import Actor
 

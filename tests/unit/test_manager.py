@@ -39,8 +39,15 @@ BOSS = Actor("u-boss", {"manager"})
 
 
 def manager(grade: str = "intermediate", certificate: str | None = "TC-1") -> RelationshipManager:
-    m = RelationshipManager.register(manager="m-001", name="Li Wei", grade=grade,
-                                     branch="Pudong", certificate=certificate, by="u-hr", on=D)
+    m = RelationshipManager.register(
+        manager="m-001",
+        name="Li Wei",
+        grade=grade,
+        branch="Pudong",
+        certificate=certificate,
+        by="u-hr",
+        on=D,
+    )
     m.collect_events()
     return m
 
@@ -88,12 +95,17 @@ def test_grades_are_the_five_of_the_essay() -> None:
         manager(grade="expert")
 
 
-@pytest.mark.parametrize("grade, move, after", [
-    ("intermediate", "up", "senior"), ("intermediate", "down", "junior"),
-    ("intermediate", "none", "intermediate"), ("principal", "up", "principal"),
-    ("trainee", "down", "trainee")])
-def test_an_assessment_moves_the_grade_one_step_at_most(grade: str, move: str,
-                                                        after: str) -> None:
+@pytest.mark.parametrize(
+    "grade, move, after",
+    [
+        ("intermediate", "up", "senior"),
+        ("intermediate", "down", "junior"),
+        ("intermediate", "none", "intermediate"),
+        ("principal", "up", "principal"),
+        ("trainee", "down", "trainee"),
+    ],
+)
+def test_an_assessment_moves_the_grade_one_step_at_most(grade: str, move: str, after: str) -> None:
     m = manager(grade=grade)
     m.apply_assessment(year=2026, move=move, assessment=uuid4(), by="u-boss", on=D)
     assert m.grade == after
@@ -110,7 +122,12 @@ def test_the_grade_moves_at_most_once_a_year() -> None:
 
 def test_senior_and_principal_managers_form_the_succession_pool() -> None:
     assert [manager(grade=g).in_succession_pool for g in GRADES] == [
-        False, False, False, True, True]
+        False,
+        False,
+        False,
+        True,
+        True,
+    ]
 
 
 # -- scores and totals ---------------------------------------------------------------------
@@ -131,13 +148,20 @@ def test_an_abnormal_market_weighs_them_50_50() -> None:
 
 def test_the_total_rounds_half_up_to_the_cent() -> None:
     # performance mean 80.01 (400.05 / 5), behaviour 0: 80.01 * 0.75 = 60.0075 -> 60.01
-    scores = {"volume": Decimal("80.05"), "profit": Decimal(80), "cost": Decimal(80),
-              "receivables": Decimal(80), "service": Decimal(80), BEHAVIOUR: Decimal(0)}
+    scores = {
+        "volume": Decimal("80.05"),
+        "profit": Decimal(80),
+        "cost": Decimal(80),
+        "receivables": Decimal(80),
+        "service": Decimal(80),
+        BEHAVIOUR: Decimal(0),
+    }
     assert total(scores, Decimal(75)) == Decimal("60.01")
 
 
-@pytest.mark.parametrize("result, move", [
-    ("85.00", "up"), ("84.99", "none"), ("60.00", "none"), ("59.99", "down")])
+@pytest.mark.parametrize(
+    "result, move", [("85.00", "up"), ("84.99", "none"), ("60.00", "none"), ("59.99", "down")]
+)
 def test_score_bands_move_the_grade_at_85_and_below_60(result: str, move: str) -> None:
     assert grade_move(Decimal(result), POLICY) == move
 
@@ -224,9 +248,13 @@ def test_the_assessment_is_approved_by_another_person_with_a_managers_role() -> 
 def test_an_abnormal_market_declaration_needs_a_reason_and_a_second_person() -> None:
     with pytest.raises(ReasonRequiredError):
         MarketDeclaration.declare(year=2026, branch="Pudong", reason="", by="u-boss", on=D)
-    declared = MarketDeclaration.declare(year=2026, branch="Pudong",
-                                         reason="regional lockdown closed branches for 4 months",
-                                         by="u-boss", on=D)
+    declared = MarketDeclaration.declare(
+        year=2026,
+        branch="Pudong",
+        reason="regional lockdown closed branches for 4 months",
+        by="u-boss",
+        on=D,
+    )
     with pytest.raises(FourEyesError):
         declared.approve(by=BOSS, on=D)
     declared.approve(by=Actor("u-gm", {"general_manager"}), on=D)

@@ -23,8 +23,15 @@ LATER = date(2027, 1, 4)
 
 
 def register(**changes: Any) -> RelationshipManager:
-    arguments = {"manager": " m-001 ", "name": " Li Wei ", "grade": "intermediate",
-                 "branch": " Pudong ", "certificate": " TC-1 ", "by": "u-hr", "on": D}
+    arguments = {
+        "manager": " m-001 ",
+        "name": " Li Wei ",
+        "grade": "intermediate",
+        "branch": " Pudong ",
+        "certificate": " TC-1 ",
+        "by": "u-hr",
+        "on": D,
+    }
     return RelationshipManager.register(**{**arguments, **changes})
 
 
@@ -36,15 +43,26 @@ def test_a_registration_records_the_manager_trimmed_who_and_when() -> None:
     m = register()
     event = m.collect_events()[0]
     assert (m.manager, m.name, m.grade, m.branch, m.certificate) == (
-        "m-001", "Li Wei", "intermediate", "Pudong", "TC-1")
+        "m-001",
+        "Li Wei",
+        "intermediate",
+        "Pudong",
+        "TC-1",
+    )
     assert (event.by, event.on) == ("u-hr", D)
     assert m.id == manager_id("m-001") == UUID("73e19dc7-3164-585d-8839-9fe2f13c9445")
     assert register(certificate=None).certificate is None
 
 
-@pytest.mark.parametrize("field, what", [
-    ("manager", "an id, such as m-001"), ("name", "a name"), ("branch", "a branch"),
-    ("certificate", "a certificate number")])
+@pytest.mark.parametrize(
+    "field, what",
+    [
+        ("manager", "an id, such as m-001"),
+        ("name", "a name"),
+        ("branch", "a branch"),
+        ("certificate", "a certificate number"),
+    ],
+)
 def test_a_registration_missing_a_part_names_it(field: str, what: str) -> None:
     with pytest.raises(InvalidValueError) as refused:
         register(**{field: "  "})
@@ -110,13 +128,20 @@ def test_leaving_records_the_reason_and_date_and_ends_what_a_manager_can_do() ->
     m.leave(reason=" retired ", by="u-hr", on=D)
     event = m.collect_events()[-1]
     assert (event.reason, event.by, event.on, m.left_on, m.active) == (
-        "retired", "u-hr", D, D, False)
+        "retired",
+        "u-hr",
+        D,
+        D,
+        False,
+    )
     for what, command in [
         ("be certified", lambda: m.certify("TC-2", by="u", on=LATER)),
         ("move branch", lambda: m.move_branch("Jing'an", by="u", on=LATER)),
         ("leave", lambda: m.leave(reason="again", by="u", on=LATER)),
-        ("be assessed", lambda: m.apply_assessment(year=2026, move="up", assessment=uuid4(),
-                                                   by="u", on=LATER)),
+        (
+            "be assessed",
+            lambda: m.apply_assessment(year=2026, move="up", assessment=uuid4(), by="u", on=LATER),
+        ),
     ]:
         with pytest.raises(InvalidTransitionError) as refused:
             command()
@@ -129,13 +154,18 @@ def test_an_assessments_grade_move_is_recorded_with_its_year_and_assessment() ->
     m.apply_assessment(year=2026, move="up", assessment=assessment, by="u-boss", on=LATER)
     event = m.collect_events()[-1]
     assert (event.year, event.move, event.grade, event.assessment, event.by, event.on) == (
-        2026, "up", "senior", assessment, "u-boss", LATER)
+        2026,
+        "up",
+        "senior",
+        assessment,
+        "u-boss",
+        LATER,
+    )
     assert m.moves == {2026: "up"}
     with pytest.raises(GradeMoveError) as refused:
         m.apply_assessment(year=2026, move="down", assessment=uuid4(), by="u-boss", on=LATER)
     assert message(refused) == (
-        "manager m-001's grade was already settled for 2026 (up); a grade moves at most once "
-        "a year"
+        "manager m-001's grade was already settled for 2026 (up); a grade moves at most once a year"
     )
     with pytest.raises(InvalidValueError) as refused:
         m.apply_assessment(year=2027, move="sideways", assessment=uuid4(), by="u", on=LATER)

@@ -17,12 +17,20 @@ def test_arithmetic_in_another_currency_stays_in_it() -> None:
     assert Money("1.00", "EUR") - Money("2.50", "EUR") == Money("-1.50", "EUR")
 
 
-@pytest.mark.parametrize("verb, apply", [
-    ("add", operator.add), ("subtract", operator.sub), ("compare", operator.lt),
-    ("compare", operator.le), ("compare", operator.gt), ("compare", operator.ge),
-])
+@pytest.mark.parametrize(
+    "verb, apply",
+    [
+        ("add", operator.add),
+        ("subtract", operator.sub),
+        ("compare", operator.lt),
+        ("compare", operator.le),
+        ("compare", operator.gt),
+        ("compare", operator.ge),
+    ],
+)
 def test_combining_two_currencies_is_refused_naming_both_amounts(
-        verb: str, apply: Callable[[Any, Any], Any]) -> None:
+    verb: str, apply: Callable[[Any, Any], Any]
+) -> None:
     with pytest.raises(CurrencyMismatchError) as refused:
         apply(Money("1.00"), Money("2.00", "USD"))
     assert str(refused.value) == f"cannot {verb} 1.00 CNY and 2.00 USD: currencies differ"
@@ -38,11 +46,14 @@ def test_a_currency_is_a_three_letter_code_and_the_refusal_shows_what_was_given(
         with pytest.raises(InvalidAmountError) as refused:
             Money("1.00", bad)  # type: ignore[arg-type]
         assert str(refused.value) == (
-            f"currency {bad!r} is not a three-letter ISO 4217 code such as 'CNY'")
+            f"currency {bad!r} is not a three-letter ISO 4217 code such as 'CNY'"
+        )
 
 
 def test_the_negative_of_an_amount_keeps_its_currency_and_orders_with_it() -> None:
     assert -Money("1.50", "USD") == Money("-1.50", "USD")
     assert -Money("-0.01") == Money("0.01")
-    assert Money("1.00", "USD") <= Money("1.00", "USD") and Money("0.99", "USD") <= Money("1.00", "USD")
+    assert Money("1.00", "USD") <= Money("1.00", "USD") and Money("0.99", "USD") <= Money(
+        "1.00", "USD"
+    )
     assert not Money("1.01", "USD") <= Money("1.00", "USD")

@@ -19,21 +19,36 @@ CREDIT = {"credit_officer", "supervisor", "manager", "general_manager"}
 
 
 def test_staff_give_every_command_the_table_does_not_name() -> None:
-    assert STAFF == {"officer", "supervisor", "manager", "general_manager", "administration",
-                     "credit_officer", "relationship_manager"}
+    assert STAFF == {
+        "officer",
+        "supervisor",
+        "manager",
+        "general_manager",
+        "administration",
+        "credit_officer",
+        "relationship_manager",
+    }
     assert default_roles("customers.register") == STAFF
 
 
-@pytest.mark.parametrize("command, roles", [
-    ("credit.freeze", CREDIT), ("credit.unfreeze", CREDIT), ("credit.classify", CREDIT),
-    ("credit.age_line", STAFF | {"batch"}), ("managers.propose_score", STAFF | {"batch"}),
-    ("cards.authorise", STAFF | {"cardholder"}), ("cards.pay", STAFF | {"cardholder"}),
-    ("cards.block", STAFF | {"cardholder"}),
-    ("policy.propose", {"administration", "general_manager"}),
-    ("policy.approve", {"administration", "general_manager"}),
-])
+@pytest.mark.parametrize(
+    "command, roles",
+    [
+        ("credit.freeze", CREDIT),
+        ("credit.unfreeze", CREDIT),
+        ("credit.classify", CREDIT),
+        ("credit.age_line", STAFF | {"batch"}),
+        ("managers.propose_score", STAFF | {"batch"}),
+        ("cards.authorise", STAFF | {"cardholder"}),
+        ("cards.pay", STAFF | {"cardholder"}),
+        ("cards.block", STAFF | {"cardholder"}),
+        ("policy.propose", {"administration", "general_manager"}),
+        ("policy.approve", {"administration", "general_manager"}),
+    ],
+)
 def test_the_default_table_names_the_commands_given_by_other_roles(
-        command: str, roles: set[str]) -> None:
+    command: str, roles: set[str]
+) -> None:
     assert default_roles(command) == roles
     assert "auditor" not in default_roles(command)
 
@@ -49,9 +64,7 @@ def test_a_permission_change_lists_known_roles_separated_by_commas() -> None:
     assert parse_roles(name, " supervisor, manager,,", ROLES) == {"supervisor", "manager"}
     with pytest.raises(PolicyError) as refused:
         parse_roles(name, "king,supervisor,jester", ROLES)
-    assert str(refused.value) == (
-        "permission:credit.freeze names unknown role(s) jester, king"
-    )
+    assert str(refused.value) == ("permission:credit.freeze names unknown role(s) jester, king")
     with pytest.raises(PolicyError) as refused:
         parse_roles(name, "supervisor,auditor", ROLES)
     assert str(refused.value) == (

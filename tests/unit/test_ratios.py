@@ -6,8 +6,14 @@ from decimal import Decimal
 
 from clientbook.domain.ratios import npl_ratio, portfolio_at_risk
 
-BALANCES = [("current", Decimal("700")), ("1-29", Decimal("100")), ("30-59", Decimal("50")),
-            ("60-89", Decimal("50")), ("90-119", Decimal("60")), ("180+", Decimal("40"))]
+BALANCES = [
+    ("current", Decimal("700")),
+    ("1-29", Decimal("100")),
+    ("30-59", Decimal("50")),
+    ("60-89", Decimal("50")),
+    ("90-119", Decimal("60")),
+    ("180+", Decimal("40")),
+]
 
 
 def test_par30_counts_every_bucket_from_30_days_and_par90_from_90() -> None:
@@ -19,9 +25,13 @@ def test_par30_counts_every_bucket_from_30_days_and_par90_from_90() -> None:
 
 
 def test_the_npl_ratio_is_substandard_doubtful_and_loss_over_all_outstanding() -> None:
-    classes = [("normal", Decimal("600")), ("special_mention", Decimal("100")),
-               ("substandard", Decimal("100")), ("doubtful", Decimal("100")),
-               ("loss", Decimal("100"))]
+    classes = [
+        ("normal", Decimal("600")),
+        ("special_mention", Decimal("100")),
+        ("substandard", Decimal("100")),
+        ("doubtful", Decimal("100")),
+        ("loss", Decimal("100")),
+    ]
     assert npl_ratio(classes) == Decimal("30.00")
     assert npl_ratio([("special_mention", Decimal("3"))]) == Decimal("0.00")
     assert npl_ratio([("normal", Decimal("1")), ("loss", Decimal("2"))]) == Decimal("66.67")
@@ -31,4 +41,5 @@ def test_the_npl_ratio_is_substandard_doubtful_and_loss_over_all_outstanding() -
 def test_a_ratio_on_a_half_hundredth_of_a_percent_rounds_half_up() -> None:
     assert npl_ratio([("normal", Decimal("3")), ("loss", Decimal("797"))]) == Decimal("99.63")
     assert portfolio_at_risk([("current", Decimal("799")), ("90-119", Decimal("1"))], 90) == (
-        Decimal("0.13"))  # 0.125%
+        Decimal("0.13")
+    )  # 0.125%

@@ -20,9 +20,12 @@ JAN, DEC = date(2026, 1, 1), date(2026, 12, 31)
 def test_an_amount_counts_by_the_days_of_its_period_inside_the_reports() -> None:
     assert prorated(Decimal("365.00"), (JAN, DEC), (JAN, DEC)) == Decimal("365.00")
     assert prorated(Decimal("100.00"), (JAN, date(2026, 1, 10)), (date(2026, 1, 6), DEC)) == (
-        Decimal("50.00"))  # 5 of its 10 days
+        Decimal("50.00")
+    )  # 5 of its 10 days
     assert prorated(Decimal("1.00"), (JAN, date(2026, 1, 3)), (JAN, JAN)) == Decimal("0.33")
-    assert prorated(Decimal("0.05"), (JAN, date(2026, 1, 2)), (JAN, JAN)) == Decimal("0.03")  # half up
+    assert prorated(Decimal("0.05"), (JAN, date(2026, 1, 2)), (JAN, JAN)) == Decimal(
+        "0.03"
+    )  # half up
     assert prorated(Decimal("9.00"), (JAN, JAN), (date(2026, 1, 2), DEC)) == Decimal("0.00")
     assert prorated(Decimal("9.00"), (DEC, DEC), (JAN, DEC)) == Decimal("9.00")  # its last day
 
@@ -35,7 +38,10 @@ def test_the_top_share_of_customers_is_rounded_up_to_at_least_one() -> None:
 
 def test_the_largest_contribution_ranks_first_and_ties_go_by_number() -> None:
     assert ranked([("C-2", Decimal(5)), ("C-3", Decimal(9)), ("C-1", Decimal(5))]) == [
-        ("C-3", Decimal(9)), ("C-1", Decimal(5)), ("C-2", Decimal(5))]
+        ("C-3", Decimal(9)),
+        ("C-1", Decimal(5)),
+        ("C-2", Decimal(5)),
+    ]
 
 
 def test_the_pareto_figures_count_the_fewest_customers_reaching_80_percent() -> None:
@@ -56,9 +62,13 @@ def test_the_pareto_figures_count_the_fewest_customers_reaching_80_percent() -> 
 def test_without_a_positive_total_there_is_nothing_to_share() -> None:
     for amounts in ([], [Decimal(0)], [Decimal(5), Decimal(-9)]):
         c = concentration(amounts)
-        assert (c.customers_for_80_percent, c.share_of_customers_for_80_percent,
-                c.top_4_percent_share, c.top_20_percent_share, c.curve) == (
-            None, None, None, None, ())
+        assert (
+            c.customers_for_80_percent,
+            c.share_of_customers_for_80_percent,
+            c.top_4_percent_share,
+            c.top_20_percent_share,
+            c.curve,
+        ) == (None, None, None, None, ())
         assert c.customers == len(amounts)
         assert c.total == sum(amounts, Decimal(0))
     assert str(concentration([]).total) == "0.00"  # an amount in cents, as every total
@@ -85,8 +95,14 @@ def test_a_share_of_a_half_hundredth_of_a_percent_rounds_half_up() -> None:
 
 def test_a_rank_proposes_its_segment_by_the_policys_shares() -> None:
     def propose(rank: int, amount: str) -> str:
-        return proposed_segment(rank, 10, Decimal(amount), premium_percent=Decimal(4),
-                                major_percent=Decimal(20))
+        return proposed_segment(
+            rank, 10, Decimal(amount), premium_percent=Decimal(4), major_percent=Decimal(20)
+        )
+
     assert [propose(0, "9"), propose(1, "9"), propose(2, "9"), propose(3, "0.01")] == [
-        "premium", "major", "ordinary", "ordinary"]
+        "premium",
+        "major",
+        "ordinary",
+        "ordinary",
+    ]
     assert (propose(0, "0"), propose(9, "-0.01")) == ("potential", "restricted")
