@@ -52,15 +52,30 @@ def link(
     """SHA-256 of the previous link, the event's place in the chain and its stored fields:
     previous ‖ u64 seq ‖ u64 position ‖ u32 len ‖ aggregate id ‖ u64 version ‖ u32 len ‖
     topic ‖ u32 len ‖ state (big-endian; see docs/audit.md)."""
-    a, t = aggregate_id.encode(), topic.encode()
+    return encoded_link(
+        previous, seq, position, aggregate_id.encode(), version, topic.encode(), state
+    )
+
+
+def encoded_link(
+    previous: bytes,
+    seq: int,
+    position: int,
+    aggregate_id: bytes,
+    version: int,
+    topic: bytes,
+    state: bytes,
+) -> bytes:
+    """`link`, given the aggregate id and the topic already encoded (UTF-8): what a writer
+    that keeps their encodings calls."""
     return hashlib.sha256(
         b"".join(
             (
                 previous,
-                _HEAD.pack(seq, position, len(a)),
-                a,
-                _MIDDLE.pack(version, len(t)),
-                t,
+                _HEAD.pack(seq, position, len(aggregate_id)),
+                aggregate_id,
+                _MIDDLE.pack(version, len(topic)),
+                topic,
                 _LENGTH.pack(len(state)),
                 state,
             )

@@ -14,7 +14,7 @@ A log written before the chain existed has events and no links: its writers add 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -27,7 +27,7 @@ from psycopg.sql import SQL, Composed, Identifier, Literal
 from clientbook.infrastructure.bulk_reads import PostgresBulkReads, SQLiteBulkReads
 from clientbook.infrastructure.group_commit import GroupCommit, Save
 from clientbook.infrastructure.postgres import BoundedApplicationRecorder, _bounded
-from clientbook.verify import GENESIS, link
+from clientbook.verify import GENESIS, encoded_link
 
 SQLITE_EVENTS, POSTGRES_EVENTS = "stored_events", "clientbook_events"
 """The events tables: SQLite's fixed name, and the one PostgreSQL's factory gives our app."""
@@ -42,6 +42,21 @@ def aggregate_text(originator_id: UUID | str) -> str:
     return str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id))
 
 
+_ENCODED: dict[object, bytes] = {}
+"""Aggregate ids and topics as the chain hashes them (UTF-8 bytes of their text), kept: a
+writer meets the same ones again and again, and a UUID's text costs more than its hash."""
+_ENCODED_LIMIT = 65_536
+
+
+def _encoded(key: UUID | str, text: Callable[[], str]) -> bytes:
+    found = _ENCODED.get(key)
+    if found is None:
+        if len(_ENCODED) >= _ENCODED_LIMIT:
+            _ENCODED.clear()
+        found = _ENCODED[key] = text().encode()
+    return found
+
+
 def next_links(
     head: tuple[int, bytes] | None, positions: Sequence[int], events: Sequence[StoredEvent]
 ) -> list[tuple[int, int, bytes]]:
@@ -50,13 +65,14 @@ def next_links(
     rows = []
     for position, event in zip(positions, events):
         seq += 1
-        previous = link(
+        originator_id, topic = event.originator_id, event.topic
+        previous = encoded_link(
             previous,
             seq,
             position,
-            aggregate_text(event.originator_id),
+            _encoded(originator_id, lambda: aggregate_text(originator_id)),
             event.originator_version,
-            event.topic,
+            _encoded(topic, lambda: topic),
             event.state,
         )
         rows.append((seq, position, previous))
@@ -100,10 +116,14 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
                 )
                 before = c.fetchone()[0]
             if extends(head, before):
-                c.executemany(
-                    f"INSERT INTO {self.chain_table_name} (seq, position, link) VALUES (?, ?, ?)",
-                    next_links(head, positions, stored_events),
+                rows = next_links(head, positions, stored_events)
+                insert = (
+                    f"INSERT INTO {self.chain_table_name} (seq, position, link) VALUES (?, ?, ?)"
                 )
+                if len(rows) == 1:  # a command's save: executemany costs more for one row
+                    c.execute(insert, rows[0])
+                else:
+                    c.executemany(insert, rows)
         return positions
 
 

@@ -247,9 +247,14 @@ class ProjectionRunner:
         position = min(since for _, since in behind)
         live = dict(behind)
         while position < head and live and going():
+            # `head` is applied here, not as the select's `stop`: with two bounds and no
+            # statistics yet (a log just imported), PostgreSQL reads and sorts every row after
+            # `position` for each page; with one, it walks its index. Past `head` there are
+            # only the events written since this pass began.
             page = self._app.recorder.select_notifications(
-                start=position, limit=size, stop=head, topics=topics, inclusive_of_start=False
+                start=position, limit=size, topics=topics, inclusive_of_start=False
             )
+            page = [n for n in page if n.id <= head]
             last = page[-1].id if len(page) == size else head
             decoded = [(n.id, n.topic, self._app.mapper.to_domain_event(n)) for n in page]
             if self._include is not None:

@@ -11,15 +11,19 @@ import threading
 from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterator
+from uuid import UUID, uuid4
 
 import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from eventsourcing.persistence import StoredEvent
 
 from clientbook import Actor, ClientBook
 from clientbook.domain.errors import ConflictError
+from clientbook.infrastructure import chain
 from clientbook.infrastructure.store import parse_store_url
+from clientbook.verify import link
 
 D = date(2026, 11, 2)
 CLERK = Actor("u-clerk", {"officer"})
@@ -224,6 +228,30 @@ def test_verify_from_and_to_check_that_stretch_only(on_sqlite: tuple[ClientBook,
     stretch = book.trust.verify(3, 6)
     assert stretch.ok and (stretch.first, stretch.last, stretch.events) == (3, 6, 4)
     assert book.trust.verify(1, 6).damage is not None
+
+
+def test_the_writers_links_are_the_verifiers_whatever_its_cache_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer keeps the encoded aggregate ids and topics it hashes (chain.py); a cache
+    that fills and is emptied, ids given as text or as UUIDs: the links stay `verify.link`'s."""
+    monkeypatch.setattr(chain, "_ENCODED_LIMIT", 3)
+    ids = [uuid4() for _ in range(5)]
+    events = [
+        StoredEvent(ids[i % 5] if i % 2 else str(ids[i % 5]), i, f"t.{i % 4}", bytes([i]) * i)
+        for i in range(1, 30)
+    ]
+    positions = [10 * i for i in range(1, 30)]
+    expected, previous = [], os.urandom(32)
+    head = (7, previous)
+    for seq, (position, event) in enumerate(zip(positions, events), start=8):
+        previous = link(
+            previous, seq, position, str(UUID(str(event.originator_id))),
+            event.originator_version, event.topic, event.state,
+        )  # fmt: skip
+        expected.append((seq, position, previous))
+    assert chain.next_links(head, positions, events) == expected
+    assert chain.next_links(head, positions, events) == expected  # from the cache, this time
 
 
 def _threads(url: str, count: int, work: Callable[[ClientBook, str], None]) -> None:
