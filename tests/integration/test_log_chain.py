@@ -10,6 +10,7 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
+from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 from uuid import UUID, uuid4
 
@@ -252,6 +253,38 @@ def test_the_writers_links_are_the_verifiers_whatever_its_cache_holds(
         expected.append((seq, position, previous))
     assert chain.next_links(head, positions, events) == expected
     assert chain.next_links(head, positions, events) == expected  # from the cache, this time
+
+
+def test_a_writer_extends_from_its_last_row_only_while_no_other_save_came_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQLite writer remembers the last row it committed and extends from it when its next
+    events directly follow (chain.py): never from a save that failed at its commit, and never
+    past another book's save."""
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as a, ClientBook.open(url) as b:
+        register(a, "31", 2)
+        datastore = a.app.recorder.datastore
+        opened = datastore.transaction
+
+        @contextmanager
+        def failing(*, commit: bool) -> Iterator[Any]:
+            with opened(commit=commit) as cursor:
+                yield cursor  # the events and their links are written, then the commit fails
+                if commit:
+                    raise sqlite3.OperationalError("disk I/O error")
+
+        monkeypatch.setattr(datastore, "transaction", failing)
+        with pytest.raises(Exception):
+            register(a, "32", 1)
+        monkeypatch.setattr(datastore, "transaction", opened)
+        register(b, "33", 1)  # takes the position the failed save had
+        register(a, "34", 2)
+        register(b, "35", 1)
+        register(a, "36", 1)
+        verdict = a.trust.verify()
+        assert verdict.ok, verdict.damage
+        assert verdict.events == a.head == 7
 
 
 def _threads(url: str, count: int, work: Callable[[ClientBook, str], None]) -> None:
