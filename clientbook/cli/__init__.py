@@ -34,7 +34,7 @@ from clientbook import (
     reproduce,
     run_report,
 )
-from clientbook.adapters import UCI_LAST_DAY, read_uci_file
+from clientbook.adapters import UCI_CURRENCY, UCI_LAST_DAY, read_uci_file
 from clientbook.reports import (
     FORMATS,
     Column,
@@ -266,6 +266,11 @@ def demo(
     type=click.Path(dir_okay=False),
     help="Also write the self-contained HTML report (every chart) as of the same point.",
 )
+@click.option(
+    "--currency",
+    help="portfolio: the currency of the cards to report on, where the book's cards are in "
+    "several (default: the one they are in).",
+)
 @_format_option
 @click.option(
     "--table",
@@ -282,6 +287,7 @@ def report(
     position: int | None,
     manifest: str | None,
     html_file: str | None,
+    currency: str | None,
     fmt: str,
     table: str | None,
 ) -> None:
@@ -301,7 +307,7 @@ def report(
             run = run_report(
                 book,
                 name,
-                Parameters(on, start, end),
+                Parameters(on, start, end, currency),
                 position=position,
                 digest=manifest is not None,
             )
@@ -544,7 +550,8 @@ def import_uci_cards(ctx: click.Context, path: str, rows: int | None) -> None:
     else:
         console.print(f"{path} was imported into this book before: nothing left to write")
     with _open(ctx) as book:
-        _show("portfolio", book.card_accounts.portfolio(as_of=UCI_LAST_DAY))
+        cards = book.card_accounts.portfolio(as_of=UCI_LAST_DAY, currency=UCI_CURRENCY)
+        _show("portfolio", cards)
 
 
 @main.group()

@@ -52,10 +52,11 @@ Money a replay decodes is validated, and nearly all of them carry the same code)
 
 def _valid_currency(_instance: object, _attribute: object, value: str) -> None:
     if value.__class__ is not str or value not in _CODES:
-        _CODES.add(_currency(value))
+        _CODES.add(checked_currency(value))
 
 
-def _currency(value: str) -> str:
+def checked_currency(value: str) -> str:
+    """The currency code, refused (InvalidAmountError) unless it is three capital letters."""
     if not isinstance(value, str) or not _CURRENCY.fullmatch(value):
         raise InvalidAmountError(
             f"currency {value!r} is not a three-letter ISO 4217 code such as 'CNY'"

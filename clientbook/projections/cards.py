@@ -76,7 +76,10 @@ class CardFact(Struct, frozen=True, omit_defaults=True):
     event: str
     on: date
     amount: Decimal | None = None
+    """In the account's currency (the application's fact names it)."""
     decision: str | None = None
+    currency: str | None = None
+    """The account's currency, on its application's fact."""
     bucket: str | None = None
     classification: str | None = None
     dormancy: str | None = None
@@ -123,7 +126,7 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
     (even an event it does not count dates its account for a report as of an earlier date)."""
 
     name = "card_accounts"
-    version = 3  # 3: fact blocks keep their earliest business date
+    version = 4  # 3: fact blocks keep their earliest business date; 4: the account's currency
     topics = topics(*CARD_EVENTS)
 
     @singledispatchmethod
@@ -143,7 +146,7 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
             currency=event.applicant.monthly_income.currency,
         )
         self.view.put_account(event.originator_id, account)
-        self._fact(event, tracking, decision=event.decision)
+        self._fact(event, tracking, decision=event.decision, currency=account.currency)
 
     @process_event.register(_card("Decided"))
     def decided(self, event: Any, tracking: Tracking) -> None:

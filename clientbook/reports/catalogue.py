@@ -47,12 +47,16 @@ class Parameters:
     as_of: date
     period_from: date | None = None
     period_to: date | None = None
+    currency: str | None = None
+    """The portfolio's currency, where the book's cards are in several."""
 
     def as_json(self) -> dict[str, str | None]:
+        given = {"currency": self.currency} if self.currency is not None else {}
         return {
             "as_of": self.as_of.isoformat(),
             "from": _iso(self.period_from),
             "to": _iso(self.period_to),
+            **given,  # only when given: a manifest made before reads as it did
         }
 
     @classmethod
@@ -61,6 +65,7 @@ class Parameters:
             as_of=date.fromisoformat(str(data["as_of"])),
             period_from=_date(data.get("from")),
             period_to=_date(data.get("to")),
+            currency=data.get("currency"),
         )
 
 
@@ -118,7 +123,9 @@ def _portfolio(book: ClientBook, p: Parameters, position: int) -> Any:
     """Write-offs and recoveries from --from (default: the first of the as-of month)."""
     if p.period_from is not None and p.period_from > p.as_of:
         raise InvalidValueError(f"the portfolio's period starts {p.period_from}, after {p.as_of}")
-    return book.reports.portfolio(as_of=p.as_of, period_from=p.period_from, position=position)
+    return book.reports.portfolio(
+        as_of=p.as_of, period_from=p.period_from, position=position, currency=p.currency
+    )
 
 
 def _contribution(book: ClientBook, p: Parameters, position: int) -> Any:

@@ -74,9 +74,16 @@ class BookReports:
         return self._credit.aging(as_of=as_of, position=position)
 
     def portfolio(
-        self, *, as_of: date, period_from: date | None = None, position: int | None = None
+        self,
+        *,
+        as_of: date,
+        period_from: date | None = None,
+        position: int | None = None,
+        currency: str | None = None,
     ) -> PortfolioReport:
-        return self._cards.portfolio(as_of=as_of, period_from=period_from, position=position)
+        return self._cards.portfolio(
+            as_of=as_of, period_from=period_from, position=position, currency=currency
+        )
 
     def contribution(
         self,

@@ -229,21 +229,35 @@ BALANCE = Column("balance", money=True)
 def _portfolio(r: Any) -> dict[str, Listing]:
     where = f"as of {r.as_of} (log position {r.position:,}; {r.issued:,} cards issued)"
     period = f"from {r.period_from} to {r.as_of}" if r.period_from else f"up to {r.as_of}"
+    others = [c for c in r.currencies if c != r.currency]
+    notes = (
+        (f"cards in {r.currency} only; the book's cards are also in {', '.join(others)}",)
+        if others
+        else ()
+    )
+
+    def priced(rows: Any) -> tuple[tuple[Any, ...], ...]:
+        """The rows with their last value, an amount, in the portfolio's currency."""
+        if not r.currency:
+            return tuple(rows)
+        return tuple((*row[:-1], Money(row[-1], r.currency)) for row in rows)
+
     return {
         "buckets": Listing(
             f"Card portfolio {where}",
             (*columns("bucket", "accounts"), BALANCE),
-            tuple(r.accounts_by_bucket),
+            priced(r.accounts_by_bucket),
+            notes,
         ),
         "status": Listing(
             "Accounts by status",
             (*columns("status", "accounts"), BALANCE),
-            tuple(r.accounts_by_status),
+            priced(r.accounts_by_status),
         ),
         "classes": Listing(
             "Five-category balances",
             (Column("classification"), BALANCE),
-            tuple(r.balances_by_class),
+            priced(r.balances_by_class),
         ),
         "roll_rates": Listing(
             "Roll rates from the last month-end",
@@ -265,7 +279,7 @@ def _portfolio(r: Any) -> dict[str, Listing]:
         "losses": Listing(
             f"Written off and recovered {period}",
             (Column("measure"), Column("amount", money=True)),
-            (("written_off", r.written_off), ("recovered", r.recovered)),
+            priced((("written_off", r.written_off), ("recovered", r.recovered))),
         ),
     }
 

@@ -1,7 +1,12 @@
 """The card portfolio report as of a date: accounts by status and delinquency bucket, balances
 by class, roll rates from the previous month-end, cure, activation and dormancy rates, write-offs
 and recoveries, folded from the card facts (projections/cards.py) by the one as-of rule; and
-`book.card_accounts`, the card queries with this report, resumed from a checkpoint."""
+`book.card_accounts`, the card queries with this report, resumed from a checkpoint.
+
+A portfolio is in one currency: the accounts opened in it, their balances and losses. A book
+whose cards are in several (the demo's yuan cards beside the UCI import's New Taiwan dollars)
+has a portfolio in each, asked for by its currency; amounts are never added across
+currencies, and without a rate of exchange there is no total of them."""
 
 from __future__ import annotations
 
@@ -18,6 +23,8 @@ from msgspec import Struct
 
 from clientbook.domain.as_of import AsOf
 from clientbook.domain.card import BUCKETS, CARD_CLASSES
+from clientbook.domain.errors import InvalidValueError
+from clientbook.domain.money import checked_currency
 from clientbook.projections.cards import CardAccountsProjection, CardAccountsView, CardFact
 from clientbook.projections.checkpoints import ReportCheckpoints, resumed
 from clientbook.projections.queries import CardQueries, Policies
@@ -28,6 +35,7 @@ TWO = Decimal("0.01")
 
 @define
 class _Account:
+    currency: str = ""
     status: str = "applied"
     balance: Decimal = Decimal(0)
     bucket: str = "current"
@@ -43,6 +51,8 @@ class PortfolioReport:
 
     as_of: date
     position: int
+    currency: str
+    """The currency of the accounts counted and of every amount ("" for facts that name none)."""
     accounts_by_status: tuple[tuple[str, int, Decimal], ...]
     accounts_by_bucket: tuple[tuple[str, int, Decimal], ...]
     balances_by_class: tuple[tuple[str, Decimal], ...]
@@ -59,6 +69,8 @@ class PortfolioReport:
     long_term_dormant_within_ceiling: bool
     period_from: date | None = None
     """Write-offs and recoveries count from this date to `as_of` (default: the as-of month)."""
+    currencies: tuple[str, ...] = ()
+    """Every currency the book's issued cards are in, this one included: each has a portfolio."""
 
 
 def portfolio(
@@ -68,19 +80,21 @@ def portfolio(
     position: int,
     ceiling_percent: Decimal,
     period_from: date | None = None,
+    currency: str | None = None,
 ) -> PortfolioReport:
-    """Fold the card facts up to `as_of`; roll rates compare with the month-end before it."""
+    """Fold the card facts up to `as_of`; roll rates compare with the month-end before it.
+    `currency` chooses the portfolio (default: the one the cards are in, see `choose`)."""
     fold = PortfolioFold(as_of, period_from)
     for fact in facts:
         fold.add(fact)
-    return fold.report(position, ceiling_percent)
+    return fold.report(position, ceiling_percent, currency)
 
 
 class _PortfolioState(Struct):
     now: dict[UUID, _Account]
     before: dict[UUID, str]
-    written_off: Decimal
-    recovered: Decimal
+    written_off: dict[str, Decimal]
+    recovered: dict[str, Decimal]
     cut: dict[UUID, int]
 
 
@@ -93,7 +107,7 @@ class PortfolioFold:
     ) -> None:
         self.as_of, self.month_end = as_of, as_of.replace(day=1) - timedelta(days=1)
         self.period_from, self._period_given = period_from or as_of.replace(day=1), period_from
-        state = state or _PortfolioState({}, {}, Decimal(0), Decimal(0), {})
+        state = state or _PortfolioState({}, {}, {}, {}, {})
         self.now, self.before = state.now, state.before
         self.written_off, self.recovered = state.written_off, state.recovered
         self._rule = AsOf(as_of, state.cut)  # facts in log order: a position orders them
@@ -116,10 +130,9 @@ class PortfolioFold:
         if a is None:
             a = self.now[account_id] = _Account()
         _apply(a, fact)
-        if self.period_from <= on and kind == "WrittenOff":
-            self.written_off += fact.amount or 0
-        if self.period_from <= on and kind == "Recovered":
-            self.recovered += fact.amount or 0
+        if self.period_from <= on and kind in ("WrittenOff", "Recovered"):
+            losses = self.written_off if kind == "WrittenOff" else self.recovered
+            losses[a.currency] = losses.get(a.currency, Decimal(0)) + (fact.amount or 0)
 
     def encode(self) -> bytes:
         cut = {k: v for k, v in self._rule.cut.items() if isinstance(k, UUID)}
@@ -131,11 +144,32 @@ class PortfolioFold:
     def restore(cls, as_of: date, period_from: date | None, state: bytes) -> PortfolioFold:
         return cls(as_of, period_from, _decode_state(state))
 
-    def report(self, position: int, ceiling_percent: Decimal) -> PortfolioReport:
+    def currencies(self) -> tuple[str, ...]:
+        """The currencies of the cards issued by the as-of date, in alphabetical order."""
+        return tuple(sorted({a.currency for a in self.now.values() if a.issued}))
+
+    def choose(self, currency: str | None, default: str = "") -> str:
+        """The portfolio's currency: the one asked for, else the one the issued cards are in
+        (`default` when none is issued); a book whose cards are in several must say which."""
+        if currency is not None:
+            return currency
+        found = self.currencies()
+        if len(found) > 1:
+            raise InvalidValueError(
+                f"the book's cards are in {', '.join(found)}: a portfolio is in one currency, "
+                "so ask for one of them (currency=..., --currency)"
+            )
+        return found[0] if found else default
+
+    def report(
+        self, position: int, ceiling_percent: Decimal, currency: str | None = None
+    ) -> PortfolioReport:
+        """The portfolio of the accounts in `currency` (default: as `choose` has it)."""
+        currency = self.choose(currency)
         now, before = self.now, dict(self.before)
         for account_id, a in now.items():
             before.setdefault(account_id, a.bucket)
-        live = {k: a for k, a in now.items() if a.issued}
+        live = {k: a for k, a in now.items() if a.issued and a.currency == currency}
         by_status = _group(live.values(), lambda a: a.status)
         on_books = [a for a in live.values() if a.status not in ("written_off", "closed")]
         by_bucket = _group(on_books, lambda a: a.bucket, order=BUCKETS)  # days-past-due order
@@ -150,6 +184,7 @@ class PortfolioFold:
         return PortfolioReport(
             as_of=self.as_of,
             position=position,
+            currency=currency,
             accounts_by_status=by_status,
             accounts_by_bucket=by_bucket,
             balances_by_class=tuple(
@@ -163,8 +198,8 @@ class PortfolioFold:
                 )
             ),
             cure_rate_percent=_percent(cured, len(delinquent_before)),
-            written_off=self.written_off,
-            recovered=self.recovered,
+            written_off=self.written_off.get(currency, Decimal(0)),
+            recovered=self.recovered.get(currency, Decimal(0)),
             issued=issued,
             activation_rate_percent=_percent(sum(a.activated for a in live.values()), issued),
             dormant_percent=_percent(sum(a.dormancy != "none" for a in open_accounts), issued),
@@ -172,6 +207,7 @@ class PortfolioFold:
             long_term_dormant_ceiling_percent=ceiling_percent,
             long_term_dormant_within_ceiling=(long_term_dormant or Decimal(0)) <= ceiling_percent,
             period_from=self._period_given,
+            currencies=self.currencies(),
         )
 
 
@@ -183,6 +219,7 @@ def _apply(a: _Account, fact: CardFact) -> None:
     kind, amount = fact.event, fact.amount or Decimal(0)
     if kind in ("Applied", "Decided"):
         a.status = fact.decision or a.status
+        a.currency = fact.currency or a.currency
     elif kind == "Issued":
         a.status, a.issued = "issued", True
     elif kind == "Activated":
@@ -242,9 +279,14 @@ class CardReports(CardQueries):
         period_from: date | None = None,
         position: int | None = None,
         at_least: int | None = None,
+        currency: str | None = None,
     ) -> PortfolioReport:
         """The portfolio on `as_of`; write-offs and recoveries from `period_from` (default: the
-        first of the month) on; roll rates from the previous month-end."""
+        first of the month) on; roll rates from the previous month-end. `currency`: the
+        portfolio of the cards in it (default: the currency the book's cards are in; the
+        policy's when none is issued; refused when they are in several)."""
+        if currency is not None:
+            checked_currency(currency)
         self._refresh(at_least)
         reflected = self._view.max_tracking_id(self._application_name) or 0
         if position is not None:
@@ -258,5 +300,6 @@ class CardReports(CardQueries):
             lambda state: PortfolioFold.restore(as_of, period_from, state),
             lambda after, up_to: self._view.facts_for(after, up_to, as_of),
         )
-        ceiling = self._policy.at(reflected).in_force(as_of).card_long_dormant_ceiling_percent
-        return fold.report(reflected, ceiling)
+        policy = self._policy.at(reflected).in_force(as_of)
+        currency = fold.choose(currency, default=policy.currency)
+        return fold.report(reflected, policy.card_long_dormant_ceiling_percent, currency)

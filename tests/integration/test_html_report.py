@@ -330,6 +330,7 @@ def hand_made(*, groups: tuple[GroupRow, ...], empty: bool = False) -> HtmlInput
         portfolio=PortfolioReport(
             as_of=AS_OF,
             position=42,
+            currency="CNY",
             accounts_by_status=(("active", 3, Decimal("1200.00")),),
             accounts_by_bucket=(("30-59", 1, Decimal("200.00")), ("current", 2, Decimal(1000))),
             balances_by_class=(("normal", Decimal("1200.00")),),

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from clientbook import ClientBook
 from clientbook.demo import Demo
-from clientbook.reports.portfolio import portfolio
+from clientbook.reports.portfolio import PortfolioFold, portfolio
 from clientbook.reports.complaints import complaints_report
 
 START = date(2026, 7, 1)
@@ -34,6 +34,7 @@ def test_as_of_reports_from_checkpoints_equal_the_full_replay_at_rising_position
                     as_of=on,
                     position=position,
                     ceiling_percent=got.long_term_dormant_ceiling_percent,
+                    currency=got.currency,  # the policy's while no card is issued
                 )
                 complaints = book.reports.complaints(
                     period_from=START, period_to=period_to, as_of=on, position=position
@@ -45,4 +46,4 @@ def test_as_of_reports_from_checkpoints_equal_the_full_replay_at_rising_position
                     as_of=on,
                     position=position,
                 )
-        assert checkpoints.nearest("portfolio", f"v3/{on}/{on.replace(day=1)}", head)
+        assert checkpoints.nearest("portfolio", PortfolioFold.key(on, None), head)

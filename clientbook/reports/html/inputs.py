@@ -87,7 +87,7 @@ def collect(
         position=position,
         version=__version__,
         complaints_by_month=complaints,
-        portfolio=book.card_accounts.portfolio(as_of=as_of, position=position),
+        portfolio=_cards(book, as_of, position),
         concentration=credit.concentration(as_of=as_of, position=position),
         # The year before as_of, or the first month shown when that is later.
         migration=credit.migration(
@@ -104,9 +104,20 @@ def collect(
     )
 
 
+def _cards(book: ClientBook, on: date, position: int) -> PortfolioReport:
+    """The portfolio the page shows: in the policy's currency, unless the book's cards are in
+    others only (then the first of them); the section names the others."""
+    cards = book.reports.portfolio(
+        as_of=on, position=position, currency=book.policy.in_force(on).currency
+    )
+    if cards.currencies and cards.currency not in cards.currencies:
+        cards = book.reports.portfolio(as_of=on, position=position, currency=cards.currencies[0])
+    return cards
+
+
 def _risk(book: ClientBook, on: date, position: int) -> MonthRisk:
     """The month's ratios as of its last day (or the as-of date in the last month)."""
-    cards = book.reports.portfolio(as_of=on, position=position)
+    cards = _cards(book, on, position)
     lines = book.reports.classification(as_of=on, position=position)
     balances = [(bucket, balance) for bucket, _, balance in cards.accounts_by_bucket]
     return MonthRisk(

@@ -123,7 +123,11 @@ def render_html(inputs: HtmlInputs) -> str:
     )
     parts = [
         ("complaints", "1. Complaints", sections.complaints(i.complaints_by_month)),
-        ("cards", "2. Card portfolio", sections.portfolio(i.portfolio, i.currency)),
+        (
+            "cards",
+            "2. Card portfolio",
+            sections.portfolio(i.portfolio, i.portfolio.currency or i.currency),
+        ),
         ("concentration", "3. Group concentration", sections.concentration(i.concentration)),
         (
             "classification",
