@@ -153,3 +153,13 @@ def test_the_command_line_asks_for_the_currency_and_names_it_in_every_format(
     assert again.exit_code == 0, again.output
     with ClientBook.open(db) as book:
         assert book.head == head
+
+
+def test_the_html_report_shows_the_policys_currency_and_names_the_others(book: ClientBook) -> None:
+    from clientbook.reports.html import collect, render_html
+
+    inputs = collect(book, as_of=LATER, position=book.head)
+    assert (inputs.portfolio.currency, inputs.portfolio.issued) == ("CNY", 2)
+    page = render_html(inputs)
+    assert "Card balances by delinquency bucket, CNY" in page
+    assert "Cards in other currencies (a portfolio each)</th><td>USD</td>" in page

@@ -165,6 +165,11 @@ def portfolio(p: PortfolioReport, currency: str) -> str:
             ["Long-term dormant", percent(p.long_term_dormant_percent)],
             ["Long-term dormant ceiling", percent(ceiling)],
             ["Within the ceiling", "yes" if p.long_term_dormant_within_ceiling else "NO"],
+            *(
+                [["Cards in other currencies (a portfolio each)", ", ".join(others)]]
+                if (others := [c for c in p.currencies if c != p.currency])
+                else []
+            ),
         ],
     )
     pair = figure("<h3>Accounts</h3>", accounts) + figure("<h3>Balances</h3>", balances)
