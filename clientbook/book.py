@@ -12,7 +12,7 @@ from functools import partial
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, cast
 from uuid import UUID, uuid4
 
 from attrs import frozen
@@ -59,6 +59,7 @@ from clientbook.infrastructure.kek import KeyProvider, key_for
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.sealed_fields import ClearFields, SealedFields
 from clientbook.infrastructure.mapper import ClientBookMapper
+from clientbook.infrastructure.postgres import BoundedApplicationRecorder
 from clientbook.infrastructure.checkpoint_views import SqlReportCheckpoints
 from clientbook.infrastructure.positions import EventPositions
 from clientbook.infrastructure.read_side import (
@@ -435,7 +436,8 @@ class ClientBook(_ReadSide):
         polling interval alone."""
         if self.store.kind == "postgresql":
             assert self.store.postgres_conninfo is not None
-            return PostgresWakeup(self.store.postgres_conninfo, "clientbook_events")
+            recorder = cast(BoundedApplicationRecorder, self.app.recorder)
+            return PostgresWakeup(self.store.postgres_conninfo, recorder.channel_name)
         return _Sleep()
 
     @property

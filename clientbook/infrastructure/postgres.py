@@ -20,6 +20,7 @@ Here:
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
@@ -439,8 +440,20 @@ class BoundedAggregateRecorder(PostgresAggregateRecorder):
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
 
 
+def log_channel(schema: str, events_table: str) -> str:
+    """The channel a log's appends NOTIFY: one per schema (LISTEN is database-wide, and the
+    library names it by the table alone, so every book on a server woke every worker), within
+    PostgreSQL's 63 bytes whatever the schema's name."""
+    return f"{events_table}_{hashlib.sha256(schema.encode()).hexdigest()[:16]}"
+
+
 class BoundedApplicationRecorder(BoundedAggregateRecorder, PostgresApplicationRecorder):
-    """The library's application recorder (the log); each call bounded by the timeout."""
+    """The library's application recorder (the log); each call bounded by the timeout. Its
+    appends NOTIFY the log's own channel (`log_channel`)."""
+
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self.channel_name = log_channel(datastore.schema, self.events_table_name)
 
     def select_notifications(
         self,

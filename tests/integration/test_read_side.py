@@ -25,6 +25,7 @@ from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
 from clientbook.testing import change_policy
+from conftest import postgres_schema_url
 
 CLERK = Actor("u-clerk", roles={"officer"})
 DAY = date(2026, 11, 2)
@@ -407,3 +408,31 @@ def test_the_status_counts_the_lag_in_the_events_a_projection_reads(book: Client
     assert status["customer_directory"].lag_seconds >= 0
     book.projections.catch_up()
     assert all(s.lag_events == 0 and s.lag_seconds == 0 for s in book.projections.status())
+
+
+def test_a_write_wakes_the_workers_of_its_own_schema_and_no_other() -> None:
+    """NOTIFY is a hint, but one per schema: a worker of one book on a server that holds many
+    is not woken by every other book's writes."""
+    schemas = [postgres_schema_url(), postgres_schema_url()]
+    mine, theirs = (next(schema) for schema in schemas)
+    try:
+        with ClientBook.open(mine) as book, ClientBook.open(theirs) as other:
+            wakeup = book._wakeup()
+            listening = wakeup._connection  # type: ignore[attr-defined]
+            try:
+                for n, writer in enumerate((other, book)):
+                    writer.customers.register(
+                        number=f"C-00000{n}",
+                        kind="individual",
+                        name="Li Lei",
+                        manager="m-001",
+                        by=CLERK,
+                        on=DAY,
+                    )
+                    woken = list(listening.notifies(timeout=0.5 + 4 * n, stop_after=1))
+                    assert len(woken) == n, f"{len(woken)} notifications after a write of {n}"
+            finally:
+                wakeup.close()
+    finally:
+        for schema in schemas:
+            next(schema, None)
