@@ -241,7 +241,9 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
             raise OSError("clientbook's log keeps a hash chain: unset POSTGRES_ENABLE_DB_FUNCTIONS")
         super().__init__(datastore, events_table_name=events_table_name)
         self.chain_table_name = chain_table(events_table_name)
-        self.append_function_name = f"{events_table_name}_append"
+        self.append_function_name = f"{events_table_name}_append_v2"
+        """v2 NOTIFYs the schema's own channel (postgres.log_channel): a log whose schema has
+        only the first version's function gets this one when a book opens it."""
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
         self.sql_create_statements.append(
             SQL(

@@ -101,7 +101,9 @@ def test_a_log_made_before_the_append_function_gets_it_when_opened() -> None:
         first = log.insert_events([StoredEvent(uuid.uuid4(), 1, _appenders.TOPIC, b"{}")])
         factory.close()
         with psycopg.connect(store.postgres_conninfo or "", autocommit=True) as connection:
-            connection.execute(f'DROP FUNCTION "{store.postgres_schema}".clientbook_events_append')
+            connection.execute(
+                f'DROP FUNCTION "{store.postgres_schema}".{log.append_function_name}'
+            )
         factory, log = _appenders.recorder(store.env)  # as a book of the older version left it
         try:
             later = log.insert_events([StoredEvent(uuid.uuid4(), 1, _appenders.TOPIC, b"{}")])
