@@ -6,10 +6,13 @@ usage example.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from clientbook.domain.actor import Actor
+from clientbook.domain.money import Money
 from clientbook.testing.strategies import (
     METHODS,
     CustomerCommand,
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "METHODS",
     "change_policy",
+    "open_card",
     "CustomerCommand",
     "actors",
     "amounts",
@@ -61,3 +65,33 @@ def change_policy(
     )
     book.policy.approve(number, by=approver, on=on)
     return number
+
+
+def open_card(
+    book: ClientBook,
+    customer: UUID,
+    number: str,
+    *,
+    on: date,
+    by: Actor,
+    income: Money | None = None,
+) -> UUID:
+    """A card account as a test sets one up: applied for on a monthly income (default 20,000.00
+    CNY; the account is in its currency), issued (APR 18%, no annual fee, three years) and
+    activated, all on `on`; returns the account's id."""
+    income = income or Money("20000.00")
+    account = book.cards.apply(
+        number=number, customer=customer, monthly_income=income, age=40, by=by, on=on
+    )
+    book.cards.issue(
+        account,
+        token=f"tok_{number}",
+        last4="4321",
+        apr=Decimal("18"),
+        annual_fee=Money.zero(income.currency),
+        expiry=on + timedelta(days=1095),
+        by=by,
+        on=on,
+    )
+    book.cards.activate(account, by=by, on=on)
+    return account

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import pytest
 
-from clientbook import Actor, ClientBook, Money, OpenItemsError
+from clientbook import Actor, ClientBook, Money, OpenItemsError, testing
 from clientbook.application.app import replay
 from clientbook.domain.card import CardAccount
 
@@ -29,21 +29,7 @@ def book(store_url: str) -> Iterator[ClientBook]:
 
 def open_card(book: ClientBook, number: str = "K-000001", income: str = "20000.00") -> UUID:
     customer = book.customers.id_of("C-000001")
-    account = book.cards.apply(
-        number=number, customer=customer, monthly_income=Money(income), age=40, by=CLERK, on=D
-    )
-    book.cards.issue(
-        account,
-        token=f"tok_{number}",
-        last4="4321",
-        apr=Decimal("18"),
-        annual_fee=Money("0.00"),
-        expiry=D + timedelta(days=1095),
-        by=CLERK,
-        on=D,
-    )
-    book.cards.activate(account, by=CLERK, on=D)
-    return account
+    return testing.open_card(book, customer, number, income=Money(income), by=CLERK, on=D)
 
 
 def test_the_batch_runs_statements_and_delinquency_to_a_write_off(book: ClientBook) -> None:

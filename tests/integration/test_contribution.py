@@ -11,6 +11,7 @@ from typing import Iterator
 import pytest
 
 from clientbook import Actor, ClientBook, DomainError, FourEyesError, InvalidValueError, Money
+from clientbook.testing import open_card
 from clientbook.reports.catalogue import reproduce
 
 D = date(2026, 1, 5)
@@ -68,26 +69,7 @@ def line(book: ClientBook, n: int) -> object:
 
 
 def card(book: ClientBook, n: int, number: str) -> object:
-    account = book.cards.apply(
-        number=number,
-        customer=cid(book, n),
-        monthly_income=Money("20000.00"),
-        age=40,
-        by=CLERK,
-        on=D,
-    )
-    book.cards.issue(
-        account,
-        token=f"tok_{number}",
-        last4="4321",
-        apr=Decimal("18"),
-        annual_fee=Money("0.00"),
-        expiry=D + timedelta(days=1095),
-        by=CLERK,
-        on=D,
-    )
-    book.cards.activate(account, by=CLERK, on=D)
-    return account
+    return open_card(book, cid(book, n), number, by=CLERK, on=D)
 
 
 def scenario(book: ClientBook, *, write_off: bool = True) -> dict[str, Decimal]:

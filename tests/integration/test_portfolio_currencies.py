@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 import pytest
 from click.testing import CliRunner
 
-from clientbook import Actor, ClientBook, InvalidValueError, Money
+from clientbook import Actor, ClientBook, InvalidValueError, Money, testing
 from clientbook.cli import main
 from clientbook.domain.errors import InvalidAmountError
 from clientbook.projections.cards import CardFact
@@ -28,25 +28,8 @@ BOTH = "the book's cards are in CNY, USD: a portfolio is in one currency"
 
 def open_card(book: ClientBook, number: str, currency: str, spend: str) -> UUID:
     customer = book.customers.id_of("C-000001")
-    account = book.cards.apply(
-        number=number,
-        customer=customer,
-        monthly_income=Money("20000.00", currency),
-        age=40,
-        by=CLERK,
-        on=D,
-    )
-    book.cards.issue(
-        account,
-        token=f"tok_{number}",
-        last4="4321",
-        apr=Decimal("18"),
-        annual_fee=Money("0.00", currency),
-        expiry=D + timedelta(days=1095),
-        by=CLERK,
-        on=D,
-    )
-    book.cards.activate(account, by=CLERK, on=D)
+    income = Money("20000.00", currency)
+    account = testing.open_card(book, customer, number, income=income, by=CLERK, on=D)
     book.cards.authorise(
         account, kind="purchase", amount=Money(spend, currency), merchant="m", by=CLERK, on=D
     )
