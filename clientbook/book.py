@@ -51,6 +51,7 @@ from clientbook.domain.group import group_id
 from clientbook.domain.inputs import checked
 from clientbook.infrastructure.audit_view import LogReader, SqlAuditTrailView
 from clientbook.infrastructure.card_views import SqlCardAccountsView
+from clientbook.infrastructure.collector import collector_paused
 from clientbook.infrastructure.campaign_view import SqlCampaignFollowUpsView
 from clientbook.infrastructure.contribution_view import SqlContributionView
 from clientbook.infrastructure.complaint_views import SqlComplaintCardsView, SqlComplaintFactsView
@@ -170,6 +171,7 @@ class _ReadSide:
             ],
             stop_at=stop_at,
             include=include,
+            bulk=collector_paused,
             **(operations or {}),
         )
         refresh = self.projections.refresher
@@ -515,7 +517,8 @@ class ClientBook(_ReadSide):
     @checked("close_of_business")
     def close_of_business(self, on: date) -> CloseOfBusinessResult:
         """Run the daily steps for every business date not yet closed, up to `on`."""
-        return self._close_of_business.run(on)
+        with collector_paused():  # the day's accounts are all in memory (collector.py)
+            return self._close_of_business.run(on)
 
     def import_uci_cards(
         self,
@@ -529,7 +532,7 @@ class ClientBook(_ReadSide):
         card holder) is refused with ImportFileError before anything is written."""
         holders = read_uci_file(path, rows)
         source = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # the file, wherever it is
-        with self.exclusive("import"):
+        with self.exclusive("import"), collector_paused():
             uci = UciImport(self.app, self.policy, self.close_of_business)
             return uci.run(holders, progress, source=source)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
 from functools import partial
 from typing import Any
@@ -93,6 +94,7 @@ class ProjectionRunner:
         transient: tuple[type[BaseException], ...] = (),
         counter: Callable[[int, int, tuple[str, ...]], int] | None = None,
         wait_timeout: float = 10.0,
+        bulk: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
         self._app = app
         self.projections = list(projections)
@@ -106,6 +108,8 @@ class ProjectionRunner:
         self._transient: tuple[type[BaseException], ...] = (ServiceError, *transient)
         self.wait_timeout = wait_timeout
         """How long a query with `at_least` waits for a worker to reach that position."""
+        self._bulk = bulk
+        """Held around a pass over the log and a rebuild (the book's pauses the collector)."""
         self._lock = threading.RLock()
         self._current_versions: set[str] = set()
         self._live = set(self.projections)
@@ -225,7 +229,8 @@ class ProjectionRunner:
             positions = self._positions(todo)
             behind = [(p, since) for p, since in zip(todo, positions) if since < head]
             if behind:
-                self._read_once(behind, head, progress, going, record_failures, page)
+                with self._bulk():
+                    self._read_once(behind, head, progress, going, record_failures, page)
             return head
 
     def _read_once(
@@ -343,6 +348,12 @@ class ProjectionRunner:
         self._rebuild([projection], progress)
 
     def _rebuild(self, projections: list[Projection[Any]], progress: Progress | None) -> None:
+        with self._bulk():  # the shadows' documents and the swaps too
+            self._rebuild_in_bulk(projections, progress)
+
+    def _rebuild_in_bulk(
+        self, projections: list[Projection[Any]], progress: Progress | None
+    ) -> None:
         if self._shadows is None or self._records is None:
             for projection in projections:
                 projection.view.reset()

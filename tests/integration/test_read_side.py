@@ -3,6 +3,7 @@ rebuilds in shadow tables, queries that wait for a position, one close of busine
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 import time
@@ -436,3 +437,32 @@ def test_a_write_wakes_the_workers_of_its_own_schema_and_no_other() -> None:
     finally:
         for schema in schemas:
             next(schema, None)
+
+
+def test_a_catch_up_and_a_rebuild_run_with_the_collector_paused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The book's passes over the log pause the cyclic collector (infrastructure/collector.py),
+    which walked every document a rebuild holds; it runs again when they end."""
+    from clientbook.infrastructure.audit_view import SqlAuditTrailView
+
+    seen: list[bool] = []
+    index = SqlAuditTrailView.index
+
+    def indexing(self: SqlAuditTrailView, *args: Any, **kwargs: Any) -> None:
+        seen.append(gc.isenabled())
+        index(self, *args, **kwargs)
+
+    monkeypatch.setattr(SqlAuditTrailView, "index", indexing)
+    with ClientBook.open(f"sqlite:///{tmp_path / 'book.db'}") as book:
+        for n in range(2):
+            book.customers.register(
+                number=f"C-00000{n}", kind="individual", name="Li Lei", manager="m-001", by=CLERK,
+                on=DAY,
+            )  # fmt: skip
+        book.audit.trail(limit=5)  # the query catches the trail up first
+        assert seen and not any(seen)
+        seen.clear()
+        book.projections.rebuild()
+        assert seen and not any(seen)
+        assert gc.isenabled()
