@@ -194,6 +194,9 @@ class _ReadSide:
         self.card_accounts = CardReports(card_view, policy, refresh("card_accounts"), app.name)
         checkpoints = SqlReportCheckpoints(database)  # as-of reports resume from these
         self.card_accounts.checkpoints = self.complaint_cards.checkpoints = checkpoints
+        current = self.projections.is_current
+        self.card_accounts.facts_current = partial(current, "card_accounts")
+        self.complaint_cards.facts_current = partial(current, "complaint_facts")
         self.reports = BookReports(
             queries,
             self.complaint_cards,

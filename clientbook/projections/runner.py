@@ -323,6 +323,12 @@ class ProjectionRunner:
 
     # -- versions and rebuilds -------------------------------------------------------------
 
+    def is_current(self, name: str) -> bool:
+        """Whether the named projection's view was built by this code's version: not while it
+        answers from an older version's tables (a rebuild filling its shadow, here or in
+        another process). What a report stands on to keep checkpoints of its folds."""
+        return not self._needs_rebuild(self.named([name])[0])
+
     def _needs_rebuild(self, projection: Projection[Any]) -> bool:
         if projection.name in self._current_versions or self._records is None:
             return False

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Iterable
+from typing import Callable, Iterable
 from uuid import UUID
 
 import msgspec
@@ -231,6 +231,8 @@ class ComplaintReports(ComplaintQueries):
         self._application_name = application_name
         self.checkpoints: ReportCheckpoints | None = None
         """Where the as-of report keeps its fold's state (the book sets it)."""
+        self.facts_current: Callable[[], bool] = lambda: True
+        """Whether the complaint facts were built by this code's version (see CardReports)."""
 
     def cfpb(self, company: str) -> list[dict[str, str]]:
         """The complaint log as the CFPB's consumer complaint database has it, one row each."""
@@ -251,7 +253,7 @@ class ComplaintReports(ComplaintQueries):
         if position is not None:
             reflected = min(reflected, position)
         fold = resumed(
-            self.checkpoints,
+            self.checkpoints if self.facts_current() else None,
             "complaints",
             ComplaintsFold.key(period_from, period_to, as_of),
             reflected,

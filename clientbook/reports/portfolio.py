@@ -11,7 +11,7 @@ currencies, and without a rate of exchange there is no total of them."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -271,6 +271,10 @@ class CardReports(CardQueries):
         self._application_name = application_name
         self.checkpoints: ReportCheckpoints | None = None
         """Where the as-of report keeps its fold's state (the book sets it)."""
+        self.facts_current: Callable[[], bool] = lambda: True
+        """Whether the card facts were built by this code's version (the book asks its
+        runner): while old tables answer during a rebuild, checkpoints are neither read nor
+        made, since one would be filed under the new version's key."""
 
     def portfolio(
         self,
@@ -292,7 +296,7 @@ class CardReports(CardQueries):
         if position is not None:
             reflected = min(reflected, position)
         fold = resumed(
-            self.checkpoints,
+            self.checkpoints if self.facts_current() else None,
             "portfolio",
             PortfolioFold.key(as_of, period_from),
             reflected,

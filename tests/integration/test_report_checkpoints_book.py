@@ -3,11 +3,15 @@ replay of the facts answers: the demo's book, reports at rising positions as of 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import random
 from datetime import date, timedelta
+from pathlib import Path
 
 from clientbook import ClientBook
 from clientbook.demo import Demo
+from clientbook.projections.cards import CardAccountsProjection
 from clientbook.reports.portfolio import PortfolioFold, portfolio
 from clientbook.reports.complaints import complaints_report
 
@@ -47,3 +51,35 @@ def test_as_of_reports_from_checkpoints_equal_the_full_replay_at_rising_position
                     position=position,
                 )
         assert checkpoints.nearest("portfolio", PortfolioFold.key(on, None), head)
+
+
+def test_no_checkpoint_stands_on_facts_an_older_version_built(tmp_path: Path) -> None:
+    """While another process rebuilds the card facts for a new version, the old tables answer;
+    a checkpoint folded from them would be filed under the new version's key and outlive the
+    rebuild, so none is read or made until the new facts are in."""
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        Demo(book, seed=16, managers=2, start=START).run(customers=14, days=DAYS)
+        on = START + timedelta(days=DAYS - 1)
+        book.projections._records.set_version("card_accounts", CardAccountsProjection.version - 1)
+    leases = tmp_path / "book.db.leases"
+    leases.mkdir(exist_ok=True)
+    held = os.open(leases / "rebuild-card_accounts", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(held, fcntl.LOCK_EX)  # the other process's rebuild
+    try:
+        with ClientBook.open(url) as book:
+            checkpoints = book.card_accounts.checkpoints
+            assert checkpoints is not None
+            checkpoints.every = 1
+            key = PortfolioFold.key(on, None)
+            book.reports.portfolio(as_of=on)
+            assert checkpoints.nearest("portfolio", key, book.head) is None
+    finally:
+        fcntl.flock(held, fcntl.LOCK_UN)
+        os.close(held)
+    with ClientBook.open(url) as book:  # the rebuild is done: the new facts answer
+        checkpoints = book.card_accounts.checkpoints
+        assert checkpoints is not None
+        checkpoints.every = 1
+        book.reports.portfolio(as_of=on)
+        assert checkpoints.nearest("portfolio", key, book.head) is not None
