@@ -14,7 +14,6 @@ A log written before the chain existed has events and no links: its writers add 
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Callable, Sequence
 from uuid import UUID
 
@@ -88,22 +87,16 @@ def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
 class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
     """The library's SQLite recorder, writing the chain's rows with the events.
 
-    A save extends the chain from its head, read under the write lock its inserts hold. The
-    recorder remembers the last row it committed, and a save whose first position directly
-    follows that row's extends from it without reading the head: SQLite gives a new event the
-    highest position plus one, under the write lock, so no event has been committed between
-    them, and every event has its row (a writer that adds none leaves a position between).
-    A row is remembered only once its transaction has committed; after any other writer's
-    save, or a failed one, the head is read as before."""
+    Each save reads the chain's head under the write lock its inserts hold, and extends the
+    chain from it. (Remembering the last row a writer committed and extending from it when
+    the next events follow it directly saves that read, but forks the chain when the log is
+    rewound under the writer, a backup restored: the head is always read.)"""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
         self.chain_table_name = chain = chain_table(events_table_name)
         super().__init__(datastore, events_table_name)
         self._head_sql = f"SELECT seq, link FROM {chain} ORDER BY position DESC LIMIT 1"
         self._insert_sql = f"INSERT INTO {chain} (seq, position, link) VALUES (?, ?, ?)"
-        self._committed: tuple[int, int, bytes] | None = None
-        """The last chain row (seq, position, link) a save of this recorder committed."""
-        self._written = threading.local()  # the last row of the save in progress, per thread
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -112,64 +105,28 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
             "seq INTEGER NOT NULL, link BLOB NOT NULL)",
         ]
 
-    def insert_events(
-        self, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        self._written.row = None
-        positions = super().insert_events(stored_events, **kwargs)  # committed on return
-        if self._written.row is not None:
-            self._committed = self._written.row
-        return positions
-
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:  # the inserts hold the write lock: the head read now stays the head
-            rows = self._from_committed(c, positions, stored_events)
-            if rows is None:
-                rows = self._from_head(c, positions, stored_events)
-            if rows:
-                self._written.row = rows[-1]
+            c.execute(self._head_sql)
+            row = c.fetchone()
+            head = None if row is None else (row[0], bytes(row[1]))
+            before = None
+            if head is None:  # no chain yet: it begins only on an empty log
+                c.execute(
+                    f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
+                    (positions[0],),
+                )
+                before = c.fetchone()[0]
+            if extends(head, before):
+                rows = next_links(head, positions, stored_events)
+                if len(rows) == 1:  # a command's save: executemany costs more for one row
+                    c.execute(self._insert_sql, rows[0])
+                else:
+                    c.executemany(self._insert_sql, rows)
         return positions
-
-    def _from_committed(
-        self, c: SQLiteCursor, positions: Sequence[int], events: Sequence[StoredEvent]
-    ) -> list[tuple[int, int, bytes]] | None:
-        """The rows written from the last row this recorder committed, when the events
-        directly follow it; None (nothing written) when they do not."""
-        committed = self._committed
-        if committed is None or positions[0] != committed[1] + 1:
-            return None
-        seq, _, previous = committed
-        return self._written_rows(c, next_links((seq, previous), positions, events))
-
-    def _from_head(
-        self, c: SQLiteCursor, positions: Sequence[int], events: Sequence[StoredEvent]
-    ) -> list[tuple[int, int, bytes]]:
-        """The rows written from the chain's head, read now; none before the chain begins."""
-        c.execute(self._head_sql)
-        row = c.fetchone()
-        head = None if row is None else (row[0], bytes(row[1]))
-        before = None
-        if head is None:  # no chain yet: it begins only on an empty log
-            c.execute(
-                f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
-                (positions[0],),
-            )
-            before = c.fetchone()[0]
-        if not extends(head, before):
-            return []
-        return self._written_rows(c, next_links(head, positions, events))
-
-    def _written_rows(
-        self, c: SQLiteCursor, rows: list[tuple[int, int, bytes]]
-    ) -> list[tuple[int, int, bytes]]:
-        if len(rows) == 1:  # a command's save: executemany costs more for one row
-            c.execute(self._insert_sql, rows[0])
-        else:
-            c.executemany(self._insert_sql, rows)
-        return rows
 
 
 _APPEND = """

@@ -287,6 +287,24 @@ def test_a_writer_extends_from_its_last_row_only_while_no_other_save_came_betwee
         assert verdict.events == a.head == 7
 
 
+def test_a_writer_extends_the_chain_from_its_head_even_after_the_log_was_rewound(
+    tmp_path: Path,
+) -> None:
+    """A log restored from a backup under a running writer (its last events gone) goes on
+    from the head it has: the writer never links from a row it remembers writing."""
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as a, ClientBook.open(url) as b:
+        register(a, "41", 3)
+        raw = Raw(url)
+        last = a.head
+        raw.delete(last, link=True)  # the backup ended one event earlier
+        register(b, "42", 1)  # takes the position again
+        register(a, "43", 1)
+        raw.connection.close()
+        verdict = a.trust.verify()
+        assert verdict.ok, verdict.damage
+
+
 def _threads(url: str, count: int, work: Callable[[ClientBook, str], None]) -> None:
     errors: list[BaseException] = []
 
