@@ -252,12 +252,14 @@ class ProjectionRunner:
         position = min(since for _, since in behind)
         live = dict(behind)
         while position < head and live and going():
-            # `head` is applied here, not as the select's `stop`: with two bounds and no
-            # statistics yet (a log just imported), PostgreSQL reads and sorts every row after
-            # `position` for each page; with one, it walks its index. Past `head` there are
-            # only the events written since this pass began.
+            # The book's own head is applied here, not as the select's `stop`: with two bounds
+            # and no statistics yet (a log just imported), PostgreSQL reads and sorts every row
+            # after `position` for each page; with one, it walks its index, and past the head
+            # are only the events written since this pass began. A past book's head may lie
+            # far back: it is the select's `stop`, or its last page would read the rest.
+            stop = head if self._stop_at is not None else None
             page = self._app.recorder.select_notifications(
-                start=position, limit=size, topics=topics, inclusive_of_start=False
+                start=position, limit=size, stop=stop, topics=topics, inclusive_of_start=False
             )
             page = [n for n in page if n.id <= head]
             last = page[-1].id if len(page) == size else head

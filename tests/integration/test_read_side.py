@@ -466,3 +466,29 @@ def test_a_catch_up_and_a_rebuild_run_with_the_collector_paused(
         book.projections.rebuild()
         assert seen and not any(seen)
         assert gc.isenabled()
+
+
+def test_a_past_book_reads_nothing_of_the_log_past_its_position(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its head may lie far back: each select stops there, or a projection of few topics
+    would read the whole rest of the log on its last page."""
+    with ClientBook.open(f"sqlite:///{tmp_path / 'book.db'}") as book:
+        for n in range(6):
+            book.customers.register(
+                number=f"C-00000{n}", kind="individual", name="Li Lei", manager="m-001", by=CLERK,
+                on=DAY,
+            )  # fmt: skip
+        recorder = type(book.app.recorder)
+        select = recorder.select_notifications
+        read: list[int] = []
+
+        def selecting(self: Any, *args: Any, **kwargs: Any) -> Any:
+            found = select(self, *args, **kwargs)
+            read.extend(n.id for n in found)
+            return found
+
+        monkeypatch.setattr(recorder, "select_notifications", selecting)
+        with book.as_of(position=2) as past:
+            assert len(past.directory.search(manager="m-001")) == 2
+        assert read and max(read) <= 2
