@@ -46,6 +46,7 @@ import psycopg
 from _report import show_table  # benchmarks/_report.py
 from bench_cards import DATA, raw_save_seconds
 
+from clientbook.adapters import UCI_CURRENCY
 from clientbook.application.app import ClientBookApplication
 from clientbook.book import ClientBook
 from clientbook.demo import Demo
@@ -325,6 +326,7 @@ def run(
                 as_of=as_of,
                 position=head,
                 ceiling_percent=book.policy.in_force(as_of).card_long_dormant_ceiling_percent,
+                currency=UCI_CURRENCY,
             )
 
         def old_complaints() -> Any:
@@ -337,7 +339,7 @@ def run(
             )
 
         def new_portfolio() -> Any:
-            return book.reports.portfolio(as_of=as_of, position=head)
+            return book.reports.portfolio(as_of=as_of, position=head, currency=UCI_CURRENCY)
 
         def new_complaints() -> Any:
             return book.reports.complaints(

@@ -296,6 +296,11 @@ def report(
     date. Any report can be cut at a past log position."""
     start = period_from.date() if period_from else None
     end = period_to.date() if period_to else None
+    if currency is not None and name != "portfolio":
+        raise click.UsageError(
+            f"--currency is for the portfolio, whose cards may be in several; the {name} "
+            "report has no such choice"
+        )
     with _open(ctx) as book:
         on = as_of.date() if as_of else (end or book.last_business_date_closed or date.today())
         if name in PERIODIC and (start is None or end is None):
@@ -323,7 +328,7 @@ def report(
                 err=True,
             )
         if html_file:
-            _write_html(book, on, run.manifest["log"]["position"], html_file)
+            _write_html(book, on, run.manifest["log"]["position"], html_file, currency)
 
 
 @main.command("reproduce")
@@ -376,10 +381,13 @@ def reproduce_(ctx: click.Context, manifest_file: str) -> None:
         ctx.exit(1)
 
 
-def _write_html(book: ClientBook, on: date, position: int, path: str) -> None:
+def _write_html(
+    book: ClientBook, on: date, position: int, path: str, currency: str | None = None
+) -> None:
     from clientbook.reports.html import collect, render_html  # a public module: the page
 
-    _write_file(path, render_html(collect(book, as_of=on, position=position)), "HTML report")
+    inputs = collect(book, as_of=on, position=position, currency=currency)
+    _write_file(path, render_html(inputs), "HTML report")
     console.print(f"HTML report: {path}")
 
 

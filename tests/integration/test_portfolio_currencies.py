@@ -146,3 +146,50 @@ def test_the_html_report_shows_the_policys_currency_and_names_the_others(book: C
     page = render_html(inputs)
     assert "Card balances by delinquency bucket, CNY" in page
     assert "Cards in other currencies (a portfolio each)</th><td>USD</td>" in page
+
+
+def test_currency_is_refused_for_other_reports_and_chooses_the_html_pages_portfolio(
+    tmp_path: Path,
+) -> None:
+    db = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(db) as book:
+        two_currencies(book)
+    runner = CliRunner()
+    on = ["--as-of", LATER.isoformat()]
+    refused = runner.invoke(main, ["--db", db, "report", "contribution", *on, "--currency", "USD"])
+    assert refused.exit_code != 0 and "Traceback" not in refused.output
+    assert "--currency is for the portfolio" in refused.stderr
+    page = tmp_path / "page.html"
+    written = runner.invoke(
+        main, ["--db", db, "report", "portfolio", *on, "--currency", "USD", "--html", str(page)]
+    )
+    assert written.exit_code == 0, written.output
+    html = page.read_text()
+    assert "Card balances by delinquency bucket, USD" in html
+    assert "Cards in other currencies (a portfolio each)</th><td>CNY</td>" in html
+
+
+def test_a_portfolio_manifest_made_before_portfolios_had_a_currency(tmp_path: Path) -> None:
+    """It lacks the currency rows and names none: where the cards were in one currency then,
+    it reproduces; where they were in several, its figures added them, and it is refused."""
+    from clientbook.reports.catalogue import Parameters, reproduce, run_report
+
+    with ClientBook.open(f"sqlite:///{tmp_path / 'book.db'}") as book:
+        two_currencies(book)
+        dollars = next(e.position for e in book.events() if "USD" in str(e.state))
+        for position in (dollars - 1, book.head):
+            run = run_report(
+                book, "portfolio", Parameters(LATER, None, None, "CNY"), position=position
+            )
+            old = {
+                **run.manifest,
+                "parameters": Parameters(LATER).as_json(),
+                "rows": [r for r in run.manifest["rows"] if r[0] not in ("currency", "currencies")],
+            }
+            if position < dollars:
+                assert reproduce(book, old).identical
+            else:
+                with pytest.raises(
+                    InvalidValueError, match="adds the amounts of cards in CNY, USD"
+                ):
+                    reproduce(book, old)

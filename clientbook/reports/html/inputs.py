@@ -66,9 +66,10 @@ def collect(
     months: int = 12,
     title: str = "clientbook report",
     position: int | None = None,
+    currency: str | None = None,
 ) -> HtmlInputs:
     """Every report as of `as_of`, all cut at one log position (default: the head when called)
-    so that they agree."""
+    so that they agree; the card portfolio in `currency` (default: see `_cards`)."""
     if months < 1:
         raise ValueError(f"months must be at least 1, not {months}")
     if position is None:
@@ -81,13 +82,14 @@ def collect(
         for first in firsts
     )
     credit = book.credit_reports
+    cards = _cards(book, as_of, position, currency)
     return HtmlInputs(
         title=title,
         as_of=as_of,
         position=position,
         version=__version__,
         complaints_by_month=complaints,
-        portfolio=_cards(book, as_of, position),
+        portfolio=cards,
         concentration=credit.concentration(as_of=as_of, position=position),
         # The year before as_of, or the first month shown when that is later.
         migration=credit.migration(
@@ -98,26 +100,27 @@ def collect(
         contribution=book.reports.contribution(as_of=as_of, position=position),
         currency=book.policy.in_force(as_of).currency,
         risk_by_month=tuple(
-            _risk(book, min(_month_end(first), as_of), position) for first in firsts
+            _risk(book, min(_month_end(first), as_of), position, cards.currency) for first in firsts
         ),
         aging=credit.aging(as_of=as_of, position=position),
     )
 
 
-def _cards(book: ClientBook, on: date, position: int) -> PortfolioReport:
-    """The portfolio the page shows: in the policy's currency, unless the book's cards are in
-    others only (then the first of them); the section names the others."""
+def _cards(book: ClientBook, on: date, position: int, currency: str | None) -> PortfolioReport:
+    """The portfolio the page shows: in `currency` if given; else in the policy's, unless the
+    book's cards are in others only (then the first of them); the section names the others."""
     cards = book.reports.portfolio(
-        as_of=on, position=position, currency=book.policy.in_force(on).currency
+        as_of=on, position=position, currency=currency or book.policy.in_force(on).currency
     )
-    if cards.currencies and cards.currency not in cards.currencies:
+    if currency is None and cards.currencies and cards.currency not in cards.currencies:
         cards = book.reports.portfolio(as_of=on, position=position, currency=cards.currencies[0])
     return cards
 
 
-def _risk(book: ClientBook, on: date, position: int) -> MonthRisk:
-    """The month's ratios as of its last day (or the as-of date in the last month)."""
-    cards = _cards(book, on, position)
+def _risk(book: ClientBook, on: date, position: int, currency: str) -> MonthRisk:
+    """The month's ratios as of its last day (or the as-of date in the last month); the card
+    balances in the page's portfolio's currency, every month."""
+    cards = book.reports.portfolio(as_of=on, position=position, currency=currency)
     lines = book.reports.classification(as_of=on, position=position)
     balances = [(bucket, balance) for bucket, _, balance in cards.accounts_by_bucket]
     return MonthRisk(
