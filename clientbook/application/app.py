@@ -20,7 +20,14 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+)
 
 from clientbook.domain.card import CardAccount
 from clientbook.domain.errors import ConflictError, NotFoundError
@@ -67,6 +74,107 @@ class _Collected(ProcessingEvent[UUID]):
             else:
                 others.append(obj)
         super().collect_events(*others, **kwargs)
+
+
+def decode_page(mapper: Mapper[UUID], stored: Sequence[StoredEvent]) -> list[Any]:
+    """Stored events decoded as one page: with the mapper's `to_domain_events` when it has one
+    (ours reads the keys of all the page's sealed fields in one query), else one by one."""
+    decode = getattr(mapper, "to_domain_events", None)
+    if decode is not None:
+        return list(decode(stored))
+    return [mapper.to_domain_event(s) for s in stored]
+
+
+KeyRows = Sequence[tuple[str, bytes]]
+SEALING_ATTEMPTS = 3
+"""How often a save is sealed again after another save stored a key it had made (a race)."""
+
+
+class PendingKeys(Protocol):
+    """Keys made for events being saved (infrastructure/keys.py, KeyStore)."""
+
+    def written(self, rows: KeyRows) -> None: ...
+
+    def raced(self, rows: KeyRows) -> bool: ...
+
+    def write_pending(self, rows: KeyRows) -> bool: ...
+
+
+class PagedEventStore(EventStore[UUID]):
+    """The library's event store, decoding what a read returns as one page (`decode_page`):
+    a load's events cost one key query between them, not one per sealed event.
+
+    A save writes the personal-data keys its events were sealed with and made meanwhile
+    (the mapper's `keys_to_write`) in its own transaction, when the recorder can
+    (`writes_personal_data_keys`): a registration is one transaction, one round trip on
+    PostgreSQL, and keys and events commit together or not at all. A key that another save
+    stored first (here or in another process) fails the insert; the save is then sealed again
+    with the stored key and retried, so no event is ever stored under a key that is not the
+    subject's stored one. Without such a recorder (the in-memory log) the keys are written
+    just before, in a transaction of their own."""
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        keys_to_write = getattr(self.mapper, "keys_to_write", None)
+        if keys_to_write is None:
+            return super().put(domain_events, **kwargs)
+        keys: PendingKeys = getattr(self.mapper, "keys")
+        with_events = getattr(self.recorder, "writes_personal_data_keys", False)
+        for attempt in range(1, SEALING_ATTEMPTS + 1):
+            stored = [self.mapper.to_stored_event(e) for e in domain_events]
+            rows = keys_to_write(stored)
+            if rows and not with_events and not keys.write_pending(rows):
+                continue  # another key was stored first: seal again with it
+            try:
+                if rows and with_events:
+                    positions = self.recorder.insert_events(
+                        stored, **kwargs, personal_data_keys=rows
+                    )
+                else:
+                    positions = self.recorder.insert_events(stored, **kwargs)
+            except IntegrityError:
+                if rows and with_events and keys.raced(rows) and attempt < SEALING_ATTEMPTS:
+                    continue
+                raise
+            if rows and with_events:
+                keys.written(rows)
+            return _recordings(domain_events, stored, positions)
+        raise IntegrityError("personal-data keys kept changing while the save was sealed")
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        stored = self.recorder.select_events(
+            originator_id=originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        )
+        return iter(decode_page(self.mapper, stored) if stored else ())
+
+
+def _recordings(
+    domain_events: Sequence[Any], stored: Sequence[StoredEvent], positions: Sequence[int] | None
+) -> list[Recording[UUID]]:
+    """What the library's `EventStore.put` returns: each event with its notification."""
+    if not positions:
+        return []
+    assert len(positions) == len(stored)
+    return [
+        Recording(
+            d,
+            Notification(
+                originator_id=s.originator_id,
+                originator_version=s.originator_version,
+                topic=s.topic,
+                state=s.state,
+                id=n,
+            ),
+        )
+        for d, s, n in zip(domain_events, stored, positions, strict=True)
+    ]
 
 
 class ClientBookApplication(Application[UUID]):
@@ -128,6 +236,13 @@ class ClientBookApplication(Application[UUID]):
         if self._mapper_builder is None:
             return super().construct_mapper()
         return self._mapper_builder(self.factory.cipher(), self.factory.compressor())
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return PagedEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return PagedEventStore(mapper=self.mapper, recorder=recorder)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's save, with `_Collected` (the same steps, in the same order)."""
@@ -202,8 +317,9 @@ class ClientBookApplication(Application[UUID]):
             cached = self._taken_from_cache(page)
             known = {i: cached[i].version if i in cached else 0 for i in page}
             latest = reader.select_latest(known, table)
+            decoded = self._decoded_page(latest)
             for aggregate_id in page:
-                found = latest.get(aggregate_id, (None, []))
+                found = decoded.get(aggregate_id, (None, []))
                 aggregate = self._brought_up(aggregate_id, cached.get(aggregate_id), *found)
                 if aggregate is None:
                     raise NotFoundError(f"{what} {aggregate_id} does not exist")
@@ -242,19 +358,26 @@ class ClientBookApplication(Application[UUID]):
                     pass
         return found
 
-    def _brought_up(
-        self,
-        aggregate_id: UUID,
-        cached: Any,
-        snapshot: StoredEvent | None,
-        stored: list[StoredEvent],
-    ) -> Any:
-        """The aggregate at the head of its events: the cached one fast-forwarded (under the
-        repository's lock for it, which a concurrent load may hold), else rebuilt."""
-        decode = self.mapper.to_domain_event
-        events = [decode(s) for s in stored]
+    def _decoded_page(
+        self, latest: Mapping[UUID, tuple[StoredEvent | None, list[StoredEvent]]]
+    ) -> dict[UUID, tuple[Any, list[Any]]]:
+        """A page of aggregates' snapshots and events decoded in one call of the mapper (the
+        keys of all their sealed fields in one query, see `decode_page`)."""
+        stored: list[StoredEvent] = []
+        for snapshot, events in latest.values():
+            stored.extend([snapshot, *events] if snapshot is not None else events)
+        decoded = iter(decode_page(self.mapper, stored))
+        out = {}
+        for aggregate_id, (snapshot, events) in latest.items():
+            first = next(decoded) if snapshot is not None else None
+            out[aggregate_id] = (first, [next(decoded) for _ in events])
+        return out
+
+    def _brought_up(self, aggregate_id: UUID, cached: Any, snapshot: Any, events: list[Any]) -> Any:
+        """The aggregate at the head of its (decoded) events: the cached one fast-forwarded
+        (under the repository's lock for it, which a concurrent load may hold), else rebuilt."""
         if cached is None or snapshot is not None:
-            return replay(None, [decode(snapshot), *events] if snapshot else events)
+            return replay(None, [snapshot, *events] if snapshot else events)
         repository = self.repository
         lock = repository._use_fastforward_lock(aggregate_id)
         try:

@@ -68,8 +68,18 @@ def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
     return head is not None or before is None
 
 
+KEYS_TABLE = "personal_data_keys"
+"""The book's data keys (infrastructure/keys.py): a save inserts the keys its events were
+sealed with and made meanwhile (`personal_data_keys=[(subject, wrapped key)]`) in its own
+transaction. A plain INSERT: a subject that has a key by then fails the save (IntegrityError),
+which the event store seals again with the stored key (application/app.py, PagedEventStore)."""
+
+
 class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
-    """The library's SQLite recorder, writing the chain's rows with the events."""
+    """The library's SQLite recorder, writing the chain's rows and the events' new
+    personal-data keys (`KEYS_TABLE`) with the events."""
+
+    writes_personal_data_keys = True
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
         self.chain_table_name = chain_table(events_table_name)
@@ -85,6 +95,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        keys = kwargs.pop("personal_data_keys", None)
+        if keys:
+            c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
         positions = super()._insert_events(c, stored_events, **kwargs)
         if positions:  # the inserts hold the write lock: the head read now stays the head
             c.execute(
@@ -171,6 +184,10 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
     only, never while the client waits on the network or for a core (docs/operations.md,
     "Appends")."""
 
+    writes_personal_data_keys = True
+    """A save's new personal-data keys go in its transaction, in the same pipeline (KEYS_TABLE),
+    before the append function takes the log's lock."""
+
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:  # the library's insert function writes no links
             raise OSError("clientbook's log keeps a hash chain: unset POSTGRES_ENABLE_DB_FUNCTIONS")
@@ -190,6 +207,18 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
             schema, Identifier(self.append_function_name)
         )
         self._group = GroupCommit(self._append_group)
+        self._insert_keys = SQL(
+            "INSERT INTO {0}.{1} (subject, key) SELECT * FROM unnest(%s::text[], %s::bytea[])"
+        ).format(schema, Identifier(KEYS_TABLE))
+
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        keys = kwargs.pop("personal_data_keys", None)
+        if keys:
+            subjects, wrapped = zip(*keys)
+            curs.execute(self._insert_keys, (list(subjects), list(wrapped)), prepare=True)
+        super()._insert_events(curs, stored_events, **kwargs)
 
     def lock_statement(self) -> Composed:
         """What makes appends serial: positions are given out and committed one transaction at
