@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
@@ -68,6 +68,7 @@ def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
     return head is not None or before is None
 
 
+_EXPECTED = "expected_versions"
 KEYS_TABLE = "personal_data_keys"
 """The book's data keys (infrastructure/keys.py): a save inserts the keys its events were
 sealed with and made meanwhile (`personal_data_keys=[(subject, wrapped key)]`) in its own
@@ -80,6 +81,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     personal-data keys (`KEYS_TABLE`) with the events."""
 
     writes_personal_data_keys = True
+    checks_expected_versions = True
+    """`expected_versions=[(aggregate id, version)]`: the save fails (IntegrityError) unless
+    each aggregate's last version is the one given (0: none), checked under the write lock."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
         self.chain_table_name = chain_table(events_table_name)
@@ -96,9 +100,18 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         keys = kwargs.pop("personal_data_keys", None)
+        expected = kwargs.pop(_EXPECTED, None)
         if keys:
             c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
         positions = super()._insert_events(c, stored_events, **kwargs)
+        for aggregate_id, version in expected or ():  # the write lock is held from the inserts
+            c.execute(
+                f"SELECT max(originator_version) FROM {self.events_table_name} "
+                "WHERE originator_id = ?",
+                (aggregate_id.hex,),
+            )
+            if (c.fetchone()[0] or 0) != version:
+                raise IntegrityError(f"aggregate {aggregate_id} is no longer at version {version}")
         if positions:  # the inserts hold the write lock: the head read now stays the head
             c.execute(
                 f"SELECT seq, link FROM {self.chain_table_name} ORDER BY position DESC LIMIT 1"
@@ -176,6 +189,28 @@ $append$
 computes them, in SQL; `lock` is the statement that makes appends serial."""
 
 
+_EXPECT = """
+CREATE OR REPLACE FUNCTION {schema}.{function}(ids uuid[], versions bigint[])
+RETURNS void LANGUAGE plpgsql AS $expect$
+DECLARE
+    i int;
+    found bigint;
+BEGIN
+    FOR i IN 1 .. cardinality(ids) LOOP
+        SELECT max(originator_version) INTO found FROM {schema}.{events}
+            WHERE originator_id = ids[i];
+        IF coalesce(found, 0) <> versions[i] THEN
+            RAISE EXCEPTION 'aggregate % is no longer at version %', ids[i], versions[i]
+                USING ERRCODE = 'unique_violation';
+        END IF;
+    END LOOP;
+END
+$expect$
+"""
+"""`{events}_expect(ids, versions)`: fails the transaction unless each aggregate's last
+version is the one given (0: none); a save's checked reads (application/app.py)."""
+
+
 class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRecorder):
     """Our bounded PostgreSQL recorder; a save is one round trip. One server-side function
     takes the library's EXCLUSIVE lock on the events table, inserts the events, computes their
@@ -187,6 +222,9 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
     writes_personal_data_keys = True
     """A save's new personal-data keys go in its transaction, in the same pipeline (KEYS_TABLE),
     before the append function takes the log's lock."""
+    checks_expected_versions = True
+    """`expected_versions`: checked by `{events}_expect` after the append (the lock held), in
+    the same pipeline; a mismatch raises unique_violation (IntegrityError)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:  # the library's insert function writes no links
@@ -202,9 +240,21 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
             ).format(schema, chain)
         )
         self.sql_create_statements.append(self.append_function())
+        self.expect_function_name = f"{events_table_name}_expect"
+        self.function_names = [self.append_function_name, self.expect_function_name]
+        self.sql_create_statements.append(
+            SQL(_EXPECT).format(
+                schema=schema,
+                function=Identifier(self.expect_function_name),
+                events=Identifier(events_table_name),
+            )
+        )
         self._lock_timeout = SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout)
         self._append = SQL("SELECT position FROM {0}.{1}(%s) AS position").format(
             schema, Identifier(self.append_function_name)
+        )
+        self._expect = SQL("SELECT {0}.{1}(%s::uuid[], %s::bigint[])").format(
+            schema, Identifier(self.expect_function_name)
         )
         self._group = GroupCommit(self._append_group)
         self._insert_keys = SQL(
@@ -214,6 +264,7 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
+        kwargs.pop(_EXPECTED, None)  # checked after the append (`_append_group`)
         keys = kwargs.pop("personal_data_keys", None)
         if keys:
             subjects, wrapped = zip(*keys)
@@ -267,6 +318,10 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
                         if events:
                             conn.execute(self._lock_timeout, prepare=True)
                             curs.execute(self._append, (events,), prepare=True)
+                        expected = [e for save in saves for e in save.kwargs.get(_EXPECTED, ())]
+                        if expected:  # after the append: the log's lock is held
+                            ids, versions = zip(*expected)
+                            conn.execute(self._expect, (list(ids), list(versions)), prepare=True)
                     if events:  # after the commit: nothing waits on the client in between
                         pipeline.sync()
                         positions = [row["position"] for row in curs.fetchall()]

@@ -11,6 +11,7 @@ refused (PersonalDataKeyMissingError).
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
@@ -410,32 +411,47 @@ class KeyStore:
         not saved yet can be sealed with it (a save that stores them stores it, in its
         transaction), so a mapper used alone reads back what it sealed; a stored key, or its
         tombstone, always wins."""
-        wanted = {subject: str(subject) for subject in subjects}
+        wanted = set(subjects)
         if not self._erasures_counted:
-            by_name = self._stored(set(wanted.values()))
-            found = {s: by_name[name] for s, name in wanted.items() if name in by_name}
+            by_name = self._stored({str(s) for s in wanted})
+            found = {s: by_name[str(s)] for s in wanted if str(s) in by_name}
         else:
-            with self._page_lock:
-                kept = self._page_keys
-                unseen = {s: name for s, name in wanted.items() if s not in kept}
-                count, read = self._counted(unseen)
-                if count != self._page_count:  # an erasure (or the first page): start again
-                    kept.clear()
-                    self._page_count = count
-                    if len(unseen) < len(wanted):
-                        unseen = dict(wanted)
-                        count, read = self._counted(unseen)
-                        self._page_count = count if count == self._page_count else None
-                kept.update((s, read[name]) for s, name in unseen.items() if name in read)
-                found = {s: kept[s] for s in wanted if s in kept}
-                if len(kept) > _KEPT:
-                    kept.clear()
-                    self._page_count = None
+            found = self._kept_or_read(wanted)
         pending = self._pending
         for subject in wanted if pending else ():
             if subject not in found and subject in pending:
                 found[subject] = pending[subject]
         return found
+
+    def _kept_or_read(self, wanted: set[UUID]) -> dict[UUID, bytes]:
+        """`page` with the erasure count. The lock guards the kept keys only, never a query
+        (a thread may query inside a view's transaction while another waits on it)."""
+        found: dict[UUID, bytes] = {}
+        for _ in range(3):
+            with self._page_lock:
+                counted_at = self._page_count
+                kept = self._page_keys
+                have = {s: kept[s] for s in wanted if s in kept} if counted_at is not None else {}
+            unseen = {s: str(s) for s in wanted if s not in have}
+            count, read = self._counted(unseen)
+            found = {s: read[name] for s, name in unseen.items() if name in read}
+            if count is not None and count == counted_at:  # no erasure since `have` was read
+                with self._page_lock:
+                    if self._page_count == count:
+                        if len(self._page_keys) + len(found) > _KEPT:
+                            self._page_keys.clear()
+                        self._page_keys.update(found)
+                found.update(have)
+                return found
+            with self._page_lock:  # an erasure since (or the first page): start again
+                if self._page_count == counted_at:
+                    self._page_keys.clear()
+                    self._page_count = count
+                    if count is not None:  # what was read now is consistent with the count
+                        self._page_keys.update(found)
+            if not have:  # nothing kept was used: what was read is the page's
+                return found
+        return found  # the count kept moving: this read alone, nothing kept
 
     def _counted(self, subjects: dict[UUID, str]) -> tuple[int | None, dict[str, bytes]]:
         """The erasure count and the stored keys of these subjects, read in one statement per
@@ -499,7 +515,7 @@ class KeyStore:
             return None
         if self._kek is None:
             raise Unavailable(self.missing)
-        raw = base64.b64decode(sealed)
+        raw = binascii.a2b_base64(sealed)
         return self._unwrapped(key).decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)
 
     # -- the blind index -------------------------------------------------------------------

@@ -76,8 +76,18 @@ class ClientBookMapper(Mapper[UUID]):
         self.keys = keys
         self._encoder = msgspec.json.Encoder(decimal_format="string")
         self._schemas: dict[type, _Schema] = {}
+        self._snapshots: dict[type, bool] = {}
         self._version = msgspec.json.Decoder(_Version)
         self._untyped = msgspec.json.Decoder()
+
+    def _class_of(self, topic: str) -> tuple[type, bool]:
+        """The topic's class, and whether it is a snapshot's (an issubclass check of a runtime
+        protocol costs microseconds: done once per class)."""
+        cls = resolve_topic(topic)
+        snapshot = self._snapshots.get(cls)
+        if snapshot is None:
+            snapshot = self._snapshots[cls] = issubclass(cls, CanSnapshotAggregate)
+        return cls, snapshot
 
     def schema(self, cls: type) -> _Schema:
         schema = self._schemas.get(cls)
@@ -134,12 +144,12 @@ class ClientBookMapper(Mapper[UUID]):
 
     def _parsed(self, stored_event: StoredEvent) -> _Parsed:
         """The event's class, subject and state decoded, its sealed part not yet opened."""
-        cls = resolve_topic(stored_event.topic)
+        cls, snapshot = self._class_of(stored_event.topic)
         data = self._unpack(stored_event.state)
         subject = stored_event.originator_id
         assert isinstance(subject, UUID)
         sealed: tuple[list[str], str] | None = None
-        if issubclass(cls, CanSnapshotAggregate):
+        if snapshot:
             state = self._untyped.decode(data)
             state["timestamp"] = datetime.fromisoformat(state["timestamp"])
             inner = _untag(state["state"])
