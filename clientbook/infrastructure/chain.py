@@ -104,14 +104,19 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         if keys:
             c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
         positions = super()._insert_events(c, stored_events, **kwargs)
-        for aggregate_id, version in expected or ():  # the write lock is held from the inserts
+        if expected:  # the write lock is held from the inserts: one query for all of them
+            marks = ", ".join("?" for _ in expected)
             c.execute(
-                f"SELECT max(originator_version) FROM {self.events_table_name} "
-                "WHERE originator_id = ?",
-                (aggregate_id.hex,),
+                f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                [aggregate_id.hex for aggregate_id, _ in expected],
             )
-            if (c.fetchone()[0] or 0) != version:
-                raise IntegrityError(f"aggregate {aggregate_id} is no longer at version {version}")
+            found = {UUID(row[0]): row[1] for row in c.fetchall()}
+            for aggregate_id, version in expected:
+                if found.get(aggregate_id, 0) != version:
+                    raise IntegrityError(
+                        f"aggregate {aggregate_id} is no longer at version {version}"
+                    )
         if positions:  # the inserts hold the write lock: the head read now stays the head
             c.execute(
                 f"SELECT seq, link FROM {self.chain_table_name} ORDER BY position DESC LIMIT 1"

@@ -234,23 +234,33 @@ class KeyStore:
         elif subject not in self._cache or (
             create and self._cache[subject] is None and subject not in self._forgotten
         ):
+            raw = None
             if create and pending:
                 key = None if new else self._read(subject)
                 if key is None:
                     kek = self._required()
-                    key = self._pending.setdefault(subject, kek.wrap(os.urandom(32)))
+                    raw = os.urandom(32)
+                    made = kek.wrap(raw)
+                    key = self._pending.setdefault(subject, made)
+                    if key is not made:  # another thread made it first: use that one
+                        raw = None
             else:
                 key = self._load(subject, create)
-            self._cached(subject, key)
+            self._cached(subject, key, raw)
         return self._cache[subject]
 
-    def _cached(self, subject: UUID, key: bytes | None) -> None:
+    def _cached(self, subject: UUID, key: bytes | None, raw: bytes | None = None) -> None:
+        """Cache the subject's cipher for sealing; `raw`, when the key was just made here, spares
+        unwrapping it again."""
         if key == b"":
             self._forgotten.add(subject)
+        if key and raw is not None:
+            self._ciphers.setdefault(key, AESGCM(raw))
         self._cache[subject] = self._unwrapped(key) if key else None
         self._macs.pop(subject, None)
         if key:
-            self._nonces[subject] = hmac.new(self._raw(key), b"nonce", hashlib.sha256).digest()
+            raw = raw if raw is not None else self._raw(key)
+            self._nonces[subject] = hmac.new(raw, b"nonce", hashlib.sha256).digest()
 
     def _read(self, subject: UUID) -> bytes | None:
         rows = self._database.query(
