@@ -68,7 +68,7 @@ class KeyStore:
         )
         self._erasures_counted = self._count_erasures()
         self._page_lock = threading.Lock()
-        self._page_keys: dict[UUID, bytes] = {}
+        self._page_keys: dict[int, bytes] = {}
         """Stored keys read by `page`, valid while the erasure count stays `_page_count`."""
         self._page_count: int | None = None
         self.missing: str | None = None
@@ -421,30 +421,35 @@ class KeyStore:
         not saved yet can be sealed with it (a save that stores them stores it, in its
         transaction), so a mapper used alone reads back what it sealed; a stored key, or its
         tombstone, always wins."""
-        wanted = set(subjects)
+        by_int = self.page_of({s.int: s for s in subjects})
+        return {UUID(int=i): key for i, key in by_int.items()}
+
+    def page_of(self, subjects: dict[int, UUID]) -> dict[int, bytes]:
+        """`page`, keyed by the subjects' integers (`UUID.int`: a UUID's own hash is computed
+        in Python, and a page hashes each subject several times)."""
         if not self._erasures_counted:
-            by_name = self._stored({str(s) for s in wanted})
-            found = {s: by_name[str(s)] for s in wanted if str(s) in by_name}
+            by_name = self._stored({str(s) for s in subjects.values()})
+            found = {i: by_name[str(s)] for i, s in subjects.items() if str(s) in by_name}
         else:
-            found = self._kept_or_read(wanted)
+            found = self._kept_or_read(subjects)
         pending = self._pending
-        for subject in wanted if pending else ():
-            if subject not in found and subject in pending:
-                found[subject] = pending[subject]
+        for i, subject in subjects.items() if pending else ():
+            if i not in found and subject in pending:
+                found[i] = pending[subject]
         return found
 
-    def _kept_or_read(self, wanted: set[UUID]) -> dict[UUID, bytes]:
+    def _kept_or_read(self, wanted: dict[int, UUID]) -> dict[int, bytes]:
         """`page` with the erasure count. The lock guards the kept keys only, never a query
         (a thread may query inside a view's transaction while another waits on it)."""
-        found: dict[UUID, bytes] = {}
+        found: dict[int, bytes] = {}
         for _ in range(3):
             with self._page_lock:
                 counted_at = self._page_count
                 kept = self._page_keys
-                have = {s: kept[s] for s in wanted if s in kept} if counted_at is not None else {}
-            unseen = {s: str(s) for s in wanted if s not in have}
+                have = {i: kept[i] for i in wanted if i in kept} if counted_at is not None else {}
+            unseen = {str(s): i for i, s in wanted.items() if i not in have}
             count, read = self._counted(unseen)
-            found = {s: read[name] for s, name in unseen.items() if name in read}
+            found = {unseen[name]: key for name, key in read.items() if name in unseen}
             if count is not None and count == counted_at:  # no erasure since `have` was read
                 with self._page_lock:
                     if self._page_count == count:
@@ -463,10 +468,10 @@ class KeyStore:
                 return found
         return found  # the count kept moving: this read alone, nothing kept
 
-    def _counted(self, subjects: dict[UUID, str]) -> tuple[int | None, dict[str, bytes]]:
-        """The erasure count and the stored keys of these subjects, read in one statement per
-        few hundred (one snapshot each; None as the count if two of them disagree)."""
-        names = list(subjects.values())
+    def _counted(self, subjects: dict[str, int]) -> tuple[int | None, dict[str, bytes]]:
+        """The erasure count and the stored keys of these subjects (by name), read in one
+        statement per few hundred (one snapshot each; None as the count if two disagree)."""
+        names = list(subjects)
         if not names:
             rows = self._database.query(f"SELECT count FROM {ERASURES}")
             return int(rows[0][0]), {}

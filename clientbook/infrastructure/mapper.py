@@ -138,8 +138,8 @@ class ClientBookMapper(Mapper[UUID]):
         (KeyStore.page), afresh for each page: an erasure another process committed before the
         page was read is honoured, and no key is cached across pages."""
         parsed = [self._parsed(stored) for stored in stored_events]
-        subjects = {p[1] for p in parsed if p[3] is not None}
-        keys = self.keys.page(subjects) if subjects else {}
+        subjects = {p[1].int: p[1] for p in parsed if p[3] is not None}
+        keys = self.keys.page_of(subjects) if subjects else {}
         return [self._built(keys, *p) for p in parsed]
 
     def _parsed(self, stored_event: StoredEvent) -> _Parsed:
@@ -166,7 +166,7 @@ class ClientBookMapper(Mapper[UUID]):
 
     def _built(
         self,
-        keys: dict[UUID, bytes],
+        keys: dict[int, bytes],
         cls: type,
         subject: UUID,
         state: dict[str, Any],
@@ -210,12 +210,12 @@ class ClientBookMapper(Mapper[UUID]):
         state: dict[str, Any],
         cls: type,
         sealed: tuple[list[str], str],
-        keys: dict[UUID, bytes],
+        keys: dict[int, bytes],
         snapshot: bool,
     ) -> None:
         fields, data = sealed
         try:
-            plaintext = self.keys.opened(subject, data, keys.get(subject))
+            plaintext = self.keys.opened(subject, data, keys.get(subject.int))
         except Unavailable:
             state.update(dict.fromkeys(fields, UNAVAILABLE))
             return
