@@ -14,6 +14,11 @@ def check_permission(app: ClientBookApplication, command: str, by: Actor, on: da
     """Refuse a command to an actor whose roles the permission table in force on the business
     date does not allow to give it. The policy is a checked read (`checked_read`): from memory,
     and the command's save fails if the policy changed meanwhile (then it is given again)."""
-    policy = app.checked_read(Policy, Policy.create_id(), "policy")
-    settings = PolicySettings() if policy is None else policy.in_force(on)
+    policy = app.checked_read(Policy, _POLICY, "policy")
+    settings = _DEFAULTS if policy is None else policy.in_force(on)
     require_permission(command, by.roles, by.id, settings.permission_table())
+
+
+_POLICY = Policy.create_id()
+_DEFAULTS = PolicySettings()
+"""The settings of a book without a policy (frozen: one copy serves every command)."""
