@@ -154,6 +154,14 @@ DECLARE
     i int;
 BEGIN
     {lock}
+    IF EXISTS (
+        SELECT 1 FROM unnest(events) AS given JOIN {schema}.{events} AS taken
+            ON taken.originator_id = given.originator_id
+            AND taken.originator_version = given.originator_version
+    ) THEN  -- under the lock this is exact: refused before a position is taken (no gap)
+        RAISE EXCEPTION 'an aggregate version this save writes is taken'
+            USING ERRCODE = 'unique_violation';
+    END IF;
     WITH inserted AS (
         INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
         SELECT originator_id, originator_version, topic, state FROM unnest(events)
@@ -191,7 +199,9 @@ END
 $append$
 """
 """The append function (docs/operations.md, "Appends"): the links as `clientbook.verify.link`
-computes them, in SQL; `lock` is the statement that makes appends serial."""
+computes them, in SQL; `lock` is the statement that makes appends serial. A save whose
+aggregate version is taken (a conflict, a taken customer number) is refused before its insert,
+under the lock, so it takes no position from the sequence: refused commands leave no gap."""
 
 
 _EXPECT = """

@@ -182,3 +182,19 @@ def test_two_processes_registering_one_customer_one_wins_and_its_data_reads(
     cid = customer_id("C-000009")
     assert book.customers.get(cid).name in ("First", "Second")
     assert stored_key(book, cid)
+
+
+def test_a_taken_number_is_refused_by_the_save_and_leaves_no_gap_in_the_positions(
+    book: ClientBook,
+) -> None:
+    """No read before a registration's save: the store refuses the taken number's first event
+    (on PostgreSQL before a position is taken from the sequence, so no gap is left)."""
+    from clientbook.domain.errors import DuplicateCustomerNumberError
+
+    register = dict(kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D)
+    book.customers.register(number="C-000001", **register)  # type: ignore[arg-type]
+    with pytest.raises(DuplicateCustomerNumberError):
+        book.customers.register(number="C-000001", **register)  # type: ignore[arg-type]
+    book.customers.register(number="C-000002", **register)  # type: ignore[arg-type]
+    positions = [n.id for n in book.app.recorder.select_notifications(start=1, limit=10)]
+    assert positions == [1, 2]
