@@ -273,6 +273,7 @@ class Ours:
                 phone=r.phone,
                 email=r.email,
                 address=r.address,
+                consent="in_person",  # contact details need it (and record it: 3 more events)
             )
         )
 

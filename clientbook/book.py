@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 
 from attrs import frozen
 
-from clientbook.application.app import ClientBookApplication
+from clientbook.application.app import LOAD_PAGE, ClientBookApplication, decode_page
 from clientbook.application.campaigns import Campaigns
 from clientbook.application.cards import Cards
 from clientbook.application.close_of_business import (
@@ -567,11 +567,12 @@ class ClientBook(_ReadSide):
 
     def decoded_events(self, after: int = 0) -> Iterator[tuple[int, Any]]:
         """The log from a position on, decoded into domain events."""
-        mapper = self.app.mapper
-        for notification in self.app.recorder.select_notifications(
+        notifications = self.app.recorder.select_notifications(
             start=after, limit=10**9, inclusive_of_start=False
-        ):
-            yield notification.id, mapper.to_domain_event(notification)
+        )
+        for start in range(0, len(notifications), LOAD_PAGE):  # a page's keys in one query
+            page = notifications[start : start + LOAD_PAGE]
+            yield from zip((n.id for n in page), decode_page(self.app.mapper, page))
 
     def close(self) -> None:
         self.leases.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import weakref
 from contextlib import contextmanager
@@ -20,10 +21,17 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, Mapper, Recording, StoredEvent
+from eventsourcing.persistence import (
+    EventStore,
+    IntegrityError,
+    Mapper,
+    Notification,
+    Recording,
+    StoredEvent,
+)
 
 from clientbook.domain.card import CardAccount
-from clientbook.domain.errors import ConflictError, NotFoundError
+from clientbook.domain.errors import ConflictError, DomainError, NotFoundError
 
 if TYPE_CHECKING:
     from clientbook.application.idempotency import Idempotency
@@ -69,6 +77,112 @@ class _Collected(ProcessingEvent[UUID]):
         super().collect_events(*others, **kwargs)
 
 
+class StaleReadError(ConflictError):
+    """An aggregate a command read from memory (`checked_read`) changed before the command was
+    saved; nothing was written. The keyed command wrapper gives the command again."""
+
+
+def decode_page(mapper: Mapper[UUID], stored: Sequence[StoredEvent]) -> list[Any]:
+    """Stored events decoded as one page: with the mapper's `to_domain_events` when it has one
+    (ours reads the keys of all the page's sealed fields in one query), else one by one."""
+    decode = getattr(mapper, "to_domain_events", None)
+    if decode is not None:
+        return list(decode(stored))
+    return [mapper.to_domain_event(s) for s in stored]
+
+
+KeyRows = Sequence[tuple[str, bytes]]
+SEALING_ATTEMPTS = 3
+"""How often a save is sealed again after another save stored a key it had made (a race)."""
+
+
+class PendingKeys(Protocol):
+    """Keys made for events being saved (infrastructure/keys.py, KeyStore)."""
+
+    def written(self, rows: KeyRows) -> None: ...
+
+    def raced(self, rows: KeyRows) -> bool: ...
+
+    def write_pending(self, rows: KeyRows) -> bool: ...
+
+
+class PagedEventStore(EventStore[UUID]):
+    """The library's event store, decoding what a read returns as one page (`decode_page`):
+    a load's events cost one key query between them, not one per sealed event.
+
+    A save writes the personal-data keys its events were sealed with and made meanwhile
+    (the mapper's `keys_to_write`) in its own transaction, when the recorder can
+    (`writes_personal_data_keys`): a registration is one transaction, one round trip on
+    PostgreSQL, and keys and events commit together or not at all. A key that another save
+    stored first (here or in another process) fails the insert; the save is then sealed again
+    with the stored key and retried, so no event is ever stored under a key that is not the
+    subject's stored one. Without such a recorder (the in-memory log) the keys are written
+    just before, in a transaction of their own."""
+
+    def put(self, domain_events: Sequence[Any], **kwargs: Any) -> list[Recording[UUID]]:
+        keys_to_write = getattr(self.mapper, "keys_to_write", None)
+        if keys_to_write is None:
+            return super().put(domain_events, **kwargs)
+        keys: PendingKeys = getattr(self.mapper, "keys")
+        with_events = getattr(self.recorder, "writes_personal_data_keys", False)
+        for attempt in range(1, SEALING_ATTEMPTS + 1):
+            stored = [self.mapper.to_stored_event(e) for e in domain_events]
+            rows = keys_to_write(stored)
+            if rows and not with_events and not keys.write_pending(rows):
+                continue  # another key was stored first: seal again with it
+            try:
+                if rows and with_events:
+                    positions = self.recorder.insert_events(
+                        stored, **kwargs, personal_data_keys=rows
+                    )
+                else:
+                    positions = self.recorder.insert_events(stored, **kwargs)
+            except IntegrityError:
+                if rows and with_events and keys.raced(rows) and attempt < SEALING_ATTEMPTS:
+                    continue
+                raise
+            if rows and with_events:
+                keys.written(rows)
+            return _recordings(domain_events, stored, positions)
+        raise IntegrityError("personal-data keys kept changing while the save was sealed")
+
+    def get(
+        self,
+        originator_id: UUID,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Any]:
+        stored = self.recorder.select_events(
+            originator_id=originator_id, gt=gt, lte=lte, desc=desc, limit=limit
+        )
+        return iter(decode_page(self.mapper, stored) if stored else ())
+
+
+def _recordings(
+    domain_events: Sequence[Any], stored: Sequence[StoredEvent], positions: Sequence[int] | None
+) -> list[Recording[UUID]]:
+    """What the library's `EventStore.put` returns: each event with its notification."""
+    if not positions:
+        return []
+    assert len(positions) == len(stored)
+    return [
+        Recording(
+            d,
+            Notification(
+                originator_id=s.originator_id,
+                originator_version=s.originator_version,
+                topic=s.topic,
+                state=s.state,
+                id=n,
+            ),
+        )
+        for d, s, n in zip(domain_events, stored, positions, strict=True)
+    ]
+
+
 class ClientBookApplication(Application[UUID]):
     """The book's event store and its one totally ordered log (the notification log)."""
 
@@ -91,6 +205,8 @@ class ClientBookApplication(Application[UUID]):
         self._idempotency: Idempotency | None = None
         self._lent: weakref.WeakValueDictionary[UUID, Aggregate] = weakref.WeakValueDictionary()
         """Aggregates lent to batches by `load_many`, out of the cache until given back."""
+        self._checked_reads: dict[UUID, tuple[int, Aggregate | None]] = {}
+        self._expected = threading.local()
         super().__init__(env)
 
     @property
@@ -128,6 +244,13 @@ class ClientBookApplication(Application[UUID]):
         if self._mapper_builder is None:
             return super().construct_mapper()
         return self._mapper_builder(self.factory.cipher(), self.factory.compressor())
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        return PagedEventStore(mapper=self.mapper, recorder=self.recorder)
+
+    def construct_snapshot_store(self) -> EventStore[UUID]:
+        recorder = self.factory.aggregate_recorder(purpose="snapshots")
+        return PagedEventStore(mapper=self.mapper, recorder=recorder)
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """The library's save, with `_Collected` (the same steps, in the same order)."""
@@ -202,8 +325,9 @@ class ClientBookApplication(Application[UUID]):
             cached = self._taken_from_cache(page)
             known = {i: cached[i].version if i in cached else 0 for i in page}
             latest = reader.select_latest(known, table)
+            decoded = self._decoded_page(latest)
             for aggregate_id in page:
-                found = latest.get(aggregate_id, (None, []))
+                found = decoded.get(aggregate_id, (None, []))
                 aggregate = self._brought_up(aggregate_id, cached.get(aggregate_id), *found)
                 if aggregate is None:
                     raise NotFoundError(f"{what} {aggregate_id} does not exist")
@@ -242,19 +366,26 @@ class ClientBookApplication(Application[UUID]):
                     pass
         return found
 
-    def _brought_up(
-        self,
-        aggregate_id: UUID,
-        cached: Any,
-        snapshot: StoredEvent | None,
-        stored: list[StoredEvent],
-    ) -> Any:
-        """The aggregate at the head of its events: the cached one fast-forwarded (under the
-        repository's lock for it, which a concurrent load may hold), else rebuilt."""
-        decode = self.mapper.to_domain_event
-        events = [decode(s) for s in stored]
+    def _decoded_page(
+        self, latest: Mapping[UUID, tuple[StoredEvent | None, list[StoredEvent]]]
+    ) -> dict[UUID, tuple[Any, list[Any]]]:
+        """A page of aggregates' snapshots and events decoded in one call of the mapper (the
+        keys of all their sealed fields in one query, see `decode_page`)."""
+        stored: list[StoredEvent] = []
+        for snapshot, events in latest.values():
+            stored.extend([snapshot, *events] if snapshot is not None else events)
+        decoded = iter(decode_page(self.mapper, stored))
+        out = {}
+        for aggregate_id, (snapshot, events) in latest.items():
+            first = next(decoded) if snapshot is not None else None
+            out[aggregate_id] = (first, [next(decoded) for _ in events])
+        return out
+
+    def _brought_up(self, aggregate_id: UUID, cached: Any, snapshot: Any, events: list[Any]) -> Any:
+        """The aggregate at the head of its (decoded) events: the cached one fast-forwarded
+        (under the repository's lock for it, which a concurrent load may hold), else rebuilt."""
         if cached is None or snapshot is not None:
-            return replay(None, [decode(snapshot), *events] if snapshot else events)
+            return replay(None, [snapshot, *events] if snapshot else events)
         repository = self.repository
         lock = repository._use_fastforward_lock(aggregate_id)
         try:
@@ -271,10 +402,91 @@ class ClientBookApplication(Application[UUID]):
         error: type[NotFoundError],
         command: Callable[[A], object],
     ) -> None:
-        """Load, give one command, save: the shape of every single-aggregate command."""
+        """Load, give one command, save: the shape of every single-aggregate command.
+
+        The load is a copy of the cached aggregate when the cache holds it, with no read of the
+        log: the save is the check, since its insert fails when another writer stored a newer
+        event of the aggregate (the version it writes is taken). Then, or when the command
+        refuses or changes nothing on the copy (which may be behind the log), the command is
+        given again to the aggregate as the log has it, and that answer stands. Inside
+        `deferred_saves` the save comes later, so the load reads the log as before."""
+        if not self._deferred.__dict__.get("stack"):
+            copy = self._cached_copy(cls, aggregate_id)
+            if copy is not None:
+                try:
+                    command(copy)
+                    if copy.pending_events:
+                        self.save_all(copy)
+                        self._cache_saved(copy)
+                        return
+                except StaleReadError:
+                    raise  # the command is given again from its start (keyed.py)
+                except DomainError:
+                    pass  # judged on a copy that may be behind the log: judge again
         aggregate = self.get(cls, aggregate_id, what, error)
         command(aggregate)
         self.save_all(aggregate)
+        self._cache_saved(aggregate)
+
+    def _cached_copy(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        """A copy of the cached aggregate (commands change it, never the cached one), if any."""
+        cache = self.repository.cache
+        if cache is None:
+            return None
+        try:
+            cached = cache.get(aggregate_id)
+        except KeyError:
+            return None
+        return copy.deepcopy(cached) if type(cached) is cls else None
+
+    def _cache_saved(self, aggregate: Aggregate) -> None:
+        """A saved aggregate is the log's state: the cache holds it (the library's save caches
+        only without fast-forward; the next load reads any newer events anyway)."""
+        cache = self.repository.cache
+        if cache is not None and not aggregate.pending_events:
+            cache.put(aggregate.id, aggregate)
+
+    def checked_read(self, cls: type[A], aggregate_id: UUID, what: str) -> A | None:
+        """An aggregate a command only reads (the book's policy), or None if it does not
+        exist, from memory, with no read of the log, where the recorder can check it: this
+        thread's next saves then carry the version read (`expected_versions`), and the
+        recorder fails a save, inside its transaction and after the log's write lock, when the
+        aggregate has moved on since (an IntegrityError, which `save_all` tells from a
+        conflict and raises as StaleReadError: the command is given again, on a fresh read).
+        Without such a recorder (the in-memory log) it is a load, as before."""
+        if not getattr(self.recorder, "checks_expected_versions", False):
+            try:
+                return self.get(cls, aggregate_id, what)
+            except NotFoundError:
+                return None
+        found = self._checked_reads.get(aggregate_id)
+        if found is None:
+            try:
+                aggregate: Aggregate | None = self.get(cls, aggregate_id, what)
+            except NotFoundError:
+                aggregate = None
+            found = (0 if aggregate is None else aggregate.version, aggregate)
+            self._checked_reads[aggregate_id] = found
+        expected: dict[UUID, int] = self._expected.__dict__.setdefault("versions", {})
+        expected[aggregate_id] = found[0]
+        return found[1]  # type: ignore[return-value]
+
+    @contextmanager
+    def command_reads(self) -> Iterator[None]:
+        """The scope of a command's checked reads (keyed.py): its saves carry the reads it
+        makes itself, and no save after it carries them. A command given inside another
+        (nested) shares the outer one's."""
+        local = self._expected.__dict__
+        outer = local.get("depth", 0) == 0
+        if outer:
+            local.pop("versions", None)
+        local["depth"] = local.get("depth", 0) + 1
+        try:
+            yield
+        finally:
+            local["depth"] -= 1
+            if outer:
+                local.pop("versions", None)
 
     def get_version(self, aggregate_id: UUID, version: int) -> Any:
         """The aggregate as it was at a version (its events up to that one, replayed)."""
@@ -305,9 +517,16 @@ class ClientBookApplication(Application[UUID]):
             stack[-1].extend(aggregates)  # one aggregate twice: its events are taken once
             return None
         changed = [a for a in aggregates if a.pending_events]
+        expected = self._expected.__dict__.get("versions")
+        if expected:
+            expected = self._outside(expected, changed)
         try:
-            recordings = self._saved(changed, aggregates)
+            recordings = self._saved(changed, aggregates, expected)
         except IntegrityError:
+            if expected and self._stale(expected):
+                raise StaleReadError(
+                    "what this command read changed before it was saved; nothing was written"
+                ) from None
             names = ", ".join(f"{type(a).__name__} {a.id}" for a in aggregates)
             raise ConflictError(
                 f"{names} was changed by someone else at the same time; nothing of this "
@@ -319,18 +538,53 @@ class ClientBookApplication(Application[UUID]):
         self.note_written(position)
         return position
 
+    def _outside(self, expected: dict[UUID, int], changed: Sequence[Aggregate]) -> dict[UUID, int]:
+        """The checked reads a save must have the recorder check: those of aggregates it does
+        not write itself. One it writes must be the version read, as its first new event says
+        (the store's uniqueness then checks it); if not, the read was stale."""
+        outside = dict(expected)
+        for aggregate in changed:
+            if aggregate.id in outside:
+                read = outside.pop(aggregate.id)
+                if aggregate.pending_events[0].originator_version != read + 1:
+                    self._checked_reads.pop(aggregate.id, None)
+                    raise StaleReadError(
+                        f"{type(aggregate).__name__} {aggregate.id} changed after this command "
+                        "read it; nothing was written"
+                    )
+        return outside
+
+    def _stale(self, expected: Mapping[UUID, int]) -> bool:
+        """Whether a checked read is behind the log (after a save failed): those reads are
+        dropped, to be read afresh."""
+        stale = False
+        for aggregate_id, version in expected.items():
+            last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+            if (last[0].originator_version if last else 0) != version:
+                self._checked_reads.pop(aggregate_id, None)
+                stale = True
+        return stale
+
     def _saved(
-        self, changed: list[Aggregate], aggregates: Sequence[Aggregate]
+        self,
+        changed: list[Aggregate],
+        aggregates: Sequence[Aggregate],
+        expected: Mapping[UUID, int] | None = None,
     ) -> list[Recording[UUID]]:
         """Save; lent aggregates go back to the cache when saved, and are never given back
         when the save failed (it took their events: their state is no longer the log's)."""
         try:
-            recordings = self.save(*aggregates)
+            if expected:
+                recordings = self.save(*aggregates, expected_versions=sorted(expected.items()))
+            else:
+                recordings = self.save(*aggregates)
         except BaseException:
             for aggregate in changed:
                 if self._lent.get(aggregate.id) is aggregate:
                     del self._lent[aggregate.id]
             raise
+        for aggregate in changed:  # a checked read this process changed: read it afresh
+            self._checked_reads.pop(aggregate.id, None)
         self._returned(changed)
         return recordings
 

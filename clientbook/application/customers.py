@@ -20,6 +20,7 @@ from clientbook.domain.customer import (
 from clientbook.domain.money import Money
 from clientbook.domain.errors import (
     ConflictError,
+    DomainError,
     CustomerNotFoundError,
     DuplicateCustomerNumberError,
     IdentityDocumentTakenError,
@@ -196,10 +197,16 @@ class Customers:
             visit_cycle_days=visit_cycle_days,
             consent=consent,
         )
-        if self._app.exists(customer.id):
-            raise DuplicateCustomerNumberError(f"customer number {number} is taken")
-        self._check_manager(customer.manager)
-        claim = self._claim(document_number, customer.id, by) if document_number else None
+        # A taken number is found by the save: the customer's id is the number's, so its first
+        # event is refused by the store's uniqueness (no read before the save); a check that
+        # refuses first says so only if the number is free.
+        try:
+            self._check_manager(customer.manager)
+            claim = self._claim(document_number, customer.id, by) if document_number else None
+        except DomainError:
+            if self._app.exists(customer.id):
+                raise DuplicateCustomerNumberError(f"customer number {number} is taken") from None
+            raise
         try:
             self._app.save_all(customer, *([claim] if claim else []))
         except ConflictError:  # another writer registered the number or claimed the document

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from uuid import UUID
 
+from clientbook.application.app import ClientBookApplication, StaleReadError
 from clientbook.application.permissions import check_permission
 from clientbook.domain.inputs import checked_arguments
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from clientbook.application.idempotency import Idempotency
 
 P = ParamSpec("P")
+STALE_READ_ATTEMPTS = 3
 R = TypeVar("R")
 
 _DECODERS: dict[str, Callable[[Any], Any]] = {
@@ -56,6 +58,19 @@ def _keyed(func: Callable[P, R], command_name: str) -> Callable[P, R]:
 
     @functools.wraps(func)
     def command(*args: P.args, **kwargs: P.kwargs) -> R:
+        """The command, given again (a few times at most) when what it read from memory
+        changed before its save (StaleReadError: nothing of it was written)."""
+        app: ClientBookApplication = getattr(args[0], "_app")
+        for attempt in range(1, STALE_READ_ATTEMPTS + 1):
+            try:
+                with app.command_reads():
+                    return checked(*args, **kwargs)
+            except StaleReadError:
+                if attempt == STALE_READ_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")
+
+    def checked(*args: P.args, **kwargs: P.kwargs) -> R:
         if not checks:  # built at the first call: the type hints are resolvable by then
             area = getattr(args[0], "area", "book")
             checks.append(checked_arguments(f"{area}.{command_name}", func))

@@ -122,8 +122,11 @@ class Managers:
 
     def check_can_take(self, manager: str) -> None:
         """Refuse a registered manager who left or holds no certificate (an unregistered id is
-        allowed: books recorded before managers existed name them)."""
-        registered = self._find(manager)
+        allowed: books recorded before managers existed name them). A checked read: from
+        memory, the command's save failing if the manager changed meanwhile (app.checked_read)."""
+        registered = self._app.checked_read(
+            RelationshipManager, manager_id(manager), f"relationship manager {manager}"
+        )
         if registered is not None:
             registered.require_can_take_customers()
 

@@ -76,15 +76,23 @@ class LogReader:
         wanted = set(positions)
         found: dict[int, Any] = {}
         for first, last in spans(sorted(wanted), self._gap, self._span):
-            for notification in self._recorder.select_notifications(
-                start=first, limit=last - first + 1, stop=last, inclusive_of_start=True
-            ):
-                if notification.id in wanted:
-                    found[notification.id] = self._mapper.to_domain_event(notification)
+            page = [
+                n
+                for n in self._recorder.select_notifications(
+                    start=first, limit=last - first + 1, stop=last, inclusive_of_start=True
+                )
+                if n.id in wanted
+            ]
+            found.update(zip((n.id for n in page), self._decoded(page)))
         return found
 
     def of(self, aggregate: UUID) -> list[Any]:
-        return [self._mapper.to_domain_event(s) for s in self._recorder.select_events(aggregate)]
+        return self._decoded(self._recorder.select_events(aggregate))
+
+    def _decoded(self, stored: Sequence[Any]) -> list[Any]:
+        """One page: the mapper's `to_domain_events` reads all its keys in one query."""
+        decode = getattr(self._mapper, "to_domain_events", None)
+        return list(decode(stored)) if decode else [self._mapper.to_domain_event(s) for s in stored]
 
 
 def spans(positions: Sequence[int], gap: int, span: int) -> Iterator[tuple[int, int]]:

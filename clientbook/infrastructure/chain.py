@@ -20,7 +20,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
@@ -84,13 +84,27 @@ def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
     return head is not None or before is None
 
 
+_EXPECTED = "expected_versions"
+KEYS_TABLE = "personal_data_keys"
+"""The book's data keys (infrastructure/keys.py): a save inserts the keys its events were
+sealed with and made meanwhile (`personal_data_keys=[(subject, wrapped key)]`) in its own
+transaction. A plain INSERT: a subject that has a key by then fails the save (IntegrityError),
+which the event store seals again with the stored key (application/app.py, PagedEventStore)."""
+
+
 class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
-    """The library's SQLite recorder, writing the chain's rows with the events.
+    """The library's SQLite recorder, writing the chain's rows and the events' new
+    personal-data keys (`KEYS_TABLE`) with the events.
 
     Each save reads the chain's head under the write lock its inserts hold, and extends the
     chain from it. (Remembering the last row a writer committed and extending from it when
     the next events follow it directly saves that read, but forks the chain when the log is
     rewound under the writer, a backup restored: the head is always read.)"""
+
+    writes_personal_data_keys = True
+    checks_expected_versions = True
+    """`expected_versions=[(aggregate id, version)]`: the save fails (IntegrityError) unless
+    each aggregate's last version is the one given (0: none), checked under the write lock."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
         self.chain_table_name = chain = chain_table(events_table_name)
@@ -108,7 +122,24 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        keys = kwargs.pop("personal_data_keys", None)
+        expected = kwargs.pop(_EXPECTED, None)
+        if keys:
+            c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
         positions = super()._insert_events(c, stored_events, **kwargs)
+        if expected:  # the write lock is held from the inserts: one query for all of them
+            marks = ", ".join("?" for _ in expected)
+            c.execute(
+                f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
+                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+                [aggregate_id.hex for aggregate_id, _ in expected],
+            )
+            found = {UUID(row[0]): row[1] for row in c.fetchall()}
+            for aggregate_id, version in expected:
+                if found.get(aggregate_id, 0) != version:
+                    raise IntegrityError(
+                        f"aggregate {aggregate_id} is no longer at version {version}"
+                    )
         if positions:  # the inserts hold the write lock: the head read now stays the head
             c.execute(self._head_sql)
             row = c.fetchone()
@@ -145,6 +176,14 @@ DECLARE
     i int;
 BEGIN
     {lock}
+    IF EXISTS (
+        SELECT 1 FROM unnest(events) AS given JOIN {schema}.{events} AS taken
+            ON taken.originator_id = given.originator_id
+            AND taken.originator_version = given.originator_version
+    ) THEN  -- under the lock this is exact: refused before a position is taken (no gap)
+        RAISE EXCEPTION 'an aggregate version this save writes is taken'
+            USING ERRCODE = 'unique_violation';
+    END IF;
     WITH inserted AS (
         INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
         SELECT originator_id, originator_version, topic, state FROM unnest(events)
@@ -182,7 +221,31 @@ END
 $append$
 """
 """The append function (docs/operations.md, "Appends"): the links as `clientbook.verify.link`
-computes them, in SQL; `lock` is the statement that makes appends serial."""
+computes them, in SQL; `lock` is the statement that makes appends serial. A save whose
+aggregate version is taken (a conflict, a taken customer number) is refused before its insert,
+under the lock, so it takes no position from the sequence: refused commands leave no gap."""
+
+
+_EXPECT = """
+CREATE OR REPLACE FUNCTION {schema}.{function}(ids uuid[], versions bigint[])
+RETURNS void LANGUAGE plpgsql AS $expect$
+DECLARE
+    i int;
+    found bigint;
+BEGIN
+    FOR i IN 1 .. cardinality(ids) LOOP
+        SELECT max(originator_version) INTO found FROM {schema}.{events}
+            WHERE originator_id = ids[i];
+        IF coalesce(found, 0) <> versions[i] THEN
+            RAISE EXCEPTION 'aggregate % is no longer at version %', ids[i], versions[i]
+                USING ERRCODE = 'unique_violation';
+        END IF;
+    END LOOP;
+END
+$expect$
+"""
+"""`{events}_expect(ids, versions)`: fails the transaction unless each aggregate's last
+version is the one given (0: none); a save's checked reads (application/app.py)."""
 
 
 class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRecorder):
@@ -192,6 +255,13 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
     follows in the same pipeline, so the lock is held for the server's work and the commit
     only, never while the client waits on the network or for a core (docs/operations.md,
     "Appends")."""
+
+    writes_personal_data_keys = True
+    """A save's new personal-data keys go in its transaction, in the same pipeline (KEYS_TABLE),
+    before the append function takes the log's lock."""
+    checks_expected_versions = True
+    """`expected_versions`: checked by `{events}_expect` after the append (the lock held), in
+    the same pipeline; a mismatch raises unique_violation (IntegrityError)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:  # the library's insert function writes no links
@@ -209,11 +279,36 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
             ).format(schema, chain)
         )
         self.sql_create_statements.append(self.append_function())
+        self.expect_function_name = f"{events_table_name}_expect"
+        self.function_names = [self.append_function_name, self.expect_function_name]
+        self.sql_create_statements.append(
+            SQL(_EXPECT).format(
+                schema=schema,
+                function=Identifier(self.expect_function_name),
+                events=Identifier(events_table_name),
+            )
+        )
         self._lock_timeout = SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout)
         self._append = SQL("SELECT position FROM {0}.{1}(%s) AS position").format(
             schema, Identifier(self.append_function_name)
         )
+        self._expect = SQL("SELECT {0}.{1}(%s::uuid[], %s::bigint[])").format(
+            schema, Identifier(self.expect_function_name)
+        )
         self._group = GroupCommit(self._append_group)
+        self._insert_keys = SQL(
+            "INSERT INTO {0}.{1} (subject, key) SELECT * FROM unnest(%s::text[], %s::bytea[])"
+        ).format(schema, Identifier(KEYS_TABLE))
+
+    def _insert_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        kwargs.pop(_EXPECTED, None)  # checked after the append (`_append_group`)
+        keys = kwargs.pop("personal_data_keys", None)
+        if keys:
+            subjects, wrapped = zip(*keys)
+            curs.execute(self._insert_keys, (list(subjects), list(wrapped)), prepare=True)
+        super()._insert_events(curs, stored_events, **kwargs)
 
     def lock_statement(self) -> Composed:
         """What makes appends serial: positions are given out and committed one transaction at
@@ -262,6 +357,10 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
                         if events:
                             conn.execute(self._lock_timeout, prepare=True)
                             curs.execute(self._append, (events,), prepare=True)
+                        expected = [e for save in saves for e in save.kwargs.get(_EXPECTED, ())]
+                        if expected:  # after the append: the log's lock is held
+                            ids, versions = zip(*expected)
+                            conn.execute(self._expect, (list(ids), list(versions)), prepare=True)
                     if events:  # after the commit: nothing waits on the client in between
                         pipeline.sync()
                         positions = [row["position"] for row in curs.fetchall()]

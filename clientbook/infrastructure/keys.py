@@ -11,10 +11,12 @@ refused (PersonalDataKeyMissingError).
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
-from typing import Any, Iterable
+import threading
+from typing import Any, Iterable, Sequence
 from uuid import UUID
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -35,6 +37,9 @@ _NONCE = 12
 _CLEAR = 32
 """A data key as books before wrapping kept it; a wrapped one is 40 bytes (RFC 3394)."""
 _CHUNK = 500
+_KEPT = 200_000
+"""Keys `page` keeps at most (about 100 bytes each) before it starts again."""
+ERASURES = "personal_data_key_erasures"
 
 
 class Unavailable(Exception):
@@ -51,6 +56,8 @@ class KeyStore:
         self._ciphers: dict[bytes, AESGCM] = {}
         self._macs: dict[UUID, bytes] = {}
         self._nonces: dict[UUID, bytes] = {}
+        self._pending: dict[UUID, bytes] = {}
+        """Keys made for events not yet saved (wrapped): written in the save's transaction."""
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [
@@ -59,6 +66,11 @@ class KeyStore:
                 f"CREATE TABLE IF NOT EXISTS book_keys (name TEXT PRIMARY KEY, key {blob} NOT NULL)",
             ]
         )
+        self._erasures_counted = self._count_erasures()
+        self._page_lock = threading.Lock()
+        self._page_keys: dict[int, bytes] = {}
+        """Stored keys read by `page`, valid while the erasure count stays `_page_count`."""
+        self._page_count: int | None = None
         self.missing: str | None = None
         """Where the key-encryption key was looked for, when it is not there."""
         self._kek = self._provider(kek)
@@ -69,6 +81,45 @@ class KeyStore:
         """The book has identity claims from before they were keyed (see Customers)."""
         if self._kek is not None:
             self._open_book()
+
+    def _count_erasures(self) -> bool:
+        """Make the erasure count (once per book): a one-row table whose count a trigger moves
+        on with every UPDATE or DELETE of a key, whoever makes it (a forget writes its
+        tombstone so), in the erasing transaction. `page` keeps the keys it read while the
+        count it reads with each page stays the same. False where it cannot be made (a
+        read-only replica of a book from before it): `page` then reads every key afresh."""
+        database = self._database
+        if database.existing([ERASURES]):
+            return True
+        if database.dialect == "postgresql":
+            trigger = [
+                f"CREATE OR REPLACE FUNCTION {ERASURES}_moved() RETURNS trigger "
+                "LANGUAGE plpgsql SET search_path FROM CURRENT AS $$ BEGIN "
+                f"UPDATE {ERASURES} SET count = count + 1; RETURN NULL; END $$",
+                f"CREATE OR REPLACE TRIGGER {ERASURES}_moved AFTER UPDATE OR DELETE "
+                f"ON personal_data_keys FOR EACH STATEMENT EXECUTE FUNCTION {ERASURES}_moved()",
+            ]
+        else:
+            trigger = [
+                f"CREATE TRIGGER IF NOT EXISTS {ERASURES}_{event} AFTER {event} ON "
+                f"personal_data_keys BEGIN UPDATE {ERASURES} SET count = count + 1; END"
+                for event in ("UPDATE", "DELETE")
+            ]
+        try:
+            with database.transaction() as cursor:
+                database._lock_creation(cursor)
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {ERASURES} "
+                    "(one INTEGER PRIMARY KEY CHECK (one = 1), count BIGINT NOT NULL)"
+                )
+                cursor.execute(
+                    f"INSERT INTO {ERASURES} (one, count) VALUES (1, 0) ON CONFLICT (one) DO NOTHING"
+                )
+                for statement in trigger:
+                    cursor.execute(statement)
+        except Exception:  # noqa: BLE001 - a read-only database: keys are read afresh
+            return False
+        return True
 
     # -- the key-encryption key ------------------------------------------------------------
 
@@ -166,39 +217,135 @@ class KeyStore:
 
     # -- data keys -------------------------------------------------------------------------
 
-    def cipher(self, subject: UUID, *, create: bool) -> AESGCM | None:
+    def cipher(
+        self, subject: UUID, *, create: bool, pending: bool = False, new: bool = False
+    ) -> AESGCM | None:
         """The subject's cipher; with `create`, a key is made (and stored) if there is none yet.
-        A forgotten subject has none, and never gets a new one."""
-        if subject not in self._cache or (
+        A forgotten subject has none, and never gets a new one.
+
+        With `pending` (the mapper sealing events), a key made now is only kept in memory,
+        pending, and written in the transaction that saves the events sealed with it
+        (`pending_among`, `written`, `raced`): a save is then one transaction, and a save that
+        fails leaves no key behind. With `new` too (the subject's first event), the read is
+        skipped: a subject that had a key after all fails the save's insert, and the save is
+        sealed again with the stored key (`raced`)."""
+        if not pending and subject in self._pending:  # a view's copy outlives a failed save:
+            self._cached(subject, self._load(subject, create))  # store the key first
+        elif subject not in self._cache or (
             create and self._cache[subject] is None and subject not in self._forgotten
         ):
-            key = self._load(subject, create)
-            if key == b"":
-                self._forgotten.add(subject)
-            self._cache[subject] = self._unwrapped(key) if key else None
-            if key:
-                self._nonces[subject] = hmac.new(self._raw(key), b"nonce", hashlib.sha256).digest()
+            raw = None
+            if create and pending:
+                key = None if new else self._read(subject)
+                if key is None:
+                    kek = self._required()
+                    raw = os.urandom(32)
+                    made = kek.wrap(raw)
+                    key = self._pending.setdefault(subject, made)
+                    if key is not made:  # another thread made it first: use that one
+                        raw = None
+            else:
+                key = self._load(subject, create)
+            self._cached(subject, key, raw)
         return self._cache[subject]
+
+    def _cached(self, subject: UUID, key: bytes | None, raw: bytes | None = None) -> None:
+        """Cache the subject's cipher for sealing; `raw`, when the key was just made here, spares
+        unwrapping it again."""
+        if key == b"":
+            self._forgotten.add(subject)
+        if key and raw is not None:
+            self._ciphers.setdefault(key, AESGCM(raw))
+        self._cache[subject] = self._unwrapped(key) if key else None
+        self._macs.pop(subject, None)
+        if key:
+            raw = raw if raw is not None else self._raw(key)
+            self._nonces[subject] = hmac.new(raw, b"nonce", hashlib.sha256).digest()
+
+    def _read(self, subject: UUID) -> bytes | None:
+        rows = self._database.query(
+            "SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),)
+        )
+        return bytes(rows[0][0]) if rows else None
 
     def _load(self, subject: UUID, create: bool) -> bytes | None:
         """The subject's key as stored (wrapped; b"" once forgotten). With `create`, a key is
         made only when a read finds none: most callers (a view sealing a field of a subject
-        whose events are sealed already) find one, and a read takes no write lock."""
-        rows = self._database.query(
-            "SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),)
-        )
-        if rows or not create:
-            return bytes(rows[0][0]) if rows else None
+        whose events are sealed already) find one, and a read takes no write lock. A key
+        pending for unsaved events is the one written then (they stay readable)."""
+        key = self._read(subject)
+        if key is not None or not create:
+            return key
         kek = self._required()
+        mine = self._pending.get(subject) or kek.wrap(os.urandom(32))
         with self._database.transaction() as cursor:
             cursor.execute(
                 "INSERT INTO personal_data_keys (subject, key) VALUES (?, ?) "
                 "ON CONFLICT (subject) DO NOTHING",
-                (str(subject), kek.wrap(os.urandom(32))),
+                (str(subject), mine),
             )
             cursor.execute("SELECT key FROM personal_data_keys WHERE subject = ?", (str(subject),))
             row = cursor.fetchone()
-        return None if row is None else bytes(row[0])
+        stored = None if row is None else bytes(row[0])
+        if subject in self._pending:
+            del self._pending[subject]
+            if stored != mine:  # another process's key won: events are sealed with it
+                self._cached(subject, stored)
+        return stored
+
+    # -- keys written with the events ------------------------------------------------------
+
+    def pending_among(self, subjects: Iterable[UUID]) -> list[tuple[str, bytes]]:
+        """The pending keys of these subjects, as (subject, wrapped key) rows to insert (a
+        plain INSERT: a subject that has a key by then fails the save, see `raced`)."""
+        pending = self._pending
+        if not pending:
+            return []
+        return [(str(s), pending[s]) for s in set(subjects) if s in pending]
+
+    def written(self, rows: Iterable[tuple[str, bytes]]) -> None:
+        """The save that inserted these keys committed: they are stored, no longer pending."""
+        for name, key in rows:
+            subject = UUID(name)
+            if self._pending.get(subject) == key:
+                del self._pending[subject]
+
+    def raced(self, rows: Sequence[tuple[str, bytes]]) -> bool:
+        """A save with these pending keys failed on its inserts: whether one of the subjects
+        had a key stored by then (another save, here or in another process, stored it first,
+        or the subject was forgotten). Those keys stop being pending and the stored ones are
+        used from now on, so the caller seals its events again and retries; False when none
+        had one (the failure was the events' own, a conflict on an aggregate's version)."""
+        stored = self._stored({name for name, _ in rows})
+        for name, key in rows:
+            if name in stored:
+                subject = UUID(name)
+                if self._pending.get(subject) == key:
+                    del self._pending[subject]
+                if stored[name] != key:
+                    self._cached(subject, stored[name])
+        return bool(stored)
+
+    def write_pending(self, rows: Sequence[tuple[str, bytes]]) -> bool:
+        """Store pending keys in a transaction of their own (for a log whose recorder cannot
+        write them with the events: the in-memory one); False when a subject had a key by then
+        (it keeps it, and the caller seals again with it, as after `raced`)."""
+        with self._database.transaction() as cursor:
+            cursor.executemany(
+                "INSERT INTO personal_data_keys (subject, key) VALUES (?, ?) "
+                "ON CONFLICT (subject) DO NOTHING",
+                list(rows),
+            )
+        stored = self._stored({name for name, _ in rows})
+        ours = True
+        for name, key in rows:
+            subject = UUID(name)
+            if self._pending.get(subject) == key:
+                del self._pending[subject]
+            if stored.get(name) != key:
+                self._cached(subject, stored.get(name))
+                ours = False
+        return ours
 
     def forget(self, subject: UUID) -> None:
         """Destroy the subject's key, keeping an empty tombstone: every field sealed with it
@@ -211,6 +358,7 @@ class KeyStore:
             )
         self._cache[subject] = None
         self._macs.pop(subject, None)
+        self._pending.pop(subject, None)
         self._forgotten.add(subject)
         self._database.vacuum(["personal_data_keys"])
 
@@ -226,9 +374,10 @@ class KeyStore:
             key = self._macs[subject] = self._raw(stored)
         return hmac.new(key, text, hashlib.sha256).hexdigest()
 
-    def seal(self, subject: UUID, plaintext: bytes) -> str:
-        """The sealed text, or "" for a forgotten subject (its personal data is not kept)."""
-        cipher = self.cipher(subject, create=True)
+    def seal(self, subject: UUID, plaintext: bytes, *, new: bool = False) -> str:
+        """The sealed text, or "" for a forgotten subject (its personal data is not kept). For
+        events: a key made now is pending, written with them (see `cipher`)."""
+        cipher = self.cipher(subject, create=True, pending=True, new=new)
         if cipher is None:
             return ""
         nonce = os.urandom(_NONCE)
@@ -250,7 +399,102 @@ class KeyStore:
         at once."""
         if not sealed:
             return None
-        return self._opened(subject, sealed, self._load(subject, create=False))
+        stored = self._load(subject, create=False)
+        return self._opened(
+            subject, sealed, self._pending.get(subject, stored) if stored is None else stored
+        )
+
+    def page(self, subjects: Iterable[UUID]) -> dict[UUID, bytes]:
+        """The stored keys (wrapped; b"" once forgotten) of many subjects, for decoding a page
+        of events, in one query (per few hundred subjects not seen before): a subject missing
+        from the result has no key.
+
+        Erasure is honoured across processes: every call reads the book's erasure count (see
+        `_count_erasures`) in the same statement that reads the keys it has not seen, and keys
+        read before are used only while that count is unchanged. Forgetting a key moves the
+        count on in the forgetting transaction, so once a forget has committed anywhere, the
+        next page read here finds the count moved, drops every key it kept, and reads them all
+        again: the erased key is never used after the erasure commits. A subject found with no
+        key is not kept (it is looked for again on the next page).
+
+        A subject with no stored key whose key is pending here gets that one: only events
+        not saved yet can be sealed with it (a save that stores them stores it, in its
+        transaction), so a mapper used alone reads back what it sealed; a stored key, or its
+        tombstone, always wins."""
+        by_int = self.page_of({s.int: s for s in subjects})
+        return {UUID(int=i): key for i, key in by_int.items()}
+
+    def page_of(self, subjects: dict[int, UUID]) -> dict[int, bytes]:
+        """`page`, keyed by the subjects' integers (`UUID.int`: a UUID's own hash is computed
+        in Python, and a page hashes each subject several times)."""
+        if not self._erasures_counted:
+            by_name = self._stored({str(s) for s in subjects.values()})
+            found = {i: by_name[str(s)] for i, s in subjects.items() if str(s) in by_name}
+        else:
+            found = self._kept_or_read(subjects)
+        pending = self._pending
+        for i, subject in subjects.items() if pending else ():
+            if i not in found and subject in pending:
+                found[i] = pending[subject]
+        return found
+
+    def _kept_or_read(self, wanted: dict[int, UUID]) -> dict[int, bytes]:
+        """`page` with the erasure count. The lock guards the kept keys only, never a query
+        (a thread may query inside a view's transaction while another waits on it)."""
+        found: dict[int, bytes] = {}
+        for _ in range(3):
+            with self._page_lock:
+                counted_at = self._page_count
+                kept = self._page_keys
+                have = {i: kept[i] for i in wanted if i in kept} if counted_at is not None else {}
+            unseen = {str(s): i for i, s in wanted.items() if i not in have}
+            count, read = self._counted(unseen)
+            found = {unseen[name]: key for name, key in read.items() if name in unseen}
+            if count is not None and count == counted_at:  # no erasure since `have` was read
+                with self._page_lock:
+                    if self._page_count == count:
+                        if len(self._page_keys) + len(found) > _KEPT:
+                            self._page_keys.clear()
+                        self._page_keys.update(found)
+                found.update(have)
+                return found
+            with self._page_lock:  # an erasure since (or the first page): start again
+                if self._page_count == counted_at:
+                    self._page_keys.clear()
+                    self._page_count = count
+                    if count is not None:  # what was read now is consistent with the count
+                        self._page_keys.update(found)
+            if not have:  # nothing kept was used: what was read is the page's
+                return found
+        return found  # the count kept moving: this read alone, nothing kept
+
+    def _counted(self, subjects: dict[str, int]) -> tuple[int | None, dict[str, bytes]]:
+        """The erasure count and the stored keys of these subjects (by name), read in one
+        statement per few hundred (one snapshot each; None as the count if two disagree)."""
+        names = list(subjects)
+        if not names:
+            rows = self._database.query(f"SELECT count FROM {ERASURES}")
+            return int(rows[0][0]), {}
+        counts: set[int] = set()
+        found: dict[str, bytes] = {}
+        for start in range(0, len(names), _CHUNK):
+            part = names[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in part)
+            for count, subject, key in self._database.query(
+                f"SELECT e.count, k.subject, k.key FROM {ERASURES} AS e LEFT JOIN "
+                f"personal_data_keys AS k ON k.subject IN ({marks})",
+                part,
+            ):
+                counts.add(int(count))
+                if subject is not None:
+                    found[subject] = bytes(key)
+        return (counts.pop() if len(counts) == 1 else None), found
+
+    def opened(self, subject: UUID, sealed: str, stored: bytes | None) -> bytes | None:
+        """`open` with the subject's stored key as `page` read it (None: no key)."""
+        if not sealed:
+            return None
+        return self._opened(subject, sealed, stored)
 
     def open_many(
         self, sealed: Iterable[tuple[UUID, str]], *, unavailable: bytes
@@ -286,7 +530,7 @@ class KeyStore:
             return None
         if self._kek is None:
             raise Unavailable(self.missing)
-        raw = base64.b64decode(sealed)
+        raw = binascii.a2b_base64(sealed)
         return self._unwrapped(key).decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)
 
     # -- the blind index -------------------------------------------------------------------

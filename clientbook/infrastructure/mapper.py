@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -30,6 +30,9 @@ from clientbook.domain.errors import InvalidValueError
 from clientbook.infrastructure.keys import KeyStore, Unavailable
 
 _BASE_FIELDS = ("originator_id", "originator_version")
+
+_Parsed = tuple[type, UUID, dict[str, Any], "tuple[list[str], str] | None", int]
+"""An event decoded but for its sealed part: class, subject, state, (fields, sealed), version."""
 
 
 class Sealed(msgspec.Struct):
@@ -73,8 +76,18 @@ class ClientBookMapper(Mapper[UUID]):
         self.keys = keys
         self._encoder = msgspec.json.Encoder(decimal_format="string")
         self._schemas: dict[type, _Schema] = {}
+        self._snapshots: dict[type, bool] = {}
         self._version = msgspec.json.Decoder(_Version)
         self._untyped = msgspec.json.Decoder()
+
+    def _class_of(self, topic: str) -> tuple[type, bool]:
+        """The topic's class, and whether it is a snapshot's (an issubclass check of a runtime
+        protocol costs microseconds: done once per class)."""
+        cls = resolve_topic(topic)
+        snapshot = self._snapshots.get(cls)
+        if snapshot is None:
+            snapshot = self._snapshots[cls] = issubclass(cls, CanSnapshotAggregate)
+        return cls, snapshot
 
     def schema(self, cls: type) -> _Schema:
         schema = self._schemas.get(cls)
@@ -90,7 +103,7 @@ class ClientBookMapper(Mapper[UUID]):
         if issubclass(cls, CanSnapshotAggregate):
             state = {**state, "state": _tag(self._seal_snapshot(subject, state))}
         else:
-            self._seal(subject, state, self.schema(cls).personal)
+            self._seal(subject, state, self.schema(cls).personal, new=version == 1)
             class_version = getattr(cls, "class_version", 1)
             if class_version > 1:
                 state["class_version"] = class_version
@@ -98,6 +111,12 @@ class ClientBookMapper(Mapper[UUID]):
         if not issubclass(cls, CanSnapshotAggregate):
             self._check_readable(cls, data)
         return StoredEvent(subject, version, get_topic(cls), self._pack(data))
+
+    def keys_to_write(self, stored_events: Sequence[StoredEvent]) -> list[tuple[str, bytes]]:
+        """The personal-data keys made for these events, to insert in the transaction that
+        saves them (KeyStore.pending_among)."""
+        subjects = [e.originator_id for e in stored_events]
+        return self.keys.pending_among(s for s in subjects if isinstance(s, UUID))
 
     def _check_readable(self, cls: type, data: bytes) -> None:
         """Refuse to store what could not be read back: a wrong type would break every load."""
@@ -109,20 +128,57 @@ class ClientBookMapper(Mapper[UUID]):
             ) from None
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        cls = resolve_topic(stored_event.topic)
+        """One event: its subject's key (if it has sealed fields) is read afresh."""
+        return self.to_domain_events((stored_event,))[0]
+
+    def to_domain_events(
+        self, stored_events: Iterable[StoredEvent]
+    ) -> list[DomainEventProtocol[UUID]]:
+        """A page of events, decoded with the keys of all its sealed subjects read in one query
+        (KeyStore.page), afresh for each page: an erasure another process committed before the
+        page was read is honoured, and no key is cached across pages."""
+        parsed = [self._parsed(stored) for stored in stored_events]
+        subjects = {p[1].int: p[1] for p in parsed if p[3] is not None}
+        keys = self.keys.page_of(subjects) if subjects else {}
+        return [self._built(keys, *p) for p in parsed]
+
+    def _parsed(self, stored_event: StoredEvent) -> _Parsed:
+        """The event's class, subject and state decoded, its sealed part not yet opened."""
+        cls, snapshot = self._class_of(stored_event.topic)
         data = self._unpack(stored_event.state)
         subject = stored_event.originator_id
         assert isinstance(subject, UUID)
-        if issubclass(cls, CanSnapshotAggregate):
+        sealed: tuple[list[str], str] | None = None
+        if snapshot:
             state = self._untyped.decode(data)
             state["timestamp"] = datetime.fromisoformat(state["timestamp"])
-            state["state"] = self._open_snapshot(subject, _untag(state["state"]), state["topic"])
+            inner = _untag(state["state"])
+            state["state"] = inner
+            found = inner.pop("_sealed", None)
+            if found is not None:
+                sealed = (found["fields"], found["data"])
         else:
             state = self._typed(cls, data)
-            self._open(subject, state, cls)
+            found = state.pop("_sealed", None)
+            if found is not None:
+                sealed = (found.fields, found.data)
+        return cls, subject, state, sealed, stored_event.originator_version
+
+    def _built(
+        self,
+        keys: dict[int, bytes],
+        cls: type,
+        subject: UUID,
+        state: dict[str, Any],
+        sealed: tuple[list[str], str] | None,
+        version: int,
+    ) -> DomainEventProtocol[UUID]:
+        if sealed is not None:
+            snapshot = issubclass(cls, CanSnapshotAggregate)
+            self._open(subject, state["state"] if snapshot else state, cls, sealed, keys, snapshot)
         state["originator_id"] = subject
-        state["originator_version"] = stored_event.originator_version
-        domain_event = object.__new__(cls)
+        state["originator_version"] = version
+        domain_event: DomainEventProtocol[UUID] = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
 
@@ -138,24 +194,35 @@ class ClientBookMapper(Mapper[UUID]):
             getattr(cls, f"upcast_v{v}_v{v + 1}")(state)
         return msgspec.convert(state, schema.shape, strict=False)
 
-    def _seal(self, subject: UUID, state: dict[str, Any], personal: frozenset[str]) -> None:
-        """Move the non-empty personal fields out of the clear state into one sealed blob."""
+    def _seal(
+        self, subject: UUID, state: dict[str, Any], personal: frozenset[str], *, new: bool
+    ) -> None:
+        """Move the non-empty personal fields out of the clear state into one sealed blob; a
+        subject's first event (`new`) makes its key without looking for one (KeyStore.cipher)."""
         private = {name: state.pop(name) for name in sorted(personal) if state.get(name)}
         if private:
-            sealed = self.keys.seal(subject, self._encoder.encode(private))
+            sealed = self.keys.seal(subject, self._encoder.encode(private), new=new)
             state["_sealed"] = Sealed(fields=sorted(private), data=sealed)
 
-    def _open(self, subject: UUID, state: dict[str, Any], cls: type) -> None:
-        sealed: Sealed | None = state.pop("_sealed", None)
-        if sealed is None:
-            return
+    def _open(
+        self,
+        subject: UUID,
+        state: dict[str, Any],
+        cls: type,
+        sealed: tuple[list[str], str],
+        keys: dict[int, bytes],
+        snapshot: bool,
+    ) -> None:
+        fields, data = sealed
         try:
-            plaintext = self.keys.open(subject, sealed.data)
+            plaintext = self.keys.opened(subject, data, keys.get(subject.int))
         except Unavailable:
-            state.update(dict.fromkeys(sealed.fields, UNAVAILABLE))
+            state.update(dict.fromkeys(fields, UNAVAILABLE))
             return
         if plaintext is None:
-            state.update(dict.fromkeys(sealed.fields, ERASED))
+            state.update(dict.fromkeys(fields, ERASED))
+        elif snapshot:
+            state.update(_untag(msgspec.json.decode(plaintext)))
         else:
             state.update(self.schema(cls).personal_decoder.decode(plaintext))
 
@@ -166,20 +233,6 @@ class ClientBookMapper(Mapper[UUID]):
         if private:
             sealed = self.keys.seal(subject, msgspec.json.encode(_tag(private)))
             state["_sealed"] = {"fields": sorted(private), "data": sealed}
-        return state
-
-    def _open_snapshot(self, subject: UUID, state: dict[str, Any], topic: str) -> dict[str, Any]:
-        sealed = state.pop("_sealed", None)
-        if sealed is not None:
-            try:
-                plaintext = self.keys.open(subject, sealed["data"])
-            except Unavailable:
-                state.update(dict.fromkeys(sealed["fields"], UNAVAILABLE))
-                return state
-            if plaintext is None:
-                state.update(dict.fromkeys(sealed["fields"], ERASED))
-            else:
-                state.update(_untag(msgspec.json.decode(plaintext)))
         return state
 
     def _pack(self, data: bytes) -> bytes:

@@ -253,16 +253,38 @@ class CallBudget(threading.local):
         return self._deadline - time.monotonic()
 
 
+PING_IDLE = 1.0
+"""Seconds a pooled connection may have been idle and still be handed out without a ping."""
+
+
 class CheckedPool(ConnectionPool[CT], Generic[CT]):
-    """A psycopg pool that pings each connection it hands out: one broken by a server restart
-    is dropped, with its idle siblings, and the caller waits (within its budget) for a new one."""
+    """A psycopg pool that pings each connection it hands out after it sat idle (`PING_IDLE`):
+    one broken by a server restart is dropped, with its idle siblings, and the caller waits
+    (within its budget) for a new one. A connection given back moments ago is handed out
+    without one: a command's calls follow each other closely, and a ping per call was a round
+    trip per call; a restart within that second fails the call once, as any call it
+    interrupts would (the recorders retry it on a new connection)."""
 
     def __init__(self, *args: Any, budget: CallBudget, ping: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("reconnect_timeout", min(budget.timeout, _RECONNECT))
         self.budget = budget
         self.ping = ping
         self.last_error: BaseException | None = None
+        self._given_back: dict[int, float] = {}
         super().__init__(*args, **kwargs)
+
+    def putconn(self, conn: CT) -> None:
+        self._given_back[id(conn)] = time.monotonic()
+        super().putconn(conn)
+
+    def _fresh(self, connection: CT) -> bool:
+        given_back = self._given_back.pop(id(connection), None)
+        return (
+            given_back is not None
+            and time.monotonic() - given_back < PING_IDLE
+            and not connection.closed
+            and not connection.broken
+        )
 
     def getconn(self, timeout: float | None = None) -> CT:
         wait = min(self.timeout if timeout is None else timeout, self.budget.remaining())
@@ -273,7 +295,7 @@ class CheckedPool(ConnectionPool[CT], Generic[CT]):
                 connection = super().getconn(min(left, _WAIT_SLICE))
             except psycopg_pool.PoolTimeout:
                 continue
-            if not self.ping or self._alive(connection):
+            if not self.ping or self._fresh(connection) or self._alive(connection):
                 return connection
         if self.last_error is not None:
             raise psycopg_pool.PoolTimeout(f"no connection in {wait:.1f} s: {self.last_error}")
@@ -546,7 +568,7 @@ class Factory(es_postgres.PostgresFactory):
         if chain := getattr(recorder, "chain_table_name", None):
             tables.append(chain)  # a log older than its chain gets the chain's table…
         # …and one older than its append function, the function
-        functions = [append] if (append := getattr(recorder, "append_function_name", None)) else []
+        functions = list(getattr(recorder, "function_names", ()))
         datastore = cast(BookDatastore, self.datastore)
         with datastore.bounded(), datastore.get_connection() as connection:
             row = connection.execute(
