@@ -198,3 +198,22 @@ def test_a_taken_number_is_refused_by_the_save_and_leaves_no_gap_in_the_position
     book.customers.register(number="C-000002", **register)  # type: ignore[arg-type]
     positions = [n.id for n in book.app.recorder.select_notifications(start=1, limit=10)]
     assert positions == [1, 2]
+
+
+def test_a_log_whose_recorder_writes_no_keys_stores_them_before_its_save(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The library's own recorders (chosen by CLIENTBOOK_APPLICATION_RECORDER_TOPIC) write no
+    keys with the events: the book stores a new key in a transaction of its own first."""
+    recorder = (
+        "clientbook.infrastructure.postgres:BoundedApplicationRecorder"
+        if store_url.startswith("postgresql")
+        else "eventsourcing.sqlite:SQLiteApplicationRecorder"
+    )
+    monkeypatch.setenv("CLIENTBOOK_APPLICATION_RECORDER_TOPIC", recorder)
+    with ClientBook.open(store_url) as book:
+        assert not getattr(book.app.recorder, "writes_personal_data_keys", False)
+        customer = new_customer("C-000042")
+        book.app.save_all(customer)
+        assert stored_key(book, customer.id) is not None
+        assert book.customers.get(customer.id).name == "Name of C-000042"
