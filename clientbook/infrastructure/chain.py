@@ -140,24 +140,31 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
                     raise IntegrityError(
                         f"aggregate {aggregate_id} is no longer at version {version}"
                     )
-        if positions:  # the inserts hold the write lock: the head read now stays the head
-            c.execute(self._head_sql)
-            row = c.fetchone()
-            head = None if row is None else (row[0], bytes(row[1]))
-            before = None
-            if head is None:  # no chain yet: it begins only on an empty log
-                c.execute(
-                    f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
-                    (positions[0],),
-                )
-                before = c.fetchone()[0]
-            if extends(head, before):
-                rows = next_links(head, positions, stored_events)
-                if len(rows) == 1:  # a command's save: executemany costs more for one row
-                    c.execute(self._insert_sql, rows[0])
-                else:
-                    c.executemany(self._insert_sql, rows)
+        if positions:
+            self._link(c, positions, stored_events)
         return positions
+
+    def _link(
+        self, c: SQLiteCursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
+    ) -> None:
+        """The events' links, from the chain's head: the inserts hold the write lock, so the
+        head read now stays the head."""
+        c.execute(self._head_sql)
+        row = c.fetchone()
+        head = None if row is None else (row[0], bytes(row[1]))
+        before = None
+        if head is None:  # no chain yet: it begins only on an empty log
+            c.execute(
+                f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
+                (positions[0],),
+            )
+            before = c.fetchone()[0]
+        if extends(head, before):
+            rows = next_links(head, positions, stored_events)
+            if len(rows) == 1:  # a command's save: executemany costs more for one row
+                c.execute(self._insert_sql, rows[0])
+            else:
+                c.executemany(self._insert_sql, rows)
 
 
 _APPEND = """
@@ -317,9 +324,9 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
             Identifier(self.datastore.schema), Identifier(self.events_table_name)
         )
 
-    def append_function(self) -> Composed:
+    def append_function(self, template: str = _APPEND) -> Composed:
         """`{events}_append(events)`: lock, insert, link, notify; returns the positions."""
-        return SQL(_APPEND).format(
+        return SQL(template).format(
             schema=Identifier(self.datastore.schema),
             function=Identifier(self.append_function_name),
             event_type=Identifier(self.stored_event_type_name),
