@@ -307,12 +307,10 @@ def _one_currency_then(book: ClientBook, parameters: Parameters, position: int) 
     """A portfolio manifest that names no currency was made before a portfolio was in one; it
     reproduces where the book's cards were in one currency then, and is refused where they
     were in several: its figures added them together."""
-    any_one = book.reports.portfolio(  # XXX: ISO 4217's "no currency"; only its list is read
-        as_of=parameters.as_of, position=position, currency="XXX"
-    )
-    if len(any_one.currencies) > 1:
+    currencies = book.card_accounts.currencies(as_of=parameters.as_of, position=position)
+    if len(currencies) > 1:
         raise InvalidValueError(
-            f"this portfolio manifest adds the amounts of cards in {', '.join(any_one.currencies)}"
+            f"this portfolio manifest adds the amounts of cards in {', '.join(currencies)}"
             " together (it was made before a portfolio was in one currency), so no figure of it "
             "can be reproduced; make one manifest per currency with `clientbook report "
             "portfolio --currency C --manifest FILE`"

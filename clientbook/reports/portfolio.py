@@ -291,6 +291,20 @@ class CardReports(CardQueries):
         policy's when none is issued; refused when they are in several)."""
         if currency is not None:
             checked_currency(currency)
+        fold, reflected = self._fold(as_of, period_from, position, at_least)
+        policy = self._policy.at(reflected).in_force(as_of)
+        currency = fold.choose(currency, default=policy.currency)
+        return fold.report(reflected, policy.card_long_dormant_ceiling_percent, currency)
+
+    def currencies(self, *, as_of: date, position: int | None = None) -> tuple[str, ...]:
+        """The currencies of the cards issued by `as_of` (at `position`): one portfolio each."""
+        return self._fold(as_of, None, position, None)[0].currencies()
+
+    def _fold(
+        self, as_of: date, period_from: date | None, position: int | None, at_least: int | None
+    ) -> tuple[PortfolioFold, int]:
+        """The portfolio's fold of the card facts up to `position` (default: as far as the view
+        reflects), resumed from a checkpoint where one holds; and that position."""
         self._refresh(at_least)
         reflected = self._view.max_tracking_id(self._application_name) or 0
         if position is not None:
@@ -304,6 +318,4 @@ class CardReports(CardQueries):
             lambda state: PortfolioFold.restore(as_of, period_from, state),
             lambda after, up_to: self._view.facts_for(after, up_to, as_of),
         )
-        policy = self._policy.at(reflected).in_force(as_of)
-        currency = fold.choose(currency, default=policy.currency)
-        return fold.report(reflected, policy.card_long_dormant_ceiling_percent, currency)
+        return fold, reflected
