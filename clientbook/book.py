@@ -17,7 +17,8 @@ from uuid import UUID, uuid4
 
 from attrs import frozen
 
-from clientbook.application.app import LOAD_PAGE, ClientBookApplication, decode_page
+from clientbook.application.app import LOAD_PAGE, ClientBookApplication
+from clientbook.projections.view import decode_page
 from clientbook.application.campaigns import Campaigns
 from clientbook.application.cards import Cards
 from clientbook.application.close_of_business import (

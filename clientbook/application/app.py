@@ -32,6 +32,7 @@ from eventsourcing.persistence import (
 
 from clientbook.domain.card import CardAccount
 from clientbook.domain.errors import ConflictError, DomainError, NotFoundError
+from clientbook.projections.view import decode_page
 
 if TYPE_CHECKING:
     from clientbook.application.idempotency import Idempotency
@@ -80,15 +81,6 @@ class _Collected(ProcessingEvent[UUID]):
 class StaleReadError(ConflictError):
     """An aggregate a command read from memory (`checked_read`) changed before the command was
     saved; nothing was written. The keyed command wrapper gives the command again."""
-
-
-def decode_page(mapper: Mapper[UUID], stored: Sequence[StoredEvent]) -> list[Any]:
-    """Stored events decoded as one page: with the mapper's `to_domain_events` when it has one
-    (ours reads the keys of all the page's sealed fields in one query), else one by one."""
-    decode = getattr(mapper, "to_domain_events", None)
-    if decode is not None:
-        return list(decode(stored))
-    return [mapper.to_domain_event(s) for s in stored]
 
 
 KeyRows = Sequence[tuple[str, bytes]]
@@ -411,13 +403,13 @@ class ClientBookApplication(Application[UUID]):
         given again to the aggregate as the log has it, and that answer stands. Inside
         `deferred_saves` the save comes later, so the load reads the log as before."""
         if not self._deferred.__dict__.get("stack"):
-            copy = self._cached_copy(cls, aggregate_id)
-            if copy is not None:
+            draft = self._cached_copy(cls, aggregate_id)
+            if draft is not None:
                 try:
-                    command(copy)
-                    if copy.pending_events:
-                        self.save_all(copy)
-                        self._cache_saved(copy)
+                    command(draft)
+                    if draft.pending_events:
+                        self.save_all(draft)
+                        self._cache_saved(draft)
                         return
                 except StaleReadError:
                     raise  # the command is given again from its start (keyed.py)

@@ -34,6 +34,7 @@ from clientbook.domain.customer import (
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.audit import AuditEntry, AuditTrailView, changes_of, entry_of
+from clientbook.projections.view import decode_page
 
 SPAN = 1000
 """At most this many positions read by one select of the log."""
@@ -83,16 +84,11 @@ class LogReader:
                 )
                 if n.id in wanted
             ]
-            found.update(zip((n.id for n in page), self._decoded(page)))
+            found.update(zip((n.id for n in page), decode_page(self._mapper, page)))
         return found
 
     def of(self, aggregate: UUID) -> list[Any]:
-        return self._decoded(self._recorder.select_events(aggregate))
-
-    def _decoded(self, stored: Sequence[Any]) -> list[Any]:
-        """One page: the mapper's `to_domain_events` reads all its keys in one query."""
-        decode = getattr(self._mapper, "to_domain_events", None)
-        return list(decode(stored)) if decode else [self._mapper.to_domain_event(s) for s in stored]
+        return decode_page(self._mapper, self._recorder.select_events(aggregate))
 
 
 def spans(positions: Sequence[int], gap: int, span: int) -> Iterator[tuple[int, int]]:

@@ -33,6 +33,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
 from clientbook.domain.errors import InvalidValueError, ServiceError, ViewBehind
+from clientbook.projections.view import decode_page
 from clientbook.projections.operations import (
     Decision,
     Failure,
@@ -263,7 +264,7 @@ class ProjectionRunner:
             )
             page = [n for n in page if n.id <= head]
             last = page[-1].id if len(page) == size else head
-            events = _decoded(self._app.mapper, page)  # the page's keys in one query
+            events = decode_page(self._app.mapper, page)  # the page's keys in one query
             decoded = [(n.id, n.topic, e) for n, e in zip(page, events)]
             if self._include is not None:
                 decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
@@ -585,10 +586,3 @@ class ProjectionRunner:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def _decoded(mapper: Any, page: Sequence[Any]) -> list[Any]:
-    """A page of notifications decoded: by the mapper's `to_domain_events` when it has one
-    (clientbook's reads the keys of all the page's sealed fields in one query, afresh)."""
-    decode = getattr(mapper, "to_domain_events", None)
-    return list(decode(page)) if decode else [mapper.to_domain_event(n) for n in page]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
+from typing import Any
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking, TrackingRecorder
@@ -63,3 +65,13 @@ def event_class(aggregate: type[Aggregate], name: str) -> type:
         if cls.__name__ == name:
             return cls
     raise AttributeError(f"{aggregate.__qualname__} has no event class {name!r}")
+
+
+def decode_page(mapper: Any, stored: Sequence[Any]) -> list[Any]:
+    """Stored events (or notifications) decoded as one page: with the mapper's
+    `to_domain_events` when it has one (clientbook's reads the keys of all the page's sealed
+    fields in one query, afresh), else one by one."""
+    decode = getattr(mapper, "to_domain_events", None)
+    return (
+        list(decode(stored)) if decode is not None else [mapper.to_domain_event(s) for s in stored]
+    )
