@@ -11,6 +11,7 @@ from psycopg.sql import Composed
 
 from clientbook.infrastructure.chain import (
     _APPEND,
+    KEYS_TABLE,
     ChainedPostgresApplicationRecorder,
     ChainedSQLiteApplicationRecorder,
 )
@@ -23,8 +24,26 @@ UNCHAINED_APPEND = _APPEND.replace(_LINKS, "")
 
 
 class UnchainedSQLiteRecorder(ChainedSQLiteApplicationRecorder):
-    def _link(self, c: Any, positions: Sequence[int], stored_events: Sequence[StoredEvent]) -> None:
-        """No links."""
+    def _append(
+        self, c: Any, known: Any, stored_events: Sequence[StoredEvent], kwargs: dict[str, Any]
+    ) -> tuple[list[int], Any]:
+        """The same transaction (the write lock first), keys and version checks, and the events
+        inserted with SQLite choosing their positions: no last row read, no links."""
+        keys = kwargs.pop("personal_data_keys", None)
+        expected = kwargs.pop("expected_versions", None)
+        if keys:
+            c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
+        positions = []
+        for e in stored_events:
+            c.execute(
+                f"INSERT INTO {self.events_table_name} (originator_id, originator_version, "
+                "topic, state) VALUES (?, ?, ?, ?)",
+                (e.originator_id.hex, e.originator_version, e.topic, e.state),
+            )
+            positions.append(c.lastrowid)
+        if expected:
+            self._check_versions(c, expected)
+        return positions, None
 
 
 class UnchainedPostgresRecorder(ChainedPostgresApplicationRecorder):

@@ -1,12 +1,13 @@
 """The log's hash chain, written by the recorders in the transaction that inserts the events.
 
-Each stored event gets a row in the chain table beside the events table: its ordinal in the
-chain (`seq`), its position and its link (`clientbook.verify.link`, documented in docs/audit.md).
-The recorder computes the links after its insert, while it still holds the log's write lock
-(SQLite's write transaction; PostgreSQL's EXCLUSIVE lock on the events table, which keeps
-positions in commit order), so two writers can never extend the chain from the same link, and
-no event is ever committed without its link. On PostgreSQL the links are computed in SQL, by the
-log's append function, so that a save is one round trip (docs/operations.md, "Appends").
+Each stored event gets its ordinal in the chain (`seq`) and its link (`clientbook.verify.link`,
+documented in docs/audit.md), written while the save holds the log's write lock (SQLite's
+`BEGIN IMMEDIATE`; PostgreSQL's EXCLUSIVE lock on the events table, which keeps positions in
+commit order), so two writers can never extend the chain from the same link, and no event is
+ever committed without its link. On SQLite the link is in the event's own row (columns
+`chain_seq`, `chain_link`; `stored_events_chain` is a view of them); on PostgreSQL it is a row
+of `clientbook_events_chain`, computed in SQL by the log's append function, so that a save is
+one round trip (docs/operations.md, "Appends").
 
 A log written before the chain existed has events and no links: its writers add none until
 `seal_existing()` chains what is there (`clientbook verify --seal-existing`).
@@ -16,10 +17,19 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 from uuid import UUID
+from weakref import WeakKeyDictionary
+
+from attrs import frozen
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteDatastore
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteTransaction,
+)
 from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
@@ -92,14 +102,42 @@ transaction. A plain INSERT: a subject that has a key by then fails the save (In
 which the event store seals again with the stored key (application/app.py, PagedEventStore)."""
 
 
-class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
-    """The library's SQLite recorder, writing the chain's rows and the events' new
-    personal-data keys (`KEYS_TABLE`) with the events.
+class _WriteTransaction(SQLiteTransaction):
+    """The library's transaction, begun with the file's write lock (`BEGIN IMMEDIATE`): what a
+    save reads first (the log's last row) stays the last row until it commits."""
 
-    Each save reads the chain's head under the write lock its inserts hold, and extends the
-    chain from it. (Remembering the last row a writer committed and extending from it when
-    the next events follow it directly saves that read, but forks the chain when the log is
-    rewound under the writer, a backup restored: the head is always read.)"""
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        cursor.execute("BEGIN IMMEDIATE")
+        return cursor
+
+
+@frozen
+class _Head:
+    """Where a SQLite writer's last committed save left the log, on its connection: the last
+    position, the chain's (seq, link) there (None: the log is unchained), and the file's
+    `data_version` as the connection saw it then."""
+
+    position: int
+    link: tuple[int, bytes] | None
+    data_version: int
+
+
+class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
+    """The library's SQLite recorder, writing each event's link in the event's own row (columns
+    `chain_seq`, `chain_link`) and the events' new personal-data keys (`KEYS_TABLE`) with them.
+
+    The links live in the events' rows, not in a table of their own, because a second table
+    written by every save costs a command about a sixth of its time (benchmarks/bench_chain.py);
+    `{events}_chain` is a view of them with the chain table's columns, so that everything that
+    reads the chain reads both backends alike. A log whose chain was kept in its own table
+    moves it into the rows when a book opens it (`_create_table`).
+
+    A save takes the write lock first (`BEGIN IMMEDIATE`), reads the log's last row, and
+    inserts its events after it with their positions and links. When the connection's own last
+    save left that row and no other connection has committed since (SQLite's `data_version`,
+    which changes on every other connection's commit: another writer, a restore, an intruder),
+    the row it remembers is the last row, and is not read again."""
 
     writes_personal_data_keys = True
     checks_expected_versions = True
@@ -109,62 +147,145 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = SQLITE_EVENTS):
         self.chain_table_name = chain = chain_table(events_table_name)
         super().__init__(datastore, events_table_name)
-        self._head_sql = f"SELECT seq, link FROM {chain} ORDER BY position DESC LIMIT 1"
-        self._insert_sql = f"INSERT INTO {chain} (seq, position, link) VALUES (?, ?, ?)"
+        events = events_table_name
+        self._heads: WeakKeyDictionary[SQLiteConnection, _Head] = WeakKeyDictionary()
+        self._last_row_sql = (
+            f"SELECT rowid, chain_seq, chain_link FROM {events} ORDER BY rowid DESC LIMIT 1"
+        )
+        self._first_linked_sql = (
+            f"SELECT chain_link IS NOT NULL FROM {events} ORDER BY rowid LIMIT 1"
+        )
+        self._last_link_sql = (
+            f"SELECT chain_seq, chain_link FROM {events} WHERE chain_link IS NOT NULL "
+            "ORDER BY rowid DESC LIMIT 1"
+        )
+        self.insert_events_statement = (
+            f"INSERT INTO {events} (rowid, originator_id, originator_version, topic, state, "
+            "chain_seq, chain_link) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        )
+        self._view_sql = (
+            f"CREATE VIEW IF NOT EXISTS {chain} AS SELECT rowid AS position, chain_seq AS seq, "
+            f"chain_link AS link FROM {events} WHERE chain_link IS NOT NULL"
+        )
 
     def construct_create_table_statements(self) -> list[str]:
         return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {self.chain_table_name} (position INTEGER PRIMARY KEY, "
-            "seq INTEGER NOT NULL, link BLOB NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} (originator_id TEXT, "
+            "originator_version INTEGER, topic TEXT, state BLOB, chain_seq INTEGER, "
+            "chain_link BLOB, PRIMARY KEY (originator_id, originator_version))"
         ]
+
+    def create_table(self) -> None:
+        with self.datastore.get_connection(commit=True) as connection:
+            with _WriteTransaction(connection, commit=True) as c, c:
+                self._create_table(c)
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        """The events table with its links, and the chain's view; a log from before moves in:
+        one without link columns gets them (empty: unchained until sealed), and one whose
+        chain had its own table has its links copied into the rows and the table dropped."""
+        super()._create_table(c)
+        events, chain = self.events_table_name, self.chain_table_name
+        c.execute(f"SELECT name FROM pragma_table_info('{events}') WHERE name = 'chain_link'")
+        if c.fetchone() is None:
+            c.execute(f"ALTER TABLE {events} ADD COLUMN chain_seq INTEGER")
+            c.execute(f"ALTER TABLE {events} ADD COLUMN chain_link BLOB")
+        c.execute("SELECT type FROM sqlite_master WHERE name = ?", (chain,))
+        found = c.fetchone()
+        if found is not None and found[0] == "table":
+            c.execute(
+                f"UPDATE {events} SET (chain_seq, chain_link) = (SELECT seq, link FROM {chain} "
+                f"WHERE position = {events}.rowid) WHERE rowid IN (SELECT position FROM {chain})"
+            )
+            c.execute(f"DROP TABLE {chain}")
+        c.execute(self._view_sql)
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        with self.datastore.get_connection(commit=True) as connection:
+            known = self._heads.pop(connection, None)  # forgotten unless this save commits
+            with _WriteTransaction(connection, commit=True) as c, c:
+                positions, head = self._append(c, known, stored_events, kwargs)
+            self._heads[connection] = head
+            return positions
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """The library's hook, for a caller that holds a transaction of its own: the log's
+        last row is read."""
+        return self._append(c, None, stored_events, kwargs)[0]
+
+    def _append(
+        self,
+        c: SQLiteCursor,
+        known: _Head | None,
+        stored_events: Sequence[StoredEvent],
+        kwargs: dict[str, Any],
+    ) -> tuple[list[int], _Head]:
         keys = kwargs.pop("personal_data_keys", None)
         expected = kwargs.pop(_EXPECTED, None)
         if keys:
             c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        if expected:  # the write lock is held from the inserts: one query for all of them
-            marks = ", ".join("?" for _ in expected)
-            c.execute(
-                f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
-                f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
-                [aggregate_id.hex for aggregate_id, _ in expected],
-            )
-            found = {UUID(row[0]): row[1] for row in c.fetchall()}
-            for aggregate_id, version in expected:
-                if found.get(aggregate_id, 0) != version:
-                    raise IntegrityError(
-                        f"aggregate {aggregate_id} is no longer at version {version}"
-                    )
-        if positions:
-            self._link(c, positions, stored_events)
-        return positions
+        c.execute("PRAGMA data_version")
+        data_version = c.fetchone()[0]
+        head = known if known is not None and known.data_version == data_version else None
+        last, link = (head.position, head.link) if head else self._last_row(c)
+        positions = list(range(last + 1, last + 1 + len(stored_events)))
+        rows = (
+            next_links(link, positions, stored_events)
+            if link is not None
+            else [(None, position, None) for position in positions]
+        )
+        params = [
+            (position, _hex(e.originator_id), e.originator_version, e.topic, e.state, seq, value)
+            for (seq, position, value), e in zip(rows, stored_events)
+        ]
+        if len(params) == 1:  # a command's save: executemany costs more for one row
+            c.execute(self.insert_events_statement, params[0])
+        elif params:
+            c.executemany(self.insert_events_statement, params)
+        if expected:  # the write lock is held: one query for all of them
+            self._check_versions(c, expected)
+        if rows and rows[-1][0] is not None:
+            link = (rows[-1][0], rows[-1][2])
+        return positions, _Head(positions[-1] if positions else last, link, data_version)
 
-    def _link(
-        self, c: SQLiteCursor, positions: Sequence[int], stored_events: Sequence[StoredEvent]
-    ) -> None:
-        """The events' links, from the chain's head: the inserts hold the write lock, so the
-        head read now stays the head."""
-        c.execute(self._head_sql)
+    def _last_row(self, c: SQLiteCursor) -> tuple[int, tuple[int, bytes] | None]:
+        """The log's last position, and the chain's (seq, link) to extend: the genesis on an
+        empty log; None on a log whose first event has no link (unchained until sealed). Where
+        the last events have no link on a chained log (inserted behind the writers' backs), the
+        chain goes on from the last link there is: `verify` names those events."""
+        c.execute(self._last_row_sql)
         row = c.fetchone()
-        head = None if row is None else (row[0], bytes(row[1]))
-        before = None
-        if head is None:  # no chain yet: it begins only on an empty log
-            c.execute(
-                f"SELECT max(rowid) FROM {self.events_table_name} WHERE rowid < ?",
-                (positions[0],),
-            )
-            before = c.fetchone()[0]
-        if extends(head, before):
-            rows = next_links(head, positions, stored_events)
-            if len(rows) == 1:  # a command's save: executemany costs more for one row
-                c.execute(self._insert_sql, rows[0])
-            else:
-                c.executemany(self._insert_sql, rows)
+        if row is None:
+            return 0, (0, GENESIS)
+        if row[2] is not None:
+            return row[0], (row[1], bytes(row[2]))
+        c.execute(self._first_linked_sql)
+        if not c.fetchone()[0]:
+            return row[0], None
+        c.execute(self._last_link_sql)
+        linked = c.fetchone()
+        return row[0], (linked[0], bytes(linked[1]))
+
+    def _check_versions(self, c: SQLiteCursor, expected: Sequence[tuple[UUID, int]]) -> None:
+        marks = ", ".join("?" for _ in expected)
+        c.execute(
+            f"SELECT originator_id, max(originator_version) FROM {self.events_table_name} "
+            f"WHERE originator_id IN ({marks}) GROUP BY originator_id",
+            [aggregate_id.hex for aggregate_id, _ in expected],
+        )
+        found = {UUID(row[0]): row[1] for row in c.fetchall()}
+        for aggregate_id, version in expected:
+            if found.get(aggregate_id, 0) != version:
+                raise IntegrityError(f"aggregate {aggregate_id} is no longer at version {version}")
+
+
+def _hex(originator_id: UUID | str) -> str:
+    """An aggregate id as the SQLite log stores it (as the library does: a UUID's 32 hex digits)."""
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
 
 _APPEND = """

@@ -67,6 +67,7 @@ class LogTables:
     events: str
     position: str
     hex_ids: bool  # SQLite stores UUIDs as 32 hex digits
+    links_in_rows: bool  # SQLite keeps each link in its event's row; the chain is a view
 
     @property
     def chain(self) -> str:
@@ -75,9 +76,9 @@ class LogTables:
 
 def log_tables(kind: str) -> LogTables:
     if kind == "sqlite":
-        return LogTables(SQLITE_EVENTS, "rowid", True)
+        return LogTables(SQLITE_EVENTS, "rowid", True, True)
     if kind == "postgresql":
-        return LogTables(POSTGRES_EVENTS, "notification_id", False)
+        return LogTables(POSTGRES_EVENTS, "notification_id", False, False)
     raise UnchainedStoreError(
         "a book in memory keeps no hash chain; open a SQLite or "
         "PostgreSQL book to verify, checkpoint or export its log"
@@ -327,8 +328,17 @@ class LogTrust:
                 value = link(head.link, head.seq + 1, p, _canonical(a), v, topic, _bytes(state))
                 head = Link(p, head.seq + 1, value)
                 links.append((head.seq, p, value))
-            for row in links:
-                cursor.execute(f"INSERT INTO {t.chain} (seq, position, link) VALUES (?, ?, ?)", row)
+            for seq, position, value in links:
+                if t.links_in_rows:
+                    cursor.execute(
+                        f"UPDATE {t.events} SET chain_seq = ?, chain_link = ? WHERE rowid = ?",
+                        (seq, value, position),
+                    )
+                else:
+                    cursor.execute(
+                        f"INSERT INTO {t.chain} (seq, position, link) VALUES (?, ?, ?)",
+                        (seq, position, value),
+                    )
             if len(rows) < PAGE:
                 return head
             after = rows[-1][0]

@@ -10,7 +10,6 @@ import sys
 import threading
 from datetime import date
 from pathlib import Path
-from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 from uuid import UUID, uuid4
 
@@ -19,6 +18,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteConnection
 
 from clientbook import Actor, ClientBook
 from clientbook.domain.errors import ConflictError
@@ -99,9 +99,28 @@ class Raw:
         self.run(f"UPDATE {self.events} SET state = ? WHERE {self.position} = ?", (state, position))
 
     def delete(self, position: int, *, link: bool) -> None:
+        """Delete the event; with `link`, its link too (on SQLite the link is in the event's
+        row and always goes with it: `link=False` is PostgreSQL's alone)."""
+        assert link or not self.sqlite, "a SQLite event's link is in its row"
         self.run(f"DELETE FROM {self.events} WHERE {self.position} = ?", (position,))
-        if link:
+        if link and not self.sqlite:
             self.run(f"DELETE FROM {self.chain} WHERE position = ?", (position,))
+
+    def unchain(self) -> None:
+        """Remove every link, as a log written before the chain has none."""
+        if self.sqlite:
+            self.run(f"UPDATE {self.events} SET chain_seq = NULL, chain_link = NULL")
+        else:
+            self.run(f"DELETE FROM {self.chain}")
+
+    def as_before_the_chain(self) -> None:
+        """The tables as a book from before issue 13 left them: no chain at all."""
+        if self.sqlite:
+            self.run(f"DROP VIEW {self.chain}")
+            self.run(f"ALTER TABLE {self.events} DROP COLUMN chain_link")
+            self.run(f"ALTER TABLE {self.events} DROP COLUMN chain_seq")
+        else:
+            self.run(f"DROP TABLE {self.chain}")
 
 
 def _written(url: str) -> Iterator[tuple[ClientBook, Raw]]:
@@ -172,9 +191,10 @@ def test_each_byte_of_a_sample_of_stored_states_flipped_is_named(
 
 def test_a_deleted_event_is_named_deleted(written: tuple[ClientBook, Raw]) -> None:
     book, raw = written
-    raw.delete(4, link=False)
-    assert damage_of(book) == ("deleted", 4)
-    raw.delete(4, link=True)
+    if not raw.sqlite:  # a link kept where its event is gone
+        raw.delete(4, link=False)
+        assert damage_of(book) == ("deleted", 4)
+    raw.delete(4, link=True)  # the event and its link: the chain jumps at the next one
     assert damage_of(book) == ("deleted", 5)
 
 
@@ -187,6 +207,47 @@ def test_an_inserted_event_is_named_inserted(on_sqlite: tuple[ClientBook, Raw]) 
     raw.run(f"INSERT INTO {raw.events} ({columns}) VALUES (?, 2, ?, ?)", tuple(row))
     kind, position = damage_of(book)
     assert (kind, position) == ("inserted", book.head)
+
+
+def test_an_event_inserted_at_the_end_does_not_stop_the_chain(
+    on_sqlite: tuple[ClientBook, Raw],
+) -> None:
+    """The next save goes on from the last link there is; the intruder's event is named."""
+    book, raw = on_sqlite
+    row = raw.run(f"SELECT originator_id, topic, state FROM {raw.events} WHERE {raw.position} = 3")
+    columns = "originator_id, originator_version, topic, state"
+    raw.run(f"INSERT INTO {raw.events} ({columns}) VALUES (?, 2, ?, ?)", tuple(row[0]))
+    register(book, "12", 2)
+    assert damage_of(book) == ("inserted", 9)
+    raw.delete(9, link=True)
+    verdict = book.trust.verify()
+    assert verdict.ok and verdict.events == 10, verdict.summary()
+
+
+def test_a_sqlite_log_whose_chain_has_its_own_table_moves_it_into_the_events_rows(
+    tmp_path: Path,
+) -> None:
+    """A log chained by an earlier clientbook (the links in `stored_events_chain`, a table)
+    opens with its links in the events' rows, its checkpoint still vouching for them."""
+    url = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(url) as book:
+        register(book, "11", 4)
+        book.trust.checkpoint(note="before the move")
+    raw = Raw(url)
+    links = raw.run("SELECT position, seq, link FROM stored_events_chain ORDER BY position")
+    raw.as_before_the_chain()
+    raw.run("CREATE TABLE stored_events_chain (position INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
+            "link BLOB NOT NULL)")  # fmt: skip
+    raw.connection.executemany("INSERT INTO stored_events_chain VALUES (?, ?, ?)", links)
+    with ClientBook.open(url) as book:
+        assert raw.run("SELECT type FROM sqlite_master WHERE name = 'stored_events_chain'") == [
+            ("view",)
+        ]
+        assert raw.run("SELECT rowid, chain_seq, chain_link FROM stored_events") == links
+        register(book, "12", 1)
+        verdict = book.trust.verify()
+        assert verdict.ok and verdict.events == 5 and verdict.checkpoints == 1, verdict.summary()
+    raw.connection.close()
 
 
 def test_two_events_with_their_states_swapped_are_named_reordered(
@@ -216,7 +277,7 @@ def test_a_rewritten_chain_is_caught_by_the_checkpoint(on_sqlite: tuple[ClientBo
     altered = raw.state(3).replace(b'"by":"u-clerk"', b'"by":"u-other"')
     assert altered != raw.state(3)
     raw.set_state(3, altered)
-    raw.run(f"DELETE FROM {raw.chain}")
+    raw.unchain()
     book.trust.seal_existing()  # the chain recomputed over the altered log, even signed anew
     verdict = book.trust.verify()
     assert verdict.damage is not None
@@ -264,20 +325,16 @@ def test_a_writer_extends_from_its_last_row_only_while_no_other_save_came_betwee
     url = f"sqlite:///{tmp_path / 'book.db'}"
     with ClientBook.open(url) as a, ClientBook.open(url) as b:
         register(a, "31", 2)
-        datastore = a.app.recorder.datastore
-        opened = datastore.transaction
+        committing = SQLiteConnection.commit
 
-        @contextmanager
-        def failing(*, commit: bool) -> Iterator[Any]:
-            with opened(commit=commit) as cursor:
-                yield cursor  # the events and their links are written, then the commit fails
-                if commit:
-                    raise sqlite3.OperationalError("disk I/O error")
+        def failing(connection: SQLiteConnection) -> None:
+            connection.rollback()  # the events and their links were written; the commit fails
+            raise sqlite3.OperationalError("disk I/O error")
 
-        monkeypatch.setattr(datastore, "transaction", failing)
-        with pytest.raises(Exception):
+        monkeypatch.setattr(SQLiteConnection, "commit", failing)
+        with pytest.raises(Exception, match="disk I/O error"):
             register(a, "32", 1)
-        monkeypatch.setattr(datastore, "transaction", opened)
+        monkeypatch.setattr(SQLiteConnection, "commit", committing)
         register(b, "33", 1)  # takes the position the failed save had
         register(a, "34", 2)
         register(b, "35", 1)
@@ -378,7 +435,7 @@ def test_a_log_written_before_the_chain_is_unchained_until_sealed(signed_url: st
     with ClientBook.open(url) as book:
         register(book, "11", 3)
     raw = Raw(url)
-    raw.run(f"DROP TABLE {raw.chain}")  # as a book from before issue 13 left it
+    raw.as_before_the_chain()
     with ClientBook.open(url) as book:  # opening it makes the chain's table, empty
         register(book, "12", 2)  # an old log gets no links until it is sealed
         assert raw.run(f"SELECT count(*) FROM {raw.chain}") == [(0,)]
