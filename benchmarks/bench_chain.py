@@ -13,7 +13,7 @@
   `mapper.to_domain_events`, a page at a time). Target >= 0.5.
 
 Run: .venv/bin/python benchmarks/bench_chain.py [--commands N] [--batches N] [--rounds R]
-     [--no-postgres]
+     [--no-postgres] [--no-sqlite]
 """
 
 from __future__ import annotations
@@ -189,6 +189,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=200, help="events per batched save")
     parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     options = parser.parse_args()
     rows = []
     key = os.environ.setdefault("CLIENTBOOK_SIGNING_KEY", "11" * 32)  # a throwaway key
@@ -199,7 +200,7 @@ def main() -> None:
                 (f"sqlite:///{folder}/chained.db", f"sqlite:///{folder}/unchained.db"),
                 lambda: None,
             )
-        ]
+        ][options.no_sqlite :]
         if not options.no_postgres:
             backends.append(("PostgreSQL", *postgres_urls()))
         for name, urls, drop in backends:

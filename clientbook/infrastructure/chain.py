@@ -214,7 +214,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """The library's hook, for a caller that holds a transaction of its own: the log's
-        last row is read."""
+        last row is read. In a transaction begun without the write lock, a save that another
+        connection's commit overtook between that read and the insert fails (SQLite refuses a
+        write from a stale snapshot): it can never extend the chain from a row that is not last."""
         return self._append(c, None, stored_events, kwargs)[0]
 
     def _append(
