@@ -152,9 +152,6 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         self._last_row_sql = (
             f"SELECT rowid, chain_seq, chain_link FROM {events} ORDER BY rowid DESC LIMIT 1"
         )
-        self._first_linked_sql = (
-            f"SELECT chain_link IS NOT NULL FROM {events} ORDER BY rowid LIMIT 1"
-        )
         self._last_link_sql = (
             f"SELECT chain_seq, chain_link FROM {events} WHERE chain_link IS NOT NULL "
             "ORDER BY rowid DESC LIMIT 1"
@@ -254,21 +251,22 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
 
     def _last_row(self, c: SQLiteCursor) -> tuple[int, tuple[int, bytes] | None]:
         """The log's last position, and the chain's (seq, link) to extend: the genesis on an
-        empty log; None on a log whose first event has no link (unchained until sealed). Where
-        the last events have no link on a chained log (inserted behind the writers' backs), the
-        chain goes on from the last link there is: `verify` names those events."""
+        empty log; None on a log with no link at all (unchained until sealed). Where the last
+        events have no link on a chained log (inserted behind the writers' backs, or their links
+        emptied), the chain goes on from the last link there is, wherever the others are
+        missing: `verify` names those events. (Not the first row's link: one UPDATE emptying
+        the first and the last link would otherwise stop the chain for every later event.) An
+        unchained log is read to its start to find it has no link, once per connection while
+        no other connection commits: seal it."""
         c.execute(self._last_row_sql)
         row = c.fetchone()
         if row is None:
             return 0, (0, GENESIS)
         if row[2] is not None:
             return row[0], (row[1], bytes(row[2]))
-        c.execute(self._first_linked_sql)
-        if not c.fetchone()[0]:
-            return row[0], None
         c.execute(self._last_link_sql)
         linked = c.fetchone()
-        return row[0], (linked[0], bytes(linked[1]))
+        return row[0], None if linked is None else (linked[0], bytes(linked[1]))
 
     def _check_versions(self, c: SQLiteCursor, expected: Sequence[tuple[UUID, int]]) -> None:
         marks = ", ".join("?" for _ in expected)
