@@ -116,11 +116,13 @@ class _WriteTransaction(SQLiteTransaction):
 class _Head:
     """Where a SQLite writer's last committed save left the log, on its connection: the last
     position, the chain's (seq, link) there (None: the log is unchained), and the file's
-    `data_version` as the connection saw it then."""
+    `data_version` (other connections' commits) and the connection's `total_changes()` (its
+    own rows written, by this recorder or any other code on the same connection) then."""
 
     position: int
     link: tuple[int, bytes] | None
     data_version: int
+    changes: int
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
@@ -136,8 +138,10 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     A save takes the write lock first (`BEGIN IMMEDIATE`), reads the log's last row, and
     inserts its events after it with their positions and links. When the connection's own last
     save left that row and no other connection has committed since (SQLite's `data_version`,
-    which changes on every other connection's commit: another writer, a restore, an intruder),
-    the row it remembers is the last row, and is not read again."""
+    which changes on every other connection's commit: another writer, a restore, an intruder)
+    and nothing else wrote on the connection since (its `total_changes()`: another recorder on
+    the same datastore, a caller of `_insert_events`), the row it remembers is the last row,
+    and is not read again."""
 
     writes_personal_data_keys = True
     checks_expected_versions = True
@@ -149,6 +153,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         super().__init__(datastore, events_table_name)
         events = events_table_name
         self._heads: WeakKeyDictionary[SQLiteConnection, _Head] = WeakKeyDictionary()
+        self._marks_sql = "SELECT (SELECT data_version FROM pragma_data_version()), total_changes()"
         self._last_row_sql = (
             f"SELECT rowid, chain_seq, chain_link FROM {events} ORDER BY rowid DESC LIMIT 1"
         )
@@ -221,13 +226,17 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         stored_events: Sequence[StoredEvent],
         kwargs: dict[str, Any],
     ) -> tuple[list[int], _Head]:
-        keys = kwargs.pop("personal_data_keys", None)
+        keys = list(kwargs.pop("personal_data_keys", None) or ())
         expected = kwargs.pop(_EXPECTED, None)
+        c.execute(self._marks_sql)  # before this save's own rows
+        data_version, changes = c.fetchone()
+        head = (
+            known
+            if known is not None and (known.data_version, known.changes) == (data_version, changes)
+            else None
+        )
         if keys:
             c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
-        c.execute("PRAGMA data_version")
-        data_version = c.fetchone()[0]
-        head = known if known is not None and known.data_version == data_version else None
         last, link = (head.position, head.link) if head else self._last_row(c)
         positions = list(range(last + 1, last + 1 + len(stored_events)))
         rows = (
@@ -247,7 +256,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
             self._check_versions(c, expected)
         if rows and rows[-1][0] is not None:
             link = (rows[-1][0], rows[-1][2])
-        return positions, _Head(positions[-1] if positions else last, link, data_version)
+        changes += len(keys) + len(params)  # one change a row: what the next save finds
+        return positions, _Head(positions[-1] if positions else last, link, data_version, changes)
 
     def _last_row(self, c: SQLiteCursor) -> tuple[int, tuple[int, bytes] | None]:
         """The log's last position, and the chain's (seq, link) to extend: the genesis on an
