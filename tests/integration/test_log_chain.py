@@ -532,3 +532,35 @@ def test_two_recorders_on_one_datastore_each_extend_from_the_last_row(tmp_path: 
     assert second.insert_events([event()]) == [2]
     assert first.insert_events([event()]) == [3]  # not position 2 again (a refused save)
     factory.close()
+
+
+def test_a_row_at_sqlites_last_rowid_fails_saves_as_the_store_not_as_python(
+    tmp_path: Path,
+) -> None:
+    """An event put at rowid 2**63 - 1 (the largest SQLite has) leaves the writers no next
+    position: a save fails as a persistence error naming it, not with Python's OverflowError
+    (which nothing above the recorder expects), and saves go on once the row is gone."""
+    from eventsourcing.persistence import InfrastructureFactory, PersistenceError
+    from eventsourcing.utils import Environment
+
+    path = tmp_path / "book.db"
+    store = parse_store_url(f"sqlite:///{path}")
+    factory: Any = InfrastructureFactory.construct(Environment("ClientBook", store.env))
+    log = factory.application_recorder()
+
+    def event() -> StoredEvent:
+        return StoredEvent(uuid4(), 1, "Customer.ContactRecorded", b"{}")
+
+    log.insert_events([event()])
+    raw = sqlite3.connect(path, isolation_level=None)
+    columns = "rowid, originator_id, originator_version, topic, state"
+    raw.execute(
+        f"INSERT INTO stored_events ({columns}) VALUES (?, ?, 1, 'T', x'')",
+        (2**63 - 1, uuid4().hex),
+    )
+    with pytest.raises(PersistenceError, match="9223372036854775807"):
+        log.insert_events([event()])
+    raw.execute("DELETE FROM stored_events WHERE rowid = ?", (2**63 - 1,))
+    raw.close()
+    assert log.insert_events([event()]) == [2]
+    factory.close()
