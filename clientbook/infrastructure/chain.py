@@ -30,7 +30,12 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteTransaction,
 )
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
@@ -238,6 +243,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         if keys:
             c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
         last, link = (head.position, head.link) if head else self._last_row(c)
+        if last + len(stored_events) > _LAST_ROWID:  # no position left after the last row
+            raise DataError(
+                f"the SQLite log has no position after {last} for {len(stored_events)} "
+                f"event(s) (its largest is {_LAST_ROWID}): run clientbook verify"
+            )
         positions = list(range(last + 1, last + 1 + len(stored_events)))
         rows = (
             next_links(link, positions, stored_events)
@@ -289,6 +299,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         for aggregate_id, version in expected:
             if found.get(aggregate_id, 0) != version:
                 raise IntegrityError(f"aggregate {aggregate_id} is no longer at version {version}")
+
+
+_LAST_ROWID = 2**63 - 1
+"""SQLite's largest rowid: a save whose positions would pass it (an event put there by hand)
+fails as the store's error, not with Python's OverflowError at the insert."""
 
 
 def _hex(originator_id: UUID | str) -> str:
