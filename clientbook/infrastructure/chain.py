@@ -30,7 +30,12 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteTransaction,
 )
-from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
+from eventsourcing.persistence import (
+    DataError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
@@ -116,11 +121,13 @@ class _WriteTransaction(SQLiteTransaction):
 class _Head:
     """Where a SQLite writer's last committed save left the log, on its connection: the last
     position, the chain's (seq, link) there (None: the log is unchained), and the file's
-    `data_version` as the connection saw it then."""
+    `data_version` (other connections' commits) and the connection's `total_changes()` (its
+    own rows written, by this recorder or any other code on the same connection) then."""
 
     position: int
     link: tuple[int, bytes] | None
     data_version: int
+    changes: int
 
 
 class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorder):
@@ -136,8 +143,10 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     A save takes the write lock first (`BEGIN IMMEDIATE`), reads the log's last row, and
     inserts its events after it with their positions and links. When the connection's own last
     save left that row and no other connection has committed since (SQLite's `data_version`,
-    which changes on every other connection's commit: another writer, a restore, an intruder),
-    the row it remembers is the last row, and is not read again."""
+    which changes on every other connection's commit: another writer, a restore, an intruder)
+    and nothing else wrote on the connection since (its `total_changes()`: another recorder on
+    the same datastore, a caller of `_insert_events`), the row it remembers is the last row,
+    and is not read again."""
 
     writes_personal_data_keys = True
     checks_expected_versions = True
@@ -149,11 +158,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         super().__init__(datastore, events_table_name)
         events = events_table_name
         self._heads: WeakKeyDictionary[SQLiteConnection, _Head] = WeakKeyDictionary()
+        self._marks_sql = "SELECT (SELECT data_version FROM pragma_data_version()), total_changes()"
         self._last_row_sql = (
             f"SELECT rowid, chain_seq, chain_link FROM {events} ORDER BY rowid DESC LIMIT 1"
-        )
-        self._first_linked_sql = (
-            f"SELECT chain_link IS NOT NULL FROM {events} ORDER BY rowid LIMIT 1"
         )
         self._last_link_sql = (
             f"SELECT chain_seq, chain_link FROM {events} WHERE chain_link IS NOT NULL "
@@ -226,14 +233,23 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         stored_events: Sequence[StoredEvent],
         kwargs: dict[str, Any],
     ) -> tuple[list[int], _Head]:
-        keys = kwargs.pop("personal_data_keys", None)
+        keys = list(kwargs.pop("personal_data_keys", None) or ())
         expected = kwargs.pop(_EXPECTED, None)
+        c.execute(self._marks_sql)  # before this save's own rows
+        data_version, changes = c.fetchone()
+        head = (
+            known
+            if known is not None and (known.data_version, known.changes) == (data_version, changes)
+            else None
+        )
         if keys:
             c.executemany(f"INSERT INTO {KEYS_TABLE} (subject, key) VALUES (?, ?)", keys)
-        c.execute("PRAGMA data_version")
-        data_version = c.fetchone()[0]
-        head = known if known is not None and known.data_version == data_version else None
         last, link = (head.position, head.link) if head else self._last_row(c)
+        if last + len(stored_events) > _LAST_ROWID:  # no position left after the last row
+            raise DataError(
+                f"the SQLite log has no position after {last} for {len(stored_events)} "
+                f"event(s) (its largest is {_LAST_ROWID}): run clientbook verify"
+            )
         positions = list(range(last + 1, last + 1 + len(stored_events)))
         rows = (
             next_links(link, positions, stored_events)
@@ -252,25 +268,27 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
             self._check_versions(c, expected)
         if rows and rows[-1][0] is not None:
             link = (rows[-1][0], rows[-1][2])
-        return positions, _Head(positions[-1] if positions else last, link, data_version)
+        changes += len(keys) + len(params)  # one change a row: what the next save finds
+        return positions, _Head(positions[-1] if positions else last, link, data_version, changes)
 
     def _last_row(self, c: SQLiteCursor) -> tuple[int, tuple[int, bytes] | None]:
         """The log's last position, and the chain's (seq, link) to extend: the genesis on an
-        empty log; None on a log whose first event has no link (unchained until sealed). Where
-        the last events have no link on a chained log (inserted behind the writers' backs), the
-        chain goes on from the last link there is: `verify` names those events."""
+        empty log; None on a log with no link at all (unchained until sealed). Where the last
+        events have no link on a chained log (inserted behind the writers' backs, or their links
+        emptied), the chain goes on from the last link there is, wherever the others are
+        missing: `verify` names those events. (Not the first row's link: one UPDATE emptying
+        the first and the last link would otherwise stop the chain for every later event.) An
+        unchained log is read to its start to find it has no link, once per connection while
+        no other connection commits: seal it."""
         c.execute(self._last_row_sql)
         row = c.fetchone()
         if row is None:
             return 0, (0, GENESIS)
         if row[2] is not None:
             return row[0], (row[1], bytes(row[2]))
-        c.execute(self._first_linked_sql)
-        if not c.fetchone()[0]:
-            return row[0], None
         c.execute(self._last_link_sql)
         linked = c.fetchone()
-        return row[0], (linked[0], bytes(linked[1]))
+        return row[0], None if linked is None else (linked[0], bytes(linked[1]))
 
     def _check_versions(self, c: SQLiteCursor, expected: Sequence[tuple[UUID, int]]) -> None:
         marks = ", ".join("?" for _ in expected)
@@ -283,6 +301,11 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         for aggregate_id, version in expected:
             if found.get(aggregate_id, 0) != version:
                 raise IntegrityError(f"aggregate {aggregate_id} is no longer at version {version}")
+
+
+_LAST_ROWID = 2**63 - 1
+"""SQLite's largest rowid: a save whose positions would pass it (an event put there by hand)
+fails as the store's error, not with Python's OverflowError at the insert."""
 
 
 def _hex(originator_id: UUID | str) -> str:
