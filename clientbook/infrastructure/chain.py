@@ -52,6 +52,12 @@ def chain_table(events_table: str) -> str:
     return f"{events_table}_chain"
 
 
+def orphans_table(events_table: str) -> str:
+    """Where a SQLite log that moved its chain into the events' rows keeps the links whose
+    events were already gone then (damage found at the move, kept for `verify` to name)."""
+    return f"{events_table}_chain_orphans"
+
+
 def aggregate_text(originator_id: UUID | str) -> str:
     """An aggregate id as the chain hashes it: a UUID in its canonical 36-character form."""
     return str(originator_id if isinstance(originator_id, UUID) else UUID(originator_id))
@@ -158,6 +164,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         super().__init__(datastore, events_table_name)
         events = events_table_name
         self._heads: WeakKeyDictionary[SQLiteConnection, _Head] = WeakKeyDictionary()
+        self._orphans_end = 0
+        """The last position `orphans_table` holds (0: none, or the table is not known to this
+        recorder, which did not create the tables): new events are put after it."""
         self._marks_sql = "SELECT (SELECT data_version FROM pragma_data_version()), total_changes()"
         self._last_row_sql = (
             f"SELECT rowid, chain_seq, chain_link FROM {events} ORDER BY rowid DESC LIMIT 1"
@@ -190,7 +199,9 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     def _create_table(self, c: SQLiteCursor) -> None:
         """The events table with its links, and the chain's view; a log from before moves in:
         one without link columns gets them (empty: unchained until sealed), and one whose
-        chain had its own table has its links copied into the rows and the table dropped."""
+        chain had its own table has its links copied into the rows and the table dropped; a
+        link whose event was gone by then (a deletion, which `verify` named) is kept in
+        `orphans_table`, where `verify` still names it."""
         super()._create_table(c)
         events, chain = self.events_table_name, self.chain_table_name
         c.execute(f"SELECT name FROM pragma_table_info('{events}') WHERE name = 'chain_link'")
@@ -204,8 +215,23 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
                 f"UPDATE {events} SET (chain_seq, chain_link) = (SELECT seq, link FROM {chain} "
                 f"WHERE position = {events}.rowid) WHERE rowid IN (SELECT position FROM {chain})"
             )
+            c.execute(
+                f"CREATE TABLE IF NOT EXISTS {orphans_table(events)} (position INTEGER PRIMARY KEY, "
+                f"seq INTEGER NOT NULL, link BLOB NOT NULL)"
+            )
+            c.execute(
+                f"INSERT INTO {orphans_table(events)} SELECT position, seq, link FROM {chain} "
+                f"WHERE position NOT IN (SELECT rowid FROM {events})"
+            )
             c.execute(f"DROP TABLE {chain}")
-        c.execute(self._view_sql)
+        orphans = orphans_table(events)
+        c.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (orphans,))
+        if c.fetchone() is None:
+            c.execute(self._view_sql)
+        else:  # the view shows them where they were, positions not taken again: `deleted`
+            c.execute(f"{self._view_sql} UNION ALL SELECT position, seq, link FROM {orphans}")
+            c.execute(f"SELECT coalesce(max(position), 0) FROM {orphans}")
+            self._orphans_end = c.fetchone()[0]
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -283,12 +309,13 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         c.execute(self._last_row_sql)
         row = c.fetchone()
         if row is None:
-            return 0, (0, GENESIS)
+            return self._orphans_end, (0, GENESIS)
+        end = max(row[0], self._orphans_end)
         if row[2] is not None:
-            return row[0], (row[1], bytes(row[2]))
+            return end, (row[1], bytes(row[2]))
         c.execute(self._last_link_sql)
         linked = c.fetchone()
-        return row[0], None if linked is None else (linked[0], bytes(linked[1]))
+        return end, None if linked is None else (linked[0], bytes(linked[1]))
 
     def _check_versions(self, c: SQLiteCursor, expected: Sequence[tuple[UUID, int]]) -> None:
         marks = ", ".join("?" for _ in expected)

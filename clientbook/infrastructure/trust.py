@@ -36,6 +36,8 @@ from clientbook.verify import (
 )
 
 PAGE = 2000
+BEFORE_ALL = -(2**63)
+"""Before every position: a SQLite row can be put below rowid 1 by hand, and is read too."""
 PROGRESS_EVERY = 1000
 """Positions between two calls of a progress callback."""
 Progress = Callable[[int, int], None]
@@ -115,7 +117,7 @@ class LogTrust:
 
     # -- reading the log and its chain
 
-    def entries(self, after: int = 0, upto: int | None = None) -> Iterator[Entry]:
+    def entries(self, after: int = BEFORE_ALL, upto: int | None = None) -> Iterator[Entry]:
         """What the log holds at each position after `after` (to `upto`), event and link
         merged by position, as stored. The end is fixed first: events and links are read in
         separate statements, and one written meanwhile (past that end) is left for next time."""
@@ -286,7 +288,8 @@ class LogTrust:
         previous = self._link_before(first) if first > 1 else None
         check = ChainCheck(previous, from_start=first <= 1 or previous is None)
         check.wanted = {c.position for c in checkpoints}
-        for count, entry in enumerate(self.entries(first - 1, last), start=1):
+        after = first - 1 if first > 1 else BEFORE_ALL
+        for count, entry in enumerate(self.entries(after, last), start=1):
             if not check.feed([entry]):
                 break
             if progress is not None and count % PROGRESS_EVERY == 0:
