@@ -247,14 +247,20 @@ def build(
     recorded.stop()
     events = written[0]
     say(f"import: {events:,} events in {import_s:.1f} s ({CLOCK_NAME}); raw baselines")
+    raw_schema = f"rawes_{uuid.uuid4().hex[:8]}"
     base_env = dict(
         parse_store_url(
             f"sqlite:///{os.path.join(tmp, 'raw.db')}"
             if kind == "sqlite"
-            else f"{POSTGRES}?schema=rawes_{uuid.uuid4().hex[:8]}"
+            else f"{POSTGRES}?schema={raw_schema}"
         ).env
     )
-    raw_s = raw_save_seconds(base_env, recorded.sizes, 2 * rows, clock=CLOCK)
+    try:
+        raw_s = raw_save_seconds(base_env, recorded.sizes, 2 * rows, clock=CLOCK)
+    finally:
+        if kind == "postgres":  # the baseline's schema, left behind before
+            with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {raw_schema} CASCADE")
     out.append(
         ratio_row(
             "(a) import vs raw batched saves",
