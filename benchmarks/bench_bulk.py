@@ -10,10 +10,11 @@ On one book (a temp SQLite file, or a fresh PostgreSQL schema) built by the UCI 
 (b) batched saves: events/s inside `app.save` during the import (mapping, chain, insert) against
     a raw insert of rows of the same sizes in transactions of the same sizes into a plain table
     of the same columns (SQLite executemany; PostgreSQL COPY). Target >= 0.3.
-(c) close of business for one day (2005-10-01, the statement day after the import; the days
-    before it closed first, untimed): accounts/s against loading the same accounts and saving
-    them with no command — one by one (`command_each`, the shape of main's batch) and in pages
-    (`load_many`, this branch's). Target >= 1.0, and accounts/s not falling as the book grows.
+(c) close of business for one day (a statement day: 2005-10-01 after the import alone, else the
+    first of the month after the demo's activity; the days before it closed first, untimed):
+    accounts/s against loading the same accounts and saving them with no command — one by one
+    (`command_each`, the shape of main's batch) and in pages (`load_many`, this branch's).
+    Target >= 1.0, and accounts/s not falling as the book grows.
 (d) the cache: a load-and-no-op-save pass (in pages) over every account with the default cache
     against the same pass with a cache that holds them all (the cliff: 8.6x on main).
 (e) as-of reports: the portfolio and the complaints report as of a date back in the log, on
@@ -22,14 +23,23 @@ On one book (a temp SQLite file, or a fresh PostgreSQL schema) built by the UCI 
     after one more business day, resumed from the checkpoint the first left. Peak memory
     (tracemalloc) of each. Target <= 0.05 of the full replay, <= 150 MiB.
 
+Timed by this process's CPU time on SQLite (its work is in-process), by the wall clock on
+PostgreSQL (--clock changes it). The million-event book: the full import and 30 demo days,
+built once and kept (--keep PATH, a SQLite file; the build's (a) and (b) in PATH.json), then
+measured again without rebuilding (--reuse PATH works on a copy: (c) closes a day).
+
 Run: .venv/bin/python benchmarks/bench_bulk.py --rows 3000 [--backend postgres] [--demo-days 60]
+     .venv/bin/python benchmarks/bench_bulk.py --rows 30000 --demo-days 30 --keep /tmp/book.db
+     .venv/bin/python benchmarks/bench_bulk.py --reuse /tmp/book.db
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -66,11 +76,16 @@ def say(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+CLOCK: Callable[[], float] = time.process_time
+"""What the figures are timed by (main sets it from --clock)."""
+CLOCK_NAME = "CPU time"
+
+
 def timed(fn: Callable[[], object]) -> float:
     gc.collect()
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     fn()
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 def peak(fn: Callable[[], object]) -> float:
@@ -102,11 +117,11 @@ class Recorded:
             return insert(stored, **kwargs)
 
         def timed_save(*objs: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
+            t0 = CLOCK()
             try:
                 return save(*objs, **kwargs)
             finally:
-                self.save_s += time.perf_counter() - t0
+                self.save_s += CLOCK() - t0
 
         recorder.insert_events, app.save = counting_insert, timed_save  # type: ignore[method-assign]
         self._undo = lambda: (
@@ -134,11 +149,11 @@ def raw_insert_seconds(kind: str, target: str, inserts: list[list[tuple[int, int
             for topic, state in rows:
                 version += 1
                 batch.append((uuid.uuid4().hex, version, "t" * topic, b"s" * state))
-            t0 = time.perf_counter()
+            t0 = CLOCK()
             db.execute("BEGIN")
             db.executemany("INSERT INTO raw VALUES (?,?,?,?)", batch)
             db.execute("COMMIT")
-            spent += time.perf_counter() - t0
+            spent += CLOCK() - t0
         db.close()
         return spent
     with psycopg.connect(target, autocommit=True) as conn:
@@ -155,12 +170,12 @@ def raw_insert_seconds(kind: str, target: str, inserts: list[list[tuple[int, int
                 for topic, state in rows:
                     version += 1
                     batch.append((uuid.uuid4(), version, "t" * topic, b"s" * state))
-                t0 = time.perf_counter()
+                t0 = CLOCK()
                 with conn.transaction(), conn.cursor() as cur:
                     with cur.copy(f"COPY {schema}.raw FROM STDIN") as copy:
                         for row in batch:
                             copy.write_row(row)
-                spent += time.perf_counter() - t0
+                spent += CLOCK() - t0
         finally:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
     return spent
@@ -185,47 +200,69 @@ def full_replay_seconds(book: ClientBook) -> float:
     return timed(replay)
 
 
-def run(
-    url: str, kind: str, tmp: str, rows: int, demo_days: int, as_of: date
-) -> tuple[list[tuple[str, ...]], list[str]]:
-    out: list[tuple[str, ...]] = []
-    notes: list[str] = []
+def next_first(day: date) -> date:
+    """The first of the month after `day` (a statement day: every UCI account's falls on it)."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
-    def row(
-        what: str, count: int, unit: str, ours: float, base: float, target: str, note: str = ""
-    ) -> None:
-        ratio = (count / ours) / (count / base) if ours and base else float("nan")
-        out.append(
-            (
-                what,
-                f"{count:,}",
-                unit,
-                f"{count / ours:,.0f}",
-                f"{count / base:,.0f}",
-                f"{ratio:.3f}",
-                target,
-                note,
-            )
-        )
 
-    book = ClientBook.open(url)
+Table = list[tuple[str, ...]]
+
+
+def ratio_row(
+    what: str, count: int, unit: str, ours: float, base: float, target: str, note: str = ""
+) -> tuple[str, ...]:
+    ratio = (count / ours) / (count / base) if ours and base else float("nan")
+    return (
+        what,
+        f"{count:,}",
+        unit,
+        f"{count / ours:,.0f}",
+        f"{count / base:,.0f}",
+        f"{ratio:.3f}",
+        target,
+        note,
+    )
+
+
+def build(
+    book: ClientBook, kind: str, tmp: str, rows: int, demo_days: int
+) -> tuple[Table, list[str]]:
+    """The UCI import of `rows` holders, timed against its baselines ((a) and (b)), then the
+    demo's activity for `demo_days` days (untimed), then every day closed up to the statement
+    day that (c) times: 2005-10-01 without the demo, else the first of the month after it."""
+    out: Table = []
+    recorded = Recorded(book.app)
+    say(f"importing {rows:,} rows")
+    written: list[int] = []
+    shown = [0.0]
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if time.perf_counter() - shown[0] > 60 or done == total:
+            shown[0] = time.perf_counter()
+            say(f"  import: {phase} {done:,}/{total:,}, {book.head:,} events")
+
+    import_s = timed(
+        lambda: written.append(book.import_uci_cards(DATA, rows=rows, progress=progress))
+    )
+    recorded.stop()
+    events = written[0]
+    say(f"import: {events:,} events in {import_s:.1f} s ({CLOCK_NAME}); raw baselines")
+    raw_schema = f"rawes_{uuid.uuid4().hex[:8]}"
+    base_env = dict(
+        parse_store_url(
+            f"sqlite:///{os.path.join(tmp, 'raw.db')}"
+            if kind == "sqlite"
+            else f"{POSTGRES}?schema={raw_schema}"
+        ).env
+    )
     try:
-        recorded = Recorded(book.app)
-        say(f"importing {rows:,} rows")
-        written: list[int] = []
-        import_s = timed(lambda: written.append(book.import_uci_cards(DATA, rows=rows)))
-        recorded.stop()
-        events = written[0]
-        say(f"import: {events:,} events in {import_s:.1f} s; raw baselines")
-        base_env = dict(
-            parse_store_url(
-                f"sqlite:///{os.path.join(tmp, 'raw.db')}"
-                if kind == "sqlite"
-                else f"{POSTGRES}?schema=rawes_{uuid.uuid4().hex[:8]}"
-            ).env
-        )
-        raw_s = raw_save_seconds(base_env, recorded.sizes, 2 * rows)
-        row(
+        raw_s = raw_save_seconds(base_env, recorded.sizes, 2 * rows, clock=CLOCK)
+    finally:
+        if kind == "postgres":  # the baseline's schema, left behind before
+            with psycopg.connect(POSTGRES, autocommit=True) as conn:
+                conn.execute(f"DROP SCHEMA IF EXISTS {raw_schema} CASCADE")
+    out.append(
+        ratio_row(
             "(a) import vs raw batched saves",
             events,
             "events",
@@ -234,12 +271,14 @@ def run(
             ">= 0.5",
             f"{len(recorded.sizes)} transactions, {2 * rows:,} aggregates",
         )
-        insert_s = raw_insert_seconds(
-            kind,
-            os.path.join(tmp, "raw-insert.db") if kind == "sqlite" else POSTGRES,
-            recorded.rows,
-        )
-        row(
+    )
+    insert_s = raw_insert_seconds(
+        kind,
+        os.path.join(tmp, "raw-insert.db") if kind == "sqlite" else POSTGRES,
+        recorded.rows,
+    )
+    out.append(
+        ratio_row(
             "(b) batched saves vs raw insert",
             events,
             "events",
@@ -248,139 +287,180 @@ def run(
             ">= 0.3",
             "time inside app.save during the import",
         )
-        if demo_days:
-            say(f"demo activity: {demo_days} days from {DAY + timedelta(days=1)} (untimed)")
-            Demo(book, seed=16, managers=4, start=DAY + timedelta(days=1)).run(
-                customers=max(50, rows // 20), days=demo_days
-            )
-        else:
-            book.close_of_business(DAY - timedelta(days=1))
-        head = book.head
-        notes.append(
-            f"book: {head:,} events ({rows:,} UCI rows"
-            + (f" + {demo_days} demo days" if demo_days else "")
-            + ")"
+    )
+    for raw in ("raw.db", "raw-insert.db"):
+        for leftover in Path(tmp).glob(f"{raw}*"):
+            leftover.unlink()
+    if demo_days:
+        start = DAY + timedelta(days=1)
+        say(f"demo activity: {demo_days} days from {start} (untimed)")
+
+        def demo_progress(done: int, total: int) -> None:
+            if done % 5 == 0 or done == total:
+                say(f"  demo: day {done}/{total}, {book.head:,} events")
+
+        last = Demo(book, seed=16, managers=4, start=start, numbers_after=rows).run(
+            customers=max(50, rows // 20), days=demo_days, progress=demo_progress
         )
-
-        if not demo_days:  # (c) and (d) on the statement day after the import
-            due = book.card_accounts.cards_due(DAY)
-            views = book.card_accounts.accounts(DAY)
-            all_ids = [v.account_id for v in views]
-            noop: Callable[[CardAccount], bool] = lambda account: True
-
-            def one_by_one(ids: list[Any]) -> None:
-                book.app.command_each(CardAccount, ids, noop)
-
-            def in_pages(ids: list[Any]) -> None:
-                loaded = list(book.app.load_many(CardAccount, ids, "card account"))
-                book.app.give_back(*loaded)
-
-            in_pages(all_ids)  # warm-up (untimed)
-            single = [timed(lambda: one_by_one(due))]
-            paged = [timed(lambda: in_pages(due))]
-            close_s = timed(lambda: book.close_of_business(DAY))
-            single.append(timed(lambda: one_by_one(due)))
-            paged.append(timed(lambda: in_pages(due)))
-            row(
-                "(c) close of business, 1 day",
-                len(due),
-                "accounts",
-                close_s,
-                statistics.median(single),
-                ">= 1.0",
-                "vs load one by one + no-op save",
-            )
-            row(
-                "(c) close of business, 1 day",
-                len(due),
-                "accounts",
-                close_s,
-                statistics.median(paged),
-                ">= 1.0",
-                "vs load in pages + no-op give-back",
-            )
-            cache: Any = book.app.repository.cache
-            default = timed(lambda: in_pages(all_ids))
-            cache.maxsize, cache.full = 10**9, False
-            in_pages(all_ids)  # fill it (untimed)
-            holds_all = timed(lambda: in_pages(all_ids))
-            row(
-                "(d) pass over all accounts, default cache",
-                len(all_ids),
-                "accounts",
-                default,
-                holds_all,
-                "no cliff",
-                f"vs a cache that holds all {len(all_ids):,}",
-            )
-
-        say("as-of reports")
-        replay_s = full_replay_seconds(book)
-        period_to = as_of
-        cards_view, facts_view = book.card_accounts._view, book.complaint_cards._facts
-        head = book.head
-
-        def old_portfolio() -> Any:
-            return portfolio(
-                cards_view.facts(up_to_position=head),
-                as_of=as_of,
-                position=head,
-                ceiling_percent=book.policy.in_force(as_of).card_long_dormant_ceiling_percent,
-                currency=UCI_CURRENCY,
-            )
-
-        def old_complaints() -> Any:
-            return complaints_report(
-                facts_view.facts(up_to_position=head),
-                period_from=as_of.replace(day=1),
-                period_to=period_to,
-                as_of=as_of,
-                position=head,
-            )
-
-        def new_portfolio() -> Any:
-            return book.reports.portfolio(as_of=as_of, position=head, currency=UCI_CURRENCY)
-
-        def new_complaints() -> Any:
-            return book.reports.complaints(
-                period_from=as_of.replace(day=1), period_to=period_to, as_of=as_of, position=head
-            )
-
-        book.card_accounts.accounts(as_of)  # views at the head (untimed)
-        old_p, old_c = timed(old_portfolio), timed(old_complaints)
-        old_p_mib, old_c_mib = peak(old_portfolio), peak(old_complaints)
-        first_p, first_c = timed(new_portfolio), timed(new_complaints)
-        assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
-        next_day = (book.last_business_date_closed or DAY) + timedelta(days=1)
-        book.close_of_business(next_day)  # one more business day after the checkpoint
-        book.card_accounts.accounts(next_day)
-        head = book.head
-        again_p, again_c = timed(new_portfolio), timed(new_complaints)
-        new_p_mib, new_c_mib = peak(new_portfolio), peak(new_complaints)
-        assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
-        for name, first, again, old, mib, old_mib in (
-            ("portfolio", first_p, again_p, old_p, new_p_mib, old_p_mib),
-            ("complaints", first_c, again_c, old_c, new_c_mib, old_c_mib),
-        ):
-            out.append(
-                (
-                    f"(e) {name} as of {as_of}",
-                    f"{head:,}",
-                    "events",
-                    f"{first:.3f} s / {again:.3f} s",
-                    f"{replay_s:.2f} s",
-                    f"{first / replay_s:.4f} / {again / replay_s:.4f}",
-                    "<= 0.05",
-                    f"first / resumed; main's fold {old:.3f} s; peak {mib:.1f} MiB "
-                    f"(main's {old_mib:.1f}); target <= 150 MiB",
-                )
-            )
-    finally:
-        book.close()
+        statement_day = next_first(last)
+    else:
+        statement_day = DAY
+    book.close_of_business(statement_day - timedelta(days=1))
+    notes = [
+        f"book: {book.head:,} events ({rows:,} UCI rows: {events:,} events"
+        + (f"; + {demo_days} demo days" if demo_days else "")
+        + ")"
+    ]
+    say(notes[0])
     return out, notes
 
 
+def measure(book: ClientBook, as_of: date) -> Table:
+    """(c), (d) and (e) on a built book: (c) closes the day after the last one closed."""
+    out: Table = []
+    day = (book.last_business_date_closed or DAY - timedelta(days=1)) + timedelta(days=1)
+    say(f"(c) close of business of {day}")
+    due = book.card_accounts.cards_due(day)
+    views = book.card_accounts.accounts(day)
+    all_ids = [v.account_id for v in views]
+    noop: Callable[[CardAccount], bool] = lambda account: True
+
+    def one_by_one(ids: list[Any]) -> None:
+        book.app.command_each(CardAccount, ids, noop)
+
+    def in_pages(ids: list[Any]) -> None:
+        loaded = list(book.app.load_many(CardAccount, ids, "card account"))
+        book.app.give_back(*loaded)
+
+    in_pages(all_ids)  # warm-up (untimed)
+    single = [timed(lambda: one_by_one(due))]
+    paged = [timed(lambda: in_pages(due))]
+    before = book.head
+    close_s = timed(lambda: book.close_of_business(day))
+    closed_events = book.head - before
+    single.append(timed(lambda: one_by_one(due)))
+    paged.append(timed(lambda: in_pages(due)))
+    for base, against in (
+        (single, "load one by one + no-op save"),
+        (paged, "load in pages + no-op give-back"),
+    ):
+        out.append(
+            ratio_row(
+                f"(c) close of business, {day}",
+                len(due),
+                "accounts",
+                close_s,
+                statistics.median(base),
+                ">= 1.0",
+                f"vs {against}; the close wrote {closed_events:,} events",
+            )
+        )
+    say("(d) the cache")
+    cache: Any = book.app.repository.cache
+    maxsize = cache.maxsize
+    default = timed(lambda: in_pages(all_ids))
+    cache.maxsize, cache.full = 10**9, False
+    in_pages(all_ids)  # fill it (untimed)
+    holds_all = timed(lambda: in_pages(all_ids))
+    out.append(
+        ratio_row(
+            "(d) pass over all accounts, default cache",
+            len(all_ids),
+            "accounts",
+            default,
+            holds_all,
+            "no cliff",
+            f"default cache {maxsize:,} vs one that holds all {len(all_ids):,}",
+        )
+    )
+
+    say("(e) as-of reports: full replay")
+    replay_s = full_replay_seconds(book)
+    period_to = as_of
+    cards_view, facts_view = book.card_accounts._view, book.complaint_cards._facts
+    head = book.head
+
+    def old_portfolio() -> Any:
+        return portfolio(
+            cards_view.facts(up_to_position=head),
+            as_of=as_of,
+            position=head,
+            ceiling_percent=book.policy.in_force(as_of).card_long_dormant_ceiling_percent,
+            currency=UCI_CURRENCY,
+        )
+
+    def old_complaints() -> Any:
+        return complaints_report(
+            facts_view.facts(up_to_position=head),
+            period_from=as_of.replace(day=1),
+            period_to=period_to,
+            as_of=as_of,
+            position=head,
+        )
+
+    def new_portfolio() -> Any:
+        return book.reports.portfolio(as_of=as_of, position=head, currency=UCI_CURRENCY)
+
+    def new_complaints() -> Any:
+        return book.reports.complaints(
+            period_from=as_of.replace(day=1), period_to=period_to, as_of=as_of, position=head
+        )
+
+    book.card_accounts.accounts(as_of)  # views at the head (untimed)
+    say("(e) main's fold")
+    old_p, old_c = timed(old_portfolio), timed(old_complaints)
+    old_p_mib, old_c_mib = peak(old_portfolio), peak(old_complaints)
+    say("(e) the reports, first")
+    first_p, first_c = timed(new_portfolio), timed(new_complaints)
+    assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
+    next_day = (book.last_business_date_closed or DAY) + timedelta(days=1)
+    book.close_of_business(next_day)  # one more business day after the checkpoint
+    book.card_accounts.accounts(next_day)
+    head = book.head
+    say("(e) the reports, resumed")
+    again_p, again_c = timed(new_portfolio), timed(new_complaints)
+    new_p_mib, new_c_mib = peak(new_portfolio), peak(new_complaints)
+    assert new_portfolio() == old_portfolio() and new_complaints() == old_complaints()
+    for name, first, again, old, mib, old_mib in (
+        ("portfolio", first_p, again_p, old_p, new_p_mib, old_p_mib),
+        ("complaints", first_c, again_c, old_c, new_c_mib, old_c_mib),
+    ):
+        out.append(
+            (
+                f"(e) {name} as of {as_of}",
+                f"{head:,}",
+                "events",
+                f"{first:.3f} s / {again:.3f} s",
+                f"{replay_s:.2f} s",
+                f"{first / replay_s:.4f} / {again / replay_s:.4f}",
+                "<= 0.05",
+                f"first / resumed; main's fold {old:.3f} s; peak {mib:.1f} MiB "
+                f"(main's {old_mib:.1f}); target <= 150 MiB",
+            )
+        )
+    return out
+
+
+def book_files(path: Path) -> list[Path]:
+    """A SQLite book's files: the database and what lies beside it (its key file; not its
+    leases' folder, nor a kept book's figures)."""
+    return sorted(
+        f for f in path.parent.glob(f"{path.name}*") if f.is_file() and f.suffix != ".json"
+    )
+
+
+def keep(book_path: Path, to: Path, built: Table, notes: list[str], meta: dict[str, Any]) -> None:
+    """Copy a closed SQLite book (and its key file) to `to`, with the build's figures beside it
+    (`to`.json) for --reuse."""
+    to.parent.mkdir(parents=True, exist_ok=True)
+    for f in book_files(book_path):
+        shutil.copyfile(f, to.parent / (to.name + f.name[len(book_path.name) :]))
+    Path(f"{to}.json").write_text(json.dumps({**meta, "built": built, "notes": notes}, indent=1))
+    say(f"kept the book in {to} ({to.stat().st_size / MIB:,.0f} MiB) and {to}.json")
+
+
 def main(argv: list[str] | None = None) -> int:
+    global CLOCK, CLOCK_NAME
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=int, default=3000, help="UCI rows to import (default 3000)")
     p.add_argument("--backend", choices=("sqlite", "postgres"), default="sqlite")
@@ -396,22 +476,74 @@ def main(argv: list[str] | None = None) -> int:
         default=date(2005, 4, 30),
         help="the as-of date of (e) (default 2005-04-30, the data's first month end)",
     )
+    p.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite: keep the built book (before (c)) in this file, with the build's figures "
+        "in PATH.json, for --reuse",
+    )
+    p.add_argument(
+        "--reuse",
+        type=Path,
+        help="SQLite: take (c)-(e) on a copy of a book kept by --keep, without rebuilding it "
+        "((a) and (b) are the build run's, from PATH.json)",
+    )
+    p.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        help="cpu: this process's CPU time (default on SQLite, whose work is in-process); "
+        "wall: elapsed time (default on PostgreSQL, whose server's work is elsewhere)",
+    )
     args = p.parse_args(argv)
+    if (args.keep or args.reuse) and args.backend != "sqlite":
+        p.error("--keep and --reuse are for SQLite books")
+    if args.keep and args.reuse:
+        p.error("--keep builds a book, --reuse takes one built before: one or the other")
+    clock = args.clock or ("cpu" if args.backend == "sqlite" else "wall")
+    CLOCK, CLOCK_NAME = (
+        (time.process_time, "CPU time") if clock == "cpu" else (time.perf_counter, "wall clock")
+    )
     t0 = time.perf_counter()
+    rows, demo_days = args.rows, args.demo_days
     with tempfile.TemporaryDirectory(prefix="clientbook-bench-bulk-") as tmp:
+        book_path = Path(tmp, "book.db")
         if args.backend == "sqlite":
-            url = f"sqlite:///{Path(tmp, 'book.db')}"
+            url = f"sqlite:///{book_path}"
         else:
             url = f"{POSTGRES}?schema=bulk_{uuid.uuid4().hex[:10]}"
         try:
-            rows, notes = run(url, args.backend, tmp, args.rows, args.demo_days, args.as_of)
+            if args.reuse:
+                kept = json.loads(Path(f"{args.reuse}.json").read_text())
+                rows, demo_days = kept["rows"], kept["demo_days"]
+                for f in book_files(args.reuse):
+                    shutil.copyfile(f, Path(tmp, "book.db" + f.name[len(args.reuse.name) :]))
+                built = [tuple(r) for r in kept["built"]]
+                notes = kept["notes"] + [
+                    f"(a) and (b): the build run's ({args.reuse}.json, {kept['clock']}); "
+                    "(c)-(e) on a copy of the kept book"
+                ]
+            else:
+                book = ClientBook.open(url)
+                try:
+                    built, notes = build(book, args.backend, tmp, rows, demo_days)
+                finally:
+                    book.close()
+                if args.keep:
+                    meta = {"rows": rows, "demo_days": demo_days, "clock": CLOCK_NAME}
+                    keep(book_path, args.keep, built, notes, meta)
+            book = ClientBook.open(url)
+            try:
+                table = built + measure(book, args.as_of)
+            finally:
+                book.close()
         finally:
             if args.backend == "postgres":
                 with psycopg.connect(POSTGRES, autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA IF EXISTS {url.rsplit('=', 1)[1]} CASCADE")
     notes.append(
-        f"Total run time {time.perf_counter() - t0:.0f} s. ours/baseline: ratio of "
-        "rates (higher is better), except (e): time ours / time of the full replay."
+        f"Total run time {time.perf_counter() - t0:.0f} s; timed by {CLOCK_NAME}. "
+        "ours/baseline: ratio of rates (higher is better), except (e): time ours / time of "
+        "the full replay."
     )
     cols = (
         "measurement",
@@ -424,10 +556,10 @@ def main(argv: list[str] | None = None) -> int:
         "notes",
     )
     show_table(
-        f"clientbook bulk work ({args.backend}, --rows {args.rows}"
-        f"{f', --demo-days {args.demo_days}' if args.demo_days else ''})",
+        f"clientbook bulk work ({args.backend}, --rows {rows}"
+        f"{f', --demo-days {demo_days}' if demo_days else ''})",
         cols,
-        rows,
+        table,
         {1, 3, 4, 5},
         notes,
     )

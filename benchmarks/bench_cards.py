@@ -73,10 +73,15 @@ class RawApp(Application):
     name = "RawBaseline"
 
 
-def raw_save_seconds(env: dict[str, str], batch_sizes: list[int], aggregates: int) -> float:
+def raw_save_seconds(
+    env: dict[str, str],
+    batch_sizes: list[int],
+    aggregates: int,
+    clock: Callable[[], float] = time.perf_counter,
+) -> float:
     """Save sum(batch_sizes) events in transactions of those sizes over `aggregates` aggregates
     (round-robin: the first touch creates one, later touches update it). Returns the time spent
-    in `app.save` only; the events are triggered before each timed save."""
+    in `app.save` only (by `clock`); the events are triggered before each timed save."""
     spent = 0.0
     pool: list[Tally | None] = [None] * aggregates
     slot = 0
@@ -93,9 +98,9 @@ def raw_save_seconds(env: dict[str, str], batch_sizes: list[int], aggregates: in
                     agg.tick(n=slot, note="ticked by the baseline")
                 touched[slot] = agg
                 slot = (slot + 1) % aggregates
-            t0 = time.perf_counter()
+            t0 = clock()
             app.save(*touched.values())
-            spent += time.perf_counter() - t0
+            spent += clock() - t0
     finally:
         app.close()
     return spent

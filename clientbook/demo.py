@@ -92,10 +92,15 @@ class Demo:
         managers: int,
         start: date,
         card_profiles: Sequence[Holder] = (),
+        numbers_after: int = 0,
     ) -> None:
         """`card_profiles`: real card holders (the UCI data) whose age, limit, bills and payments
-        shape the demo's applicants and how they use and pay their cards."""
+        shape the demo's applicants and how they use and pay their cards. `numbers_after`: the
+        demo's customer and card numbers follow it (C-/K-<numbers_after + n>), so that its
+        activity can continue a book whose customers and cards already hold the numbers up to
+        it (a UCI import of that many rows numbers them C-/K-000001 on)."""
         self.book = book
+        self.numbers_after = numbers_after
         self.card_profiles = list(card_profiles)
         self.spend: dict[UUID, int] = {}  # account -> typical purchase, in whole units
         self.rng = random.Random(seed)
@@ -180,7 +185,7 @@ class Demo:
         return day
 
     def register(self, on: date) -> None:
-        number = f"C-{len(self.customers) + 1:06d}"
+        number = f"C-{self.numbers_after + len(self.customers) + 1:06d}"
         organisation = self.rng.random() < 0.3
         name = (
             f"{self.rng.choice(SURNAMES)} {self.rng.choice(FIRMS)} Co."
@@ -482,7 +487,7 @@ class Demo:
             profile = self._profile(len(self.card_holders))
             income = profile.income if profile else rng.randint(3, 40) * 1000
             account = cards.apply(
-                number=f"K-{len(self.card_holders):06d}",
+                number=f"K-{self.numbers_after + len(self.card_holders):06d}",
                 customer=customer,
                 monthly_income=Money(f"{income}.00"),
                 age=profile.age if profile else rng.randint(19, 64),
