@@ -190,6 +190,11 @@ def run_report(
     only the report is wanted."""
     if name not in REPORTS:
         raise InvalidValueError(f"there is no report {name!r}; known: {', '.join(REPORTS)}")
+    if parameters.currency is not None and name != "portfolio":
+        raise InvalidValueError(
+            f"a currency is for the portfolio, whose cards may be in several; the {name} "
+            "report has no such choice"
+        )
     head = book.head
     if position is None:
         position = head

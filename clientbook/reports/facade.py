@@ -117,8 +117,10 @@ class BookReports:
         period_to: date | None = None,
         position: int | None = None,
         digest: bool = True,
+        currency: str | None = None,
     ) -> ReportRun:
-        """The report `name` with its rows and manifest (see reports/catalogue.py)."""
+        """The report `name` with its rows and manifest (see reports/catalogue.py); `currency`
+        chooses the portfolio's, where the book's cards are in several."""
         from clientbook.book import ClientBook
         from clientbook.reports.catalogue import Parameters, run_report
 
@@ -129,7 +131,7 @@ class BookReports:
         return run_report(
             self._owner,
             name,
-            Parameters(as_of, period_from, period_to),
+            Parameters(as_of, period_from, period_to, currency),
             position=position,
             digest=digest,
         )

@@ -78,6 +78,20 @@ def test_a_book_in_several_currencies_must_say_which_and_a_bad_code_is_refused(
     assert book.head == head
 
 
+def test_a_report_run_through_the_api_takes_the_portfolios_currency(book: ClientBook) -> None:
+    """`book.reports.run` as the command line's `report`: the currency chooses the portfolio's
+    and goes in its manifest; any other report refuses one, writing nothing."""
+    with pytest.raises(InvalidValueError, match=BOTH):
+        book.reports.run("portfolio", as_of=LATER)
+    run = book.reports.run("portfolio", as_of=LATER, currency="USD")
+    assert run.manifest["parameters"]["currency"] == "USD"
+    assert ("currency", "USD") in [tuple(row[:2]) for row in run.manifest["rows"]]
+    head = book.head
+    with pytest.raises(InvalidValueError, match="a currency is for the portfolio"):
+        book.reports.run("complaints", as_of=LATER, currency="USD")
+    assert book.head == head
+
+
 def test_before_the_second_currency_the_book_has_one_portfolio(book: ClientBook) -> None:
     """As of a log position before the dollar card, the yuan is the only currency."""
     before = next(e.position for e in book.events() if "USD" in str(e.state)) - 1
