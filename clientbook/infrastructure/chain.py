@@ -167,7 +167,6 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
         self._orphans_end = 0
         """The last position `orphans_table` holds (0: none, or the table is not known to this
         recorder, which did not create the tables): new events are put after it."""
-        self._marks_sql = "SELECT (SELECT data_version FROM pragma_data_version()), total_changes()"
         self._last_row_sql = (
             f"SELECT rowid, chain_seq, chain_link FROM {events} ORDER BY rowid DESC LIMIT 1"
         )
@@ -261,8 +260,8 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
     ) -> tuple[list[int], _Head]:
         keys = list(kwargs.pop("personal_data_keys", None) or ())
         expected = kwargs.pop(_EXPECTED, None)
-        c.execute(self._marks_sql)  # before this save's own rows
-        data_version, changes = c.fetchone()
+        c.execute("PRAGMA data_version")  # before this save's own rows
+        data_version, changes = c.fetchone()[0], c.sqlite_cursor.connection.total_changes
         head = (
             known
             if known is not None and (known.data_version, known.changes) == (data_version, changes)
