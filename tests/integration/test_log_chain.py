@@ -113,6 +113,16 @@ class Raw:
         else:
             self.run(f"DELETE FROM {self.chain}")
 
+    def with_its_own_chain_table(self) -> list[Any]:
+        """A SQLite log as clientbook chained it before the links moved into the events' rows:
+        the links in a table `stored_events_chain` of their own; returns them."""
+        links = self.run(f"SELECT position, seq, link FROM {self.chain} ORDER BY position")
+        self.as_before_the_chain()
+        self.run(f"CREATE TABLE {self.chain} (position INTEGER PRIMARY KEY, "
+                 "seq INTEGER NOT NULL, link BLOB NOT NULL)")  # fmt: skip
+        self.connection.executemany(f"INSERT INTO {self.chain} VALUES (?, ?, ?)", links)
+        return links
+
     def as_before_the_chain(self) -> None:
         """The tables as a book from before issue 13 left them: no chain at all."""
         if self.sqlite:
@@ -234,11 +244,7 @@ def test_a_sqlite_log_whose_chain_has_its_own_table_moves_it_into_the_events_row
         register(book, "11", 4)
         book.trust.checkpoint(note="before the move")
     raw = Raw(url)
-    links = raw.run("SELECT position, seq, link FROM stored_events_chain ORDER BY position")
-    raw.as_before_the_chain()
-    raw.run("CREATE TABLE stored_events_chain (position INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
-            "link BLOB NOT NULL)")  # fmt: skip
-    raw.connection.executemany("INSERT INTO stored_events_chain VALUES (?, ?, ?)", links)
+    links = raw.with_its_own_chain_table()
     with ClientBook.open(url) as book:
         assert raw.run("SELECT type FROM sqlite_master WHERE name = 'stored_events_chain'") == [
             ("view",)
@@ -496,11 +502,7 @@ def test_moving_an_old_chain_table_keeps_a_link_whose_event_is_gone(tmp_path: Pa
     with ClientBook.open(url) as book:
         register(book, "11", 4)
     raw = Raw(url)
-    links = raw.run("SELECT position, seq, link FROM stored_events_chain ORDER BY position")
-    raw.as_before_the_chain()
-    raw.run("CREATE TABLE stored_events_chain (position INTEGER PRIMARY KEY, seq INTEGER NOT NULL, "
-            "link BLOB NOT NULL)")  # fmt: skip
-    raw.connection.executemany("INSERT INTO stored_events_chain VALUES (?, ?, ?)", links)
+    raw.with_its_own_chain_table()
     raw.run("DELETE FROM stored_events WHERE rowid = 4")  # the event gone, its link kept
     with ClientBook.open(url) as book:
         register(book, "12", 1)
