@@ -13,8 +13,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from clientbook.infrastructure.chain import chain_table, extends, next_links
+from clientbook.infrastructure.chain import chain_table, next_links
 from clientbook.infrastructure.postgres import BoundedApplicationRecorder
+
+
+def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
+    """Whether new events get links: the chain has begun, or the log was empty before them."""
+    return head is not None or before is None
 
 
 class MainAppendRecorder(BoundedApplicationRecorder):

@@ -100,11 +100,6 @@ def next_links(
     return rows
 
 
-def extends(head: tuple[int, bytes] | None, before: int | None) -> bool:
-    """Whether new events get links: the chain has begun, or the log was empty before them."""
-    return head is not None or before is None
-
-
 _EXPECTED = "expected_versions"
 KEYS_TABLE = "personal_data_keys"
 """The book's data keys (infrastructure/keys.py): a save inserts the keys its events were
