@@ -288,7 +288,7 @@ class ChainedSQLiteApplicationRecorder(SQLiteBulkReads, SQLiteApplicationRecorde
             self._check_versions(c, expected)
         if rows and rows[-1][0] is not None:
             link = (rows[-1][0], rows[-1][2])
-        changes += len(keys) + len(params)  # one change a row: what the next save finds
+        changes = c.sqlite_cursor.connection.total_changes  # what the next save must find
         return positions, _Head(positions[-1] if positions else last, link, data_version, changes)
 
     def _last_row(self, c: SQLiteCursor) -> tuple[int, tuple[int, bytes] | None]:

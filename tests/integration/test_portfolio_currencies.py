@@ -45,6 +45,14 @@ def two_currencies(book: ClientBook) -> None:
     open_card(book, "K-000003", "USD", "300.00")
 
 
+def book_file(tmp_path: Path) -> tuple[str, int]:
+    """A SQLite book of the cards in two currencies, for the command line: its URL and head."""
+    db = f"sqlite:///{tmp_path / 'book.db'}"
+    with ClientBook.open(db) as book:
+        two_currencies(book)
+        return db, book.head
+
+
 @pytest.fixture
 def book(store_url: str) -> Iterator[ClientBook]:
     with ClientBook.open(store_url) as b:
@@ -124,10 +132,7 @@ def test_write_offs_and_recoveries_count_in_their_accounts_currency() -> None:
 def test_the_command_line_asks_for_the_currency_and_names_it_in_every_format(
     tmp_path: Path,
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'book.db'}"
-    with ClientBook.open(db) as book:
-        two_currencies(book)
-        head = book.head
+    db, head = book_file(tmp_path)
     runner = CliRunner()
     base = ["--db", db, "report", "portfolio", "--as-of", LATER.isoformat()]
     refused = runner.invoke(main, base)
@@ -165,9 +170,7 @@ def test_the_html_report_shows_the_policys_currency_and_names_the_others(book: C
 def test_currency_is_refused_for_other_reports_and_chooses_the_html_pages_portfolio(
     tmp_path: Path,
 ) -> None:
-    db = f"sqlite:///{tmp_path / 'book.db'}"
-    with ClientBook.open(db) as book:
-        two_currencies(book)
+    db, _ = book_file(tmp_path)
     runner = CliRunner()
     on = ["--as-of", LATER.isoformat()]
     refused = runner.invoke(main, ["--db", db, "report", "contribution", *on, "--currency", "USD"])
