@@ -33,7 +33,13 @@ from clientbook.domain.customer import (
 )
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
-from clientbook.projections.audit import AuditEntry, AuditTrailView, changes_of, entry_of
+from clientbook.projections.audit import (
+    AuditEntry,
+    AuditTrailView,
+    Indexed,
+    changes_of,
+    entry_of,
+)
 from clientbook.projections.view import decode_page
 
 SPAN = 1000
@@ -138,29 +144,24 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         super().__init__(database)
         self._log = log
         self._page: list[tuple[Any, ...]] = []
+        self._iso: dict[date, str] = {}  # the business dates' text: a few hundred, used often
 
-    def index(
-        self,
-        position: int,
-        recorded_at: datetime,
-        business_date: date | None,
-        actor: str,
-        aggregate_type: str,
-        aggregate_id: UUID,
-        version: int,
-        event_type: str,
-    ) -> None:
-        self._page.append(
-            (
-                position,
-                _micros(recorded_at),
-                None if business_date is None else business_date.isoformat(),
-                actor,
-                aggregate_type,
-                aggregate_id.hex,
-                version,
-                event_type,
-            )
+    def index(self, entries: Sequence[Indexed]) -> None:
+        iso = self._iso
+        self._page.extend(
+            [
+                (
+                    position,
+                    _micros(recorded_at),
+                    None if on is None else iso.get(on) or iso.setdefault(on, on.isoformat()),
+                    actor,
+                    aggregate_type,
+                    aggregate_id.hex,
+                    version,
+                    event_type,
+                )
+                for position, recorded_at, on, actor, aggregate_type, aggregate_id, version, event_type in entries
+            ]
         )
 
     def _flush(self, cursor: Any) -> None:

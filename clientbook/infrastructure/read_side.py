@@ -528,8 +528,14 @@ class SqlShadows:
             with main.transaction() as cursor:
                 view._lock_tracking(cursor, application_name)
                 position = shadow.max_tracking_id(application_name) or 0
-                for table in view.tables:
-                    cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                if main.dialect == "sqlite" and not view.personal_data:
+                    cursor.execute("PRAGMA secure_delete=OFF")  # nothing personal to zero
+                try:
+                    for table in view.tables:
+                        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+                finally:
+                    if main.dialect == "sqlite":
+                        cursor.execute("PRAGMA secure_delete=ON")
                 if main.dialect == "postgresql":  # move the new tables (and their indexes) in
                     schema = self._store.postgres_schema
                     for table in view.tables:

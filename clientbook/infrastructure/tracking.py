@@ -38,6 +38,11 @@ class SqlTrackedView:
 
     name = ""
     tables: tuple[str, ...] = ()
+    personal_data = False
+    """Whether its rows hold customers' personal data (sealed, or blind-index digests): a
+    rebuild's swap drops its old tables with SQLite's `secure_delete`, zeroing them on disk.
+    The other views' tables are dropped without it (zeroing the audit trail's pages, for one,
+    would double the swap's work for nothing to hide)."""
     schema: tuple[str, ...] = ()
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,11 @@ from clientbook.projections.view import TrackedView
 _NOT_CHANGES = frozenset(
     {"originator_id", "originator_version", "timestamp", "originator_topic", "by", "on"}
 )
+
+
+Indexed = tuple[int, datetime, "date | None", str, str, UUID, int, str]
+"""What the trail keeps of an event: (position, recorded at, business date, actor, aggregate
+type, aggregate id, version, event type)."""
 
 
 @frozen
@@ -51,18 +57,8 @@ class AuditTrailView(TrackedView):
     from the log when it is asked for."""
 
     @abstractmethod
-    def index(
-        self,
-        position: int,
-        recorded_at: datetime,
-        business_date: date | None,
-        actor: str,
-        aggregate_type: str,
-        aggregate_id: UUID,
-        version: int,
-        event_type: str,
-    ) -> None:
-        """Index the event at this position of the log (written with the page it is in)."""
+    def index(self, entries: Sequence[Indexed]) -> None:
+        """Index these events of the log (written with the page they are in)."""
 
     @abstractmethod
     def entries(
@@ -172,14 +168,23 @@ class AuditTrailProjection(Projection[AuditTrailView]):
     """2: the trail indexes the log and reads an event's changes from it (1 copied them)."""
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        aggregate_type, event_type = kind_of(type(domain_event))
-        self.view.index(
-            tracking.notification_id,
-            domain_event.timestamp,
-            getattr(domain_event, "on", None),
-            getattr(domain_event, "by", "?"),
-            aggregate_type,
-            domain_event.originator_id,
-            domain_event.originator_version,
-            event_type,
-        )
+        self.view.index([_indexed(tracking.notification_id, domain_event)])
+
+    def process_page(self, events: Sequence[tuple[int, Any]]) -> None:
+        """A page of the log at once (the runner's bulk path: a rebuild indexes every event,
+        and one call per event would cost more than the row)."""
+        self.view.index([_indexed(position, event) for position, event in events])
+
+
+def _indexed(position: int, event: Any) -> Indexed:
+    aggregate_type, event_type = kind_of(type(event))
+    return (
+        position,
+        event.timestamp,
+        getattr(event, "on", None),
+        getattr(event, "by", "?"),
+        aggregate_type,
+        event.originator_id,
+        event.originator_version,
+        event_type,
+    )

@@ -74,6 +74,24 @@ class _Poisoned(Exception):
         self.position, self.event, self.error = position, event, error
 
 
+def _shares(
+    decoded: list[tuple[int, str, Any]], wanted: list[frozenset[str]]
+) -> list[list[tuple[int, str, Any]]]:
+    """Each projection's share of a page, in one pass over it: the events of its topics (all
+    of them for a projection of every topic)."""
+    shares: list[list[tuple[int, str, Any]]] = [[] for _ in wanted]
+    picky = [(topics, share) for topics, share in zip(wanted, shares) if topics]
+    takers: dict[str, list[list[tuple[int, str, Any]]]] = {}
+    for item in decoded:
+        topic = item[1]
+        lists = takers.get(topic)
+        if lists is None:
+            lists = takers[topic] = [share for topics, share in picky if topic in topics]
+        for share in lists:
+            share.append(item)
+    return [share if topics else decoded for topics, share in zip(wanted, shares)]
+
+
 class ProjectionRunner:
     """Catch-up, workers, rebuilds and the operator's decisions for the book's projections.
 
@@ -268,9 +286,9 @@ class ProjectionRunner:
             decoded = [(n.id, n.topic, e) for n, e in zip(page, events)]
             if self._include is not None:
                 decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
-            for projection in [p for p, since in live.items() if since < last]:
-                its = wanted[projection.name]
-                mine = [d for d in decoded if d[1] in its] if its else decoded
+            due = [p for p, since in live.items() if since < last]
+            shares = _shares(decoded, [wanted[p.name] for p in due])
+            for projection, mine in zip(due, shares):
                 try:
                     self._apply(projection, mine, last)
                 except self._transient:
@@ -291,14 +309,19 @@ class ProjectionRunner:
     ) -> None:
         name = self._app.name
         with projection.view.batch(Tracking(name, last)) as locked:
+            if events and events[0][0] <= locked:  # another process applied some already
+                events = [e for e in events if e[0] > locked]
+            in_bulk = getattr(projection, "process_page", None)
+            if in_bulk is not None:  # the whole page at once; one that raises is applied
+                in_bulk([(i, event) for i, _, event in events])  # again one at a time
+                return
             for notification_id, _, event in events:
-                if notification_id > locked:
-                    try:
-                        projection.process_event(event, Tracking(name, notification_id))
-                    except self._transient:
-                        raise
-                    except Exception as error:
-                        raise _Poisoned(notification_id, event, error) from error
+                try:
+                    projection.process_event(event, Tracking(name, notification_id))
+                except self._transient:
+                    raise
+                except Exception as error:
+                    raise _Poisoned(notification_id, event, error) from error
 
     def _stop_at_poison(
         self, projection: Projection[Any], events: list[tuple[int, str, Any]], last: int

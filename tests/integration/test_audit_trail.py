@@ -86,7 +86,7 @@ def database(store_url: str) -> Iterator[SqlDatabase]:
 
 
 def entry(position: int, aggregate: UUID) -> tuple[Any, ...]:
-    """What the projection gives the view for one event: `view.index(*entry(…))`."""
+    """What the projection gives the view for one event: `view.index([entry(…)])`."""
     return (
         position,
         datetime(2026, 11, 2, 9, tzinfo=timezone.utc),
@@ -180,13 +180,13 @@ def test_a_page_that_fails_writes_no_index_rows_and_the_next_writes_only_its_own
     aggregate = uuid4()
     with pytest.raises(RuntimeError, match="a handler broke"):
         with view.batch(Tracking("ClientBook", 2)):
-            view.index(*entry(1, aggregate))
-            view.index(*entry(2, aggregate))
+            view.index([entry(1, aggregate)])
+            view.index([entry(2, aggregate)])
             raise RuntimeError("a handler broke")
     assert database.query("SELECT COUNT(*) FROM audit_trail") == [(0,)]
     assert view.max_tracking_id("ClientBook") is None
     with view.batch(Tracking("ClientBook", 3)):
-        view.index(*entry(3, aggregate))
+        view.index([entry(3, aggregate)])
     assert database.query("SELECT position FROM audit_trail") == [(3,)]
     assert view.max_tracking_id("ClientBook") == 3
 
@@ -196,10 +196,10 @@ def test_a_page_already_applied_elsewhere_writes_nothing(database: SqlDatabase) 
     other = SqlAuditTrailView(database)  # say, another process
     aggregate = uuid4()
     with other.batch(Tracking("ClientBook", 1)):
-        other.index(*entry(1, aggregate))
+        other.index([entry(1, aggregate)])
     with view.batch(Tracking("ClientBook", 1)) as since:
         assert since == 1  # the runner then processes nothing; had it indexed, it is dropped
-        view.index(*entry(1, aggregate))
+        view.index([entry(1, aggregate)])
     assert database.query("SELECT COUNT(*) FROM audit_trail") == [(1,)]
 
 
@@ -210,7 +210,7 @@ def test_a_page_of_more_rows_than_one_insert_takes_is_written_whole(
     aggregate = uuid4()
     with view.batch(Tracking("ClientBook", 2500)):
         for position in range(1, 2501):
-            view.index(*entry(position, aggregate))
+            view.index([entry(position, aggregate)])
     assert view.versions("Customer") == {aggregate: 2500}
     assert database.query("SELECT MIN(position), MAX(position), COUNT(*) FROM audit_trail") == [
         (1, 2500, 2500)
@@ -236,7 +236,7 @@ def test_an_index_row_the_log_lacks_is_an_error_not_an_entry_without_changes(
 ) -> None:
     view = SqlAuditTrailView(database, NoLog())
     with view.batch(Tracking("ClientBook", 1)):
-        view.index(*entry(1, uuid4()))
+        view.index([entry(1, uuid4())])
     with pytest.raises(LookupError, match="indexes log position 1, which the log lacks"):
         view.entries()
     with pytest.raises(RuntimeError, match="made without the log to read from"):

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import gc
 import json
+import sqlite3
 import threading
 import time
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -65,6 +67,16 @@ class ContactCounts(Projection[ContactCountView]):
         self.view.add(event.originator_id)
 
 
+class ContactCountsInPages(ContactCounts):
+    """The same, given each page whole (the runner's bulk path, as the audit trail's)."""
+
+    name = "contact_counts"
+
+    def process_page(self, events: list[tuple[int, Any]]) -> None:
+        for position, event in events:
+            self.process_event(event, Tracking("test", position))
+
+
 @pytest.fixture
 def book(store_url: str) -> Iterator[ClientBook]:
     with ClientBook.open(store_url) as b:
@@ -91,16 +103,17 @@ def _contact(book: ClientBook, cid: UUID, outcome: str) -> int:
     return book.last_written
 
 
-def _with_counts(book: ClientBook) -> ContactCounts:
-    projection = ContactCounts(ContactCountView(book._database))
+def _with_counts(book: ClientBook, kind: type[ContactCounts] = ContactCounts) -> ContactCounts:
+    projection = kind(ContactCountView(book._database))
     book.projections.projections.append(projection)
     return projection
 
 
+@pytest.mark.parametrize("kind", [ContactCounts, ContactCountsInPages])
 def test_a_poison_event_stops_its_projection_there_and_a_skip_is_a_recorded_decision(
-    book: ClientBook,
+    book: ClientBook, kind: type[ContactCounts]
 ) -> None:
-    counts = _with_counts(book)
+    counts = _with_counts(book, kind)
     cid = _customer(book)
     _contact(book, cid, "fine")
     poison = _contact(book, cid, "poison")
@@ -478,3 +491,52 @@ def test_a_past_book_reads_nothing_of_the_log_past_its_position(
         with book.as_of(position=4) as past:
             assert len(past.directory.search(manager="m-001")) == 2
         assert read and max(read) <= 4
+
+
+class NoteView(SqlTrackedView):
+    name = "notes"
+    tables = ("notes",)
+    schema = ("CREATE TABLE IF NOT EXISTS notes (k INTEGER PRIMARY KEY, note TEXT NOT NULL)",)
+
+
+class PersonalNoteView(NoteView):
+    personal_data = True
+
+
+class Notes(Projection[NoteView]):
+    """Writes nothing: its rebuilt table is empty, whatever the old one held."""
+
+    name = "notes"
+    topics = topics(event_class(Customer, "ContactRecorded"))
+
+    def process_event(self, event: Any, tracking: Tracking) -> None:
+        pass
+
+
+def _file_bytes(path: Path) -> bytes:
+    with closing(sqlite3.connect(path)) as connection:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return b"".join(p.read_bytes() for p in path.parent.glob(f"{path.name}*") if p.is_file())
+
+
+@pytest.mark.parametrize("personal", [True, False], ids=["personal", "not personal"])
+def test_a_rebuild_zeroes_on_disk_the_old_tables_of_a_view_with_personal_data(
+    tmp_path: Path, personal: bool
+) -> None:
+    path = tmp_path / "bank.db"
+    secret = "Ottilie Brandvold, 88 Jinrong Street"
+    with ClientBook.open(f"sqlite:///{path}") as book:
+        view = (PersonalNoteView if personal else NoteView)(book._database)
+        book.projections.projections.append(Notes(view))
+        book.projections.catch_up()
+        with book._database.transaction() as cursor:
+            for k in range(300):
+                cursor.execute("INSERT INTO notes VALUES (?, ?)", (k, f"{secret} {k:04d} " * 20))
+        assert secret.encode() in _file_bytes(path)
+
+        book.projections.rebuild(names=["notes"])
+
+        assert view.database.query("SELECT count(*) FROM notes") == [(0,)]
+        on_disk = _file_bytes(path)
+    # a view without personal data leaves its old pages for the file to reuse
+    assert (secret.encode() in on_disk) is not personal

@@ -18,6 +18,7 @@ from clientbook.projections.contribution import ContributionProjection
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.exposure import ExposureProjection
 from clientbook.projections.managers import ManagerReportProjection
+from clientbook.projections.runner import _shares
 
 PROJECTIONS = [
     CustomerDirectoryProjection,
@@ -65,3 +66,12 @@ def test_every_event_a_projection_has_a_method_for_is_among_its_topics(projectio
 @pytest.mark.parametrize("projection", PROJECTIONS, ids=lambda p: p.__name__)
 def test_every_projection_declares_its_version(projection: type) -> None:
     assert isinstance(vars(projection).get("version"), int)
+
+
+def test_a_page_is_shared_out_by_topic_in_log_order() -> None:
+    page = [(1, "a", "one"), (2, "b", "two"), (3, "a", "three"), (4, "c", "four")]
+    wanted = [frozenset({"a"}), frozenset(), frozenset({"b", "c"}), frozenset({"d"})]
+
+    shares = _shares(page, wanted)
+
+    assert shares == [[page[0], page[2]], page, [page[1], page[3]], []]
