@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import os
 import threading
@@ -260,7 +259,7 @@ class KeyStore:
         self._macs.pop(subject, None)
         if key:
             raw = raw if raw is not None else self._raw(key)
-            self._nonces[subject] = hmac.new(raw, b"nonce", hashlib.sha256).digest()
+            self._nonces[subject] = hmac.digest(raw, b"nonce", "sha256")
 
     def _read(self, subject: UUID) -> bytes | None:
         rows = self._database.query(
@@ -372,7 +371,7 @@ class KeyStore:
             if not stored:
                 return None
             key = self._macs[subject] = self._raw(stored)
-        return hmac.new(key, text, hashlib.sha256).hexdigest()
+        return hmac.digest(key, text, "sha256").hex()
 
     def seal(self, subject: UUID, plaintext: bytes, *, new: bool = False) -> str:
         """The sealed text, or "" for a forgotten subject (its personal data is not kept). For
@@ -390,7 +389,7 @@ class KeyStore:
         cipher = self.cipher(subject, create=True)
         if cipher is None:
             return ""
-        nonce = hmac.new(self._nonces[subject], plaintext, hashlib.sha256).digest()[:_NONCE]
+        nonce = hmac.digest(self._nonces[subject], plaintext, "sha256")[:_NONCE]
         return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
 
     def open(self, subject: UUID, sealed: str) -> bytes | None:
@@ -540,7 +539,7 @@ class KeyStore:
         equal digests, and without the book's index key no value can be guessed from one."""
         self._required()
         message = f"{kind}\x00{text}".encode()
-        return hmac.new(self._index, message, hashlib.sha256).hexdigest()
+        return hmac.digest(self._index, message, "sha256").hex()
 
     def document_key(self, document_number: str) -> str:
         """The identity claim's key for a (normalised) identity document number."""

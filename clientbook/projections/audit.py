@@ -170,10 +170,10 @@ class AuditTrailProjection(Projection[AuditTrailView]):
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         self.view.index([_indexed(tracking.notification_id, domain_event)])
 
-    def process_page(self, events: Sequence[tuple[int, Any]]) -> None:
-        """A page of the log at once (the runner's bulk path: a rebuild indexes every event,
-        and one call per event would cost more than the row)."""
-        self.view.index([_indexed(position, event) for position, event in events])
+    def process_page(self, events: Sequence[tuple[Tracking, Any]]) -> None:
+        """A page of the log at once (a rebuild indexes every event, and a call per event
+        would cost more than the row)."""
+        self.view.index([_indexed(tracking.notification_id, event) for tracking, event in events])
 
 
 def _indexed(position: int, event: Any) -> Indexed:

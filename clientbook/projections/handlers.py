@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import singledispatchmethod
 from typing import Any, TypeVar
 
@@ -22,23 +22,29 @@ class EventProjection(Projection[V]):
 
     Python 3.11 wraps a singledispatchmethod anew on every access (`functools.update_wrapper`),
     which costs more than most handlers do; a rebuild calls it for every event. So each
-    projection looks its handler up once per event class, and keeps it bound."""
+    projection looks its handler up once per event class, and keeps it bound; and the runner
+    gives it a page at a time (`process_page`), which calls each event's handler directly."""
 
     def __init__(self, view: V) -> None:
         super().__init__(view)
         generic = inspect.getattr_static(self, "process_event")
         assert isinstance(generic, singledispatchmethod), f"{type(self).__name__}.process_event"
-        setattr(self, "process_event", _bound_once(self, generic))
+        self._generic: singledispatchmethod[Any] = generic
+        self._handlers: dict[type, Handler] = {}
+        setattr(self, "process_event", self._process_event)
 
+    def process_page(self, events: Sequence[tuple[Tracking, Any]]) -> None:
+        """The events of a page, in log order, each by its class's handler."""
+        handlers = self._handlers
+        for tracking, event in events:
+            handler = handlers.get(event.__class__) or self._handler_of(event.__class__)
+            handler(event, tracking)
 
-def _bound_once(projection: object, generic: singledispatchmethod[Any]) -> Handler:
-    handlers: dict[type, Handler] = {}
+    def _process_event(self, event: Any, tracking: Tracking) -> None:
+        (self._handlers.get(event.__class__) or self._handler_of(event.__class__))(event, tracking)
 
-    def process_event(event: Any, tracking: Tracking) -> None:
-        handler = handlers.get(event.__class__)
-        if handler is None:
-            method = generic.dispatcher.dispatch(event.__class__)
-            handler = handlers[event.__class__] = method.__get__(projection)
-        handler(event, tracking)
-
-    return process_event
+    def _handler_of(self, event_class: type) -> Handler:
+        method = self._generic.dispatcher.dispatch(event_class)
+        handler: Handler = method.__get__(self)
+        self._handlers[event_class] = handler
+        return handler

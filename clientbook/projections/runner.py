@@ -74,14 +74,16 @@ class _Poisoned(Exception):
         self.position, self.event, self.error = position, event, error
 
 
-def _shares(
-    decoded: list[tuple[int, str, Any]], wanted: list[frozenset[str]]
-) -> list[list[tuple[int, str, Any]]]:
+Item = tuple[Tracking, str, Any]
+"""An event of a page, as the runner hands it on: (its tracking, its topic, the event)."""
+
+
+def _shares(decoded: list[Item], wanted: list[frozenset[str]]) -> list[list[Item]]:
     """Each projection's share of a page, in one pass over it: the events of its topics (all
     of them for a projection of every topic)."""
-    shares: list[list[tuple[int, str, Any]]] = [[] for _ in wanted]
+    shares: list[list[Item]] = [[] for _ in wanted]
     picky = [(topics, share) for topics, share in zip(wanted, shares) if topics]
-    takers: dict[str, list[list[tuple[int, str, Any]]]] = {}
+    takers: dict[str, list[list[Item]]] = {}
     for item in decoded:
         topic = item[1]
         lists = takers.get(topic)
@@ -269,7 +271,7 @@ class ProjectionRunner:
         # `include` may judge an event by the events before it: it sees them all
         topics = () if every else tuple(sorted(frozenset().union(*wanted.values())))
         position = min(since for _, since in behind)
-        live = dict(behind)
+        live, name = dict(behind), self._app.name
         while position < head and live and going():
             # The book's own head is applied here, not as the select's `stop`: with two bounds
             # and no statistics yet (a log just imported), PostgreSQL reads and sorts every row
@@ -283,9 +285,9 @@ class ProjectionRunner:
             page = [n for n in page if n.id <= head]
             last = page[-1].id if len(page) == size else head
             events = decode_page(self._app.mapper, page)  # the page's keys in one query
-            decoded = [(n.id, n.topic, e) for n, e in zip(page, events)]
+            decoded = [(Tracking(name, n.id), n.topic, e) for n, e in zip(page, events)]
             if self._include is not None:
-                decoded = [(i, t, e) for i, t, e in decoded if self._include(e)]
+                decoded = [(t, topic, e) for t, topic, e in decoded if self._include(e)]
             due = [p for p, since in live.items() if since < last]
             shares = _shares(decoded, [wanted[p.name] for p in due])
             for projection, mine in zip(due, shares):
@@ -304,34 +306,31 @@ class ProjectionRunner:
                     progress(projection.name, last, head)
             position = last
 
-    def _apply(
-        self, projection: Projection[Any], events: list[tuple[int, str, Any]], last: int
-    ) -> None:
-        name = self._app.name
-        with projection.view.batch(Tracking(name, last)) as locked:
-            if events and events[0][0] <= locked:  # another process applied some already
-                events = [e for e in events if e[0] > locked]
-            in_bulk = getattr(projection, "process_page", None)
-            if in_bulk is not None:  # the whole page at once; one that raises is applied
-                in_bulk([(i, event) for i, _, event in events])  # again one at a time
-                return
-            for notification_id, _, event in events:
+    def _apply(self, projection: Projection[Any], events: list[Item], last: int) -> None:
+        with projection.view.batch(Tracking(self._app.name, last)) as locked:
+            if events and events[0][0].notification_id <= locked:  # some applied elsewhere
+                events = [e for e in events if e[0].notification_id > locked]
+            in_pages = getattr(projection, "process_page", None)
+            if in_pages is not None:  # the page at once; if it raises, the runner applies
+                in_pages([(tracking, event) for tracking, _, event in events])  # it again
+                return  # one event at a time (_stop_at_poison)
+            for tracking, _, event in events:
                 try:
-                    projection.process_event(event, Tracking(name, notification_id))
+                    projection.process_event(event, tracking)
                 except self._transient:
                     raise
                 except Exception as error:
-                    raise _Poisoned(notification_id, event, error) from error
+                    raise _Poisoned(tracking.notification_id, event, error) from error
 
-    def _stop_at_poison(
-        self, projection: Projection[Any], events: list[tuple[int, str, Any]], last: int
-    ) -> None:
+    def _stop_at_poison(self, projection: Projection[Any], events: list[Item], last: int) -> None:
         """A page failed: apply its events one at a time (each in its own transaction), so that
         every event before the bad one counts and the projection stops exactly at it."""
         assert self._records is not None
-        for notification_id, topic, event in events:
+        for item in events:
+            tracking, _, event = item
+            notification_id = tracking.notification_id
             try:
-                self._apply(projection, [(notification_id, topic, event)], notification_id)
+                self._apply(projection, [item], notification_id)
             except self._transient:
                 raise
             except Exception as failed:

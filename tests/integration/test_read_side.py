@@ -72,9 +72,9 @@ class ContactCountsInPages(ContactCounts):
 
     name = "contact_counts"
 
-    def process_page(self, events: list[tuple[int, Any]]) -> None:
-        for position, event in events:
-            self.process_event(event, Tracking("test", position))
+    def process_page(self, events: list[tuple[Tracking, Any]]) -> None:
+        for tracking, event in events:
+            self.process_event(event, tracking)
 
 
 @pytest.fixture
