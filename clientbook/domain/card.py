@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Protocol
+from typing import Protocol, cast
 from uuid import UUID
 
 from attrs import frozen
@@ -751,14 +752,26 @@ class CardAccount(BookAggregate):
 
 
 def settle_minimums(minimums: list[list[object]], amount: Decimal) -> list[list[object]]:
-    """A payment settles the minimum payments oldest first; what is still unpaid stays."""
-    left, result = amount, []
+    """A payment settles the minimum payments oldest first; what is still unpaid stays, each
+    in its own currency."""
+    currencies = {due: minimum.currency for due, minimum in minimums}  # type: ignore[attr-defined]
+    owed = [(cast(date, due), minimum.amount) for due, minimum in minimums]  # type: ignore[attr-defined]
+    return [[due, Money(left, currencies[due])] for due, left in unpaid_after(owed, amount)]
+
+
+def unpaid_after(
+    minimums: Sequence[tuple[date, Decimal]], amount: Decimal
+) -> tuple[tuple[date, Decimal], ...]:
+    """`settle_minimums` on the amounts alone, by due date: what a payment of `amount` leaves
+    of them, oldest settled first (the card view applies the account's rule so, without a
+    Money per minimum)."""
+    left, unpaid = amount, []
     for due, minimum in minimums:
-        take = min(left, minimum.amount)  # type: ignore[attr-defined]
+        take = min(left, minimum)
         left -= take
-        if take < minimum.amount:  # type: ignore[attr-defined]
-            result.append([due, Money(minimum.amount - take, minimum.currency)])  # type: ignore[attr-defined]
-    return result
+        if take < minimum:
+            unpaid.append((due, minimum - take))
+    return tuple(unpaid)
 
 
 def check_card_reference(token: str, last4: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import singledispatchmethod
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from attrs import frozen
@@ -16,7 +16,7 @@ from eventsourcing.persistence import Tracking
 from msgspec import Struct
 from msgspec.structs import replace
 
-from clientbook.domain.card import CardAccount, settle_minimums, shift_months
+from clientbook.domain.card import CardAccount, shift_months, unpaid_after
 from clientbook.domain.money import Money
 from clientbook.projections.handlers import EventProjection
 from clientbook.projections.view import TrackedView, event_class, events_of, topics
@@ -193,7 +193,7 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
     @process_event.register(_card("Paid"))
     def paid(self, event: Any, tracking: Tracking) -> None:
         account, amount = self._account(event), event.amount.amount
-        minimums = _settle(account.minimums, amount, account.currency)
+        minimums = unpaid_after(account.minimums, amount)  # the account's own rule
         self._put(event, account, balance=account.balance - amount, minimums=minimums)
         self._fact(event, tracking, amount=amount)
 
@@ -280,15 +280,6 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
     def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
         kind, position = type(event).__name__, tracking.notification_id
         self.view.add_fact(CardFact(position, event.originator_id, kind, event.on, **details))
-
-
-def _settle(
-    minimums: tuple[tuple[date, Decimal], ...], amount: Decimal, currency: str
-) -> tuple[tuple[date, Decimal], ...]:
-    """The minimums left unpaid after a payment (the account's own rule: oldest first)."""
-    owed: list[list[object]] = [[due, Money(left, currency)] for due, left in minimums]
-    settled = settle_minimums(owed, amount)
-    return tuple((cast(date, due), cast(Money, left).amount) for due, left in settled)
 
 
 def view_of(account_id: UUID, account: AccountDocument, on: date) -> CardView:

@@ -19,6 +19,7 @@ from clientbook.domain.card import (
     card_account_id,
     check_card_reference,
     settle_minimums,
+    unpaid_after,
 )
 from clientbook.domain.policy import PolicySettings
 from clientbook.domain.errors import (
@@ -801,6 +802,18 @@ def test_a_payment_settles_the_minimums_oldest_first_and_keeps_what_is_left_of_o
         [first, Money("70.00")],
         [second, Money("50.00")],
     ]
+
+
+def test_the_card_view_settles_minimums_by_the_same_rule_on_the_amounts_alone() -> None:
+    first, second = D, D + timedelta(days=30)
+    owed = ((first, Decimal("100.00")), (second, Decimal("50.00")))
+    assert unpaid_after(owed, Decimal("120.00")) == ((second, Decimal("30.00")),)
+    assert unpaid_after(owed, Decimal("100.00")) == ((second, Decimal("50.00")),)
+    assert unpaid_after(owed, Decimal("30.00")) == (
+        (first, Decimal("70.00")),
+        (second, Decimal("50.00")),
+    )
+    assert unpaid_after(owed, Decimal("500.00")) == ()
 
 
 def test_a_card_is_named_by_a_token_and_four_digits_only() -> None:
