@@ -74,18 +74,19 @@ class _Poisoned(Exception):
         self.position, self.event, self.error = position, event, error
 
 
-Item = tuple[Tracking, str, Any]
-"""An event of a page, as the runner hands it on: (its tracking, its topic, the event)."""
+Item = tuple[Tracking, Any]
+"""An event of a page, as the runner hands it on: (its tracking, the event)."""
 
 
-def _shares(decoded: list[Item], wanted: list[frozenset[str]]) -> list[list[Item]]:
-    """Each projection's share of a page, in one pass over it: the events of its topics (all
-    of them for a projection of every topic)."""
+def _shares(
+    decoded: list[Item], topics_of: list[str], wanted: list[frozenset[str]]
+) -> list[list[Item]]:
+    """Each projection's share of a page (`topics_of`: each event's topic), in one pass over
+    it: the events of its topics (all of them for a projection of every topic)."""
     shares: list[list[Item]] = [[] for _ in wanted]
     picky = [(topics, share) for topics, share in zip(wanted, shares) if topics]
     takers: dict[str, list[list[Item]]] = {}
-    for item in decoded:
-        topic = item[1]
+    for item, topic in zip(decoded, topics_of):
         lists = takers.get(topic)
         if lists is None:
             lists = takers[topic] = [share for topics, share in picky if topic in topics]
@@ -285,11 +286,12 @@ class ProjectionRunner:
             page = [n for n in page if n.id <= head]
             last = page[-1].id if len(page) == size else head
             events = decode_page(self._app.mapper, page)  # the page's keys in one query
-            decoded = [(Tracking(name, n.id), n.topic, e) for n, e in zip(page, events)]
             if self._include is not None:
-                decoded = [(t, topic, e) for t, topic, e in decoded if self._include(e)]
+                kept = [(n, e) for n, e in zip(page, events) if self._include(e)]
+                page, events = [n for n, _ in kept], [e for _, e in kept]
+            decoded = [(Tracking(name, n.id), e) for n, e in zip(page, events)]
             due = [p for p, since in live.items() if since < last]
-            shares = _shares(decoded, [wanted[p.name] for p in due])
+            shares = _shares(decoded, [n.topic for n in page], [wanted[p.name] for p in due])
             for projection, mine in zip(due, shares):
                 try:
                     self._apply(projection, mine, last)
@@ -312,9 +314,9 @@ class ProjectionRunner:
                 events = [e for e in events if e[0].notification_id > locked]
             in_pages = getattr(projection, "process_page", None)
             if in_pages is not None:  # the page at once; if it raises, the runner applies
-                in_pages([(tracking, event) for tracking, _, event in events])  # it again
-                return  # one event at a time (_stop_at_poison)
-            for tracking, _, event in events:
+                in_pages(events)  # it again one event at a time (_stop_at_poison)
+                return
+            for tracking, event in events:
                 try:
                     projection.process_event(event, tracking)
                 except self._transient:
@@ -327,7 +329,7 @@ class ProjectionRunner:
         every event before the bad one counts and the projection stops exactly at it."""
         assert self._records is not None
         for item in events:
-            tracking, _, event = item
+            tracking, event = item
             notification_id = tracking.notification_id
             try:
                 self._apply(projection, [item], notification_id)
