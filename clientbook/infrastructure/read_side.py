@@ -26,6 +26,8 @@ from abc import ABC, abstractmethod
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from pathlib import Path
+from collections.abc import Callable
+from functools import partial
 from typing import Any, Iterator
 
 from clientbook.domain.errors import BusyError
@@ -518,49 +520,17 @@ class SqlShadows:
         assert isinstance(view, SqlTrackedView) and isinstance(shadow, SqlTrackedView)
         main = view.database
         _, place = self._where[id(shadow)]
-        if main.dialect == "sqlite":
-            assert isinstance(main, SqliteDatabase)
-            main.attach(place, "shadow")
-            source = "shadow"
-        else:
-            source = f'"{place}"'
+        if not isinstance(main, SqliteDatabase):
+            schema = self._store.postgres_schema
+            return _swapped(
+                view, shadow, application_name, finish, partial(_moved_in, view, place, schema)
+            )
+        main.attach(place, "shadow")
         try:
-            with main.transaction() as cursor:
-                view._lock_tracking(cursor, application_name)
-                position = shadow.max_tracking_id(application_name) or 0
-                if main.dialect == "sqlite" and not view.personal_data:
-                    cursor.execute("PRAGMA secure_delete=OFF")  # nothing personal to zero
-                try:
-                    for table in view.tables:
-                        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-                finally:
-                    if main.dialect == "sqlite":
-                        cursor.execute("PRAGMA secure_delete=ON")
-                if main.dialect == "postgresql":  # move the new tables (and their indexes) in
-                    schema = self._store.postgres_schema
-                    for table in view.tables:
-                        cursor.execute(f'ALTER TABLE {source}.{table} SET SCHEMA "{schema}"')
-                else:  # SQLite cannot move a table between files: copy its rows, then index
-                    indexes = [s for s in view.schema if _INDEX.match(s)]  # them (cheaper so)
-                    for statement in view.schema:
-                        if statement not in indexes:
-                            cursor.execute(statement)
-                    for table in view.tables:
-                        cursor.execute(f"INSERT INTO {table} SELECT * FROM {source}.{table}")
-                    for statement in indexes:
-                        cursor.execute(statement)
-                cursor.execute(
-                    "UPDATE projection_tracking SET notification_id = ? "
-                    "WHERE projection = ? AND application_name = ?",
-                    (position, view.name, application_name),
-                )
-                view.stale_schema = False
-                position = finish()  # events written since, into the new tables, before commit
+            with main.large_cache():  # the indexes' sorts in memory
+                return _swapped(view, shadow, application_name, finish, partial(_copied_in, view))
         finally:
-            if main.dialect == "sqlite":
-                assert isinstance(main, SqliteDatabase)
-                main.detach("shadow")
-        return position
+            main.detach("shadow")
 
     def discard(self, shadow: object) -> None:
         database, place = self._where.pop(id(shadow))
@@ -575,6 +545,57 @@ class SqlShadows:
                 main.close()
         else:
             _remove_sqlite(place)
+
+
+def _swapped(
+    view: SqlTrackedView,
+    shadow: SqlTrackedView,
+    application_name: str,
+    finish: Callable[[], int],
+    put_in: Callable[[Any], None],
+) -> int:
+    """The shadow's tables in the view's place and its position as the view's, in one
+    transaction of the view's database, with the events written since (`finish`)."""
+    with view.database.transaction() as cursor:
+        view._lock_tracking(cursor, application_name)
+        position = shadow.max_tracking_id(application_name) or 0
+        put_in(cursor)
+        cursor.execute(
+            "UPDATE projection_tracking SET notification_id = ? "
+            "WHERE projection = ? AND application_name = ?",
+            (position, view.name, application_name),
+        )
+        view.stale_schema = False
+        return int(finish())  # events written since, into the new tables, before commit
+
+
+def _moved_in(view: SqlTrackedView, place: str, schema: str, cursor: Any) -> None:
+    """PostgreSQL: the old tables dropped, the new ones (and their indexes) moved in."""
+    for table in view.tables:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    for table in view.tables:
+        cursor.execute(f'ALTER TABLE "{place}".{table} SET SCHEMA "{schema}"')
+
+
+def _copied_in(view: SqlTrackedView, cursor: Any) -> None:
+    """SQLite cannot move a table between files: the old tables dropped (zeroed on disk if
+    they hold personal data), the new ones made bare, their rows copied from the attached
+    shadow, then indexed (cheaper than copying into indexed tables)."""
+    if not view.personal_data:
+        cursor.execute("PRAGMA secure_delete=OFF")  # nothing personal to zero
+    try:
+        for table in view.tables:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    finally:
+        cursor.execute("PRAGMA secure_delete=ON")
+    indexes = [s for s in view.schema if _INDEX.match(s)]
+    for statement in view.schema:
+        if statement not in indexes:
+            cursor.execute(statement)
+    for table in view.tables:
+        cursor.execute(f"INSERT INTO {table} SELECT * FROM shadow.{table}")
+    for statement in indexes:
+        cursor.execute(statement)
 
 
 def _remove_sqlite(path: str) -> None:

@@ -194,6 +194,21 @@ class SqliteDatabase(SqlDatabase):
         if self._path != ":memory:":
             self.query("PRAGMA wal_checkpoint(PASSIVE)")
 
+    @contextmanager
+    def large_cache(self) -> Iterator[None]:
+        """Inside, the connection's page cache may grow as large as a scratch file's: bulk work
+        such as a swap's index builds, whose sorts SQLite keeps in memory only within the
+        cache's size (beyond it, they spill to temporary files). After, the cache is back to
+        its size before, and the memory is given back."""
+        with self._lock:
+            ((before,),) = self._connection.execute("PRAGMA cache_size").fetchall()
+            self._connection.execute(f"PRAGMA cache_size=-{self.SCRATCH_CACHE_KIB}")
+            try:
+                yield
+            finally:
+                self._connection.execute(f"PRAGMA cache_size={int(before)}")
+                self._connection.execute("PRAGMA shrink_memory")
+
     def attach(self, path: str, alias: str) -> None:
         """Attach another database file under `alias` (outside any transaction)."""
         with self._lock:

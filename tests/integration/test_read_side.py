@@ -540,3 +540,20 @@ def test_a_rebuild_zeroes_on_disk_the_old_tables_of_a_view_with_personal_data(
         on_disk = _file_bytes(path)
     # a view without personal data leaves its old pages for the file to reuse
     assert (secret.encode() in on_disk) is not personal
+
+
+def test_a_swap_builds_its_indexes_in_a_large_cache_and_gives_the_memory_back(
+    tmp_path: Path,
+) -> None:
+    with ClientBook.open(f"sqlite:///{tmp_path / 'bank.db'}") as book:
+        _customer(book)
+        database = book._database
+        before = database.query("PRAGMA cache_size")
+        seen: list[Any] = []
+        with database.large_cache():
+            seen = database.query("PRAGMA cache_size")
+        book.projections.rebuild()
+
+        assert seen == [(-database.SCRATCH_CACHE_KIB,)]
+        assert database.query("PRAGMA cache_size") == before
+        assert book.directory.search()[0].number == "C-000001"
