@@ -107,6 +107,10 @@ class Fact(Protocol):
     def on(self) -> date: ...
 
 
+_UNKNOWN = object()
+"""Not among the kept documents (a kept None says the row is known to be absent)."""
+
+
 class Documents(PageBuffer, Generic[K, D]):
     """One row per key, holding a document: read through the page, written once per page.
 
@@ -151,8 +155,9 @@ class Documents(PageBuffer, Generic[K, D]):
         found = self._page.get(key)
         if found is not None:
             return found
-        if key in self._kept:
-            return self._kept[key]
+        kept = self._kept.get(key, _UNKNOWN)
+        if kept is not _UNKNOWN:
+            return kept  # type: ignore[return-value]
         if self._load is None or self._complete:
             return None
         found = self._load(key)

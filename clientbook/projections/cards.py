@@ -129,6 +129,11 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
     version = 4  # 3: fact blocks keep their earliest business date; 4: the account's currency
     topics = topics(*CARD_EVENTS)
 
+    def __init__(self, view: CardAccountsView) -> None:
+        super().__init__(view)
+        # bound once: a rebuild calls them for nearly every event of the log
+        self._document, self._keep, self._add_fact = view.account, view.put_account, view.add_fact
+
     @singledispatchmethod
     def process_event(self, event: Any, tracking: Tracking) -> None:
         """An event of no card account."""
@@ -263,7 +268,7 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
         self._fact(event, tracking)
 
     def _account(self, event: Any) -> AccountDocument:
-        account = self.view.account(event.originator_id)
+        account = self._document(event.originator_id)
         assert account is not None, f"no view of card account {event.originator_id}"
         return account
 
@@ -275,11 +280,11 @@ class CardAccountsProjection(EventProjection[CardAccountsView]):
         self._put(event, account, balance=account.balance + amount, **changes)
 
     def _put(self, event: Any, account: AccountDocument, **changes: Any) -> None:
-        self.view.put_account(event.originator_id, replace(account, **changes))
+        self._keep(event.originator_id, replace(account, **changes))
 
     def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
         kind, position = type(event).__name__, tracking.notification_id
-        self.view.add_fact(CardFact(position, event.originator_id, kind, event.on, **details))
+        self._add_fact(CardFact(position, event.originator_id, kind, event.on, **details))
 
 
 def view_of(account_id: UUID, account: AccountDocument, on: date) -> CardView:
