@@ -75,8 +75,8 @@ def say(msg: str) -> None:
 
 def rebuild(book: ClientBook, each: dict[str, float]) -> float:
     """Ours: one `book.projections.rebuild()`. `each` gets the seconds of its parts, for the
-    breakdown: the log's selects (the recorder's `select_notifications` wrapped for this call
-    only), the pages' decode (the mapper's `to_domain_events`, wrapped likewise), each
+    breakdown: the log's selects (the recorder's `select_log`, or `select_notifications`,
+    wrapped for this call only), the pages' decode (the mapper's `to_domain_events`, wrapped likewise), each
     projection's share of the pages (from the progress callback, one call per projection and
     page: the time since the call before it), what came before the first select (the shadows
     opened) and what came after the last page (the swaps)."""
@@ -88,7 +88,9 @@ def rebuild(book: ClientBook, each: dict[str, float]) -> float:
         previous[0] = now
 
     recorder: Any = book.app.recorder
-    select = recorder.select_notifications
+    # the runner's read: the recorder's `select_log` where it has one (SQLite's)
+    reads = "select_log" if hasattr(recorder, "select_log") else "select_notifications"
+    select = getattr(recorder, reads)
 
     def timed_select(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
@@ -111,7 +113,7 @@ def rebuild(book: ClientBook, each: dict[str, float]) -> float:
             previous[0] = time.perf_counter()
             each[DECODES] = each.get(DECODES, 0.0) + previous[0] - started
 
-    recorder.select_notifications = timed_select
+    setattr(recorder, reads, timed_select)
     mapper.to_domain_events = timed_decode
     gc.collect()
     try:
@@ -123,7 +125,7 @@ def rebuild(book: ClientBook, each: dict[str, float]) -> float:
         CPU["ours"].append(time.process_time() - cpu)
         each[SWAPS] = done - previous[0]
     finally:
-        del recorder.select_notifications  # back to the classes' methods
+        delattr(recorder, reads)  # back to the classes' methods
         del mapper.to_domain_events
     return spent
 

@@ -280,9 +280,7 @@ class ProjectionRunner:
             # are only the events written since this pass began. A past book's head may lie
             # far back: it is the select's `stop`, or its last page would read the rest.
             stop = head if self._stop_at is not None else None
-            page = self._app.recorder.select_notifications(
-                start=position, limit=size, stop=stop, topics=topics, inclusive_of_start=False
-            )
+            page = self._select(position, size, stop, topics)
             page = [n for n in page if n.id <= head]
             last = page[-1].id if len(page) == size else head
             events = decode_page(self._app.mapper, page)  # the page's keys in one query
@@ -307,6 +305,17 @@ class ProjectionRunner:
                 if progress is not None:
                     progress(projection.name, last, head)
             position = last
+
+    def _select(self, start: int, limit: int, stop: int | None, topics: Sequence[str]) -> Any:
+        """A page of the log after `start`: the recorder's `select_log` where it has one (the
+        same rows as its notifications, lighter), else `select_notifications`."""
+        recorder = self._app.recorder
+        select_log = getattr(recorder, "select_log", None)
+        if select_log is not None:
+            return select_log(start, limit, stop, topics)
+        return recorder.select_notifications(
+            start=start, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+        )
 
     def _apply(self, projection: Projection[Any], events: list[Item], last: int) -> None:
         with projection.view.batch(Tracking(self._app.name, last)) as locked:

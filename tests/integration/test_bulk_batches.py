@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.utils import get_topic
 
 from clientbook import ClientBook
 from clientbook.application import app as app_module
@@ -178,3 +179,31 @@ def test_an_aggregates_version_at_a_position_is_read_by_its_key(store_url: str) 
             book.app.version_at(customer_id, (), p)
             for p in (0, first - 1, first, second, book.head)
         ] == [0, 1, 2, 3, 3]
+
+
+def test_a_page_of_the_log_for_the_runner_holds_the_rows_the_librarys_select_gives(
+    tmp_path: Path,
+) -> None:
+    with ClientBook.open(f"sqlite:///{tmp_path / 'bank.db'}") as book:
+        ids = _customers(book, [0, 1, 2])
+        _contact(book, ids)
+        recorder: Any = book.app.recorder
+        registered = [get_topic(Customer.Registered)]
+        for start, limit, stop, topics in [
+            (0, 100, None, []),
+            (2, 3, None, []),
+            (1, 100, book.head - 2, []),
+            (0, 100, None, registered),
+            (3, 1, book.head, registered),
+        ]:
+            page = recorder.select_log(start, limit, stop, topics)
+            notifications = recorder.select_notifications(
+                start=start, limit=limit, stop=stop, topics=topics, inclusive_of_start=False
+            )
+            assert [tuple(row) for row in page] == [
+                (n.id, n.originator_id, n.originator_version, n.topic, n.state)
+                for n in notifications
+            ]
+        page = recorder.select_log(0, 100)
+        of_first = [row.originator_id for row in page if row.originator_id == ids[0]]
+        assert len(of_first) == 3 and all(i is of_first[0] for i in of_first)  # made once
