@@ -11,6 +11,7 @@ Snapshots have no schema, so their state is written with small type tags.
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
@@ -27,6 +28,7 @@ from eventsourcing.utils import get_topic, resolve_topic
 
 from clientbook.domain.customer import ERASED, UNAVAILABLE
 from clientbook.domain.errors import InvalidValueError
+from clientbook.domain.money import Money
 from clientbook.infrastructure.keys import KeyStore, Unavailable
 
 _BASE_FIELDS = ("originator_id", "originator_version")
@@ -152,7 +154,7 @@ class ClientBookMapper(Mapper[UUID]):
         if snapshot:
             state = self._untyped.decode(data)
             state["timestamp"] = datetime.fromisoformat(state["timestamp"])
-            inner = _untag(state["state"])
+            inner = _untag_shared(state["state"])
             state["state"] = inner
             found = inner.pop("_sealed", None)
             if found is not None:
@@ -300,22 +302,75 @@ _UNTAG: dict[str, Callable[[str], Any]] = {
     "$date": date.fromisoformat,
 }
 
+_MONEY_TOPIC = get_topic(Money)
 
-def _untag(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_untag(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if "$enum" in value:
-        return resolve_topic(value["$enum"])(_untag(value["value"]))
-    if "$attrs" in value:
-        cls = resolve_topic(value["$attrs"])
-        return cls(**{k: _untag(v) for k, v in value["fields"].items()})
-    if "$dict" in value:
-        return {_untag(k): _untag(v) for k, v in value["$dict"]}
-    if "$tuple" in value:
-        return tuple(_untag(v) for v in value["$tuple"])
-    if "$set" in value:
-        return {_untag(v) for v in value["$set"]}
-    ((tag, raw),) = value.items()
-    return _UNTAG[tag](raw)
+_ZERO_AMOUNT = {"$decimal": "0.00"}
+
+_SHARED_LIMIT = 50_000
+"""The most decoded values kept for sharing; past it the table starts again (a bound on its
+memory, not a cache anything relies on)."""
+
+
+def _untagger(*, share: bool) -> Callable[[Any], Any]:
+    """A function that turns tagged snapshot state back into values, the inverse of `_tag`.
+
+    With `share` (a snapshot's clear state) the values that recur across aggregates come out
+    as one object each — a date (statement, due and posting dates are few), a zero Money of a
+    currency (Money is frozen and holds only immutable values) — and short strings and a
+    `$dict`'s string keys (an aggregate's attribute names) are interned: a cache of thousands
+    of card accounts then holds one `Money.zero("CNY")`, one 2005-08-01 and one "current"
+    rather than one of each per account. Non-zero amounts are mostly an account's own, and
+    are decoded as before. The sealed personal part is decoded without sharing: nothing of it
+    outlives its aggregates."""
+    values: dict[Any, Any] = {}  # dates by their text, zero Money by (currency,)
+    intern = sys.intern
+    untag_scalar = _UNTAG
+
+    def shared(key: Any, make: Callable[..., Any], *args: Any) -> Any:
+        found = values.get(key)
+        if found is None:
+            if len(values) >= _SHARED_LIMIT:
+                values.clear()
+            found = values[key] = make(*args)
+        return found
+
+    def attrs_value(topic: str, fields: dict[str, Any]) -> Any:
+        return resolve_topic(topic)(**{k: untag(v) for k, v in fields.items()})
+
+    def untag(value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            return intern(value) if share and len(value) <= 32 else value
+        if kind is list:
+            return [untag(v) for v in value]
+        if kind is not dict:
+            return value
+        if len(value) == 1:
+            ((tag, raw),) = value.items()
+            if tag == "$dict":
+                return {untag(k): untag(v) for k, v in raw}
+            if tag == "$tuple":
+                return tuple([untag(v) for v in raw])
+            if tag == "$set":
+                return {untag(v) for v in raw}
+            if share and (tag == "$date" or tag == "$decimal"):
+                return shared((tag, raw), untag_scalar[tag], raw)
+            return untag_scalar[tag](raw)
+        if "$enum" in value:
+            return resolve_topic(value["$enum"])(untag(value["value"]))
+        if "$attrs" in value:
+            topic, fields = value["$attrs"], value["fields"]
+            if share and topic == _MONEY_TOPIC and len(fields) == 2:
+                amount, currency = fields.get("amount"), fields.get("currency")
+                if type(amount) is dict and type(currency) is str and len(amount) == 1:
+                    key = (amount.get("$decimal"), currency)
+                    if type(key[0]) is str:
+                        return shared(key, attrs_value, topic, fields)
+            return attrs_value(topic, fields)
+        raise KeyError(next(iter(value)))
+
+    return untag
+
+
+_untag_shared = _untagger(share=True)
+_untag = _untagger(share=False)

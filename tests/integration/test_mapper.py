@@ -176,3 +176,66 @@ def test_a_forgotten_subject_never_gets_a_new_key(mapper: ClientBookMapper) -> N
     again = made()
     object.__setattr__(again, "originator_id", before.originator_id)
     assert mapper.to_domain_event(mapper.to_stored_event(again)).secret == ERASED
+
+
+def _snapshot_of_a_thing(amount: Money, on: date) -> StoredEvent:
+    thing = Thing(
+        amount=amount,
+        ref=uuid4(),
+        on=on,
+        at=datetime(2026, 11, 2, tzinfo=timezone.utc),
+        colour=Colour.RED,
+        rate=Decimal("1"),
+        tags=(),
+        secret=None,
+        by="u-clerk",
+    )
+    thing.collect_events()
+    thing.opened = on  # type: ignore[attr-defined]
+    thing.fees = Money.zero("EUR")  # type: ignore[attr-defined]
+    thing.state_name = "current"  # type: ignore[attr-defined]
+    return ClientBookMapper(KeyStore(SqliteDatabase(":memory:"))).to_stored_event(
+        Thing.Snapshot.take(thing)
+    )
+
+
+def test_snapshots_share_the_values_that_recur_across_aggregates(
+    mapper: ClientBookMapper,
+) -> None:
+    """Issue 16: a cache of thousands of card accounts held one Money.zero, one date and one
+    attribute name of each per account; decoded snapshots now share them (they are immutable),
+    and still equal what was taken."""
+    one, two = (
+        mapper.to_domain_event(_snapshot_of_a_thing(Money(f"{n}.00", "EUR"), date(2026, 11, 2)))
+        for n in (1, 2)
+    )
+    a, b = one.state, two.state  # type: ignore[attr-defined]
+    assert a["fees"] == Money.zero("EUR") and a["fees"] is b["fees"]
+    assert a["opened"] == date(2026, 11, 2) and a["opened"] is b["opened"]
+    assert a["state_name"] is b["state_name"]
+    (name_a,) = [k for k in a if k == "state_name"]
+    (name_b,) = [k for k in b if k == "state_name"]
+    assert name_a is name_b  # the attribute names are one string each
+    assert a["amount"] == Money("1.00", "EUR") and b["amount"] == Money("2.00", "EUR")
+    assert a["amount"] is not b["amount"]
+
+
+def test_a_snapshot_stored_before_the_sharing_still_loads(mapper: ClientBookMapper) -> None:
+    """The stored form is unchanged: a snapshot row written before issue 16's decoder (this
+    one by hand, as the old _tag wrote it) loads to the same values."""
+    money = get_topic(Money)
+    state = (
+        '{"timestamp":"2026-12-02T10:00:00+00:00","topic":"' + get_topic(Thing) + '",'
+        '"state":{"$dict":[["_created_on",{"$datetime":"2026-12-02T10:00:00+00:00"}],'
+        '["_modified_on",{"$datetime":"2026-12-02T10:00:00+00:00"}],'
+        '["amount",{"$attrs":"' + money + '","fields":{"amount":{"$decimal":"0.00"},'
+        '"currency":"EUR"}}],["colour",{"$enum":"' + get_topic(Colour) + '","value":"red"}],'
+        '["aprs",[{"$tuple":[{"$date":"2005-03-01"},{"$decimal":"18"}]}]],'
+        '["seen",{"$set":["x"]}],["secret",null]]}}'
+    )
+    stored = StoredEvent(uuid4(), 20, get_topic(Thing.Snapshot), state.encode())
+    thing = mapper.to_domain_event(stored).mutate(None)  # type: ignore[attr-defined]
+    assert thing.version == 20 and thing.amount == Money.zero("EUR")
+    assert thing.colour is Colour.RED and thing.seen == {"x"}
+    assert thing.aprs == [(date(2005, 3, 1), Decimal("18"))]
+    assert str(thing.aprs[0][1]) == "18"  # the Decimal's exponent is kept
