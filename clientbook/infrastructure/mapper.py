@@ -304,8 +304,6 @@ _UNTAG: dict[str, Callable[[str], Any]] = {
 
 _MONEY_TOPIC = get_topic(Money)
 
-_ZERO_AMOUNT = {"$decimal": "0.00"}
-
 _SHARED_LIMIT = 50_000
 """The most decoded values kept for sharing; past it the table starts again (a bound on its
 memory, not a cache anything relies on)."""
@@ -314,15 +312,15 @@ memory, not a cache anything relies on)."""
 def _untagger(*, share: bool) -> Callable[[Any], Any]:
     """A function that turns tagged snapshot state back into values, the inverse of `_tag`.
 
-    With `share` (a snapshot's clear state) the values that recur across aggregates come out
-    as one object each — a date (statement, due and posting dates are few), a zero Money of a
-    currency (Money is frozen and holds only immutable values) — and short strings and a
-    `$dict`'s string keys (an aggregate's attribute names) are interned: a cache of thousands
-    of card accounts then holds one `Money.zero("CNY")`, one 2005-08-01 and one "current"
-    rather than one of each per account. Non-zero amounts are mostly an account's own, and
-    are decoded as before. The sealed personal part is decoded without sharing: nothing of it
-    outlives its aggregates."""
-    values: dict[Any, Any] = {}  # dates by their text, zero Money by (currency,)
+    With `share` (a snapshot's clear state) equal values come out as one object each — a
+    date (statement, due and posting dates are few), a Decimal (by its text, so "18" and
+    "18.00" stay apart), a Money (by its amount's text and currency; Money is frozen and holds
+    only immutable values) — and short strings and a `$dict`'s string keys (an aggregate's
+    attribute names) are interned: a cache of thousands of card accounts then holds one zero
+    Money of a currency, one 2005-08-01 and one "current" rather than one of each per account.
+    The sealed personal part is decoded without sharing: nothing of it outlives its
+    aggregates."""
+    values: dict[Any, Any] = {}  # dates and Decimals by (tag, text), Money by (amount, currency)
     intern = sys.intern
     untag_scalar = _UNTAG
 
