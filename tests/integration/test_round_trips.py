@@ -1,0 +1,108 @@
+"""On PostgreSQL a save is one statement, so one round trip and one transaction the server
+commits before it answers (docs/operations.md, "Appends"): counted in libpq's own trace of what
+the client sends, where each Sync after an Execute (or simple Query) is a wait for the server's
+answer. (Before, a save was BEGIN, the statements, COMMIT and two Syncs: five.)"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from conftest import postgres_schema_url
+from psycopg import pq
+
+from clientbook import Actor, ClientBook
+
+D = date(2026, 11, 2)
+CLERK = Actor("u-clerk", {"officer"})
+CONTACT = dict(channel="call", purpose="follow_up", outcome="spoke to them")
+
+
+@pytest.fixture
+def book() -> Iterator[ClientBook]:
+    for url in postgres_schema_url():
+        with ClientBook.open(url) as b:
+            yield b
+
+
+class Traced:
+    """What the book's pooled connections send while `watching`: libpq's trace of each
+    connection the pool hands out, read back when it is given back."""
+
+    def __init__(self, book: ClientBook, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lines: list[str] = []
+        self.watching = False
+        pool: Any = book.app.recorder.datastore.pool  # type: ignore[attr-defined]
+        getconn, putconn = pool.getconn, pool.putconn
+        files: dict[int, Any] = {}
+
+        def traced_getconn(*args: Any, **kwargs: Any) -> Any:
+            connection = getconn(*args, **kwargs)
+            if self.watching:
+                files[id(connection)] = trace = tempfile.TemporaryFile("w+")
+                connection.pgconn.trace(trace.fileno())
+                connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            return connection
+
+        def traced_putconn(connection: Any) -> None:
+            trace = files.pop(id(connection), None)
+            if trace is not None:
+                connection.pgconn.untrace()
+                trace.seek(0)
+                self.lines.extend(trace.read().splitlines())
+                trace.close()
+            putconn(connection)
+
+        monkeypatch.setattr(pool, "getconn", traced_getconn)
+        monkeypatch.setattr(pool, "putconn", traced_putconn)
+
+    def round_trips(self) -> int:
+        """Statements executed and waited for: each Sync after an Execute, each simple Query (a
+        statement's first use on a connection also prepares it, once: not counted)."""
+        trips, executed = 0, False
+        for line in self.lines:
+            fields = line.split("\t")
+            if fields[0] != "F":
+                continue
+            if fields[2] == "Query":
+                trips += 1
+            executed = executed or fields[2] == "Execute"
+            if fields[2] == "Sync" and executed:
+                trips, executed = trips + 1, False
+        return trips
+
+
+def register(book: ClientBook, number: str) -> Any:
+    return book.customers.register(
+        number=number, kind="individual", name="Li Lei", manager="m-007", by=CLERK, on=D
+    )
+
+
+def test_a_registration_is_one_round_trip(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(book, "C-000001")  # the policy and the manager read once, then from memory
+    traced = Traced(book, monkeypatch)
+    traced.watching = True
+
+    cid = register(book, "C-000002")
+
+    assert traced.round_trips() == 1, "\n".join(traced.lines)
+    assert book.customers.get(cid).name == "Li Lei"
+
+
+def test_a_command_on_a_cached_customer_is_one_round_trip(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = register(book, "C-000001")
+    book.customers.record_contact(cid, **CONTACT, by=CLERK, on=D)
+    traced = Traced(book, monkeypatch)
+    traced.watching = True
+
+    book.customers.record_contact(cid, **CONTACT, by=CLERK, on=D)
+
+    assert traced.round_trips() == 1, "\n".join(traced.lines)
+    assert book.customers.get(cid).contacts == 2
