@@ -106,3 +106,36 @@ def test_a_command_on_a_cached_customer_is_one_round_trip(
 
     assert traced.round_trips() == 1, "\n".join(traced.lines)
     assert book.customers.get(cid).contacts == 2
+
+
+def test_a_save_probes_the_log_by_key_and_never_scans_it(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The append function's plans, as auto_explain reports them for a save: its plans are
+    generic, and on a small log (no statistics yet) a join of the save's events with the log
+    planned so scanned the log, at every save."""
+    for n in range(1, 40):
+        register(book, f"C-{n:06d}")
+    plans: list[str] = []
+    pool: Any = book.app.recorder.datastore.pool  # type: ignore[attr-defined]
+    getconn = pool.getconn
+
+    def explained(*args: Any, **kwargs: Any) -> Any:
+        connection = getconn(*args, **kwargs)
+        for setting in (
+            "LOAD 'auto_explain'",
+            "SET auto_explain.log_min_duration = 0",
+            "SET auto_explain.log_nested_statements = on",
+            "SET client_min_messages = log",
+        ):
+            connection.execute(setting)
+        connection.add_notice_handler(lambda notice: plans.append(notice.message_primary or ""))
+        return connection
+
+    monkeypatch.setattr(pool, "getconn", explained)
+    register(book, "C-000040")
+    cid = register(book, "C-000041")
+    book.customers.record_contact(cid, **CONTACT, by=CLERK, on=D)
+
+    assert any("clientbook_events_append_v3" in plan for plan in plans)
+    assert not [plan for plan in plans if "Seq Scan on clientbook_events" in plan]
