@@ -6,6 +6,7 @@ answer. (Before, a save was BEGIN, the statements, COMMIT and two Syncs: five.)"
 from __future__ import annotations
 
 import tempfile
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -139,3 +140,24 @@ def test_a_save_probes_the_log_by_key_and_never_scans_it(
 
     assert any("clientbook_events_append_v3" in plan for plan in plans)
     assert not [plan for plan in plans if "Seq Scan on clientbook_events" in plan]
+
+
+def test_the_append_function_waits_for_the_log_lock_no_longer_than_its_lock_timeout(
+    book: ClientBook,
+) -> None:
+    """The lock timeout is the append function's to apply (there is no transaction of the
+    client's to SET LOCAL it in): a save behind a lock held elsewhere fails in that time."""
+    import psycopg
+
+    recorder: Any = book.app.recorder
+    datastore = recorder.datastore
+    schema, events = datastore.schema, recorder.events_table_name
+    event = '[{"i": "%s", "v": 1, "t": "Customer.Registered", "s": ""}]' % uuid.uuid4()
+    append = f'SELECT * FROM "{schema}".{recorder.append_function_name}(%s::json, NULL, NULL, %s)'
+    with datastore.own_connection() as holder, datastore.own_connection() as writer:
+        writer.execute("SET statement_timeout = '30s'")  # without a lock timeout: cancelled
+        with holder.transaction():
+            holder.execute(f'LOCK TABLE "{schema}".{events} IN EXCLUSIVE MODE')
+            with pytest.raises(psycopg.errors.LockNotAvailable):
+                writer.execute(append, (event, "200ms"))
+        assert [row[0] for row in writer.execute(append, (event, "200ms"))]  # lock released
