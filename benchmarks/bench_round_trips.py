@@ -12,6 +12,10 @@ SQLite (a temp file) and PostgreSQL (a fresh schema, dropped afterwards), in one
     the page's keys read from the database in one query, against the same events stored
     unsealed (personal fields in clear) decoded by the same mapper. Target >= 0.8.
 
+The baseline runs on the library's own recorder and factory (`--baseline-recorder library`, the
+default), or, as before 2026-12-03, on clientbook's chained recorder that the store URL names
+(`--baseline-recorder ours`: the library's mapper and application on our append path).
+
 Each is timed in rounds, the two sides alternating (which goes first alternates too); a ratio
 is the median over rounds of (baseline time / ours time), so > 1 means ours is faster. Beside
 it, the CPU ratio: the same quotient of CPU seconds (this process plus, on PostgreSQL, the
