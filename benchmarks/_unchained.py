@@ -17,10 +17,13 @@ from clientbook.infrastructure.chain import (
 )
 
 _LINKS = _APPEND[
-    _APPEND.index("    SELECT c.seq, c.link INTO head_seq") : _APPEND.index("    PERFORM pg_notify")
+    _APPEND.index("    SELECT c.seq, c.link INTO head_seq") : _APPEND.index(
+        "    IF given_expected IS NOT NULL"
+    )
 ]
 UNCHAINED_APPEND = _APPEND.replace(_LINKS, "")
-"""The append function without its head read, links and chain rows."""
+"""The append function without its head read, links and chain rows (its checked reads, which
+follow them, kept)."""
 
 
 class UnchainedSQLiteRecorder(ChainedSQLiteApplicationRecorder):

@@ -12,6 +12,10 @@ SQLite (a temp file) and PostgreSQL (a fresh schema, dropped afterwards), in one
     the page's keys read from the database in one query, against the same events stored
     unsealed (personal fields in clear) decoded by the same mapper. Target >= 0.8.
 
+The baseline runs on the library's own recorder and factory (`--baseline-recorder library`, the
+default), or, as before 2026-12-03, on clientbook's chained recorder that the store URL names
+(`--baseline-recorder ours`: the library's mapper and application on our append path).
+
 Each is timed in rounds, the two sides alternating (which goes first alternates too); a ratio
 is the median over rounds of (baseline time / ours time), so > 1 means ours is faster. Beside
 it, the CPU ratio: the same quotient of CPU seconds (this process plus, on PostgreSQL, the
@@ -89,6 +93,19 @@ def split(items: Sequence[Any], rounds: int) -> list[Sequence[Any]]:
 
 def alternate(rounds: int) -> list[tuple[str, str]]:
     return [("ours", "baseline") if k % 2 == 0 else ("baseline", "ours") for k in range(rounds)]
+
+
+def library_recorder(env: dict[str, str]) -> dict[str, str]:
+    """A baseline's environment with the library's own recorder and factory (plain
+    eventsourcing), not clientbook's: a store URL's environment names clientbook's chained
+    recorder, and on PostgreSQL clientbook's factory (its bounded pool, pings)."""
+    plain = {k: v for k, v in env.items() if k not in _OURS}
+    if plain.get("PERSISTENCE_MODULE") == "clientbook.infrastructure.postgres":
+        plain["PERSISTENCE_MODULE"] = "eventsourcing.postgres"
+    return plain
+
+
+_OURS = ("APPLICATION_RECORDER_TOPIC", "CLIENTBOOK_STORE_TIMEOUT", "POSTGRES_PRE_PING")
 
 
 def bench_commands(
@@ -230,6 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rounds", type=int, default=10, help="rounds per measurement")
     p.add_argument("--seed", type=int, default=20240102)
     p.add_argument("--postgres-url", default=PG_BASE)
+    p.add_argument(
+        "--baseline-recorder",
+        choices=("library", "ours"),
+        default="library",
+        help="the baseline's recorder: the library's own (plain eventsourcing), or clientbook's "
+        "(the store URL's, as before 2026-12-03: the library's mapper on our chained recorder)",
+    )
     args = p.parse_args(argv)
 
     rows: list[tuple[str, ...]] = []
@@ -245,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 backends.append((pg, Meter(args.postgres_url.split("?")[0])))
         for backend, meter in backends:
+            if args.baseline_recorder == "library":
+                backend = replace(backend, baseline_env=library_recorder(backend.baseline_env))
             try:
                 registration, per_command = bench_commands(
                     backend, meter, args.customers, args.commands, args.rounds, args.seed
@@ -310,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         {2, 3, 4, 5, 6},
         [
             *notes,
+            f"baseline's recorder: {args.baseline_recorder}. "
             f"ratio: median over {args.rounds} alternating rounds of baseline time / ours time "
             "(> 1: ours faster); cpu ratio: the same of CPU seconds, this process plus its "
             "PostgreSQL backends (benchmarks/_cpu.py). Decode's baseline is the same events "

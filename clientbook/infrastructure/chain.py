@@ -19,6 +19,7 @@ from typing import Any, Callable, Sequence
 from uuid import UUID
 from weakref import WeakKeyDictionary
 
+import msgspec
 from attrs import frozen
 
 from eventsourcing.persistence import StoredEvent
@@ -37,6 +38,7 @@ from eventsourcing.persistence import (
     OperationalError,
 )
 from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from clientbook.infrastructure.bulk_reads import PostgresBulkReads, SQLiteBulkReads
@@ -335,9 +337,11 @@ def _hex(originator_id: UUID | str) -> str:
 
 
 _APPEND = """
-CREATE OR REPLACE FUNCTION {schema}.{function}(events {schema}.{event_type}[])
-RETURNS SETOF bigint LANGUAGE plpgsql AS $append$
+CREATE OR REPLACE FUNCTION {schema}.{function}(
+    given_events json, given_keys json, given_expected json, lock_timeout text
+) RETURNS SETOF bigint LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $append$
 DECLARE
+    events {schema}.{event_type}[];
     positions bigint[];
     head_seq bigint;
     previous bytea;
@@ -347,13 +351,27 @@ DECLARE
     e {schema}.{event_type};
     aggregate_bytes bytea;
     topic_bytes bytea;
+    stale record;
     i int;
 BEGIN
+    events := ARRAY(
+        SELECT ROW(given.i, given.v, given.t, decode(given.s, 'base64'))::{schema}.{event_type}
+        FROM json_to_recordset(given_events) AS given(i {id_type}, v bigint, t text, s text)
+    );
+    IF given_keys IS NOT NULL THEN  -- a log may have no keys' table (a recorder alone)
+        INSERT INTO {schema}.{keys} (subject, key)
+            SELECT given.subject, decode(given.key, 'base64')
+            FROM json_to_recordset(given_keys) AS given(subject text, key text);
+    END IF;
+    PERFORM set_config('lock_timeout', lock_timeout, true);
     {lock}
-    IF EXISTS (
-        SELECT 1 FROM unnest(events) AS given JOIN {schema}.{events} AS taken
-            ON taken.originator_id = given.originator_id
-            AND taken.originator_version = given.originator_version
+    IF EXISTS (  -- a probe of the key per event: never a scan of the log, whatever its size
+        SELECT 1 FROM unnest(events) AS given WHERE (
+            SELECT true FROM {schema}.{events} AS taken
+            WHERE taken.originator_id = given.originator_id
+                AND taken.originator_version = given.originator_version
+            LIMIT 1
+        )
     ) THEN  -- under the lock this is exact: refused before a position is taken (no gap)
         RAISE EXCEPTION 'an aggregate version this save writes is taken'
             USING ERRCODE = 'unique_violation';
@@ -389,62 +407,63 @@ BEGIN
         INSERT INTO {schema}.{chain} (seq, position, link)
             SELECT * FROM unnest(seqs, positions, links);
     END IF;
+    IF given_expected IS NOT NULL THEN  -- after the insert: the log's lock is held
+        SELECT expected.i, expected.v INTO stale
+            FROM json_to_recordset(given_expected) AS expected(i {id_type}, v bigint)
+            WHERE coalesce((SELECT max(taken.originator_version) FROM {schema}.{events} AS taken
+                WHERE taken.originator_id = expected.i), 0) <> expected.v
+            LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'aggregate % is no longer at version %', stale.i, stale.v
+                USING ERRCODE = 'unique_violation';
+        END IF;
+    END IF;
     PERFORM pg_notify({channel}, '');
     RETURN QUERY SELECT unnest(positions);
 END
 $append$
 """
-"""The append function (docs/operations.md, "Appends"): the links as `clientbook.verify.link`
-computes them, in SQL; `lock` is the statement that makes appends serial. A save whose
-aggregate version is taken (a conflict, a taken customer number) is refused before its insert,
-under the lock, so it takes no position from the sequence: refused commands leave no gap."""
+"""The append function (docs/operations.md, "Appends"): one save (or a group of them) in one
+statement, so in one transaction and one round trip. Its arguments are JSON arrays (each parsed
+once): the stored events (states in base64), the personal-data keys to insert first, before
+the lock (KEYS_TABLE; NULL: none), and the checked reads (each aggregate's last version, 0 for
+none, checked after the insert, under the lock, a mismatch being a unique_violation; NULL:
+none). The links are computed as `clientbook.verify.link` does, in SQL; `lock` is the statement
+that makes appends serial. A save whose aggregate version is taken (a conflict, a taken
+customer number) is refused before its insert, under the lock, so it takes no position from the
+sequence: refused commands leave no gap. Its statements' plans are generic (`plan_cache_mode`):
+their best plan never depends on the arguments, and a custom plan made at every call was a
+sixth of the server's time for a save."""
 
-
-_EXPECT = """
-CREATE OR REPLACE FUNCTION {schema}.{function}(ids uuid[], versions bigint[])
-RETURNS void LANGUAGE plpgsql AS $expect$
-DECLARE
-    i int;
-    found bigint;
-BEGIN
-    FOR i IN 1 .. cardinality(ids) LOOP
-        SELECT max(originator_version) INTO found FROM {schema}.{events}
-            WHERE originator_id = ids[i];
-        IF coalesce(found, 0) <> versions[i] THEN
-            RAISE EXCEPTION 'aggregate % is no longer at version %', ids[i], versions[i]
-                USING ERRCODE = 'unique_violation';
-        END IF;
-    END LOOP;
-END
-$expect$
-"""
-"""`{events}_expect(ids, versions)`: fails the transaction unless each aggregate's last
-version is the one given (0: none); a save's checked reads (application/app.py)."""
+_JSON = msgspec.json.Encoder()
+"""Encodes the append function's arguments (UUIDs as their canonical text, bytes as base64)."""
 
 
 class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRecorder):
-    """Our bounded PostgreSQL recorder; a save is one round trip. One server-side function
-    takes the library's EXCLUSIVE lock on the events table, inserts the events, computes their
-    links from the chain's head (`clientbook.verify.link`, in SQL) and writes them; the commit
-    follows in the same pipeline, so the lock is held for the server's work and the commit
-    only, never while the client waits on the network or for a core (docs/operations.md,
-    "Appends")."""
+    """Our bounded PostgreSQL recorder; a save is one statement, so one round trip: a call of
+    the log's append function, which inserts the save's personal-data keys, takes the library's
+    EXCLUSIVE lock on the events table, inserts the events, computes their links from the
+    chain's head (`clientbook.verify.link`, in SQL) and writes them, and checks the save's
+    checked reads. The connection is in autocommit, so the server commits the statement before
+    it answers: the lock is held for the server's work and the commit only, never while the
+    client waits on the network or for a core (docs/operations.md, "Appends")."""
 
     writes_personal_data_keys = True
-    """A save's new personal-data keys go in its transaction, in the same pipeline (KEYS_TABLE),
-    before the append function takes the log's lock."""
+    """A save's new personal-data keys go in its transaction (KEYS_TABLE), inserted by the
+    append function before it takes the log's lock."""
     checks_expected_versions = True
-    """`expected_versions`: checked by `{events}_expect` after the append (the lock held), in
-    the same pipeline; a mismatch raises unique_violation (IntegrityError)."""
+    """`expected_versions`: checked by the append function after its insert (the lock held); a
+    mismatch raises unique_violation (IntegrityError)."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"):
         if datastore.enable_db_functions:  # the library's insert function writes no links
             raise OSError("clientbook's log keeps a hash chain: unset POSTGRES_ENABLE_DB_FUNCTIONS")
         super().__init__(datastore, events_table_name=events_table_name)
         self.chain_table_name = chain_table(events_table_name)
-        self.append_function_name = f"{events_table_name}_append_v2"
-        """v2 NOTIFYs the schema's own channel (postgres.log_channel): a log whose schema has
-        only the first version's function gets this one when a book opens it."""
+        self.append_function_name = f"{events_table_name}_append_v3"
+        """v2 NOTIFYs the schema's own channel (postgres.log_channel); v3 takes a whole save (its
+        keys and checked reads too) in JSON: a log whose schema has only an older version's
+        function gets this one when a book opens it."""
         schema, chain = Identifier(datastore.schema), Identifier(self.chain_table_name)
         self.sql_create_statements.append(
             SQL(
@@ -453,36 +472,17 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
             ).format(schema, chain)
         )
         self.sql_create_statements.append(self.append_function())
-        self.expect_function_name = f"{events_table_name}_expect"
-        self.function_names = [self.append_function_name, self.expect_function_name]
-        self.sql_create_statements.append(
-            SQL(_EXPECT).format(
-                schema=schema,
-                function=Identifier(self.expect_function_name),
-                events=Identifier(events_table_name),
-            )
+        self.function_names = [self.append_function_name]
+        self._append = SQL(
+            "SELECT position FROM {0}.{1}(%s::json, %s::json, %s::json, {2}) AS position"
+        ).format(
+            schema,
+            Identifier(self.append_function_name),
+            Literal(f"{datastore.lock_timeout}s"),
         )
-        self._lock_timeout = SQL("SET LOCAL lock_timeout = '{0}s'").format(datastore.lock_timeout)
-        self._append = SQL("SELECT position FROM {0}.{1}(%s) AS position").format(
-            schema, Identifier(self.append_function_name)
-        )
-        self._expect = SQL("SELECT {0}.{1}(%s::uuid[], %s::bigint[])").format(
-            schema, Identifier(self.expect_function_name)
-        )
+        self._append_bytes: bytes | None = None
+        """`_append` as the connection sends it, made once (a Composed is rendered per use)."""
         self._group = GroupCommit(self._append_group)
-        self._insert_keys = SQL(
-            "INSERT INTO {0}.{1} (subject, key) SELECT * FROM unnest(%s::text[], %s::bytea[])"
-        ).format(schema, Identifier(KEYS_TABLE))
-
-    def _insert_events(
-        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> None:
-        kwargs.pop(_EXPECTED, None)  # checked after the append (`_append_group`)
-        keys = kwargs.pop("personal_data_keys", None)
-        if keys:
-            subjects, wrapped = zip(*keys)
-            curs.execute(self._insert_keys, (list(subjects), list(wrapped)), prepare=True)
-        super()._insert_events(curs, stored_events, **kwargs)
 
     def lock_statement(self) -> Composed:
         """What makes appends serial: positions are given out and committed one transaction at
@@ -492,13 +492,16 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
         )
 
     def append_function(self, template: str = _APPEND) -> Composed:
-        """`{events}_append(events)`: lock, insert, link, notify; returns the positions."""
+        """`{events}_append_v3(events, keys, expected, lock_timeout)`: keys, lock, insert, link,
+        checked reads, notify; returns the positions."""
         return SQL(template).format(
             schema=Identifier(self.datastore.schema),
             function=Identifier(self.append_function_name),
             event_type=Identifier(self.stored_event_type_name),
+            id_type=Identifier(self.datastore.originator_id_type),
             events=Identifier(self.events_table_name),
             chain=Identifier(self.chain_table_name),
+            keys=Identifier(KEYS_TABLE),
             lock=self.lock_statement(),
             channel=Literal(self.channel_name),
         )
@@ -511,41 +514,44 @@ class ChainedPostgresApplicationRecorder(PostgresBulkReads, BoundedApplicationRe
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _append_group(self, saves: Sequence[Save]) -> list[Sequence[int]]:
-        """The saves in one transaction, one round trip: each save's own statements, then one
-        call of the append function for all their events; each save's positions."""
-        events = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for save in saves
-            for e in save.events
-        ]
-        failure: Exception | None = None
+        """The saves in one statement (one transaction, one round trip): one call of the append
+        function with all their events, keys and checked reads; each save's positions."""
+        arguments = _arguments(saves)
         positions: list[int] = []
-        with self.datastore.get_connection() as conn:
-            with conn.pipeline() as pipeline:
-                try:
-                    with conn.transaction():
-                        with conn.cursor() as curs:
-                            for save in saves:
-                                self._insert_events(curs, save.events, **save.kwargs)
-                        curs = conn.cursor()
-                        if events:
-                            conn.execute(self._lock_timeout, prepare=True)
-                            curs.execute(self._append, (events,), prepare=True)
-                        expected = [e for save in saves for e in save.kwargs.get(_EXPECTED, ())]
-                        if expected:  # after the append: the log's lock is held
-                            ids, versions = zip(*expected)
-                            conn.execute(self._expect, (list(ids), list(versions)), prepare=True)
-                    if events:  # after the commit: nothing waits on the client in between
-                        pipeline.sync()
-                        positions = [row["position"] for row in curs.fetchall()]
-                    curs.close()
-                except Exception as error:  # raised once the pipeline is closed (as the library)
-                    failure = error
-            if failure is not None:
-                raise failure
+        if any(arguments):
+            with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as c:
+                if self._append_bytes is None:
+                    self._append_bytes = self._append.as_bytes(conn)
+                c.execute(self._append_bytes, arguments, prepare=True)
+                positions = [row[0] for row in c.fetchall()]
         split: list[Sequence[int]] = []
         start = 0
         for save in saves:
             split.append(positions[start : start + len(save.events)])
             start += len(save.events)
         return split
+
+
+def _arguments(saves: Sequence[Save]) -> tuple[str | None, str | None, str | None]:
+    """The append function's arguments for these saves: their events, keys and checked reads,
+    as JSON (None: none)."""
+    events = [
+        {"i": e.originator_id, "v": e.originator_version, "t": e.topic, "s": e.state}
+        for save in saves
+        for e in save.events
+    ]
+    keys = [
+        {"subject": subject, "key": key}
+        for save in saves
+        for subject, key in save.kwargs.get("personal_data_keys", None) or ()
+    ]
+    expected = [
+        {"i": aggregate_id, "v": version}
+        for save in saves
+        for aggregate_id, version in save.kwargs.get(_EXPECTED, None) or ()
+    ]
+    return (
+        _JSON.encode(events).decode() if events else None,
+        _JSON.encode(keys).decode() if keys else None,
+        _JSON.encode(expected).decode() if expected else None,
+    )

@@ -52,18 +52,9 @@ class UnlockedRecorder(ChainedPostgresApplicationRecorder):
     """The append path without its lock, its transaction left open a moment after the insert
     (as a slow network or a busy core leaves it): positions commit out of order."""
 
-    def append_function(self) -> Any:
-        from psycopg.sql import SQL, Identifier, Literal
-
-        unsafe = _APPEND.replace("{lock}", "").replace(
+    def append_function(self, template: str = _APPEND) -> Any:
+        unsafe = template.replace("{lock}", "").replace(
             "    PERFORM pg_notify",
             "    PERFORM pg_sleep(random() * 0.004);\n    PERFORM pg_notify",
         )
-        return SQL(unsafe).format(
-            schema=Identifier(self.datastore.schema),
-            function=Identifier(self.append_function_name),
-            event_type=Identifier(self.stored_event_type_name),
-            events=Identifier(self.events_table_name),
-            chain=Identifier(self.chain_table_name),
-            channel=Literal(self.channel_name),
-        )
+        return super().append_function(unsafe)
