@@ -144,7 +144,7 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         super().__init__(database)
         self._log = log
         self._page: list[tuple[Any, ...]] = []
-        self._iso: dict[date, str] = {}  # the business dates' text: a few hundred, used often
+        self._iso: dict[date, str] = {}  # each business date's text, made once (one a day)
 
     def index(self, entries: Sequence[Indexed]) -> None:
         iso = self._iso
@@ -155,12 +155,14 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
                     _micros(recorded_at),
                     None if on is None else iso.get(on) or iso.setdefault(on, on.isoformat()),
                     actor,
-                    aggregate_type,
+                    kind,
                     aggregate_id.hex,
                     version,
                     event_type,
                 )
-                for position, recorded_at, on, actor, aggregate_type, aggregate_id, version, event_type in entries
+                for position, recorded_at, on, actor, kind, aggregate_id, version, event_type in (
+                    entries
+                )
             ]
         )
 

@@ -23,11 +23,11 @@ import re
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
-from pathlib import Path
-from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any, Iterator
 
 from clientbook.domain.errors import BusyError
