@@ -63,7 +63,10 @@ class SQLiteBulkReads:
         name, and each aggregate's id made once a page (a rebuild reads every event, and the
         library's `Notification`, a frozen dataclass, and its `UUID` from text cost more than
         decoding the event; the views then find an aggregate's documents by the same id)."""
-        statement = f"SELECT rowid, originator_id, originator_version, topic, state FROM {self.events_table_name} WHERE rowid > ?"
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid > ?"
+        )
         params: list[Any] = [start]
         if stop is not None:
             statement += " AND rowid <= ?"

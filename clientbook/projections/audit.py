@@ -7,8 +7,8 @@ fields opened then, so data erased by forgetting its key reads as erased here to
 from __future__ import annotations
 
 from abc import abstractmethod
-from datetime import date, datetime
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -24,7 +24,7 @@ _NOT_CHANGES = frozenset(
 )
 
 
-Indexed = tuple[int, datetime, "date | None", str, str, UUID, int, str]
+Indexed = tuple[int, datetime, date | None, str, str, UUID, int, str]
 """What the trail keeps of an event: (position, recorded at, business date, actor, aggregate
 type, aggregate id, version, event type)."""
 
