@@ -29,7 +29,6 @@ _decode = msgspec.json.Decoder(CardDocument).decode
 class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
     name = "complaint_cards"
     tables = ("complaint_cards", "complaint_customer_names")
-    personal_data = True
     schema = (
         "CREATE TABLE IF NOT EXISTS complaint_cards (complaint_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, customer_id TEXT NOT NULL, is_open INTEGER NOT NULL, "

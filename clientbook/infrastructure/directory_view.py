@@ -32,7 +32,6 @@ INDEX = BulkTable("customer_index", ["customer_id", "kind", "digest"], key=["cus
 class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
     name = "customer_directory"
     tables = ("customer_directory", "customer_index")
-    personal_data = True
     schema = (
         "CREATE TABLE IF NOT EXISTS customer_directory (customer_id TEXT PRIMARY KEY, "
         "number TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL, segment TEXT NOT NULL, "

@@ -511,7 +511,7 @@ class SqlShadows:
         shadow = type(view)(database)
         if isinstance(shadow, BufferedView):  # built once, from zero: it forgets no document
             shadow.keep_documents(REBUILD_KEEP)
-        if hasattr(view, "fields"):  # a view with personal fields seals them as the book's does
+        if view.personal_data:  # it seals its personal fields as the book's view does
             shadow.fields = view.fields  # type: ignore[attr-defined]
         self._where[id(shadow)] = (database, place)
         return shadow

@@ -38,11 +38,16 @@ class SqlTrackedView:
 
     name = ""
     tables: tuple[str, ...] = ()
-    personal_data = False
-    """Whether its rows hold customers' personal data (sealed, or blind-index digests): a
-    rebuild's swap drops its old tables with SQLite's `secure_delete`, zeroing them on disk.
-    The other views' tables are dropped without it (zeroing the audit trail's pages made its
-    DROP six times as slow, for nothing to hide)."""
+
+    @property
+    def personal_data(self) -> bool:
+        """Whether its rows hold customers' personal data: a view that does seals it with its
+        `fields` (sealed values, blind-index digests). A rebuild's swap drops its old tables
+        with SQLite's `secure_delete`, zeroing them on disk; the other views' tables are
+        dropped without it (zeroing the audit trail's pages made its DROP six times as slow,
+        for nothing to hide)."""
+        return hasattr(self, "fields")
+
     schema: tuple[str, ...] = ()
 
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:

@@ -503,7 +503,7 @@ class NoteView(SqlTrackedView):
 
 
 class PersonalNoteView(NoteView):
-    personal_data = True
+    fields = None  # a view with fields holds personal data (they seal it)
 
 
 class Notes(Projection[NoteView]):
