@@ -1,7 +1,7 @@
 """The audit trail as an SQL index of the log, and the reader that fetches its events back.
 
-One row per event, no changes and no personal data: a page's rows are buffered and written with
-one `executemany` when the page commits, before its tracking position. An entry's changes are
+One row per event, no changes and no personal data: a page's rows are buffered and written in
+bulk (`BulkTable`) when the page commits, before its tracking position. An entry's changes are
 read from the log when asked for (`LogReader`), decoded by the book's mapper, which opens sealed
 personal fields then, or reads them as erased once their key is gone.
 
@@ -31,6 +31,7 @@ from clientbook.domain.customer import (
     Customer,
     withdrawn_consents,
 )
+from clientbook.infrastructure.buffered import BulkTable
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.audit import (
@@ -48,8 +49,19 @@ GAP = 50
 """Positions this close share a select: reading a few rows more is cheaper than a query more."""
 MANY_VALUES = 1000
 """Values in one `IN (…)` list at most."""
-MANY_ROWS = 1000
-"""Rows per INSERT where a cursor has no `executemany` (8,000 parameters of the 65,535 allowed)."""
+TRAIL = BulkTable(
+    "audit_trail",
+    [
+        "position",
+        "recorded_micros",
+        "business_date",
+        "actor",
+        "aggregate_type",
+        "aggregate_id",
+        "version",
+        "event_type",
+    ],
+)
 
 
 class Log(Protocol):
@@ -130,10 +142,6 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
     """The time recorded is kept as microseconds since 1970 (UTC), a small key for the index
     that finds an aggregate's entries, and the aggregate's id as 32 hex digits (cheaper to
     make than its text with hyphens); the entry itself reads both from its event."""
-    _INSERT = (
-        "INSERT INTO audit_trail (position, recorded_micros, business_date, actor, "
-        "aggregate_type, aggregate_id, version, event_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-    )
 
     def __init__(self, database: SqlDatabase, log: Log | None = None) -> None:
         """`log` is where entries' events are read from; a view that is only written (a
@@ -169,7 +177,7 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
     def _flush(self, cursor: Any) -> None:
         """The page's rows, all in one statement."""
         if self._page:
-            executemany(cursor, self._INSERT, self._page)
+            TRAIL.write(cursor, self.database.dialect, self._page)
 
     def _discard(self) -> None:
         self._page = []
@@ -289,23 +297,6 @@ def _entry(position: int, event: Any, hidden: _Withdrawn) -> AuditEntry:
         if changes.get(kind) not in (None, ERASED):
             changes[kind] = WITHDRAWN
     return entry_of(position, event, changes)
-
-
-def executemany(cursor: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-    """`sql` (an INSERT of one row of `?`s) for every row, in as few statements as the cursor
-    allows: its own `executemany` (SQLite's); else, for the PostgreSQL adapter of sql.py, which
-    has none, one INSERT of many rows per MANY_ROWS."""
-    many = getattr(cursor, "executemany", None)
-    if many is not None:
-        many(sql, rows)
-        return
-    head, _, one = sql.partition(" VALUES ")
-    for start in range(0, len(rows), MANY_ROWS):
-        chunk = rows[start : start + MANY_ROWS]
-        cursor.execute(
-            f"{head} VALUES {', '.join([one] * len(chunk))}",
-            [value for row in chunk for value in row],
-        )
 
 
 def _chunks(items: Sequence[int]) -> Iterator[Sequence[int]]:

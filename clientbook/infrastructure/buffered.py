@@ -3,8 +3,7 @@
 Within a page (`batch`), a view reads a document from the page's buffer first, then from the
 documents it kept from earlier pages, then from its table; it writes only to the buffer. At the
 end of the page (`_flush`, in the page's transaction, before the tracking position) each table
-writes all its changed rows at once: `executemany` on SQLite, multi-row `INSERT … VALUES (…),
-(…)` on PostgreSQL. So a document changed by ten events of a page is read once and written
+writes all its changed rows at once, in multi-row `INSERT … VALUES (…), (…)` statements. So a document changed by ten events of a page is read once and written
 once, and the facts a report needs of every event (`FactBlocks`) take a row per block of
 positions, not one per event.
 
@@ -19,7 +18,7 @@ are all there are: a key not among them has no row, and is not looked for.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, Generic, Hashable, Protocol, TypeVar
@@ -38,6 +37,11 @@ Row = tuple[Any, ...]
 
 POSTGRES_PARAMETERS = 30_000
 """Parameters per multi-row statement on PostgreSQL (its limit is 65,535)."""
+SQLITE_ROWS = 50
+"""Rows per multi-row statement on SQLite, run by one `executemany`: a quarter less CPU than a
+statement per row (an audit trail's 51k rows: 0.15 s against 0.11 s), and larger statements
+gain nothing more. The rows left over go one a statement. (Fewer where a table has so many
+columns that SQLite's oldest limit, 999 parameters a statement, would be passed.)"""
 
 
 class BulkTable:
@@ -55,18 +59,32 @@ class BulkTable:
         self._head = f"INSERT INTO {name} ({', '.join(self.columns)}) VALUES "
         self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}" if key else ""
         self._one = f"({', '.join('?' for _ in self.columns)})"
+        self._per = max(1, min(SQLITE_ROWS, 999 // len(self.columns)))
+        self._sqlite_many = self._head + ", ".join([self._one] * self._per) + self._tail
 
     def write(self, cursor: Any, dialect: str, rows: Sequence[Row]) -> None:
         if not rows:
             return
         if dialect == "sqlite":
-            cursor.executemany(self._head + self._one + self._tail, rows)
+            self._write_sqlite(cursor, rows)
             return
         chunk = POSTGRES_PARAMETERS // len(self.columns)
         for start in range(0, len(rows), chunk):
             part = rows[start : start + chunk]
             values = ", ".join(self._one for _ in part)
             cursor.execute(self._head + values + self._tail, [v for row in part for v in row])
+
+    def _write_sqlite(self, cursor: Any, rows: Sequence[Row]) -> None:
+        """Full statements of SQLITE_ROWS rows (one text, prepared once), then the rest."""
+        per = self._per
+        full = len(rows) - len(rows) % per
+        if full:
+            cursor.executemany(
+                self._sqlite_many,
+                [[v for row in rows[i : i + per] for v in row] for i in range(0, full, per)],
+            )
+        if full < len(rows):
+            cursor.executemany(self._head + self._one + self._tail, rows[full:])
 
 
 class PageBuffer:
@@ -166,6 +184,10 @@ class Documents(PageBuffer, Generic[K, D]):
 
     def put(self, key: K, document: D) -> None:
         self._page[key] = document
+
+    def changed(self) -> Iterable[K]:
+        """The keys of the documents the page changed (written when it ends)."""
+        return self._page.keys()
 
     def flush(self, cursor: Any, dialect: str) -> None:
         assert self._position is not None, "flushed outside a page"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 from datetime import date
 from uuid import UUID
 
@@ -46,6 +47,10 @@ class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
         self.fields = fields or ClearFields()  # customers' names are kept sealed
         self._documents = self._buffered(Documents(CARDS, _card_row, self._load))
         self._names: Documents[UUID, str] = self._buffered(Documents(NAMES, self._name_row))
+
+    def _flush(self, cursor: Any) -> None:
+        self.fields.prepare(self._names.changed())  # the page's keys, read in one query
+        super()._flush(cursor)
 
     def _name_row(self, customer_id: UUID, name: str) -> Row:
         return (str(customer_id), self.fields.seal(customer_id, name))

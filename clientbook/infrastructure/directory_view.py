@@ -157,6 +157,10 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
             for r in rows
         ]
 
+    def _flush(self, cursor: Any) -> None:
+        self.fields.prepare(self._listings.changed())  # the page's keys, read in one query
+        super()._flush(cursor)
+
     def _row(self, customer_id: UUID, listing: Listing) -> Row:
         return _row(customer_id, listing, self.fields.seal(customer_id, listing.name))
 

@@ -38,6 +38,8 @@ _CLEAR = 32
 _CHUNK = 500
 _KEPT = 200_000
 """Keys `page` keeps at most (about 100 bytes each) before it starts again."""
+_SEALED_KEPT = 4096
+"""Values `seal_value` remembers at most before it starts again (a page's worth and more)."""
 ERASURES = "personal_data_key_erasures"
 
 
@@ -57,6 +59,9 @@ class KeyStore:
         self._nonces: dict[UUID, bytes] = {}
         self._pending: dict[UUID, bytes] = {}
         """Keys made for events not yet saved (wrapped): written in the save's transaction."""
+        self._sealed: dict[tuple[UUID, bytes], tuple[AESGCM, str]] = {}
+        """Values `seal_value` sealed lately, with the cipher that sealed them: two views (the
+        directory, the complaint cards) seal a customer's name in the same page."""
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [
@@ -358,6 +363,7 @@ class KeyStore:
         self._cache[subject] = None
         self._macs.pop(subject, None)
         self._pending.pop(subject, None)
+        self._sealed.clear()  # no plaintext of the subject's left in memory here
         self._forgotten.add(subject)
         self._database.vacuum(["personal_data_keys"])
 
@@ -389,8 +395,28 @@ class KeyStore:
         cipher = self.cipher(subject, create=True)
         if cipher is None:
             return ""
+        remembered = self._sealed.get((subject, plaintext))
+        if remembered is not None and remembered[0] is cipher:  # sealed by this very key
+            return remembered[1]
         nonce = hmac.digest(self._nonces[subject], plaintext, "sha256")[:_NONCE]
-        return base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
+        sealed = base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
+        if len(self._sealed) >= _SEALED_KEPT:
+            self._sealed.clear()
+        self._sealed[(subject, plaintext)] = (cipher, sealed)
+        return sealed
+
+    def load(self, subjects: Iterable[UUID]) -> None:
+        """Read the stored keys of the subjects whose ciphers are not cached yet, in one query
+        per few hundred: a view about to seal a page of documents (`seal_value` would read
+        each subject's key with a query of its own). A subject with no stored key is left to
+        `seal_value`, which makes one. Without the key-encryption key nothing is read: the
+        page's values are then unavailable, and are sealed as such without a key."""
+        if self._kek is None:
+            return
+        wanted = {str(s): s for s in subjects if s not in self._cache and s not in self._pending}
+        if wanted:
+            for name, key in self._stored(set(wanted)).items():
+                self._cached(wanted[name], key)
 
     def open(self, subject: UUID, sealed: str) -> bytes | None:
         """The plaintext, or None when the subject's key has been forgotten; Unavailable without

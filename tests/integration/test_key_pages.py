@@ -14,6 +14,7 @@ import pytest
 
 from clientbook import Actor, ClientBook
 from clientbook.domain.customer import ERASED
+from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.store import parse_store_url
 
 D = date(2026, 11, 2)
@@ -161,3 +162,35 @@ def test_keys_kept_from_a_page_are_dropped_once_any_key_changes_in_the_database(
     finally:
         other.close()
     assert names(book) == {kept: ERASED, erased: ERASED}
+
+
+def test_a_view_reads_the_keys_of_a_page_it_seals_in_one_query(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subjects = [register(book, f"C-{i + 1:06}") for i in range(12)]
+    keys = KeyStore(book.keys._database, book.keys._kek)  # a process that has read no key yet
+    queries = KeyQueries(book, monkeypatch)
+
+    keys.load(subjects)
+    sealed = [keys.seal_value(s, b"a name") for s in subjects]
+
+    assert queries.count == 1
+    assert sealed == [book.keys.seal_value(s, b"a name") for s in subjects]  # the stored keys
+
+
+def test_a_value_sealed_before_is_not_sealed_again_and_never_outlives_its_key(
+    book: ClientBook,
+) -> None:
+    first, second = register(book, "C-000001"), register(book, "C-000002")
+    keys = KeyStore(book.keys._database, book.keys._kek)
+    sealed = keys.seal_value(first, b"a name")
+    remembered = keys._sealed[(first, b"a name")]
+
+    assert keys.seal_value(first, b"a name") is sealed  # the remembered text itself
+    assert keys.seal_value(second, b"a name") != sealed  # each subject under its own key
+    assert remembered[0] is keys.cipher(first, create=False)
+
+    keys.forget(first)
+
+    assert keys.seal_value(first, b"a name") == ""
+    assert keys._sealed == {}  # no plaintext kept after an erasure
