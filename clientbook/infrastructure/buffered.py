@@ -152,6 +152,9 @@ class Documents(PageBuffer, Generic[K, D]):
         self._kept_at = 0  # the view's position at which `_kept` is true
         self._complete = True  # `_kept` holds every row (at position 0 there are none)
         self._position: int | None = None  # where the open page leads, if one is open
+        self._deferred: dict[K, D] | None = None  # documents not written yet (`defer_writes`)
+        self._staged: dict[K, D] | None = None  # the last page's, until it has committed
+        self._writes_deferred = False  # this page writes what was deferred (too many held)
 
     def keep_up_to(self, count: int) -> None:
         """Keep up to `count` documents from earlier pages. A view built from zero knows every
@@ -161,7 +164,19 @@ class Documents(PageBuffer, Generic[K, D]):
         if self._load is not None:
             self._keeps = count
 
+    def defer_writes(self) -> None:
+        """Write documents only when `write_deferred` is called (or once more than `DEFERRED`
+        are held), each once, however many pages changed it. For a rebuild's shadow: built
+        from zero, private to its rebuild, read by no one before its swap, and thrown away if
+        the rebuild dies. Its pages still commit their tracking and their other rows; a page
+        whose transaction does not commit takes its documents with it. A card account changes
+        in most of a rebuild's pages: at 10,000 accounts the shadow wrote 53,446 documents for
+        the 10,000 it ends with."""
+        self._deferred = {}
+
     def begin(self, since: int, position: int) -> None:
+        self._staged = None  # a page that did not commit (one that did is merged already)
+        self._writes_deferred = False
         if since != self._kept_at:
             self._kept.clear()
             self._complete = since == 0
@@ -176,6 +191,8 @@ class Documents(PageBuffer, Generic[K, D]):
         kept = self._kept.get(key, _UNKNOWN)
         if kept is not _UNKNOWN:
             return kept  # type: ignore[return-value]
+        if self._deferred is not None and key in self._deferred:
+            return self._deferred[key]
         if self._load is None or self._complete:
             return None
         found = self._load(key)
@@ -191,9 +208,38 @@ class Documents(PageBuffer, Generic[K, D]):
 
     def flush(self, cursor: Any, dialect: str) -> None:
         assert self._position is not None, "flushed outside a page"
-        self._table.write(cursor, dialect, [self._row(k, d) for k, d in self._page.items()])
+        deferred = self._deferred
+        if deferred is None:
+            self._write(cursor, dialect, self._page)
+        elif len(deferred) + len(self._page) > self.DEFERRED:  # memory: write them all now
+            self._write(cursor, dialect, {**deferred, **self._page})
+            self._writes_deferred = True
+        else:
+            self._staged = self._page
         self._remember(self._page)
         self._kept_at = self._position
+
+    DEFERRED = 500_000
+    """Documents `defer_writes` holds at most before it writes them all."""
+
+    def committed(self) -> None:
+        """The page's transaction committed: what it held back is now to be written."""
+        if self._deferred is None:
+            return
+        if self._writes_deferred:
+            self._deferred.clear()
+        elif self._staged is not None:
+            self._deferred.update(self._staged)
+        self._staged, self._writes_deferred = None, False
+
+    def write_deferred(self, cursor: Any, dialect: str) -> None:
+        """Write the documents held back (`defer_writes`), in the caller's transaction."""
+        if self._deferred:
+            self._write(cursor, dialect, self._deferred)
+            self._deferred = {}
+
+    def _write(self, cursor: Any, dialect: str, documents: dict[K, D]) -> None:
+        self._table.write(cursor, dialect, [self._row(k, d) for k, d in documents.items()])
 
     def discard(self) -> None:
         self._page, self._position = {}, None
@@ -330,9 +376,27 @@ class BufferedView(SqlTrackedView):
 
     def keep_documents(self, count: int) -> None:
         """Let each table of documents keep up to `count` of them (`Documents.keep_up_to`)."""
-        for buffer in self._buffers:
-            if isinstance(buffer, Documents):
-                buffer.keep_up_to(count)
+        for buffer in self._tables_of_documents():
+            buffer.keep_up_to(count)
+
+    def defer_writes(self) -> None:
+        """Write each document once, when `write_deferred` is called (`Documents.defer_writes`):
+        for a rebuild's shadow."""
+        for buffer in self._tables_of_documents():
+            buffer.defer_writes()
+
+    def write_deferred(self) -> None:
+        """Write the documents held back, in a transaction of their own."""
+        with self.database.transaction() as cursor:
+            for buffer in self._tables_of_documents():
+                buffer.write_deferred(cursor, self.database.dialect)
+
+    def _tables_of_documents(self) -> list[Documents[Any, Any]]:
+        return [buffer for buffer in self._buffers if isinstance(buffer, Documents)]
+
+    def _committed(self) -> None:
+        for buffer in self._tables_of_documents():
+            buffer.committed()
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[int]:

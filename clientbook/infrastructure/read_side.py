@@ -509,8 +509,9 @@ class SqlShadows:
             database = SqliteDatabase(place, scratch=True)  # a rebuild that dies begins afresh
             database.indexed = False  # the swap copies the rows into indexed tables
         shadow = type(view)(database)
-        if isinstance(shadow, BufferedView):  # built once, from zero: it forgets no document
-            shadow.keep_documents(REBUILD_KEEP)
+        if isinstance(shadow, BufferedView):  # built once, from zero: it forgets no document,
+            shadow.keep_documents(REBUILD_KEEP)  # and writes each once, before its swap
+            shadow.defer_writes()
         if view.personal_data:  # it seals its personal fields as the book's view does
             shadow.fields = view.fields  # type: ignore[attr-defined]
         self._where[id(shadow)] = (database, place)
@@ -518,6 +519,8 @@ class SqlShadows:
 
     def swap(self, view: object, shadow: object, application_name: str, finish: Any) -> int:
         assert isinstance(view, SqlTrackedView) and isinstance(shadow, SqlTrackedView)
+        if isinstance(shadow, BufferedView):
+            shadow.write_deferred()
         main = view.database
         _, place = self._where[id(shadow)]
         if not isinstance(main, SqliteDatabase):

@@ -79,6 +79,10 @@ class SqlTrackedView:
             finally:
                 self._pages.cursor = None
                 self._discard()
+        self._committed()
+
+    def _committed(self) -> None:
+        """After a page's transaction has committed (views that hold back writes override it)."""
 
     @property
     def _tx(self) -> Any:

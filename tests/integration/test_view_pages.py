@@ -7,13 +7,15 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Iterator, Sequence
+from unittest.mock import Mock
 from uuid import UUID
 
 import pytest
+from eventsourcing.persistence import Tracking
 
 from clientbook import Actor, ClientBook
 from clientbook.demo import Demo
-from clientbook.infrastructure.buffered import BulkTable, Documents
+from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents
 from clientbook.infrastructure.read_side import SqlShadows
 from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.projections import runner
@@ -246,3 +248,82 @@ def _unique(path: Path) -> set[str]:
             "SELECT name FROM sqlite_master WHERE type = 'index' AND sql LIKE 'CREATE UNIQUE%'"
         ).fetchall()
     return {name for (name,) in rows}
+
+
+class Notes(BufferedView):
+    """A view of one table of documents, for the deferred writes of a rebuild's shadow."""
+
+    name = "notes"
+    tables = ("notes",)
+    schema = ("CREATE TABLE IF NOT EXISTS notes (k TEXT PRIMARY KEY, v TEXT NOT NULL)",)
+
+    def __init__(self, database: SqlDatabase) -> None:
+        super().__init__(database)
+        table = BulkTable("notes", ["k", "v"], key=["k"])
+        self.notes: Documents[str, str] = self._buffered(Documents(table, _note_row, self._load))
+
+    def _load(self, key: str) -> str | None:
+        rows = self._rows("SELECT v FROM notes WHERE k = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def stored(self) -> list[tuple[Any, ...]]:
+        return self.database.query("SELECT k, v FROM notes ORDER BY k")
+
+
+def _note_row(key: str, value: str) -> tuple[str, str]:
+    return (key, value)
+
+
+def _page(view: Notes, position: int, **notes: str) -> None:
+    with view.batch(Tracking("app", position)):
+        for key, value in notes.items():
+            view.notes.put(key, value)
+
+
+def test_a_shadow_writes_each_document_once_before_its_swap(database: SqlDatabase) -> None:
+    view = Notes(database)
+    view.notes.keep_up_to(1)  # the documents it forgets are read from those held back
+    view.defer_writes()
+    _page(view, 10, a="1", b="1")
+    _page(view, 20, a="2")
+
+    assert view.stored() == [] and view.max_tracking_id("app") == 20
+    with view.batch(Tracking("app", 30)):
+        assert (view.notes.get("a"), view.notes.get("b"), view.notes.get("c")) == ("2", "1", None)
+    view.write_deferred()
+    assert view.stored() == [("a", "2"), ("b", "1")]
+
+
+def test_a_shadow_page_that_does_not_commit_takes_its_documents_with_it(
+    database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    view = Notes(database)
+    view.defer_writes()
+    _page(view, 10, a="1")
+    with monkeypatch.context() as failing:  # written, then the tracking fails: rolled back
+        failing.setattr(view, "_insert_tracking", Mock(side_effect=RuntimeError("disk full")))
+        with pytest.raises(RuntimeError, match="disk full"):
+            _page(view, 20, a="lost", b="lost")
+    _page(view, 10)  # a page the view has (nothing written: nothing may be taken from before)
+
+    with view.batch(Tracking("app", 20)):
+        assert (view.notes.get("a"), view.notes.get("b")) == ("1", None)
+    view.write_deferred()
+    assert view.stored() == [("a", "1")] and view.max_tracking_id("app") == 20
+
+
+def test_a_shadow_holding_too_many_documents_writes_them_in_the_page(
+    database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(Documents, "DEFERRED", 2)
+    view = Notes(database)
+    view.defer_writes()
+    _page(view, 10, a="1", b="1")
+    assert view.stored() == []
+
+    _page(view, 20, c="1")
+
+    assert view.stored() == [("a", "1"), ("b", "1"), ("c", "1")]
+    _page(view, 30, a="2")
+    view.write_deferred()
+    assert view.stored() == [("a", "2"), ("b", "1"), ("c", "1")]
