@@ -38,8 +38,9 @@ _CLEAR = 32
 _CHUNK = 500
 _KEPT = 200_000
 """Keys `page` keeps at most (about 100 bytes each) before it starts again."""
-_SEALED_KEPT = 4096
-"""Values `seal_value` remembers at most before it starts again (a page's worth and more)."""
+_SEALED_KEPT = 32_768
+"""Values `seal_value` remembers at most before it starts again (a few MiB): a rebuild's
+directory seals every customer's name before its complaint cards seal them again."""
 ERASURES = "personal_data_key_erasures"
 
 
