@@ -175,7 +175,7 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         )
 
     def _flush(self, cursor: Any) -> None:
-        """The page's rows, all in one statement."""
+        """The page's rows, in bulk."""
         if self._page:
             TRAIL.write(cursor, self.database.dialect, self._page)
 

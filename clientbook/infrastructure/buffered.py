@@ -3,9 +3,10 @@
 Within a page (`batch`), a view reads a document from the page's buffer first, then from the
 documents it kept from earlier pages, then from its table; it writes only to the buffer. At the
 end of the page (`_flush`, in the page's transaction, before the tracking position) each table
-writes all its changed rows at once, in multi-row `INSERT … VALUES (…), (…)` statements. So a document changed by ten events of a page is read once and written
-once, and the facts a report needs of every event (`FactBlocks`) take a row per block of
-positions, not one per event.
+writes all its changed rows at once, in multi-row `INSERT … VALUES (…), (…)` statements. So a
+document changed by ten events of a page is read once and written once, and the facts a report
+needs of every event (`FactBlocks`) take a row per block of positions, not one per event. A
+rebuild's shadow holds its documents back until its swap (`defer_writes`).
 
 Kept documents save the reads of later pages. A view's contents are a function of its position
 in the log (for one version of its projection), so what this view held when it stood at a

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 import msgspec

@@ -62,7 +62,7 @@ class KeyStore:
         """Keys made for events not yet saved (wrapped): written in the save's transaction."""
         self._sealed: dict[tuple[UUID, bytes], tuple[AESGCM, str]] = {}
         """Values `seal_value` sealed lately, with the cipher that sealed them: two views (the
-        directory, the complaint cards) seal a customer's name in the same page."""
+        directory, the complaint cards) seal each customer's name."""
         blob = "BYTEA" if database.dialect == "postgresql" else "BLOB"
         database.create(
             [

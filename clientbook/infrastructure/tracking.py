@@ -82,7 +82,9 @@ class SqlTrackedView:
         self._committed()
 
     def _committed(self) -> None:
-        """After a page's transaction has committed (views that hold back writes override it)."""
+        """After a page's transaction has ended without an error: committed, unless it joined
+        an outer one (views that hold back writes override it; a rebuild's shadow's pages are
+        transactions of their own)."""
 
     @property
     def _tx(self) -> Any:
