@@ -41,7 +41,18 @@ _KEPT = 200_000
 _SEALED_KEPT = 32_768
 """Values `seal_value` remembers at most before it starts again (a few MiB): a rebuild's
 directory seals every customer's name before its complaint cards seal them again."""
+_CIPHERS_KEPT = 10_000
+"""Ciphers kept at most (an AESGCM holds its key's prepared OpenSSL contexts: about 2.5 kB;
+making one costs an unwrap and a key schedule, some 5 us) before the cache starts again."""
 ERASURES = "personal_data_key_erasures"
+
+
+def unsealed(cipher: AESGCM, subject: UUID, sealed: str) -> bytes:
+    """The plaintext of a text `KeyStore.seal` made: base64 of the nonce and the ciphertext
+    with its tag, the subject's id (`UUID.bytes`) the associated data. Raises InvalidTag for
+    a text not sealed with this cipher for this subject."""
+    raw = binascii.a2b_base64(sealed)
+    return cipher.decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)
 
 
 class Unavailable(Exception):
@@ -56,6 +67,7 @@ class KeyStore:
         self._cache: dict[UUID, AESGCM | None] = {}
         self._forgotten: set[UUID] = set()
         self._ciphers: dict[bytes, AESGCM] = {}
+        """Ciphers by wrapped key, bounded; emptied once an erasure is seen (`_forget_kept`)."""
         self._macs: dict[UUID, bytes] = {}
         self._nonces: dict[UUID, bytes] = {}
         self._pending: dict[UUID, bytes] = {}
@@ -211,11 +223,23 @@ class KeyStore:
             )
         return self._kek
 
-    def _unwrapped(self, stored: bytes) -> AESGCM:
+    def _unwrapped(self, stored: bytes, raw: bytes | None = None) -> AESGCM:
+        """The cipher of a stored key (`raw`: the key itself, when it is at hand)."""
         cipher = self._ciphers.get(stored)
         if cipher is None:
-            cipher = self._ciphers[stored] = AESGCM(self._raw(stored))
+            if len(self._ciphers) >= _CIPHERS_KEPT:
+                self._ciphers.clear()
+            cipher = AESGCM(self._raw(stored) if raw is None else raw)
+            self._ciphers[stored] = cipher
         return cipher
+
+    def _forget_kept(self) -> None:
+        """Drop every cipher kept for opening and every value `seal_value` remembers: an
+        erasure was seen (a forget here, or the erasure count moved), and neither an erased key
+        nor its subject's plaintext stays in memory for longer than that. Sealing keeps its
+        ciphers (`_cache`); the others are made again when next needed."""
+        self._ciphers.clear()
+        self._sealed.clear()
 
     def _raw(self, stored: bytes) -> bytes:
         return self._required().unwrap(stored)
@@ -259,9 +283,7 @@ class KeyStore:
         unwrapping it again."""
         if key == b"":
             self._forgotten.add(subject)
-        if key and raw is not None:
-            self._ciphers.setdefault(key, AESGCM(raw))
-        self._cache[subject] = self._unwrapped(key) if key else None
+        self._cache[subject] = self._unwrapped(key, raw) if key else None
         self._macs.pop(subject, None)
         if key:
             raw = raw if raw is not None else self._raw(key)
@@ -364,8 +386,8 @@ class KeyStore:
         self._cache[subject] = None
         self._macs.pop(subject, None)
         self._pending.pop(subject, None)
-        self._sealed.clear()  # no plaintext of the subject's left in memory here
         self._forgotten.add(subject)
+        self._forget_kept()  # no plaintext of the subject's left in memory here
         self._database.vacuum(["personal_data_keys"])
 
     def fingerprint(self, subject: UUID, text: bytes) -> str | None:
@@ -487,6 +509,8 @@ class KeyStore:
             with self._page_lock:  # an erasure since (or the first page): start again
                 if self._page_count == counted_at:
                     self._page_keys.clear()
+                    if counted_at is not None:
+                        self._forget_kept()
                     self._page_count = count
                     if count is not None:  # what was read now is consistent with the count
                         self._page_keys.update(found)
@@ -515,6 +539,17 @@ class KeyStore:
                 if subject is not None:
                     found[subject] = bytes(key)
         return (counts.pop() if len(counts) == 1 else None), found
+
+    def openers(self, subjects: dict[int, UUID]) -> dict[int, AESGCM | None]:
+        """The ciphers that open a page's sealed fields, by subject (`UUID.int`), with its keys
+        read as `page_of` reads them (the erasure count checked in the same statement): a
+        subject missing from the result has no key (erased, or never given one); None: its key
+        is stored but cannot be unwrapped (the KEK is missing)."""
+        stored = self.page_of(subjects)
+        if self._kek is None:
+            return {i: None for i, key in stored.items() if key}
+        kept, unwrapped = self._ciphers.get, self._unwrapped
+        return {i: kept(key) or unwrapped(key) for i, key in stored.items() if key}
 
     def opened(self, subject: UUID, sealed: str, stored: bytes | None) -> bytes | None:
         """`open` with the subject's stored key as `page` read it (None: no key)."""
@@ -556,8 +591,7 @@ class KeyStore:
             return None
         if self._kek is None:
             raise Unavailable(self.missing)
-        raw = binascii.a2b_base64(sealed)
-        return self._unwrapped(key).decrypt(raw[:_NONCE], raw[_NONCE:], subject.bytes)
+        return unsealed(self._unwrapped(key), subject, sealed)
 
     # -- the blind index -------------------------------------------------------------------
 

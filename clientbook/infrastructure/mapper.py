@@ -29,15 +29,19 @@ from eventsourcing.utils import get_topic, resolve_topic
 from clientbook.domain.customer import ERASED, UNAVAILABLE
 from clientbook.domain.errors import InvalidValueError
 from clientbook.domain.money import Money
-from clientbook.infrastructure.keys import KeyStore, Unavailable
+from clientbook.infrastructure.keys import KeyStore, unsealed
 
 _BASE_FIELDS = ("originator_id", "originator_version")
 
-_Parsed = tuple[type, UUID, dict[str, Any], "tuple[list[str], str] | None", int]
-"""An event decoded but for its sealed part: class, subject, state, (fields, sealed), version."""
+_ToOpen = tuple[dict[str, Any], UUID, "Callable[[bytes], dict[str, Any]]", list[str], str]
+"""An event's sealed part, set aside until its page's keys are read: the state it opens into,
+its subject, how its plaintext decodes, its fields and the sealed text."""
 
 
-class Sealed(msgspec.Struct):
+class Sealed(msgspec.Struct, gc=False):
+    """An event's sealed part as stored: its field names, and their JSON sealed (keys.py).
+    Untracked by the collector: it holds a list of strings and a string, never a cycle."""
+
     fields: list[str]
     data: str
 
@@ -64,9 +68,9 @@ class _Schema:
         self.shape = TypedDict(f"{cls.__qualname__}State", fields)  # type: ignore[misc]
         self.decoder = msgspec.json.Decoder(self.shape)
         personal = {name: hints[name] for name in self.personal if name in fields}
-        self.personal_decoder = msgspec.json.Decoder(
+        self.decode_personal: Callable[[bytes], dict[str, Any]] = msgspec.json.Decoder(
             TypedDict(f"{cls.__qualname__}Personal", personal, total=False)  # type: ignore[operator]
-        )
+        ).decode
         self.version = getattr(cls, "class_version", 1)
 
 
@@ -137,55 +141,59 @@ class ClientBookMapper(Mapper[UUID]):
         self, stored_events: Iterable[StoredEvent]
     ) -> list[DomainEventProtocol[UUID]]:
         """A page of events, decoded with the keys of all its sealed subjects read in one query
-        (KeyStore.page), afresh for each page: an erasure another process committed before the
-        page was read is honoured, and no key is cached across pages."""
-        parsed = [self._parsed(stored) for stored in stored_events]
-        subjects = {p[1].int: p[1] for p in parsed if p[3] is not None}
-        keys = self.keys.page_of(subjects) if subjects else {}
-        return [self._built(keys, *p) for p in parsed]
+        with the erasure count, for each page (KeyStore.openers): an erasure another process
+        committed before the page was read is honoured.
 
-    def _parsed(self, stored_event: StoredEvent) -> _Parsed:
-        """The event's class, subject and state decoded, its sealed part not yet opened."""
+        Two passes: each event is decoded and made, its sealed part set aside; then the page's
+        ciphers are read once and the sealed parts opened into the events' states (an event's
+        `__dict__` is its state, so the events made first are complete once it returns)."""
+        events: list[DomainEventProtocol[UUID]] = []
+        sealed: list[_ToOpen] = []
+        for stored in stored_events:
+            events.append(self._made(stored, sealed))
+        if sealed:
+            self._open_page(sealed)
+        return events
+
+    def _made(self, stored_event: StoredEvent, sealed: list[_ToOpen]) -> DomainEventProtocol[UUID]:
+        """The event, its clear state decoded; its sealed part, if any, goes to `sealed`."""
         cls, snapshot = self._class_of(stored_event.topic)
         data = self._unpack(stored_event.state)
         subject = stored_event.originator_id
         assert isinstance(subject, UUID)
-        sealed: tuple[list[str], str] | None = None
         if snapshot:
             state = self._untyped.decode(data)
             state["timestamp"] = datetime.fromisoformat(state["timestamp"])
-            inner = _untag_shared(state["state"])
-            state["state"] = inner
+            inner = state["state"] = _untag_shared(state["state"])
             found = inner.pop("_sealed", None)
             if found is not None:
-                sealed = (found["fields"], found["data"])
+                sealed.append((inner, subject, _open_snapshot, found["fields"], found["data"]))
         else:
-            state = self._typed(cls, data)
+            schema = self.schema(cls)
+            state = self._typed(cls, schema, data)
             found = state.pop("_sealed", None)
             if found is not None:
-                sealed = (found.fields, found.data)
-        return cls, subject, state, sealed, stored_event.originator_version
-
-    def _built(
-        self,
-        keys: dict[int, bytes],
-        cls: type,
-        subject: UUID,
-        state: dict[str, Any],
-        sealed: tuple[list[str], str] | None,
-        version: int,
-    ) -> DomainEventProtocol[UUID]:
-        if sealed is not None:
-            snapshot = issubclass(cls, CanSnapshotAggregate)
-            self._open(subject, state["state"] if snapshot else state, cls, sealed, keys, snapshot)
+                sealed.append((state, subject, schema.decode_personal, found.fields, found.data))
         state["originator_id"] = subject
-        state["originator_version"] = version
+        state["originator_version"] = stored_event.originator_version
         domain_event: DomainEventProtocol[UUID] = object.__new__(cls)
         object.__setattr__(domain_event, "__dict__", state)
         return domain_event
 
-    def _typed(self, cls: type, data: bytes) -> dict[str, Any]:
-        schema = self.schema(cls)
+    def _open_page(self, sealed: list[_ToOpen]) -> None:
+        """Open a page's sealed parts into their states, with the ciphers of the page's
+        subjects read in one query: a subject without one (erased, or never given a key) reads
+        `[erased]`, and one whose key cannot be unwrapped (no KEK) `[unavailable]`."""
+        ciphers = self.keys.openers({s[1].int: s[1] for s in sealed})
+        for state, subject, decode, fields, data in sealed:
+            cipher = ciphers.get(subject.int) if data else None
+            if cipher is not None:
+                state.update(decode(unsealed(cipher, subject, data)))
+            else:
+                erased = not data or subject.int not in ciphers
+                state.update(dict.fromkeys(fields, ERASED if erased else UNAVAILABLE))
+
+    def _typed(self, cls: type, schema: _Schema, data: bytes) -> dict[str, Any]:
         if schema.version == 1 or self._version.decode(data).class_version == schema.version:
             state: dict[str, Any] = schema.decoder.decode(data)
             state.pop("class_version", None)
@@ -205,28 +213,6 @@ class ClientBookMapper(Mapper[UUID]):
         if private:
             sealed = self.keys.seal(subject, self._encoder.encode(private), new=new)
             state["_sealed"] = Sealed(fields=sorted(private), data=sealed)
-
-    def _open(
-        self,
-        subject: UUID,
-        state: dict[str, Any],
-        cls: type,
-        sealed: tuple[list[str], str],
-        keys: dict[int, bytes],
-        snapshot: bool,
-    ) -> None:
-        fields, data = sealed
-        try:
-            plaintext = self.keys.opened(subject, data, keys.get(subject.int))
-        except Unavailable:
-            state.update(dict.fromkeys(fields, UNAVAILABLE))
-            return
-        if plaintext is None:
-            state.update(dict.fromkeys(fields, ERASED))
-        elif snapshot:
-            state.update(_untag(msgspec.json.decode(plaintext)))
-        else:
-            state.update(self.schema(cls).personal_decoder.decode(plaintext))
 
     def _seal_snapshot(self, subject: UUID, snapshot: dict[str, Any]) -> dict[str, Any]:
         personal = _personal_of(snapshot["topic"])
@@ -250,6 +236,11 @@ class ClientBookMapper(Mapper[UUID]):
         if self.compressor:
             data = self.compressor.decompress(data)
         return data
+
+
+def _open_snapshot(plaintext: bytes) -> dict[str, Any]:
+    """A snapshot's sealed part: tagged JSON (a snapshot has no schema to decode it by)."""
+    return _untag(msgspec.json.decode(plaintext))
 
 
 def _personal_of(aggregate_topic: str) -> frozenset[str]:
