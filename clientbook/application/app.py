@@ -380,9 +380,12 @@ class ClientBookApplication(Application[UUID]):
 
     def _brought_up(self, aggregate_id: UUID, cached: Any, snapshot: Any, events: list[Any]) -> Any:
         """The aggregate at the head of its (decoded) events: the cached one fast-forwarded
-        (under the repository's lock for it, which a concurrent load may hold), else rebuilt."""
+        (under the repository's lock for it, which a concurrent load may hold), else rebuilt.
+        A cached one with no newer event is the log's as it is: no lock to take."""
         if cached is None or snapshot is not None:
             return replay(None, [snapshot, *events] if snapshot else events)
+        if not events:
+            return cached
         repository = self.repository
         lock = repository._use_fastforward_lock(aggregate_id)
         try:
