@@ -44,6 +44,14 @@ MAX_EVENTS_PER_SAVE = 2000
 """Bulk work saves many aggregates per call, but never a very large single insert."""
 LOAD_PAGE = 500
 """Aggregates a batch loads with one query (their snapshots and the events after them)."""
+AGGREGATE_CACHE_MIB = 256
+"""The memory the aggregate cache takes at most by default. A batch that walks more aggregates
+than the cache holds loads those beyond it from the store (a snapshot decoded, up to 19 events
+replayed), about ten times a cached load: a budget that holds a book's card accounts keeps its
+close of business at the cached rate (benchmarks/README.md, issue 16)."""
+CACHED_AGGREGATE_BYTES = 6_500
+"""What one cached aggregate is counted at: a loaded card account, the largest of the ones
+batches walk, held 6,316 bytes on a 10,000-account book (benchmarks/bench_account_memory.py)."""
 
 
 class BulkReader(Protocol):
@@ -179,13 +187,15 @@ class ClientBookApplication(Application[UUID]):
     """The book's event store and its one totally ordered log (the notification log)."""
 
     name = "ClientBook"
-    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
-    """Recently used aggregates stay in memory; each load still reads any newer events first
-    (fast-forward), so another process's writes are seen."""
+    env = {"AGGREGATE_CACHE_MAXSIZE": str(AGGREGATE_CACHE_MIB * 2**20 // CACHED_AGGREGATE_BYTES)}
+    """Recently used aggregates stay in memory, as many as the memory budget holds (about
+    41,000); each load still reads any newer events first (fast-forward), so another process's
+    writes are seen. CLIENTBOOK_AGGREGATE_CACHE_MAXSIZE sets another count."""
     snapshotting_intervals = {CardAccount: 20}
-    """Card accounts live for years and collect thousands of events: snapshot every 20, so
+    """Card accounts live for years and collect thousands of events: a snapshot whenever a save
+    takes one past a multiple of 20 (of the account as saved, all of a save's in one write), so
     that a batch loading more accounts than the cache holds replays fewer than 20 events of
-    each (snapshots are taken from the saved account, all of a save's in one write)."""
+    each."""
     part_size = 500
     """Aggregates per part of a close-of-business step (see batches.py): each part is one save,
     with its idempotency key; a few events per aggregate keep it within about 2,000."""
@@ -255,29 +265,24 @@ class ClientBookApplication(Application[UUID]):
         return recordings
 
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
-        """The library's rule — a snapshot at a multiple of the interval — at the highest such
-        version each aggregate reached in the save (loads start from the newest snapshot, so
-        the ones between would never be read), taken from the saved aggregate when the save
-        left it there (the library loads it again from the store, replaying its events), and
-        all of a save's snapshots put at once."""
+        """A snapshot of each aggregate a save took past a multiple of its interval, taken from
+        the saved aggregate at the version saved, and all of a save's snapshots put at once.
+
+        The library snapshots at the multiple itself, which, when later events of the same save
+        moved the aggregate on, it reads back from the store and replays (a query and a decode
+        per aggregate: 8% of an import's CPU). Loads start from the newest snapshot, whatever
+        its version, so the saved state serves them as well, with fewer events after it."""
         intervals = self.snapshotting_intervals
         if not (self.snapshots and intervals):
             return
-        highest: dict[UUID, int] = {}
+        crossed: dict[UUID, Any] = {}
         for event in processing_event.events:
             aggregate: Any = processing_event.aggregates.get(event.originator_id)
             interval = intervals.get(type(aggregate)) if aggregate is not None else None
             if interval is not None and event.originator_version % interval == 0:
-                highest[event.originator_id] = event.originator_version
-        taken = []
-        for aggregate_id, version in highest.items():
-            aggregate = processing_event.aggregates[aggregate_id]
-            if aggregate.version == version:
-                taken.append(type(aggregate).Snapshot.take(aggregate))
-            else:  # a later event of the same save moved it on: as the library does
-                self.take_snapshot(aggregate_id, version=version, projector_func=replay)
-        if taken:
-            self.snapshots.put(taken)
+                crossed[event.originator_id] = aggregate
+        if crossed:
+            self.snapshots.put([type(a).Snapshot.take(a) for a in crossed.values()])
 
     def get(
         self,
@@ -375,9 +380,12 @@ class ClientBookApplication(Application[UUID]):
 
     def _brought_up(self, aggregate_id: UUID, cached: Any, snapshot: Any, events: list[Any]) -> Any:
         """The aggregate at the head of its (decoded) events: the cached one fast-forwarded
-        (under the repository's lock for it, which a concurrent load may hold), else rebuilt."""
+        (under the repository's lock for it, which a concurrent load may hold), else rebuilt.
+        A cached one with no newer event is the log's as it is: no lock to take."""
         if cached is None or snapshot is not None:
             return replay(None, [snapshot, *events] if snapshot else events)
+        if not events:
+            return cached
         repository = self.repository
         lock = repository._use_fastforward_lock(aggregate_id)
         try:

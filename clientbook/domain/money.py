@@ -91,14 +91,14 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same(other, "add")
-        return Money(self.amount + other.amount, self.currency)
+        return _of_cents(self.amount + other.amount, self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same(other, "subtract")
-        return Money(self.amount - other.amount, self.currency)
+        return _of_cents(self.amount - other.amount, self.currency)
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return _of_cents(-self.amount, self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._same(other, "compare")
@@ -118,6 +118,19 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount:,.2f} {self.currency}"
+
+
+def _of_cents(amount: Decimal, currency: str) -> Money:
+    """The Money of a sum, difference or negation of amounts already in whole cents and of a
+    checked currency: whole cents again (the exponent stays -2), so only the bound is checked;
+    beyond it the constructor refuses it as usual. A replay and a close of business add Money
+    tens of thousands of times; the full conversion cost most of each."""
+    if not -MAX_AMOUNT <= amount <= MAX_AMOUNT:
+        return Money(amount, currency)  # raises InvalidAmountError, naming the amount
+    money = object.__new__(Money)
+    object.__setattr__(money, "amount", amount)
+    object.__setattr__(money, "currency", currency)
+    return money
 
 
 def require_not_negative(money: Money, what: str) -> Money:

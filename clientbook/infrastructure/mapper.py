@@ -259,7 +259,31 @@ class _NoTranscoder(Transcoder):
 
 
 def _tag(value: Any) -> Any:
-    """Snapshot state as JSON-safe values with type tags (they have no schema to decode by)."""
+    """Snapshot state as JSON-safe values with type tags (they have no schema to decode by).
+
+    The values a snapshot holds most — text, numbers, Money, dates, Decimals and containers —
+    are told by their exact type first: a card account holds about 150, and the general checks
+    (`_tag_any`, for subclasses, enums and other value objects) cost more than tagging each."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is Money:
+        amount = {"$decimal": str(value.amount)}
+        return {"$attrs": _MONEY_TOPIC, "fields": {"amount": amount, "currency": value.currency}}
+    if kind is date:
+        return {"$date": value.isoformat()}
+    if kind is Decimal:
+        return {"$decimal": str(value)}
+    if kind is list:
+        return [_tag(v) for v in value]
+    if kind is tuple:
+        return {"$tuple": [_tag(v) for v in value]}
+    if kind is dict:
+        return {"$dict": [[_tag(k), _tag(v)] for k, v in value.items()]}
+    return _tag_any(value)
+
+
+def _tag_any(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Enum):

@@ -207,3 +207,20 @@ def test_a_page_of_the_log_for_the_runner_holds_the_rows_the_librarys_select_giv
         page = recorder.select_log(0, 100)
         of_first = [row.originator_id for row in page if row.originator_id == ids[0]]
         assert len(of_first) == 3 and all(i is of_first[0] for i in of_first)  # made once
+
+
+def test_the_default_cache_holds_forty_thousand_card_accounts_within_its_memory_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A close of business over more accounts than the cache holds loads those beyond it from
+    the store, about ten times a cached load (benchmarks/README.md): the default is a memory
+    budget at the measured size of a card account, not 5,000 aggregates."""
+    monkeypatch.delenv("CLIENTBOOK_AGGREGATE_CACHE_MAXSIZE", raising=False)
+    monkeypatch.delenv("AGGREGATE_CACHE_MAXSIZE", raising=False)
+    with ClientBook.open("memory:") as book:
+        cache: Any = book.app.repository.cache
+        assert cache.maxsize >= 40_000
+        assert (
+            cache.maxsize * app_module.CACHED_AGGREGATE_BYTES
+            <= app_module.AGGREGATE_CACHE_MIB * 2**20
+        )

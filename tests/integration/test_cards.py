@@ -99,8 +99,8 @@ def test_a_long_lived_account_loads_from_a_snapshot_equal_to_its_full_replay(
     book.app.save_all(account)
     assert account.version >= 10_000
     snapshots = list(book.app.snapshots.get(account_id))  # type: ignore[union-attr]
-    interval = book.app.snapshotting_intervals[CardAccount]  # the book's (20)
-    assert snapshots and snapshots[-1].originator_version == account.version // interval * interval
+    # the last save took it past a multiple of the book's interval (20): a snapshot as saved
+    assert snapshots and snapshots[-1].originator_version == account.version
     from_snapshot = book.app.get(CardAccount, account_id, "card account")
     from_every_event = replay(None, book.app.events.get(account_id))
     assert from_snapshot == from_every_event
@@ -108,6 +108,33 @@ def test_a_long_lived_account_loads_from_a_snapshot_equal_to_its_full_replay(
     assert from_snapshot.balance == Money("3340.00") and from_snapshot.component("fees") == Money(
         "1.00"
     )
+
+
+def test_a_save_past_a_multiple_of_the_interval_snapshots_the_account_as_saved(
+    book: ClientBook, store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not at the multiple, read back from the store and replayed (the library's way): the
+    account as the save left it, with no read of the log."""
+    account_id = open_card(book, income="200000.00")
+    account = book.app.get(CardAccount, account_id, "card account")
+    policy = book.policy.in_force(D)
+    interval = book.app.snapshotting_intervals[CardAccount]
+    assert account.version < interval
+    while account.version < interval + 3:
+        account.authorise(
+            kind="purchase", amount=Money("10.00"), merchant="m", policy=policy, by="u", on=D
+        )
+    reads: list[object] = []
+    for recorder in (book.app.recorder, book.app.snapshots.recorder):  # type: ignore[union-attr]
+        monkeypatch.setattr(recorder, "select_events", lambda *a, **k: reads.append(a))
+    book.app.save_all(account)
+    monkeypatch.undo()
+    snapshots = list(book.app.snapshots.get(account_id))  # type: ignore[union-attr]
+    assert [s.originator_version for s in snapshots] == [account.version] and not reads
+    with ClientBook.open(store_url) as other:  # loads from that snapshot
+        assert other.app.get(CardAccount, account_id, "card account") == replay(
+            None, book.app.events.get(account_id)
+        )
 
 
 def test_a_past_due_account_still_gets_its_statement_on_schedule(book: ClientBook) -> None:

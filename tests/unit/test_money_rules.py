@@ -10,6 +10,7 @@ import pytest
 
 from clientbook import Money
 from clientbook.domain.errors import CurrencyMismatchError, InvalidAmountError
+from clientbook.domain.money import MAX_AMOUNT
 
 
 def test_arithmetic_in_another_currency_stays_in_it() -> None:
@@ -57,3 +58,21 @@ def test_the_negative_of_an_amount_keeps_its_currency_and_orders_with_it() -> No
         "1.00", "USD"
     )
     assert not Money("1.01", "USD") <= Money("1.00", "USD")
+
+
+def test_a_sum_difference_or_negation_is_money_in_whole_cents_and_within_the_bound() -> None:
+    """Arithmetic makes its result without the constructor's full conversion (the operands
+    are whole cents already): the result is the constructor's, field for field, and a result
+    beyond the largest amount kept is refused as the constructor refuses it."""
+    for result, made in [
+        (Money("0.10", "USD") + Money("0.20", "USD"), Money("0.30", "USD")),
+        (Money("5.00", "USD") - Money("7.25", "USD"), Money("-2.25", "USD")),
+        (-Money("0.00", "USD"), Money("0.00", "USD")),
+    ]:
+        assert result == made and hash(result) == hash(made) and str(result) == str(made)
+        assert result.amount.as_tuple() == made.amount.as_tuple()  # exponent -2, same sign
+    top = Money(MAX_AMOUNT, "USD")
+    for beyond in (lambda: top + Money("0.01", "USD"), lambda: -top - Money("0.01", "USD")):
+        with pytest.raises(InvalidAmountError, match="beyond the largest amount kept"):
+            beyond()
+    assert top - Money("0.01", "USD") + Money("0.01", "USD") == top
