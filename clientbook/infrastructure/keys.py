@@ -551,12 +551,6 @@ class KeyStore:
         kept, unwrapped = self._ciphers.get, self._unwrapped
         return {i: kept(key) or unwrapped(key) for i, key in stored.items() if key}
 
-    def opened(self, subject: UUID, sealed: str, stored: bytes | None) -> bytes | None:
-        """`open` with the subject's stored key as `page` read it (None: no key)."""
-        if not sealed:
-            return None
-        return self._opened(subject, sealed, stored)
-
     def open_many(
         self, sealed: Iterable[tuple[UUID, str]], *, unavailable: bytes
     ) -> list[bytes | None]:
