@@ -31,6 +31,7 @@ import hashlib
 import io
 import os
 import pstats
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -61,7 +62,11 @@ SWAPS = "(swaps, after the last page)"
 PARTS = (OPENING, SELECTS, DECODES)
 CPU: dict[str, list[float]] = {"ours": [], "raw": []}
 """CPU seconds of each timed rebuild and raw replay (this process: SQLite works in it), which
-the machine's other work barely moves, beside the wall times."""
+the machine's other work barely moves, beside the wall times. With --jobs, a rebuild's CPU
+includes its child processes' (`RUSAGE_CHILDREN`)."""
+JOBS = 1
+"""--jobs: the processes each timed rebuild shares its projections out among
+(`rebuild(jobs=…)`); the breakdown then covers this process's share only."""
 
 
 def say(msg: str) -> None:
@@ -117,17 +122,23 @@ def rebuild(book: ClientBook, each: dict[str, float]) -> float:
     mapper.to_domain_events = timed_decode
     gc.collect()
     try:
-        cpu, t0 = time.process_time(), time.perf_counter()
+        cpu, t0 = time.process_time() + _children_cpu(), time.perf_counter()
         previous[0] = t0
-        book.projections.rebuild(progress)
+        book.projections.rebuild(progress, jobs=JOBS)
         done = time.perf_counter()
         spent = done - t0
-        CPU["ours"].append(time.process_time() - cpu)
+        CPU["ours"].append(time.process_time() + _children_cpu() - cpu)
         each[SWAPS] = done - previous[0]
     finally:
         delattr(recorder, reads)  # back to the classes' methods
         del mapper.to_domain_events
     return spent
+
+
+def _children_cpu() -> float:
+    """CPU seconds of the ended child processes (a rebuild's other jobs), user and system."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def read_and_decode(book: ClientBook, topics: tuple[str, ...] | None, head: int) -> int:
@@ -557,9 +568,18 @@ def main(argv: list[str] | None = None) -> int:
         help="keep each built log in DIR and reuse it in later runs (a log depends "
         "only on its options, not on the read side's code)",
     )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="processes each rebuild shares its projections out among (default 1; the "
+        "breakdown then covers this process's share, the CPU every process's)",
+    )
     args = p.parse_args(argv)
-    if min(args.customers, args.days, args.rows, args.repeats) < 1:
-        p.error("--customers, --days, --rows and --repeats must be at least 1")
+    if min(args.customers, args.days, args.rows, args.repeats, args.jobs) < 1:
+        p.error("--customers, --days, --rows, --repeats and --jobs must be at least 1")
+    global JOBS
+    JOBS = args.jobs
     if args.log in ("cards", "all") and not args.data.is_file():
         p.error(f"no such file: {args.data}")
 
@@ -595,7 +615,7 @@ def main(argv: list[str] | None = None) -> int:
     header = (
         f"clientbook rebuild vs raw replay of the same log (SQLite, eventsourcing "
         f"{version('eventsourcing')}, Python {sys.version.split()[0]}) — repeats "
-        f"{args.repeats}"
+        f"{args.repeats}, jobs {args.jobs}"
     )
     notes = [
         "events = book.head. ours: book.projections.rebuild() (reset + catch-up of every "

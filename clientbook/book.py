@@ -60,6 +60,7 @@ from clientbook.infrastructure.credit_views import SqlExposureView
 from clientbook.infrastructure.kek import KeyProvider, key_for
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.sealed_fields import ClearFields, SealedFields
+from clientbook.infrastructure.rebuild_processes import ChildRebuilds
 from clientbook.infrastructure.mapper import ClientBookMapper
 from clientbook.infrastructure.postgres import BoundedApplicationRecorder
 from clientbook.infrastructure.checkpoint_views import SqlReportCheckpoints
@@ -268,6 +269,7 @@ class ClientBook(_ReadSide):
         self.store = parse_store_url(url, create=create)
         self._replica: _ReadSide | None = None
         self._kek = key_for(self.store, key_provider, key_file)
+        self._key_given = (key_provider, key_file)
         try:
             self._open()
             if replica is not None:
@@ -275,6 +277,15 @@ class ClientBook(_ReadSide):
         except BaseException:  # a failed open leaves nothing behind, a new schema included
             self._abandon()
             raise
+
+    def _helpers(self) -> ChildRebuilds | None:
+        """Who rebuilds in other processes: none for a book in memory, which no other process
+        can open, or for one given a key_provider object, which no other process can be
+        given."""
+        provider, key_file = self._key_given
+        if self.store.kind == "memory" or provider is not None:
+            return None
+        return ChildRebuilds(self.store.url, key_file=key_file)
 
     def _abandon(self) -> None:
         for part in ("_replica_app", "_replica_database", "app", "_database"):
@@ -303,6 +314,7 @@ class ClientBook(_ReadSide):
             self._reopen_sealed_views()
         self.exclusive_wait = 3600.0
         """How long close of business or an import waits for another process's run."""
+        counter = None if self.store.kind == "memory" else EventCounter(self._database)
         super().__init__(
             self.app,
             self._database,
@@ -313,7 +325,9 @@ class ClientBook(_ReadSide):
                 shadows=None if self.store.kind == "memory" else SqlShadows(self.store),
                 wakeup=self._wakeup,
                 transient=TRANSIENT_ERRORS,
-                counter=None if self.store.kind == "memory" else EventCounter(self._database),
+                counter=counter,
+                topic_counts=None if counter is None else counter.by_topic,
+                helpers=self._helpers(),
             ),
             fields=SealedFields(self.keys),
         )

@@ -964,15 +964,22 @@ def _status_json(row: Any) -> dict[str, Any]:
 
 @projections.command("rebuild")
 @click.argument("names", nargs=-1)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes to share the projections out among (each reads the log once).",
+)
 @click.pass_context
-def projections_rebuild(ctx: click.Context, names: tuple[str, ...]) -> None:
+def projections_rebuild(ctx: click.Context, names: tuple[str, ...], jobs: int) -> None:
     """Rebuild the named projections (default: all) from the log, without downtime: the new
     tables fill while the old ones answer, and replace them in one transaction."""
     with _open(ctx) as book, _progress() as bar:
         progress = _reporter(bar)
 
         try:
-            head = book.projections.rebuild(progress, names)
+            head = book.projections.rebuild(progress, names, jobs=jobs)
         except DomainError as error:
             raise click.UsageError(str(error)) from None
     console.print(f"rebuilt {', '.join(names) or 'every projection'} to position {head:,}")

@@ -215,6 +215,15 @@ class ViewBehind(ServiceError):
         self.wanted = wanted
 
 
+class RebuildFailed(ServiceError):
+    """A rebuild in another process (`rebuild(jobs=…)`) did not finish: its projections keep
+    their old tables, which go on answering; the projections rebuilt here were swapped in."""
+
+    def __init__(self, message: str, *, projections: list[str]) -> None:
+        super().__init__(message)
+        self.projections = projections
+
+
 class BusyError(ServiceError):
     """Work that runs once at a time (close of business, an import) is running elsewhere."""
 

@@ -474,6 +474,15 @@ class EventCounter:
         )
         return int(count)
 
+    def by_topic(self) -> dict[str, int]:
+        """How many events of each topic the log holds (what a rebuild's shares weigh)."""
+        return {
+            str(topic): int(count)
+            for topic, count in self._database.query(
+                f"SELECT topic, count(*) FROM {self._table} GROUP BY topic"
+            )
+        }
+
 
 _INDEX = re.compile(r"\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s", re.IGNORECASE)
 REBUILD_KEEP = 1_000_000

@@ -126,3 +126,20 @@ class Shadows(Protocol):
         meanwhile; returns the position the view then stands at."""
 
     def discard(self, shadow: object) -> None: ...
+
+
+class Helper(Protocol):
+    """A rebuild running in another process (`Helpers`)."""
+
+    def wait(self) -> str | None:
+        """Wait for it to end: None when it rebuilt its projections, else why it did not."""
+
+    def stop(self) -> None:
+        """End it now (this process is stopping); its shadows are begun afresh next time."""
+
+
+class Helpers(Protocol):
+    """Rebuilds in other processes: a book opened again, elsewhere, that rebuilds the named
+    projections of the same store and ends."""
+
+    def __call__(self, names: list[str]) -> Helper: ...

@@ -15,7 +15,7 @@ catch-up that finds the work done writes nothing.
 - a handler that raises stops its projection only, at that event; `retry` and `skip` are an
   operator's recorded decisions;
 - `rebuild()` builds views afresh in shadow tables while the old ones answer, then swaps them
-  in, in one transaction.
+  in, in one transaction; `rebuild(jobs=N)` shares the projections out among N processes.
 """
 
 from __future__ import annotations
@@ -32,11 +32,12 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from eventsourcing.projection import Projection
 
-from clientbook.domain.errors import InvalidValueError, ServiceError, ViewBehind
+from clientbook.domain.errors import InvalidValueError, RebuildFailed, ServiceError, ViewBehind
 from clientbook.projections.view import decode_page
 from clientbook.projections.operations import (
     Decision,
     Failure,
+    Helpers,
     Leases,
     ProjectionStatus,
     ReadSideRecords,
@@ -95,6 +96,49 @@ def _shares(
     return [share if topics else decoded for topics, share in zip(wanted, shares)]
 
 
+READ_COST = 4
+"""Microseconds, about, to read and decode an event (SQLite, cards log, 2 cores)."""
+APPLY_COST = 10
+"""Microseconds, about, for a projection to apply an event, its share of the swap included."""
+CHILD_START = 1_000_000
+"""Microseconds, about, to start a child: import clientbook and open the book."""
+
+
+def share_out(
+    projections: Sequence[Projection[Any]],
+    counts: dict[str, int],
+    jobs: int,
+    child_start: int,
+) -> list[list[Projection[Any]]]:
+    """The projections in at most `jobs` shares of about equal cost, this process's first,
+    each in the projections' own order. A share costs what its process does: it reads and
+    decodes every event of the union of its projections' topics once (all of them if one
+    takes every topic), and applies each projection's events (`counts`: events by topic);
+    each share but the first begins with `child_start`. Each projection, the one with most
+    events first, joins the share it leaves cheapest, so a small projection goes to a share
+    that reads its events anyway."""
+    total = sum(counts.values())
+
+    def events(topics: frozenset[str]) -> int:
+        return sum(counts.get(t, 0) for t in topics) if topics else total
+
+    def cost(share: list[Projection[Any]]) -> int:
+        if not share:
+            return 0
+        topics = [frozenset(p.topics) for p in share]
+        read = total if not all(topics) else events(frozenset().union(*topics))
+        return READ_COST * read + APPLY_COST * sum(events(t) for t in topics)
+
+    count = min(jobs, len(projections))
+    shares: list[list[Projection[Any]]] = [[] for _ in range(count)]
+    start = [0] + [child_start] * (count - 1)
+    for projection in sorted(projections, key=lambda p: events(frozenset(p.topics)), reverse=True):
+        n = min(range(count), key=lambda n: start[n] + cost([*shares[n], projection]))
+        shares[n].append(projection)
+    order = {p: n for n, p in enumerate(projections)}
+    return [sorted(share, key=order.__getitem__) for share in shares if share]
+
+
 class ProjectionRunner:
     """Catch-up, workers, rebuilds and the operator's decisions for the book's projections.
 
@@ -115,6 +159,8 @@ class ProjectionRunner:
         wakeup: Callable[[], Wakeup] | None = None,
         transient: tuple[type[BaseException], ...] = (),
         counter: Callable[[int, int, tuple[str, ...]], int] | None = None,
+        topic_counts: Callable[[], dict[str, int]] | None = None,
+        helpers: Helpers | None = None,
         wait_timeout: float = 10.0,
         bulk: Callable[[], AbstractContextManager[Any]] = nullcontext,
     ) -> None:
@@ -127,6 +173,9 @@ class ProjectionRunner:
         self._shadows = shadows
         self._wakeup = wakeup
         self._counter = counter
+        self._topic_counts = topic_counts
+        self.helpers = helpers
+        """Rebuilds in other processes (`rebuild(jobs=…)`); None: this process does them all."""
         self._transient: tuple[type[BaseException], ...] = (ServiceError, *transient)
         self.wait_timeout = wait_timeout
         """How long a query with `at_least` waits for a worker to reach that position."""
@@ -379,13 +428,62 @@ class ProjectionRunner:
             return False
         return True
 
-    def rebuild(self, progress: Progress | None = None, names: Iterable[str] = ()) -> int:
+    def rebuild(
+        self, progress: Progress | None = None, names: Iterable[str] = (), *, jobs: int = 1
+    ) -> int:
         """Build the named projections (default: all) afresh from the log, in one pass over it:
         in shadow tables while the old ones answer, each swapped in when caught up (a book in
-        memory simply empties and refills them). Returns the head reached."""
+        memory simply empties and refills them). Returns the head reached.
+
+        `jobs` > 1 shares the projections out among up to that many processes (`share_out`;
+        a log too small to repay a child's start is rebuilt here alone): this one rebuilds a
+        share, each other share is rebuilt by a book opened again in a process of its own
+        (`helpers`), in its own pass over the log. Each projection is
+        swapped in on its own, as before, so a share that fails (RebuildFailed, once every
+        share has ended) leaves its projections' old tables answering and takes nothing from
+        the others. `progress` hears of this process's share only."""
+        if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+            raise InvalidValueError(
+                f"jobs must be a whole number of processes, 1 or more: {jobs!r}"
+            )
         with self._lock:
-            self._rebuild(self.named(names), progress)
+            chosen = self.named(names)
+            if jobs > 1 and len(chosen) > 1 and self._shadows is not None:
+                if self.helpers is None:
+                    raise InvalidValueError(
+                        "this book cannot rebuild in other processes (it was opened with a "
+                        "key_provider object, which another process cannot be given): give "
+                        "the key by CLIENTBOOK_KEY, CLIENTBOOK_KEY_FILE or key_file=, or use "
+                        "jobs=1"
+                    )
+                self._rebuild_in_processes(chosen, progress, jobs, self.helpers)
+            else:
+                self._rebuild(chosen, progress)
             return self.head()
+
+    def _rebuild_in_processes(
+        self, chosen: list[Projection[Any]], progress: Progress | None, jobs: int, helpers: Helpers
+    ) -> None:
+        counts = self._topic_counts() if self._topic_counts is not None else {}
+        mine, *theirs = share_out(chosen, counts, jobs, CHILD_START)
+        started = [(share, helpers([p.name for p in share])) for share in theirs]
+        try:
+            self._rebuild(mine, progress)
+        except BaseException:
+            for _, helper in started:
+                helper.stop()
+            raise
+        finally:
+            failed = [(share, helper.wait()) for share, helper in started]
+        failures = [(share, reason) for share, reason in failed if reason is not None]
+        if failures:
+            names = [p.name for share, _ in failures for p in share]
+            raise RebuildFailed(
+                "the rebuild in another process of "
+                + "; ".join(f"{', '.join(p.name for p in s)}: {reason}" for s, reason in failures)
+                + " (their old tables still answer; rebuild them again)",
+                projections=names,
+            )
 
     def _rebuild_one(self, projection: Projection[Any], progress: Progress | None) -> None:
         self._rebuild([projection], progress)
