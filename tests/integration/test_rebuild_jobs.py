@@ -5,7 +5,9 @@ named with its reason and takes nothing from the projections rebuilt here."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -218,3 +220,31 @@ def test_the_command_line_rebuilds_in_processes_and_refuses_no_jobs(
         assert _rows(book) == expected
     assert refused.exit_code == 2 and "Traceback" not in refused.output
     assert "--jobs" in refused.output
+
+
+def test_when_this_process_fails_its_share_the_children_are_stopped_not_left_running(
+    demo_book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    book = demo_book
+    sleeping = [sys.executable, "-c", "import time; time.sleep(120)"]
+    monkeypatch.setattr(rebuild_processes, "CHILD_COMMAND", sleeping)
+    children: list[rebuild_processes.ChildRebuild] = []
+    helpers = book.projections.helpers
+    assert helpers is not None
+
+    def starting(names: list[str]) -> rebuild_processes.ChildRebuild:
+        children.append(helpers(names))
+        return children[-1]
+
+    def failing(projections: list[Any], progress: Any) -> None:
+        raise RuntimeError("this process's share failed")
+
+    monkeypatch.setattr(book.projections, "helpers", starting)
+    monkeypatch.setattr(book.projections, "_rebuild", failing)
+    started = time.monotonic()
+
+    with pytest.raises(RuntimeError, match="this process's share failed"):
+        book.projections.rebuild(jobs=2)
+
+    assert len(children) == 1 and time.monotonic() - started < 60
+    assert children[0]._process.returncode == -signal.SIGTERM  # stopped, and waited for
