@@ -756,14 +756,24 @@ def events(ctx: click.Context, after: int) -> None:
             )
 
 
+_JOBS = click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes to share the projections out among (each reads the log once).",
+)
+
+
 @main.command()
+@_JOBS
 @click.pass_context
-def rebuild(ctx: click.Context) -> None:
+def rebuild(ctx: click.Context, jobs: int) -> None:
     """Rebuild every projection from zero."""
     with _open(ctx) as book, _progress() as bar:
         progress = _reporter(bar)
 
-        head = book.projections.rebuild(progress)
+        head = book.projections.rebuild(progress, jobs=jobs)
     console.print(f"rebuilt {len(book.projections.projections)} projections to position {head:,}")
 
 
@@ -964,13 +974,7 @@ def _status_json(row: Any) -> dict[str, Any]:
 
 @projections.command("rebuild")
 @click.argument("names", nargs=-1)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Processes to share the projections out among (each reads the log once).",
-)
+@_JOBS
 @click.pass_context
 def projections_rebuild(ctx: click.Context, names: tuple[str, ...], jobs: int) -> None:
     """Rebuild the named projections (default: all) from the log, without downtime: the new
