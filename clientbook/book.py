@@ -285,7 +285,10 @@ class ClientBook(_ReadSide):
         provider, key_file = self._key_given
         if self.store.kind == "memory" or provider is not None:
             return None
-        return ChildRebuilds(self.store.url, key_file=key_file)
+        url = self.store.url
+        if self.store.kind == "sqlite":  # its absolute path: wherever the child starts
+            url = f"sqlite:///{self.store.sqlite_path}"
+        return ChildRebuilds(url, key_file=key_file)
 
     def _abandon(self) -> None:
         for part in ("_replica_app", "_replica_database", "app", "_database"):

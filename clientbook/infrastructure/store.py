@@ -89,6 +89,7 @@ def parse_store_url(url: str | None, *, create: bool = True) -> Store:
         if not path:
             raise StoreUrlError(f"{url!r} names no SQLite file; try sqlite:///clientbook.db")
         _check_sqlite_file(url, Path(path), create)
+        path = os.path.abspath(path)  # the same file after a chdir, and for a child process
         env = {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,

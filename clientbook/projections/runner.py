@@ -438,10 +438,10 @@ class ProjectionRunner:
         `jobs` > 1 shares the projections out among up to that many processes (`share_out`;
         a log too small to repay a child's start is rebuilt here alone): this one rebuilds a
         share, each other share is rebuilt by a book opened again in a process of its own
-        (`helpers`), in its own pass over the log. Each projection is
-        swapped in on its own, as before, so a share that fails (RebuildFailed, once every
-        share has ended) leaves its projections' old tables answering and takes nothing from
-        the others. `progress` hears of this process's share only."""
+        (`helpers`), in its own pass over the log. Each projection is swapped in on its own,
+        as before, so a share that fails (RebuildFailed, once every share has ended) leaves
+        its projections' old tables answering and takes nothing from the others. `progress`
+        hears of this process's share only."""
         if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
             raise InvalidValueError(
                 f"jobs must be a whole number of processes, 1 or more: {jobs!r}"

@@ -251,3 +251,25 @@ def test_when_this_process_fails_its_share_the_children_are_stopped_not_left_run
 
     assert len(children) == 1 and time.monotonic() - started < 60
     assert children[0]._process.returncode == -signal.SIGTERM  # stopped, and waited for
+
+
+def test_a_book_opened_by_a_relative_path_is_found_by_its_child_from_anywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner, "CHILD_START", 0)
+    monkeypatch.chdir(tmp_path)
+    with ClientBook.open("sqlite:///relative.db") as book:
+        Demo(book, seed=7, managers=2, start=date(2026, 7, 1)).run(customers=3, days=2)
+        book.projections.catch_up()
+        expected = _rows(book)
+        _emptied(book)
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        monkeypatch.chdir(elsewhere)  # the child starts here: relative.db is not beside it
+        spy = Spy(book)
+        monkeypatch.setattr(book.projections, "helpers", spy)
+
+        book.projections.rebuild(jobs=2)
+
+        assert spy.said == [None] and _rows(book) == expected
+    assert not (elsewhere / "relative.db").exists()  # the child made no book of its own
