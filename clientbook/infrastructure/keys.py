@@ -37,7 +37,7 @@ _CLEAR = 32
 """A data key as books before wrapping kept it; a wrapped one is 40 bytes (RFC 3394)."""
 _CHUNK = 500
 _KEPT = 200_000
-"""Keys `page` keeps at most (about 100 bytes each) before it starts again."""
+"""Keys `page_of` keeps at most (about 100 bytes each) before it starts again."""
 _SEALED_KEPT = 32_768
 """Values `seal_value` remembers at most before it starts again (a few MiB): a rebuild's
 directory seals every customer's name before its complaint cards seal them again."""
@@ -86,7 +86,7 @@ class KeyStore:
         self._erasures_counted = self._count_erasures()
         self._page_lock = threading.Lock()
         self._page_keys: dict[int, bytes] = {}
-        """Stored keys read by `page`, valid while the erasure count stays `_page_count`."""
+        """Stored keys read by `page_of`, valid while the erasure count stays `_page_count`."""
         self._page_count: int | None = None
         self.missing: str | None = None
         """Where the key-encryption key was looked for, when it is not there."""
@@ -102,9 +102,9 @@ class KeyStore:
     def _count_erasures(self) -> bool:
         """Make the erasure count (once per book): a one-row table whose count a trigger moves
         on with every UPDATE or DELETE of a key, whoever makes it (a forget writes its
-        tombstone so), in the erasing transaction. `page` keeps the keys it read while the
+        tombstone so), in the erasing transaction. `page_of` keeps the keys it read while the
         count it reads with each page stays the same. False where it cannot be made (a
-        read-only replica of a book from before it): `page` then reads every key afresh."""
+        read-only replica of a book from before it): `page_of` then reads every key afresh."""
         database = self._database
         if database.existing([ERASURES]):
             return True
@@ -452,10 +452,11 @@ class KeyStore:
             subject, sealed, self._pending.get(subject, stored) if stored is None else stored
         )
 
-    def page(self, subjects: Iterable[UUID]) -> dict[UUID, bytes]:
-        """The stored keys (wrapped; b"" once forgotten) of many subjects, for decoding a page
-        of events, in one query (per few hundred subjects not seen before): a subject missing
-        from the result has no key.
+    def page_of(self, subjects: dict[int, UUID]) -> dict[int, bytes]:
+        """The stored keys (wrapped; b"" once forgotten) of many subjects, by their integers
+        (`UUID.int`: a UUID's own hash is computed in Python, and a page hashes each subject
+        several times), for decoding a page of events, in one query (per few hundred subjects
+        not seen before): a subject missing from the result has no key.
 
         Erasure is honoured across processes: every call reads the book's erasure count (see
         `_count_erasures`) in the same statement that reads the keys it has not seen, and keys
@@ -469,12 +470,6 @@ class KeyStore:
         not saved yet can be sealed with it (a save that stores them stores it, in its
         transaction), so a mapper used alone reads back what it sealed; a stored key, or its
         tombstone, always wins."""
-        by_int = self.page_of({s.int: s for s in subjects})
-        return {UUID(int=i): key for i, key in by_int.items()}
-
-    def page_of(self, subjects: dict[int, UUID]) -> dict[int, bytes]:
-        """`page`, keyed by the subjects' integers (`UUID.int`: a UUID's own hash is computed
-        in Python, and a page hashes each subject several times)."""
         if not self._erasures_counted:
             by_name = self._stored({str(s) for s in subjects.values()})
             found = {i: by_name[str(s)] for i, s in subjects.items() if str(s) in by_name}
@@ -487,7 +482,7 @@ class KeyStore:
         return found
 
     def _kept_or_read(self, wanted: dict[int, UUID]) -> dict[int, bytes]:
-        """`page` with the erasure count. The lock guards the kept keys only, never a query
+        """`page_of` with the erasure count. The lock guards the kept keys only, never a query
         (a thread may query inside a view's transaction while another waits on it)."""
         found: dict[int, bytes] = {}
         for _ in range(3):
