@@ -18,6 +18,7 @@ import threading
 from typing import Any, Iterable, Sequence
 from uuid import UUID
 
+from attrs import frozen
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from clientbook.infrastructure.kek import (
@@ -44,6 +45,24 @@ directory seals every customer's name before its complaint cards seal them again
 _CIPHERS_KEPT = 10_000
 """Ciphers kept at most (an AESGCM holds its key's prepared OpenSSL contexts: about 2.5 kB;
 making one costs an unwrap and a key schedule, some 5 us) before the cache starts again."""
+_SUBJECTS_KEPT = 200_000
+"""Subjects whose keys sealing keeps at most (`_Sealing`: about 300 bytes each, no cipher)
+before it starts again: a rebuild's sealing views prepare every customer of a page at once."""
+
+
+@frozen
+class _Sealing:
+    """What sealing keeps of a subject's key: the key as stored (wrapped), the key itself, so
+    that a cipher is made again without the KEK (which may be a remote KMS), and the key the
+    deterministic nonces of `seal_value` are derived from. Its cipher lives in the bounded
+    `_ciphers`, by the wrapped key."""
+
+    wrapped: bytes
+    raw: bytes
+    nonces: bytes
+
+
+_UNKNOWN: Any = object()
 ERASURES = "personal_data_key_erasures"
 
 
@@ -64,12 +83,12 @@ class KeyStore:
 
     def __init__(self, database: SqlDatabase, kek: KeyProvider | KeyFile | None = None) -> None:
         self._database = database
-        self._cache: dict[UUID, AESGCM | None] = {}
+        self._cache: dict[UUID, _Sealing | None] = {}
+        """Sealing's keys by subject (None: the subject has none), bounded (`_SUBJECTS_KEPT`)."""
         self._forgotten: set[UUID] = set()
         self._ciphers: dict[bytes, AESGCM] = {}
         """Ciphers by wrapped key, bounded; emptied once an erasure is seen (`_forget_kept`)."""
         self._macs: dict[UUID, bytes] = {}
-        self._nonces: dict[UUID, bytes] = {}
         self._pending: dict[UUID, bytes] = {}
         """Keys made for events not yet saved (wrapped): written in the save's transaction."""
         self._sealed: dict[tuple[UUID, bytes], tuple[AESGCM, str]] = {}
@@ -237,7 +256,7 @@ class KeyStore:
         """Drop every cipher kept for opening and every value `seal_value` remembers: an
         erasure was seen (a forget here, or the erasure count moved), and neither an erased key
         nor its subject's plaintext stays in memory for longer than that. Sealing keeps its
-        ciphers (`_cache`); the others are made again when next needed."""
+        keys (`_cache`), whose ciphers are made again, like the others, when next needed."""
         self._ciphers.clear()
         self._sealed.clear()
 
@@ -258,11 +277,19 @@ class KeyStore:
         fails leaves no key behind. With `new` too (the subject's first event), the read is
         skipped: a subject that had a key after all fails the save's insert, and the save is
         sealed again with the stored key (`raced`)."""
+        kept = self._kept(subject, create=create, pending=pending, new=new)
+        return None if kept is None else self._sealer(kept)
+
+    def _kept(
+        self, subject: UUID, *, create: bool, pending: bool = False, new: bool = False
+    ) -> _Sealing | None:
+        """`cipher`'s key of the subject, as sealing keeps it (read, or made, when not kept).
+        What is returned is what was found or made here, never read back from `_cache`, which
+        another thread may empty meanwhile."""
         if not pending and subject in self._pending:  # a view's copy outlives a failed save:
-            self._cached(subject, self._load(subject, create))  # store the key first
-        elif subject not in self._cache or (
-            create and self._cache[subject] is None and subject not in self._forgotten
-        ):
+            return self._cached(subject, self._load(subject, create))  # store the key first
+        kept = self._cache.get(subject, _UNKNOWN)
+        if kept is _UNKNOWN or (create and kept is None and subject not in self._forgotten):
             raw = None
             if create and pending:
                 key = None if new else self._read(subject)
@@ -275,19 +302,28 @@ class KeyStore:
                         raw = None
             else:
                 key = self._load(subject, create)
-            self._cached(subject, key, raw)
-        return self._cache[subject]
+            return self._cached(subject, key, raw)
+        return kept
 
-    def _cached(self, subject: UUID, key: bytes | None, raw: bytes | None = None) -> None:
-        """Cache the subject's cipher for sealing; `raw`, when the key was just made here, spares
-        unwrapping it again."""
+    def _sealer(self, kept: _Sealing) -> AESGCM:
+        return self._ciphers.get(kept.wrapped) or self._unwrapped(kept.wrapped, kept.raw)
+
+    def _cached(
+        self, subject: UUID, key: bytes | None, raw: bytes | None = None
+    ) -> _Sealing | None:
+        """Keep the subject's key for sealing; `raw`, when the key was just made here, spares
+        unwrapping it. Past `_SUBJECTS_KEPT` subjects, the others kept are let go first."""
         if key == b"":
             self._forgotten.add(subject)
-        self._cache[subject] = self._unwrapped(key, raw) if key else None
         self._macs.pop(subject, None)
+        kept = None
         if key:
             raw = raw if raw is not None else self._raw(key)
-            self._nonces[subject] = hmac.digest(raw, b"nonce", "sha256")
+            kept = _Sealing(key, raw, hmac.digest(raw, b"nonce", "sha256"))
+        if len(self._cache) >= _SUBJECTS_KEPT:
+            self._cache.clear()
+        self._cache[subject] = kept
+        return kept
 
     def _read(self, subject: UUID) -> bytes | None:
         rows = self._database.query(
@@ -399,6 +435,8 @@ class KeyStore:
             stored = self._load(subject, create=subject not in self._forgotten) or b""
             if not stored:
                 return None
+            if len(self._macs) >= _SUBJECTS_KEPT:
+                self._macs.clear()
             key = self._macs[subject] = self._raw(stored)
         return hmac.digest(key, text, "sha256").hex()
 
@@ -415,13 +453,14 @@ class KeyStore:
         """`seal`, deterministic: the nonce is an HMAC of the plaintext under a key derived
         from the subject's (a synthetic IV), so a view rebuilt from the log writes the very
         rows it wrote live. Equal values of one subject give equal texts; nothing more leaks."""
-        cipher = self.cipher(subject, create=True)
-        if cipher is None:
+        kept = self._kept(subject, create=True)
+        if kept is None:
             return ""
+        cipher = self._sealer(kept)
         remembered = self._sealed.get((subject, plaintext))
         if remembered is not None and remembered[0] is cipher:  # sealed by this very key
             return remembered[1]
-        nonce = hmac.digest(self._nonces[subject], plaintext, "sha256")[:_NONCE]
+        nonce = hmac.digest(kept.nonces, plaintext, "sha256")[:_NONCE]
         sealed = base64.b64encode(nonce + cipher.encrypt(nonce, plaintext, subject.bytes)).decode()
         if len(self._sealed) >= _SEALED_KEPT:
             self._sealed.clear()

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import StoredEvent
 
 from clientbook import Actor, ClientBook
@@ -189,6 +190,29 @@ def test_the_kept_ciphers_are_bounded_and_a_page_past_the_bound_still_opens(
 
     assert names(book) == {cid: f"Name of C-{n:06d}" for n, cid in enumerate(ids, 1)}
     assert len(book.keys._ciphers) <= 4
+
+
+def test_sealing_keeps_no_cipher_of_its_own_and_a_bounded_number_of_keys(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long-lived process seals for every subject it meets: what it keeps per subject is the
+    key (no 2.5 kB cipher), for at most `_SUBJECTS_KEPT` subjects; past the bound, sealing and
+    opening go on, and a view's deterministic seal is the same text as before."""
+    monkeypatch.setattr(keys_module, "_CIPHERS_KEPT", 4)
+    monkeypatch.setattr(keys_module, "_SUBJECTS_KEPT", 5)
+    ids = [register(book, f"C-{n:06d}") for n in range(1, 13)]
+    first = book.keys.seal_value(ids[0], b"Name of C-000001")
+    for cid in ids[1:]:
+        book.keys.seal_value(cid, b"a value")  # moves ids[0] out of the kept keys
+
+    assert len(book.keys._cache) <= 5 and len(book.keys._ciphers) <= 4
+    assert not any(isinstance(kept, AESGCM) for kept in book.keys._cache.values())
+    assert ids[0] not in book.keys._cache
+    assert book.keys.seal_value(ids[0], b"Name of C-000001") == first  # read again, same text
+    assert names(book) == {cid: f"Name of C-{n:06d}" for n, cid in enumerate(ids, 1)}
+    assert [book.customers.get(cid).name for cid in ids] == [
+        f"Name of C-{n:06d}" for n in range(1, 13)
+    ]
 
 
 def test_values_sealed_for_views_are_forgotten_once_an_erasure_elsewhere_is_seen(
