@@ -76,6 +76,14 @@ def _emptied(book: ClientBook) -> None:
                 cursor.execute(f"DELETE FROM {table}")
 
 
+def _rebuilt_then_emptied(book: ClientBook) -> dict[str, list[str]]:
+    """The views a rebuild in one process gives, then emptied: what a rebuild must restore."""
+    book.projections.rebuild()
+    expected = _rows(book)
+    _emptied(book)
+    return expected
+
+
 @pytest.fixture
 def demo_book(store_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[ClientBook]:
     """A small demo book, whose log is shared out as if a child cost nothing to start."""
@@ -131,9 +139,7 @@ def test_a_rebuild_in_two_processes_equals_one_in_one_process(
     demo_book: ClientBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = demo_book
-    book.projections.rebuild()
-    expected = _rows(book)
-    _emptied(book)
+    expected = _rebuilt_then_emptied(book)
     spy = Spy(book)
     monkeypatch.setattr(book.projections, "helpers", spy)
     rebuilt_here = _own_share(book, monkeypatch)
@@ -153,9 +159,7 @@ def test_a_child_that_fails_is_named_with_its_reason_and_the_rest_is_swapped_in(
     demo_book: ClientBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     book = demo_book
-    book.projections.rebuild()
-    expected = _rows(book)
-    _emptied(book)
+    expected = _rebuilt_then_emptied(book)
     failing = "import sys; sys.stderr.write('Error: the store went away\\n'); sys.exit(1)"
     monkeypatch.setattr(rebuild_processes, "CHILD_COMMAND", [sys.executable, "-c", failing])
     rebuilt_here = _own_share(book, monkeypatch)
