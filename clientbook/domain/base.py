@@ -12,6 +12,7 @@ from eventsourcing.domain import Aggregate
 
 from clientbook.domain.errors import InvalidValueError
 from clientbook.domain.money import Money
+from clientbook.domain.triggers import new_event, quicken
 
 NAMESPACE = uuid5(NAMESPACE_URL, "https://clientbook.invalid/ids")
 
@@ -73,6 +74,10 @@ class BookAggregate(Aggregate):
     """The aggregate's own immutable value classes (frozen, holding only immutable values),
     which a copy may share."""
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        quicken(cls)  # the library's @event calls, without its per-call signature work
+
     def __deepcopy__(self, memo: dict[int, Any]) -> BookAggregate:
         """The repository's cache hands out deep copies, so that a command that fails half-way
         leaves the cached aggregate untouched. `copy.deepcopy` walks every Money and Decimal of
@@ -97,8 +102,15 @@ class BookAggregate(Aggregate):
         return super()._create(event_class, id=id, **kwargs)
 
     def trigger_event(self, event_class: Any, **kwargs: Any) -> None:
+        """The library's `trigger_event`, with the event made as its dataclass would make it
+        (triggers.py): applied by its `mutate`, then pending."""
         _check_who_and_when(kwargs)
-        super().trigger_event(event_class, **kwargs)
+        made = new_event(event_class, self, kwargs)
+        if made is None:
+            super().trigger_event(event_class, **kwargs)
+            return
+        made.mutate(self)
+        self._pending_events.append(made)
 
     class Event(Aggregate.Event):
         by: str

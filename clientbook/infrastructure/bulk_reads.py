@@ -6,7 +6,11 @@ A close of business loads thousands of aggregates; one by one, each costs a snap
 an events query (or a fast-forward query on a cache hit). These recorders answer a whole page
 with one statement: `known` maps each aggregate to the version the caller holds (0 for none),
 and the answer is, per aggregate, its newest snapshot newer than that version (if any) and every
-event after the later of the two, in version order.
+event after the later of the two, in version order. The events' condition is two comparisons,
+not one with the greater of the two versions: the one with the known version bounds the index
+range an aggregate's events are read from, so that an aggregate the cache holds at its head
+costs an index seek, not a read of all its events (2.5 to 1.0 ms a page of 313 accounts held
+at their head, on a 10,000-account book: benchmarks/README.md, issue 16).
 """
 
 from __future__ import annotations
@@ -116,7 +120,8 @@ class SQLiteBulkReads:
                 "SELECT 0, e.originator_id, e.originator_version, e.topic, e.state "
                 f"FROM known k JOIN {events} e ON e.originator_id = k.id "
                 "LEFT JOIN latest l ON l.id = k.id "
-                "WHERE e.originator_version > max(k.v, coalesce(l.v, 0)) ORDER BY 2, 1 DESC, 3"
+                "WHERE e.originator_version > k.v AND e.originator_version > coalesce(l.v, 0) "
+                "ORDER BY 2, 1 DESC, 3"
             )
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
@@ -169,7 +174,7 @@ class PostgresBulkReads:
                 "SELECT false, e.originator_id, e.originator_version, e.topic, e.state "
                 "FROM known k JOIN {0}.{1} e ON e.originator_id = k.id "
                 "LEFT JOIN latest l ON l.id = k.id "
-                "WHERE e.originator_version > greatest(k.v, coalesce(l.v, 0)) "
+                "WHERE e.originator_version > k.v AND e.originator_version > coalesce(l.v, 0) "
                 "ORDER BY 2, 1 DESC, 3"
             ).format(schema, events, Identifier(snapshots_table))
         params = [list(known), list(known.values())]

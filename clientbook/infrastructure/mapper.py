@@ -74,6 +74,17 @@ class _Schema:
         self.version = getattr(cls, "class_version", 1)
 
 
+class _Storing:
+    """How one class's events are stored, worked out once: a snapshot (no schema) or an event
+    with its schema, its class version and its topic."""
+
+    def __init__(self, cls: type, mapper: ClientBookMapper) -> None:
+        snapshot = issubclass(cls, CanSnapshotAggregate)
+        self.schema = None if snapshot else mapper.schema(cls)
+        self.class_version: int = getattr(cls, "class_version", 1)
+        self.topic = get_topic(cls)
+
+
 class ClientBookMapper(Mapper[UUID]):
     """Maps domain events to stored events and back; see the module's docstring."""
 
@@ -83,6 +94,7 @@ class ClientBookMapper(Mapper[UUID]):
         self._encoder = msgspec.json.Encoder(decimal_format="string")
         self._schemas: dict[type, _Schema] = {}
         self._snapshots: dict[type, bool] = {}
+        self._storing: dict[type, _Storing] = {}
         self._version = msgspec.json.Decoder(_Version)
         self._untyped = msgspec.json.Decoder()
 
@@ -103,20 +115,23 @@ class ClientBookMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         cls = type(domain_event)
+        storing = self._storing.get(cls)
+        if storing is None:
+            storing = self._storing[cls] = _Storing(cls, self)
         state = dict(vars(domain_event))
         subject = state.pop("originator_id")
         version = state.pop("originator_version")
-        if issubclass(cls, CanSnapshotAggregate):
+        if storing.schema is None:  # a snapshot
             state = {**state, "state": _tag(self._seal_snapshot(subject, state))}
+            data = self._encoder.encode(state)
         else:
-            self._seal(subject, state, self.schema(cls).personal, new=version == 1)
-            class_version = getattr(cls, "class_version", 1)
-            if class_version > 1:
-                state["class_version"] = class_version
-        data = self._encoder.encode(state)
-        if not issubclass(cls, CanSnapshotAggregate):
+            if storing.schema.personal:
+                self._seal(subject, state, storing.schema.personal, new=version == 1)
+            if storing.class_version > 1:
+                state["class_version"] = storing.class_version
+            data = self._encoder.encode(state)
             self._check_readable(cls, data)
-        return StoredEvent(subject, version, get_topic(cls), self._pack(data))
+        return StoredEvent(subject, version, storing.topic, self._pack(data))
 
     def keys_to_write(self, stored_events: Sequence[StoredEvent]) -> list[tuple[str, bytes]]:
         """The personal-data keys made for these events, to insert in the transaction that
