@@ -19,7 +19,7 @@ are all there are: a key not among them has no row, and is not looked for.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from typing import Any, Generic, Hashable, Protocol, TypeVar
@@ -145,8 +145,12 @@ class Documents(PageBuffer, Generic[K, D]):
         table: BulkTable,
         row: Callable[[K, D], Row],
         load: Callable[[K], D | None] | None = None,
+        prepare: Callable[[list[K]], None] | None = None,
     ) -> None:
+        """`prepare`, if given, is told the keys of the documents about to be made rows, at
+        most `PREPARED` at a time (a sealing view reads their subjects' data keys at once)."""
         self._table, self._row, self._load = table, row, load
+        self._prepare = prepare
         self._keeps = self.keep if load is not None else 0
         self._page: dict[K, D] = {}
         self._kept: OrderedDict[K, D | None] = OrderedDict()  # None: known to be absent
@@ -203,10 +207,6 @@ class Documents(PageBuffer, Generic[K, D]):
     def put(self, key: K, document: D) -> None:
         self._page[key] = document
 
-    def changed(self) -> Iterable[K]:
-        """The keys of the documents the page changed (written when it ends)."""
-        return self._page.keys()
-
     def flush(self, cursor: Any, dialect: str) -> None:
         assert self._position is not None, "flushed outside a page"
         deferred = self._deferred
@@ -239,8 +239,20 @@ class Documents(PageBuffer, Generic[K, D]):
             self._write(cursor, dialect, self._deferred)
             self._deferred = {}
 
+    PREPARED = 50_000
+    """Documents prepared and made rows at a time: within what a key store keeps."""
+
     def _write(self, cursor: Any, dialect: str, documents: dict[K, D]) -> None:
-        self._table.write(cursor, dialect, [self._row(k, d) for k, d in documents.items()])
+        prepare, row = self._prepare, self._row
+        if prepare is None:
+            rows = [row(k, d) for k, d in documents.items()]
+        else:
+            items, rows = list(documents.items()), []
+            for start in range(0, len(items), self.PREPARED):
+                part = items[start : start + self.PREPARED]
+                prepare([k for k, _ in part])
+                rows.extend(row(k, d) for k, d in part)
+        self._table.write(cursor, dialect, rows)
 
     def discard(self) -> None:
         self._page, self._position = {}, None

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
 from uuid import UUID
 
 import msgspec
@@ -46,11 +45,9 @@ class SqlComplaintCardsView(BufferedView, ComplaintCardsView):
         super().__init__(database, name)
         self.fields = fields or ClearFields()  # customers' names are kept sealed
         self._documents = self._buffered(Documents(CARDS, _card_row, self._load))
-        self._names: Documents[UUID, str] = self._buffered(Documents(NAMES, self._name_row))
-
-    def _flush(self, cursor: Any) -> None:
-        self.fields.prepare(self._names.changed())  # the page's keys, read in one query
-        super()._flush(cursor)
+        self._names: Documents[UUID, str] = self._buffered(
+            Documents(NAMES, self._name_row, prepare=lambda ids: self.fields.prepare(ids))
+        )  # the keys of the names a write seals, read in one query per few hundred
 
     def _name_row(self, customer_id: UUID, name: str) -> Row:
         return (str(customer_id), self.fields.seal(customer_id, name))

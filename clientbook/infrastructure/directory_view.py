@@ -55,7 +55,9 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
     ) -> None:
         super().__init__(database, name)
         self.fields = fields or ClearFields()
-        self._listings = self._buffered(Documents(TABLE, self._row, self._load))
+        self._listings = self._buffered(
+            Documents(TABLE, self._row, self._load, lambda ids: self.fields.prepare(ids))
+        )  # the keys of the names a write seals, read in one query per few hundred
         self._index: Documents[tuple[UUID, str], str | None] = self._buffered(
             Documents(INDEX, _index_row)
         )
@@ -156,10 +158,6 @@ class SqlCustomerDirectoryView(BufferedView, CustomerDirectoryView):
             )
             for r in rows
         ]
-
-    def _flush(self, cursor: Any) -> None:
-        self.fields.prepare(self._listings.changed())  # the page's keys, read in one query
-        super()._flush(cursor)
 
     def _row(self, customer_id: UUID, listing: Listing) -> Row:
         return _row(customer_id, listing, self.fields.seal(customer_id, listing.name))

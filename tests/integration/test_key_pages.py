@@ -194,3 +194,31 @@ def test_a_value_sealed_before_is_not_sealed_again_and_never_outlives_its_key(
 
     assert keys.seal_value(first, b"a name") == ""
     assert keys._sealed == {}  # no plaintext kept after an erasure
+
+
+def test_a_rebuild_seals_its_names_with_keys_read_in_bulk_past_the_keys_kept(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild's shadow writes every customer's document at its swap: their keys are read a
+    few hundred a query, in parts the key store keeps, never one query a customer."""
+    from clientbook.infrastructure import buffered
+    from clientbook.infrastructure import keys as keys_module
+
+    subjects = [register(book, f"C-{i + 1:06}") for i in range(12)]
+    before = names(book)
+    monkeypatch.setattr(keys_module, "_SUBJECTS_KEPT", 3)
+    monkeypatch.setattr(buffered.Documents, "PREPARED", 3)
+    book.keys._cache.clear()  # as in a process that has sealed for none of them
+    one_by_one: list[UUID] = []
+    read = KeyStore._read
+
+    def reading(self: KeyStore, subject: UUID) -> bytes | None:
+        one_by_one.append(subject)
+        return read(self, subject)
+
+    monkeypatch.setattr(KeyStore, "_read", reading)
+
+    book.projections.rebuild(names=["customer_directory", "complaint_cards"])
+
+    assert one_by_one == []
+    assert names(book) == before and set(before) == set(subjects)

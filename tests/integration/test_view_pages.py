@@ -148,12 +148,14 @@ def test_a_rebuild_reads_back_none_of_the_documents_it_wrote(
     loads: list[object] = []
     made = Documents.__init__
 
-    def counting(documents: Any, table: Any, row: Any, load: Any = None) -> None:
+    def counting(
+        documents: Any, table: Any, row: Any, load: Any = None, prepare: Any = None
+    ) -> None:
         def counted(key: Any) -> Any:
             loads.append(key)
             return load(key)
 
-        made(documents, table, row, None if load is None else counted)
+        made(documents, table, row, None if load is None else counted, prepare)
 
     monkeypatch.setattr(Documents, "__init__", counting)
     with ClientBook.open(url) as book:
