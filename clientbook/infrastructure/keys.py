@@ -306,7 +306,7 @@ class KeyStore:
         return kept
 
     def _sealer(self, kept: _Sealing) -> AESGCM:
-        return self._ciphers.get(kept.wrapped) or self._unwrapped(kept.wrapped, kept.raw)
+        return self._unwrapped(kept.wrapped, kept.raw)
 
     def _cached(
         self, subject: UUID, key: bytes | None, raw: bytes | None = None

@@ -28,7 +28,6 @@ class ChildRebuild:
     """One child process rebuilding some projections."""
 
     def __init__(self, command: list[str], env: dict[str, str]) -> None:
-        self.command = command
         self._errors = tempfile.TemporaryFile()  # a pipe could fill and stall the child
         self._process = subprocess.Popen(
             command,
