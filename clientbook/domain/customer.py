@@ -404,8 +404,8 @@ class Customer(BookAggregate):
     def _consent_withdrawn(self, kind: str, channel: str, by: str, on: date) -> None:
         self.consents = {k: v for k, v in self.consents.items() if k != kind}
         self.withdrawn = self.withdrawn | {kind}
-        if kind in CONTACT_DETAILS and getattr(self, kind) != ERASED:
-            setattr(self, kind, None)
+        if kind in CONTACT_DETAILS:  # hidden whatever it held: from a log read after an
+            setattr(self, kind, None)  # erasure the sealed value comes back as `[erased]`
 
     @property
     def contact_step(self) -> int:

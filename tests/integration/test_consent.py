@@ -113,3 +113,28 @@ def test_a_withdrawal_hides_the_detail_from_every_view_and_refuses_its_channels(
     book.customers.record_contact(
         cid, channel="counter", purpose="service", outcome="met", by=CLERK, on=D + timedelta(days=2)
     )
+
+
+def test_a_detail_withdrawn_then_erased_reads_the_same_live_and_reloaded(store_url: str) -> None:
+    """Found by the rebuild property test (CI, a random seed): a phone withdrawn, then the
+    customer closed and erased, read None live and `[erased]` from the log, whose sealed phone
+    decodes as erased before the withdrawal is applied. A withdrawal hides the detail whatever
+    it held."""
+    with ClientBook.open(store_url) as book:
+        cid = book.customers.register(
+            number="C-000001",
+            kind="individual",
+            name="Li Lei",
+            manager="m-001",
+            phone=PHONE,
+            consent="in_person",
+            by=CLERK,
+            on=D,
+        )
+        book.customers.withdraw_consent(cid, kind="phone", channel="in_person", by=CLERK, on=D)
+        book.customers.close(cid, reason="moved abroad", by=CLERK, on=D)
+        book.customers.erase_personal_data(cid, reason="asked", by=CLERK, on=D)
+        live = book.customers.get(cid)
+    with ClientBook.open(store_url) as reopened:
+        assert reopened.customers.get(cid) == live
+    assert live.phone is None
