@@ -823,7 +823,9 @@ def test_a_query_right_after_another_process_wrote_sees_it_or_says_the_view_is_b
 def test_a_rebuild_in_one_process_never_shows_another_an_empty_or_half_built_view(
     fleet: Fleet,
 ) -> None:
-    customers = 60 if backend(fleet.url) == "postgresql" else 200
+    customers = (
+        60 if backend(fleet.url) == "postgresql" else 400
+    )  # a rebuild long enough to read in
     with ClientBook.open(fleet.url) as book:
         make_log(book, customers, contacts=2)
         for i in range(10):
