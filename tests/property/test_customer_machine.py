@@ -604,7 +604,7 @@ class CustomerMachine(OnAStore):
             assert customer is not None
             del customer.consents[kind]
             customer.withdrawn.add(kind)
-            if kind in CONTACT_DETAILS and getattr(customer, kind) != ERASED:
+            if kind in CONTACT_DETAILS:  # hidden whatever it held, erased or not
                 setattr(customer, kind, None)
             customer.version += 1
 
