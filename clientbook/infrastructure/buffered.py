@@ -176,7 +176,9 @@ class Documents(PageBuffer, Generic[K, D]):
         the rebuild dies. Its pages still commit their tracking and their other rows; a page
         whose transaction does not commit takes its documents with it. A card account changes
         in most of a rebuild's pages: at 10,000 accounts the shadow wrote 53,446 documents for
-        the 10,000 it ends with."""
+        the 10,000 it ends with. The documents held are the ones `get` finds, not kept a second
+        time among the kept ones: at 30,000 accounts, keeping each page's in order too cost 4%
+        of a rebuild."""
         self._deferred = {}
 
     def begin(self, since: int, position: int) -> None:
@@ -212,12 +214,13 @@ class Documents(PageBuffer, Generic[K, D]):
         deferred = self._deferred
         if deferred is None:
             self._write(cursor, dialect, self._page)
+            self._remember(self._page)
         elif len(deferred) + len(self._page) > self.DEFERRED:  # memory: write them all now
             self._write(cursor, dialect, {**deferred, **self._page})
             self._writes_deferred = True
-        else:
+            self._complete = False  # from now on, what is not held is read back from the table
+        else:  # held until its swap, and found there by `get`: not kept as well
             self._staged = self._page
-        self._remember(self._page)
         self._kept_at = self._position
 
     DEFERRED = 500_000

@@ -52,6 +52,11 @@ class LogRow(NamedTuple):
     state: bytes
 
 
+IDS_KEPT = 100_000
+"""Aggregate ids `select_log` keeps made from one page to the next, at most (about 250 bytes
+each; a log of 775,000 events has 62,000 aggregates), before it starts again."""
+
+
 class SQLiteBulkReads:
     """`select_latest` for the SQLite application recorder (ids are stored as hex), and
     `select_log`."""
@@ -64,9 +69,10 @@ class SQLiteBulkReads:
     ) -> list[LogRow]:
         """`select_notifications(start, limit, stop, topics, inclusive_of_start=False)`: the
         same rows in the same order, each a `LogRow`, read by position rather than by column
-        name, and each aggregate's id made once a page (a rebuild reads every event, and the
-        library's `Notification`, a frozen dataclass, and its `UUID` from text cost more than
-        decoding the event; the views then find an aggregate's documents by the same id)."""
+        name, and each aggregate's id made once (up to IDS_KEPT of them, kept from page to
+        page: a rebuild reads every event, and the library's `Notification`, a frozen
+        dataclass, and its `UUID` from text cost more than decoding the event; the views then
+        find an aggregate's documents by the same id)."""
         statement = (
             "SELECT rowid, originator_id, originator_version, topic, state "
             f"FROM {self.events_table_name} WHERE rowid > ?"
@@ -83,7 +89,9 @@ class SQLiteBulkReads:
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             rows = c.fetchall()
-        ids: dict[str, UUID] = {}
+        ids: dict[str, UUID] = self.__dict__.setdefault("_log_ids", {})
+        if len(ids) > IDS_KEPT:
+            ids.clear()
         page = []
         for position, hex_id, version, topic, state in rows:
             aggregate_id = ids.get(hex_id)

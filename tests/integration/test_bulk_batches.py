@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from clientbook import ClientBook
 from clientbook.application import app as app_module
+from clientbook.infrastructure import bulk_reads
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import ConflictError, NotFoundError
 from clientbook.application.uci_import import LAST_DAY
@@ -207,6 +208,27 @@ def test_a_page_of_the_log_for_the_runner_holds_the_rows_the_librarys_select_giv
         page = recorder.select_log(0, 100)
         of_first = [row.originator_id for row in page if row.originator_id == ids[0]]
         assert len(of_first) == 3 and all(i is of_first[0] for i in of_first)  # made once
+
+
+def test_a_page_of_the_log_takes_an_aggregates_id_made_for_an_earlier_page_up_to_a_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild reads the log 50,000 events a page, and at 30,000 accounts an account is in
+    most pages: its id is made once, not once a page; past IDS_KEPT they are made afresh."""
+    with ClientBook.open(f"sqlite:///{tmp_path / 'bank.db'}") as book:
+        ids = _customers(book, [0, 1])
+        _contact(book, ids)
+        recorder: Any = book.app.recorder
+
+        def first_ids() -> list[UUID]:
+            rows = [recorder.select_log(start, 1) for start in range(book.head)]
+            return [row.originator_id for (row,) in rows if row.originator_id == ids[0]]
+
+        of_first = first_ids()
+        assert len(of_first) == 3 and all(i is of_first[0] for i in of_first)  # one a page
+        monkeypatch.setattr(bulk_reads, "IDS_KEPT", 0)  # each page starts again
+        again = first_ids()
+        assert again == of_first and len({id(i) for i in again}) == 3
 
 
 def test_the_default_cache_holds_forty_thousand_card_accounts_within_its_memory_budget(

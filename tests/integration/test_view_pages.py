@@ -296,6 +296,20 @@ def test_a_shadow_writes_each_document_once_before_its_swap(database: SqlDatabas
     assert view.stored() == [("a", "2"), ("b", "1")]
 
 
+def test_a_shadow_holds_each_document_once(database: SqlDatabase) -> None:
+    """Held back until the swap, a document is read from there: not also kept among the
+    documents a live view keeps (at 30,000 accounts, keeping each page's too cost 4% of a
+    rebuild)."""
+    view = Notes(database)
+    view.defer_writes()
+    _page(view, 10, a="1", b="1")
+    _page(view, 20, a="2")
+
+    assert len(view.notes._kept) == 0
+    with view.batch(Tracking("app", 30)):
+        assert (view.notes.get("a"), view.notes.get("b")) == ("2", "1")
+
+
 def test_a_shadow_page_that_does_not_commit_takes_its_documents_with_it(
     database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -326,6 +340,8 @@ def test_a_shadow_holding_too_many_documents_writes_them_in_the_page(
     _page(view, 20, c="1")
 
     assert view.stored() == [("a", "1"), ("b", "1"), ("c", "1")]
+    with view.batch(Tracking("app", 25)):  # no longer held: read back from the table
+        assert (view.notes.get("b"), view.notes.get("d")) == ("1", None)
     _page(view, 30, a="2")
     view.write_deferred()
     assert view.stored() == [("a", "2"), ("b", "1"), ("c", "1")]
