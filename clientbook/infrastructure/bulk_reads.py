@@ -52,9 +52,12 @@ class LogRow(NamedTuple):
     state: bytes
 
 
+_IDS: dict[str, UUID] = {}
+"""Aggregate ids as `select_log` made them from their hex, kept from one page to the next (a
+UUID is the same whichever store its hex came from)."""
 IDS_KEPT = 100_000
-"""Aggregate ids `select_log` keeps made from one page to the next, at most (about 250 bytes
-each; a log of 775,000 events has 62,000 aggregates), before it starts again."""
+"""Ids `_IDS` keeps at most (about 250 bytes each; a log of 775,000 events has 62,000
+aggregates), before it starts again."""
 
 
 class SQLiteBulkReads:
@@ -89,7 +92,7 @@ class SQLiteBulkReads:
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             rows = c.fetchall()
-        ids: dict[str, UUID] = self.__dict__.setdefault("_log_ids", {})
+        ids = _IDS
         if len(ids) > IDS_KEPT:
             ids.clear()
         page = []
