@@ -13,7 +13,8 @@ in the log (for one version of its projection), so what this view held when it s
 position is what its tables hold whenever it stands there again; a page that finds the view
 elsewhere (another process moved it on or reset it, or a page failed after its documents were
 kept) forgets them first. Built from position 0 with nothing let go since, the kept documents
-are all there are: a key not among them has no row, and is not looked for.
+(a shadow's: those it holds for its swap) are all there are: a key not among them has no row,
+and is not looked for.
 """
 
 from __future__ import annotations
