@@ -47,6 +47,8 @@ SPAN = 1000
 """At most this many positions read by one select of the log."""
 GAP = 50
 """Positions this close share a select: reading a few rows more is cheaper than a query more."""
+HEXES_KEPT = 200_000
+"""Aggregates' hex digits kept at most (then forgotten all at once)."""
 MANY_VALUES = 1000
 """Values in one `IN (…)` list at most."""
 TRAIL = BulkTable(
@@ -153,18 +155,27 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
         self._log = log
         self._page: list[tuple[Any, ...]] = []
         self._iso: dict[date, str] = {}  # each business date's text, made once (one a day)
+        self._hexes: dict[int, str] = {}  # each aggregate's id as hex digits, by its integer
 
     def index(self, entries: Sequence[Indexed]) -> None:
-        iso = self._iso
-        self._page.extend(
-            [
+        """The rows of a page's entries. Per event this is most of what a rebuild pays for the
+        trail in Python, so each date's text and each aggregate's hex digits are made once
+        (`_hexes` by the id's integer: a UUID's own hash is computed in Python), and the time
+        recorded is turned into microseconds inline (`_micros` for a page that has a moment
+        without a time zone)."""
+        iso, hexes = self._iso, self._hexes
+        if len(hexes) > HEXES_KEPT:
+            hexes.clear()
+        try:
+            rows = [
                 (
                     position,
-                    _micros(recorded_at),
+                    ((d := recorded_at - _EPOCH).days * 86_400 + d.seconds) * 1_000_000
+                    + d.microseconds,
                     None if on is None else iso.get(on) or iso.setdefault(on, on.isoformat()),
                     actor,
                     kind,
-                    aggregate_id.hex,
+                    hexes.get(i := aggregate_id.int) or hexes.setdefault(i, f"{i:032x}"),
                     version,
                     event_type,
                 )
@@ -172,7 +183,12 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
                     entries
                 )
             ]
-        )
+        except TypeError:  # a moment without a time zone: taken as UTC
+            rows = [
+                (p, _micros(r), None if o is None else o.isoformat(), a, k, i.hex, v, t)
+                for p, r, o, a, k, i, v, t in entries
+            ]
+        self._page.extend(rows)
 
     def _flush(self, cursor: Any) -> None:
         """The page's rows, in bulk."""

@@ -8,7 +8,7 @@ keeps them in the book's SQLite file or PostgreSQL schema, beside the views.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 from attrs import frozen
 
@@ -117,6 +117,10 @@ class Shadows(Protocol):
 
     def open(self, view: object) -> object:
         """A new, empty view of the same class, in tables of its own."""
+
+    def finish_ahead(self, shadows: Sequence[object]) -> None:
+        """The shadows are complete: what they still hold back may be written now, while
+        others are swapped in (each swap waits for its shadow's)."""
 
     def swap(
         self, view: object, shadow: object, application_name: str, finish: Callable[[], int]

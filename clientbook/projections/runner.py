@@ -517,6 +517,7 @@ class ProjectionRunner:
                 record_failures=False,
                 page=REBUILD_PAGE,
             )
+            shadows.finish_ahead([shadow for _, shadow, _ in opened])
             for projection, shadow, built in opened:
                 finish = partial(self._catch_up_these, [projection], None, record_failures=False)
                 shadows.swap(projection.view, shadow, self._app.name, finish)

@@ -3,10 +3,11 @@ so personal data is never copied into it and reads as erased once its key is for
 
 from __future__ import annotations
 
+import calendar
 import threading
 
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -364,3 +365,41 @@ def test_a_query_from_another_thread_during_a_page_does_not_read_the_pages_trans
     committed_then = None if database.dialect == "postgresql" else 9
     assert seen == [committed_then]  # never 5, the page's uncommitted position
     assert view.max_tracking_id("ClientBook") == 9
+
+
+def test_an_index_row_keeps_the_moment_in_microseconds_since_1970_utc_and_the_id_in_hex(
+    database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows' times and ids as `index` makes them: an aware moment in any zone, a moment
+    without a zone (taken as UTC), and ids made afresh after the view forgot the ones it had
+    made (`HEXES_KEPT`)."""
+    import clientbook.infrastructure.audit_view as audit_view_module
+
+    monkeypatch.setattr(audit_view_module, "HEXES_KEPT", 1)
+    view = SqlAuditTrailView(database)
+    ids = [uuid4() for _ in range(3)]
+    moments = [
+        datetime(2026, 11, 2, 9, 30, 15, 123456, tzinfo=timezone.utc),
+        datetime(2026, 11, 2, 17, 30, 15, 123457, tzinfo=timezone(timedelta(hours=8))),
+        datetime(1969, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    ]
+    pages = [  # one page of aware moments, then one with a moment without a zone
+        [(*entry(p, ids[p % 3])[:1], moments[p - 1], *entry(p, ids[p % 3])[2:]) for p in (1, 2, 3)],
+        [(*entry(4, ids[0])[:1], datetime(2026, 11, 2, 9, 30, 15, 5), *entry(4, ids[0])[2:])],
+    ]
+    for page in pages:
+        with view.batch(Tracking("ClientBook", page[-1][0])):
+            for row in page:
+                view.index([row])
+    rows = database.query(
+        "SELECT position, recorded_micros, aggregate_id, business_date FROM audit_trail "
+        "ORDER BY position"
+    )
+    second = 1_000_000
+    at_9_30_15 = calendar.timegm((2026, 11, 2, 9, 30, 15)) * second
+    assert rows == [
+        (1, at_9_30_15 + 123456, ids[1].hex, "2026-11-02"),
+        (2, at_9_30_15 + 123457, ids[2].hex, "2026-11-02"),
+        (3, -1, ids[0].hex, "2026-11-02"),
+        (4, at_9_30_15 + 5, ids[0].hex, "2026-11-02"),
+    ]

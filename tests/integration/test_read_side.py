@@ -560,3 +560,77 @@ def test_a_swap_builds_its_indexes_in_a_large_cache_and_gives_the_memory_back(
         assert seen == [(-database.SCRATCH_CACHE_KIB,)]
         assert database.query("PRAGMA cache_size") == before
         assert book.directory.search()[0].number == "C-000001"
+
+
+def _ledger_of_a_rebuild(book: ClientBook, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """What a rebuild does, in order: (thread, "written", view) as a shadow's held documents
+    are written, and (thread, "swap", view) as a swap begins."""
+    from clientbook.infrastructure.buffered import BufferedView
+    from clientbook.infrastructure.read_side import SqlShadows
+
+    ledger: list[Any] = []
+    write, swap = BufferedView.write_deferred, SqlShadows.swap
+
+    def written(shadow: BufferedView) -> None:
+        write(shadow)
+        ledger.append((threading.get_ident(), "written", shadow.name))
+
+    def swapped(shadows: SqlShadows, view: Any, shadow: Any, *rest: Any) -> int:
+        ledger.append((threading.get_ident(), "swap", view.name))
+        return swap(shadows, view, shadow, *rest)
+
+    monkeypatch.setattr(BufferedView, "write_deferred", written)
+    monkeypatch.setattr(SqlShadows, "swap", swapped)
+    return ledger
+
+
+def test_a_shadows_documents_are_written_in_a_thread_of_their_own_before_its_swap(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cid = _customer(book)
+    _contact(book, cid, "fine")
+    live = book.directory.search(), book.audit.trail()
+    ledger = _ledger_of_a_rebuild(book, monkeypatch)
+
+    book.projections.rebuild()
+
+    assert (book.directory.search(), book.audit.trail()) == live
+    me = threading.get_ident()
+    writes = [name for thread, what, name in ledger if what == "written"]
+    swaps = [name for thread, what, name in ledger if what == "swap"]
+    assert all(thread != me for thread, what, _ in ledger if what == "written")
+    assert all(thread == me for thread, what, _ in ledger if what == "swap")
+    assert "customer_directory" in writes and "card_accounts" in writes
+    for name in writes:  # each swap comes after its own shadow's documents are written
+        assert ledger.index(next(e for e in ledger if e[1:] == ("written", name))) < ledger.index(
+            next(e for e in ledger if e[1:] == ("swap", name))
+        )
+    sealing = {"customer_directory", "complaint_cards"}  # they read keys a swap's lock holds
+    assert writes.index("card_accounts") < min(writes.index(n) for n in sealing)
+    assert swaps[0] == "audit_trail"  # holds nothing back: swapped while the rest is written
+
+
+def test_a_shadow_whose_documents_fail_to_be_written_fails_the_rebuild_and_its_view_answers(
+    book: ClientBook, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from clientbook.infrastructure.buffered import BufferedView
+
+    cid = _customer(book)
+    _contact(book, cid, "fine")
+    live = book.directory.search()
+    write = BufferedView.write_deferred
+
+    def failing(shadow: BufferedView) -> None:
+        if shadow.name == "customer_directory":
+            raise OSError("disk full")
+        write(shadow)
+
+    monkeypatch.setattr(BufferedView, "write_deferred", failing)
+    with pytest.raises(OSError, match="disk full"):
+        book.projections.rebuild()
+
+    assert book.directory.search() == live
+    assert not list(tmp_path.glob("*.rebuild-*"))  # every shadow discarded (SQLite's files)
+    monkeypatch.setattr(BufferedView, "write_deferred", write)
+    book.projections.rebuild()
+    assert book.directory.search() == live
