@@ -196,11 +196,14 @@ class Documents(PageBuffer, Generic[K, D]):
         found = self._page.get(key)
         if found is not None:
             return found
-        kept = self._kept.get(key, _UNKNOWN)
-        if kept is not _UNKNOWN:
-            return kept  # type: ignore[return-value]
-        if self._deferred is not None and key in self._deferred:
-            return self._deferred[key]
+        if self._kept:  # a UUID's hash is computed in Python: no lookup in an empty dict
+            kept = self._kept.get(key, _UNKNOWN)
+            if kept is not _UNKNOWN:
+                return kept  # type: ignore[return-value]
+        if self._deferred:  # held for the swap: documents, never None
+            found = self._deferred.get(key)
+            if found is not None:
+                return found
         if self._load is None or self._complete:
             return None
         found = self._load(key)

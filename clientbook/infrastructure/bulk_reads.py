@@ -95,13 +95,11 @@ class SQLiteBulkReads:
         ids = _IDS
         if len(ids) > IDS_KEPT:
             ids.clear()
-        page = []
-        for position, hex_id, version, topic, state in rows:
-            aggregate_id = ids.get(hex_id)
-            if aggregate_id is None:
-                aggregate_id = ids[hex_id] = UUID(hex_id)
-            page.append(LogRow(position, aggregate_id, version, topic, state))
-        return page
+        known, row = ids.get, tuple.__new__  # a NamedTuple's own __new__ is a Python call
+        return [
+            row(LogRow, (at, known(hex_id) or ids.setdefault(hex_id, UUID(hex_id)), v, t, s))
+            for at, hex_id, v, t, s in rows
+        ]
 
     def select_latest(self, known: Mapping[UUID, int], snapshots_table: str | None) -> Latest:
         if not known:

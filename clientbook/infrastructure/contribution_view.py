@@ -18,6 +18,7 @@ class SqlContributionView(BufferedView, ContributionView):
     def __init__(self, database: SqlDatabase, name: str | None = None) -> None:
         super().__init__(database, name)
         self._facts = self._buffered(FactBlocks("contribution_facts", ContributionFact, self._rows))
+        setattr(self, "add_fact", self._facts.add)  # no call between: one a fact, in a rebuild
 
     def add_fact(self, fact: ContributionFact) -> None:
         self._facts.add(fact)

@@ -133,12 +133,21 @@ class ContributionProjection(EventProjection[ContributionView]):
         self._fact(event, tracking, detail=getattr(event, "kind", None), **_money(event.amount))
 
     def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
-        kind = f"{type(event).__qualname__.split('.')[0]}.{type(event).__name__}"
+        kind = _KINDS.get(type(event)) or _kind_of(type(event))
         self.view.add_fact(
             ContributionFact(
                 tracking.notification_id, event.originator_id, kind, event.on, **details
             )
         )
+
+
+_KINDS: dict[type, str] = {}
+
+
+def _kind_of(event_class: type) -> str:
+    """ "CardAccount.Charged": the aggregate's name and the event's, made once a class."""
+    kind = _KINDS[event_class] = f"{event_class.__qualname__.split('.')[0]}.{event_class.__name__}"
+    return kind
 
 
 def _money(amount: Any) -> dict[str, Any]:

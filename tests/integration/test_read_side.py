@@ -564,23 +564,23 @@ def test_a_swap_builds_its_indexes_in_a_large_cache_and_gives_the_memory_back(
 
 def _ledger_of_a_rebuild(book: ClientBook, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """What a rebuild does, in order: (thread, "written", view) as a shadow's held documents
-    are written, and (thread, "swap", view) as a swap begins."""
+    are written, and (thread, "swap", view) as the swap's transaction begins."""
+    from clientbook.infrastructure import read_side
     from clientbook.infrastructure.buffered import BufferedView
-    from clientbook.infrastructure.read_side import SqlShadows
 
     ledger: list[Any] = []
-    write, swap = BufferedView.write_deferred, SqlShadows.swap
+    write, swap = BufferedView.write_deferred, read_side._swapped
 
     def written(shadow: BufferedView) -> None:
         write(shadow)
         ledger.append((threading.get_ident(), "written", shadow.name))
 
-    def swapped(shadows: SqlShadows, view: Any, shadow: Any, *rest: Any) -> int:
+    def swapped(view: Any, *rest: Any) -> int:
         ledger.append((threading.get_ident(), "swap", view.name))
-        return swap(shadows, view, shadow, *rest)
+        return swap(view, *rest)
 
     monkeypatch.setattr(BufferedView, "write_deferred", written)
-    monkeypatch.setattr(SqlShadows, "swap", swapped)
+    monkeypatch.setattr(read_side, "_swapped", swapped)
     return ledger
 
 
