@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from datetime import date
 from typing import Any, Generic, Hashable, Protocol, TypeVar
 
@@ -67,23 +68,30 @@ class BulkTable:
     def write(self, cursor: Any, dialect: str, rows: Sequence[Row]) -> None:
         if not rows:
             return
+        width = len(self.columns)
+        values = list(chain.from_iterable(rows))  # flattened in C, then cut into statements
+        if len(values) != len(rows) * width:
+            raise ValueError(f"each row for {self.name} must have {width} values")
         if dialect == "sqlite":
-            self._write_sqlite(cursor, rows)
+            self._write_sqlite(cursor, rows, values)
             return
-        chunk = POSTGRES_PARAMETERS // len(self.columns)
+        chunk = POSTGRES_PARAMETERS // width
         for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            values = ", ".join(self._one for _ in part)
-            cursor.execute(self._head + values + self._tail, [v for row in part for v in row])
+            count = min(chunk, len(rows) - start)
+            cursor.execute(
+                self._head + ", ".join([self._one] * count) + self._tail,
+                values[start * width : (start + count) * width],
+            )
 
-    def _write_sqlite(self, cursor: Any, rows: Sequence[Row]) -> None:
+    def _write_sqlite(self, cursor: Any, rows: Sequence[Row], values: list[Any]) -> None:
         """Full statements of SQLITE_ROWS rows (one text, prepared once), then the rest."""
         per = self._per
         full = len(rows) - len(rows) % per
         if full:
+            step = per * len(self.columns)
             cursor.executemany(
                 self._sqlite_many,
-                [[v for row in rows[i : i + per] for v in row] for i in range(0, full, per)],
+                [values[i : i + step] for i in range(0, full * len(self.columns), step)],
             )
         if full < len(rows):
             cursor.executemany(self._head + self._one + self._tail, rows[full:])

@@ -213,6 +213,24 @@ def test_bulk_writes_insert_and_replace_rows_in_statements_of_any_size(
     assert rows[10:] == [(f"k{i}", i, "first") for i in range(20)]
 
 
+def test_a_bulk_write_with_a_row_of_another_width_raises_and_writes_nothing(
+    database: SqlDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows are flattened into one list of values and cut into statements: a row with a
+    value too few would shift every value after it, so it is refused before anything runs."""
+    monkeypatch.setattr("clientbook.infrastructure.buffered.SQLITE_ROWS", 4)
+    database.create(["CREATE TABLE bulk_width (k TEXT PRIMARY KEY, v INTEGER)"])
+    table = BulkTable("bulk_width", ["k", "v"], key=["k"])
+    rows: list[tuple[Any, ...]] = [(f"k{i}", i) for i in range(9)]
+    rows[2] = ("k2",)
+
+    with pytest.raises(ValueError, match="each row for bulk_width must have 2 values"):
+        with database.transaction() as cursor:
+            table.write(cursor, database.dialect, rows)
+
+    assert database.query("SELECT count(*) FROM bulk_width") == [(0,)]
+
+
 def test_a_rebuilt_view_keeps_its_indexes_though_its_shadow_had_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
