@@ -22,8 +22,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from itertools import chain
 from datetime import date
+from itertools import chain
 from typing import Any, Generic, Hashable, Protocol, TypeVar
 
 import msgspec

@@ -145,7 +145,7 @@ _KINDS: dict[type, str] = {}
 
 
 def _kind_of(event_class: type) -> str:
-    """ "CardAccount.Charged": the aggregate's name and the event's, made once a class."""
+    """The aggregate's name and the event's ("CardAccount.Charged"), made once a class."""
     kind = _KINDS[event_class] = f"{event_class.__qualname__.split('.')[0]}.{event_class.__name__}"
     return kind
 
