@@ -254,6 +254,15 @@ class Documents(PageBuffer, Generic[K, D]):
             self._write(cursor, dialect, self._deferred)
             self._deferred = {}
 
+    def prepare_deferred(self) -> None:
+        """Tell `prepare` the keys of the documents held back, now, `PREPARED` at a time (a
+        sealing view then reads their subjects' data keys), so that writing them later reads
+        nothing more while the key store keeps them."""
+        if self._prepare is not None and self._deferred:
+            keys = list(self._deferred)
+            for start in range(0, len(keys), self.PREPARED):
+                self._prepare(keys[start : start + self.PREPARED])
+
     PREPARED = 50_000
     """Documents prepared and made rows at a time: within what a key store keeps."""
 
@@ -412,6 +421,11 @@ class BufferedView(SqlTrackedView):
         for a rebuild's shadow."""
         for buffer in self._tables_of_documents():
             buffer.defer_writes()
+
+    def prepare_deferred(self) -> None:
+        """Prepare the documents held back for writing (`Documents.prepare_deferred`)."""
+        for buffer in self._tables_of_documents():
+            buffer.prepare_deferred()
 
     def write_deferred(self) -> None:
         """Write the documents held back, in a transaction of their own."""

@@ -534,13 +534,18 @@ class SqlShadows:
         index builds and commit run inside SQLite, which lets go of the GIL meanwhile, and
         making the documents' rows is Python's work (at 258k events the audit trail's swap,
         0.6 s, and the documents' rows, 0.5 s, overlap so). A shadow that seals personal
-        fields reads its subjects' keys from the book's database, which a swap holds: those
-        go last. Each shadow is written by one thread at a time: the swap of one waits for
-        its own documents, and a discard for the writing to end."""
+        fields needs its subjects' keys, read from the book's database, which a swap holds:
+        they are read here first, before any swap (at 775k events, 30,000 keys: the thread
+        would otherwise wait for the audit trail's swap to read them), and those shadows go
+        last. Each shadow is written by one thread at a time: the swap of one waits for its
+        own documents, and a discard for the writing to end."""
         writing = [s for s in shadows if isinstance(s, BufferedView)]
         writing.sort(key=lambda shadow: bool(shadow.personal_data))
         if not writing:
             return
+        for shadow in writing:
+            if shadow.personal_data:
+                shadow.prepare_deferred()
         writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clientbook-shadow")
         try:
             for shadow in writing:

@@ -610,6 +610,36 @@ def test_a_shadows_documents_are_written_in_a_thread_of_their_own_before_its_swa
     assert swaps[0] == "audit_trail"  # holds nothing back: swapped while the rest is written
 
 
+def test_a_sealing_shadows_keys_are_read_before_the_swaps_not_by_the_writing_thread(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The thread that writes the shadows' documents never reads the book's database for
+    keys: a swap holds it, so the keys are read first, by the rebuilding thread."""
+    from clientbook.infrastructure.keys import KeyStore
+
+    with ClientBook.open(store_url) as book:
+        for n in (1, 2, 3):
+            _customer(book, n)
+    with ClientBook.open(store_url) as book:  # a book opened afresh: no key read yet
+        ledger = _ledger_of_a_rebuild(book, monkeypatch)
+        stored = KeyStore._stored
+
+        def read(keys: KeyStore, subjects: set[str]) -> dict[str, bytes]:
+            ledger.append((threading.get_ident(), "keys read", len(subjects)))
+            return stored(keys, subjects)
+
+        monkeypatch.setattr(KeyStore, "_stored", read)
+        book.projections.rebuild()
+
+        assert [c.number for c in book.directory.search()] == ["C-000001", "C-000002", "C-000003"]
+    me = threading.get_ident()
+    first_swap = next(i for i, e in enumerate(ledger) if e[1] == "swap")
+    reads = [(i, thread, n) for i, (thread, what, n) in enumerate(ledger) if what == "keys read"]
+    assert any(i < first_swap and thread == me and n == 3 for i, thread, n in reads), ledger
+    writer = {thread for thread, what, _ in ledger if what == "written"}
+    assert writer and all(thread not in writer for _, thread, _ in reads), ledger
+
+
 def test_a_shadow_whose_documents_fail_to_be_written_fails_the_rebuild_and_its_view_answers(
     book: ClientBook, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
