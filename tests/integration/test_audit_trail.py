@@ -373,9 +373,7 @@ def test_an_index_row_keeps_the_moment_in_microseconds_since_1970_utc_and_the_id
     """The rows' times and ids as `index` makes them: an aware moment in any zone, a moment
     without a zone (taken as UTC), and ids made afresh after the view forgot the ones it had
     made (`HEXES_KEPT`)."""
-    import clientbook.infrastructure.audit_view as audit_view_module
-
-    monkeypatch.setattr(audit_view_module, "HEXES_KEPT", 1)
+    monkeypatch.setattr("clientbook.infrastructure.audit_view.HEXES_KEPT", 1)
     view = SqlAuditTrailView(database)
     ids = [uuid4() for _ in range(3)]
     moments = [

@@ -24,6 +24,9 @@ from clientbook import Actor, ClientBook
 from clientbook.cli import main
 from clientbook.domain.customer import Customer
 from clientbook.domain.errors import BusyError, InvalidValueError, ViewBehind
+from clientbook.infrastructure import read_side
+from clientbook.infrastructure.buffered import BufferedView
+from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
@@ -565,9 +568,6 @@ def test_a_swap_builds_its_indexes_in_a_large_cache_and_gives_the_memory_back(
 def _ledger_of_a_rebuild(book: ClientBook, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """What a rebuild does, in order: (thread, "written", view) as a shadow's held documents
     are written, and (thread, "swap", view) as the swap's transaction begins."""
-    from clientbook.infrastructure import read_side
-    from clientbook.infrastructure.buffered import BufferedView
-
     ledger: list[Any] = []
     write, swap = BufferedView.write_deferred, read_side._swapped
 
@@ -615,8 +615,6 @@ def test_a_sealing_shadows_keys_are_read_before_the_swaps_not_by_the_writing_thr
 ) -> None:
     """The thread that writes the shadows' documents never reads the book's database for
     keys: a swap holds it, so the keys are read first, by the rebuilding thread."""
-    from clientbook.infrastructure.keys import KeyStore
-
     with ClientBook.open(store_url) as book:
         for n in (1, 2, 3):
             _customer(book, n)
@@ -643,8 +641,6 @@ def test_a_sealing_shadows_keys_are_read_before_the_swaps_not_by_the_writing_thr
 def test_a_shadow_whose_documents_fail_to_be_written_fails_the_rebuild_and_its_view_answers(
     book: ClientBook, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from clientbook.infrastructure.buffered import BufferedView
-
     cid = _customer(book)
     _contact(book, cid, "fine")
     live = book.directory.search()
