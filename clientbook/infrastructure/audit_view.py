@@ -183,11 +183,9 @@ class SqlAuditTrailView(SqlTrackedView, AuditTrailView):
                     entries
                 )
             ]
-        except TypeError:  # a moment without a time zone: taken as UTC
-            rows = [
-                (p, _micros(r), None if o is None else o.isoformat(), a, k, i.hex, v, t)
-                for p, r, o, a, k, i, v, t in entries
-            ]
+        except TypeError:  # a moment without a time zone: taken as UTC, as `_micros` takes it
+            self.index([(p, _utc(r), o, a, k, i, v, t) for p, r, o, a, k, i, v, t in entries])
+            return
         self._page.extend(rows)
 
     def _flush(self, cursor: Any) -> None:
@@ -324,8 +322,11 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MICROSECOND = timedelta(microseconds=1)
 
 
+def _utc(moment: datetime) -> datetime:
+    """The moment, one without a time zone taken as UTC."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
 def _micros(moment: datetime) -> int:
     """Microseconds since 1970 (UTC); a moment without a time zone is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return (moment - _EPOCH) // _MICROSECOND
+    return (_utc(moment) - _EPOCH) // _MICROSECOND

@@ -7,7 +7,7 @@ from __future__ import annotations
 from abc import abstractmethod
 from datetime import date
 from decimal import Decimal
-from functools import singledispatchmethod
+from functools import cache, singledispatchmethod
 from typing import Any
 from uuid import UUID
 
@@ -133,7 +133,7 @@ class ContributionProjection(EventProjection[ContributionView]):
         self._fact(event, tracking, detail=getattr(event, "kind", None), **_money(event.amount))
 
     def _fact(self, event: Any, tracking: Tracking, **details: Any) -> None:
-        kind = _KINDS.get(type(event)) or _kind_of(type(event))
+        kind = _kind_of(event.__class__)
         self.view.add_fact(
             ContributionFact(
                 tracking.notification_id, event.originator_id, kind, event.on, **details
@@ -141,13 +141,10 @@ class ContributionProjection(EventProjection[ContributionView]):
         )
 
 
-_KINDS: dict[type, str] = {}
-
-
+@cache
 def _kind_of(event_class: type) -> str:
     """The aggregate's name and the event's ("CardAccount.Charged"), made once a class."""
-    kind = _KINDS[event_class] = f"{event_class.__qualname__.split('.')[0]}.{event_class.__name__}"
-    return kind
+    return f"{event_class.__qualname__.split('.')[0]}.{event_class.__name__}"
 
 
 def _money(amount: Any) -> dict[str, Any]:

@@ -565,7 +565,7 @@ def test_a_swap_builds_its_indexes_in_a_large_cache_and_gives_the_memory_back(
         assert book.directory.search()[0].number == "C-000001"
 
 
-def _ledger_of_a_rebuild(book: ClientBook, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+def _ledger_of_a_rebuild(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """What a rebuild does, in order: (thread, "written", view) as a shadow's held documents
     are written, and (thread, "swap", view) as the swap's transaction begins."""
     ledger: list[Any] = []
@@ -590,7 +590,7 @@ def test_a_shadows_documents_are_written_in_a_thread_of_their_own_before_its_swa
     cid = _customer(book)
     _contact(book, cid, "fine")
     live = book.directory.search(), book.audit.trail()
-    ledger = _ledger_of_a_rebuild(book, monkeypatch)
+    ledger = _ledger_of_a_rebuild(monkeypatch)
 
     book.projections.rebuild()
 
@@ -619,7 +619,7 @@ def test_a_sealing_shadows_keys_are_read_before_the_swaps_not_by_the_writing_thr
         for n in (1, 2, 3):
             _customer(book, n)
     with ClientBook.open(store_url) as book:  # a book opened afresh: no key read yet
-        ledger = _ledger_of_a_rebuild(book, monkeypatch)
+        ledger = _ledger_of_a_rebuild(monkeypatch)
         stored = KeyStore._stored
 
         def read(keys: KeyStore, subjects: set[str]) -> dict[str, bytes]:
