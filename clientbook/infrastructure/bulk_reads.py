@@ -1,6 +1,6 @@
 """Bulk reads for batches: many aggregates' latest snapshots and the events after them, or the
-events after versions a cache already holds, in one query per page of aggregates; and, on
-SQLite, pages of the log for the projections' runner, lighter than the library's notifications.
+events after versions a cache already holds, in one query per page of aggregates; and pages of
+the log for the projections' runner, lighter than the library's notifications.
 
 A close of business loads thousands of aggregates; one by one, each costs a snapshot query and
 an events query (or a fast-forward query on a cache hit). These recorders answer a whole page
@@ -16,11 +16,15 @@ at their head, on a 10,000-account book: benchmarks/README.md, issue 16).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.utils import retry
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
+
+from clientbook.infrastructure.postgres import _bounded
 
 Latest = dict[UUID, tuple[StoredEvent | None, list[StoredEvent]]]
 """Per aggregate: its newest snapshot after the known version (or None), then its events after
@@ -152,10 +156,51 @@ class SQLiteBulkReads:
 
 
 class PostgresBulkReads:
-    """`select_latest` for the PostgreSQL application recorder: the page goes as two arrays."""
+    """`select_latest` for the PostgreSQL application recorder: the page goes as two arrays;
+    and `select_log`."""
 
     events_table_name: str
     datastore: Any
+
+    def select_log(
+        self, start: int, limit: int, stop: int | None = None, topics: Sequence[str] = ()
+    ) -> list[LogRow]:
+        """`select_notifications(start, limit, stop, topics, inclusive_of_start=False)`: the
+        same rows in the same order, each a `LogRow`, read as tuples rather than as the
+        dictionaries the library's connections make (a rebuild reads every event, and the
+        library's `Notification`, a frozen dataclass made from a dictionary per row, costs
+        more than decoding the event). Bounded and retried as the library's select is."""
+        with _bounded(cast(Any, self)):  # a mixin of the PostgreSQL recorder
+            return self._select_log(start, limit, stop, topics)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _select_log(
+        self, start: int, limit: int, stop: int | None, topics: Sequence[str]
+    ) -> list[LogRow]:
+        statement = (
+            "SELECT notification_id, originator_id, originator_version, topic, state "
+            "FROM {0}.{1} WHERE notification_id > %s"
+        )
+        params: list[Any] = [start]
+        if stop is not None:
+            statement += " AND notification_id <= %s"
+            params.append(stop)
+        if topics:
+            statement += " AND topic = ANY(%s)"
+            params.append(list(topics))
+        statement += " ORDER BY notification_id LIMIT %s"
+        params.append(limit)
+        query = SQL(statement).format(
+            Identifier(self.datastore.schema), Identifier(self.events_table_name)
+        )
+        with self.datastore.get_connection() as connection:
+            with connection.cursor(row_factory=tuple_row) as cursor:
+                cursor.execute(query, params, prepare=True)
+                rows = cursor.fetchall()
+        row = tuple.__new__  # a NamedTuple's own __new__ is a Python call
+        return [
+            row(LogRow, (at, aggregate_id, v, t, bytes(s))) for at, aggregate_id, v, t, s in rows
+        ]
 
     def select_latest(self, known: Mapping[UUID, int], snapshots_table: str | None) -> Latest:
         if not known:

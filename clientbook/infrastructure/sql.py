@@ -13,7 +13,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Iterable, Iterator, Protocol, Sequence
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -249,6 +249,13 @@ class _PgCursor:
 
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> Any:
         return self._cursor.executemany(sql.replace("?", "%s"), rows)
+
+    def copy_rows(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
+        """`COPY … FROM STDIN` of these rows (each value as psycopg writes it as text)."""
+        with self._cursor.copy(statement) as copy:
+            write = copy.write_row
+            for row in rows:
+                write(row)
 
     def fetchall(self) -> list[Any]:
         return self._cursor.fetchall()
