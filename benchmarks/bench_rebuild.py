@@ -1,7 +1,8 @@
 #!/usr/bin/env python
 """Benchmark: `clientbook rebuild` (every projection from zero) against raw replay of the same log.
 
-Two logs, each in a temp SQLite file, built untimed first:
+Two logs, each in a temp SQLite file (or, with --backend postgres, a fresh PostgreSQL schema),
+built untimed first:
   demo   `Demo(book, seed=2026, managers=8, start=2026-07-01).run(customers=150, days=365)`,
          the book `clientbook demo` makes (--customers / --days / --seed to change it);
   cards  `book.import_uci_cards(DATA, rows=N)`, the real UCI card data (--rows, default 2000).
@@ -19,12 +20,15 @@ each. After every rebuild the views are checked against what they held before (e
 table's rows, and the queries over them); a rebuild that changes the views is reported.
 
 Only ratios measured in the same run are meaningful; nothing here is a pass/fail on absolute
-timings. Run: /tmp/venv/bin/python benchmarks/bench_rebuild.py [--help]
+timings. Run: .venv/bin/python benchmarks/bench_rebuild.py [--backend postgres] [--help]
+(on PostgreSQL the rates are of the wall clock and the CPU figures this process's alone: the
+server's work is not in them).
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import gc
 import hashlib
@@ -44,13 +48,19 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from _report import show_table  # benchmarks/_report.py
 
 from clientbook.application.uci_import import LAST_DAY, OPENED
 from clientbook.book import ClientBook
 from clientbook.demo import Demo
+from clientbook.infrastructure.store import parse_store_url
 
 DATA = Path("/work/shared/data/uci-credit-card-default.csv")
+POSTGRES = os.environ.get(
+    "CLIENTBOOK_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+BACKEND = "sqlite"  # --backend
 DEFAULT_ROWS = 2000  # the import: ~20 s for 2000 rows, ~80 s for 5000, ~8 min for all 30000
 DEMO_START = date(2026, 7, 1)  # as `clientbook demo`
 DEMO_MANAGERS = 8
@@ -199,7 +209,18 @@ def table_digests(book: ClientBook) -> dict[str, tuple[int, str]]:
         view: Any = projection.view
         db = view.database
         for table in view.tables:
-            cols = [r[1] for r in db.query(f"PRAGMA table_info({table})")]
+            if db.dialect == "sqlite":
+                cols = [r[1] for r in db.query(f"PRAGMA table_info({table})")]
+            else:
+                cols = [
+                    r[0]
+                    for r in db.query(
+                        "SELECT column_name FROM information_schema.columns WHERE "
+                        "table_schema = current_schema() AND table_name = ? "
+                        "ORDER BY ordinal_position",
+                        (table,),
+                    )
+                ]
             rows = db.query(f"SELECT * FROM {table} ORDER BY {', '.join(cols)}")
             h = hashlib.sha256()
             for row in rows:
@@ -382,6 +403,8 @@ def cached(
 ) -> tuple[ClientBook, date, date]:
     """Open the log `name` in `tmp`: copied from `cache` when a run kept it there (the dates
     beside it), else built (and kept there, given a cache)."""
+    if BACKEND == "postgres":
+        return cached_schema(tmp, cache, name, build)
     path = os.path.join(tmp, f"{name}.db")
     if cache is not None and (cache / f"{name}.db").is_file():
         say(f"{name}: the log kept in {cache} (not rebuilt)")
@@ -399,6 +422,38 @@ def cached(
         copy_sqlite(path, str(cache / f"{name}.db"))
         (cache / f"{name}.dates").write_text(f"{first_day} {last_day}\n")
     return book, first_day, last_day
+
+
+def cached_schema(
+    tmp: str, cache: Path | None, name: str, build: Callable[[ClientBook], tuple[date, date]]
+) -> tuple[ClientBook, date, date]:
+    """PostgreSQL: the log `name` in a schema of its own. Kept (given a cache): the schema stays
+    after the run, named in `cache` with its dates and its key file, and is used as it is by
+    later runs (a rebuild changes only the views, which it checks); else a fresh schema, dropped
+    when the process ends."""
+    schema = "bench_rebuild_" + "".join(c if c.isalnum() else "_" for c in name)
+    url = f"{POSTGRES}?schema={schema}"
+    kept = None if cache is None else cache / f"{name}.pg"
+    if kept is not None and kept.is_file():
+        say(f"{name}: the log kept in PostgreSQL schema {schema} (not rebuilt)")
+        first, last = kept.read_text().split()
+        book = ClientBook.open(url, key_file=f"{kept}.key")
+        return book, date.fromisoformat(first), date.fromisoformat(last)
+    _drop_schema(schema)
+    key_file = f"{kept}.key" if kept is not None else os.path.join(tmp, f"{name}.pg.key")
+    book = ClientBook.open(url, create=True, key_file=key_file)
+    if kept is None:
+        atexit.register(_drop_schema, schema)
+    first_day, last_day = build(book)
+    if kept is not None:
+        kept.write_text(f"{first_day} {last_day}\n")
+    return book, first_day, last_day
+
+
+def _drop_schema(schema: str) -> None:
+    conninfo = parse_store_url(f"{POSTGRES}?schema=public").postgres_conninfo
+    with psycopg.connect(conninfo or "", autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def demo_log(
@@ -544,6 +599,13 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--log", choices=("demo", "cards", "all"), default="all")
+    p.add_argument(
+        "--backend",
+        choices=("sqlite", "postgres"),
+        default="sqlite",
+        help="where the log is (postgres: CLIENTBOOK_TEST_POSTGRES_URL, default the local "
+        "server's database test; a schema per log)",
+    )
     p.add_argument("--customers", type=int, default=150, help="demo customers (default 150)")
     p.add_argument("--days", type=int, default=365, help="demo business days (default 365)")
     p.add_argument("--seed", type=int, default=2026, help="demo seed (default 2026)")
@@ -578,8 +640,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     if min(args.customers, args.days, args.rows, args.repeats, args.jobs) < 1:
         p.error("--customers, --days, --rows, --repeats and --jobs must be at least 1")
-    global JOBS
-    JOBS = args.jobs
+    global JOBS, BACKEND
+    JOBS, BACKEND = args.jobs, args.backend
+    if args.keep_logs is not None:
+        args.keep_logs.mkdir(parents=True, exist_ok=True)
     if args.log in ("cards", "all") and not args.data.is_file():
         p.error(f"no such file: {args.data}")
 
@@ -613,7 +677,8 @@ def main(argv: list[str] | None = None) -> int:
 
     elapsed = time.perf_counter() - t_start
     header = (
-        f"clientbook rebuild vs raw replay of the same log (SQLite, eventsourcing "
+        "clientbook rebuild vs raw replay of the same log "
+        f"({'PostgreSQL' if BACKEND == 'postgres' else 'SQLite'}, eventsourcing "
         f"{version('eventsourcing')}, Python {sys.version.split()[0]}) — repeats "
         f"{args.repeats}, jobs {args.jobs}"
     )

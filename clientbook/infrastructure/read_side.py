@@ -503,6 +503,7 @@ class SqlShadows:
         self._store = store
         self._where: dict[int, tuple[SqlDatabase, str]] = {}
         self._written: dict[int, Future[None]] = {}  # shadows' held documents being written
+        self._indexed: dict[int, Future[None]] = {}  # PostgreSQL shadows' indexes being built
 
     def open(self, view: object) -> object:
         assert isinstance(view, SqlTrackedView)
@@ -514,6 +515,7 @@ class SqlShadows:
                 cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
                 cursor.execute(f'CREATE SCHEMA "{place}"')
             database = PostgresDatabase(self._store.postgres_conninfo, place)
+            database.indexed = False  # its indexes are built once its rows are in (`index`)
         else:
             place = f"{self._store.sqlite_path}.rebuild-{view.name}"
             _remove_sqlite(place)
@@ -538,20 +540,39 @@ class SqlShadows:
         they are read here first, before any swap (at 775k events, 30,000 keys: the thread
         would otherwise wait for the audit trail's swap to read them), and those shadows go
         last. Each shadow is written by one thread at a time: the swap of one waits for its
-        own documents, and a discard for the writing to end."""
+        own documents, and a discard for the writing to end.
+
+        On PostgreSQL a third thread builds each shadow's plain indexes (left out while its rows
+        came in), once its documents are written, in the order of the writing: the server sorts
+        meanwhile."""
+        shadows = sorted(shadows, key=_written_late)
         writing = [s for s in shadows if isinstance(s, BufferedView)]
-        writing.sort(key=lambda shadow: bool(shadow.personal_data))
-        if not writing:
-            return
         for shadow in writing:
             if shadow.personal_data:
                 shadow.prepare_deferred()
-        writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clientbook-shadow")
-        try:
-            for shadow in writing:
-                self._written[id(shadow)] = writer.submit(shadow.write_deferred)
-        finally:
-            writer.shutdown(wait=False)
+        if writing:
+            writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clientbook-shadow")
+            try:
+                for shadow in writing:
+                    self._written[id(shadow)] = writer.submit(shadow.write_deferred)
+            finally:
+                writer.shutdown(wait=False)
+        if self._store.kind == "postgresql" and shadows:
+            indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clientbook-index")
+            try:
+                for each in shadows:
+                    written = self._written.get(id(each))
+                    self._indexed[id(each)] = indexer.submit(self._index, each, written)
+            finally:
+                indexer.shutdown(wait=False)
+
+    def _index(self, shadow: object, written: Future[None] | None) -> None:
+        """A PostgreSQL shadow's plain indexes, once its held documents are in."""
+        if written is not None:
+            written.result()
+        assert isinstance(shadow, SqlTrackedView)
+        database, _ = self._where[id(shadow)]
+        database.index(shadow.schema)
 
     def swap(self, view: object, shadow: object, application_name: str, finish: Any) -> int:
         assert isinstance(view, SqlTrackedView) and isinstance(shadow, SqlTrackedView)
@@ -561,8 +582,13 @@ class SqlShadows:
         elif isinstance(shadow, BufferedView):
             shadow.write_deferred()
         main = view.database
-        _, place = self._where[id(shadow)]
+        database, place = self._where[id(shadow)]
         if not isinstance(main, SqliteDatabase):
+            indexed = self._indexed.pop(id(shadow), None)
+            if indexed is not None:
+                indexed.result()
+            else:
+                database.index(shadow.schema)
             schema = self._store.postgres_schema
             return _swapped(
                 view, shadow, application_name, finish, partial(_moved_in, view, place, schema)
@@ -575,9 +601,10 @@ class SqlShadows:
             main.detach("shadow")
 
     def discard(self, shadow: object) -> None:
-        written = self._written.pop(id(shadow), None)
-        if written is not None and not written.cancel():
-            wait([written])  # not closed under the thread that writes it
+        for running in (self._indexed, self._written):  # the indexes wait for the writing
+            started = running.pop(id(shadow), None)
+            if started is not None and not started.cancel():
+                wait([started])  # not closed under the thread that writes it
         database, place = self._where.pop(id(shadow))
         database.close()
         if self._store.kind == "postgresql":
@@ -590,6 +617,11 @@ class SqlShadows:
                 main.close()
         else:
             _remove_sqlite(place)
+
+
+def _written_late(shadow: object) -> bool:
+    """The shadows that seal personal fields are written last (their keys read first)."""
+    return isinstance(shadow, BufferedView) and bool(shadow.personal_data)
 
 
 def _swapped(

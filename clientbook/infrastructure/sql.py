@@ -62,9 +62,10 @@ class SqlDatabase(ABC):
 
     dialect: str
     indexed = True
-    """False for a rebuild's SQLite shadow: its tables are only written, read by key, then copied
-    into the book's own tables (indexed there), so create() leaves out the plain indexes, which
-    would only slow the build (unique ones stay: they are rules the rows must keep)."""
+    """False for a rebuild's shadow: its tables are only written and read by key until its swap,
+    so create() leaves out the plain indexes, which would only slow the build (unique ones stay:
+    they are rules the rows must keep). SQLite's are built in the book's own tables, which the
+    swap copies the rows into; PostgreSQL's by `index`, in the shadow, before its tables move."""
 
     @abstractmethod
     def transaction(self) -> Any:
@@ -89,6 +90,15 @@ class SqlDatabase(ABC):
                 return  # another process created them while this one waited for the lock
             for statement in statements:
                 cursor.execute(statement)
+
+    def index(self, statements: Sequence[str]) -> None:
+        """Build the plain indexes among `statements` (those create() left out), in one
+        transaction: on the rows already in, each index in one sort."""
+        plain = [s for s in statements if _PLAIN_INDEX.match(s)]
+        if plain:
+            with self.transaction() as cursor:
+                for statement in plain:
+                    cursor.execute(statement)
 
     def _lock_creation(self, cursor: Any) -> None:
         """Make concurrent create() calls take turns (SQLite's BEGIN IMMEDIATE already does)."""

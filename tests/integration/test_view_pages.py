@@ -17,7 +17,7 @@ from clientbook import Actor, ClientBook
 from clientbook.demo import Demo
 from clientbook.infrastructure.buffered import BufferedView, BulkTable, Documents
 from clientbook.infrastructure.read_side import SqlShadows
-from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase
 from clientbook.projections import runner
 from conftest import postgres_schema_url
 
@@ -347,6 +347,55 @@ def test_a_rebuilt_view_keeps_its_indexes_though_its_shadow_had_none(
         assert len(seen) == len(book.projections.projections)
         assert not set().union(*seen) - _unique(path)  # only the rules' indexes in a shadow
         assert _indexes(path) == indexes and any("card_accounts_" in i for i in indexes)
+
+
+def test_a_rebuilt_view_on_postgresql_has_its_indexes_built_once_its_rows_are_in() -> None:
+    """A PostgreSQL shadow is made without its plain indexes, which are built in the shadow
+    once its rows (and its held documents) are in, before its tables move in: the view ends
+    with the indexes it had."""
+    for url in postgres_schema_url():
+        _indexes_after_rows(url)
+
+
+def _indexes_after_rows(url: str) -> None:
+    with ClientBook.open(url) as book:
+        Demo(book, seed=7, managers=3, start=DAY).run(customers=5, days=10)
+        main = book.projections.projections[0].view.database
+        indexes = _pg_indexes(main)
+        built: list[tuple[dict[str, str], set[str], int]] = []
+        index = PostgresDatabase.index
+
+        def look_and_index(database: PostgresDatabase, statements: Sequence[str]) -> None:
+            before = _pg_indexes(database)
+            cards = any("card_accounts_customer" in s for s in statements)
+            rows = database.query("SELECT count(*) FROM card_accounts")[0][0] if cards else 0
+            index(database, statements)
+            built.append((before, set(_pg_indexes(database)) - set(before), rows))
+
+        PostgresDatabase.index = look_and_index  # type: ignore[method-assign]
+        try:
+            book.projections.rebuild()
+        finally:
+            PostgresDatabase.index = index  # type: ignore[method-assign]
+
+        assert len(built) == len(book.projections.projections)
+        assert all(" UNIQUE " in sql for before, _, _ in built for sql in before.values())
+        made = set().union(*(after for _, after, _ in built))
+        assert made == {name for name, sql in indexes.items() if " UNIQUE " not in sql}
+        cards = main.query("SELECT count(*) FROM card_accounts")[0][0]
+        assert cards and [rows for _, _, rows in built if rows] == [cards]  # its rows were in
+        assert _pg_indexes(main) == indexes and "card_accounts_customer" in indexes
+
+
+def _pg_indexes(database: SqlDatabase) -> dict[str, str]:
+    rows = database.query(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+    )
+    return {str(name): str(sql).replace(f"{_schema_of(sql)}.", "") for name, sql in rows}
+
+
+def _schema_of(sql: str) -> str:
+    return str(sql).split(" ON ")[1].split(".")[0]
 
 
 def _indexes(path: Path) -> set[str]:
