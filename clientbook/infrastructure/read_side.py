@@ -511,10 +511,10 @@ class SqlShadows:
         if self._store.kind == "postgresql":
             assert self._store.postgres_conninfo is not None
             place = f"{self._store.postgres_schema}__rebuild_{view.name}"[:63]
-            with view.database.transaction() as cursor:
+            database = PostgresDatabase(self._store.postgres_conninfo, place, scratch=True)
+            with database.transaction() as cursor:  # its own connection: a commit not synced
                 cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
                 cursor.execute(f'CREATE SCHEMA "{place}"')
-            database = PostgresDatabase(self._store.postgres_conninfo, place)
             database.indexed = False  # its indexes are built once its rows are in (`index`)
         else:
             place = f"{self._store.sqlite_path}.rebuild-{view.name}"
@@ -606,16 +606,12 @@ class SqlShadows:
             if started is not None and not started.cancel():
                 wait([started])  # not closed under the thread that writes it
         database, place = self._where.pop(id(shadow))
-        database.close()
-        if self._store.kind == "postgresql":
-            assert isinstance(shadow, SqlTrackedView)
-            assert self._store.postgres_conninfo is not None
-            main = PostgresDatabase(self._store.postgres_conninfo, self._store.postgres_schema)
-            try:
-                main.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
-            finally:
-                main.close()
-        else:
+        try:
+            if self._store.kind == "postgresql":  # by its own connection, before it closes
+                database.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+        finally:
+            database.close()
+        if self._store.kind != "postgresql":
             _remove_sqlite(place)
 
 

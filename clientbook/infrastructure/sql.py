@@ -281,11 +281,23 @@ class PostgresDatabase(SqlDatabase):
     thread's current connection, so one opened inside another joins it. Transactions of one
     database still run one at a time, as before (views keep the open transaction's cursor on
     themselves), and wait for each other without a bound: only the server is timed. A read
-    outside a transaction takes a connection of its own and does not wait for them."""
+    outside a transaction takes a connection of its own and does not wait for them.
+
+    A `scratch` schema is thrown away if the process dies (a rebuild's shadow): its commits do
+    not wait for the server's log to reach the disk (`synchronous_commit = off`). What a swap
+    then moves into the book's schema is durable all the same: the swap's own commit waits for
+    the log up to it, the shadow's earlier commits included."""
 
     dialect = "postgresql"
 
-    def __init__(self, conninfo: str, schema: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        schema: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        scratch: bool = False,
+    ) -> None:
         params = conninfo_to_dict(conninfo)
         self._where = describe(params, schema)
         self._secret = str(params.get("password") or "")
@@ -297,7 +309,8 @@ class PostgresDatabase(SqlDatabase):
             conninfo,
             kwargs={
                 "autocommit": True,
-                "options": f'-c search_path="{schema}"',  # checked: letters, digits, _
+                "options": f'-c search_path="{schema}"'  # checked: letters, digits, _
+                + (" -c synchronous_commit=off" if scratch else ""),
                 "connect_timeout": connect_timeout(timeout),
                 "application_name": application_name(schema),
             },

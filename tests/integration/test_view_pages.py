@@ -387,6 +387,59 @@ def _indexes_after_rows(url: str) -> None:
         assert _pg_indexes(main) == indexes and "card_accounts_customer" in indexes
 
 
+def test_a_postgresql_shadow_commits_without_waiting_for_the_disk_and_the_book_waits_as_ever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A shadow is thrown away if the rebuild dies, so its commits need not wait for the
+    server's log to reach the disk; the swap, in the book's schema, still does (and so every
+    commit of the shadow before it)."""
+    for url in postgres_schema_url():
+        with ClientBook.open(url) as book:
+            Demo(book, seed=7, managers=3, start=DAY).run(customers=3, days=3)
+            seen: list[str] = []
+            opened = SqlShadows.open
+
+            def open_and_look(shadows: SqlShadows, view: object) -> object:
+                shadow: Any = opened(shadows, view)
+                seen.append(shadow.database.query("SHOW synchronous_commit")[0][0])
+                return shadow
+
+            monkeypatch.setattr(SqlShadows, "open", open_and_look)
+            book.projections.rebuild()
+            main = book.projections.projections[0].view.database
+
+            assert seen == ["off"] * len(book.projections.projections)
+            assert main.query("SHOW synchronous_commit") == [("on",)]
+
+
+def test_a_postgresql_shadow_whose_indexes_fail_fails_the_rebuild_and_leaves_no_schema(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for url in postgres_schema_url():
+        with ClientBook.open(url) as book:
+            Demo(book, seed=7, managers=3, start=DAY).run(customers=3, days=3)
+            live = book.card_accounts.accounts(DAY + timedelta(days=3), open_only=False)
+            index = PostgresDatabase.index
+
+            def failing(database: PostgresDatabase, statements: Sequence[str]) -> None:
+                if any("card_accounts_customer" in s for s in statements):
+                    raise OSError("no space left for the index")
+                index(database, statements)
+
+            monkeypatch.setattr(PostgresDatabase, "index", failing)
+            with pytest.raises(OSError, match="no space left"):
+                book.projections.rebuild()
+
+            assert book.card_accounts.accounts(DAY + timedelta(days=3), open_only=False) == live
+            main = book.projections.projections[0].view.database
+            assert main.query(
+                "SELECT count(*) FROM pg_namespace WHERE starts_with(nspname, current_schema())"
+            ) == [(1,)]  # the book's own schema, and no shadow's
+            monkeypatch.setattr(PostgresDatabase, "index", index)
+            book.projections.rebuild()
+            assert book.card_accounts.accounts(DAY + timedelta(days=3), open_only=False) == live
+
+
 def _pg_indexes(database: SqlDatabase) -> dict[str, str]:
     rows = database.query(
         "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
