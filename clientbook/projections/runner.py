@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
@@ -509,8 +510,7 @@ class ProjectionRunner:
         try:
             for projection in mine:
                 records.set_rebuilding(projection.name, _now())
-                shadow = shadows.open(projection.view)
-                opened.append((projection, shadow, type(projection)(shadow)))
+            _open_at_once(shadows, mine, opened)
             self._catch_up_these(
                 [built for _, _, built in opened],
                 progress,
@@ -714,6 +714,31 @@ class ProjectionRunner:
 
     def decisions(self, name: str | None = None) -> list[Decision]:
         return [] if self._records is None else self._records.decisions(name)
+
+
+SHADOWS_AT_ONCE = 4
+"""Shadows opened at a time: each makes its schema or file and its tables over a connection
+of its own (on PostgreSQL, ten opened one after another took 0.24 s, an eighth of a rebuild of
+51k events)."""
+
+
+def _open_at_once(
+    shadows: Shadows,
+    projections: Sequence[Projection[Any]],
+    opened: list[tuple[Projection[Any], Any, Projection[Any]]],
+) -> None:
+    """Open the projections' shadows, several at a time, each with its projection over it, into
+    `opened` in the projections' order: every one that opened, so that it is discarded even
+    when another failed to open, whose error is then raised."""
+    with ThreadPoolExecutor(SHADOWS_AT_ONCE, thread_name_prefix="clientbook-open") as opening:
+        made = [(p, opening.submit(shadows.open, p.view)) for p in projections]
+    failed = [error for _, future in made if (error := future.exception()) is not None]
+    for projection, future in made:
+        if future.exception() is None:
+            shadow = future.result()
+            opened.append((projection, shadow, type(projection)(shadow)))
+    if failed:
+        raise failed[0]
 
 
 def _now() -> datetime:

@@ -27,6 +27,7 @@ from clientbook.domain.errors import BusyError, InvalidValueError, ViewBehind
 from clientbook.infrastructure import read_side
 from clientbook.infrastructure.buffered import BufferedView
 from clientbook.infrastructure.keys import KeyStore
+from clientbook.infrastructure.read_side import SqlShadows
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
@@ -217,6 +218,36 @@ def _shadows_left(store_url: str) -> list[str]:
             (store.postgres_schema + "__rebuild%",),
         ).fetchall()
     return [r[0] for r in rows]
+
+
+def test_a_shadow_that_fails_to_open_fails_the_rebuild_and_every_one_opened_is_dropped(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shadows open several at a time: one that fails to open fails the rebuild, and those
+    that opened, before or after it, are dropped; the views keep their old tables."""
+    with ClientBook.open(store_url) as book:
+        cid = _customer(book)
+        _contact(book, cid, "fine")
+        live = book.directory.search()
+        opened = SqlShadows.open
+        names: list[str] = []
+
+        def failing(shadows: SqlShadows, view: Any) -> object:
+            if view.name == "manager_report":
+                raise OSError("no room for the shadow")
+            names.append(view.name)
+            return opened(shadows, view)
+
+        monkeypatch.setattr(SqlShadows, "open", failing)
+        with pytest.raises(OSError, match="no room for the shadow"):
+            book.projections.rebuild()
+
+        assert len(names) == len(book.projections.projections) - 1  # all the others opened
+        assert book.directory.search() == live
+        assert _shadows_left(store_url) == []
+        monkeypatch.setattr(SqlShadows, "open", opened)
+        book.projections.rebuild()
+        assert book.directory.search() == live and _shadows_left(store_url) == []
 
 
 def test_rebuilding_one_projection_leaves_the_others_and_equals_the_live_view(
