@@ -507,21 +507,12 @@ class SqlShadows:
 
     def open(self, view: object) -> object:
         assert isinstance(view, SqlTrackedView)
-        database: SqlDatabase
-        if self._store.kind == "postgresql":
-            assert self._store.postgres_conninfo is not None
-            place = f"{self._store.postgres_schema}__rebuild_{view.name}"[:63]
-            database = PostgresDatabase(self._store.postgres_conninfo, place, scratch=True)
-            with database.transaction() as cursor:  # its own connection: a commit not synced
-                cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
-                cursor.execute(f'CREATE SCHEMA "{place}"')
-            database.indexed = False  # its indexes are built once its rows are in (`index`)
-        else:
-            place = f"{self._store.sqlite_path}.rebuild-{view.name}"
-            _remove_sqlite(place)
-            database = SqliteDatabase(place, scratch=True)  # a rebuild that dies begins afresh
-            database.indexed = False  # the swap copies the rows into indexed tables
-        shadow = type(view)(database)
+        database, place = self._made(view)
+        try:
+            shadow = type(view)(database)
+        except BaseException:
+            database.close()  # not known to discard: its schema or file goes next time
+            raise
         if isinstance(shadow, BufferedView):  # built once, from zero: it forgets no document,
             shadow.keep_documents(REBUILD_KEEP)  # and writes each once, before its swap
             shadow.defer_writes()
@@ -529,6 +520,28 @@ class SqlShadows:
             shadow.fields = view.fields  # type: ignore[attr-defined]
         self._where[id(shadow)] = (database, place)
         return shadow
+
+    def _made(self, view: SqlTrackedView) -> tuple[SqlDatabase, str]:
+        """A shadow's place, empty, and its database, without plain indexes."""
+        database: SqlDatabase
+        if self._store.kind == "postgresql":
+            assert self._store.postgres_conninfo is not None
+            place = f"{self._store.postgres_schema}__rebuild_{view.name}"[:63]
+            database = PostgresDatabase(self._store.postgres_conninfo, place, scratch=True)
+            try:
+                with database.transaction() as cursor:  # its own connection: no commit synced
+                    cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+                    cursor.execute(f'CREATE SCHEMA "{place}"')
+            except BaseException:
+                database.close()
+                raise
+            database.indexed = False  # its indexes are built once its rows are in (`index`)
+        else:
+            place = f"{self._store.sqlite_path}.rebuild-{view.name}"
+            _remove_sqlite(place)
+            database = SqliteDatabase(place, scratch=True)  # a rebuild that dies begins afresh
+            database.indexed = False  # the swap copies the rows into indexed tables
+        return database, place
 
     def finish_ahead(self, shadows: Sequence[object]) -> None:
         """Write the documents the shadows hold back (`BufferedView.defer_writes`) in a thread

@@ -28,6 +28,7 @@ from clientbook.infrastructure import read_side
 from clientbook.infrastructure.buffered import BufferedView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.read_side import SqlShadows
+from clientbook.infrastructure.sql import SqlDatabase
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
@@ -248,6 +249,42 @@ def test_a_shadow_that_fails_to_open_fails_the_rebuild_and_every_one_opened_is_d
         monkeypatch.setattr(SqlShadows, "open", opened)
         book.projections.rebuild()
         assert book.directory.search() == live and _shadows_left(store_url) == []
+
+
+def test_a_shadow_whose_tables_cannot_be_made_closes_its_database(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shadow that fails as its tables are made is not yet known to be discarded: it closes
+    its own database (a pool of connections on PostgreSQL, a file on SQLite) before the error
+    goes on."""
+    with ClientBook.open(store_url) as book:
+        live = book.directory.search()
+        made = SqlShadows._made
+        closed: list[list[bool]] = []
+
+        def watched(shadows: SqlShadows, view: Any) -> tuple[SqlDatabase, str]:
+            database, place = made(shadows, view)
+            mine: list[bool] = []
+            close = database.close
+            database.close = lambda: (mine.append(True), close())[1]  # type: ignore[method-assign]
+            closed.append(mine)
+            return database, place
+
+        create = SqlDatabase.create
+
+        def failing(database: SqlDatabase, statements: Any) -> None:
+            if not database.indexed:  # a shadow's
+                raise OSError("no room for its tables")
+            create(database, statements)
+
+        monkeypatch.setattr(SqlShadows, "_made", watched)
+        monkeypatch.setattr(SqlDatabase, "create", failing)
+        with pytest.raises(OSError, match="no room for its tables"):
+            book.projections.rebuild()
+
+        assert len(closed) == len(book.projections.projections)
+        assert all(mine == [True] for mine in closed)
+        assert book.directory.search() == live
 
 
 def test_rebuilding_one_projection_leaves_the_others_and_equals_the_live_view(
