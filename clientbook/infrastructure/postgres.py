@@ -441,13 +441,27 @@ def _bounded(recorder: PostgresRecorder) -> AbstractContextManager[None]:
 
 
 class BoundedAggregateRecorder(PostgresAggregateRecorder):
-    """The library's aggregate recorder (the snapshots); each call bounded by the timeout."""
+    """The library's aggregate recorder (the snapshots); each call bounded by the timeout. Its
+    rows go in by `COPY`, one statement as the library's insert is: the library sends them as
+    one array of composite values, which psycopg writes out in Python, value by value (at a
+    UCI import on PostgreSQL, a third of the time inside `save`)."""
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         with _bounded(self):
             return super().insert_events(stored_events, **kwargs)
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        statement = SQL(
+            "COPY {0}.{1} (originator_id, originator_version, topic, state) FROM STDIN"
+        ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
+        with curs.copy(statement) as copy:
+            write = copy.write_row
+            for e in stored_events:
+                write((e.originator_id, e.originator_version, e.topic, e.state))
 
     def select_events(
         self,
@@ -476,6 +490,13 @@ class BoundedApplicationRecorder(BoundedAggregateRecorder, PostgresApplicationRe
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
         self.channel_name = log_channel(datastore.schema, self.events_table_name)
+
+    def _insert_stored_events(
+        self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        """The library's own: the log's lock and notification, then its insert (not the
+        snapshots' `COPY`, which the log's insert must not take)."""
+        PostgresApplicationRecorder._insert_stored_events(self, curs, stored_events, **kwargs)
 
     def select_notifications(
         self,

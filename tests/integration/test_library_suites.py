@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from uuid import uuid4
+
+import pytest
 
 from conftest import postgres_schema_url
 from eventsourcing.tests import (
     persistence as es_p,
 )  # the module, so pytest does not collect its bases
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder
 from eventsourcing.utils import Environment
 
 from eventsourcing.sqlite import SQLiteDatastore
@@ -131,3 +136,59 @@ def test_the_library_suites_ran_on_the_chained_recorders() -> None:
     env = parse_store_url("postgresql://postgres@127.0.0.1/test").env
     assert env["APPLICATION_RECORDER_TOPIC"].endswith("ChainedPostgresApplicationRecorder")
     assert issubclass(ChainedPostgresApplicationRecorder, BoundedApplicationRecorder)
+
+
+def test_snapshots_go_in_by_copy_not_as_the_librarys_array_of_composite_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """psycopg writes the library's array out in Python, value by value; COPY writes the rows
+    in C. A duplicate is still the library's IntegrityError (its own suite, above)."""
+
+    def not_this_way(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the snapshots went in as an array of composite values")
+
+    monkeypatch.setattr(PostgresAggregateRecorder, "_insert_stored_events", not_this_way)
+    for url in postgres_schema_url():
+        factory = Factory(Environment("ClientBook", parse_store_url(url).env))
+        try:
+            recorder = factory.aggregate_recorder("snapshots")
+            rows = [StoredEvent(uuid4(), 20, "a:Snapshot", b"\x00\t\\N{}") for _ in range(3)]
+            recorder.insert_events(rows)
+            assert [recorder.select_events(row.originator_id) for row in rows] == [
+                [row] for row in rows
+            ]
+        finally:
+            factory.close()
+
+
+def test_the_librarys_own_log_insert_still_takes_the_logs_lock_and_notifies(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The log's recorder derives from the snapshots' one: it must not take their COPY."""
+    done: list[str] = []
+    lock, notify = (
+        PostgresApplicationRecorder._lock_table,
+        PostgresApplicationRecorder._notify_channel,
+    )
+    monkeypatch.setattr(
+        PostgresApplicationRecorder,
+        "_lock_table",
+        lambda self, c: (done.append("lock"), lock(self, c))[1],
+    )
+    monkeypatch.setattr(
+        PostgresApplicationRecorder,
+        "_notify_channel",
+        lambda self, c: (done.append("notify"), notify(self, c))[1],
+    )
+    for url in postgres_schema_url():
+        factory = Factory(Environment("ClientBook", parse_store_url(url).env))
+        try:
+            recorder = BoundedApplicationRecorder(factory.datastore)
+            recorder.create_table()
+            row = StoredEvent(uuid4(), 1, "a:Event", b"{}")
+            assert recorder.insert_events([row]) and recorder.select_events(row.originator_id) == [
+                row
+            ]
+            assert done == ["lock", "notify"]
+        finally:
+            factory.close()
