@@ -25,7 +25,7 @@ import math
 import threading
 import time
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import TYPE_CHECKING, Any, Generic, Iterator, Sequence, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Iterable, Iterator, Sequence, TypeVar, cast
 
 import psycopg
 import psycopg_pool
@@ -435,6 +435,15 @@ class BookDatastore(PostgresDatastore):
         return connect(self.where, self.budget.timeout, self.secret, **params)
 
 
+def copy_rows(cursor: Any, statement: Any, rows: Iterable[Sequence[Any]]) -> None:
+    """`COPY … FROM STDIN` of these rows on a psycopg cursor, each value as psycopg writes it
+    as text (in C, where the library's arrays of composite values are written in Python)."""
+    with cursor.copy(statement) as copy:
+        write = copy.write_row
+        for row in rows:
+            write(row)
+
+
 def _bounded(recorder: PostgresRecorder) -> AbstractContextManager[None]:
     datastore = recorder.datastore
     return datastore.bounded() if isinstance(datastore, BookDatastore) else nullcontext()
@@ -458,10 +467,8 @@ class BoundedAggregateRecorder(PostgresAggregateRecorder):
         statement = SQL(
             "COPY {0}.{1} (originator_id, originator_version, topic, state) FROM STDIN"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
-        with curs.copy(statement) as copy:
-            write = copy.write_row
-            for e in stored_events:
-                write((e.originator_id, e.originator_version, e.topic, e.state))
+        rows = ((e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events)
+        copy_rows(curs, statement, rows)
 
     def select_events(
         self,

@@ -25,6 +25,7 @@ from clientbook.infrastructure.postgres import (
     CheckedPool,
     application_name,
     connect_timeout,
+    copy_rows,
     creation_lock,
     describe,
     failures_mapped,
@@ -261,11 +262,8 @@ class _PgCursor:
         return self._cursor.executemany(sql.replace("?", "%s"), rows)
 
     def copy_rows(self, statement: str, rows: Iterable[Sequence[Any]]) -> None:
-        """`COPY … FROM STDIN` of these rows (each value as psycopg writes it as text)."""
-        with self._cursor.copy(statement) as copy:
-            write = copy.write_row
-            for row in rows:
-                write(row)
+        """`COPY … FROM STDIN` of these rows (`postgres.copy_rows`)."""
+        copy_rows(self._cursor, statement, rows)
 
     def fetchall(self) -> list[Any]:
         return self._cursor.fetchall()
