@@ -452,8 +452,8 @@ def _bounded(recorder: PostgresRecorder) -> AbstractContextManager[None]:
 class BoundedAggregateRecorder(PostgresAggregateRecorder):
     """The library's aggregate recorder (the snapshots); each call bounded by the timeout. Its
     rows go in by `COPY`, one statement as the library's insert is: the library sends them as
-    one array of composite values, which psycopg writes out in Python, value by value (at a
-    UCI import on PostgreSQL, a third of the time inside `save`)."""
+    one array of composite values, which psycopg writes out in Python, value by value (the
+    saves of a 500-row UCI import on PostgreSQL: 0.79-0.93 s that way, 0.77-0.85 s by COPY)."""
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
