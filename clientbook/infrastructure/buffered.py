@@ -69,13 +69,16 @@ class BulkTable:
         self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}" if key else ""
         # PostgreSQL, more rows than one small statement: COPY, straight in, or (an upsert)
         # into a temporary table of the same columns, then moved in by one statement
-        self._stage = f"clientbook_stage_{name}"
-        self._copy = f"COPY {self._stage if key else name} ({listed}) FROM STDIN"
-        self._staged = (
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS {self._stage} (LIKE {name}) "
-            "ON COMMIT DELETE ROWS",
-            f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {self._stage}{self._tail}",
-            f"DELETE FROM {self._stage}",
+        stage = f"clientbook_stage_{name}"
+        self._copy = f"COPY {stage if key else name} ({listed}) FROM STDIN"
+        self._upsert_by_copy = (
+            (
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {name})",
+                f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {stage}{self._tail}",
+                f"DELETE FROM {stage}",
+            )
+            if key
+            else None
         )
         self._one = f"({', '.join('?' for _ in self.columns)})"
         self._per = max(1, min(SQLITE_ROWS, 999 // len(self.columns)))
@@ -97,15 +100,17 @@ class BulkTable:
 
     def _write_postgres(self, cursor: Any, rows: Sequence[Row]) -> None:
         """By COPY: into the table itself (plain inserts), or into this connection's temporary
-        table of the same columns, emptied at commit, then from it into the table by one
-        `INSERT … SELECT … ON CONFLICT` (an upsert, which COPY cannot do)."""
-        create, move, empty = self._staged
-        if self._tail:
-            cursor.execute(create)
+        table of the same columns, then from it into the table by one `INSERT … SELECT … ON
+        CONFLICT` (an upsert, which COPY cannot do), and the temporary table emptied again
+        (the next write may be in the same transaction)."""
+        if self._upsert_by_copy is None:
+            cursor.copy_rows(self._copy, rows)
+            return
+        create, move, empty = self._upsert_by_copy
+        cursor.execute(create)
         cursor.copy_rows(self._copy, rows)
-        if self._tail:
-            cursor.execute(move)
-            cursor.execute(empty)  # another write to this table in the same transaction
+        cursor.execute(move)
+        cursor.execute(empty)
 
     def _write_sqlite(self, cursor: Any, rows: Sequence[Row], values: list[Any]) -> None:
         """Full statements of SQLITE_ROWS rows (one text, prepared once), then the rest."""

@@ -509,6 +509,10 @@ class SqlShadows:
         assert isinstance(view, SqlTrackedView)
         database, place = self._made(view)
         try:
+            if isinstance(database, PostgresDatabase):  # by its own connection: not synced
+                with database.transaction() as cursor:
+                    cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+                    cursor.execute(f'CREATE SCHEMA "{place}"')
             shadow = type(view)(database)
         except BaseException:
             database.close()  # not known to discard: its schema or file goes next time
@@ -522,19 +526,13 @@ class SqlShadows:
         return shadow
 
     def _made(self, view: SqlTrackedView) -> tuple[SqlDatabase, str]:
-        """A shadow's place, empty, and its database, without plain indexes."""
+        """A shadow's place and its database, without plain indexes (a PostgreSQL schema is
+        made afresh by `open`; a SQLite file is removed here)."""
         database: SqlDatabase
         if self._store.kind == "postgresql":
             assert self._store.postgres_conninfo is not None
             place = f"{self._store.postgres_schema}__rebuild_{view.name}"[:63]
             database = PostgresDatabase(self._store.postgres_conninfo, place, scratch=True)
-            try:
-                with database.transaction() as cursor:  # its own connection: no commit synced
-                    cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
-                    cursor.execute(f'CREATE SCHEMA "{place}"')
-            except BaseException:
-                database.close()
-                raise
             database.indexed = False  # its indexes are built once its rows are in (`index`)
         else:
             place = f"{self._store.sqlite_path}.rebuild-{view.name}"
@@ -619,13 +617,14 @@ class SqlShadows:
             if started is not None and not started.cancel():
                 wait([started])  # not closed under the thread that writes it
         database, place = self._where.pop(id(shadow))
-        try:
-            if self._store.kind == "postgresql":  # by its own connection, before it closes
-                database.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+        if not isinstance(database, PostgresDatabase):
+            database.close()
+            _remove_sqlite(place)
+            return
+        try:  # by its own connection, before it closes
+            database.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
         finally:
             database.close()
-        if self._store.kind != "postgresql":
-            _remove_sqlite(place)
 
 
 def _written_late(shadow: object) -> bool:

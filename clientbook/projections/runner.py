@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timezone
 from functools import partial
@@ -732,11 +732,14 @@ def _open_at_once(
     when another failed to open, whose error is then raised."""
     with ThreadPoolExecutor(SHADOWS_AT_ONCE, thread_name_prefix="clientbook-open") as opening:
         made = [(p, opening.submit(shadows.open, p.view)) for p in projections]
-    failed = [error for _, future in made if (error := future.exception()) is not None]
+    failed: list[BaseException] = []
     for projection, future in made:
-        if future.exception() is None:
+        error = future.exception()
+        if error is None:
             shadow = future.result()
             opened.append((projection, shadow, type(projection)(shadow)))
+        else:
+            failed.append(error)
     if failed:
         raise failed[0]
 
