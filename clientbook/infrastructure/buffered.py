@@ -138,6 +138,9 @@ class PageBuffer:
     def discard(self) -> None:
         """The page is over, committed or not."""
 
+    def passed_over(self, since: int, position: int) -> None:
+        """The view moved on from `since` to `position` without a page: nothing changed."""
+
 
 class Rows(PageBuffer):
     """Rows a page adds to a table (facts, activity): inserted together at the end of the page."""
@@ -310,6 +313,10 @@ class Documents(PageBuffer, Generic[K, D]):
     def discard(self) -> None:
         self._page, self._position = {}, None
 
+    def passed_over(self, since: int, position: int) -> None:
+        if since == self._kept_at:  # what is kept was true at `since`, so it is at `position`
+            self._kept_at = position
+
     def _remember(self, documents: dict[K, D] | dict[K, D | None]) -> None:
         kept = self._kept
         kept.update(documents)
@@ -378,6 +385,14 @@ class FactBlocks(PageBuffer, Generic[F]):
 
     def discard(self) -> None:
         self._page = {}
+
+    def passed_over(self, since: int, position: int) -> None:
+        """As `flush` leaves what it holds after a page without facts."""
+        at, facts = self._held
+        if position // self.BLOCK != since // self.BLOCK:
+            self._held = (position, [])  # a block after the view's, which has no facts yet
+        else:
+            self._held = (position, facts if at == since else None)
 
     def read(self, up_to: int | None) -> list[F]:
         """Every fact up to a position (all without one), in log order."""
@@ -468,6 +483,10 @@ class BufferedView(SqlTrackedView):
     def _committed(self) -> None:
         for buffer in self._tables_of_documents():
             buffer.committed()
+
+    def _passed_over(self, since: int, position: int) -> None:
+        for buffer in self._buffers:
+            buffer.passed_over(since, position)
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[int]:

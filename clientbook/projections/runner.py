@@ -340,7 +340,15 @@ class ProjectionRunner:
             decoded = [(Tracking(name, n.id), e) for n, e in zip(page, events)]
             due = [p for p, since in live.items() if since < last]
             shares = _shares(decoded, [n.topic for n in page], [wanted[p.name] for p in due])
+            passed = self._pass_over(
+                [(p, live[p]) for p, mine in zip(due, shares) if not mine], last
+            )
             for projection, mine in zip(due, shares):
+                if projection in passed:
+                    live[projection] = last
+                    if progress is not None:
+                        progress(projection.name, last, head)
+                    continue
                 try:
                     self._apply(projection, mine, last)
                 except self._transient:
@@ -355,6 +363,24 @@ class ProjectionRunner:
                 if progress is not None:
                     progress(projection.name, last, head)
             position = last
+
+    def _pass_over(
+        self, idle: list[tuple[Projection[Any], int]], last: int
+    ) -> set[Projection[Any]]:
+        """The projections a page held no events for, moved on to `last` together: those of
+        one database in one transaction, where their views can (`SqlTrackedView.pass_over`).
+        Returns those moved; the others get an empty batch each, as before."""
+        together: dict[int, list[tuple[Projection[Any], int]]] = {}
+        for projection, since in idle:
+            if getattr(projection.view, "pass_over", None) is not None:
+                together.setdefault(id(projection.view.database), []).append((projection, since))
+        passed: set[Projection[Any]] = set()
+        tracking = Tracking(self._app.name, last)
+        for group in together.values():
+            by_view = {id(p.view): p for p, _ in group}
+            moved = group[0][0].view.pass_over([(p.view, since) for p, since in group], tracking)
+            passed.update(by_view[id(view)] for view in moved)
+        return passed
 
     def _select(self, start: int, limit: int, stop: int | None, topics: Sequence[str]) -> Any:
         """A page of the log after `start`: the recorder's `select_log` where it has one (the
