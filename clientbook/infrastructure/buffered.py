@@ -68,12 +68,16 @@ class BulkTable:
         self._head = f"INSERT INTO {name} ({listed}) VALUES "
         self._tail = f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}" if key else ""
         # PostgreSQL, more rows than one small statement: COPY, straight in, or (an upsert)
-        # into a temporary table of the same columns, then moved in by one statement
+        # into a temporary table of the same columns, then moved in by one statement. The
+        # table is emptied after each write (a second may follow in the same transaction) and
+        # truncated at each commit: autovacuum never visits a temporary table, so the dead
+        # rows of the DELETEs alone would stay for the connection's life, and every later
+        # write would read them all again
         stage = f"clientbook_stage_{name}"
         self._copy = f"COPY {stage if key else name} ({listed}) FROM STDIN"
         self._upsert_by_copy = (
             (
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {name})",
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} (LIKE {name}) ON COMMIT DELETE ROWS",
                 f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {stage}{self._tail}",
                 f"DELETE FROM {stage}",
             )

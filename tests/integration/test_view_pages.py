@@ -267,6 +267,33 @@ def test_two_bulk_upserts_of_one_table_in_one_transaction_leave_the_second_ones_
     ]
 
 
+def test_the_staging_table_of_upserts_by_copy_does_not_grow_with_every_write() -> None:
+    """An upsert's rows pass through a temporary table, which autovacuum never visits: were it
+    only emptied by DELETE, a pooled connection's table would keep every row it ever held, and
+    each write would read them all again. Thirty pages of one view, on one connection or a few:
+    the table holds one write's pages at most."""
+    for url in postgres_schema_url():
+        with ClientBook.open(url) as book:
+            database = book.projections.projections[0].view.database
+            database.create(["CREATE TABLE bulk_bloat (k TEXT PRIMARY KEY, v TEXT NOT NULL)"])
+            table = BulkTable("bulk_bloat", ["k", "v"], key=["k"])
+            rows = [(f"k{i}", "x" * 200) for i in range(1000)]  # far over 200 values
+            sizes: dict[int, list[int]] = {}
+            for _ in range(30):
+                with database.transaction() as cursor:
+                    table.write(cursor, database.dialect, rows)
+                    cursor.execute(
+                        "SELECT pg_relation_size('clientbook_stage_bulk_bloat'), pg_backend_pid()"
+                    )
+                    size, backend = cursor.fetchone()
+                    sizes.setdefault(backend, []).append(size)
+
+            assert database.query("SELECT count(*) FROM bulk_bloat") == [(1000,)]
+            assert max(len(s) for s in sizes.values()) > 1  # a connection wrote again
+            for seen in sizes.values():
+                assert max(seen) <= 2 * seen[0], f"the stage grew: {seen}"
+
+
 def test_a_large_bulk_write_on_postgresql_goes_by_copy_not_by_statements_of_its_values() -> None:
     """psycopg parses a statement of more than 50 parameters afresh at every call, and the
     server parses and plans it: a page's rows go by COPY (a third of a rebuild's time on
