@@ -216,8 +216,9 @@ class ViewBehind(ServiceError):
 
 
 class RebuildFailed(ServiceError):
-    """A rebuild in another process (`rebuild(jobs=…)`) did not finish: its projections keep
-    their old tables, which go on answering; the projections rebuilt here were swapped in."""
+    """A rebuild did not finish: in another process (`rebuild(jobs=…)`), or here because its
+    shadow's place is taken by tables not its own. Its projections keep their old tables,
+    which go on answering; the projections rebuilt here before were swapped in."""
 
     def __init__(self, message: str, *, projections: list[str]) -> None:
         super().__init__(message)

@@ -31,7 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Iterator
 
-from clientbook.domain.errors import BusyError
+from clientbook.domain.errors import BusyError, RebuildFailed
 from clientbook.infrastructure.buffered import BufferedView
 from clientbook.infrastructure.postgres import is_connection_failure, unavailable_at
 from clientbook.infrastructure.sql import PostgresDatabase, SqlDatabase, SqliteDatabase
@@ -508,14 +508,21 @@ class SqlShadows:
     def open(self, view: object) -> object:
         assert isinstance(view, SqlTrackedView)
         database, place = self._made(view)
+        made = False
         try:
             if isinstance(database, PostgresDatabase):  # by its own connection: not synced
                 with database.transaction() as cursor:
-                    cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+                    _clear_place(cursor, view, place, self._store.postgres_schema)
                     cursor.execute(f'CREATE SCHEMA "{place}"')
+                made = True
             shadow = type(view)(database)
         except BaseException:
-            database.close()  # not known to discard: its schema or file goes next time
+            if made:  # not known to discard yet: its schema or its file goes here
+                with suppress(Exception):
+                    database.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+            database.close()
+            if not isinstance(database, PostgresDatabase):
+                _remove_sqlite(place)
             raise
         if isinstance(shadow, BufferedView):  # built once, from zero: it forgets no document,
             shadow.keep_documents(REBUILD_KEEP)  # and writes each once, before its swap
@@ -531,7 +538,7 @@ class SqlShadows:
         database: SqlDatabase
         if self._store.kind == "postgresql":
             assert self._store.postgres_conninfo is not None
-            place = f"{self._store.postgres_schema}__rebuild_{view.name}"[:63]
+            place = shadow_schema(self._store.postgres_schema, view.name)
             database = PostgresDatabase(self._store.postgres_conninfo, place, scratch=True)
             database.indexed = False  # its indexes are built once its rows are in (`index`)
         else:
@@ -625,6 +632,39 @@ class SqlShadows:
             database.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
         finally:
             database.close()
+
+
+SHADOW_TAG = "__rebuild_"
+
+
+def shadow_schema(schema: str, view: str) -> str:
+    """A PostgreSQL rebuild shadow's schema: `<schema>__rebuild_<view>`, or, where that is
+    longer than PostgreSQL's 63 characters, the schema's first 37 and a digest of both names.
+    Cut short instead, the shadows of two views would share a schema, and a book's schema of
+    63 characters would be its own shadow's, which the rebuild drops first."""
+    name = f"{schema}{SHADOW_TAG}{view}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(f"{schema}\0{view}".encode()).hexdigest()[:16]
+    return f"{schema[: 63 - len(SHADOW_TAG) - 16]}{SHADOW_TAG}{digest}"
+
+
+def _clear_place(cursor: Any, view: SqlTrackedView, place: str, schema: str | None) -> None:
+    """Drop what an earlier rebuild of the view left in its shadow's schema; but never a
+    schema that holds anything a shadow does not (another book's, someone's own), nor the
+    book's own: the rebuild fails, naming it, and nothing is dropped."""
+    cursor.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", (place,)
+    )
+    others = sorted({str(t) for (t,) in cursor.fetchall()} - {*view.tables, "projection_tracking"})
+    if others or place == schema:
+        raise RebuildFailed(
+            f"the rebuild of {view.name} builds its new tables in schema {place!r}, which "
+            f"holds other tables ({', '.join(others[:5]) or 'the book itself'}): it is not a "
+            "rebuild's, and nothing was dropped; rename that schema and rebuild again",
+            projections=[view.name],
+        )
+    cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
 
 
 def _written_late(shadow: object) -> bool:

@@ -23,7 +23,7 @@ from eventsourcing.projection import Projection
 from clientbook import Actor, ClientBook
 from clientbook.cli import main
 from clientbook.domain.customer import Customer
-from clientbook.domain.errors import BusyError, InvalidValueError, ViewBehind
+from clientbook.domain.errors import BusyError, InvalidValueError, RebuildFailed, ViewBehind
 from clientbook.infrastructure import read_side
 from clientbook.infrastructure.buffered import BufferedView
 from clientbook.infrastructure.keys import KeyStore
@@ -33,7 +33,7 @@ from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
 from clientbook.testing import change_policy
-from conftest import postgres_schema_url
+from conftest import drop_schema, postgres_schema_url
 
 CLERK = Actor("u-clerk", roles={"officer"})
 DAY = date(2026, 11, 2)
@@ -285,6 +285,75 @@ def test_a_shadow_whose_tables_cannot_be_made_closes_its_database(
         assert len(closed) == len(book.projections.projections)
         assert all(mine == [True] for mine in closed)
         assert book.directory.search() == live
+        assert _shadows_left(store_url) == []  # a PostgreSQL shadow's schema dropped too
+
+
+def test_shadow_schemas_fit_postgresql_are_one_a_view_and_never_the_books_own() -> None:
+    views = [p.name for p in _book_projections()]
+    for length in range(1, 64):
+        schema = ("s" * length)[:63]
+        names = [read_side.shadow_schema(schema, view) for view in views]
+        assert all(len(name) <= 63 for name in names)
+        assert len(set(names)) == len(views) and schema not in names
+
+
+def _book_projections() -> list[Projection[Any]]:
+    with ClientBook.open("memory:") as book:
+        return list(book.projections.projections)
+
+
+def test_a_book_in_a_schema_of_63_characters_rebuilds_and_keeps_its_log() -> None:
+    """Its shadows' schemas, cut to 63 characters, would have been the book's own schema,
+    which a shadow drops before it is made: the whole log with it."""
+    for url in postgres_schema_url():
+        schema = ("r" + url.rsplit("=", 1)[1] + "_" * 63)[:63]
+        long_url = f"{url.rsplit('=', 1)[0]}={schema}"
+        try:
+            with ClientBook.open(long_url) as book:
+                cid = _customer(book)
+                _contact(book, cid, "fine")
+                head, live = book.head, book.directory.search()
+
+                book.projections.rebuild()
+
+                assert (
+                    book.head == head
+                    and len(book.app.recorder.select_notifications(1, 100)) == head
+                )
+                assert book.directory.search() == live
+        finally:
+            drop_schema(schema)
+
+
+def test_a_rebuild_never_drops_a_schema_that_is_not_its_shadows(store_url: str) -> None:
+    """A schema by the name of a view's shadow that holds other tables (another book's, say)
+    is left alone: the rebuild fails, naming it, and the views keep their tables."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("a SQLite shadow is a file of its own name, beside the book's")
+    from clientbook.infrastructure.store import parse_store_url
+
+    store = parse_store_url(store_url)
+    place = read_side.shadow_schema(store.postgres_schema, "audit_trail")
+    with ClientBook.open(store_url) as book:
+        cid = _customer(book)
+        _contact(book, cid, "fine")
+        live = book.directory.search()
+        with psycopg.connect(store.postgres_conninfo or "", autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA "{place}"')
+            connection.execute(f'CREATE TABLE "{place}".precious (n INTEGER)')
+            connection.execute(f'INSERT INTO "{place}".precious VALUES (7)')
+        try:
+            with pytest.raises(RebuildFailed, match="precious") as failed:
+                book.projections.rebuild()
+
+            assert failed.value.projections == ["audit_trail"]
+            with psycopg.connect(store.postgres_conninfo or "") as connection:
+                kept = connection.execute(f'SELECT n FROM "{place}".precious').fetchall()
+            assert kept == [(7,)]
+            assert book.directory.search() == live
+            assert book.audit.trail(aggregate=cid)
+        finally:
+            drop_schema(place)
 
 
 def test_rebuilding_one_projection_leaves_the_others_and_equals_the_live_view(
