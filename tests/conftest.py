@@ -73,6 +73,12 @@ def drop_schema(schema: str) -> None:
     conninfo = parse_store_url(POSTGRES_URL + "?schema=public").postgres_conninfo
     with psycopg.connect(conninfo or "", autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        leftovers = connection.execute(  # a failed test's rebuild shadows
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)",
+            (f"{schema}__rebuild_",),
+        ).fetchall()
+        for (shadow,) in leftovers:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')
 
 
 def require_postgres(problem: str | None, required: bool = REQUIRE_POSTGRES) -> None:

@@ -548,13 +548,16 @@ class ProjectionRunner:
                 finish = partial(self._catch_up_these, [projection], None, record_failures=False)
                 shadows.swap(projection.view, shadow, self._app.name, finish)
                 self._finished_rebuild(projection)
-        finally:
+        finally:  # all of it, though a step fails (the server gone): its error afterwards
+            failed: list[Exception] = []
             for projection, shadow, _ in opened:
-                shadows.discard(shadow)
+                _noting(failed, shadows.discard, shadow)
             for projection in mine:
-                records.set_rebuilding(projection.name, None)
+                _noting(failed, records.set_rebuilding, projection.name, None)
                 if leases is not None:
-                    leases.release(f"rebuild:{projection.name}")
+                    _noting(failed, leases.release, f"rebuild:{projection.name}")
+            if failed:
+                raise failed[0]
 
     def _finished_rebuild(self, projection: Projection[Any]) -> None:
         if self._records is not None:
@@ -761,13 +764,25 @@ def _open_at_once(
     failed: list[BaseException] = []
     for projection, future in made:
         error = future.exception()
-        if error is None:
-            shadow = future.result()
-            opened.append((projection, shadow, type(projection)(shadow)))
-        else:
+        if error is not None:
             failed.append(error)
+            continue
+        shadow = future.result()
+        try:
+            opened.append((projection, shadow, type(projection)(shadow)))
+        except Exception as unmade:  # opened, not in `opened`: discarded here
+            failed.append(unmade)
+            _noting([], shadows.discard, shadow)
     if failed:
         raise failed[0]
+
+
+def _noting(failed: list[Exception], step: Callable[..., object], *args: Any) -> None:
+    """Do a step of a clean-up; an error it raises is noted in `failed`, and the rest go on."""
+    try:
+        step(*args)
+    except Exception as error:
+        failed.append(error)
 
 
 def _now() -> datetime:

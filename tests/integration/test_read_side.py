@@ -288,6 +288,37 @@ def test_a_shadow_whose_tables_cannot_be_made_closes_its_database(
         assert _shadows_left(store_url) == []  # a PostgreSQL shadow's schema dropped too
 
 
+def test_a_shadow_that_cannot_be_discarded_leaves_the_rest_of_the_clean_up_done(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a rebuild, every shadow is discarded, every projection's rebuilding mark cleared
+    and its lease given back, though one step fails (the server gone a moment): that step's
+    error comes afterwards."""
+    with ClientBook.open(store_url) as book:
+        _contact(book, _customer(book), "fine")
+        live = book.directory.search()
+        discard = SqlShadows.discard
+        tried: list[str] = []
+
+        def failing_once(shadows: SqlShadows, shadow: Any) -> None:
+            tried.append(shadow.name)
+            if len(tried) == 1:
+                raise OSError("the server went away")
+            discard(shadows, shadow)
+
+        monkeypatch.setattr(SqlShadows, "discard", failing_once)
+        with pytest.raises(OSError, match="the server went away"):
+            book.projections.rebuild()
+
+        assert len(tried) == len(book.projections.projections)  # every one tried
+        assert len(_shadows_left(store_url)) == 1  # only the one that failed is left
+        assert all(s.state != "rebuilding" for s in book.projections.status())
+        assert book.directory.search() == live
+        monkeypatch.setattr(SqlShadows, "discard", discard)
+        book.projections.rebuild()  # no lease still held, and the leftover goes
+        assert _shadows_left(store_url) == [] and book.directory.search() == live
+
+
 def test_shadow_schemas_fit_postgresql_are_one_a_view_and_never_the_books_own() -> None:
     views = [p.name for p in _book_projections()]
     for length in range(1, 64):
