@@ -356,11 +356,15 @@ def test_a_book_in_a_schema_of_63_characters_rebuilds_and_keeps_its_log() -> Non
             drop_schema(schema)
 
 
-def test_a_rebuild_never_drops_a_schema_that_is_not_its_shadows(store_url: str) -> None:
+def test_a_rebuild_never_drops_a_schema_that_is_not_its_shadows() -> None:
     """A schema by the name of a view's shadow that holds other tables (another book's, say)
-    is left alone: the rebuild fails, naming it, and the views keep their tables."""
-    if not store_url.startswith("postgresql"):
-        pytest.skip("a SQLite shadow is a file of its own name, beside the book's")
+    is left alone: the rebuild fails, naming it, and the views keep their tables. (A SQLite
+    shadow is a file of its own name beside the book's.)"""
+    for store_url in postgres_schema_url():
+        _never_drops_a_schema_not_its_shadows(store_url)
+
+
+def _never_drops_a_schema_not_its_shadows(store_url: str) -> None:
     from clientbook.infrastructure.store import parse_store_url
 
     store = parse_store_url(store_url)
