@@ -73,9 +73,10 @@ def drop_schema(schema: str) -> None:
     conninfo = parse_store_url(POSTGRES_URL + "?schema=public").postgres_conninfo
     with psycopg.connect(conninfo or "", autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        leftovers = connection.execute(  # a failed test's rebuild shadows
-            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s)",
-            (f"{schema}__rebuild_",),
+        leftovers = connection.execute(  # a failed test's rebuild shadows (read_side.py)
+            "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, %s) "
+            "OR starts_with(nspname, %s)",
+            (f"{schema}__rebuild_", f"{schema[:37]}__rebuild_"),
         ).fetchall()
         for (shadow,) in leftovers:
             connection.execute(f'DROP SCHEMA IF EXISTS "{shadow}" CASCADE')

@@ -145,6 +145,9 @@ class PageBuffer:
     def passed_over(self, since: int, position: int) -> None:
         """The view moved on from `since` to `position` without a page: nothing changed."""
 
+    def forget(self) -> None:
+        """The view's tables were replaced: what the buffer kept of them is no longer true."""
+
 
 class Rows(PageBuffer):
     """Rows a page adds to a table (facts, activity): inserted together at the end of the page."""
@@ -321,6 +324,10 @@ class Documents(PageBuffer, Generic[K, D]):
         if since == self._kept_at:  # what is kept was true at `since`, so it is at `position`
             self._kept_at = position
 
+    def forget(self) -> None:
+        self._kept.clear()
+        self._complete, self._kept_at = False, -1  # true at no position: read back
+
     def _remember(self, documents: dict[K, D] | dict[K, D | None]) -> None:
         kept = self._kept
         kept.update(documents)
@@ -389,6 +396,9 @@ class FactBlocks(PageBuffer, Generic[F]):
 
     def discard(self) -> None:
         self._page = {}
+
+    def forget(self) -> None:
+        self._held = (-1, None)  # true at no position: read back
 
     def passed_over(self, since: int, position: int) -> None:
         """As `flush` leaves what it holds after a page without facts."""
@@ -491,6 +501,10 @@ class BufferedView(SqlTrackedView):
     def _passed_over(self, since: int, position: int) -> None:
         for buffer in self._buffers:
             buffer.passed_over(since, position)
+
+    def forget_kept(self) -> None:
+        for buffer in self._buffers:
+            buffer.forget()
 
     @contextmanager
     def batch(self, tracking: Tracking) -> Iterator[int]:

@@ -650,14 +650,16 @@ def shadow_schema(schema: str, view: str) -> str:
 
 
 def _clear_place(cursor: Any, view: SqlTrackedView, place: str, schema: str | None) -> None:
-    """Drop what an earlier rebuild of the view left in its shadow's schema; but never a
-    schema that holds anything a shadow does not (another book's, someone's own), nor the
-    book's own: the rebuild fails, naming it, and nothing is dropped."""
+    """Drop what an earlier rebuild of the view left in its shadow's schema, by this version of
+    the view or an older one (its tables may have been others); but never the book's own
+    schema, nor one that holds tables and is not a shadow of this view (another book's,
+    someone's own): the rebuild fails, naming it, and nothing is dropped."""
     cursor.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", (place,)
     )
-    others = sorted({str(t) for (t,) in cursor.fetchall()} - {*view.tables, "projection_tracking"})
-    if others or place == schema:
+    tables = {str(t) for (t,) in cursor.fetchall()}
+    others = sorted(tables - {*view.tables, "projection_tracking"})
+    if place == schema or (others and not _a_shadow_of(cursor, view, place, tables)):
         raise RebuildFailed(
             f"the rebuild of {view.name} builds its new tables in schema {place!r}, which "
             f"holds other tables ({', '.join(others[:5]) or 'the book itself'}): it is not a "
@@ -665,6 +667,15 @@ def _clear_place(cursor: Any, view: SqlTrackedView, place: str, schema: str | No
             projections=[view.name],
         )
     cursor.execute(f'DROP SCHEMA IF EXISTS "{place}" CASCADE')
+
+
+def _a_shadow_of(cursor: Any, view: SqlTrackedView, place: str, tables: set[str]) -> bool:
+    """Whether a schema is a shadow of the view: the one position its tracking table holds is
+    the view's (a book's tracking table holds every view's)."""
+    if "projection_tracking" not in tables:
+        return False
+    cursor.execute(f'SELECT DISTINCT projection FROM "{place}".projection_tracking')
+    return [str(name) for (name,) in cursor.fetchall()] == [view.name]
 
 
 def _written_late(shadow: object) -> bool:
@@ -685,6 +696,7 @@ def _swapped(
         view._lock_tracking(cursor, application_name)
         position = shadow.max_tracking_id(application_name) or 0
         put_in(cursor)
+        view.forget_kept()  # of the old tables, before `finish` writes to the new ones
         cursor.execute(
             "UPDATE projection_tracking SET notification_id = ? "
             "WHERE projection = ? AND application_name = ?",

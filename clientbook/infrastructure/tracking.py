@@ -119,6 +119,11 @@ class SqlTrackedView:
             view._passed_over(since, to)
         return [view for view, _ in moving]
 
+    def forget_kept(self) -> None:
+        """Forget what the view keeps of its tables between pages: they were replaced (a
+        rebuild's swap), and may differ from the old ones at the very same position (a new
+        version of the view). Views that keep some override it."""
+
     def _passed_over(self, since: int, position: int) -> None:
         """The view was moved on from `since` to `position` with nothing of its own to change
         (`pass_over`): what it keeps of its tables is as true there (views that keep some

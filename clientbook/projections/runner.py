@@ -548,16 +548,30 @@ class ProjectionRunner:
                 finish = partial(self._catch_up_these, [projection], None, record_failures=False)
                 shadows.swap(projection.view, shadow, self._app.name, finish)
                 self._finished_rebuild(projection)
-        finally:  # all of it, though a step fails (the server gone): its error afterwards
-            failed: list[Exception] = []
-            for projection, shadow, _ in opened:
-                _noting(failed, shadows.discard, shadow)
-            for projection in mine:
-                _noting(failed, records.set_rebuilding, projection.name, None)
-                if leases is not None:
-                    _noting(failed, leases.release, f"rebuild:{projection.name}")
-            if failed:
-                raise failed[0]
+        except BaseException:
+            self._cleaned_up(opened, mine)  # its own errors give way to the rebuild's
+            raise
+        failed = self._cleaned_up(opened, mine)
+        if failed:
+            raise failed[0]
+
+    def _cleaned_up(
+        self,
+        opened: list[tuple[Projection[Any], Any, Projection[Any]]],
+        mine: list[Projection[Any]],
+    ) -> list[Exception]:
+        """After a rebuild, all of it, though a step fails (the server gone for a moment):
+        every shadow discarded, every rebuilding mark cleared, every lease given back. Returns
+        the errors of the steps that failed."""
+        assert self._shadows is not None and self._records is not None
+        failed: list[Exception] = []
+        for _, shadow, _ in opened:
+            _noting(failed, self._shadows.discard, shadow)
+        for projection in mine:
+            _noting(failed, self._records.set_rebuilding, projection.name, None)
+            if self._leases is not None:
+                _noting(failed, self._leases.release, f"rebuild:{projection.name}")
+        return failed
 
     def _finished_rebuild(self, projection: Projection[Any]) -> None:
         if self._records is not None:

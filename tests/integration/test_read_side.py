@@ -319,6 +319,87 @@ def test_a_shadow_that_cannot_be_discarded_leaves_the_rest_of_the_clean_up_done(
         assert _shadows_left(store_url) == [] and book.directory.search() == live
 
 
+def test_a_shadow_an_older_version_left_is_dropped_though_its_tables_were_others() -> None:
+    """A rebuild killed midway leaves its shadow; the next version of the view has other
+    tables. The shadow is still known for one (its tracking table holds the view's position
+    alone) and goes, where a schema of other tables without that is refused."""
+    for store_url in postgres_schema_url():
+        from clientbook.infrastructure.store import parse_store_url
+
+        store = parse_store_url(store_url)
+        place = read_side.shadow_schema(store.postgres_schema, "audit_trail")
+        with ClientBook.open(store_url) as book:
+            _contact(book, _customer(book), "fine")
+            live = book.audit.trail()
+            with psycopg.connect(store.postgres_conninfo or "", autocommit=True) as connection:
+                connection.execute(f'CREATE SCHEMA "{place}"')
+                connection.execute(f'CREATE TABLE "{place}".audit_trail_v0 (n INTEGER)')
+                connection.execute(
+                    f'CREATE TABLE "{place}".projection_tracking (projection TEXT, '
+                    "application_name TEXT, notification_id BIGINT)"
+                )
+                connection.execute(
+                    f'INSERT INTO "{place}".projection_tracking VALUES '
+                    "('audit_trail', 'ClientBook', 1)"
+                )
+
+            book.projections.rebuild()
+
+            assert book.audit.trail() == live
+            assert _shadows_left(store_url) == []
+
+
+def test_a_failed_rebuild_raises_its_own_error_though_its_clean_up_fails_too(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ClientBook.open(store_url) as book:
+        _contact(book, _customer(book), "fine")
+        opened, discard = SqlShadows.open, SqlShadows.discard
+
+        def failing_open(shadows: SqlShadows, view: Any) -> object:
+            if view.name == "manager_report":
+                raise OSError("no room for the shadow")
+            return opened(shadows, view)
+
+        def failing_discard(shadows: SqlShadows, shadow: Any) -> None:
+            discard(shadows, shadow)
+            raise OSError("the server went away")
+
+        monkeypatch.setattr(SqlShadows, "open", failing_open)
+        monkeypatch.setattr(SqlShadows, "discard", failing_discard)
+        with pytest.raises(OSError, match="no room for the shadow"):
+            book.projections.rebuild()
+        assert _shadows_left(store_url) == []
+
+
+def test_a_view_swapped_in_forgets_the_documents_it_kept_of_its_old_tables(
+    store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild by a new version of a view may make other documents at the very position the
+    old tables stood at: the live view kept the old ones, and after the swap reads the new."""
+    from msgspec.structs import replace
+
+    from clientbook.infrastructure.directory_view import SqlCustomerDirectoryView
+
+    with ClientBook.open(store_url) as book:
+        cid = _customer(book)
+        assert book.directory.customer(cid).tier != "rebuilt"  # type: ignore[union-attr]
+        put = SqlCustomerDirectoryView.put
+
+        def new_version(view: Any, listing: Any) -> None:
+            put(view, replace(listing, tier="rebuilt"))
+
+        monkeypatch.setattr(SqlCustomerDirectoryView, "put", new_version)
+        book.projections.rebuild(names=["customer_directory"])  # at the same position
+        monkeypatch.setattr(SqlCustomerDirectoryView, "put", put)
+        assert book.directory.customer(cid).tier == "rebuilt"  # type: ignore[union-attr]
+
+        _contact(book, cid, "fine")
+
+        entry = book.directory.customer(cid)
+        assert entry is not None and (entry.tier, entry.last_contact) == ("rebuilt", DAY)
+
+
 def test_shadow_schemas_fit_postgresql_are_one_a_view_and_never_the_books_own() -> None:
     views = [p.name for p in _book_projections()]
     for length in range(1, 64):
