@@ -368,3 +368,25 @@ def throwaway_replica(throwaway_postgres: ThrowawayPostgres) -> Iterator[Throwaw
     finally:
         standby.settle()
         _run("pg_dropcluster", "--stop", standby.version, standby.name)
+
+
+@pytest.fixture
+def document_loads(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The keys of the documents the views made from now on read back from their tables (the
+    `load` of each `Documents`): a view that kept a document reads none."""
+    from clientbook.infrastructure.buffered import Documents
+
+    loads: list[object] = []
+    made = Documents.__init__
+
+    def counting(
+        documents: Any, table: Any, row: Any, load: Any = None, prepare: Any = None
+    ) -> None:
+        def counted(key: Any) -> Any:
+            loads.append(key)
+            return load(key)
+
+        made(documents, table, row, None if load is None else counted, prepare)
+
+    monkeypatch.setattr(Documents, "__init__", counting)
+    return loads

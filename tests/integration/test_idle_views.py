@@ -13,7 +13,6 @@ import pytest
 from eventsourcing.persistence import Tracking
 
 from clientbook import Actor, ClientBook, Money
-from clientbook.infrastructure.buffered import Documents
 from clientbook.infrastructure.tracking import SqlTrackedView
 
 CLERK = Actor("u-clerk", roles={"officer"})
@@ -79,23 +78,11 @@ def test_the_views_a_page_has_no_events_for_take_no_batch_and_reach_the_head(
 
 
 def test_a_view_passed_over_keeps_what_it_kept(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
+    store_url: str, document_loads: list[object]
 ) -> None:
     """The directory keeps its customers' documents between pages; moved on without a page,
     it still does: the next page that changes a customer reads nothing back."""
-    loads: list[object] = []
-    made = Documents.__init__
-
-    def counting(
-        documents: Any, table: Any, row: Any, load: Any = None, prepare: Any = None
-    ) -> None:
-        def counted(key: Any) -> Any:
-            loads.append(key)
-            return load(key)
-
-        made(documents, table, row, None if load is None else counted, prepare)
-
-    monkeypatch.setattr(Documents, "__init__", counting)
+    loads = document_loads
     with ClientBook.open(store_url) as book:
         first, second = register(book, "C-000001"), register(book, "C-000002")
         book.projections.catch_up()  # the directory's page kept both documents

@@ -142,23 +142,13 @@ def test_a_view_that_keeps_few_documents_reads_the_others_back(
 
 
 def test_a_rebuild_reads_back_none_of_the_documents_it_wrote(
-    demo_book: tuple[str, date, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    demo_book: tuple[str, date, dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    document_loads: list[object],
 ) -> None:
     url, last, live = demo_book
     monkeypatch.setattr(Documents, "keep", 3)  # a live view's bound: far below the documents
-    loads: list[object] = []
-    made = Documents.__init__
-
-    def counting(
-        documents: Any, table: Any, row: Any, load: Any = None, prepare: Any = None
-    ) -> None:
-        def counted(key: Any) -> Any:
-            loads.append(key)
-            return load(key)
-
-        made(documents, table, row, None if load is None else counted, prepare)
-
-    monkeypatch.setattr(Documents, "__init__", counting)
+    loads = document_loads
     with ClientBook.open(url) as book:
         loads.clear()
         book.projections.rebuild()
