@@ -29,6 +29,7 @@ from clientbook.infrastructure.buffered import BufferedView
 from clientbook.infrastructure.keys import KeyStore
 from clientbook.infrastructure.read_side import SqlShadows
 from clientbook.infrastructure.sql import SqlDatabase
+from clientbook.infrastructure.store import parse_store_url
 from clientbook.infrastructure.tracking import SqlTrackedView
 from clientbook.projections.directory import CustomerDirectoryProjection
 from clientbook.projections.view import event_class, topics
@@ -210,8 +211,6 @@ def _shadows_left(store_url: str) -> list[str]:
     if store_url.startswith("sqlite:///"):
         path = Path(store_url[len("sqlite:///") :])
         return [p.name for p in path.parent.iterdir() if ".rebuild-" in p.name]
-    from clientbook.infrastructure.store import parse_store_url
-
     store = parse_store_url(store_url)
     with psycopg.connect(store.postgres_conninfo or "") as connection:
         rows = connection.execute(
@@ -324,8 +323,6 @@ def test_a_shadow_an_older_version_left_is_dropped_though_its_tables_were_others
     tables. The shadow is still known for one (its tracking table holds the view's position
     alone) and goes, where a schema of other tables without that is refused."""
     for store_url in postgres_schema_url():
-        from clientbook.infrastructure.store import parse_store_url
-
         store = parse_store_url(store_url)
         place = read_side.shadow_schema(store.postgres_schema, "audit_trail")
         with ClientBook.open(store_url) as book:
@@ -446,8 +443,6 @@ def test_a_rebuild_never_drops_a_schema_that_is_not_its_shadows() -> None:
 
 
 def _never_drops_a_schema_not_its_shadows(store_url: str) -> None:
-    from clientbook.infrastructure.store import parse_store_url
-
     store = parse_store_url(store_url)
     place = read_side.shadow_schema(store.postgres_schema, "audit_trail")
     with ClientBook.open(store_url) as book:
